@@ -1,0 +1,112 @@
+"""Claims and verdicts as plain data (DESIGN.md, "claims & verdicts").
+
+A :class:`Claim` is what the survey states; a :class:`Verdict` is what a study found. Both
+serialise to JSON. ``verdicts.json`` of a run is a JSON array of ``Verdict.to_json()``
+objects, a contract other tools read:
+``{"claim", "study", "outcome", "summary", "statistic", "findings", ...}``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "OUTCOMES", "jsonable"]
+
+REPRODUCED = "reproduced"
+REFUTED = "refuted"
+INCONCLUSIVE = "inconclusive"
+OUTCOMES = (REPRODUCED, REFUTED, INCONCLUSIVE)
+
+
+def jsonable(obj: Any) -> Any:
+    """Recursively turn numpy/torch scalars and arrays into JSON-safe Python values.
+
+    Non-finite floats become the strings "inf", "-inf" and "nan" so the file stays strict JSON.
+    """
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if hasattr(obj, "detach"):  # torch tensor
+        obj = obj.detach().cpu().numpy()
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
+    if isinstance(obj, (np.floating, float)):
+        x = float(obj)
+        return x if math.isfinite(x) else ("nan" if math.isnan(x) else ("inf" if x > 0 else "-inf"))
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    return obj
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checkable statement of the survey.
+
+    Attributes:
+      id: stable id from CLAIMS.md, e.g. ``"GD-1"``.
+      equation: where the survey states it, e.g. ``"Prop. 1, Eq. (24)"``.
+      text: the statement, in words and formula.
+      kind: identity | bound | rate | floor | linear | variance | comparative | property.
+    """
+
+    id: str
+    equation: str
+    text: str
+    kind: str
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Verdict:
+    """What a study found about one claim.
+
+    ``statistic`` holds the numbers behind the outcome (e.g. max ratio, fitted slope),
+    ``interval`` the confidence interval of the main statistic where there is one,
+    ``window`` the checkpoint range used, ``seeds``/``diverged`` the counts, ``notes`` the
+    reasoning and ``findings`` statements about where the survey is loose, with numbers.
+    """
+
+    claim: str
+    study: str
+    outcome: str
+    summary: str
+    statistic: dict = field(default_factory=dict)
+    interval: list | None = None
+    window: list | None = None
+    seeds: int | None = None
+    diverged: int = 0
+    notes: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"The 'outcome' parameter must be one of {list(OUTCOMES)}. Got {self.outcome!r} instead.")
+
+    def to_json(self) -> dict:
+        return jsonable(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Verdict":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def evidence(self) -> str:
+        """A multi-line text of the evidence, for assertion messages and the CLI."""
+        lines = [f"{self.claim} [{self.study}]: {self.outcome.upper()}: {self.summary}"]
+        if self.interval is not None:
+            lines.append(f"  interval: {self.interval}")
+        if self.window is not None:
+            lines.append(f"  window: {self.window}")
+        lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  finding: {f}" for f in self.findings]
+        return "\n".join(lines)

@@ -1,0 +1,54 @@
+"""Index samplers for stochastic-gradient oracles (Sec. 4-5, Eqs. 30-31).
+
+Each sampler draws ``idx: (S, b)`` long indices into ``range(n)`` for every seed at once,
+from an explicit ``torch.Generator``:
+
+* :class:`WithReplacement`: ``b`` independent uniform indices per step (bootstrap; ``b = 1``
+  is plain SGD, Eq. 23).
+* :class:`WithoutReplacement`: a fresh random partition of the data each epoch, batches
+  taken in order (Eqs. 30-31); ``n // b`` batches per epoch, the remainder dropped.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._validation import check_int
+
+__all__ = ["Sampler", "WithReplacement", "WithoutReplacement"]
+
+
+class Sampler:
+    """Draws index batches; ``draw(S, generator, device) -> (S, b)``."""
+
+    n: int
+    b: int
+
+    def draw(self, S: int, generator: torch.Generator, device="cpu") -> torch.Tensor:
+        raise NotImplementedError
+
+
+class WithReplacement(Sampler):
+    def __init__(self, n: int, b: int = 1):
+        self.n = check_int("n", n, 1)
+        self.b = check_int("b", b, 1)
+
+    def draw(self, S, generator, device="cpu"):
+        return torch.randint(self.n, (S, self.b), generator=generator, device=device)
+
+
+class WithoutReplacement(Sampler):
+    def __init__(self, n: int, b: int = 1):
+        self.n = check_int("n", n, 1)
+        self.b = check_int("b", b, 1, self.n)
+        self._perm = None
+        self._pos = 0
+
+    def draw(self, S, generator, device="cpu"):
+        per_epoch = self.n // self.b
+        if self._perm is None or self._perm.shape[0] != S or self._pos >= per_epoch:
+            self._perm = torch.argsort(torch.rand(S, self.n, generator=generator, device=device), dim=1)
+            self._pos = 0
+        out = self._perm[:, self._pos * self.b:(self._pos + 1) * self.b]
+        self._pos += 1
+        return out

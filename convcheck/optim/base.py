@@ -1,0 +1,60 @@
+"""The optimizer interface: a pair of pure functions over a leading seed axis (STYLE.md 1).
+
+An :class:`Optimizer` is ``(init, update)``::
+
+    state = init(params)                                  # params: (S, d)
+    params, state = update(params, state, oracle, t)      # t = 1, 2, ... (step number)
+
+``oracle`` gives the loss and gradient of the objective on the batch drawn for step t (the
+full objective for deterministic methods). An update may call ``oracle.grad`` more than
+once (SAM evaluates it at a perturbed point on the same batch); the oracle counts the
+per-sample gradient evaluations.
+
+Step sizes are :data:`Schedule` values: a float, a tensor of shape ``(S,)`` (one step
+size per row, so a sweep over eta runs as one batched tensor), or a callable ``t -> float
+| tensor`` (see :mod:`convcheck.optim.schedules`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import torch
+
+__all__ = ["Optimizer", "Oracle"]
+
+
+class Oracle:
+    """Loss and gradient of ``objective`` on one step's batch ``idx: (S, b)`` or None (full).
+
+    ``evals`` counts per-sample gradient evaluations per seed: ``b`` for a mini-batch
+    gradient, ``n`` for a full gradient of an n-term finite sum, 1 for a plain objective.
+    """
+
+    __slots__ = ("objective", "idx", "evals")
+
+    def __init__(self, objective, idx: torch.Tensor | None = None):
+        self.objective = objective
+        self.idx = idx
+        self.evals = 0
+
+    def grad(self, w: torch.Tensor) -> torch.Tensor:
+        if self.idx is None:
+            self.evals += self.objective.n
+            return self.objective.grad(w)
+        self.evals += self.idx.shape[1]
+        return self.objective.grad_batch(w, self.idx)
+
+    def loss(self, w: torch.Tensor) -> torch.Tensor:
+        if self.idx is None:
+            return self.objective.loss(w)
+        return self.objective.loss_batch(w, self.idx)
+
+
+class Optimizer(NamedTuple):
+    """``init(params) -> state``; ``update(params, state, oracle, t) -> (params, state)``."""
+
+    name: str
+    init: Callable[[torch.Tensor], Any]
+    update: Callable[[torch.Tensor, Any, Oracle, int], tuple[torch.Tensor, Any]]
+    hyper: dict = {}

@@ -1,0 +1,78 @@
+"""Figures drawn from a study's tables and its figure specs (plain dicts).
+
+Spec keys: ``kind`` ("curves" or "points"), ``table``, ``x``, ``y``, optional ``hue``,
+``where`` ({column: value or list}), ``reference`` ({label: column}: drawn dashed, averaged
+over rows at each x), ``hlines`` ({hue value: y}), ``logx``/``logy``, ``title``.
+
+"curves": the median over seeds with an 80% band (10th-90th percentile over seeds).
+"points": every seed as a faint dot and the seed mean as a line.
+Figures are PNG, base64-encoded into the page, so the report opens offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+__all__ = ["draw", "to_data_uri"]
+
+
+def _filtered(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    for col, val in (spec.get("where") or {}).items():
+        df = df[df[col].isin(val if isinstance(val, list) else [val])]
+    y = spec["y"]
+    df = df[np.isfinite(df[y])]
+    if spec.get("logy"):
+        df = df[df[y] > 0]
+    if spec.get("logx"):
+        df = df[df[spec["x"]] > 0]
+    return df
+
+
+def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
+    """Draw one figure spec; a missing table or empty selection gives a figure saying so."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.2), dpi=100)
+    df = tables.get(spec["table"])
+    df = _filtered(df, spec) if df is not None and spec["y"] in df else pd.DataFrame()
+    if df.empty:
+        ax.text(0.5, 0.5, "no finite data to draw", ha="center", va="center", transform=ax.transAxes)
+    else:
+        x, y, hue = spec["x"], spec["y"], spec.get("hue")
+        palette = None
+        if hue:
+            levels = list(dict.fromkeys(df[hue]))
+            palette = dict(zip(levels, sns.color_palette("viridis", len(levels))))
+        if spec["kind"] == "curves":
+            sns.lineplot(df, x=x, y=y, hue=hue, palette=palette, estimator="median", errorbar=("pi", 80), ax=ax)
+        else:
+            sns.scatterplot(df, x=x, y=y, hue=hue, palette=palette, alpha=0.25, s=12, ax=ax, legend=False)
+            sns.lineplot(df, x=x, y=y, hue=hue, palette=palette, estimator="mean", errorbar=None, marker="o", ax=ax,
+                         label=None if hue else "seed mean")
+        for (label, col), style in zip((spec.get("reference") or {}).items(), ("--", ":", "-.", (0, (5, 1)))):
+            if col in df:
+                ref = df.groupby(x)[col].mean()
+                ref = ref[np.isfinite(ref) & ((ref > 0) if spec.get("logy") else True)]
+                ax.plot(ref.index, ref.values, color="black", linestyle=style, linewidth=1.2, label=label)
+        for level, value in (spec.get("hlines") or {}).items():
+            ax.axhline(value, linestyle="--", linewidth=1, color=(palette or {}).get(level, "gray"))
+        ax.set_xscale("log" if spec.get("logx") else "linear")
+        ax.set_yscale("log" if spec.get("logy") else "linear")
+        ax.legend(fontsize=7, loc="best")
+    ax.set_title(spec.get("title", ""), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def to_data_uri(fig: plt.Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

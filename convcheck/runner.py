@@ -1,0 +1,171 @@
+"""Run a selection of studies into a run folder (the ``convcheck run`` job).
+
+Executors: studies run in-process, one after another; each finished study is saved to the
+cache before the next starts, so a run stopped at any point resumes from what finished.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.metadata
+import os
+import platform
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import torch
+
+from ._validation import check_choice, check_int
+from .claims import Verdict
+from .seeding import seed_from
+from .store import Cache, atomic_write_parquet, cache_key, point_latest, tables_to_frame, write_json
+from .study import discover, run_study, source_hash
+
+__all__ = ["select", "resolve_device", "run_suite", "RunRecord", "PACKAGES"]
+
+#: Package versions recorded in every manifest.
+PACKAGES = ("convcheck", "numpy", "scipy", "torch", "statsmodels", "pandas", "pyarrow", "seaborn", "matplotlib", "jinja2")
+
+
+def select(studies: dict[str, ModuleType], names: list[str] | None) -> list[str]:
+    """Study names for a list of study names and/or claim ids (all studies when empty)."""
+    if not names:
+        return list(studies)
+    by_claim = {c.id: s for s, m in studies.items() for c in m.CLAIMS}
+    chosen = []
+    for name in names:
+        study = name if name in studies else by_claim.get(name.upper())
+        if study is None:
+            raise ValueError(f"Unknown study or claim {name!r}. Valid studies: {', '.join(studies)}; "
+                             f"valid claims: {', '.join(sorted(by_claim))}.")
+        if study not in chosen:
+            chosen.append(study)
+    return chosen
+
+
+def resolve_device(device: str) -> str:
+    check_choice("device", device, ("auto", "cpu", "cuda"))
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("The 'device' parameter is 'cuda' but CUDA is not available here (torch "
+                         f"{torch.__version__}, built for CUDA {torch.version.cuda}); use --device cpu or auto.")
+    return device
+
+
+@dataclass
+class RunRecord:
+    run_dir: Path
+    verdicts: list[Verdict]
+    cached: dict[str, bool] = field(default_factory=dict)
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _git_commit() -> str | None:
+    try:
+        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True,
+                             text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=Path(__file__).resolve().parent,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return (res.stdout.strip() + ("+dirty" if dirty else "")) if res.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _new_run_dir(out: Path) -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for i in range(1000):
+        p = out / (stamp if i == 0 else f"{stamp}-{i}")
+        try:
+            p.mkdir(parents=True)
+            return p
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not create a run folder under {out}")
+
+
+def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: int | None = None, device: str = "auto",
+              dtype: str = "float64", out: Path | str = "reports", use_cache: bool = True, progress: bool = True,
+              studies_folder: Path | None = None, render: bool = True) -> RunRecord:
+    """Run the selected studies and write ``<out>/<run-id>/``; returns the run's record."""
+    check_choice("scale", scale, ("tiny", "quick", "full"))
+    check_choice("dtype", dtype, ("float64", "float32"))
+    if seeds is not None:
+        check_int("seeds", seeds, 1)
+    device = resolve_device(device)
+    studies = discover(studies_folder)
+    chosen = select(studies, names)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cache = Cache(out)
+    torch_dtype = getattr(torch, dtype)
+
+    frames, verdicts, infos, cached = [], [], {}, {}
+    t_start = time.perf_counter()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(chosen, desc="convcheck", unit="study", leave=False)
+    for name in (bar if bar is not None else chosen):
+        module = studies[name]
+        if bar is not None:
+            bar.set_postfix_str(name)
+        config = dict(module.SCALES[scale]) if scale in module.SCALES else None
+        if config is None:
+            raise ValueError(f"The 'scale' parameter {scale!r} is not declared by study {name!r}; it has {sorted(module.SCALES)}.")
+        n_seeds = seeds if seeds is not None else config.get("seeds", 32)
+        key = cache_key(source_hash(module), config, n_seeds, device, dtype)
+        hit = cache.load(name, key) if use_cache else None
+        if hit is None:
+            t0 = time.perf_counter()
+            result = run_study(module, scale, seeds=n_seeds, device=device, dtype=torch_dtype)
+            info = {"study": name, "doc": (module.__doc__ or "").strip(), "claims": [c.to_json() for c in module.CLAIMS],
+                    "figures": result.figures, "setup": result.setup, "scale": scale, "config": config,
+                    "seeds": n_seeds, "seed_root": seed_from(name), "cache_key": key,
+                    "wall_time_s": time.perf_counter() - t0}
+            frame = tables_to_frame(name, result.tables)
+            cache.save(name, key, frame, result.verdicts, info)
+            study_verdicts = result.verdicts
+            cached[name] = False
+        else:
+            frame, study_verdicts, info = hit
+            cached[name] = True
+        frames.append(frame)
+        verdicts += study_verdicts
+        infos[name] = info
+    if bar is not None:
+        bar.close()
+
+    run_dir = _new_run_dir(out)
+    results = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    atomic_write_parquet(run_dir / "results.parquet", results)
+    write_json(run_dir / "verdicts.json", [v.to_json() for v in verdicts])
+    write_json(run_dir / "studies.json", infos)
+    write_json(run_dir / "manifest.json", {
+        "run": run_dir.name, "created": _dt.datetime.now().isoformat(timespec="seconds"), "scale": scale,
+        "device": device, "device_name": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or platform.machine(),
+        "dtype": dtype, "torch_threads": torch.get_num_threads(), "versions": _versions(), "git_commit": _git_commit(),
+        "studies": {n: {"seeds": i["seeds"], "seed_root": i["seed_root"], "wall_time_s": i["wall_time_s"],
+                        "cached": cached[n], "cache_key": i["cache_key"]} for n, i in infos.items()},
+        "wall_time_s": time.perf_counter() - t_start,
+    })
+    if render:
+        from .report import render_run
+
+        render_run(run_dir)
+    point_latest(out, run_dir)
+    return RunRecord(run_dir, verdicts, cached)

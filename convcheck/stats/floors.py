@@ -1,0 +1,95 @@
+"""Floor claims: a curve settles at a plateau whose height scales with a parameter.
+
+Two steps, both with the seed as the unit (CLAIMS.md: floors need burn-in, and a fitted
+``a t^-p + c`` invents floors on 1/log t curves, so neither is used):
+
+1. :func:`tail_floor`: on the tail window ``[t0, T]`` the per-seed time average is the
+   floor estimate; the window is split into two halves of equal length and the per-seed
+   ``log(mean_early / mean_late)`` must be 0 within ``DELTA_STATIONARY`` (an equivalence
+   test): a tail that still decays is *not settled*, and its floor is not read.
+2. :func:`check_floor`: per seed, the slope of log floor against log parameter (eta, or
+   1/b) by least squares; the claim "floor proportional to the parameter" is the
+   equivalence of that slope with 1 within ``DELTA_RELATIVE``. The intercept test of
+   ``floor = c0 + c1 * parameter`` (per-seed OLS, t-interval on c0 relative to the mean
+   floor) is reported alongside: proportionality means c0 = 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from . import thresholds as th
+from ._arrays import as_curves, as_numpy
+from .intervals import Equivalence, equivalence, t_interval
+
+__all__ = ["TailFloor", "tail_floor", "check_floor"]
+
+
+@dataclass
+class TailFloor:
+    floors: np.ndarray          # (S,) per-seed time average over the tail window
+    stationarity: Equivalence   # log(mean_early / mean_late) against 0
+    window: tuple[int, int]
+
+    @property
+    def settled(self) -> bool:
+        return self.stationarity.outcome == REPRODUCED
+
+
+def _time_average(E: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Trapezoid time average of each row over the checkpoints ``t`` (uneven spacing allowed)."""
+    if t.size == 1:
+        return E[:, 0]
+    return np.trapezoid(E, t, axis=1) / (t[-1] - t[0])
+
+
+def tail_floor(errors, steps, t0: float | None = None) -> TailFloor:
+    """Per-seed floor over ``[t0, T]`` (default ``t0 = T / 10``) and its stationarity test."""
+    E, t = as_curves(errors, steps)
+    T = t[-1]
+    t0 = T / 10 if t0 is None else float(t0)
+    tail = t >= t0
+    # Equal lengths, not a geometric split: stationary SGD gaps are heavy-tailed, so the
+    # time average over a shorter window is biased low and a geometric split (short early
+    # half) reads a settled tail as rising.
+    mid = (t0 + T) / 2
+    early, late = tail & (t <= mid), tail & (t >= mid)
+    if early.sum() < 2 or late.sum() < 2:
+        raise ValueError(f"The 'steps' parameter must put at least 2 checkpoints in each half of the tail [{t0:g}, {T:g}].")
+    floors = _time_average(E[:, tail], t[tail])
+    ratio = np.log(_time_average(E[:, early], t[early]) / _time_average(E[:, late], t[late]))
+    return TailFloor(floors, equivalence(ratio, 0.0, th.DELTA_STATIONARY), (int(t0), int(T)))
+
+
+def check_floor(floors, params, *, slope: float = 1.0, claim: str = "", study: str = "",
+                param_name: str = "eta") -> Verdict:
+    """Floors ``(S, K)`` at parameter values ``(K,)``: is floor proportional to param**slope?
+
+    Rows with a non-finite or non-positive floor (diverged seeds) are dropped and counted.
+    """
+    F, p = as_numpy(floors), as_numpy(params)
+    if F.ndim != 2 or p.ndim != 1 or F.shape[1] != p.shape[0] or p.shape[0] < 2:
+        raise ValueError(f"The 'floors' and 'params' parameters must have shapes (seeds, K) and (K,) with K >= 2. Got {F.shape} and {p.shape} instead.")
+    if np.any(p <= 0):
+        raise ValueError(f"The 'params' parameter must be in the range (0, inf). Got {p.tolist()} instead.")
+    ok = np.all(np.isfinite(F) & (F > 0), axis=1)
+    F = F[ok]
+    x = np.log(p) - np.log(p).mean()
+    slopes = (np.log(F) - np.log(F).mean(axis=1, keepdims=True)) @ x / (x @ x)
+    eq = equivalence(slopes, slope, th.DELTA_RELATIVE * abs(slope))
+    # Intercept test of floor = c0 + c1 * param, per seed, c0 relative to the mean floor.
+    Xd = np.column_stack([np.ones_like(p), p])
+    coef = np.linalg.lstsq(Xd, F.T, rcond=None)[0]  # (2, S)
+    c0_rel = coef[0] / F.mean(axis=1)
+    c0m, c0lo, c0hi = t_interval(c0_rel, 1 - th.ALPHA_PASS) if c0_rel.size else (np.nan,) * 3
+    stat = {"slope": eq.estimate, "slope_ci90": eq.pass_interval, "slope_ci998": eq.fail_interval, "p_fail": eq.p_fail,
+            "params": p, "floor_mean": F.mean(axis=0) if F.size else [], "per_seed_slopes": slopes,
+            "intercept_rel": c0m, "intercept_rel_ci90": [c0lo, c0hi]}
+    summary = (f"log floor vs log {param_name}: slope {eq.estimate:.3f}, 90% CI [{eq.pass_interval[0]:.3f}, "
+               f"{eq.pass_interval[1]:.3f}] vs claimed {slope:g} +- {th.DELTA_RELATIVE * abs(slope):.2g}")
+    notes = [eq.reason, f"intercept of floor = c0 + c1*{param_name}, relative to the mean floor: {c0m:.3g} (90% CI [{c0lo:.3g}, {c0hi:.3g}])"]
+    return Verdict(claim, study, eq.outcome, summary, statistic=stat, interval=list(eq.pass_interval),
+                   seeds=int(F.shape[0]), diverged=int((~ok).sum()), notes=notes)

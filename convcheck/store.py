@@ -1,0 +1,150 @@
+"""The store: one folder per run, written atomically, and a cache of finished studies.
+
+Layout under ``out``::
+
+    <out>/<run-id>/results.parquet   tidy rows: study x table x setting x seed x checkpoint
+    <out>/<run-id>/verdicts.json     JSON array, one object per claim (see convcheck.claims)
+    <out>/<run-id>/studies.json      per study: claims, figure specs, setup, wall time
+    <out>/<run-id>/manifest.json     provenance: versions, device, dtype, seeds, commit, times
+    <out>/<run-id>/index.html ...    the report (convcheck.report), rebuilt from the above
+    <out>/latest                     symlink to the newest run
+    <out>/.cache/<study>-<key>/      a finished study: tables.parquet, verdicts.json, study.json
+
+Every file is written to a temporary name in its folder and renamed into place, and a cache
+entry is a folder renamed into place whole, so an interrupted run leaves either a complete
+entry or none. A re-run finds finished studies in the cache (keyed by the study's source
+hash, the library's, its config and its seeds) and resumes with the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .claims import Verdict, jsonable
+
+__all__ = ["atomic_write_text", "atomic_write_parquet", "cache_key", "Cache", "write_json", "read_json",
+           "tables_to_frame", "frame_to_tables", "point_latest"]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(tmp: str | Path, path: Path) -> None:
+    """Give a temporary file the permissions of a normal new file, then rename it into place."""
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, path)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _publish(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        _publish(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, obj) -> None:
+    atomic_write_text(path, json.dumps(jsonable(obj), indent=2, sort_keys=False) + "\n")
+
+
+def read_json(path: Path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def cache_key(source_hash: str, config: dict, seeds: int, device: str, dtype: str) -> str:
+    blob = json.dumps({"source": source_hash, "config": jsonable(config), "seeds": seeds, "device": device,
+                       "dtype": dtype}, sort_keys=True, default=repr)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def tables_to_frame(study: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Stack a study's tables into one tidy frame with ``study`` and ``table`` columns."""
+    parts = [df.assign(study=study, table=name) for name, df in tables.items()]
+    if not parts:
+        return pd.DataFrame({"study": [], "table": []})
+    frame = pd.concat(parts, ignore_index=True)
+    front = ["study", "table"]
+    return frame[front + [c for c in frame.columns if c not in front]]
+
+
+def frame_to_tables(frame: pd.DataFrame, study: str) -> dict[str, pd.DataFrame]:
+    """The inverse of :func:`tables_to_frame` for one study (all-NaN columns dropped)."""
+    sub = frame[frame.study == study]
+    return {name: g.drop(columns=["study", "table"]).dropna(axis=1, how="all").reset_index(drop=True)
+            for name, g in sub.groupby("table", sort=False)}
+
+
+class Cache:
+    """Finished studies under ``<out>/.cache``; each entry a folder renamed into place whole."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root) / ".cache"
+
+    def path(self, study: str, key: str) -> Path:
+        return self.root / f"{study}-{key}"
+
+    def load(self, study: str, key: str):
+        """``(frame, verdicts, info)`` of a finished study, or None."""
+        p = self.path(study, key)
+        if not (p / "study.json").is_file():
+            return None
+        frame = pd.read_parquet(p / "tables.parquet")
+        verdicts = [Verdict.from_json(v) for v in read_json(p / "verdicts.json")]
+        return frame, verdicts, read_json(p / "study.json")
+
+    def save(self, study: str, key: str, frame: pd.DataFrame, verdicts: list[Verdict], info: dict) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        final = self.path(study, key)
+        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{study}-"))
+        try:
+            frame.to_parquet(tmp / "tables.parquet", index=False)
+            write_json(tmp / "verdicts.json", [v.to_json() for v in verdicts])
+            write_json(tmp / "study.json", info)  # written last: its presence marks the entry complete
+            os.chmod(tmp, 0o777 & ~_umask())
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+def point_latest(out: Path, run_dir: Path) -> None:
+    """Point ``<out>/latest`` at ``run_dir`` (a relative symlink, replaced atomically)."""
+    link = Path(out) / "latest"
+    tmp = Path(out) / f".latest-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    try:
+        os.symlink(run_dir.name, tmp)
+        os.replace(tmp, link)
+    except OSError:  # no symlinks on this file system: a text file naming the run
+        tmp.unlink(missing_ok=True)
+        atomic_write_text(link if not link.is_dir() else Path(out) / "LATEST", run_dir.name + "\n")

@@ -1,0 +1,137 @@
+"""The study contract, discovery, and the context a study runs in (DESIGN.md, "studies").
+
+A study is a module in ``studies/`` that states its claims in its docstring (Claim, Kind,
+Objective, Optimizer, Fit, Verdict rule, References) and defines::
+
+    CLAIMS: list[Claim]
+    SCALES: dict[str, dict]        # at least "quick" and "full"; "tiny" for smoke tests
+    def run(ctx: Context, **config) -> StudyResult
+
+``run`` never renders anything: it returns verdicts, tidy tables and figure *specs*
+(plain dicts the report turns into pictures), so the report is rebuilt from the store
+alone. A study's optimizer is a config parameter, so a user's optimizer can stand in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import torch
+
+from ._validation import check_choice, check_int
+from .claims import Claim, Verdict
+from .seeding import seed_from, torch_generator
+
+__all__ = ["Claim", "Context", "StudyResult", "discover", "load_study", "studies_dir", "source_hash", "run_study", "main"]
+
+
+@dataclass
+class Context:
+    """Where and how a study runs: device, dtype, seed count, and named generators."""
+
+    study: str
+    scale: str = "quick"
+    seeds: int = 32
+    device: str = "cpu"
+    dtype: torch.dtype = torch.float64
+
+    def generator(self, *names) -> torch.Generator:
+        """A torch.Generator on the run's device, seeded from (study, *names)."""
+        return torch_generator(self.study, *names, device=self.device)
+
+    def seed(self, *names) -> int:
+        return seed_from(self.study, *names)
+
+    def zeros(self, *shape) -> torch.Tensor:
+        return torch.zeros(*shape, dtype=self.dtype, device=self.device)
+
+
+@dataclass
+class StudyResult:
+    """What a study returns: verdicts, tidy tables (name -> DataFrame), figure specs, setup."""
+
+    verdicts: list[Verdict]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: list[dict] = field(default_factory=list)
+    setup: dict = field(default_factory=dict)
+
+
+def studies_dir() -> Path:
+    """``$CONVCHECK_STUDIES``, else the ``studies/`` folder beside the package, else ``./studies``."""
+    env = os.environ.get("CONVCHECK_STUDIES")
+    if env:
+        return Path(env)
+    beside = Path(__file__).resolve().parents[1] / "studies"
+    return beside if beside.is_dir() else Path.cwd() / "studies"
+
+
+def load_study(path: Path) -> ModuleType:
+    """Import a study module from its file path, and check its contract."""
+    path = Path(path)
+    name = f"convcheck_studies.{path.stem}"
+    if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    for attr in ("CLAIMS", "SCALES", "run"):
+        if not hasattr(mod, attr):
+            raise ValueError(f"Study {path.name} must define {attr!r} (see convcheck.study).")
+    for scale in ("quick", "full"):
+        if scale not in mod.SCALES:
+            raise ValueError(f"Study {path.name} must declare the scale {scale!r} in SCALES.")
+    mod.NAME = path.stem
+    return mod
+
+
+def discover(folder: Path | None = None) -> dict[str, ModuleType]:
+    """Every ``studies/*.py`` not starting with an underscore, by name, sorted."""
+    folder = studies_dir() if folder is None else Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"The studies folder must exist. Got {str(folder)!r} instead (set CONVCHECK_STUDIES).")
+    return {p.stem: load_study(p) for p in sorted(folder.glob("*.py")) if not p.name.startswith("_")}
+
+
+def source_hash(module: ModuleType) -> str:
+    """SHA-256 of the study's source and of the convcheck package's sources.
+
+    The library is part of the key because a study's numbers depend on the engine and the
+    statistics as much as on its own file.
+    """
+    h = hashlib.sha256(Path(module.__file__).read_bytes())
+    for p in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None, device: str = "cpu",
+              dtype: torch.dtype = torch.float64, **overrides) -> StudyResult:
+    """Run one study at a scale; ``seeds`` overrides the scale's default count."""
+    check_choice("scale", scale, tuple(module.SCALES))
+    config = {**module.SCALES[scale], **overrides}
+    if seeds is not None:
+        config["seeds"] = check_int("seeds", seeds, 1)
+    ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype)
+    result = module.run(ctx, **config)
+    for v in result.verdicts:
+        v.study = module.NAME
+    return result
+
+
+def main(path: str) -> None:
+    """``python studies/x.py [scale]``: run one study alone and print its verdicts."""
+    scale = sys.argv[1] if len(sys.argv) > 1 else "quick"
+    module = load_study(Path(path))
+    result = run_study(module, scale)
+    for v in result.verdicts:
+        print(v.evidence())

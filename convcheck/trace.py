@@ -1,0 +1,55 @@
+"""A run's record: metrics on checkpoints for every seed, as plain numpy arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Trace"]
+
+
+@dataclass
+class Trace:
+    """Metrics of S seeds at C checkpoints.
+
+    Attributes:
+      steps: (C,) steps done at each checkpoint (0 = the initial point).
+      metrics: name -> (S, C) float64; NaN after a seed diverged. Always ``gap``
+        (f - f*), ``grad_norm`` and ``dist`` (distance to the minimisers); ``avg_gap`` when
+        the averaged iterate was tracked.
+      grad_evals: (C,) per-sample gradient evaluations per seed up to each checkpoint.
+      diverged_at: (S,) step at which each seed diverged, -1 if it did not.
+    """
+
+    steps: np.ndarray
+    metrics: dict[str, np.ndarray]
+    grad_evals: np.ndarray
+    diverged_at: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_seeds(self) -> int:
+        return int(self.diverged_at.shape[0])
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.diverged_at >= 0
+
+    def to_frame(self, **row_labels) -> pd.DataFrame:
+        """Tidy table: one row per seed-row x checkpoint.
+
+        ``row_labels`` are columns with one value per row (arrays of length S) or a scalar
+        for all rows, e.g. ``seed=np.arange(S), eta=etas_per_row, setting="N=10"``.
+        """
+        S, C = self.n_seeds, self.steps.shape[0]
+        cols = {"row": np.repeat(np.arange(S), C), "step": np.tile(self.steps, S),
+                "grad_evals": np.tile(self.grad_evals, S),
+                "diverged": np.repeat(self.diverged, C)}
+        for name, value in row_labels.items():
+            value = np.asarray(value)
+            cols[name] = np.repeat(value, C) if value.ndim == 1 else np.full(S * C, value)
+        for name, m in self.metrics.items():
+            cols[name] = m.reshape(-1)
+        return pd.DataFrame(cols)

@@ -1,0 +1,146 @@
+"""GD-1: the convergence bound of gradient descent with step 1/L (Prop. 1, Eq. 24).
+
+Claim:
+    For convex, L-smooth f and GD with eta = 1/L (Eq. 3-4), after t + 1 steps
+    ``f(w_{t+1}) - f* <= 2 L R^2 / (t + 1)`` with ``R = ||w_0 - w*||``. In steps done,
+    k = t + 1: ``gap_k <= 2 L R^2 / k``.
+Kind:
+    bound (explicit constants), deterministic curves.
+Objective:
+    * convex quadratics that are not strongly convex (exact zero eigenvalues; R is the
+      distance to the set of minimisers), with uniform and geometric spectra so that the
+      sublinear regime is visible over the horizon;
+    * the Huber-type worst case of Drori & Teboulle (2014), one instance per horizon N,
+      on which GD with step 1/L attains ``L R^2 / (4N + 2)`` after N steps: the tightest
+      possible instance, so the bound's looseness is measured where it is smallest.
+Optimizer:
+    GD with step 1/L (a parameter: ``optimizer(L)`` returns any batched optimizer).
+Fit:
+    ``gap_k / (L R^2)`` per seed and checkpoint, against ``bound(k)`` (default ``2 / k``).
+Verdict rule:
+    reproduced when ``max_{seed, k} gap_k / (L R^2 bound(k)) <= 1 + 1e-9``; refuted at the
+    first checkpoint above that, with its seed and step.
+Findings:
+    the tightness of Prop. 1 (max gap/bound), of the classic ``L R^2 / (2k)``, and of the
+    tight ``L R^2 / (4k + 2)``, with the Huber instances meeting the tight value.
+References:
+    Drori & Teboulle (2014), Performance of first-order methods for smooth convex
+    minimization: a novel approach, Math. Program. 145, Thm. 3.2 and 3.1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from convcheck import engine
+from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from convcheck.objectives import HuberWorstCase, Quadratic
+from convcheck.optim import gradient_descent
+from convcheck.references import gd_classic, gd_tight, prop1_bound
+from convcheck.stats import check_bound
+from convcheck.study import Claim, StudyResult
+
+CLAIMS = [Claim("GD-1", "Prop. 1, Eq. (24)",
+                "GD with eta = 1/L on convex L-smooth f: f(w_{t+1}) - f* <= 2 L ||w_0 - w*||^2 / (t + 1)", "bound")]
+
+SCALES = {
+    "tiny": {"seeds": 3, "steps": 300, "d": 20, "horizons": (1, 5, 20)},
+    "quick": {"seeds": 16, "steps": 10_000, "d": 50, "horizons": (1, 5, 20, 100)},
+    "full": {"seeds": 64, "steps": 100_000, "d": 200, "horizons": (1, 5, 20, 100, 1000, 10_000)},
+}
+
+
+def _unit_directions(S, d, gen, ctx):
+    z = torch.randn(S, d, generator=gen, dtype=ctx.dtype, device=ctx.device)
+    return z / torch.linalg.vector_norm(z, dim=-1, keepdim=True)
+
+
+def run(ctx, *, steps, d, horizons, optimizer=None, bound=prop1_bound) -> StudyResult:
+    """``optimizer(L)`` builds the method under test (default GD with step 1/L); ``bound(k)``
+    is the claimed bound in units of ``L R^2`` (default Prop. 1's ``2 / k``)."""
+    make_opt = optimizer or (lambda L: gradient_descent(1.0 / L))
+    frames, checks, huber_rows = [], {}, []
+    setup = {"horizons": list(horizons), "steps": steps, "d": d, "seeds": ctx.seeds}
+
+    # Convex quadratics with a block of exact zero eigenvalues (R: distance to the minimiser set).
+    for kind, kappa in (("uniform", 1e4), ("geometric", 1e8)):
+        label = f"quadratic-{kind}"
+        q = Quadratic.random(d, ctx.generator(label), L=1.0, kappa=kappa, kind=kind, zeros=d // 5,
+                             dtype=ctx.dtype, device=ctx.device)
+        w0 = q.w_star + 3.0 * _unit_directions(ctx.seeds, d, ctx.generator(label, "w0"), ctx)
+        tr = engine.run(q, make_opt(q.L), w0, steps)
+        norm_gap = tr.metrics["gap"] / (q.L * q.distance(w0).cpu().numpy()[:, None] ** 2)
+        frames.append(_frame(tr, norm_gap, label, seed=np.arange(ctx.seeds)))
+        checks[label] = check_bound(norm_gap[:, 1:], tr.steps[1:], bound, claim="GD-1")
+        setup[label] = q.constants()
+
+    # Huber-type worst cases: one instance per horizon N, read at its own step N.
+    for N in horizons:
+        h = HuberWorstCase(N, R=1.0, L=1.0, d=3, dtype=ctx.dtype, device=ctx.device)
+        w0 = h.R * _unit_directions(ctx.seeds, 3, ctx.generator("huber", N), ctx)
+        tr = engine.run(h, make_opt(h.L), w0, N)
+        norm_gap = tr.metrics["gap"] / (h.L * h.R**2)
+        frames.append(_frame(tr, norm_gap, f"huber-N={N}", seed=np.arange(ctx.seeds), N=N))
+        checks[f"huber-N={N}"] = check_bound(norm_gap[:, -1:], tr.steps[-1:], bound, claim="GD-1")
+        huber_rows.append({"N": N, "gap_over_LR2": float(np.nanmax(norm_gap[:, -1])), "tight": gd_tight(N)})
+
+    # One verdict over every instance: refuted if any instance refutes it.
+    refuting = [lab for lab, v in checks.items() if v.outcome == REFUTED]
+    per_instance = {lab: v.statistic.get("max_ratio") for lab, v in checks.items()}
+    worst = max((x for x in per_instance.values() if x is not None), default=float("nan"))
+    if refuting:
+        outcome, summary = REFUTED, f"{refuting[0]}: {checks[refuting[0]].summary}"
+    elif all(v.outcome == REPRODUCED for v in checks.values()):
+        outcome, summary = REPRODUCED, f"max gap/bound = {worst:.4g} <= 1 over {len(checks)} instances x {ctx.seeds} seeds"
+    else:
+        outcome, summary = INCONCLUSIVE, "; ".join(f"{lab}: {v.summary}" for lab, v in checks.items() if v.outcome != REPRODUCED)
+
+    # Tightness findings: how far each bound is from the measured worst case.
+    hub = pd.DataFrame(huber_rows)
+    Ns = hub.N.to_numpy(dtype=float)
+    hub["vs_tight"] = hub.gap_over_LR2 / hub.tight
+    hub["vs_claim"] = hub.gap_over_LR2 / bound(Ns)
+    hub["vs_classic"] = hub.gap_over_LR2 / gd_classic(Ns)
+    hub["prop1"] = bound(Ns)
+    findings = [
+        "Huber worst cases meet the tight value L R^2/(4N+2): gap/tight = "
+        + ", ".join(f"{r.vs_tight:.12f} (N={r.N})" for r in hub.itertuples()),
+        "Prop. 1's constant is loose: on those worst cases gap / (2 L R^2 / N) = "
+        + ", ".join(f"{r.vs_claim:.4f} (N={r.N})" for r in hub.itertuples())
+        + f"; the limit is 1/8, so the bound is {1 / hub.vs_claim.iloc[-1]:.2f}x the worst case at N={hub.N.iloc[-1]}.",
+        "The classic L R^2/(2N) is loose too: gap / classic = "
+        + ", ".join(f"{r.vs_classic:.4f} (N={r.N})" for r in hub.itertuples()) + " (limit 1/2).",
+    ]
+    verdict = Verdict("GD-1", "gd_bound", outcome, summary,
+                      statistic={"max_ratio": worst, "max_ratio_per_instance": per_instance, "huber": hub.to_dict("list")},
+                      window=[1, int(steps)], seeds=ctx.seeds, diverged=sum(v.diverged for v in checks.values()),
+                      notes=[f"{lab}: {v.summary}" for lab, v in checks.items()], findings=findings)
+
+    figures = [
+        {"kind": "curves", "table": "curves", "title": "Convex quadratics: gap / (L R^2) against the bounds",
+         "x": "step", "y": "gap_over_LR2", "hue": "setting", "where": {"setting": ["quadratic-uniform", "quadratic-geometric"]},
+         "reference": {"Prop. 1: 2/k": "prop1", "tight: 1/(4k+2)": "tight", "classic: 1/(2k)": "classic"},
+         "logx": True, "logy": True},
+        {"kind": "points", "table": "huber", "title": "Huber worst cases at their horizon N",
+         "x": "N", "y": "gap_over_LR2", "reference": {"Prop. 1: 2/N": "prop1", "tight: 1/(4N+2)": "tight"},
+         "logx": True, "logy": True},
+    ]
+    return StudyResult([verdict], {"curves": pd.concat(frames, ignore_index=True), "huber": hub}, figures, setup)
+
+
+def _frame(tr, norm_gap, setting, **labels):
+    df = tr.to_frame(setting=setting, **labels)
+    df["gap_over_LR2"] = norm_gap.reshape(-1)
+    k = df.step.to_numpy(dtype=float)
+    with np.errstate(divide="ignore"):
+        df["prop1"], df["classic"] = prop1_bound(k), gd_classic(k)
+    df["tight"] = gd_tight(k)
+    return df
+
+
+if __name__ == "__main__":
+    from convcheck.study import main
+
+    main(__file__)

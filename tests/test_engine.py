@@ -1,0 +1,84 @@
+"""The engine: batched runs equal per-seed runs, divergence is an outcome, counts are right."""
+
+import numpy as np
+import pytest
+import torch
+
+from convcheck import engine
+from convcheck.objectives import LeastSquares, Quadratic, WithReplacement
+from convcheck.optim import gradient_descent, sgd
+from convcheck.seeding import seed_from, torch_generator
+
+
+def test_checkpoints_are_log_spaced_and_cover_the_ends():
+    ck = engine.log_checkpoints(10_000, per_decade=10)
+    assert ck[0] == 0 and ck[-1] == 10_000 and np.all(np.diff(ck) > 0)
+    assert 35 <= ck.size <= 45
+    dense = engine.log_checkpoints(1000, dense_tail=50)
+    assert (dense >= 100).sum() >= 50
+
+
+def test_batched_run_equals_loop_over_seeds():
+    q = Quadratic.random(6, torch.Generator().manual_seed(0), kappa=20.0)
+    w0 = torch.randn(5, 6, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    batched = engine.run(q, gradient_descent(0.5), w0, 200)
+    for s in range(5):
+        single = engine.run(q, gradient_descent(0.5), w0[s:s + 1], 200)
+        np.testing.assert_allclose(single.metrics["gap"][0], batched.metrics["gap"][s], rtol=1e-12, atol=1e-300)
+
+
+def test_gd_step_is_the_equation():
+    q = Quadratic.random(4, torch.Generator().manual_seed(2))
+    w0 = torch.randn(2, 4, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    tr = engine.run(q, gradient_descent(0.3), w0, 1, checkpoints=[1])
+    w1 = w0 - 0.3 * (w0 - q.w_star) @ q.A
+    np.testing.assert_allclose(tr.metrics["gap"][:, 0], q.gap(w1).numpy(), rtol=1e-13)
+
+
+def test_divergence_is_recorded_not_raised():
+    q = Quadratic.random(5, torch.Generator().manual_seed(4), L=1.0, kappa=2.0)
+    w0 = q.w_star + torch.ones(3, 5, dtype=torch.float64)
+    lr = torch.tensor([0.5, 1.9, 2.5], dtype=torch.float64)  # the last is above 2/L
+    tr = engine.run(q, gradient_descent(lr), w0, 500)
+    assert tr.diverged_at[0] == -1 and tr.diverged_at[1] == -1 and tr.diverged_at[2] > 0
+    assert np.isnan(tr.metrics["gap"][2, -1]) and np.isfinite(tr.metrics["gap"][:2]).all()
+
+
+def test_gradient_evaluations_are_counted():
+    ls = LeastSquares.planted(50, 3, torch.Generator().manual_seed(5))
+    w0 = torch.zeros(2, 3, dtype=torch.float64)
+    full = engine.run(ls, gradient_descent(0.1), w0, 10, checkpoints=[0, 5, 10])
+    assert full.grad_evals.tolist() == [0, 250, 500]
+    mb = engine.run(ls, sgd(0.1), w0, 10, checkpoints=[10], sampler=WithReplacement(50, 4),
+                    generator=torch.Generator().manual_seed(0))
+    assert mb.grad_evals.tolist() == [40]
+
+
+def test_same_seed_same_bits():
+    ls = LeastSquares.planted(50, 3, torch_generator("p"))
+    runs = [engine.run(ls, sgd(0.05), torch.zeros(4, 3, dtype=torch.float64), 300, sampler=WithReplacement(50),
+                       generator=torch_generator("s")).metrics["gap"] for _ in range(2)]
+    assert np.array_equal(runs[0], runs[1])
+
+
+def test_seeds_derive_from_names():
+    assert seed_from("a", 1) == seed_from("a", 1) != seed_from("a", 2)
+    assert 0 <= seed_from("x") < 2**63
+
+
+@pytest.mark.parametrize("kw, needle", [
+    ({"steps": 0}, "'steps' parameter must be an int in the range [1, inf). Got 0"),
+    ({"checkpoints": [0, 99]}, "'checkpoints' parameter must lie in the range [0, 10]"),
+    ({"sampler": WithReplacement(5)}, "'generator' parameter"),
+])
+def test_engine_bad_input(kw, needle):
+    q = Quadratic.random(3, torch.Generator().manual_seed(0))
+    args = {"steps": 10, **kw}
+    with pytest.raises(ValueError) as err:
+        engine.run(q, gradient_descent(0.1), torch.zeros(1, 3, dtype=torch.float64), **args)
+    assert needle in str(err.value)
+
+
+def test_bad_step_size():
+    with pytest.raises(ValueError, match=r"'lr' parameter must be a float in the range \(0, inf\). Got -1"):
+        gradient_descent(-1)

@@ -1,0 +1,127 @@
+"""The run job end to end: store layout, determinism, cache, resume, report, CLI errors."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import convcheck.study
+from convcheck import cli
+from convcheck.report import render_run
+from convcheck.runner import run_suite
+
+
+def _run(tmp_path, **kw):
+    return run_suite(scale="tiny", out=tmp_path, progress=False, **kw)
+
+
+def test_run_folder_layout_and_contract(tmp_path):
+    rec = _run(tmp_path)
+    for name in ("results.parquet", "verdicts.json", "manifest.json", "studies.json", "index.html",
+                 "gd_bound.html", "sgd_floor.html"):
+        assert (rec.run_dir / name).is_file(), name
+    assert (tmp_path / "latest").resolve() == rec.run_dir.resolve()
+    verdicts = json.loads((rec.run_dir / "verdicts.json").read_text())
+    assert {v["claim"] for v in verdicts} == {"GD-1", "SGD-3"}
+    for v in verdicts:
+        assert {"claim", "study", "outcome", "summary", "statistic", "findings"} <= set(v)
+        assert v["outcome"] in ("reproduced", "refuted", "inconclusive")
+    manifest = json.loads((rec.run_dir / "manifest.json").read_text())
+    assert manifest["dtype"] == "float64" and manifest["versions"]["torch"]
+    assert set(manifest["studies"]) == {"gd_bound", "sgd_floor"}
+    assert all(s["wall_time_s"] >= 0 and s["seeds"] >= 1 for s in manifest["studies"].values())
+    results = pd.read_parquet(rec.run_dir / "results.parquet")
+    assert {"study", "table", "setting", "seed", "step"} <= set(results.columns)
+
+
+def test_same_seed_same_bits_and_cache(tmp_path):
+    first = _run(tmp_path, use_cache=False)
+    second = _run(tmp_path, use_cache=False)
+    a = pd.read_parquet(first.run_dir / "results.parquet")
+    b = pd.read_parquet(second.run_dir / "results.parquet")
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    third = _run(tmp_path)
+    assert all(third.cached.values())
+    pd.testing.assert_frame_equal(a, pd.read_parquet(third.run_dir / "results.parquet"), check_exact=True)
+
+
+def test_interrupted_run_resumes_without_recomputing(tmp_path, monkeypatch):
+    calls = []
+    real = convcheck.study.run_study
+
+    def killed_after_first(module, *a, **kw):
+        if calls:
+            raise KeyboardInterrupt  # the run is killed while the second study runs
+        calls.append(module.NAME)
+        return real(module, *a, **kw)
+
+    monkeypatch.setattr("convcheck.runner.run_study", killed_after_first)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path)
+    assert calls == ["gd_bound"]
+
+    recomputed = []
+
+    def counting(module, *a, **kw):
+        recomputed.append(module.NAME)
+        return real(module, *a, **kw)
+
+    monkeypatch.setattr("convcheck.runner.run_study", counting)
+    rec = _run(tmp_path)
+    assert recomputed == ["sgd_floor"]
+    assert rec.cached == {"gd_bound": True, "sgd_floor": False}
+
+
+def test_report_rebuilds_from_store_alone(tmp_path, monkeypatch):
+    rec = _run(tmp_path)
+    before = (rec.run_dir / "index.html").read_text()
+    for page in rec.run_dir.glob("*.html"):
+        page.unlink()
+
+    def no_optimizer(*a, **kw):
+        raise AssertionError("the report must not run an optimizer")
+
+    monkeypatch.setattr("convcheck.engine.run", no_optimizer)
+    render_run(rec.run_dir)
+    assert (rec.run_dir / "index.html").read_text() == before
+    for page in rec.run_dir.glob("*.html"):
+        html = page.read_text()
+        assert "http://" not in html and "https://" not in html, page.name
+    study_page = (rec.run_dir / "sgd_floor.html").read_text()
+    assert study_page.count("data:image/png;base64,") == 3
+
+
+def test_selection_by_claim_id(tmp_path):
+    rec = _run(tmp_path, names=["sgd-3"])
+    assert [v.claim for v in rec.verdicts] == ["SGD-3"]
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["run", "NOPE-9"], "valid claims: GD-1, SGD-3"),
+    (["run", "--seeds", "0"], "'--seeds' parameter"),
+    (["run", "--scale", "huge"], "'scale' parameter"),
+    (["run", "--device", "tpu"], "'device' parameter"),
+    (["report", "/nonexistent"], "run folder"),
+])
+def test_cli_bad_input_exits_2_with_one_line(argv, needle, tmp_path, capsys):
+    code = cli.main(argv + (["--out", str(tmp_path)] if argv[0] == "run" else []))
+    err = capsys.readouterr().err
+    assert code == 2 and needle in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_cli_cuda_without_cuda_exits_2(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    proc = subprocess.run([sys.executable, "-m", "convcheck.cli", "run", "--device", "cuda", "--out", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "CUDA is not available" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_run_prints_verdicts_and_report(tmp_path, capsys):
+    assert cli.main(["run", "--scale", "tiny", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "GD-1" in out and "SGD-3" in out and "report:" in out

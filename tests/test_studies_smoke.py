@@ -1,0 +1,21 @@
+"""Every study in studies/ runs at its tiny scale and gives one valid verdict per claim."""
+
+import pytest
+
+from convcheck.claims import OUTCOMES
+from convcheck.study import discover, run_study
+
+STUDIES = discover()
+
+
+@pytest.mark.parametrize("name", sorted(STUDIES))
+def test_study_runs_at_tiny_scale(name):
+    module = STUDIES[name]
+    assert module.__doc__ and "Claim" in module.__doc__ and "Verdict rule" in module.__doc__
+    scale = "tiny" if "tiny" in module.SCALES else "quick"
+    result = run_study(module, scale)
+    assert sorted(v.claim for v in result.verdicts) == sorted(c.id for c in module.CLAIMS)
+    for v in result.verdicts:
+        assert v.outcome in OUTCOMES and v.summary and v.study == name
+    for spec in result.figures:
+        assert spec["table"] in result.tables and spec["y"] in result.tables[spec["table"]]
