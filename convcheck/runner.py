@@ -22,6 +22,7 @@ import torch
 from ._validation import check_choice, check_int
 from .claims import Verdict
 from .seeding import seed_from
+from .stats import holm_adjust
 from .store import Cache, atomic_write_parquet, cache_key, point_latest, tables_to_frame, write_json
 from .study import discover, run_study, source_hash
 
@@ -150,6 +151,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
     if bar is not None:
         bar.close()
 
+    holm_adjust(verdicts)  # across the whole run; cached verdicts are adjusted afresh each run
     run_dir = _new_run_dir(out)
     results = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     atomic_write_parquet(run_dir / "results.parquet", results)

@@ -17,6 +17,9 @@ BOUND_RTOL = 1e-9
 MIN_SEEDS = 3
 #: A rate window must span at least this many decades of t.
 MIN_DECADES = 2.0
+#: Burn-in ends where the local slope (next half decade) of log(e/r) agrees with the later
+#: slope within BURN_IN_FACTOR * DELTA_EXPONENT.
+BURN_IN_FACTOR = 2.0
 #: Errors below this multiple of machine epsilon times the curve's start are round-off.
 ROUNDOFF_FACTOR = 1e3
 #: Stationarity of a tail [T/10, T]: its early and late halves (equal lengths) must agree
