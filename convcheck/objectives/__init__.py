@@ -3,8 +3,12 @@
 from .base import FiniteSum, Objective
 from .huber import HuberWorstCase
 from .least_squares import LeastSquares
+from .logistic import Logistic
+from .networks import MLP, Layout, QuadraticNet, ntk_gram_infinite, prop5_data, relu_net
 from .quadratic import Quadratic, spectrum
 from .sampling import Sampler, WithoutReplacement, WithReplacement
+from .toys import ScalarFactorisation
 
-__all__ = ["Objective", "FiniteSum", "Quadratic", "spectrum", "LeastSquares", "HuberWorstCase",
+__all__ = ["Objective", "FiniteSum", "Quadratic", "spectrum", "LeastSquares", "Logistic", "HuberWorstCase",
+           "ScalarFactorisation", "MLP", "QuadraticNet", "Layout", "relu_net", "prop5_data", "ntk_gram_infinite",
            "Sampler", "WithReplacement", "WithoutReplacement"]

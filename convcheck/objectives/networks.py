@@ -1,0 +1,239 @@
+"""Neural-network objectives with parameters batched over seeds (Sections 3, 7, 8).
+
+Parameters are one flat vector per seed, ``w: (S, P)``; a :class:`Layout` maps it to named
+tensors ``(S, *shape)`` (views, no copies). Losses are means over the n samples; gradients
+come from autograd (seeds are independent rows, so the gradient of the summed loss is the
+batch of per-seed gradients) unless a closed form is cheaper.
+
+* :class:`MLP`: fully connected, activation sigmoid / tanh / relu, optional biases, MSE
+  ``1/(2n) sum_i ||f(x_i) - y_i||^2``: for backprop (BP-1/2) and sharpness (SAM) studies.
+* :class:`QuadraticNet`: Prop. 4's shallow network ``x -> v^T (W x)^2`` with fixed ``v``.
+  Since ``v^T (W x)^2 = x^T M x`` with ``M = W^T diag(v) W``, and with at least d positive
+  and d negative entries in v every symmetric M is reachable, the global minimum is the
+  least-squares fit of a symmetric M: a linear problem in d(d+1)/2 unknowns, solved exactly.
+* :func:`prop5_data`, :func:`relu_net`, :func:`ntk_gram_infinite`: Prop. 5's setting (unit
+  inputs with last coordinate 1/sqrt(2), deep ReLU nets of width m with NTK scaling), and the
+  infinite-width Gram matrix of Du et al. (2018).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .._validation import check_choice, check_int, check_real
+from .base import FiniteSum
+
+__all__ = ["Layout", "MLP", "QuadraticNet", "prop5_data", "relu_net", "ntk_gram_infinite", "ACTIVATIONS"]
+
+ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "identity": lambda z: z,
+               "square": lambda z: z * z}
+
+
+class Layout:
+    """Named shapes packed into one flat vector: ``unflatten(w: (S, P)) -> {name: (S, *shape)}``."""
+
+    def __init__(self, shapes: dict[str, tuple[int, ...]]):
+        self.shapes = dict(shapes)
+        self.sizes = {k: math.prod(s) for k, s in self.shapes.items()}
+        self.size = sum(self.sizes.values())
+
+    def unflatten(self, w: torch.Tensor) -> dict[str, torch.Tensor]:
+        out, i = {}, 0
+        for k, s in self.shapes.items():
+            out[k] = w[:, i:i + self.sizes[k]].view(w.shape[0], *s)
+            i += self.sizes[k]
+        return out
+
+    def flatten(self, parts: dict[str, torch.Tensor]) -> torch.Tensor:
+        S = next(iter(parts.values())).shape[0]
+        return torch.cat([parts[k].reshape(S, -1) for k in self.shapes], dim=1)
+
+
+class _AutogradFiniteSum(FiniteSum):
+    """Loss from ``_predict(w, X)``; gradients by autograd; MSE over samples."""
+
+    def _predict(self, w, X):  # (S, n, out)
+        raise NotImplementedError
+
+    def _loss_on(self, w, X, Y):
+        r = self._predict(w, X) - Y
+        return 0.5 * (r * r).sum(-1).mean(-1)
+
+    def loss(self, w):
+        return self._loss_on(w, self.X, self.Y)
+
+    def grad(self, w):
+        with torch.enable_grad():
+            w = w.detach().requires_grad_(True)
+            return torch.autograd.grad(self.loss(w).sum(), w)[0]
+
+    def loss_batch(self, w, idx):
+        return self._loss_on_batch(w, idx)
+
+    def _loss_on_batch(self, w, idx):
+        r = self._predict(w, self.X[idx], batched=True) - self.Y[idx]
+        return 0.5 * (r * r).sum(-1).mean(-1)
+
+    def grad_batch(self, w, idx):
+        with torch.enable_grad():
+            w = w.detach().requires_grad_(True)
+            return torch.autograd.grad(self._loss_on_batch(w, idx).sum(), w)[0]
+
+    def per_sample_losses(self, w):
+        r = self._predict(w, self.X) - self.Y
+        return 0.5 * (r * r).sum(-1)  # (S, n)
+
+
+class MLP(_AutogradFiniteSum):
+    """``f(x) = W_L s(... s(W_1 x + b_1) ...) + b_L`` with MSE; ``sizes = [d_in, h_1, ..., d_out]``.
+
+    ``f_star`` is unknown for a generic MLP (set to 0, the value for interpolation) unless
+    given; ``L`` and ``mu`` are not global constants here (NaN).
+    """
+
+    name = "mlp"
+
+    def __init__(self, X: torch.Tensor, Y: torch.Tensor, sizes, activation: str = "tanh", bias: bool = True,
+                 f_star: float = 0.0):
+        check_choice("activation", activation, tuple(ACTIVATIONS))
+        sizes = [check_int("sizes", int(s), 1) for s in sizes]
+        if len(sizes) < 2:
+            raise ValueError(f"The 'sizes' parameter must list at least an input and an output size. Got {sizes!r} instead.")
+        if Y.ndim == 1:
+            Y = Y.unsqueeze(-1)
+        if X.shape != (X.shape[0], sizes[0]) or Y.shape != (X.shape[0], sizes[-1]):
+            raise ValueError(f"The 'X' and 'Y' parameters must have shapes (n, {sizes[0]}) and (n, {sizes[-1]}). "
+                             f"Got {tuple(X.shape)} and {tuple(Y.shape)} instead.")
+        self.X, self.Y, self.sizes, self.bias = X, Y, sizes, bias
+        self.activation = activation
+        self.act = ACTIVATIONS[activation]
+        self.n = X.shape[0]
+        shapes = {}
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+            shapes[f"W{i}"] = (b, a)
+            if bias:
+                shapes[f"b{i}"] = (b,)
+        self.layout = Layout(shapes)
+        self.dim = self.layout.size
+        self.depth = len(sizes) - 1
+        self.L, self.mu, self.f_star = math.nan, 0.0, float(f_star)
+        self.w_star = torch.zeros(self.dim, dtype=X.dtype, device=X.device)  # no known minimiser
+
+    def init(self, S: int, generator: torch.Generator, scale: str = "he") -> torch.Tensor:
+        """Gaussian initialisation, ``N(0, gain / fan_in)`` with gain 2 (he) or 1 (lecun); zero biases."""
+        gain = {"he": 2.0, "lecun": 1.0}[check_choice("scale", scale, ("he", "lecun"))]
+        parts = {}
+        for k, s in self.layout.shapes.items():
+            if k.startswith("W"):
+                parts[k] = torch.randn(S, *s, generator=generator, dtype=self.X.dtype) * math.sqrt(gain / s[1])
+            else:
+                parts[k] = torch.zeros(S, *s, dtype=self.X.dtype)
+        return self.layout.flatten(parts).to(self.X.device)
+
+    def forward_all(self, w, X, batched: bool = False):
+        """Pre-activations ``z_l`` and activations ``a_l`` of every layer (a_0 = X), each (S, n, width)."""
+        p = self.layout.unflatten(w)
+        a = X if batched else X.expand(w.shape[0], *X.shape)
+        zs, acts = [], [a]
+        for i in range(1, self.depth + 1):
+            z = torch.einsum("snd,sod->sno", a, p[f"W{i}"])
+            if self.bias:
+                z = z + p[f"b{i}"].unsqueeze(1)
+            zs.append(z)
+            a = self.act(z) if i < self.depth else z
+            acts.append(a)
+        return zs, acts
+
+    def _predict(self, w, X, batched: bool = False):
+        return self.forward_all(w, X, batched)[1][-1]
+
+    def distance(self, w):
+        return torch.full((w.shape[0],), math.nan, dtype=w.dtype, device=w.device)
+
+    def gap(self, w):
+        return self.loss(w) - self.f_star
+
+
+class QuadraticNet(_AutogradFiniteSum):
+    """Prop. 4's network ``y(x) = v^T (W x)^2``, ``W: (k, d)`` trained, ``v: (k,)`` fixed.
+
+    ``f_star``: the exact global minimum when v has at least d positive and d negative
+    entries (``f_star_exact``); otherwise the symmetric least-squares value is only a lower
+    bound (e.g. all-positive v forces M to be positive semidefinite).
+    """
+
+    name = "quadratic_net"
+
+    def __init__(self, X: torch.Tensor, y: torch.Tensor, v: torch.Tensor):
+        if X.ndim != 2 or y.shape != (X.shape[0],) or v.ndim != 1:
+            raise ValueError(f"The 'X', 'y', 'v' parameters must have shapes (n, d), (n,), (k,). Got {tuple(X.shape)}, "
+                             f"{tuple(y.shape)}, {tuple(v.shape)} instead.")
+        self.X, self.y, self.v = X, y, v
+        self.Y = y.unsqueeze(-1)
+        self.n, self.d = X.shape
+        self.k = v.shape[0]
+        self.dim = self.k * self.d
+        self.L, self.mu = math.nan, 0.0
+        self.f_star, self.M_star = self.symmetric_least_squares()
+        self.f_star_exact = int((v > 0).sum()) >= self.d and int((v < 0).sum()) >= self.d
+        self.w_star = torch.zeros(self.dim, dtype=X.dtype, device=X.device)  # minimisers are not unique
+
+    def symmetric_least_squares(self) -> tuple[float, torch.Tensor]:
+        """``min_M 1/(2n) sum_i (x_i^T M x_i - y_i)^2`` over symmetric M, and the minimiser."""
+        d = self.d
+        iu = torch.triu_indices(d, d)
+        Phi = self.X[:, iu[0]] * self.X[:, iu[1]] * torch.where(iu[0] == iu[1], 1.0, 2.0).to(self.X.dtype)
+        Q, R = torch.linalg.qr(Phi)  # deterministic (see LeastSquares); Phi has full column rank for n >= d(d+1)/2
+        if Phi.shape[0] >= Phi.shape[1] and float(torch.abs(torch.diagonal(R)).min()) > 1e-10 * float(torch.abs(R).max()):
+            m = torch.linalg.solve_triangular(R, (Q.T @ self.y).unsqueeze(-1), upper=True).squeeze(-1)
+        else:  # under-determined: the minimum-norm exact fit
+            m = torch.linalg.pinv(Phi) @ self.y
+        r = Phi @ m - self.y
+        M = torch.zeros(d, d, dtype=self.X.dtype, device=self.X.device)
+        M[iu[0], iu[1]] = m
+        M = M + M.T - torch.diag(torch.diagonal(M))
+        return float(0.5 * (r @ r) / self.n), M
+
+    def _predict(self, w, X, batched: bool = False):
+        W = w.view(w.shape[0], self.k, self.d)
+        Z = torch.einsum("snd,skd->snk", X, W) if batched else torch.einsum("nd,skd->snk", X, W)
+        return (Z * Z * self.v).sum(-1, keepdim=True)
+
+    def grad(self, w):
+        W = w.view(w.shape[0], self.k, self.d)
+        Z = torch.einsum("nd,skd->snk", self.X, W)
+        r = (Z * Z * self.v).sum(-1) - self.y  # (S, n)
+        G = 2.0 / self.n * torch.einsum("sn,snk,nd->skd", r, Z * self.v, self.X)
+        return G.reshape(w.shape[0], -1)
+
+    def distance(self, w):
+        """Frobenius distance of ``W^T diag(v) W`` to the symmetric least-squares M*."""
+        W = w.view(w.shape[0], self.k, self.d)
+        M = torch.einsum("skd,k,ske->sde", W, self.v, W)
+        return torch.linalg.matrix_norm(M - self.M_star)
+
+    def gap(self, w):
+        return self.loss(w) - self.f_star
+
+
+def prop5_data(n: int, d: int, generator: torch.Generator, dtype=torch.float64, device="cpu") -> torch.Tensor:
+    """n points on the unit sphere of R^d with last coordinate 1/sqrt(2) (Prop. 5's normalisation)."""
+    n, d = check_int("n", n, 1), check_int("d", d, 2)
+    z = torch.randn(n, d - 1, generator=generator, dtype=dtype)
+    z = z / torch.linalg.vector_norm(z, dim=-1, keepdim=True) / math.sqrt(2.0)
+    return torch.cat([z, torch.full((n, 1), 1 / math.sqrt(2.0), dtype=dtype)], dim=1).to(device)
+
+
+def relu_net(X: torch.Tensor, Y: torch.Tensor, width: int, depth: int) -> MLP:
+    """A bias-free ReLU MLP with ``depth`` weight layers of width m (the last one linear)."""
+    width = check_int("width", width, 1)
+    depth = check_int("depth", depth, 2)
+    return MLP(X, Y, [X.shape[1]] + [width] * (depth - 1) + [Y.shape[-1] if Y.ndim > 1 else 1], "relu", bias=False)
+
+
+def ntk_gram_infinite(X: torch.Tensor) -> torch.Tensor:
+    """Du et al. (2018): ``H_ij = x_i^T x_j (pi - arccos(x_i^T x_j)) / (2 pi)`` for unit x_i."""
+    G = (X @ X.T).clamp(-1.0, 1.0)
+    return G * (math.pi - torch.arccos(G)) / (2 * math.pi)

@@ -1,0 +1,139 @@
+"""Logistic regression, toys and networks: constants and derivatives checked independently."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.optimize
+import torch
+
+from convcheck.objectives import (MLP, Logistic, QuadraticNet, ScalarFactorisation, ntk_gram_infinite, prop5_data,
+                                  relu_net)
+from convcheck.objectives.base import Objective
+
+
+def _gen(s=0):
+    return torch.Generator().manual_seed(s)
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.1])
+def test_logistic_real_data_solution_against_scipy(lam):
+    lg = Logistic.anes96(lam=lam)
+    assert lg.n == 944 and lg.dim == 10
+    X, y = lg.X.numpy(), lg.y.numpy()
+
+    def f(w):
+        return np.mean(np.logaddexp(0, -y * (X @ w))) + 0.5 * lam * w @ w
+
+    res = scipy.optimize.minimize(f, np.zeros(10), jac=lambda w: lg.grad(torch.tensor(w)[None])[0].numpy(),
+                                  method="BFGS", options={"gtol": 1e-12, "maxiter": 10_000})
+    assert np.allclose(res.x, lg.w_star.numpy(), atol=1e-6)
+    assert res.fun == pytest.approx(lg.f_star, rel=1e-12)
+    assert float(torch.linalg.vector_norm(lg.grad(lg.w_star[None]))) <= 1e-12
+    H0 = torch.autograd.functional.hessian(lambda w: lg.loss(w[None]).sum(), torch.zeros(10, dtype=torch.float64))
+    assert float(torch.linalg.eigvalsh(H0).max()) == pytest.approx(lg.L, rel=1e-12)  # attained at w = 0
+    Hs = torch.autograd.functional.hessian(lambda w: lg.loss(w[None]).sum(), lg.w_star)
+    ev = torch.linalg.eigvalsh(Hs)
+    assert float(ev.max()) <= lg.L + 1e-12 and float(ev.min()) >= lam - 1e-12
+
+
+def test_logistic_derivatives_and_batches():
+    lg = Logistic.synthetic(40, 5, _gen(1), lam=0.05)
+    w = torch.randn(3, 5, generator=_gen(2), dtype=torch.float64)
+    wr = w.clone().requires_grad_(True)
+    assert torch.allclose(lg.grad(w), torch.autograd.grad(lg.loss(wr).sum(), wr)[0], rtol=1e-12)
+    v = torch.randn_like(w)
+    assert torch.allclose(lg.hvp(w, v), Objective.hvp(lg, w, v), rtol=1e-10)
+    idx = torch.tensor([[0, 5, 5], [1, 2, 3], [39, 0, 7]])
+    per = lg.per_sample_grads(w)
+    assert torch.allclose(lg.grad_batch(w, idx), torch.stack([per[s, idx[s]].mean(0) for s in range(3)]), rtol=1e-12)
+    assert torch.allclose(per.mean(1), lg.grad(w), rtol=1e-12)
+    loop = torch.stack([lg.loss(w[s:s + 1])[0] for s in range(3)])
+    assert torch.equal(loop, lg.loss(w)) or torch.allclose(loop, lg.loss(w), rtol=1e-15)
+
+
+def test_logistic_separable_data_fails_loudly():
+    X = torch.tensor([[1.0, 0.0], [-1.0, 0.0]], dtype=torch.float64)
+    with pytest.raises(RuntimeError, match="separable"):
+        Logistic(X, torch.tensor([1.0, -1.0], dtype=torch.float64))
+    with pytest.raises(ValueError, match="'lam' parameter must be a float in the range \\[0.0, inf\\). Got -1"):
+        Logistic(X, torch.tensor([1.0, -1.0], dtype=torch.float64), lam=-1)
+
+
+def test_scalar_factorisation_sharpness():
+    f = ScalarFactorisation()
+    w = torch.tensor([[2.0, 0.5], [1.0, 1.0], [4.0, 0.25]], dtype=torch.float64)
+    assert torch.allclose(f.loss(w), torch.zeros(3, dtype=torch.float64))
+    assert torch.allclose(f.hessian_top(w), (w * w).sum(-1), rtol=1e-12)
+    x = torch.randn(4, 2, generator=_gen(3), dtype=torch.float64)
+    H = torch.stack([torch.autograd.functional.hessian(lambda z: f.loss(z[None]).sum(), x[s]) for s in range(4)])
+    assert torch.allclose(f.hessian(x), H, rtol=1e-12)
+    assert torch.allclose(f.hvp(x, torch.ones_like(x)), Objective.hvp(f, x, torch.ones_like(x)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_mlp_gradient_against_central_differences(activation):
+    X = torch.randn(12, 3, generator=_gen(4), dtype=torch.float64)
+    Y = torch.randn(12, 2, generator=_gen(5), dtype=torch.float64)
+    m = MLP(X, Y, [3, 5, 4, 2], activation)
+    w = m.init(2, _gen(6))
+    g = m.grad(w)
+    h = 1e-6
+    for j in (0, 7, m.dim - 1):
+        e = torch.zeros_like(w)
+        e[:, j] = h
+        fd = (m.loss(w + e) - m.loss(w - e)) / (2 * h)
+        assert torch.allclose(g[:, j], fd, rtol=1e-6, atol=1e-9)
+    loop = torch.cat([m.grad(w[s:s + 1]) for s in range(2)])
+    assert torch.allclose(loop, g, rtol=1e-13)
+
+
+def test_quadratic_net_global_value_and_gradient():
+    g = _gen(7)
+    d = 4
+    X = torch.randn(30, d, generator=g, dtype=torch.float64)
+    y = torch.randn(30, generator=g, dtype=torch.float64)
+    v = torch.tensor([1.0] * d + [-1.0] * d, dtype=torch.float64)
+    q = QuadraticNet(X, y, v)
+    assert q.f_star_exact
+    # independent: least squares over the full (non-symmetric) M, then symmetrised, by numpy
+    A = np.einsum("ni,nj->nij", X.numpy(), X.numpy()).reshape(30, -1)
+    m = np.linalg.lstsq(A, y.numpy(), rcond=None)[0]
+    assert 0.5 * np.mean((A @ m - y.numpy()) ** 2) == pytest.approx(q.f_star, rel=1e-10)
+    # a W realising M*: eigen-decompose M* = P diag(e) P^T, rows sqrt|e_i| p_i on matching signs of v
+    e, P = torch.linalg.eigh(q.M_star)
+    W = torch.zeros(2 * d, d, dtype=torch.float64)
+    for i in range(d):
+        W[i if e[i] > 0 else d + i] = torch.sqrt(e[i].abs()) * P[:, i]
+    assert float(q.loss(W.reshape(1, -1))[0]) == pytest.approx(q.f_star, rel=1e-9)
+    w = torch.randn(3, q.dim, generator=g, dtype=torch.float64)
+    wr = w.clone().requires_grad_(True)
+    assert torch.allclose(q.grad(w), torch.autograd.grad(q.loss(wr).sum(), wr)[0], rtol=1e-11)
+    q_pos = QuadraticNet(X, y, torch.ones(2 * d, dtype=torch.float64))
+    assert not q_pos.f_star_exact
+
+
+def test_prop5_data_and_infinite_gram():
+    X = prop5_data(20, 6, _gen(8))
+    assert torch.allclose(torch.linalg.vector_norm(X, dim=-1), torch.ones(20, dtype=torch.float64))
+    assert torch.allclose(X[:, -1], torch.full((20,), 1 / math.sqrt(2), dtype=torch.float64))
+    H = ntk_gram_infinite(X)
+    # Monte-Carlo: H_ij = E_w[x_i^T x_j 1{w.x_i >= 0, w.x_j >= 0}], w ~ N(0, I)
+    Wm = torch.randn(400_000, 6, generator=_gen(9), dtype=torch.float64)
+    A = (X @ Wm.T >= 0).double()
+    H_mc = (X @ X.T) * (A @ A.T) / Wm.shape[0]
+    assert torch.allclose(H, H_mc, atol=5e-3)
+    assert float(torch.linalg.eigvalsh(H).min()) > 0
+    net = relu_net(X, torch.randn(20, generator=_gen(10), dtype=torch.float64), width=16, depth=3)
+    assert net.layout.shapes == {"W1": (16, 6), "W2": (16, 16), "W3": (1, 16)}
+
+
+@pytest.mark.parametrize("call, needle", [
+    (lambda: relu_net(torch.ones(2, 3), torch.ones(2), width=0, depth=2), "'width' parameter must be an int in the range [1, inf). Got 0"),
+    (lambda: MLP(torch.ones(2, 3), torch.ones(2), [3, 1], "softmax"), "'activation' parameter must be one of"),
+    (lambda: prop5_data(5, 1, _gen()), "'d' parameter must be an int in the range [2, inf). Got 1"),
+])
+def test_network_bad_parameters(call, needle):
+    with pytest.raises(ValueError) as err:
+        call()
+    assert needle in str(err.value)
