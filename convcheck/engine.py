@@ -10,8 +10,8 @@ times the initial scale away from ``w*``. Its row is then frozen at its last fin
 its step of divergence recorded, and its metrics from then on are NaN: a recorded outcome,
 never a crash.
 
-Numerics: the engine flushes subnormal floats to zero (``torch.set_flush_denormal``):
-float64 curves that fall below ~1e-308 relative would otherwise slow down >10x on CPU.
+Numerics and speed: the engine applies :func:`convcheck._runtime.tune_process` once
+(subnormals flushed to zero; glibc's malloc kept from returning large blocks every step).
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ._runtime import tune_process
 from ._validation import check_int, check_real
 from .optim.base import Optimizer, Oracle
+from .stopping import Stopping
 from .trace import Trace
 
 __all__ = ["run", "log_checkpoints"]
@@ -42,7 +44,7 @@ def log_checkpoints(steps: int, per_decade: int = 10, dense_tail: int = 0, tail_
 
 def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkpoints=None,
         sampler=None, generator: torch.Generator | None = None, average: bool = False,
-        blowup: float = 1e8) -> Trace:
+        blowup: float = 1e8, stop: Stopping | None = None) -> Trace:
     """Run ``optimizer`` from ``w0: (S, d)`` for ``steps`` steps.
 
     Args:
@@ -52,6 +54,9 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
       average: also track the uniform average of the iterates ``w_1 .. w_t`` and record its
         gap as ``avg_gap``.
       blowup: divergence threshold, relative to ``1 + max ||w0 - w*||``.
+      stop: stopping criteria of Sec. 2.2 (:class:`~convcheck.stopping.Stopping`), checked per
+        seed after every step on the full objective (these evaluations are not counted in
+        ``grad_evals``); stopped seeds are frozen, and the trace records when and why.
     """
     steps = check_int("steps", steps, 1)
     blowup = check_real("blowup", blowup, 1.0)
@@ -62,13 +67,17 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     ck = log_checkpoints(steps) if checkpoints is None else np.unique(np.asarray(checkpoints, dtype=np.int64))
     if ck.min() < 0 or ck.max() > steps:
         raise ValueError(f"The 'checkpoints' parameter must lie in the range [0, {steps}]. Got [{ck.min()}, {ck.max()}] instead.")
-    torch.set_flush_denormal(True)
+    tune_process()
 
     S, device = w0.shape[0], w0.device
     w = w0.clone()
     state = optimizer.init(w)
     limit = blowup * (1.0 + float(torch.linalg.vector_norm(w0 - objective.w_star, dim=-1).max()))
     div_at = torch.full((S,), -1, dtype=torch.long, device=device)
+    stop_at = torch.full((S,), -1, dtype=torch.long, device=device)
+    stop_code = torch.zeros(S, dtype=torch.long, device=device)
+    if stop is not None:
+        f_old, g_old = objective.loss(w), objective.grad(w)
     avg = w.clone() if average else None
     rec: dict[str, list] = {k: [] for k in ("gap", "grad_norm", "dist")}
     if average:
@@ -95,12 +104,22 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
         evals += oracle.evals
         bad = ~torch.isfinite(w_new).all(-1) | (torch.linalg.vector_norm(w_new - objective.w_star, dim=-1) > limit)
         div_at = torch.where(bad & (div_at < 0), t, div_at)
-        w = torch.where((div_at >= 0).unsqueeze(-1), w, w_new)
+        w = torch.where(((div_at >= 0) | (stop_at >= 0)).unsqueeze(-1), w, w_new)
+        if stop is not None:
+            f_new, g_new = objective.loss(w), objective.grad(w)
+            code = stop.check(t, f_old, f_new, g_old, g_new)
+            fresh = (code > 0) & (stop_at < 0) & (div_at < 0)
+            stop_at = torch.where(fresh, t, stop_at)
+            stop_code = torch.where(fresh, code, stop_code)
+            f_old, g_old = f_new, g_new
         if average:
             avg = avg + (w - avg) / t if t > 1 else w.clone()
         if t in ck_set:
             record(w, avg)
 
     metrics = {k: torch.stack(v, dim=1).cpu().numpy() for k, v in rec.items()}
+    info = {"optimizer": optimizer.name, "objective": objective.name, "final_state": state}
+    if stop is not None:
+        info["stopped_at"], info["stop_code"] = stop_at.cpu().numpy(), stop_code.cpu().numpy()
     return Trace(steps=ck, metrics=metrics, grad_evals=np.asarray(evals_at, dtype=np.int64),
-                 diverged_at=div_at.cpu().numpy(), info={"optimizer": optimizer.name, "objective": objective.name})
+                 diverged_at=div_at.cpu().numpy(), info=info, final=w)

@@ -21,6 +21,8 @@ class Trace:
         the averaged iterate was tracked.
       grad_evals: (C,) per-sample gradient evaluations per seed up to each checkpoint.
       diverged_at: (S,) step at which each seed diverged, -1 if it did not.
+      info: the optimizer's final state (``final_state``) and, with stopping criteria,
+        ``stopped_at`` (S,) and ``stop_code`` (S,) (see :mod:`convcheck.stopping`).
     """
 
     steps: np.ndarray
@@ -28,6 +30,7 @@ class Trace:
     grad_evals: np.ndarray
     diverged_at: np.ndarray
     info: dict = field(default_factory=dict)
+    final: object = None  # (S, d) tensor: the parameters after the last step (frozen rows as frozen)
 
     @property
     def n_seeds(self) -> int:

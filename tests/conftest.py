@@ -11,3 +11,8 @@ def studies():
     from convcheck.study import discover
 
     return discover()
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))  # test helpers (reference_optim) import by name

@@ -14,7 +14,24 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["Objective", "FiniteSum"]
+__all__ = ["Objective", "FiniteSum", "gather_rows", "batched_dot", "batched_combine"]
+
+
+# Batched kernels for mini-batches. Measured on 2 CPU cores (S = 256, b = 10, d = 100):
+# index_select 80 us vs fancy indexing 290 us; bmm 120 us vs einsum 450-880 us.
+def gather_rows(X: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """``X[idx]`` for ``idx: (S, b)``: rows of X, shape (S, b, d)."""
+    return X.index_select(0, idx.reshape(-1)).view(*idx.shape, X.shape[-1])
+
+
+def batched_dot(Xb: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """``Xb[s] @ w[s]`` for every seed: (S, b, d), (S, d) -> (S, b)."""
+    return torch.bmm(w.unsqueeze(1), Xb.transpose(1, 2)).squeeze(1)
+
+
+def batched_combine(Xb: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    """``c[s] @ Xb[s]`` for every seed: (S, b, d), (S, b) -> (S, d)."""
+    return torch.bmm(c.unsqueeze(1), Xb).squeeze(1)
 
 
 class Objective:
@@ -70,4 +87,12 @@ class FiniteSum(Objective):
         raise NotImplementedError
 
     def loss_batch(self, w: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def per_sample_losses(self, w: torch.Tensor) -> torch.Tensor:
+        """All n per-sample losses, shape (S, n); differentiable in w."""
+        raise NotImplementedError
+
+    def per_sample_losses_batch(self, w: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+        """Per-sample losses of the indexed samples, shape (S, b); differentiable in w."""
         raise NotImplementedError

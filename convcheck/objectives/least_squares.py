@@ -22,7 +22,7 @@ import math
 import torch
 
 from .._validation import check_int, check_real
-from .base import FiniteSum
+from .base import FiniteSum, batched_combine, batched_dot, gather_rows
 from .quadratic import _haar_rotation, spectrum
 
 __all__ = ["LeastSquares"]
@@ -87,14 +87,21 @@ class LeastSquares(FiniteSum):
     def hvp(self, w, v):
         return v @ self.H
 
+    def per_sample_losses(self, w):
+        r = w @ self.X.T - self.y
+        return 0.5 * r * r
+
+    def per_sample_losses_batch(self, w, idx):
+        r = batched_dot(gather_rows(self.X, idx), w) - self.y[idx]
+        return 0.5 * r * r
+
     def loss_batch(self, w, idx):
-        r = torch.einsum("sbd,sd->sb", self.X[idx], w) - self.y[idx]
-        return 0.5 * (r * r).mean(-1)
+        return self.per_sample_losses_batch(w, idx).mean(-1)
 
     def grad_batch(self, w, idx):
-        Xb = self.X[idx]  # (S, b, d)
-        r = torch.einsum("sbd,sd->sb", Xb, w) - self.y[idx]
-        return torch.einsum("sbd,sb->sd", Xb, r) / idx.shape[1]
+        Xb = gather_rows(self.X, idx)  # (S, b, d)
+        r = batched_dot(Xb, w) - self.y[idx]
+        return batched_combine(Xb, r) / idx.shape[1]
 
     def per_sample_grads(self, w):
         """All n per-sample gradients, shape (S, n, d)."""

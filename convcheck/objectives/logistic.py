@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .._validation import check_int, check_real
-from .base import FiniteSum
+from .base import FiniteSum, batched_combine, batched_dot, gather_rows
 
 __all__ = ["Logistic"]
 
@@ -98,14 +98,20 @@ class Logistic(FiniteSum):
         s = torch.sigmoid(self._margins(w))
         return ((s * (1 - s)) * (v @ self.X.T)) @ self.X / self.n + self.lam * v
 
+    def per_sample_losses(self, w):
+        return torch.nn.functional.softplus(-self._margins(w)) + 0.5 * self.lam * (w * w).sum(-1, keepdim=True)
+
+    def per_sample_losses_batch(self, w, idx):
+        m = self.y[idx] * batched_dot(gather_rows(self.X, idx), w)
+        return torch.nn.functional.softplus(-m) + 0.5 * self.lam * (w * w).sum(-1, keepdim=True)
+
     def loss_batch(self, w, idx):
-        m = self.y[idx] * torch.einsum("sbd,sd->sb", self.X[idx], w)
-        return torch.nn.functional.softplus(-m).mean(-1) + 0.5 * self.lam * (w * w).sum(-1)
+        return self.per_sample_losses_batch(w, idx).mean(-1)
 
     def grad_batch(self, w, idx):
-        Xb, yb = self.X[idx], self.y[idx]
-        c = -yb * torch.sigmoid(-yb * torch.einsum("sbd,sd->sb", Xb, w))
-        return torch.einsum("sb,sbd->sd", c, Xb) / idx.shape[1] + self.lam * w
+        Xb, yb = gather_rows(self.X, idx), self.y[idx]
+        c = -yb * torch.sigmoid(-yb * batched_dot(Xb, w))
+        return batched_combine(Xb, c) / idx.shape[1] + self.lam * w
 
     def per_sample_grads(self, w):
         c = -self.y * torch.sigmoid(-self._margins(w))  # (S, n)

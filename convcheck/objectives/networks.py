@@ -85,6 +85,10 @@ class _AutogradFiniteSum(FiniteSum):
         r = self._predict(w, self.X) - self.Y
         return 0.5 * (r * r).sum(-1)  # (S, n)
 
+    def per_sample_losses_batch(self, w, idx):
+        r = self._predict(w, self.X[idx], batched=True) - self.Y[idx]
+        return 0.5 * (r * r).sum(-1)  # (S, b)
+
 
 class MLP(_AutogradFiniteSum):
     """``f(x) = W_L s(... s(W_1 x + b_1) ...) + b_L`` with MSE; ``sizes = [d_in, h_1, ..., d_out]``.

@@ -50,6 +50,24 @@ class Oracle:
             return self.objective.loss(w)
         return self.objective.loss_batch(w, self.idx)
 
+    def per_sample_losses(self, w: torch.Tensor) -> torch.Tensor:
+        """Losses of the batch's samples (or all n samples), shape (S, b); differentiable."""
+        if self.idx is None:
+            return self.objective.per_sample_losses(w)
+        return self.objective.per_sample_losses_batch(w, self.idx)
+
+    def grad_weighted(self, w: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """Gradient of ``sum_i weights_i l_i(w)`` over the batch's samples (weights: (S, b)),
+        by autograd through :meth:`per_sample_losses`; counts one evaluation per nonzero weight."""
+        self.evals += int((weights != 0).sum(-1).max())
+        with torch.enable_grad():
+            w = w.detach().requires_grad_(True)
+            return torch.autograd.grad((self.per_sample_losses(w) * weights).sum(), w)[0]
+
+    def hvp(self, w: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """Hessian-vector product of the full objective (steepest descent on quadratics)."""
+        return self.objective.hvp(w, v)
+
 
 class Optimizer(NamedTuple):
     """``init(params) -> state``; ``update(params, state, oracle, t) -> (params, state)``."""

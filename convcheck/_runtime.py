@@ -1,0 +1,39 @@
+"""Process-wide numeric and allocator settings, applied once by the engine.
+
+* Subnormal floats are flushed to zero (``torch.set_flush_denormal``): float64 curves that
+  decay past ~1e-308 would otherwise slow down more than 10x on CPU.
+* glibc's malloc serves blocks above a dynamic threshold with fresh ``mmap`` pages and
+  returns them on free, so every step that gathers a mini-batch of a few MB pays for page
+  faults again. Measured on 2 CPU cores (S = 256, b = 10, d = 100): a SAM step 3.6 ms with
+  the default, 0.95 ms with the threshold pinned at 256 MiB (M_MMAP_THRESHOLD) and trimming
+  at 512 MiB (M_TRIM_THRESHOLD). Set ``CONVCHECK_MALLOC_TUNING=0`` to leave malloc alone; on
+  non-glibc systems nothing is changed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+import torch
+
+__all__ = ["tune_process"]
+
+_DONE = False
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def tune_process() -> None:
+    global _DONE
+    if _DONE:
+        return
+    _DONE = True
+    torch.set_flush_denormal(True)
+    if os.environ.get("CONVCHECK_MALLOC_TUNING", "1") == "0":
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 256 * 1024 * 1024)
+        libc.mallopt(_M_TRIM_THRESHOLD, 512 * 1024 * 1024)
+    except (OSError, AttributeError):
+        pass

@@ -1,0 +1,130 @@
+"""AdaGrad, RMSProp and Adam (Sec. 6, Eqs. 38-47), each as the survey writes it and as
+the standard algorithm (Duchi et al. 2011; Tieleman & Hinton 2012; Kingma & Ba 2015).
+
+=====================  ==========================================  ===========================
+name                   second moment                               denominator
+=====================  ==========================================  ===========================
+adagrad (standard)     ``G_j = sum_tau g_j^2`` per coordinate      ``sqrt(G_j) + eps``
+adagrad-survey         same, Eq. (39)                              ``sqrt(eps + G_j)``
+rmsprop (standard)     ``v_j = gamma v_j + (1-gamma) g_j^2``       ``sqrt(v_j) + eps``
+rmsprop-survey         scalar ``v = gamma v + (1-gamma)||g||^2``   ``sqrt(eps + v)``, Eq. (42)
+adam (standard)        per coordinate, bias-corrected              ``sqrt(v_hat_j) + eps``
+adam-survey            scalar ``v`` from ``||g||^2``, Eq. (44)     ``sqrt(eps + v_hat)``, Eq. (47)
+=====================  ==========================================  ===========================
+
+``eps_inside`` chooses the eps placement for any of them (True: ``sqrt(eps + v)`` as in the
+survey; False: ``sqrt(v) + eps`` as torch.optim); the standard variants default to False so
+that they match torch.optim.Adagrad / RMSprop / Adam to round-off.
+
+Notes on the survey's text:
+
+* Eq. (40) writes the update of coordinate j with ``grad f_j(w_j)``; read as the j-th
+  coordinate of the sampled gradient, as Eqs. (38)-(39) define it.
+* Eqs. (41) and (44) keep one scalar v for all coordinates: one step size for the whole
+  vector, not a per-coordinate one. Both variants exist here so the difference can be
+  measured.
+* Eqs. (45)-(46) divide by ``1 - gamma^k`` with k starting at 0, a division by zero at the
+  first step. Here the k-th update (k = 1, 2, ...) uses ``1 - gamma^k``, as Kingma & Ba do.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+
+from .._validation import check_choice, check_real
+from .base import Optimizer
+from .schedules import Schedule, as_schedule, step_size
+
+__all__ = ["AdaptiveState", "adagrad", "rmsprop", "adam"]
+
+
+class AdaptiveState(NamedTuple):
+    m: torch.Tensor  # (S, d) first moment (zeros where unused)
+    v: torch.Tensor  # (S, d) per-coordinate second moment, or (S, 1) for the survey's scalar v
+
+
+def _denominator(v, eps, eps_inside):
+    return torch.sqrt(v + eps) if eps_inside else torch.sqrt(v) + eps
+
+
+def _check_variant(variant):
+    return check_choice("variant", variant, ("standard", "survey"))
+
+
+def adagrad(lr: Schedule = 0.01, eps: float = 1e-10, variant: str = "standard", eps_inside: bool | None = None) -> Optimizer:
+    """AdaGrad: ``w_j -= eta g_j / denom(G_j)``, ``G_j`` the running sum of squared gradients
+    (including the current one, Eq. 39). Both variants are per coordinate; they differ in
+    the eps placement only (the survey's Eq. 39 puts eps inside the square root)."""
+    schedule = as_schedule(lr)
+    eps = check_real("eps", eps, 0.0)
+    inside = (_check_variant(variant) == "survey") if eps_inside is None else bool(eps_inside)
+
+    def init(params):
+        return AdaptiveState(torch.zeros_like(params), torch.zeros_like(params))
+
+    def update(params, state, oracle, t):
+        g = oracle.grad(params)
+        G = state.v + g * g
+        return params - step_size(schedule(t)) * g / _denominator(G, eps, inside), AdaptiveState(state.m, G)
+
+    name = "adagrad" if variant == "standard" else "adagrad-survey"
+    return Optimizer(name, init, update, {"lr": lr, "eps": eps, "eps_inside": inside})
+
+
+def rmsprop(lr: Schedule = 0.01, gamma: float = 0.99, eps: float = 1e-8, variant: str = "standard",
+            eps_inside: bool | None = None) -> Optimizer:
+    """RMSProp. Standard: per-coordinate ``v_j`` (torch.optim.RMSprop with ``alpha = gamma``);
+    survey (Eqs. 41-42): one scalar ``v`` from ``||g||^2``."""
+    schedule = as_schedule(lr)
+    gamma = check_real("gamma", gamma, 0.0, 1.0, high_open=True)
+    eps = check_real("eps", eps, 0.0)
+    survey = _check_variant(variant) == "survey"
+    inside = survey if eps_inside is None else bool(eps_inside)
+
+    def init(params):
+        return AdaptiveState(torch.zeros_like(params), torch.zeros_like(params[:, :1] if survey else params))
+
+    def update(params, state, oracle, t):
+        g = oracle.grad(params)
+        sq = (g * g).sum(-1, keepdim=True) if survey else g * g
+        v = gamma * state.v + (1 - gamma) * sq
+        return params - step_size(schedule(t)) * g / _denominator(v, eps, inside), AdaptiveState(state.m, v)
+
+    return Optimizer("rmsprop" if not survey else "rmsprop-survey", init, update,
+                     {"lr": lr, "gamma": gamma, "eps": eps, "eps_inside": inside})
+
+
+def adam(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: float = 1e-8,
+         variant: str = "standard", eps_inside: bool | None = None, bias_correction: bool = True) -> Optimizer:
+    """Adam (Eqs. 43-47). Standard: per-coordinate ``v_j`` (torch.optim.Adam with
+    ``betas = (gamma1, gamma2)``); survey: scalar ``v`` from ``||g||^2``. The k-th update
+    (k = t >= 1) divides by ``1 - gamma^k`` (see the module note on Eqs. 45-46)."""
+    schedule = as_schedule(lr)
+    gamma1 = check_real("gamma1", gamma1, 0.0, 1.0, high_open=True)
+    gamma2 = check_real("gamma2", gamma2, 0.0, 1.0, high_open=True)
+    eps = check_real("eps", eps, 0.0)
+    survey = _check_variant(variant) == "survey"
+    inside = survey if eps_inside is None else bool(eps_inside)
+
+    def init(params):
+        return AdaptiveState(torch.zeros_like(params), torch.zeros_like(params[:, :1] if survey else params))
+
+    def update(params, state, oracle, t):
+        g = oracle.grad(params)
+        m = gamma1 * state.m + (1 - gamma1) * g
+        sq = (g * g).sum(-1, keepdim=True) if survey else g * g
+        v = gamma2 * state.v + (1 - gamma2) * sq
+        bc1 = 1 - gamma1**t if bias_correction else 1.0
+        bc2 = 1 - gamma2**t if bias_correction else 1.0
+        if inside:
+            new = params - step_size(schedule(t)) * (m / bc1) / torch.sqrt(eps + v / bc2)
+        else:  # torch.optim.Adam's operation order, for round-off agreement
+            denom = torch.sqrt(v) / (bc2 ** 0.5) + eps
+            new = params - (step_size(schedule(t)) / bc1) * (m / denom)
+        return new, AdaptiveState(m, v)
+
+    return Optimizer("adam" if not survey else "adam-survey", init, update,
+                     {"lr": lr, "gamma1": gamma1, "gamma2": gamma2, "eps": eps, "eps_inside": inside,
+                      "bias_correction": bias_correction})
