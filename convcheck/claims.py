@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "OUTCOMES", "jsonable"]
+__all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "OUTCOMES", "jsonable", "combine"]
 
 REPRODUCED = "reproduced"
 REFUTED = "refuted"
@@ -110,3 +110,27 @@ class Verdict:
         lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  finding: {f}" for f in self.findings]
         return "\n".join(lines)
+
+
+def combine(claim: str, study: str, parts: dict[str, "Verdict"], summary: str | None = None, **fields) -> "Verdict":
+    """One verdict from labelled sub-verdicts (instances, settings): refuted if any part is
+    refuted, reproduced if every part is, inconclusive otherwise. Each part's summary becomes
+    a note; ``summary`` (used when reproduced) defaults to the parts' summaries."""
+    outcomes = [v.outcome for v in parts.values()]
+    if REFUTED in outcomes:
+        outcome = REFUTED
+        summary = "; ".join(f"{k}: {v.summary}" for k, v in parts.items() if v.outcome == REFUTED)
+    elif all(o == REPRODUCED for o in outcomes):
+        outcome = REPRODUCED
+        summary = summary or "; ".join(f"{k}: {v.summary}" for k, v in parts.items())
+    else:
+        outcome = INCONCLUSIVE
+        summary = "; ".join(f"{k}: {v.summary}" for k, v in parts.items() if v.outcome == INCONCLUSIVE)
+    notes = fields.pop("notes", []) + [f"{k}: {v.outcome}: {v.summary}" for k, v in parts.items()]
+    p_fail = [v.statistic.get("p_fail") for v in parts.values() if isinstance(v.statistic.get("p_fail"), (int, float))]
+    statistic = fields.pop("statistic", {})
+    if p_fail and outcome == REFUTED:
+        statistic.setdefault("p_fail", min(p_fail))
+    return Verdict(claim, study, outcome, summary, statistic=statistic, notes=notes,
+                   seeds=fields.pop("seeds", max((v.seeds or 0) for v in parts.values()) if parts else None),
+                   diverged=fields.pop("diverged", sum(v.diverged for v in parts.values())), **fields)

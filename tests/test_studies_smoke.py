@@ -11,7 +11,8 @@ STUDIES = discover()
 @pytest.mark.parametrize("name", sorted(STUDIES))
 def test_study_runs_at_tiny_scale(name):
     module = STUDIES[name]
-    assert module.__doc__ and "Claim" in module.__doc__ and "Verdict rule" in module.__doc__
+    for section in ("Claim", "Kind:", "Objective:", "Optimizer", "Verdict rule:", "References:"):
+        assert section in module.__doc__, f"{name}'s docstring lacks {section!r} (see convcheck.study)"
     scale = "tiny" if "tiny" in module.SCALES else "quick"
     result = run_study(module, scale)
     assert sorted(v.claim for v in result.verdicts) == sorted(c.id for c in module.CLAIMS)

@@ -1,16 +1,17 @@
 """The Huber-type worst case of gradient descent (Drori & Teboulle 2014, Thm. 3.2).
 
-For a horizon N, radius R and smoothness L, with ``a = R / (2N + 1)``::
+For a horizon N, radius R, smoothness L and step h/L (0 < h <= 1; h = 1 by default), with
+``a = R / (2Nh + 1)``::
 
     phi(r) = L a r - L a^2 / 2   if r >= a,      phi(r) = L r^2 / 2   otherwise,
     f(w) = phi(||w||),  w* = 0, f* = 0.
 
-Started at ``||w0|| = R``, GD with step ``1/L`` moves by exactly ``a`` per step while it
-stays on the linear part, so after N steps ``||w_N|| = R (N + 1)/(2N + 1)`` and
+Started at ``||w0|| = R``, GD with step ``h/L`` moves by exactly ``h a`` per step while it
+stays on the linear part, so after N steps ``||w_N|| = R (Nh + 1)/(2Nh + 1)`` and
 
-    f(w_N) - f* = L R^2 / (4N + 2),
+    f(w_N) - f* = L R^2 / (4Nh + 2),
 
-the tight worst case of GD with step 1/L over L-smooth convex functions. The function is
+the tight worst case of GD with step h/L over L-smooth convex functions. The function is
 worst-case only at its own N: GD reaches the quadratic region later for larger N.
 """
 
@@ -25,23 +26,25 @@ __all__ = ["HuberWorstCase"]
 
 
 class HuberWorstCase(Objective):
-    """``f(w) = phi(||w||)`` on R^d, worst case for GD with step 1/L at horizon ``N``."""
+    """``f(w) = phi(||w||)`` on R^d, worst case for GD with step h/L at horizon ``N``."""
 
     name = "huber_worst_case"
 
-    def __init__(self, N: int, R: float = 1.0, L: float = 1.0, d: int = 1, dtype=torch.float64, device="cpu"):
+    def __init__(self, N: int, R: float = 1.0, L: float = 1.0, d: int = 1, h: float = 1.0, dtype=torch.float64,
+                 device="cpu"):
         self.N = check_int("N", N, 1)
         self.R = check_real("R", R, 0, None, low_open=True)
         self.L = check_real("L", L, 0, None, low_open=True)
+        self.h = check_real("h", h, 0, 1, low_open=True)
         self.dim = check_int("d", d, 1)
-        self.a = self.R / (2 * self.N + 1)
+        self.a = self.R / (2 * self.N * self.h + 1)
         self.mu = 0.0
         self.f_star = 0.0
         self.w_star = torch.zeros(self.dim, dtype=dtype, device=device)
 
     def tight_value(self) -> float:
-        """The value GD with step 1/L attains after N steps from ``||w0|| = R``."""
-        return self.L * self.R**2 / (4 * self.N + 2)
+        """The value GD with step h/L attains after N steps from ``||w0|| = R``."""
+        return self.L * self.R**2 / (4 * self.N * self.h + 2)
 
     def loss(self, w):
         r = torch.linalg.vector_norm(w, dim=-1)
@@ -52,4 +55,4 @@ class HuberWorstCase(Objective):
         return torch.where(r >= self.a, self.L * self.a * w / r.clamp_min(torch.finfo(w.dtype).tiny), self.L * w)
 
     def constants(self):
-        return {**super().constants(), "N": self.N, "R": self.R, "tight_value": self.tight_value()}
+        return {**super().constants(), "N": self.N, "R": self.R, "h": self.h, "tight_value": self.tight_value()}

@@ -1,11 +1,15 @@
 """Figures drawn from a study's tables and its figure specs (plain dicts).
 
-Spec keys: ``kind`` ("curves" or "points"), ``table``, ``x``, ``y``, optional ``hue``,
-``where`` ({column: value or list}), ``reference`` ({label: column}: drawn dashed, averaged
-over rows at each x), ``hlines`` ({hue value: y}), ``logx``/``logy``, ``title``.
+Spec keys: ``kind`` ("curves", "points", "hist" or "paths"), ``table``, ``x``, ``y``,
+optional ``hue``, ``where`` ({column: value or list}), ``reference`` ({label: column}: drawn
+dashed, averaged over rows at each x), ``hlines`` ({hue value or label: y}), ``vlines``
+({label: x}), ``logx``/``logy``, ``title``, and for "paths" ``contour`` ({"A": matrix,
+"center": vector}) for the level sets of ``1/2 (z - c)^T A (z - c)``.
 
 "curves": the median over seeds with an 80% band (10th-90th percentile over seeds).
 "points": every seed as a faint dot and the seed mean as a line.
+"hist": a histogram of ``x`` (``y`` unused but must name a column), one colour per hue.
+"paths": one trajectory ``(x, y)`` per hue (first seed), in order of the ``step`` column.
 Figures are PNG, base64-encoded into the page, so the report opens offline.
 """
 
@@ -52,6 +56,15 @@ def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
             palette = dict(zip(levels, sns.color_palette("viridis", len(levels))))
         if spec["kind"] == "curves":
             sns.lineplot(df, x=x, y=y, hue=hue, palette=palette, estimator="median", errorbar=("pi", 80), ax=ax)
+        elif spec["kind"] == "hist":
+            sns.histplot(df, x=x, hue=hue, palette=palette, element="step", log_scale=bool(spec.get("logx")), ax=ax)
+        elif spec["kind"] == "paths":
+            _contour(ax, spec.get("contour"), df[x], df[y])
+            first = df[df.seed == df.seed.min()] if "seed" in df else df
+            for level, g in (first.groupby(hue, sort=False) if hue else [(None, first)]):
+                g = g.sort_values("step")
+                ax.plot(g[x], g[y], marker=".", markersize=3, linewidth=1, label=level,
+                        color=(palette or {}).get(level))
         else:
             sns.scatterplot(df, x=x, y=y, hue=hue, palette=palette, alpha=0.25, s=12, ax=ax, legend=False)
             sns.lineplot(df, x=x, y=y, hue=hue, palette=palette, estimator="mean", errorbar=None, marker="o", ax=ax,
@@ -62,13 +75,29 @@ def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
                 ref = ref[np.isfinite(ref) & ((ref > 0) if spec.get("logy") else True)]
                 ax.plot(ref.index, ref.values, color="black", linestyle=style, linewidth=1.2, label=label)
         for level, value in (spec.get("hlines") or {}).items():
-            ax.axhline(value, linestyle="--", linewidth=1, color=(palette or {}).get(level, "gray"))
-        ax.set_xscale("log" if spec.get("logx") else "linear")
+            ax.axhline(value, linestyle="--", linewidth=1, color=(palette or {}).get(level, "gray"),
+                       label=None if level in (palette or {}) else level)
+        for (label, value), style in zip((spec.get("vlines") or {}).items(), ("--", ":", "-.")):
+            ax.axvline(value, linestyle=style, linewidth=1.2, color="black", label=label)
+        if spec["kind"] != "hist":
+            ax.set_xscale("log" if spec.get("logx") else "linear")
         ax.set_yscale("log" if spec.get("logy") else "linear")
         ax.legend(fontsize=7, loc="best")
     ax.set_title(spec.get("title", ""), fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _contour(ax, contour, xs, ys):
+    if not contour:
+        return
+    A, c = np.asarray(contour["A"], float), np.asarray(contour["center"], float)
+    pad_x, pad_y = 0.1 * (xs.max() - xs.min() + 1e-12), 0.1 * (ys.max() - ys.min() + 1e-12)
+    gx, gy = np.meshgrid(np.linspace(xs.min() - pad_x, xs.max() + pad_x, 200),
+                         np.linspace(ys.min() - pad_y, ys.max() + pad_y, 200))
+    Z = np.stack([gx - c[0], gy - c[1]], -1)
+    F = 0.5 * np.einsum("...i,ij,...j->...", Z, A, Z)
+    ax.contour(gx, gy, F, levels=np.quantile(F, np.linspace(0.02, 0.9, 12)), colors="lightgray", linewidths=0.7)
 
 
 def to_data_uri(fig: plt.Figure) -> str:

@@ -56,10 +56,9 @@ def check_linear(errors, steps, rho: float, kind: str = "upper", *, window=None,
     if E.shape[0] < th.MIN_SEEDS:
         return Verdict(claim, study, INCONCLUSIVE, f"only {E.shape[0]} usable seeds (need >= {th.MIN_SEEDS})",
                        seeds=int(E.shape[0]), diverged=diverged)
-    if window is None:
-        i0, i1 = linear_window(E, t)
-    else:
-        sel = np.flatnonzero((t >= window[0]) & (t <= window[1]))
+    i0, i1 = linear_window(E, t)
+    if window is not None:  # a given window is still cut at round-off and at a floor
+        sel = np.flatnonzero((t >= window[0]) & (t <= min(window[1], t[i1])))
         i0, i1 = (int(sel[0]), int(sel[-1])) if sel.size else (0, 0)
     if i1 - i0 < 2:
         return Verdict(claim, study, INCONCLUSIVE, "fewer than 3 checkpoints before round-off or a floor",
