@@ -68,7 +68,7 @@ def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
         else:
             sns.scatterplot(df, x=x, y=y, hue=hue, palette=palette, alpha=0.25, s=12, ax=ax, legend=False)
             sns.lineplot(df, x=x, y=y, hue=hue, palette=palette, estimator="mean", errorbar=None, marker="o", ax=ax,
-                         label=None if hue else "seed mean")
+                         **({} if hue else {"label": "seed mean"}))
         for (label, col), style in zip((spec.get("reference") or {}).items(), ("--", ":", "-.", (0, (5, 1)))):
             if col in df:
                 ref = df.groupby(x)[col].mean()
