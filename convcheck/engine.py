@@ -102,9 +102,11 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
         oracle = Oracle(objective, idx)
         w_new, state = optimizer.update(w, state, oracle, t)
         evals += oracle.evals
-        bad = ~torch.isfinite(w_new).all(-1) | (torch.linalg.vector_norm(w_new - objective.w_star, dim=-1) > limit)
+        # One norm per step: NaN and inf compare False, so "not (norm <= limit)" catches them too.
+        bad = ~(torch.linalg.vector_norm(w_new - objective.w_star, dim=-1) <= limit)
         div_at = torch.where(bad & (div_at < 0), t, div_at)
-        w = torch.where(((div_at >= 0) | (stop_at >= 0)).unsqueeze(-1), w, w_new)
+        frozen = (div_at >= 0) if stop is None else ((div_at >= 0) | (stop_at >= 0))
+        w = torch.where(frozen.unsqueeze(-1), w, w_new)
         if stop is not None:
             f_new, g_new = objective.loss(w), objective.grad(w)
             code = stop.check(t, f_old, f_new, g_old, g_new)

@@ -120,7 +120,7 @@ def run(ctx, *, steps, searches=None) -> StudyResult:
                       seeds=ctx.seeds, window=[1, steps], findings=findings,
                       notes=[f"{' / '.join(k)}: {'ok' if v else 'FAILS'}" for k, v in checks.items()])
     figures = [
-        {"kind": "hist", "table": "steps", "title": "Accepted step sizes (units of 1/L), halving search on quadratics",
+        {"kind": "hist", "table": "steps", "title": "Accepted step sizes of the halving search (units of 1/L)",
          "x": "eta_L", "y": "eta_L", "hue": "problem", "where": {"search": "halving"},
          "vlines": {"1/(2L)": 0.5, "1/L": 1.0}, "logx": True},
         {"kind": "curves", "table": "steps", "title": "f - f* per iteration, by problem and search", "x": "step",

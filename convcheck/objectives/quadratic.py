@@ -78,6 +78,7 @@ class Quadratic(Objective):
         self.f_star = float(f_star)
         self.L = float(lam.max())
         self.mu = float(lam.min())
+        self._diagonal = not rotate  # A = diag(lambda): elementwise products instead of matmuls
         # Projector onto range(A): distance to the minimiser set w* + null(A).
         nz = (lam > 0).to(dtype)
         self._P = ((Q * nz) @ Q.T).to(device)
@@ -93,13 +94,17 @@ class Quadratic(Objective):
 
     def gap(self, w):
         r = w - self.w_star
-        return 0.5 * torch.einsum("si,ij,sj->s", r, self.A, r)
+        if self._diagonal:
+            return 0.5 * (r * r * self.eigenvalues).sum(-1)
+        return 0.5 * ((r @ self.A) * r).sum(-1)
 
     def grad(self, w):
+        if self._diagonal:
+            return (w - self.w_star) * self.eigenvalues
         return (w - self.w_star) @ self.A  # A symmetric
 
     def hvp(self, w, v):
-        return v @ self.A
+        return v * self.eigenvalues if self._diagonal else v @ self.A
 
     def distance(self, w):
         return torch.linalg.vector_norm((w - self.w_star) @ self._P, dim=-1)

@@ -1,9 +1,8 @@
 """Linear-rate claims: geometric decay ``e_t <= C rho^t`` with a stated contraction rho.
 
 Per seed, the decay rate ``lambda_s = -slope`` of ``log e_t`` against t (OLS) over the
-pre-floor window: from the first checkpoint to the last one where the seed median is above
-``ROUNDOFF_FACTOR * eps`` times its start and still falling (a stochastic floor or
-round-off ends geometric decay). The claim's rate is ``lambda_c = -log(rho_c)``; the
+pre-floor window (:func:`linear_window`: above round-off, and before the seed median comes
+within a factor 3 of its tail level; a stochastic floor or round-off ends geometric decay). The claim's rate is ``lambda_c = -log(rho_c)``; the
 statistic is the ratio ``lambda_s / lambda_c`` (1 when the fitted contraction equals the
 claimed one), with a t-interval over seeds and the margin ``DELTA_RELATIVE``:
 
@@ -24,22 +23,26 @@ from . import thresholds as th
 from ._arrays import as_curves
 from .intervals import equivalence
 
-__all__ = ["check_linear", "linear_window"]
+__all__ = ["check_linear", "linear_window", "FLOOR_FACTOR"]
+
+#: The geometric phase ends where the median curve comes within this factor of its tail level.
+FLOOR_FACTOR = 3.0
 
 
 def linear_window(E: np.ndarray, t: np.ndarray) -> tuple[int, int]:
-    """Indices ``[0, i1]``: the checkpoints above round-off before the median stops falling."""
+    """Indices ``[0, i1]`` of the geometric phase: above round-off, and before the seed
+    median comes within ``FLOOR_FACTOR`` of its tail level (the mean of the median over the
+    last tenth of the run), so a stochastic floor is not read as slow decay."""
     med = np.nanmedian(E, axis=0)
     ok = np.isfinite(med) & (med > th.ROUNDOFF_FACTOR * np.finfo(float).eps * med[0])
-    i1 = int(np.flatnonzero(ok)[-1]) if ok.any() else 0
-    stop = np.flatnonzero(~ok[: i1 + 1])
-    i1 = int(stop[0] - 1) if stop.size else i1
-    # A floor: the median no longer falls (running minimum reached) for the rest of the curve.
-    run_min = np.minimum.accumulate(med[: i1 + 1])
-    last_drop = np.flatnonzero(np.diff(run_min) < -1e-12 * np.abs(run_min[:-1]))
-    if last_drop.size:
-        i1 = min(i1, int(last_drop[-1] + 1))
-    return 0, i1
+    stop = np.flatnonzero(~ok)
+    i1 = int(stop[0] - 1) if stop.size else med.size - 1
+    tail = med[(t >= t[-1] - 0.1 * (t[-1] - t[0])) & ok]
+    if tail.size and i1 == med.size - 1:  # the run ends above round-off: it may end on a floor
+        near = np.flatnonzero(med[: i1 + 1] <= FLOOR_FACTOR * tail.mean())
+        if near.size and near[0] < i1:
+            i1 = int(near[0])
+    return 0, max(i1, 0)
 
 
 def check_linear(errors, steps, rho: float, kind: str = "upper", *, window=None, claim: str = "",

@@ -71,7 +71,8 @@ def _ols_slope(x: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return (Y - Y.mean(axis=-1, keepdims=True)) @ xc / (xc @ xc)
 
 
-def choose_window(E: np.ndarray, t: np.ndarray, r: np.ndarray, delta: float = th.DELTA_EXPONENT) -> tuple[int, int, str]:
+def choose_window(E: np.ndarray, t: np.ndarray, r: np.ndarray, delta: float = th.DELTA_EXPONENT,
+                  cut_floor: bool = True) -> tuple[int, int, str]:
     """Indices ``[i0, i1]`` (inclusive) of the fitting window, and a message: the reason
     the window is unusable (it starts with "window") or a note on the burn-in.
 
@@ -95,7 +96,7 @@ def choose_window(E: np.ndarray, t: np.ndarray, r: np.ndarray, delta: float = th
     # while the rate still falls faster than delta: end the window before it.
     i1 = idx.size - 1
     half = np.log(10) / 2
-    for j in range(idx.size - 1, 0, -1):
+    for j in range(idx.size - 1 if cut_floor else 0, 0, -1):
         k = np.searchsorted(lt, lt[j] - half)
         if k >= j:
             break
@@ -158,7 +159,7 @@ def check_rate(errors, steps, rate, kind: str = "theta", *, delta: float | None 
                        seeds=int(E.shape[0]), diverged=diverged)
     burn_note = ""
     if window is None:
-        i0, i1, reason = choose_window(E, t, r, delta)
+        i0, i1, reason = choose_window(E, t, r, delta, cut_floor=(kind == "theta"))
         if reason and not reason.startswith(("window", "fewer")):
             burn_note, reason = reason, ""
     else:
