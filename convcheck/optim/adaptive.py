@@ -74,9 +74,10 @@ def adagrad(lr: Schedule = 0.01, eps: float = 1e-10, variant: str = "standard", 
 
 
 def rmsprop(lr: Schedule = 0.01, gamma: float = 0.99, eps: float = 1e-8, variant: str = "standard",
-            eps_inside: bool | None = None) -> Optimizer:
+            eps_inside: bool | None = None, bias_correction: bool = False) -> Optimizer:
     """RMSProp. Standard: per-coordinate ``v_j`` (torch.optim.RMSprop with ``alpha = gamma``);
-    survey (Eqs. 41-42): one scalar ``v`` from ``||g||^2``."""
+    survey (Eqs. 41-42): one scalar ``v`` from ``||g||^2``. ``bias_correction=True`` divides v
+    by ``1 - gamma^t`` (Adam's correction; then Adam with gamma1 = 0 is this method)."""
     schedule = as_schedule(lr)
     gamma = check_real("gamma", gamma, 0.0, 1.0, high_open=True)
     eps = check_real("eps", eps, 0.0)
@@ -90,10 +91,16 @@ def rmsprop(lr: Schedule = 0.01, gamma: float = 0.99, eps: float = 1e-8, variant
         g = oracle.grad(params)
         sq = (g * g).sum(-1, keepdim=True) if survey else g * g
         v = gamma * state.v + (1 - gamma) * sq
+        if bias_correction:  # Adam's operation order (see adam), so the two can agree to round-off
+            if inside:
+                new = params - step_size(schedule(t)) * g / torch.sqrt(eps + v / (1 - gamma**t))
+            else:
+                new = params - step_size(schedule(t)) * (g / (torch.sqrt(v) / ((1 - gamma**t) ** 0.5) + eps))
+            return new, AdaptiveState(state.m, v)
         return params - step_size(schedule(t)) * g / _denominator(v, eps, inside), AdaptiveState(state.m, v)
 
     return Optimizer("rmsprop" if not survey else "rmsprop-survey", init, update,
-                     {"lr": lr, "gamma": gamma, "eps": eps, "eps_inside": inside})
+                     {"lr": lr, "gamma": gamma, "eps": eps, "eps_inside": inside, "bias_correction": bias_correction})
 
 
 def adam(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: float = 1e-8,

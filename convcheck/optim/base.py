@@ -21,7 +21,7 @@ from typing import Any, Callable, NamedTuple
 
 import torch
 
-__all__ = ["Optimizer", "Oracle"]
+__all__ = ["Optimizer", "Oracle", "replay"]
 
 
 class Oracle:
@@ -76,3 +76,26 @@ class Optimizer(NamedTuple):
     init: Callable[[torch.Tensor], Any]
     update: Callable[[torch.Tensor, Any, Oracle, int], tuple[torch.Tensor, Any]]
     hyper: dict = {}
+
+
+class _Fixed:
+    """An oracle that hands out a given gradient, whatever the point (for :func:`replay`)."""
+
+    def __init__(self, g):
+        self.g, self.evals, self.idx = g, 0, None
+
+    def grad(self, w):
+        self.evals += 1
+        return self.g
+
+
+def replay(optimizer: Optimizer, w0: torch.Tensor, grads: torch.Tensor) -> torch.Tensor:
+    """Feed ``grads: (T, S, d)`` to ``optimizer`` step by step from ``w0: (S, d)``; return the
+    iterates ``(T + 1, S, d)``. Two implementations fed the same gradients can be compared
+    without the feedback of their own trajectories, which amplifies round-off differences
+    exponentially where a method hovers around a minimum (RMSProp with a constant step)."""
+    w, state, out = w0.clone(), optimizer.init(w0), [w0.clone()]
+    for t in range(1, grads.shape[0] + 1):
+        w, state = optimizer.update(w, state, _Fixed(grads[t - 1]), t)
+        out.append(w.clone())
+    return torch.stack(out)

@@ -1,0 +1,199 @@
+"""SAM-5 and SAM-7: SAM finds flatter minima; SDS keeps the sharp part of the batch.
+
+Claims:
+    SAM-5, Sec. 7, Fig. 7: SAM converges to flatter (smoother) minima than plain descent.
+    SAM-7, Eq. (56): ESAM's sharpness-sensitive data selection keeps the samples whose loss
+           rises most under the perturbation and computes the SAM gradient on them only, so
+           it costs less.
+Kind:
+    comparative (SAM-5); comparative + property (SAM-7).
+Objective:
+    SAM-5: the scalar factorisation ``1/2 (uv - 1)^2`` started near (4, 0.2), whose minima
+    ``uv = 1`` have sharpness (top Hessian eigenvalue) ``u^2 + v^2``, and a small full-batch
+    MLP regression (tanh, 2-16-16-1, n = 32). SAM-7: least squares (n = 256, d = 10) with
+    mini-batches of 32.
+Optimizer:
+    GD and SAM (rho = 0.1 on the factorisation, 0.05 on the MLP) with the same step; for
+    SAM-7 SAM against SDS in both forms (fraction gamma = 0.5; threshold alpha = median
+    sharpness of a first batch).
+Measure:
+    SAM-5: the top Hessian eigenvalue at the end (closed form on the factorisation; Lanczos
+    via scipy's eigsh on Hessian-vector products on the MLP, at the first checkpoint where
+    the training loss is below a common target, so both are compared at matched loss).
+    SAM-7: the fraction of samples kept, re-derived from the per-sample sharpness; sample
+    gradients per step counted by the engine; final loss, SDS vs SAM at equal steps.
+Verdict rule:
+    SAM-5: paired per seed on log top eigenvalue, reproduced when SAM's is smaller at the 90%
+    level on both problems, refuted when larger at 99.8% on one. SAM-7: reproduced when the
+    kept fraction is exactly ceil(gamma b)/b (fraction form), the kept set is exactly
+    {s_i > alpha} (threshold form), and the per-step cost saved is exactly the dropped
+    samples; the loss reached is a finding. Test accuracy is not measured and not claimed.
+References:
+    Foret et al. (2021); Du et al. (2022); Andriushchenko & Flammarion (2022), Towards
+    understanding sharpness-aware minimization, ICML.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import scipy.sparse.linalg as spla
+import torch
+
+from convcheck import engine
+from convcheck.claims import REFUTED, REPRODUCED, Verdict, combine
+from convcheck.objectives import MLP, LeastSquares, ScalarFactorisation, WithReplacement
+from convcheck.optim import Oracle, dual_eps, gradient_descent, sam
+from convcheck.stats import check_paired
+from convcheck.study import Claim, StudyResult
+
+CLAIMS = [
+    Claim("SAM-5", "Sec. 7, Fig. 7", "SAM finds flatter minima (smaller top Hessian eigenvalue) than GD", "comparative"),
+    Claim("SAM-7", "Eq. (56)", "SDS keeps the sharpness-sensitive part of the batch and costs less", "comparative"),
+]
+
+SCALES = {"tiny": {"seeds": 4, "steps": 1500, "mlp_steps": 1500},
+          "quick": {"seeds": 16, "steps": 4000, "mlp_steps": 4000},
+          "full": {"seeds": 64, "steps": 20000, "mlp_steps": 20000}}
+
+
+def run(ctx, *, steps, mlp_steps, sam_factory=None) -> StudyResult:
+    """``sam_factory(lr, rho)`` builds the SAM under test (default convcheck's)."""
+    sam_factory = sam_factory or (lambda lr, rho: sam(lr, rho=rho))
+    # --- SAM-5 (a): the scalar factorisation -------------------------------------------------
+    f = ScalarFactorisation(dtype=ctx.dtype, device=ctx.device)
+    jitter = 0.05 * torch.randn(ctx.seeds, 2, generator=ctx.generator("uv"), dtype=ctx.dtype, device=ctx.device)
+    w0 = torch.tensor([4.0, 0.2], dtype=ctx.dtype, device=ctx.device) + jitter
+    ck = engine.log_checkpoints(steps)
+    runs = {"GD": engine.run(f, gradient_descent(0.05), w0, steps, checkpoints=ck),
+            "SAM": engine.run(f, sam_factory(0.05, 0.1), w0, steps, checkpoints=ck)}
+    top = {k: f.hessian_top(tr.final).cpu().numpy() for k, tr in runs.items()}
+    loss = {k: f.loss(tr.final).cpu().numpy() for k, tr in runs.items()}
+    toy = check_paired(top["SAM"], top["GD"], log=True, measure="top Hessian eigenvalue (factorisation)",
+                       names=("SAM", "GD"), claim="SAM-5")
+    frames = [pd.concat([tr.to_frame(method=k, seed=np.arange(ctx.seeds)) for k, tr in runs.items()], ignore_index=True)]
+    paths = pd.concat([_path(f, opt, w0[:1], min(steps, 3000), k) for k, opt in
+                       (("GD", gradient_descent(0.05)), ("SAM", sam_factory(0.05, 0.1)))], ignore_index=True)
+
+    # --- SAM-5 (b): a small MLP at matched training loss ------------------------------------
+    gen = ctx.generator("mlp-data")
+    X = torch.randn(32, 2, generator=gen, dtype=ctx.dtype)
+    net = MLP(X, torch.sin(2 * X[:, :1]) * torch.cos(X[:, 1:]), [2, 16, 16, 1], "tanh")
+    wn = net.init(ctx.seeds, ctx.generator("mlp-w"), scale="lecun")
+    ckm = np.unique(np.linspace(0, mlp_steps, 101).astype(int))
+    lam_at, reached = {}, {}
+    target = None
+    mlp_runs = {}
+    for name, opt in (("GD", gradient_descent(0.1)), ("SAM", sam_factory(0.1, 0.05))):
+        mlp_runs[name] = _run_keep(net, opt, wn, mlp_steps, ckm)
+    target = 1.05 * max(np.nanmax(np.nanmin(r[1], axis=1)) for r in mlp_runs.values())  # reachable by every seed
+    for name, (W, L) in mlp_runs.items():
+        first = np.argmax(L <= target, axis=1)
+        reached[name] = (L <= target).any(1)
+        lam_at[name] = np.array([_top_eig(net, W[s, first[s]]) for s in range(ctx.seeds)])
+    mlp = check_paired(lam_at["SAM"], lam_at["GD"], log=True, measure=f"top Hessian eigenvalue at training loss <= {target:.3g}",
+                       names=("SAM", "GD"), claim="SAM-5")
+    v5 = combine("SAM-5", "sam_flatness", {"scalar factorisation": toy, "MLP at matched loss": mlp},
+                 findings=[f"factorisation: median top eigenvalue GD {np.median(top['GD']):.3f}, SAM {np.median(top['SAM']):.3f} "
+                           f"(the flattest minimum has 2); final loss GD {np.median(loss['GD']):.2e}, SAM {np.median(loss['SAM']):.2e}",
+                           f"MLP: median top eigenvalue at matched loss GD {np.median(lam_at['GD']):.3f}, SAM {np.median(lam_at['SAM']):.3f}",
+                           "test accuracy is not measured: flatness is not claimed to imply generalisation here"])
+    # --- SAM-7: SDS ------------------------------------------------------------------------
+    v7, sds_tab = _sds(ctx)
+    lam_tab = pd.DataFrame([{"method": k, "problem": p, "seed": s, "top_eigenvalue": v}
+                            for p, d in (("factorisation", top), ("MLP", lam_at)) for k, arr in d.items() for s, v in enumerate(arr)])
+    figures = [
+        {"kind": "paths", "table": "paths", "title": "GD and SAM on 1/2 (uv - 1)^2 from (4, 0.2)", "x": "u", "y": "v", "hue": "method"},
+        {"kind": "points", "table": "eigen", "title": "Top Hessian eigenvalue at the end (factorisation) / at matched loss (MLP)",
+         "x": "method", "y": "top_eigenvalue", "hue": "problem", "logy": True},
+        {"kind": "curves", "table": "sds", "title": "SAM-7: loss per step, SAM vs SDS", "x": "step", "y": "gap", "hue": "method",
+         "logx": True, "logy": True},
+    ]
+    return StudyResult([v5, v7], {"paths": paths, "eigen": lam_tab, "curves": frames[0], "sds": sds_tab}, figures,
+                       {"mlp_target_loss": target})
+
+
+def _path(f, opt, w0, steps, name):
+    w, state, rows = w0.clone(), opt.init(w0), [w0[0].cpu().numpy()]
+    for t in range(1, steps + 1):
+        w, state = opt.update(w, state, Oracle(f), t)
+        rows.append(w[0].cpu().numpy())
+    P = np.stack(rows)
+    keep = np.unique(np.geomspace(1, steps + 1, 300).astype(int) - 1)
+    return pd.DataFrame({"method": name, "step": keep, "seed": 0, "u": P[keep, 0], "v": P[keep, 1]})
+
+
+def _run_keep(net, opt, w0, steps, ck):
+    """Iterates and losses at the checkpoints: (S, C, P) and (S, C)."""
+    w, state, W, L = w0.clone(), opt.init(w0), [], []
+    ck_set = set(ck.tolist())
+    if 0 in ck_set:
+        W.append(w.clone()), L.append(net.loss(w))
+    for t in range(1, steps + 1):
+        w, state = opt.update(w, state, Oracle(net), t)
+        if t in ck_set:
+            W.append(w.clone()), L.append(net.loss(w))
+    return torch.stack(W, 1), torch.stack(L, 1).cpu().numpy()
+
+
+def _top_eig(net, w):
+    """Largest Hessian eigenvalue of the MLP loss at w (P,), by Lanczos on Hessian-vector products."""
+    w = w.unsqueeze(0)
+    P = w.shape[1]
+
+    def hv(v):
+        vt = torch.as_tensor(v, dtype=w.dtype, device=w.device).reshape(1, P)
+        return net.hvp(w, vt).reshape(-1).cpu().numpy()
+
+    op = spla.LinearOperator((P, P), matvec=hv, dtype=np.float64)
+    return float(spla.eigsh(op, k=1, which="LA", tol=1e-8, v0=np.ones(P))[0][0])
+
+
+def _sds(ctx):
+    ls = LeastSquares.planted(256, 10, ctx.generator("sds"), kappa=10.0, noise=0.5, dtype=ctx.dtype, device=ctx.device)
+    S, b, T = ctx.seeds, 32, 300
+    w0 = ls.w_star + torch.randn(S, 10, generator=ctx.generator("sds-w0"), dtype=ctx.dtype, device=ctx.device)
+    rho, lr, gamma = 0.05, 0.1, 0.5
+    # the threshold: the median per-sample sharpness of a first batch (so about half is kept)
+    idx0 = WithReplacement(256, b).draw(S, ctx.generator("alpha"))
+    e0 = dual_eps(ls.grad_batch(w0, idx0), rho, 2.0)
+    alpha = float((ls.per_sample_losses_batch(w0 + e0, idx0) - ls.per_sample_losses_batch(w0, idx0)).median())
+    methods = {"SAM": sam(lr, rho), "SDS (fraction)": sam(lr, rho, sds="fraction", gamma=gamma),
+               "SDS (threshold)": sam(lr, rho, sds="threshold", alpha=alpha)}
+    traces, frames = {}, []
+    for name, opt in methods.items():
+        traces[name] = engine.run(ls, opt, w0, T, sampler=WithReplacement(256, b), generator=ctx.generator("sds-sampler"))
+        frames.append(traces[name].to_frame(method=name, seed=np.arange(S)))
+    # property: one step of each form, kept sets re-derived independently from the sharpness
+    idx = WithReplacement(256, b).draw(S, ctx.generator("check"))
+    g = ls.grad_batch(w0, idx)
+    e = dual_eps(g, rho, 2.0)
+    sharp = ls.per_sample_losses_batch(w0 + e, idx) - ls.per_sample_losses_batch(w0, idx)
+    k = math.ceil(gamma * b)
+    frac_state = methods["SDS (fraction)"].update(w0, methods["SDS (fraction)"].init(w0), Oracle(ls, idx), 1)[1]
+    thr_state = methods["SDS (threshold)"].update(w0, methods["SDS (threshold)"].init(w0), Oracle(ls, idx), 1)[1]
+    frac_ok = bool(torch.all(frac_state.kept == k / b))
+    thr_ok = bool(torch.all(thr_state.kept == (sharp > alpha).double().mean(-1)))
+    per_step = {n: traces[n].grad_evals[-1] / T for n in methods}
+    cost_ok = per_step["SAM"] == 2 * b and per_step["SDS (fraction)"] == b + k
+    final = {n: float(np.median(tr.metrics["gap"][:, -1])) for n, tr in traces.items()}
+    ok = frac_ok and thr_ok and cost_ok
+    v7 = Verdict("SAM-7", "sam_flatness", REPRODUCED if ok else REFUTED,
+                 (f"SDS keeps exactly ceil(gamma b) = {k} of {b} samples (fraction form) and exactly those with sharpness > "
+                  f"alpha (threshold form); sample gradients per step: SAM {per_step['SAM']:.0f}, SDS {per_step['SDS (fraction)']:.0f}, "
+                  f"SDS-threshold {per_step['SDS (threshold)']:.1f}") if ok else
+                 f"SDS selection or cost does not match: fraction ok {frac_ok}, threshold ok {thr_ok}, cost {per_step}",
+                 statistic={"per_step_evals": per_step, "final_gap": final, "alpha": alpha}, seeds=S,
+                 findings=[f"median gap after {T} steps: " + ", ".join(f"{n} {v:.3g}" for n, v in final.items())
+                           + f"; SDS (fraction) saves {1 - per_step['SDS (fraction)'] / per_step['SAM']:.0%} of SAM's sample gradients",
+                           "the survey states SDS with a fixed threshold alpha; ESAM's code keeps the top gamma fraction "
+                           "(both implemented, named sds='threshold' and sds='fraction')"])
+    return v7, pd.concat(frames, ignore_index=True)
+
+
+if __name__ == "__main__":
+    from convcheck.study import main
+
+    main(__file__)
