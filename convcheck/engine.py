@@ -44,7 +44,8 @@ def log_checkpoints(steps: int, per_decade: int = 10, dense_tail: int = 0, tail_
 
 def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkpoints=None,
         sampler=None, generator: torch.Generator | None = None, average: bool = False,
-        blowup: float = 1e8, stop: Stopping | None = None) -> Trace:
+        blowup: float = 1e8, stop: Stopping | None = None,
+        metrics: tuple[str, ...] = ("gap", "grad_norm", "dist")) -> Trace:
     """Run ``optimizer`` from ``w0: (S, d)`` for ``steps`` steps.
 
     Args:
@@ -54,6 +55,8 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
       average: also track the uniform average of the iterates ``w_1 .. w_t`` and record its
         gap as ``avg_gap``.
       blowup: divergence threshold, relative to ``1 + max ||w0 - w*||``.
+      metrics: which of ``gap``, ``grad_norm``, ``dist`` to record (each costs an evaluation at
+        every checkpoint; recording every step of a large net, ``("gap",)`` saves the gradient).
       stop: stopping criteria of Sec. 2.2 (:class:`~convcheck.stopping.Stopping`), checked per
         seed after every step on the full objective (these evaluations are not counted in
         ``grad_evals``); stopped seeds are frozen, and the trace records when and why.
@@ -79,7 +82,10 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     if stop is not None:
         f_old, g_old = objective.loss(w), objective.grad(w)
     avg = w.clone() if average else None
-    rec: dict[str, list] = {k: [] for k in ("gap", "grad_norm", "dist")}
+    unknown = set(metrics) - {"gap", "grad_norm", "dist"}
+    if unknown or not metrics:
+        raise ValueError(f"The 'metrics' parameter must be a non-empty subset of ['gap', 'grad_norm', 'dist']. Got {metrics!r} instead.")
+    rec: dict[str, list] = {k: [] for k in metrics}
     if average:
         rec["avg_gap"] = []
     evals, evals_at = 0, []
@@ -88,9 +94,12 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     def record(w, avg):
         dead = div_at >= 0
         nan = torch.tensor(float("nan"), dtype=w.dtype, device=device)
-        rec["gap"].append(torch.where(dead, nan, objective.gap(w)))
-        rec["grad_norm"].append(torch.where(dead, nan, torch.linalg.vector_norm(objective.grad(w), dim=-1)))
-        rec["dist"].append(torch.where(dead, nan, objective.distance(w)))
+        if "gap" in rec:
+            rec["gap"].append(torch.where(dead, nan, objective.gap(w)))
+        if "grad_norm" in rec:
+            rec["grad_norm"].append(torch.where(dead, nan, torch.linalg.vector_norm(objective.grad(w), dim=-1)))
+        if "dist" in rec:
+            rec["dist"].append(torch.where(dead, nan, objective.distance(w)))
         if avg is not None:
             rec["avg_gap"].append(torch.where(dead, nan, objective.gap(avg)))
         evals_at.append(evals)

@@ -129,7 +129,12 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
 
 
 def main(path: str) -> None:
-    """``python studies/x.py [scale]``: run one study alone and print its verdicts."""
+    """``python studies/x.py [scale]``: run one study alone and print its verdicts.
+
+    Runs on one torch thread, like ``convcheck run`` (small batched kernels are fastest so;
+    on 2 shared cores two threads made this project's studies up to 60x slower).
+    """
+    torch.set_num_threads(int(os.environ.get("CONVCHECK_THREADS", "1")))
     scale = sys.argv[1] if len(sys.argv) > 1 else "quick"
     module = load_study(Path(path))
     result = run_study(module, scale)

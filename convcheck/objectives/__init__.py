@@ -4,11 +4,11 @@ from .base import FiniteSum, Objective
 from .huber import HuberWorstCase
 from .least_squares import LeastSquares
 from .logistic import Logistic
-from .networks import MLP, Layout, QuadraticNet, ntk_gram_infinite, prop5_data, relu_net
+from .networks import MLP, Layout, QuadraticNet, TwoLayerReLU, ntk_gram_infinite, prop5_data, relu_net
 from .quadratic import Quadratic, spectrum
 from .sampling import Sampler, WithoutReplacement, WithReplacement
 from .toys import Saddle, ScalarFactorisation
 
 __all__ = ["Objective", "FiniteSum", "Quadratic", "spectrum", "LeastSquares", "Logistic", "HuberWorstCase",
-           "ScalarFactorisation", "Saddle", "MLP", "QuadraticNet", "Layout", "relu_net", "prop5_data", "ntk_gram_infinite",
+           "ScalarFactorisation", "Saddle", "MLP", "QuadraticNet", "TwoLayerReLU", "Layout", "relu_net", "prop5_data", "ntk_gram_infinite",
            "Sampler", "WithReplacement", "WithoutReplacement"]

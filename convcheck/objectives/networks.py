@@ -25,7 +25,7 @@ import torch
 from .._validation import check_choice, check_int, check_real
 from .base import FiniteSum
 
-__all__ = ["Layout", "MLP", "QuadraticNet", "prop5_data", "relu_net", "ntk_gram_infinite", "ACTIVATIONS"]
+__all__ = ["Layout", "MLP", "QuadraticNet", "TwoLayerReLU", "prop5_data", "relu_net", "ntk_gram_infinite", "ACTIVATIONS"]
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "identity": lambda z: z,
                "square": lambda z: z * z}
@@ -241,3 +241,85 @@ def ntk_gram_infinite(X: torch.Tensor) -> torch.Tensor:
     """Du et al. (2018): ``H_ij = x_i^T x_j (pi - arccos(x_i^T x_j)) / (2 pi)`` for unit x_i."""
     G = (X @ X.T).clamp(-1.0, 1.0)
     return G * (math.pi - torch.arccos(G)) / (2 * math.pi)
+
+
+class TwoLayerReLU(FiniteSum):
+    """Du et al. (2018)'s two-layer ReLU network: ``f(x) = 1/sqrt(m) sum_r a_r relu(w_r^T x)``.
+
+    Only the first layer ``W: (m, d)`` is trained; ``a_r`` in {-1, +1} is fixed. The loss is the
+    SUM ``L(W) = 1/2 sum_i (f(x_i) - y_i)^2``, as in the theorem, so its constants apply as
+    stated: with ``w_r ~ N(0, I)`` and m large, GD with step eta keeps
+    ``L_k <= (1 - eta lambda_0 / 2)^k L_0``, ``lambda_0`` the smallest eigenvalue of
+    :func:`ntk_gram_infinite`. Mini-batch losses and gradients are scaled by n/b, so they are
+    unbiased for the sum.
+    """
+
+    name = "two_layer_relu"
+
+    def __init__(self, X: torch.Tensor, y: torch.Tensor, a: torch.Tensor):
+        if X.ndim != 2 or y.shape != (X.shape[0],) or a.ndim != 1:
+            raise ValueError(f"The 'X', 'y', 'a' parameters must have shapes (n, d), (n,), (m,). Got {tuple(X.shape)}, "
+                             f"{tuple(y.shape)}, {tuple(a.shape)} instead.")
+        self.X, self.y, self.a = X, y, a
+        self.n, self.d = X.shape
+        self.m = a.shape[0]
+        self.dim = self.m * self.d
+        self.L, self.mu, self.f_star = math.nan, 0.0, 0.0  # interpolation: zero loss is reachable for wide m
+        self.w_star = torch.zeros(self.dim, dtype=X.dtype, device=X.device)
+
+    @classmethod
+    def random(cls, X, y, m: int, generator: torch.Generator) -> "TwoLayerReLU":
+        m = check_int("width", m, 1)
+        a = torch.where(torch.rand(m, generator=generator) < 0.5, -1.0, 1.0).to(X.dtype).to(X.device)
+        return cls(X, y, a)
+
+    def init(self, S: int, generator: torch.Generator) -> torch.Tensor:
+        """``w_r ~ N(0, I)``, the initialisation of the theorem."""
+        return torch.randn(S, self.dim, generator=generator, dtype=self.X.dtype).to(self.X.device)
+
+    def _pre(self, w, X):
+        """Pre-activations (S, n, m); matmuls rather than einsum (several times faster on CPU)."""
+        return torch.matmul(w.view(w.shape[0], self.m, self.d), X.T).transpose(1, 2)
+
+    def predict(self, w, X=None):
+        Z = self._pre(w, self.X if X is None else X)
+        return torch.relu(Z) @ self.a / math.sqrt(self.m)  # (S, n)
+
+    def loss(self, w):
+        r = self.predict(w) - self.y
+        return 0.5 * (r * r).sum(-1)
+
+    def distance(self, w):
+        return torch.full((w.shape[0],), math.nan, dtype=w.dtype, device=w.device)
+
+    def _grad_on(self, w, X, y, scale):
+        Z = self._pre(w, X)  # (S, n, m)
+        r = torch.relu(Z) @ self.a / math.sqrt(self.m) - y  # (S, n)
+        C = (Z > 0).to(w.dtype) * (r.unsqueeze(-1) * self.a)  # (S, n, m): r_i a_r 1{w_r x_i > 0}
+        G = torch.matmul(C.transpose(1, 2), X) / math.sqrt(self.m)  # (S, m, d)
+        return scale * G.reshape(w.shape[0], -1)
+
+    def grad(self, w):
+        return self._grad_on(w, self.X, self.y, 1.0)
+
+    def per_sample_losses(self, w):
+        r = self.predict(w) - self.y
+        return 0.5 * r * r
+
+    def loss_batch(self, w, idx):
+        Z = torch.bmm(self.X[idx], w.view(w.shape[0], self.m, self.d).transpose(1, 2))
+        r = torch.relu(Z) @ self.a / math.sqrt(self.m) - self.y[idx]
+        return 0.5 * (r * r).sum(-1) * (self.n / idx.shape[1])
+
+    def grad_batch(self, w, idx):
+        Xb, yb = self.X[idx], self.y[idx]  # (S, b, d), (S, b)
+        Z = torch.bmm(Xb, w.view(w.shape[0], self.m, self.d).transpose(1, 2))  # (S, b, m)
+        r = torch.relu(Z) @ self.a / math.sqrt(self.m) - yb
+        C = (Z > 0).to(w.dtype) * (r.unsqueeze(-1) * self.a)
+        G = torch.bmm(C.transpose(1, 2), Xb) / math.sqrt(self.m)  # (S, m, d)
+        return (self.n / idx.shape[1]) * G.reshape(w.shape[0], -1)
+
+    def gram(self, w):
+        """The empirical NTK Gram matrix ``H_ij = x_i^T x_j (1/m) sum_r 1{w_r x_i >= 0} 1{w_r x_j >= 0}``, (S, n, n)."""
+        A = (self._pre(w, self.X) >= 0).to(w.dtype)
+        return (self.X @ self.X.T) * (A @ A.transpose(1, 2)) / self.m

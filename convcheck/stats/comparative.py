@@ -25,9 +25,10 @@ def check_paired(a, b, *, smaller: bool = True, log: bool = False, margin: float
     a, b = as_numpy(a).reshape(-1), as_numpy(b).reshape(-1)
     if a.shape != b.shape:
         raise ValueError(f"The 'a' and 'b' parameters must have one value per seed each. Got {a.shape} and {b.shape} instead.")
-    if log:
-        a, b = np.log(a), np.log(b)
-    d = (b - a) if smaller else (a - b)
+    with np.errstate(divide="ignore", invalid="ignore"):  # inf or NaN pairs are dropped below
+        if log:
+            a, b = np.log(a), np.log(b)
+        d = (b - a) if smaller else (a - b)
     ok = np.isfinite(d)
     d = d[ok]
     if d.size < th.MIN_SEEDS:

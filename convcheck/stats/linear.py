@@ -16,6 +16,8 @@ to 1 (0.999 and 0.99 differ by 1% in rho, by 10x in rate).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..claims import INCONCLUSIVE, Verdict
@@ -33,7 +35,9 @@ def linear_window(E: np.ndarray, t: np.ndarray) -> tuple[int, int]:
     """Indices ``[0, i1]`` of the geometric phase: above round-off, and before the seed
     median comes within ``FLOOR_FACTOR`` of its tail level (the mean of the median over the
     last tenth of the run), so a stochastic floor is not read as slow decay."""
-    med = np.nanmedian(E, axis=0)
+    with warnings.catch_warnings():  # all-NaN checkpoints (every seed diverged) are simply invalid
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(E, axis=0)
     ok = np.isfinite(med) & (med > th.ROUNDOFF_FACTOR * np.finfo(float).eps * med[0])
     stop = np.flatnonzero(~ok)
     i1 = int(stop[0] - 1) if stop.size else med.size - 1
