@@ -32,13 +32,16 @@ def test_gd1_refuted_when_gd_secretly_takes_a_smaller_step(studies):
     assert "do NOT meet the tight value" in v.findings[0]
 
 
+def _sgd3(studies, **kw):
+    return {v.claim: v for v in run_study(studies["sgd_floor"], "tiny", seeds=64, **kw).verdicts}["SGD-3"]
+
+
 def test_sgd3_reproduced_on_true_run(studies):
-    (v,) = run_study(studies["sgd_floor"], "tiny", seeds=64).verdicts
+    v = _sgd3(studies)
     assert v.outcome == REPRODUCED, v.evidence()
 
 
 def test_sgd3_refuted_when_step_is_secretly_fixed(studies):
-    (v,) = run_study(studies["sgd_floor"], "tiny", seeds=64,
-                     optimizer=lambda eta_rows: sgd(torch.full_like(eta_rows, 0.03))).verdicts
+    v = _sgd3(studies, optimizer=lambda eta_rows: sgd(torch.full_like(eta_rows, 0.03)))
     assert v.outcome == REFUTED, v.evidence()
     assert abs(v.statistic["slope"]) < 0.2

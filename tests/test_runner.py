@@ -104,7 +104,7 @@ def test_selection_by_claim_id(tmp_path):
 
 
 @pytest.mark.parametrize("argv, needle", [
-    (["run", "NOPE-9"], "valid claims: BP-1, BP-2, GD-1"),
+    (["run", "NOPE-9"], "valid claims: AD-1, AD-2"),
     (["run", "--seeds", "0"], "'--seeds' parameter"),
     (["run", "--scale", "huge"], "'scale' parameter"),
     (["run", "--device", "tpu"], "'device' parameter"),
