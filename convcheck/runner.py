@@ -23,7 +23,7 @@ from ._validation import check_choice, check_int
 from .claims import Verdict
 from .seeding import seed_from
 from .stats import holm_adjust
-from .store import Cache, atomic_write_parquet, cache_key, point_latest, tables_to_frame, write_json
+from .store import Cache, atomic_write_parquet, cache_key, combine_frames, point_latest, tables_to_frame, write_json
 from .study import discover, run_study, source_hash
 
 __all__ = ["select", "resolve_device", "run_suite", "RunRecord", "PACKAGES"]
@@ -153,7 +153,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
 
     holm_adjust(verdicts)  # across the whole run; cached verdicts are adjusted afresh each run
     run_dir = _new_run_dir(out)
-    results = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    results = combine_frames(frames)
     atomic_write_parquet(run_dir / "results.parquet", results)
     write_json(run_dir / "verdicts.json", [v.to_json() for v in verdicts])
     write_json(run_dir / "studies.json", infos)

@@ -30,7 +30,7 @@ import pandas as pd
 from .claims import Verdict, jsonable
 
 __all__ = ["atomic_write_text", "atomic_write_parquet", "cache_key", "Cache", "write_json", "read_json",
-           "tables_to_frame", "frame_to_tables", "point_latest"]
+           "tables_to_frame", "frame_to_tables", "combine_frames", "point_latest"]
 
 
 def _umask() -> int:
@@ -95,11 +95,39 @@ def tables_to_frame(study: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame
     return frame[front + [c for c in frame.columns if c not in front]]
 
 
+def combine_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack several studies' frames into one Parquet-ready table.
+
+    Studies name their columns freely, so one column can hold numbers in one study and
+    labels in another (``v``: a coordinate here, a sign pattern there). Parquet needs one
+    type per column: such mixed columns are stored as text (``repr`` of floats, which
+    round-trips exactly), and :func:`frame_to_tables` turns them back into numbers per table.
+    """
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    for col in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[col]):
+            kinds = {type(x) for x in frame[col].dropna()}
+            if len(kinds) > 1:
+                frame[col] = frame[col].map(lambda x: x if x is None or (isinstance(x, float) and x != x) else repr(x)
+                                            if isinstance(x, float) else str(x))
+    return frame
+
+
 def frame_to_tables(frame: pd.DataFrame, study: str) -> dict[str, pd.DataFrame]:
-    """The inverse of :func:`tables_to_frame` for one study (all-NaN columns dropped)."""
+    """The inverse of :func:`tables_to_frame` for one study (all-NaN columns dropped; text
+    columns that hold only numbers within a table turned back into numbers)."""
     sub = frame[frame.study == study]
-    return {name: g.drop(columns=["study", "table"]).dropna(axis=1, how="all").reset_index(drop=True)
-            for name, g in sub.groupby("table", sort=False)}
+    out = {}
+    for name, g in sub.groupby("table", sort=False):
+        g = g.drop(columns=["study", "table"]).dropna(axis=1, how="all").reset_index(drop=True)
+        for col in g.columns:
+            if not (pd.api.types.is_numeric_dtype(g[col]) or pd.api.types.is_bool_dtype(g[col])):
+                try:
+                    g[col] = pd.to_numeric(g[col]).astype(float)
+                except (ValueError, TypeError):
+                    pass
+        out[name] = g
+    return out
 
 
 class Cache:

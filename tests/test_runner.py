@@ -130,3 +130,15 @@ def test_cli_run_prints_verdicts_and_report(tmp_path, capsys):
     assert cli.main(["run", *TWO, "--scale", "tiny", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "GD-1" in out and "SGD-3" in out and "report:" in out
+
+
+def test_columns_with_numbers_in_one_study_and_labels_in_another_round_trip(tmp_path):
+    from convcheck.store import combine_frames, frame_to_tables, tables_to_frame
+
+    a = tables_to_frame("s1", {"paths": pd.DataFrame({"v": [0.1, 1 / 3], "step": [0, 1]})})
+    b = tables_to_frame("s2", {"runs": pd.DataFrame({"v": ["balanced", "positive"], "step": [0, 1]})})
+    frame = combine_frames([a, b])
+    frame.to_parquet(tmp_path / "r.parquet", index=False)
+    back = pd.read_parquet(tmp_path / "r.parquet")
+    assert frame_to_tables(back, "s1")["paths"].v.tolist() == [0.1, 1 / 3]
+    assert frame_to_tables(back, "s2")["runs"].v.tolist() == ["balanced", "positive"]

@@ -156,3 +156,13 @@ def test_assertions_raise_with_evidence():
     assert_floor(np.tile(etas, (10, 1)) * np.random.default_rng(11).lognormal(0, 0.05, (10, 3)), etas)
     with pytest.raises(AssertionError):
         assert_floor(np.tile(etas**0.5, (10, 1)) * np.random.default_rng(12).lognormal(0, 0.05, (10, 3)), etas)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sd", [0.1, 0.25, 0.5])
+def test_false_refutation_rate_across_noise_levels(sd):
+    """Slow tier: 2000 replications per noise level; a true Theta(1/t) claim is refuted <= 1%."""
+    r = rates_of(synthetic(lambda t: 1 / t, reps=2000, sd=sd, seed=20), "1/t")
+    p = rates_of(synthetic(lambda t: np.log(t) / np.sqrt(t), reps=500, sd=sd, seed=21), "1/sqrt(t)")
+    print(f"\nsd={sd}: true claim {r}; log factor vs Theta(1/sqrt t) {p}")
+    assert r[REFUTED] <= 0.01

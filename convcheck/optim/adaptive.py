@@ -49,6 +49,14 @@ def _denominator(v, eps, eps_inside):
     return torch.sqrt(v + eps) if eps_inside else torch.sqrt(v) + eps
 
 
+def _initial_state(scalar_v: bool):
+    """Zero moments; v is (S, 1) for the survey's scalar form, (S, d) otherwise."""
+    def init(params):
+        return AdaptiveState(torch.zeros_like(params), torch.zeros_like(params[:, :1] if scalar_v else params))
+
+    return init
+
+
 def _check_variant(variant):
     return check_choice("variant", variant, ("standard", "survey"))
 
@@ -84,14 +92,16 @@ def rmsprop(lr: Schedule = 0.01, gamma: float = 0.99, eps: float = 1e-8, variant
     survey = _check_variant(variant) == "survey"
     inside = survey if eps_inside is None else bool(eps_inside)
 
-    def init(params):
-        return AdaptiveState(torch.zeros_like(params), torch.zeros_like(params[:, :1] if survey else params))
+    init = _initial_state(survey)
 
     def update(params, state, oracle, t):
         g = oracle.grad(params)
         sq = (g * g).sum(-1, keepdim=True) if survey else g * g
         v = gamma * state.v + (1 - gamma) * sq
-        if bias_correction:  # Adam's operation order (see adam), so the two can agree to round-off
+        # Adam's operation order (see adam), so that Adam with gamma1 = 0 and this method agree to
+        # round-off; written out here, not delegated to adam, so that AD-3's identity check
+        # compares two independent implementations.
+        if bias_correction:
             if inside:
                 new = params - step_size(schedule(t)) * g / torch.sqrt(eps + v / (1 - gamma**t))
             else:
@@ -115,8 +125,7 @@ def adam(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: 
     survey = _check_variant(variant) == "survey"
     inside = survey if eps_inside is None else bool(eps_inside)
 
-    def init(params):
-        return AdaptiveState(torch.zeros_like(params), torch.zeros_like(params[:, :1] if survey else params))
+    init = _initial_state(survey)
 
     def update(params, state, oracle, t):
         g = oracle.grad(params)

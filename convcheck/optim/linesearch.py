@@ -36,11 +36,17 @@ def _sq(g):
     return (g * g).sum(-1)
 
 
-def _backtrack(condition, eta0: float, factor: float, max_iter: int, name: str, hyper: dict) -> Optimizer:
+def _initial_state(eta0: float):
     def init(params):
         S = params.shape[0]
         return LineSearchState(torch.full((S,), eta0, dtype=params.dtype, device=params.device),
                                torch.zeros(S, dtype=torch.long, device=params.device))
+
+    return init
+
+
+def _backtrack(condition, eta0: float, factor: float, max_iter: int, name: str, hyper: dict) -> Optimizer:
+    init = _initial_state(eta0)
 
     def update(params, state, oracle, t):
         g = oracle.grad(params)
@@ -86,10 +92,7 @@ def wolfe(eta0: float = 1.0, c1: float = 1e-4, c2: float = 0.9, max_iter: int = 
     c2 = check_real("c2", c2, c1, 1, low_open=True, high_open=True)
     max_iter = check_int("max_iter", max_iter, 1)
 
-    def init(params):
-        S = params.shape[0]
-        return LineSearchState(torch.full((S,), eta0, dtype=params.dtype, device=params.device),
-                               torch.zeros(S, dtype=torch.long, device=params.device))
+    init = _initial_state(eta0)
 
     def update(params, state, oracle, t):
         g = oracle.grad(params)

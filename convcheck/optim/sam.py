@@ -96,6 +96,12 @@ def asam_eps(g: torch.Tensor, w: torch.Tensor, rho: float, eta_t: float = 0.0, m
     return torch.where(norm > 0, rho * T * Tg / torch.where(norm > 0, norm, torch.ones_like(norm)), torch.zeros_like(g))
 
 
+def _init(params):
+    S = params.shape[0]
+    return SAMState(torch.zeros(S, dtype=params.dtype, device=params.device),
+                    torch.ones(S, dtype=params.dtype, device=params.device))
+
+
 def sam(lr: Schedule, rho: float = 0.05, p: float = 2.0, *, swp: str | None = None, beta: float = 0.5,
         sds: str | None = None, alpha: float = 0.0, gamma: float = 0.5, generator: torch.Generator | None = None,
         groups: torch.Tensor | None = None) -> Optimizer:
@@ -112,10 +118,6 @@ def sam(lr: Schedule, rho: float = 0.05, p: float = 2.0, *, swp: str | None = No
         check_choice("sds", sds, ("threshold", "fraction"))
         gamma = check_real("gamma", gamma, 0.0, 1.0, low_open=True)
 
-    def init(params):
-        S = params.shape[0]
-        return SAMState(torch.zeros(S, dtype=params.dtype, device=params.device),
-                        torch.ones(S, dtype=params.dtype, device=params.device))
 
     def update(params, state, oracle, t):
         g = oracle.grad(params)
@@ -143,7 +145,7 @@ def sam(lr: Schedule, rho: float = 0.05, p: float = 2.0, *, swp: str | None = No
         return params - step_size(schedule(t)) * g_sam, SAMState(torch.linalg.vector_norm(eps, dim=-1), kept)
 
     name = "sam" + (f"-swp-{swp}" if swp else "") + (f"-sds-{sds}" if sds else "")
-    return Optimizer(name, init, update, {"lr": lr, "rho": rho, "p": p, "swp": swp, "beta": beta, "sds": sds,
+    return Optimizer(name, _init, update, {"lr": lr, "rho": rho, "p": p, "swp": swp, "beta": beta, "sds": sds,
                                           "alpha": alpha, "gamma": gamma})
 
 
@@ -153,10 +155,6 @@ def asam(lr: Schedule, rho: float = 0.5, eta_t: float = 0.0, mask: torch.Tensor 
     rho = check_real("rho", rho, 0.0)
     eta_t = check_real("eta_t", eta_t, 0.0)
 
-    def init(params):
-        S = params.shape[0]
-        return SAMState(torch.zeros(S, dtype=params.dtype, device=params.device),
-                        torch.ones(S, dtype=params.dtype, device=params.device))
 
     def update(params, state, oracle, t):
         g = oracle.grad(params)
@@ -164,4 +162,4 @@ def asam(lr: Schedule, rho: float = 0.5, eta_t: float = 0.0, mask: torch.Tensor 
         g_sam = oracle.grad(params + eps)
         return params - step_size(schedule(t)) * g_sam, SAMState(torch.linalg.vector_norm(eps, dim=-1), state.kept)
 
-    return Optimizer("asam", init, update, {"lr": lr, "rho": rho, "eta_t": eta_t})
+    return Optimizer("asam", _init, update, {"lr": lr, "rho": rho, "eta_t": eta_t})
