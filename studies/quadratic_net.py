@@ -91,9 +91,13 @@ def lbfgs(net, w0, maxiter=20000):
     return w, float(net.loss(w)[0]), float(torch.linalg.vector_norm(net.grad(w)))
 
 
-def _hessian_min(net, w):
+def _hessian_spectrum(net, w):
     H = torch.autograd.functional.hessian(lambda x: net.loss(x.unsqueeze(0)).sum(), w[0])
-    return float(torch.linalg.eigvalsh((H + H.T) / 2)[0])
+    return torch.linalg.eigvalsh((H + H.T) / 2)
+
+
+def _hessian_min(net, w):
+    return float(_hessian_spectrum(net, w)[0])
 
 
 def _landscape(ctx, n, d, k, labels, sign, tag):
@@ -169,17 +173,24 @@ def run(ctx, *, ns, gd_budget, v_sign="balanced") -> StudyResult:
     op1.findings.append(f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within 1e-4 on "
                         f"{gd_ok:.0%} of inits at n = 30 (diverged: {int(tr.diverged.sum())})")
 
-    op2 = _saddles(ctx, v_sign)
+    op2, spectra = _saddles(ctx, v_sign)
     op3, sweep = _threshold(ctx, v_sign, main)
     main = main.drop(columns=["w"])
     main["excess_plot"] = main.excess.clip(lower=1e-16)
+    main["log10_excess"] = np.log10(main.excess_plot)
+    main["setting"] = "n=" + main.n.astype(str)
     figures = [
+        {"kind": "hist", "table": "runs", "title": "log10 (final loss - global value) / (1 + global), all inits, by n",
+         "x": "log10_excess", "y": "log10_excess", "hue": "setting", "vlines": {"reach tolerance": np.log10(REACH_TOL)}},
+        {"kind": "hist", "table": "spectra", "title": "Hessian spectra at the two saddles", "x": "eigenvalue", "y": "eigenvalue",
+         "hue": "point", "vlines": {"0": 0.0}},
         {"kind": "points", "table": "runs", "title": "Final loss minus global value, per init (L-BFGS), by n", "x": "n",
          "y": "excess_plot", "hue": "labels", "logy": True, "hlines": {"reach tolerance": REACH_TOL}},
         {"kind": "points", "table": "sweep", "title": "Global optimum (exact) vs n / (d(d+1)/2)", "x": "n_ratio",
          "y": "f_star_plot", "hue": "d", "logy": True, "vlines": {"n = d(d+1)/2": 1.0}},
     ]
-    return StudyResult([op1, op2, op3], {"runs": main, "sweep": sweep}, figures, {"d": D, "k": K, "v": v_sign})
+    return StudyResult([op1, op2, op3], {"runs": main, "sweep": sweep, "spectra": spectra}, figures,
+                       {"d": D, "k": K, "v": v_sign})
 
 
 def _saddles(ctx, v_sign):
@@ -212,13 +223,15 @@ def _saddles(ctx, v_sign):
     escaped, loss_esc, _ = lbfgs(net, kick[0])
     esc_ok = (loss_esc - net.f_star) / (1 + net.f_star) <= REACH_TOL
     ok = lam0 < 0 and lam_half < 0 and esc_ok
+    spectra = pd.DataFrame([{"point": p, "eigenvalue": float(e)} for p, pt in (("W = 0", zero), ("half network", half))
+                            for e in _hessian_spectrum(net, pt)])
     return Verdict("OP-2", "quadratic_net", REPRODUCED if ok else REFUTED,
                    f"Hessian smallest eigenvalue {lam0:.3g} at W = 0 and {lam_half:.3g} at the half-network saddle (gradient "
                    f"norm {g_half:.1e}, loss {float(net.loss(half)[0]):.3g}); a 1e-6 perturbation escapes to loss "
                    f"{loss_esc:.2e} (global {net.f_star:.2e})",
                    statistic={"hess_min_zero": lam0, "hess_min_half": lam_half, "grad_half": g_half, "escaped_loss": loss_esc},
                    findings=["the half network is a stationary point GD never leaves: the gradient of a zero row is exactly "
-                             "zero, so only a perturbation (or noise) escapes it"])
+                             "zero, so only a perturbation (or noise) escapes it"]), spectra
 
 
 def _threshold(ctx, v_sign, main):

@@ -93,6 +93,11 @@ def run(ctx, *, steps, mlp_steps, sam_factory=None) -> StudyResult:
         first = np.argmax(L <= target, axis=1)
         reached[name] = (L <= target).any(1)
         lam_at[name] = np.array([_top_eig(net, W[s, first[s]]) for s in range(ctx.seeds)])
+    # the sharpness along the way, for seed 0: top eigenvalue against the training loss
+    along = []
+    for name, (W, L) in mlp_runs.items():
+        for j in range(0, W.shape[1], max(1, W.shape[1] // 12)):
+            along.append({"method": name, "train_loss": float(L[0, j]), "top_eigenvalue": _top_eig(net, W[0, j])})
     mlp = check_paired(lam_at["SAM"], lam_at["GD"], log=True, measure=f"top Hessian eigenvalue at training loss <= {target:.3g}",
                        names=("SAM", "GD"), claim="SAM-5")
     v5 = combine("SAM-5", "sam_flatness", {"scalar factorisation": toy, "MLP at matched loss": mlp},
@@ -104,14 +109,20 @@ def run(ctx, *, steps, mlp_steps, sam_factory=None) -> StudyResult:
     v7, sds_tab = _sds(ctx)
     lam_tab = pd.DataFrame([{"method": k, "problem": p, "seed": s, "top_eigenvalue": v}
                             for p, d in (("factorisation", top), ("MLP", lam_at)) for k, arr in d.items() for s, v in enumerate(arr)])
+    uu, vv = np.meshgrid(np.linspace(0.0, 4.5, 120), np.linspace(0.0, 2.5, 120))
+    grid = pd.DataFrame({"x": uu.ravel(), "y": vv.ravel(), "z": 0.5 * (uu.ravel() * vv.ravel() - 1) ** 2})
     figures = [
-        {"kind": "paths", "table": "paths", "title": "GD and SAM on 1/2 (uv - 1)^2 from (4, 0.2)", "x": "u", "y": "v", "hue": "method"},
+        {"kind": "paths", "table": "paths", "title": "GD and SAM on 1/2 (uv - 1)^2 from (4, 0.2); level sets, the lowest is uv = 1",
+         "x": "u", "y": "v", "hue": "method", "contour_table": "grid"},
+        {"kind": "points", "table": "along", "title": "MLP: top Hessian eigenvalue against training loss (seed 0)",
+         "x": "train_loss", "y": "top_eigenvalue", "hue": "method", "logx": True, "logy": True},
         {"kind": "points", "table": "eigen", "title": "Top Hessian eigenvalue at the end (factorisation) / at matched loss (MLP)",
          "x": "method", "y": "top_eigenvalue", "hue": "problem", "logy": True},
         {"kind": "curves", "table": "sds", "title": "SAM-7: loss per step, SAM vs SDS", "x": "step", "y": "gap", "hue": "method",
          "logx": True, "logy": True},
     ]
-    return StudyResult([v5, v7], {"paths": paths, "eigen": lam_tab, "curves": frames[0], "sds": sds_tab}, figures,
+    return StudyResult([v5, v7], {"paths": paths, "eigen": lam_tab, "curves": frames[0], "sds": sds_tab, "grid": grid,
+                                  "along": pd.DataFrame(along)}, figures,
                        {"mlp_target_loss": target})
 
 

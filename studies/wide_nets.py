@@ -153,12 +153,15 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
          "reference": {"(1 - eta lambda_0/2)^k L_0 (widest)": "du_bound"}, "logy": True},
         {"kind": "curves", "table": "curves", "title": "3-layer ReLU nets: loss vs step", "x": "step", "y": "gap",
          "hue": "setting", "where": {"setting": [f"3-layer m={m}" for m in deep_widths]}, "logy": True},
+        {"kind": "points", "table": "iterations", "title": f"Iterations to eps vs log(1/eps), width {widest} (seed median)",
+         "x": "log_inv_eps", "y": "iterations"},
         {"kind": "points", "table": "movement", "title": "Relative weight movement ||W_T - W_0|| / ||W_0|| vs width",
          "x": "width", "y": "movement", "logx": True, "logy": True},
         {"kind": "curves", "table": "sgd", "title": "Mini-batch SGD on the widest net: no noise floor", "x": "step",
          "y": "gap", "hue": "setting", "logy": True},
     ]
-    return StudyResult([v4, v5, v6], {"curves": curves, "movement": move_tab, "sgd": sgd_tab}, figures,
+    iter_tab = pd.DataFrame({"log_inv_eps": np.log(1 / eps_grid), "iterations": iters}).dropna()
+    return StudyResult([v4, v5, v6], {"curves": curves, "movement": move_tab, "sgd": sgd_tab, "iterations": iter_tab}, figures,
                        {"n": N, "d": D, "lambda_0": lam0, "lambda_max": lam_max, "eta": eta, "widths": list(widths)})
 
 

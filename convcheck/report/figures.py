@@ -4,7 +4,8 @@ Spec keys: ``kind`` ("curves", "points", "hist" or "paths"), ``table``, ``x``, `
 optional ``hue``, ``where`` ({column: value or list}), ``reference`` ({label: column}: drawn
 dashed, averaged over rows at each x), ``hlines`` ({hue value or label: y}), ``vlines``
 ({label: x}), ``logx``/``logy``, ``title``, and for "paths" ``contour`` ({"A": matrix,
-"center": vector}) for the level sets of ``1/2 (z - c)^T A (z - c)``.
+"center": vector}) for the level sets of ``1/2 (z - c)^T A (z - c)``, or ``contour_table``
+(a table with columns x, y, z on a grid) for any function's level sets.
 
 "curves": the median over seeds with an 80% band (10th-90th percentile over seeds).
 "points": every seed as a faint dot and the seed mean as a line.
@@ -60,6 +61,10 @@ def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
             sns.histplot(df, x=x, hue=hue, palette=palette, element="step", log_scale=bool(spec.get("logx")), ax=ax)
         elif spec["kind"] == "paths":
             _contour(ax, spec.get("contour"), df[x], df[y])
+            grid = tables.get(spec.get("contour_table", ""))
+            if grid is not None:
+                ax.tricontour(grid.x, grid.y, grid.z, levels=np.quantile(grid.z, np.linspace(0.0, 0.9, 14)),
+                              colors="lightgray", linewidths=0.7)
             first = df[df.seed == df.seed.min()] if "seed" in df else df
             for level, g in (first.groupby(hue, sort=False) if hue else [(None, first)]):
                 g = g.sort_values("step")
