@@ -23,6 +23,7 @@ from ._validation import check_choice, check_int
 from .claims import Verdict
 from .seeding import seed_from
 from .stats import holm_adjust
+from .stats.thresholds import MIN_SEEDS
 from .store import Cache, atomic_write_parquet, cache_key, combine_frames, point_latest, tables_to_frame, write_json
 from .study import discover, run_study, source_hash
 
@@ -104,8 +105,8 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
     """Run the selected studies and write ``<out>/<run-id>/``; returns the run's record."""
     check_choice("scale", scale, ("tiny", "quick", "full"))
     check_choice("dtype", dtype, ("float64", "float32"))
-    if seeds is not None:
-        check_int("seeds", seeds, 1)
+    if seeds is not None:  # every interval over seeds needs at least MIN_SEEDS of them
+        check_int("seeds", seeds, MIN_SEEDS)
     device = resolve_device(device)
     studies = discover(studies_folder)
     chosen = select(studies, names)

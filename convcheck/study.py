@@ -120,7 +120,9 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     check_choice("scale", scale, tuple(module.SCALES))
     config = {**module.SCALES[scale], **overrides}
     if seeds is not None:
-        config["seeds"] = check_int("seeds", seeds, 1)
+        from .stats.thresholds import MIN_SEEDS
+
+        config["seeds"] = check_int("seeds", seeds, MIN_SEEDS)
     ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype)
     result = module.run(ctx, **config)
     for v in result.verdicts:

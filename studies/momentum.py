@@ -86,7 +86,7 @@ def run(ctx, *, steps, momentum=None) -> StudyResult:
         rho = (math.sqrt(KAPPA) - 1) / (math.sqrt(KAPPA) + 1)
         tr = engine.run(q, methods["tuned heavy ball"], w0, 300, checkpoints=np.arange(0, 301, 5))
         lin = check_linear(tr.metrics["dist"], tr.steps, rho, kind="theta", window=(30, 300))
-        findings.append(f"{label}: tuned heavy ball distance contraction {lin.statistic['rho_fit']:.4f} per step vs "
+        findings.append(f"{label}: tuned heavy ball distance contraction {lin.statistic.get('rho_fit', float('nan')):.4f} per step vs "
                         f"(sqrt(kappa)-1)/(sqrt(kappa)+1) = {rho:.4f} ({lin.outcome}: {lin.summary})")
     verdict = combine("GD-5", "momentum", parts, findings=findings, seeds=ctx.seeds,
                       summary="; ".join(f"{k}: {v.summary}" for k, v in parts.items()))

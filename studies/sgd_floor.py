@@ -120,7 +120,7 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0, optimizer=None)
          "logx": True, "logy": True},
         {"kind": "curves", "table": "curves", "title": "Averaged iterate: no floor", "x": "step", "y": "avg_gap",
          "hue": "setting", "logx": True, "logy": True},
-        {"kind": "points", "table": "floors", "title": f"Floor vs eta: fitted slope {verdict.statistic['slope']:.3f} (claim: 1)",
+        {"kind": "points", "table": "floors", "title": f"Floor vs eta: fitted slope {verdict.statistic.get('slope', float('nan')):.3f} (claim: 1)",
          "x": "eta", "y": "floor", "reference": {"exact expected floor": "exact"}, "logx": True, "logy": True},
     ]
     setup = {"problem": problem.constants(), "etas": etas.tolist(), "steps": steps, "seeds": S,

@@ -214,11 +214,12 @@ def _width_effect(ctx, widths, move, spread, ntk_err, X, lam0, width_fn):
         Xd[0, :-1] = math.cos(theta) * z1 + math.sin(theta) * u
         sep.append((delta, float(torch.linalg.eigvalsh(ntk_gram_infinite(Xd))[0])))
     m_slope = float(np.mean(slopes))
+    ci90 = cmp.statistic.get("ci90", [float("nan"), float("nan")])
     return Verdict("OP-6", "wide_nets", outcome,
-                   f"relative weight movement ~ m^{m_slope:.3f} (90% CI [{-cmp.statistic['ci90'][1]:.3f}, "
-                   f"{-cmp.statistic['ci90'][0]:.3f}]): " + ("wider networks move less" if outcome == REPRODUCED else
+                   f"relative weight movement ~ m^{m_slope:.3f} (90% CI [{-ci90[1]:.3f}, "
+                   f"{-ci90[0]:.3f}]): " + ("wider networks move less" if outcome == REPRODUCED else
                                                             "no credible width effect" if outcome != REFUTED else "wider networks move more"),
-                   statistic={"movement_slope": m_slope, "ci90": cmp.statistic["ci90"]}, seeds=ctx.seeds,
+                   statistic={"movement_slope": m_slope, "ci90": ci90}, seeds=ctx.seeds,
                    findings=[f"movement slope {m_slope:.3f} vs the m^(-1/2) of the NTK analysis",
                              "spread (std over seeds) of log10 final/initial loss by width: " + ", ".join(
                                  f"m={m}: {v:.3f}" for m, v in spread.items()),

@@ -15,6 +15,13 @@ def _verdicts(studies, name, **kw):
     return {v.claim: v for v in run_study(studies[name], "tiny", **kw).verdicts}
 
 
+def test_gd_descent_true_run_reproduced(studies):
+    v = _verdicts(studies, "gd_descent")
+    assert v["GD-2"].outcome == REPRODUCED and v["GD-3"].outcome == REPRODUCED, v["GD-2"].evidence()
+    v3 = _verdicts(studies, "gd_descent", seeds=3)
+    assert v3["GD-2"].outcome == REPRODUCED, v3["GD-2"].evidence()
+
+
 def test_gd2_refuted_when_the_step_is_secretly_larger(studies):
     v = _verdicts(studies, "gd_descent", optimizer=lambda lr: gradient_descent(lr * 1.3))
     assert v["GD-2"].outcome == REFUTED, v["GD-2"].evidence()

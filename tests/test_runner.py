@@ -106,6 +106,7 @@ def test_selection_by_claim_id(tmp_path):
 @pytest.mark.parametrize("argv, needle", [
     (["run", "NOPE-9"], "valid claims: AD-1, AD-2"),
     (["run", "--seeds", "0"], "'--seeds' parameter"),
+    (["run", "--seeds", "2"], "range [3, inf). Got 2"),
     (["run", "--scale", "huge"], "'scale' parameter"),
     (["run", "--device", "tpu"], "'device' parameter"),
     (["report", "/nonexistent"], "run folder"),
