@@ -15,7 +15,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "OUTCOMES", "jsonable", "combine"]
+__all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "OUTCOMES", "jsonable", "combine", "claim_order"]
+
+#: The survey's order of sections, for listing claims the way the paper reads.
+SECTIONS = ("GD", "BP", "SGD", "MB", "AD", "SAM", "OP")
+
+
+def claim_order(claim_id: str) -> tuple:
+    """Sort key: section in the survey's order, then the number (``"SGD-10"`` after ``"SGD-9"``)."""
+    prefix, _, number = claim_id.partition("-")
+    section = SECTIONS.index(prefix) if prefix in SECTIONS else len(SECTIONS)
+    return (section, prefix, int(number) if number.isdigit() else 0, claim_id)
 
 REPRODUCED = "reproduced"
 REFUTED = "refuted"

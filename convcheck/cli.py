@@ -44,8 +44,10 @@ def _fail(message: str) -> int:
 
 
 def _print_verdicts(verdicts) -> None:
+    from .claims import claim_order
+
     width = max((len(v.claim) for v in verdicts), default=5)
-    for v in verdicts:
+    for v in sorted(verdicts, key=lambda v: claim_order(v.claim)):
         print(f"  {v.claim:<{width}}  {v.outcome.upper():<12}  {v.summary}")
 
 

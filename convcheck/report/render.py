@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from ..claims import Verdict
+from ..claims import Verdict, claim_order
 from ..store import atomic_write_text, frame_to_tables, read_json
 from .figures import draw, to_data_uri
 
@@ -48,6 +48,7 @@ def render_run(run_dir: Path | str) -> Path:
             verdicts=[v for v in verdicts if v.study == name],
             setup=json.dumps(info.get("setup", {}), indent=2, default=str))
         atomic_write_text(run_dir / f"{name}.html", page)
-    index = _ENV.get_template("index.html.j2").render(verdicts=verdicts, claims=claims, manifest=manifest, studies=studies)
+    ordered = sorted(verdicts, key=lambda v: claim_order(v.claim))
+    index = _ENV.get_template("index.html.j2").render(verdicts=ordered, claims=claims, manifest=manifest, studies=studies)
     atomic_write_text(run_dir / "index.html", index)
     return run_dir / "index.html"
