@@ -44,8 +44,11 @@ class Context:
     dtype: torch.dtype = torch.float64
 
     def generator(self, *names) -> torch.Generator:
-        """A torch.Generator on the run's device, seeded from (study, *names)."""
-        return torch_generator(self.study, *names, device=self.device)
+        """A CPU ``torch.Generator`` seeded from (study, *names).
+
+        Random draws are made on the CPU and moved to the run's device, so the same seeds give
+        the same data, starts and batches on every device (and on CPU, the same bits)."""
+        return torch_generator(self.study, *names, device="cpu")
 
     def seed(self, *names) -> int:
         return seed_from(self.study, *names)

@@ -71,7 +71,7 @@ def run(ctx, *, steps, rate_steps, adam_factory=None) -> StudyResult:
     # --- AD-1 and the variant comparison on a badly scaled diagonal quadratic --------------
     lam = torch.logspace(0, -3, 20, dtype=ctx.dtype)
     q = Quadratic(lam, rotate=False, w_star=torch.zeros(20, dtype=ctx.dtype), dtype=ctx.dtype, device=ctx.device)
-    e0 = torch.randn(ctx.seeds, 20, generator=ctx.generator("e0"), dtype=ctx.dtype, device=ctx.device)
+    e0 = torch.randn(ctx.seeds, 20, generator=ctx.generator("e0"), dtype=ctx.dtype).to(ctx.device)
     methods = {"GD (1/L)": gradient_descent(1.0 / q.L), "AdaGrad": adagrad(0.5), "AdaGrad (survey)": adagrad(0.5, eps=1e-8, variant="survey"),
                "RMSProp": rmsprop(0.01, 0.9), "RMSProp (survey)": rmsprop(0.01, 0.9, variant="survey"),
                "Adam": adam(0.01), "Adam (survey)": adam(0.01, variant="survey")}
@@ -98,9 +98,9 @@ def run(ctx, *, steps, rate_steps, adam_factory=None) -> StudyResult:
     # Both sides are fed the same 100 gradients (a recorded stream), so the comparison is free
     # of the feedback through each method's own trajectory, which amplifies round-off.
     ls = LeastSquares.planted(30, 5, ctx.generator("ls"), kappa=5.0, dtype=ctx.dtype, device=ctx.device)
-    w0 = ls.w_star + torch.randn(ctx.seeds, 5, generator=ctx.generator("ls-w0"), dtype=ctx.dtype, device=ctx.device)
+    w0 = ls.w_star + torch.randn(ctx.seeds, 5, generator=ctx.generator("ls-w0"), dtype=ctx.dtype).to(ctx.device)
     stream = torch.stack([ls.grad(w) for w in replay(gradient_descent(0.2), w0, ls.grad(w0).expand(100, -1, -1))[:-1]])
-    stream = stream + 0.1 * torch.randn(stream.shape, generator=ctx.generator("noise"), dtype=ctx.dtype, device=ctx.device)
+    stream = stream + 0.1 * torch.randn(stream.shape, generator=ctx.generator("noise"), dtype=ctx.dtype).to(ctx.device)
 
     def final(opt):
         return replay(opt, w0, stream)[1:]
@@ -132,7 +132,7 @@ def run(ctx, *, steps, rate_steps, adam_factory=None) -> StudyResult:
 
     # --- AD-4: AdaGrad's averaged iterate on a convex stochastic problem ------------------
     lg = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
-    w0 = lg.w_star + torch.randn(ctx.seeds, lg.dim, generator=ctx.generator("lg-w0"), dtype=ctx.dtype, device=ctx.device)
+    w0 = lg.w_star + torch.randn(ctx.seeds, lg.dim, generator=ctx.generator("lg-w0"), dtype=ctx.dtype).to(ctx.device)
     tr = engine.run(lg, adagrad(0.5), w0, rate_steps, checkpoints=engine.log_checkpoints(rate_steps, 12),
                     sampler=WithReplacement(lg.n), generator=ctx.generator("lg-sampler"), average=True)
     ad4 = check_rate(tr.metrics["avg_gap"], tr.steps, "1/sqrt(t)", "upper", claim="AD-4")

@@ -185,7 +185,7 @@ def _floors(ctx, batches, burn_in, eta):
                               device=ctx.device)
     steps = int(np.ceil(burn_in / (eta * ls.mu)))
     ck = engine.log_checkpoints(steps, dense_tail=300)
-    w0 = ls.w_star + torch.randn(ctx.seeds, ls.dim, generator=ctx.generator("w0"), dtype=ctx.dtype, device=ctx.device)
+    w0 = ls.w_star + torch.randn(ctx.seeds, ls.dim, generator=ctx.generator("w0"), dtype=ctx.dtype).to(ctx.device)
     frames, floors, settled, lin, exact = [], [], {}, {}, []
     traces = {}
     for b in batches:

@@ -62,8 +62,7 @@ def run(ctx, *, steps, momentum=None) -> StudyResult:
     parts, frames, findings, paths = {}, [], [], []
     for label, q in problems.items():
         top = q.Q[:, int(torch.argmax(q.eigenvalues))]
-        w0 = q.w_star + 2.0 * torch.randn(ctx.seeds, q.dim, generator=ctx.generator(label, "w0"), dtype=ctx.dtype,
-                                          device=ctx.device)
+        w0 = q.w_star + 2.0 * torch.randn(ctx.seeds, q.dim, generator=ctx.generator(label, "w0"), dtype=ctx.dtype).to(ctx.device)
         methods = {"GD": gradient_descent(1.8 / q.L), "momentum": make_momentum(1.8 / q.L, 0.5)}
         sq = math.sqrt(q.L), math.sqrt(q.mu)
         methods["tuned heavy ball"] = heavy_ball(4 / (sq[0] + sq[1]) ** 2, ((sq[0] - sq[1]) / (sq[0] + sq[1])) ** 2)

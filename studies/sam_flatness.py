@@ -64,7 +64,7 @@ def run(ctx, *, steps, mlp_steps, sam_factory=None) -> StudyResult:
     sam_factory = sam_factory or (lambda lr, rho: sam(lr, rho=rho))
     # --- SAM-5 (a): the scalar factorisation -------------------------------------------------
     f = ScalarFactorisation(dtype=ctx.dtype, device=ctx.device)
-    jitter = 0.05 * torch.randn(ctx.seeds, 2, generator=ctx.generator("uv"), dtype=ctx.dtype, device=ctx.device)
+    jitter = 0.05 * torch.randn(ctx.seeds, 2, generator=ctx.generator("uv"), dtype=ctx.dtype).to(ctx.device)
     w0 = torch.tensor([4.0, 0.2], dtype=ctx.dtype, device=ctx.device) + jitter
     ck = engine.log_checkpoints(steps)
     runs = {"GD": engine.run(f, gradient_descent(0.05), w0, steps, checkpoints=ck),
@@ -165,7 +165,7 @@ def _top_eig(net, w):
 def _sds(ctx):
     ls = LeastSquares.planted(256, 10, ctx.generator("sds"), kappa=10.0, noise=0.5, dtype=ctx.dtype, device=ctx.device)
     S, b, T = ctx.seeds, 32, 300
-    w0 = ls.w_star + torch.randn(S, 10, generator=ctx.generator("sds-w0"), dtype=ctx.dtype, device=ctx.device)
+    w0 = ls.w_star + torch.randn(S, 10, generator=ctx.generator("sds-w0"), dtype=ctx.dtype).to(ctx.device)
     rho, lr, gamma = 0.05, 0.1, 0.5
     # the threshold: the median per-sample sharpness of a first batch (so about half is kept)
     idx0 = WithReplacement(256, b).draw(S, ctx.generator("alpha"))

@@ -86,8 +86,7 @@ def run(ctx, *, steps, betas, schedule=None) -> StudyResult:
     for claim, sched_name in (("SGD-1", "1/t"), ("SGD-2", "1/sqrt(t)")):
         parts, findings = {}, []
         label, obj = stochastic[claim]
-        w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(claim, "w0"), dtype=ctx.dtype,
-                                      device=ctx.device)
+        w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(claim, "w0"), dtype=ctx.dtype).to(ctx.device)
         runs = {
             "tight quadratic (deterministic)": engine.run(q, sgd(schedule(sched_name)), qw0.repeat(3, 1), steps,
                                                           checkpoints=ck, average=True),
@@ -116,8 +115,7 @@ def run(ctx, *, steps, betas, schedule=None) -> StudyResult:
     # SGD-4: strongly convex least squares, eta_t = beta / (mu t), all betas as one batch.
     betas = np.asarray(betas, dtype=float)
     rows_beta = torch.tensor(np.repeat(betas, ctx.seeds), dtype=ctx.dtype, device=ctx.device)
-    w0 = ls.w_star + torch.randn(betas.size * ctx.seeds, ls.dim, generator=ctx.generator("ls-w0"), dtype=ctx.dtype,
-                                 device=ctx.device)
+    w0 = ls.w_star + torch.randn(betas.size * ctx.seeds, ls.dim, generator=ctx.generator("ls-w0"), dtype=ctx.dtype).to(ctx.device)
     base = strongly_convex(ls.mu, 1.0)
     tr = engine.run(ls, sgd(lambda t: rows_beta * base(t)), w0, steps, checkpoints=ck,
                     sampler=WithReplacement(ls.n), generator=ctx.generator("ls-sampler"), average=True)

@@ -60,7 +60,7 @@ def run(ctx, *, steps, numeric=None) -> StudyResult:
         if label.startswith("worst"):
             w = torch.tensor([[1 / q.mu, 1 / q.L]], dtype=ctx.dtype, device=ctx.device).repeat(ctx.seeds, 1)
         else:
-            w = q.w_star + torch.randn(ctx.seeds, q.dim, generator=ctx.generator(label), dtype=ctx.dtype, device=ctx.device)
+            w = q.w_star + torch.randn(ctx.seeds, q.dim, generator=ctx.generator(label), dtype=ctx.dtype).to(ctx.device)
         se, sn = exact.init(w), numeric.init(w)
         for t in range(1, steps + 1):
             gap0 = q.gap(w)

@@ -34,7 +34,9 @@ class WithReplacement(Sampler):
         self.b = check_int("b", b, 1)
 
     def draw(self, S, generator, device="cpu"):
-        return torch.randint(self.n, (S, self.b), generator=generator, device=device)
+        # drawn where the generator lives (see Context.generator), then moved: a small copy of
+        # (S, b) indices per step buys the same batches on every device
+        return torch.randint(self.n, (S, self.b), generator=generator, device=generator.device).to(device)
 
 
 class WithoutReplacement(Sampler):
@@ -47,7 +49,7 @@ class WithoutReplacement(Sampler):
     def draw(self, S, generator, device="cpu"):
         per_epoch = self.n // self.b
         if self._perm is None or self._perm.shape[0] != S or self._pos >= per_epoch:
-            self._perm = torch.argsort(torch.rand(S, self.n, generator=generator, device=device), dim=1)
+            self._perm = torch.argsort(torch.rand(S, self.n, generator=generator, device=generator.device), dim=1).to(device)
             self._pos = 0
         out = self._perm[:, self._pos * self.b:(self._pos + 1) * self.b]
         self._pos += 1

@@ -76,11 +76,11 @@ def swp_eps(g: torch.Tensor, rho: float, beta: float, generator: torch.Generator
     beta = check_real("beta", beta, 0.0, 1.0, low_open=True)
     S, d = g.shape
     if form == "coordinate":
-        mask = torch.rand(S, d, generator=generator, dtype=g.dtype, device=g.device) < beta
+        mask = torch.rand(S, d, generator=generator, dtype=g.dtype, device=generator.device).to(g.device) < beta
         return mask * dual_eps(g, rho, 2.0) / beta, mask
     groups = torch.arange(d, device=g.device) if groups is None else groups.to(g.device)
     n_groups = int(groups.max()) + 1
-    keep = torch.rand(S, n_groups, generator=generator, dtype=g.dtype, device=g.device) < beta
+    keep = torch.rand(S, n_groups, generator=generator, dtype=g.dtype, device=generator.device).to(g.device) < beta
     mask = keep[:, groups]
     kept = g * mask
     return (rho / beta) * dual_eps(kept, 1.0, 2.0), mask
