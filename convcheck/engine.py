@@ -45,7 +45,7 @@ def log_checkpoints(steps: int, per_decade: int = 10, dense_tail: int = 0, tail_
 def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkpoints=None,
         sampler=None, generator: torch.Generator | None = None, average: bool = False,
         blowup: float = 1e8, stop: Stopping | None = None,
-        metrics: tuple[str, ...] = ("gap", "grad_norm", "dist")) -> Trace:
+        metrics: tuple[str, ...] = ("gap", "grad_norm", "dist"), keep_iterates: bool = False) -> Trace:
     """Run ``optimizer`` from ``w0: (S, d)`` for ``steps`` steps.
 
     Args:
@@ -57,6 +57,8 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
       blowup: divergence threshold, relative to ``1 + max ||w0 - w*||``.
       metrics: which of ``gap``, ``grad_norm``, ``dist`` to record (each costs an evaluation at
         every checkpoint; recording every step of a large net, ``("gap",)`` saves the gradient).
+      keep_iterates: also keep the parameters at every checkpoint, as ``trace.iterates``
+        ``(S, C, d)`` on the run's device (for paths and for quantities computed afterwards).
       stop: stopping criteria of Sec. 2.2 (:class:`~convcheck.stopping.Stopping`), checked per
         seed after every step on the full objective (these evaluations are not counted in
         ``grad_evals``); stopped seeds are frozen, and the trace records when and why.
@@ -88,7 +90,7 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     rec: dict[str, list] = {k: [] for k in metrics}
     if average:
         rec["avg_gap"] = []
-    evals, evals_at = 0, []
+    evals, evals_at, kept = 0, [], []
     ck_set = set(ck.tolist())
 
     def record(w, avg):
@@ -103,6 +105,8 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
         if avg is not None:
             rec["avg_gap"].append(torch.where(dead, nan, objective.gap(avg)))
         evals_at.append(evals)
+        if keep_iterates:
+            kept.append(w.clone())
 
     if 0 in ck_set:
         record(w, avg)
@@ -133,4 +137,5 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     if stop is not None:
         info["stopped_at"], info["stop_code"] = stop_at.cpu().numpy(), stop_code.cpu().numpy()
     return Trace(steps=ck, metrics=metrics, grad_evals=np.asarray(evals_at, dtype=np.int64),
-                 diverged_at=div_at.cpu().numpy(), info=info, final=w)
+                 diverged_at=div_at.cpu().numpy(), info=info, final=w,
+                 iterates=torch.stack(kept, dim=1) if keep_iterates else None)

@@ -14,7 +14,6 @@ alone. A study's optimizer is a config parameter, so a user's optimizer can stan
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import importlib.util
 import os

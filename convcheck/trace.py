@@ -31,6 +31,7 @@ class Trace:
     diverged_at: np.ndarray
     info: dict = field(default_factory=dict)
     final: object = None  # (S, d) tensor: the parameters after the last step (frozen rows as frozen)
+    iterates: object = None  # (S, C, d) tensor of the parameters at each checkpoint, when kept
 
     @property
     def n_seeds(self) -> int:

@@ -24,7 +24,6 @@ References:
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import torch
 

@@ -153,7 +153,8 @@ def _stopping(ctx, make):
                      "reason": REASONS[int(tr.info["stop_code"][0])]})
     # change of gradient: needs the gradients of consecutive steps; compare with the same reconstruction
     tr = engine.run(q, make(0.5 / q.L), w0, T, checkpoints=[T], stop=Stopping(grad_change_tol=1e-5))
-    G = _grads_along(q, make, w0, T)
+    walk = engine.run(q, make(0.5 / q.L), w0, T, checkpoints=np.arange(T + 1), metrics=("gap",), keep_iterates=True)
+    G = q.grad(walk.iterates.reshape(-1, q.dim)).reshape(ctx.seeds, T + 1, q.dim).cpu().numpy()
     cond = np.linalg.norm(np.diff(G, axis=1), axis=-1) <= 1e-5
     first = np.where(cond.any(1), cond.argmax(1) + 1, -1)
     match = bool(np.all(tr.info["stopped_at"] == first))
@@ -181,17 +182,6 @@ def _stopping(ctx, make):
                    findings=["runs started 1e-10 off the stable manifold also stop at the saddle: "
                              f"{int(at_saddle[1::2].sum())}/{len(at_saddle[1::2])} (the escape is slower than the "
                              "gradient falls below 1e-6)"]), tab
-
-
-def _grads_along(q, make, w0, T):
-    opt = make(0.5 / q.L)
-    from convcheck.optim import Oracle
-
-    w, state, out = w0.clone(), opt.init(w0), [q.grad(w0).cpu().numpy()]
-    for t in range(1, T + 1):
-        w, state = opt.update(w, state, Oracle(q), t)
-        out.append(q.grad(w).cpu().numpy())
-    return np.stack(out, axis=1)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def run(ctx, *, steps, searches=None) -> StudyResult:
     problems = {f"quadratic-L={L:g}": Quadratic.random(20, ctx.generator("q", L), L=L, kappa=50.0, dtype=ctx.dtype,
                                                         device=ctx.device) for L in (4.0, 37.0, 1000.0)}
     problems["logistic-anes96"] = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
-    rows, failures = [], []
+    rows = []
     for pname, obj in problems.items():
         w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(pname, "w0"), dtype=ctx.dtype).to(ctx.device)
         for sname, opt in searches.items():

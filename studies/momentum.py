@@ -39,7 +39,7 @@ import torch
 from convcheck import engine
 from convcheck.claims import combine
 from convcheck.objectives import Quadratic
-from convcheck.optim import Oracle, gradient_descent, heavy_ball
+from convcheck.optim import gradient_descent, heavy_ball
 from convcheck.stats import check_linear, check_paired
 from convcheck.study import Claim, StudyResult
 
@@ -68,11 +68,12 @@ def run(ctx, *, steps, momentum=None) -> StudyResult:
         methods["tuned heavy ball"] = heavy_ball(4 / (sq[0] + sq[1]) ** 2, ((sq[0] - sq[1]) / (sq[0] + sq[1])) ** 2)
         osc, gaps = {}, {}
         for name, opt in methods.items():
-            s_path, gap = _stiff_path(q, opt, w0, steps, top)
+            tr = engine.run(q, opt, w0, steps, checkpoints=every, metrics=("gap",), keep_iterates=True)
+            s_path = ((tr.iterates - q.w_star) @ top).cpu().numpy()  # the stiff coordinate at every step
             osc[name] = np.abs(np.diff(s_path, axis=1)).sum(1) / np.abs(s_path[:, 0])
-            gaps[name] = gap
+            gaps[name] = gap = tr.metrics["gap"]
             if label == "2-D":
-                W = _path(q, opt, w0[:1], steps)
+                W = tr.iterates[0].cpu().numpy()
                 paths.append(pd.DataFrame({"method": name, "step": every, "seed": 0, "x": W[:, 0], "y": W[:, 1]}))
             frames.append(pd.DataFrame({"problem": label, "method": name, "seed": np.arange(ctx.seeds),
                                         "oscillation": osc[name], "final_gap": gap[:, -1]}))
@@ -99,26 +100,6 @@ def run(ctx, *, steps, momentum=None) -> StudyResult:
     return StudyResult([verdict], {"oscillation": pd.concat(frames, ignore_index=True),
                                    "paths": pd.concat(paths, ignore_index=True)}, figures,
                        {k: v.constants() for k, v in problems.items()})
-
-
-def _path(q, opt, w0, steps):
-    """Every iterate of the first seed, (steps + 1, d)."""
-    w, state, out = w0.clone(), opt.init(w0), [w0[0].cpu().numpy()]
-    for t in range(1, steps + 1):
-        w, state = opt.update(w, state, Oracle(q), t)
-        out.append(w[0].cpu().numpy())
-    return np.stack(out)
-
-
-def _stiff_path(q, opt, w0, steps, top):
-    """The stiff coordinate ``(w_k - w*)^T u_top`` at every step, and the gap, per seed."""
-    w, state = w0.clone(), opt.init(w0)
-    s, gap = [((w - q.w_star) @ top).cpu().numpy()], [q.gap(w).cpu().numpy()]
-    for t in range(1, steps + 1):
-        w, state = opt.update(w, state, Oracle(q), t)
-        s.append(((w - q.w_star) @ top).cpu().numpy())
-        gap.append(q.gap(w).cpu().numpy())
-    return np.stack(s, 1), np.stack(gap, 1)
 
 
 if __name__ == "__main__":

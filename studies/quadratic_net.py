@@ -119,7 +119,7 @@ def _landscape(ctx, n, d, k, labels, sign, tag):
 
 def run(ctx, *, ns, gd_budget, v_sign="balanced") -> StudyResult:
     """``v_sign="positive"`` plants an all-positive v presented as satisfying Prop. 4."""
-    frames, notes = [], []
+    frames = []
     for n in ns:
         for labels in ("random", "planted"):
             _, df = _landscape(ctx, n, D, K, labels, v_sign, "main")

@@ -127,26 +127,15 @@ def run(ctx, *, steps, mlp_steps, sam_factory=None) -> StudyResult:
 
 
 def _path(f, opt, w0, steps, name):
-    w, state, rows = w0.clone(), opt.init(w0), [w0[0].cpu().numpy()]
-    for t in range(1, steps + 1):
-        w, state = opt.update(w, state, Oracle(f), t)
-        rows.append(w[0].cpu().numpy())
-    P = np.stack(rows)
     keep = np.unique(np.geomspace(1, steps + 1, 300).astype(int) - 1)
-    return pd.DataFrame({"method": name, "step": keep, "seed": 0, "u": P[keep, 0], "v": P[keep, 1]})
+    P = engine.run(f, opt, w0, steps, checkpoints=keep, metrics=("gap",), keep_iterates=True).iterates[0].cpu().numpy()
+    return pd.DataFrame({"method": name, "step": keep, "seed": 0, "u": P[:, 0], "v": P[:, 1]})
 
 
 def _run_keep(net, opt, w0, steps, ck):
-    """Iterates and losses at the checkpoints: (S, C, P) and (S, C)."""
-    w, state, W, L = w0.clone(), opt.init(w0), [], []
-    ck_set = set(ck.tolist())
-    if 0 in ck_set:
-        W.append(w.clone()), L.append(net.loss(w))
-    for t in range(1, steps + 1):
-        w, state = opt.update(w, state, Oracle(net), t)
-        if t in ck_set:
-            W.append(w.clone()), L.append(net.loss(w))
-    return torch.stack(W, 1), torch.stack(L, 1).cpu().numpy()
+    """Iterates and losses at the checkpoints: (S, C, P) and (S, C) (f* = 0, so the gap is the loss)."""
+    tr = engine.run(net, opt, w0, steps, checkpoints=ck, metrics=("gap",), keep_iterates=True)
+    return tr.iterates, tr.metrics["gap"]
 
 
 def _top_eig(net, w):

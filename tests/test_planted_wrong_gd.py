@@ -3,7 +3,6 @@
 import torch
 
 from convcheck.claims import REFUTED, REPRODUCED
-from convcheck.objectives.networks import ACTIVATIONS  # noqa: F401  (activation table used by the mutated backprop)
 from convcheck.optim import Optimizer, delta_rule_gradient, gradient_descent, steepest_descent
 from convcheck.optim.linesearch import LineSearchState
 from convcheck.optim.momentum import MomentumState

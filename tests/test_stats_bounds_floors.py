@@ -7,7 +7,7 @@ allows it, and otherwise kept small enough for the default tier.
 import numpy as np
 import pytest
 
-from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED
+from convcheck.claims import REFUTED, REPRODUCED
 from convcheck.stats import check_bound, check_floor, tail_floor, thresholds as th
 
 T40 = np.unique(np.round(np.logspace(0, 4, 40))).astype(float)

@@ -22,7 +22,7 @@ import math
 
 import torch
 
-from .._validation import check_choice, check_int, check_real
+from .._validation import check_choice, check_int
 from .base import FiniteSum
 
 __all__ = ["Layout", "MLP", "QuadraticNet", "TwoLayerReLU", "prop5_data", "relu_net", "ntk_gram_infinite", "ACTIVATIONS"]

@@ -57,8 +57,10 @@ def _initial_state(scalar_v: bool):
     return init
 
 
-def _check_variant(variant):
-    return check_choice("variant", variant, ("standard", "survey"))
+def _variant(variant, eps, eps_inside):
+    """Validated ``(eps, survey, inside)``: the survey's variants put eps inside the root by default."""
+    survey = check_choice("variant", variant, ("standard", "survey")) == "survey"
+    return check_real("eps", eps, 0.0), survey, survey if eps_inside is None else bool(eps_inside)
 
 
 def adagrad(lr: Schedule = 0.01, eps: float = 1e-10, variant: str = "standard", eps_inside: bool | None = None) -> Optimizer:
@@ -66,8 +68,7 @@ def adagrad(lr: Schedule = 0.01, eps: float = 1e-10, variant: str = "standard", 
     (including the current one, Eq. 39). Both variants are per coordinate; they differ in
     the eps placement only (the survey's Eq. 39 puts eps inside the square root)."""
     schedule = as_schedule(lr)
-    eps = check_real("eps", eps, 0.0)
-    inside = (_check_variant(variant) == "survey") if eps_inside is None else bool(eps_inside)
+    eps, _, inside = _variant(variant, eps, eps_inside)
 
     def init(params):
         return AdaptiveState(torch.zeros_like(params), torch.zeros_like(params))
@@ -88,9 +89,7 @@ def rmsprop(lr: Schedule = 0.01, gamma: float = 0.99, eps: float = 1e-8, variant
     by ``1 - gamma^t`` (Adam's correction; then Adam with gamma1 = 0 is this method)."""
     schedule = as_schedule(lr)
     gamma = check_real("gamma", gamma, 0.0, 1.0, high_open=True)
-    eps = check_real("eps", eps, 0.0)
-    survey = _check_variant(variant) == "survey"
-    inside = survey if eps_inside is None else bool(eps_inside)
+    eps, survey, inside = _variant(variant, eps, eps_inside)
 
     init = _initial_state(survey)
 
@@ -121,9 +120,7 @@ def adam(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: 
     schedule = as_schedule(lr)
     gamma1 = check_real("gamma1", gamma1, 0.0, 1.0, high_open=True)
     gamma2 = check_real("gamma2", gamma2, 0.0, 1.0, high_open=True)
-    eps = check_real("eps", eps, 0.0)
-    survey = _check_variant(variant) == "survey"
-    inside = survey if eps_inside is None else bool(eps_inside)
+    eps, survey, inside = _variant(variant, eps, eps_inside)
 
     init = _initial_state(survey)
 

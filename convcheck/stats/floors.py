@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from ..claims import REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_curves, as_numpy
 from .intervals import Equivalence, equivalence, t_interval
