@@ -125,22 +125,37 @@ class Verdict:
 def combine(claim: str, study: str, parts: dict[str, "Verdict"], summary: str | None = None, **fields) -> "Verdict":
     """One verdict from labelled sub-verdicts (instances, settings): refuted if any part is
     refuted, reproduced if every part is, inconclusive otherwise. Each part's summary becomes
-    a note; ``summary`` (used when reproduced) defaults to the parts' summaries."""
-    outcomes = [v.outcome for v in parts.values()]
+    a note; ``summary`` (used when reproduced) defaults to the parts' summaries.
+
+    Multiplicity inside the claim (:func:`convcheck.stats.multiple.claim_p`): the parts' FAIL
+    p-values are Holm-corrected; a part's refutation counts only when its adjusted p-value is
+    below ``ALPHA_FAIL / 2`` (otherwise that part reads as inconclusive here), and the claim
+    carries the smallest adjusted p-value into the suite's family."""
+    from .stats.multiple import claim_p
+    from .stats.thresholds import ALPHA_FAIL
+
+    adjusted, p_claim = claim_p(parts)
+    outcome_of = {}
+    for k, v in parts.items():
+        withdrawn = v.outcome == REFUTED and adjusted.get(k, 0.0) > ALPHA_FAIL / 2
+        outcome_of[k] = INCONCLUSIVE if withdrawn else v.outcome
+    outcomes = list(outcome_of.values())
     if REFUTED in outcomes:
         outcome = REFUTED
-        summary = "; ".join(f"{k}: {v.summary}" for k, v in parts.items() if v.outcome == REFUTED)
+        summary = "; ".join(f"{k}: {v.summary}" for k, v in parts.items() if outcome_of[k] == REFUTED)
     elif all(o == REPRODUCED for o in outcomes):
         outcome = REPRODUCED
         summary = summary or "; ".join(f"{k}: {v.summary}" for k, v in parts.items())
     else:
         outcome = INCONCLUSIVE
-        summary = "; ".join(f"{k}: {v.summary}" for k, v in parts.items() if v.outcome == INCONCLUSIVE)
-    notes = fields.pop("notes", []) + [f"{k}: {v.outcome}: {v.summary}" for k, v in parts.items()]
-    p_fail = [v.statistic.get("p_fail") for v in parts.values() if isinstance(v.statistic.get("p_fail"), (int, float))]
+        summary = "; ".join(f"{k}: {v.summary}" for k, v in parts.items() if outcome_of[k] == INCONCLUSIVE)
+    notes = fields.pop("notes", []) + [f"{k}: {outcome_of[k]}: {v.summary}" + (
+        f" (refutation withdrawn: Holm-adjusted p = {adjusted[k]:.3g} over {len(adjusted)} parts)"
+        if outcome_of[k] != v.outcome else "") for k, v in parts.items()]
     statistic = fields.pop("statistic", {})
-    if p_fail and outcome == REFUTED:
-        statistic.setdefault("p_fail", min(p_fail))
+    if p_claim is not None:
+        statistic.setdefault("p_fail", p_claim)
+        statistic.setdefault("p_fail_parts", adjusted)
     return Verdict(claim, study, outcome, summary, statistic=statistic, notes=notes,
                    seeds=fields.pop("seeds", max((v.seeds or 0) for v in parts.values()) if parts else None),
                    diverged=fields.pop("diverged", sum(v.diverged for v in parts.values())), **fields)

@@ -20,10 +20,10 @@ import torch
 from ._validation import check_choice, check_int
 from .claims import Verdict
 from .seeding import seed_from
-from .stats import holm_adjust
+from .stats import family_adjust
 from .stats.thresholds import MIN_SEEDS
 from .store import Cache, atomic_write_parquet, cache_key, combine_frames, point_latest, tables_to_frame, write_json
-from .study import discover, run_study, source_hash
+from .study import discover, family_size, run_study, source_hash
 
 __all__ = ["select", "resolve_device", "run_suite", "RunRecord", "PACKAGES"]
 
@@ -132,7 +132,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         hit = cache.load(name, key) if use_cache else None
         if hit is None:
             t0 = time.perf_counter()
-            result = run_study(module, scale, seeds=n_seeds, device=device, dtype=torch_dtype)
+            result = run_study(module, scale, seeds=n_seeds, device=device, dtype=torch_dtype, family=None)
             info = {"study": name, "doc": (module.__doc__ or "").strip(), "claims": [c.to_json() for c in module.CLAIMS],
                     "figures": result.figures, "setup": result.setup, "scale": scale, "config": config,
                     "seeds": n_seeds, "seed_root": seed_from(name), "cache_key": key,
@@ -150,7 +150,9 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
     if bar is not None:
         bar.close()
 
-    holm_adjust(verdicts)  # across the whole run; cached verdicts are adjusted afresh each run
+    # The suite's multiplicity family: every registered claim, whatever this run selected, so a
+    # claim's verdict never depends on the selection; cached verdicts are stored unadjusted.
+    family_adjust(verdicts, family_size(studies))
     run_dir = _new_run_dir(out)
     results = combine_frames(frames)
     atomic_write_parquet(run_dir / "results.parquet", results)
@@ -159,7 +161,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
     write_json(run_dir / "manifest.json", {
         "run": run_dir.name, "created": _dt.datetime.now().isoformat(timespec="seconds"), "scale": scale,
         "device": device, "device_name": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or platform.machine(),
-        "dtype": dtype, "torch_threads": torch.get_num_threads(), "versions": _versions(), "git_commit": _git_commit(),
+        "dtype": dtype, "multiplicity_family": family_size(studies), "torch_threads": torch.get_num_threads(), "versions": _versions(), "git_commit": _git_commit(),
         "studies": {n: {"seeds": i["seeds"], "seed_root": i["seed_root"], "wall_time_s": i["wall_time_s"],
                         "cached": cached[n], "cache_key": i["cache_key"]} for n, i in infos.items()},
         "wall_time_s": time.perf_counter() - t_start,

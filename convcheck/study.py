@@ -29,7 +29,8 @@ from ._validation import check_choice, check_int
 from .claims import Claim, Verdict
 from .seeding import seed_from, torch_generator
 
-__all__ = ["Claim", "Context", "StudyResult", "discover", "load_study", "studies_dir", "source_hash", "run_study", "main"]
+__all__ = ["Claim", "Context", "StudyResult", "discover", "load_study", "studies_dir", "source_hash", "run_study", "main",
+           "family_size"]
 
 
 @dataclass
@@ -103,6 +104,11 @@ def discover(folder: Path | None = None) -> dict[str, ModuleType]:
     return {p.stem: load_study(p) for p in sorted(folder.glob("*.py")) if not p.name.startswith("_")}
 
 
+def family_size(studies: dict[str, ModuleType]) -> int:
+    """The suite's multiplicity family: the number of claims its studies register."""
+    return sum(len(m.CLAIMS) for m in studies.values())
+
+
 def source_hash(module: ModuleType) -> str:
     """SHA-256 of the study's source and of the convcheck package's sources.
 
@@ -117,8 +123,14 @@ def source_hash(module: ModuleType) -> str:
 
 
 def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None, device: str = "cpu",
-              dtype: torch.dtype = torch.float64, **overrides) -> StudyResult:
-    """Run one study at a scale; ``seeds`` overrides the scale's default count."""
+              dtype: torch.dtype = torch.float64, family: int | str | None = "suite", **overrides) -> StudyResult:
+    """Run one study at a scale; ``seeds`` overrides the scale's default count.
+
+    ``family``: the multiplicity family the verdicts are corrected over
+    (:func:`convcheck.stats.family_adjust`): ``"suite"`` (the claims of every study in the
+    study's folder, so a study run alone gets the verdicts it gets in a full run), a number,
+    or None for raw verdicts (the runner corrects a whole run itself, after caching them raw).
+    """
     check_choice("scale", scale, tuple(module.SCALES))
     config = {**module.SCALES[scale], **overrides}
     if seeds is not None:
@@ -129,6 +141,12 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     result = module.run(ctx, **config)
     for v in result.verdicts:
         v.study = module.NAME
+    if family == "suite":
+        family = family_size(discover(Path(module.__file__).parent))
+    if family is not None:
+        from .stats.multiple import family_adjust
+
+        family_adjust(result.verdicts, int(family))
     return result
 
 

@@ -28,17 +28,30 @@ def assert_verdict(verdict: Verdict, *, allow_inconclusive: bool = False) -> Ver
     return verdict
 
 
-def assert_rate(errors, steps, rate, kind: str = "theta", *, allow_inconclusive: bool = False, **kw) -> Verdict:
+def assert_rate(errors, steps, rate, kind: str, *, allow_inconclusive: bool = False, **kw) -> Verdict:
+    """Assert ``errors: (S, C)`` decays like ``rate`` (:func:`~convcheck.stats.check_rate`).
+
+    ``kind`` is the claim's own word and has no default: ``"theta"`` (decays like r(t) through
+    the end of the window) or ``"upper"`` (O: at least that fast; only sustained slower decay
+    fails). A diverged seed fails the assertion; seeds that agree to round-off are one curve.
+    """
     return assert_verdict(check_rate(errors, steps, rate, kind, **kw), allow_inconclusive=allow_inconclusive)
 
 
 def assert_bound(errors, steps, bound, *, allow_inconclusive: bool = False, **kw) -> Verdict:
+    """Assert ``errors <= bound(steps)`` (:func:`~convcheck.stats.check_bound`): pointwise on
+    every seed, or on the seed mean with ``stochastic=True``. ``bound`` is a callable of the
+    step array or an array with one value per checkpoint."""
     return assert_verdict(check_bound(errors, steps, bound, **kw), allow_inconclusive=allow_inconclusive)
 
 
 def assert_floor(floors, params, *, allow_inconclusive: bool = False, **kw) -> Verdict:
+    """Assert floors ``(S, K)`` at ``params (K,)`` scale like ``params ** slope``
+    (:func:`~convcheck.stats.check_floor`, default slope 1)."""
     return assert_verdict(check_floor(floors, params, **kw), allow_inconclusive=allow_inconclusive)
 
 
 def assert_linear(errors, steps, rho, kind: str = "upper", *, allow_inconclusive: bool = False, **kw) -> Verdict:
+    """Assert geometric decay at contraction ``rho`` per step (:func:`~convcheck.stats.check_linear`):
+    at least that fast (``"upper"``) or exactly (``"theta"``)."""
     return assert_verdict(check_linear(errors, steps, rho, kind, **kw), allow_inconclusive=allow_inconclusive)

@@ -19,8 +19,8 @@ Method:
 Optimizer:
     none (a property of the sharpness measures at given weights).
 Verdict rule:
-    reproduced when the loss changes by <= 1e-12 relative under every rescaling (so they are
-    function-preserving), ASAM's adaptive sharpness by <= 1e-10 relative, and SAM's sharpness
+    reproduced when the loss changes by <= INVARIANCE_RTOL (1e-12) relative under every rescaling (so they
+    are function-preserving), ASAM's adaptive sharpness by <= IDENTITY_RTOL (1e-10) relative, and SAM's sharpness
     changes by more than 1% on the median rescaling; refuted when the adaptive sharpness
     changes by more than 1e-10.
 Findings:
@@ -39,6 +39,7 @@ import pandas as pd
 import torch
 
 from convcheck.claims import REFUTED, REPRODUCED, Verdict
+from convcheck.stats import thresholds as th
 from convcheck.objectives import MLP
 from convcheck.optim import asam_eps, dual_eps
 from convcheck.study import Claim, StudyResult
@@ -101,7 +102,7 @@ def run(ctx, *, rescalings, asam_eps_fn=None) -> StudyResult:
     worst = tab.groupby("measure").rel_change.max()
     median = tab.groupby("measure").rel_change.median()
     loss_worst = tab.loss_rel_change.max()
-    ok = loss_worst <= 1e-12 and worst["ASAM"] <= 1e-10 and median["SAM"] > 0.01
+    ok = loss_worst <= th.INVARIANCE_RTOL and worst["ASAM"] <= th.IDENTITY_RTOL and median["SAM"] > th.CHANGE_RTOL
     if ok:
         outcome = REPRODUCED
         summary = (f"over {rescalings} function-preserving rescalings x {ctx.seeds} networks: loss changed <= {loss_worst:.1e}, "
@@ -110,7 +111,7 @@ def run(ctx, *, rescalings, asam_eps_fn=None) -> StudyResult:
     else:
         outcome = REFUTED
         summary = (f"adaptive sharpness changed by up to {worst['ASAM']:.3g} relative under function-preserving rescalings"
-                   if worst["ASAM"] > 1e-10 else
+                   if worst["ASAM"] > th.IDENTITY_RTOL else
                    f"loss changed by {loss_worst:.3g} or SAM's sharpness by only {median['SAM']:.3g}: the rescalings are not a test")
     v = Verdict("SAM-8", "asam", outcome, summary, statistic={"max_rel_change": worst.to_dict(), "median_rel_change": median.to_dict(),
                                                              "loss_max_rel_change": loss_worst},

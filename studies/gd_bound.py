@@ -41,7 +41,7 @@ from convcheck.claims import combine
 from convcheck.objectives import HuberWorstCase, Logistic, Quadratic
 from convcheck.optim import gradient_descent
 from convcheck.references import gd_classic, gd_tight, prop1_bound
-from convcheck.stats import check_bound
+from convcheck.stats import check_bound, thresholds as th
 from convcheck.study import Claim, StudyResult
 
 CLAIMS = [Claim("GD-1", "Prop. 1, Eq. (24)",
@@ -103,7 +103,7 @@ def run(ctx, *, steps, d, horizons, optimizer=None, bound=prop1_bound) -> StudyR
     hub["vs_claim"] = hub.gap_over_LR2 / bound(Ns)
     hub["vs_classic"] = hub.gap_over_LR2 / gd_classic(Ns)
     hub["prop1"] = bound(Ns)
-    meets_tight = bool(np.all(np.abs(hub.vs_tight - 1) <= 1e-9))
+    meets_tight = bool(np.all(np.abs(hub.vs_tight - 1) <= th.BOUND_RTOL))
     findings = [
         ("Huber worst cases meet the tight value L R^2/(4N+2)" if meets_tight else
          "Huber worst cases do NOT meet the tight value L R^2/(4N+2) (is the method GD with step 1/L?)")

@@ -35,6 +35,7 @@ import pandas as pd
 import torch
 
 from convcheck import engine
+from convcheck.stats import thresholds as th
 from convcheck.claims import REFUTED, REPRODUCED, Verdict
 from convcheck.objectives import Logistic, Quadratic, Saddle
 from convcheck.optim import gradient_descent
@@ -67,7 +68,7 @@ def run(ctx, *, steps, sweep, optimizer=None) -> StudyResult:
         for h in H_MONOTONE:
             tr = engine.run(obj, make(h / obj.L), w0, 200, checkpoints=every)
             f = tr.metrics["gap"] + obj.f_star
-            rise = np.diff(f, axis=1) - 1e-13 * np.maximum(1.0, np.abs(f[:, :-1]))
+            rise = np.diff(f, axis=1) - th.DESCENT_RTOL * np.maximum(1.0, np.abs(f[:, :-1]))
             bad = np.nan_to_num(rise, nan=np.inf) > 0
             violations.append({"objective": label, "h": h, "seeds_violating": int(bad.any(axis=1).sum()),
                                "max_rise": float(np.nanmax(np.diff(f, axis=1))), "diverged": int(tr.diverged.sum())})
@@ -141,21 +142,22 @@ def _stopping(ctx, make):
         tr = engine.run(q, make(0.5 / q.L), w0, T, checkpoints=[T], stop=stop)
         at = tr.info["stopped_at"]
         if name == "grad_tol":
-            cond = gn[:, 1:] <= 1e-4
+            cond = gn[:, 1:] <= stop.grad_tol
         elif name == "cost_tol":
-            cond = np.abs(np.diff(f, axis=1)) <= 1e-8
+            cond = np.abs(np.diff(f, axis=1)) <= stop.cost_tol
         else:
-            cond = np.tile(np.arange(1, T + 1) >= 37, (ctx.seeds, 1))
+            cond = np.tile(np.arange(1, T + 1) >= stop.max_iter, (ctx.seeds, 1))
         first = np.where(cond.any(1), cond.argmax(1) + 1, -1)
         match = bool(np.all(at == first))
         ok &= match
         rows.append({"criterion": name, "stopped_at_median": float(np.median(at)), "matches_first_step": match,
                      "reason": REASONS[int(tr.info["stop_code"][0])]})
     # change of gradient: needs the gradients of consecutive steps; compare with the same reconstruction
-    tr = engine.run(q, make(0.5 / q.L), w0, T, checkpoints=[T], stop=Stopping(grad_change_tol=1e-5))
+    change = Stopping(grad_change_tol=1e-5)
+    tr = engine.run(q, make(0.5 / q.L), w0, T, checkpoints=[T], stop=change)
     walk = engine.run(q, make(0.5 / q.L), w0, T, checkpoints=np.arange(T + 1), metrics=("gap",), keep_iterates=True)
     G = q.grad(walk.iterates.reshape(-1, q.dim)).reshape(ctx.seeds, T + 1, q.dim).cpu().numpy()
-    cond = np.linalg.norm(np.diff(G, axis=1), axis=-1) <= 1e-5
+    cond = np.linalg.norm(np.diff(G, axis=1), axis=-1) <= change.grad_change_tol
     first = np.where(cond.any(1), cond.argmax(1) + 1, -1)
     match = bool(np.all(tr.info["stopped_at"] == first))
     ok &= match

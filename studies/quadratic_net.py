@@ -43,6 +43,7 @@ import scipy.optimize
 import torch
 
 from convcheck import engine
+from convcheck.stats import thresholds as th
 from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from convcheck.objectives import QuadraticNet
 from convcheck.optim import gradient_descent
@@ -58,7 +59,7 @@ SCALES = {"tiny": {"seeds": 3, "ns": (30, 56), "gd_budget": 2000},
           "quick": {"seeds": 6, "ns": (30, 50, 55, 56), "gd_budget": 20000},
           "full": {"seeds": 32, "ns": (30, 45, 50, 54, 55, 56, 60, 80), "gd_budget": 200000}}
 D, K = 10, 20
-REACH_TOL, GRAD_TOL, PSD_TOL, SPURIOUS_GAP = 1e-7, 1e-6, -1e-8, 1e-4
+REACH_TOL, GRAD_TOL, PSD_TOL, SPURIOUS_GAP = th.REACH_RTOL, th.STATIONARY_GRAD, -th.PSD_RTOL, th.SPURIOUS_GAP
 
 
 def _data(ctx, n, d, labels, tag):
@@ -169,8 +170,8 @@ def run(ctx, *, ns, gd_budget, v_sign="balanced") -> StudyResult:
     net = QuadraticNet(X, y, _v(K, D, v_sign))
     w0 = torch.randn(ctx.seeds, net.dim, generator=ctx.generator("gd"), dtype=ctx.dtype) / np.sqrt(D)
     tr = engine.run(net, gradient_descent(0.01), w0, gd_budget, checkpoints=[gd_budget])
-    gd_ok = float(((tr.metrics["gap"][:, -1]) / (1 + net.f_star) <= 1e-4).mean())
-    op1.findings.append(f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within 1e-4 on "
+    gd_ok = float(((tr.metrics["gap"][:, -1]) / (1 + net.f_star) <= th.GD_REACH_RTOL).mean())
+    op1.findings.append(f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within {th.GD_REACH_RTOL:g} on "
                         f"{gd_ok:.0%} of inits at n = 30 (diverged: {int(tr.diverged.sum())})")
 
     op2, spectra = _saddles(ctx, v_sign)
@@ -245,11 +246,11 @@ def _threshold(ctx, v_sign, main):
             rows.append({"d": d, "n": n, "n_ratio": n / thr, "f_star": net.f_star, "rel": net.f_star / scale})
     sweep = pd.DataFrame(rows)
     sweep["f_star_plot"] = sweep.f_star.clip(lower=1e-30)
-    thr_ok = bool((((sweep.n_ratio <= 1) & (sweep.rel <= 1e-12)) | ((sweep.n_ratio > 1) & (sweep.rel > 1e-6))).all())
+    thr_ok = bool((((sweep.n_ratio <= 1) & (sweep.rel <= th.ZERO_RTOL)) | ((sweep.n_ratio > 1) & (sweep.rel > th.POSITIVE_RTOL))).all())
     if v_sign == "positive":
         # the exact value over symmetric M does not apply: the best found over inits is the evidence
         pos = main[main.n <= 55].groupby("n").loss.min()
-        zero = bool((pos <= 1e-10).all())
+        zero = bool((pos <= th.ZERO_LOSS).all())
         return Verdict("OP-3", "quadratic_net", REPRODUCED if zero else REFUTED,
                        "with all-positive v the best loss over inits is " + ", ".join(f"{v:.3g} (n={n})" for n, v in pos.items())
                        + (": zero" if zero else ": not zero, so Prop. 4.3 does not hold without d negative entries in v"),

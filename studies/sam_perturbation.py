@@ -110,7 +110,8 @@ def _dual_norm(ctx, eps_fn):
                          "value_rel_err": abs((gs / np.abs(gs).max()) @ eps[s] / (rho * np.linalg.norm(gs / np.abs(gs).max(), q)) - 1)})
     tab = pd.DataFrame(rows)
     worst = tab.groupby("p")[["argmax_rel_err", "norm_rel_err", "value_rel_err"]].max()
-    ok = bool((worst.argmax_rel_err <= 1e-6).all() and (worst.norm_rel_err <= 1e-10).all() and (worst.value_rel_err <= 1e-10).all())
+    ok = bool((worst.argmax_rel_err <= th.SOLVER_RTOL).all() and (worst.norm_rel_err <= th.IDENTITY_RTOL).all()
+              and (worst.value_rel_err <= th.IDENTITY_RTOL).all())
     v1 = Verdict("SAM-1", "sam_perturbation", REPRODUCED if ok else REFUTED,
                  ("closed form = numerical argmax for p in {1.5, 2, 3, inf}: max relative error " + ", ".join(
                      f"{e:.1e} (p={p})" for p, e in worst.argmax_rel_err.items())
@@ -121,7 +122,7 @@ def _dual_norm(ctx, eps_fn):
     e2 = eps_fn(g, rho, 2.0)
     direct = rho * g / torch.linalg.vector_norm(g, dim=-1, keepdim=True)
     err2 = float(((e2 - direct).abs().max() / direct.abs().max()).item())
-    v2 = Verdict("SAM-2", "sam_perturbation", REPRODUCED if err2 <= 1e-14 else REFUTED,
+    v2 = Verdict("SAM-2", "sam_perturbation", REPRODUCED if err2 <= th.EXACT_RTOL else REFUTED,
                  f"Eq. (52) at p = 2 equals rho g / ||g|| to {err2:.1e} relative", statistic={"max_rel_err": err2}, seeds=ctx.seeds)
     return v1, v2, tab
 
@@ -228,7 +229,7 @@ def _swp(ctx, draws, swp_fn):
     if c["rejected"]:
         outcome = REFUTED
         summary = f"SWP mean differs from eps* on {c['rejected']} of 10 coordinates (max |z| = {c['max_abs_z']:.1f}, Holm at {th.ALPHA_FAIL})"
-    elif c["resolution"] > 0.01:
+    elif c["resolution"] > th.MC_RESOLUTION:
         outcome, summary = INCONCLUSIVE, f"too few draws: standard error up to {c['resolution']:.1%} of |eps*|"
     else:
         outcome = REPRODUCED

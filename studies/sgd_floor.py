@@ -53,7 +53,7 @@ from convcheck.claims import INCONCLUSIVE
 from convcheck.objectives import LeastSquares, WithReplacement
 from convcheck.optim import sgd
 from convcheck.claims import combine
-from convcheck.stats import check_floor, check_linear, check_paired, tail_floor
+from convcheck.stats import check_floor, check_linear, check_paired, difference_scale, tail_floor
 from convcheck.study import Claim, StudyResult
 
 CLAIMS = [
@@ -134,7 +134,8 @@ def _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n,
     """SGD-5 (geometric phase, noise scaling, Bottou's floor) and SGD-6 (SGD vs GD)."""
     parts = {}
     for k, e in enumerate(etas):
-        parts[f"eta={e:g}"] = check_linear(gap[k], trace.steps, 1 - e * problem.mu, kind="upper", claim="SGD-5")
+        parts[f"eta={e:g}"] = check_linear(gap[k], trace.steps, 1 - e * problem.mu, kind="upper", claim="SGD-5",
+                                           scale=difference_scale(problem.f_star, gap[k]))
     parts["floor proportional to eta (SGD-3)"] = v3
     # The floor's dependence on the noise level: the same problem with the noise doubled.
     loud = LeastSquares.planted(n, d, ctx.generator("problem"), L=1.0, kappa=kappa, noise=2 * noise, dtype=ctx.dtype,
@@ -176,7 +177,7 @@ def _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n,
     per_step = gd_tr.grad_evals[-1] / sgd_tr.grad_evals[-1]
     budget = sgd_tr.grad_evals[-1]
     j = int(np.searchsorted(gd_tr.grad_evals, budget, side="right") - 1)
-    cost_ok = abs(per_step - n) < 1e-9
+    cost_ok = bool(per_step == n)  # counts of sample gradients: integers
     v6 = combine("SGD-6", "sgd_floor", {"accuracy": acc},
                  summary=f"{acc.summary}; GD costs {per_step:.0f} sample gradients per step, SGD 1 (n = {n})",
                  findings=[f"at an equal budget of {budget} sample gradients, SGD's median gap is "

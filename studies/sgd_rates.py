@@ -47,7 +47,7 @@ from convcheck import engine
 from convcheck.claims import combine
 from convcheck.objectives import LeastSquares, Logistic, Quadratic, WithReplacement
 from convcheck.optim import inverse_sqrt_t, inverse_t, sgd, strongly_convex
-from convcheck.stats import check_rate
+from convcheck.stats import check_rate, difference_scale
 from convcheck.study import Claim, StudyResult
 
 CLAIMS = [
@@ -94,8 +94,11 @@ def run(ctx, *, steps, betas, schedule=None) -> StudyResult:
                               generator=ctx.generator(claim, "sampler"), average=True),
         }
         for label, tr in runs.items():
-            last = check_rate(tr.metrics["gap"], tr.steps, RATES[claim], "upper", claim=claim)
-            avg = check_rate(tr.metrics["avg_gap"], tr.steps, RATES[claim], "upper", claim=claim)
+            f_star = (q if label.startswith("tight") else obj).f_star
+            last = check_rate(tr.metrics["gap"], tr.steps, RATES[claim], "upper", claim=claim,
+                              scale=difference_scale(f_star, tr.metrics["gap"]))
+            avg = check_rate(tr.metrics["avg_gap"], tr.steps, RATES[claim], "upper", claim=claim,
+                             scale=difference_scale(f_star, tr.metrics["avg_gap"]))
             parts[label] = last
             findings.append(f"{label}: last iterate slope {last.statistic.get('slope', float('nan')):.3f} "
                             f"({last.outcome}), averaged iterate slope {avg.statistic.get('slope', float('nan')):.3f} "
@@ -122,8 +125,8 @@ def run(ctx, *, steps, betas, schedule=None) -> StudyResult:
     gaps = tr.metrics["gap"].reshape(betas.size, ctx.seeds, -1)
     per_beta, findings = {}, []
     for b, g in zip(betas, gaps):
-        per_beta[b] = check_rate(g, tr.steps, "1/t", "upper", claim="SGD-4")
-        theta = check_rate(g, tr.steps, "1/t", "theta")
+        per_beta[b] = check_rate(g, tr.steps, "1/t", "upper", claim="SGD-4", scale=difference_scale(ls.f_star, g))
+        theta = check_rate(g, tr.steps, "1/t", "theta", scale=difference_scale(ls.f_star, g))
         findings.append(f"beta = {b:g}: slope of log(gap t) vs log t = {theta.statistic.get('slope', float('nan')):.3f} "
                         f"(upper: {per_beta[b].outcome}; Theta: {theta.outcome}); predicted exponent of the gap "
                         f"-min(2 beta mu_min/mu, 1) = {-min(2 * b, 1.0):.2f}")

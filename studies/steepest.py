@@ -32,6 +32,7 @@ import pandas as pd
 import torch
 
 from convcheck.claims import REFUTED, REPRODUCED, Verdict
+from convcheck.stats import thresholds as th
 from convcheck.objectives import Quadratic
 from convcheck.optim import Oracle, steepest_descent
 from convcheck.study import Claim, StudyResult
@@ -39,7 +40,7 @@ from convcheck.study import Claim, StudyResult
 CLAIMS = [Claim("GD-6", "Eq. (9)", "steepest descent takes the exact minimising step along -g; on quadratics f - f* "
                 "contracts by at most ((kappa-1)/(kappa+1))^2 per step", "identity")]
 
-STEP_RTOL = 1e-5
+STEP_RTOL = th.LINE_SEARCH_RTOL  # a bounded Brent search vs the closed form
 
 SCALES = {"tiny": {"seeds": 4, "steps": 15}, "quick": {"seeds": 32, "steps": 40}, "full": {"seeds": 256, "steps": 100}}
 
@@ -86,9 +87,9 @@ def run(ctx, *, steps, numeric=None) -> StudyResult:
     fails = []
     if not max_step_err <= STEP_RTOL:
         fails.append(f"numerical and closed-form steps differ by {max_step_err:.3g} relative")
-    if max_ratio_excess > 1e-9:
+    if max_ratio_excess > th.BOUND_RTOL:
         fails.append(f"a per-step contraction exceeds ((kappa-1)/(kappa+1))^2 by {max_ratio_excess:.3g} relative")
-    if not tight_err <= 1e-9:
+    if not tight_err <= th.BOUND_RTOL:
         fails.append(f"the worst case misses the bound by {tight_err:.3g} relative")
     outcome = REFUTED if fails else REPRODUCED
     summary = "; ".join(fails) if fails else (

@@ -64,6 +64,7 @@ SCALES = {"tiny": {"seeds": 4, "widths": (32, 256), "steps": 600, "deep_widths":
           "full": {"seeds": 32, "widths": (64, 256, 1024, 4096, 16384), "steps": 5000, "deep_widths": (128, 512, 2048),
                    "batches": (1, 2, 4, 8, 16)}}
 N, D = 16, 10
+TARGET = 1e-6  # OP-5's measure: iterations until the loss is TARGET * L_0 (a setting, not a tolerance)
 
 
 def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0) -> StudyResult:
@@ -98,7 +99,7 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
     else:
         lin = check_linear(trw.metrics["gap"], trw.steps, rho, kind="upper", claim="OP-4")
         L0 = trw.metrics["gap"][:, :1]
-        bound = check_bound(trw.metrics["gap"] / L0, trw.steps, lambda t: rho**t, claim="OP-4", rtol=1e-9)
+        bound = check_bound(trw.metrics["gap"] / L0, trw.steps, lambda t: rho**t, claim="OP-4")
         parts[f"contraction at m={widest}"] = lin
         parts[f"Du et al.'s bound at every step, m={widest}"] = bound
     # iterations to eps vs log(1/eps), widest net, seed median
@@ -175,7 +176,7 @@ def _minibatch(ctx, X, y, m, width_fn, eta, steps, batches):
         tr = engine.run(net, sgd(eta), w0, T, checkpoints=ck, sampler=WithReplacement(N, b),
                         generator=ctx.generator("sgd", b), blowup=1e6, metrics=("gap",))
         rel = tr.metrics["gap"] / tr.metrics["gap"][:, :1]
-        hit = rel <= 1e-6
+        hit = rel <= TARGET
         iters[b] = np.where(hit.any(1), tr.steps[np.argmax(hit, axis=1)], np.inf)
         final[b] = float(np.median(rel[:, -1]))
         frames.append(tr.to_frame(seed=np.arange(ctx.seeds), setting=f"b={b}"))

@@ -11,8 +11,13 @@ check                      claim kind
 :func:`check_exact`,       variance: exact enumeration or Monte-Carlo vs formulas
 :func:`check_mean`
 :func:`check_paired`       comparative, paired across seeds
-:func:`holm_adjust`        Holm's correction across a run's refutations
+:func:`check_identity`     identity: two computations agree to a tolerance
+:func:`check_property`     property: a fact holds on every instance
+:func:`family_adjust`      the suite's multiplicity correction (:mod:`.multiple`)
 =========================  ==============================================================
+
+Every check reads seeds through :mod:`.seeds` (one divergence policy, one deterministic
+test) and takes its tolerances from :mod:`.thresholds`.
 """
 
 from . import thresholds
@@ -21,10 +26,13 @@ from .comparative import check_paired
 from .floors import TailFloor, check_floor, tail_floor
 from .intervals import Equivalence, equivalence, t_interval
 from .linear import check_linear
-from .multiple import holm_adjust
+from .identity import check_identity, check_property, relative_error
+from .multiple import claim_p, family_adjust
 from .rates import RATES, check_rate, rate_function
+from .seeds import SeedAudit, audit, difference_scale, roundoff_limit, worst
 from .variance import check_exact, check_mean
 
 __all__ = ["thresholds", "check_rate", "RATES", "rate_function", "check_bound", "check_floor", "tail_floor", "TailFloor",
-           "check_linear", "check_exact", "check_mean", "check_paired", "holm_adjust", "equivalence", "Equivalence",
+           "check_linear", "check_exact", "check_mean", "check_paired", "check_identity", "check_property", "relative_error",
+           "family_adjust", "claim_p", "audit", "SeedAudit", "roundoff_limit", "difference_scale", "worst", "equivalence", "Equivalence",
            "t_interval"]

@@ -5,46 +5,98 @@ Each seed runs both methods (same data, same start), so the per-seed difference
 t-interval of the mean difference: reproduced when the 90% interval lies above ``margin``,
 refuted when the 99.8% interval lies below 0 (B credibly better), inconclusive otherwise.
 Working on logs (``log=True``) turns "A is smaller" into "A is smaller by a factor".
+
+Seeds (:mod:`.seeds`): a non-finite value (a diverged run) is the worst value on that seed,
+so a method that diverges loses the comparison there: where only A diverged the pair counts
+against A, where only B did it counts for A, and where both did it is a tie. With any such
+pair the mean difference is infinite, so the verdict is decided by those pairs (A diverged
+on some seed and B never: "A smaller" is refuted) and says so. Differences that agree to
+round-off on every seed are one deterministic number, compared with the margin directly.
+The FAIL test's one-sided p-value (``p_fail``, H0: A at least as good as B) enters the
+multiplicity family.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats as sps
 
 from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_numpy
 from .intervals import t_interval
+from .seeds import audit, deterministic_label, worst
 
 __all__ = ["check_paired"]
 
 
+def _log(x: np.ndarray, name: str) -> np.ndarray:
+    """log of non-negative values; infinities (the worst-value policy) stay as they are."""
+    fin = np.isfinite(x)
+    if np.any(x[fin] < 0):
+        raise ValueError(f"The {name!r} parameter must be non-negative with log=True. Got {float(x[fin].min()):g} instead.")
+    out = x.copy()
+    with np.errstate(divide="ignore"):  # an exact zero is a legitimate -inf
+        out[fin] = np.log(x[fin])
+    return out
+
+
 def check_paired(a, b, *, smaller: bool = True, log: bool = False, margin: float = 0.0, measure: str = "measure",
                  names=("A", "B"), claim: str = "", study: str = "") -> Verdict:
-    """Is ``a`` (per seed) smaller (``smaller=True``) or larger than ``b``?"""
+    """Is ``a`` (per seed) smaller (``smaller=True``) or larger than ``b``?
+
+    Non-finite values are a diverged run, the worst value for that method (+inf when smaller
+    is better, -inf when larger is); exact zeros under ``log=True`` are a legitimate -inf
+    (the best value when smaller is better).
+    """
     a, b = as_numpy(a).reshape(-1), as_numpy(b).reshape(-1)
     if a.shape != b.shape:
         raise ValueError(f"The 'a' and 'b' parameters must have one value per seed each. Got {a.shape} and {b.shape} instead.")
-    with np.errstate(divide="ignore", invalid="ignore"):  # inf or NaN pairs are dropped below
-        if log:
-            a, b = np.log(a), np.log(b)
+    bad_a, bad_b = audit(a), audit(b)
+    a, b = worst(a, higher_is_worse=smaller), worst(b, higher_is_worse=smaller)
+    if log:
+        a, b = _log(a, "a"), _log(b, "b")
+    with np.errstate(invalid="ignore"):
         d = (b - a) if smaller else (a - b)
-    ok = np.isfinite(d)
-    d = d[ok]
-    if d.size < th.MIN_SEEDS:
-        return Verdict(claim, study, INCONCLUSIVE, f"only {d.size} paired seeds", seeds=int(d.size))
+    d = np.where(np.isnan(d), 0.0, d)  # both at the same infinity: a tie
+    rel = "smaller" if smaller else "larger"
+    unit = "log " if log else ""
+    n = int(d.size)
+    diverged = bad_a.n_diverged + bad_b.n_diverged
+    notes = [x for x in (bad_a.note().replace("seeds", f"seeds of {names[0]}", 1),
+                         bad_b.note().replace("seeds", f"seeds of {names[1]}", 1)) if x]
+    stat = {"wins": float(np.mean(d > 0)), "log": log, "n_diverged_a": bad_a.n_diverged, "n_diverged_b": bad_b.n_diverged}
+    if np.isinf(d).any():
+        lost, won = int((d == -np.inf).sum()), int((d == np.inf).sum())
+        outcome = REFUTED if lost else REPRODUCED
+        summary = (f"{names[0]} {rel} than {names[1]} on {measure}: {names[0]} is infinitely worse on {lost} and infinitely "
+                   f"better on {won} of {n} seeds (diverged or exact-zero runs), so the mean difference is "
+                   f"{'-inf' if lost else '+inf'}")
+        if lost and won:
+            outcome, summary = INCONCLUSIVE, summary.replace(f"so the mean difference is -inf", "so the mean difference is undefined")
+        return Verdict(claim, study, outcome, summary, statistic={**stat, "mean_difference": float(np.mean(d)) if not (lost and won) else float("nan")},
+                       seeds=n, diverged=diverged, notes=notes)
+    det = n >= 2 and bool(np.ptp(d) <= th.DETERMINISTIC_FACTOR * np.finfo(np.float64).eps * max(float(np.abs(d).max()), 1.0))
+    if det or n == 1:
+        m = float(d[0])
+        outcome = REPRODUCED if m > margin else REFUTED if m < 0 else INCONCLUSIVE
+        summary = f"{deterministic_label(n)}: {names[0]} {rel} than {names[1]} on {measure}: paired {unit}difference {m:.4g}"
+        return Verdict(claim, study, outcome, summary, statistic={**stat, "mean_difference": m, "deterministic": True},
+                       seeds=n, diverged=diverged, notes=notes)
+    if n < th.MIN_SEEDS:
+        return Verdict(claim, study, INCONCLUSIVE, f"only {n} paired seeds", seeds=n, statistic=stat)
     m, lo90, hi90 = t_interval(d, 1 - th.ALPHA_PASS)
     _, lo, hi = t_interval(d, 1 - th.ALPHA_FAIL)
+    se = float(d.std(ddof=1) / np.sqrt(n))
+    p_fail = float(sps.t.cdf(m / se, n - 1))  # H0: mean difference >= 0 (A no worse than B)
     if lo90 > margin:
         outcome = REPRODUCED
     elif hi < 0:
         outcome = REFUTED
     else:
         outcome = INCONCLUSIVE
-    rel = "smaller" if smaller else "larger"
-    unit = "log " if log else ""
     summary = (f"{names[0]} {rel} than {names[1]} on {measure}: mean paired {unit}difference {m:.4g}, "
-               f"90% CI [{lo90:.4g}, {hi90:.4g}] over {d.size} seeds")
-    return Verdict(claim, study, outcome, summary, statistic={"mean_difference": m, "ci90": [lo90, hi90], "ci998": [lo, hi],
-                                                              "wins": float(np.mean(d > 0)), "log": log},
-                   interval=[lo90, hi90], seeds=int(d.size), diverged=int((~ok).sum()))
+               f"90% CI [{lo90:.4g}, {hi90:.4g}] over {n} seeds")
+    return Verdict(claim, study, outcome, summary, statistic={**stat, "mean_difference": m, "ci90": [lo90, hi90],
+                                                              "ci_fail": [lo, hi], "p_fail": p_fail},
+                   interval=[lo90, hi90], seeds=n, diverged=diverged, notes=notes)

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..claims import REPRODUCED, Verdict
+from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_curves, as_numpy
 from .intervals import Equivalence, equivalence, t_interval
+from .seeds import audit
 
 __all__ = ["TailFloor", "tail_floor", "check_floor"]
 
@@ -60,6 +61,11 @@ def tail_floor(errors, steps, t0: float | None = None) -> TailFloor:
     if early.sum() < 2 or late.sum() < 2:
         raise ValueError(f"The 'steps' parameter must put at least 2 checkpoints in each half of the tail [{t0:g}, {T:g}].")
     floors = _time_average(E[:, tail], t[tail])
+    seeds = audit(E[:, tail], t[tail])
+    if seeds.n_diverged:  # an infinite tail has no floor: not settled, and the floors say so (inf)
+        floors = np.where(seeds.diverged, np.inf, floors)
+        return TailFloor(floors, Equivalence(INCONCLUSIVE, np.nan, (np.nan, np.nan), (np.nan, np.nan), seeds.n, None,
+                                             f"not settled: {seeds.note()}"), (int(t0), int(T)))
     ratio = np.log(_time_average(E[:, early], t[early]) / _time_average(E[:, late], t[late]))
     return TailFloor(floors, equivalence(ratio, 0.0, th.DELTA_STATIONARY), (int(t0), int(T)))
 
@@ -68,28 +74,37 @@ def check_floor(floors, params, *, slope: float = 1.0, claim: str = "", study: s
                 param_name: str = "eta") -> Verdict:
     """Floors ``(S, K)`` at parameter values ``(K,)``: is floor proportional to param**slope?
 
-    Rows with a non-finite or non-positive floor (diverged seeds) are dropped and counted.
+    A non-finite floor (a diverged seed) refutes; a floor at or below zero makes the check
+    inconclusive (no log scale); floors that agree to round-off over seeds are deterministic.
     """
     F, p = as_numpy(floors), as_numpy(params)
     if F.ndim != 2 or p.ndim != 1 or F.shape[1] != p.shape[0] or p.shape[0] < 2:
         raise ValueError(f"The 'floors' and 'params' parameters must have shapes (seeds, K) and (K,) with K >= 2. Got {F.shape} and {p.shape} instead.")
     if np.any(p <= 0):
         raise ValueError(f"The 'params' parameter must be in the range (0, inf). Got {p.tolist()} instead.")
-    ok = np.all(np.isfinite(F) & (F > 0), axis=1)
-    F = F[ok]
+    seeds = audit(F)
+    if seeds.n_diverged:
+        bad = np.flatnonzero(~np.isfinite(F).all(axis=0))
+        note = f"{seeds.n_diverged} of {seeds.n} seeds have no finite floor (at {param_name} = {', '.join(f'{p[k]:g}' for k in bad)})"
+        return Verdict(claim, study, REFUTED, f"{note}: diverged, so the floor is not proportional to {param_name}",
+                       statistic=seeds.statistic(), seeds=seeds.n, diverged=seeds.n_diverged, notes=[note])
+    if np.any(F <= 0):
+        return Verdict(claim, study, INCONCLUSIVE, f"{int((F <= 0).any(axis=1).sum())} seeds have a floor <= 0: "
+                       "no log scale to fit on", seeds=seeds.n)
     x = np.log(p) - np.log(p).mean()
     slopes = (np.log(F) - np.log(F).mean(axis=1, keepdims=True)) @ x / (x @ x)
-    eq = equivalence(slopes, slope, th.DELTA_RELATIVE * abs(slope))
+    eq = equivalence(slopes, slope, th.DELTA_RELATIVE * abs(slope), deterministic=seeds.deterministic or None)
     # Intercept test of floor = c0 + c1 * param, per seed, c0 relative to the mean floor.
     Xd = np.column_stack([np.ones_like(p), p])
     coef = np.linalg.lstsq(Xd, F.T, rcond=None)[0]  # (2, S)
     c0_rel = coef[0] / F.mean(axis=1)
     c0m, c0lo, c0hi = t_interval(c0_rel, 1 - th.ALPHA_PASS) if c0_rel.size else (np.nan,) * 3
-    stat = {"slope": eq.estimate, "slope_ci90": eq.pass_interval, "slope_ci998": eq.fail_interval, "p_fail": eq.p_fail,
+    stat = {"slope": eq.estimate, "slope_ci90": eq.pass_interval, "slope_ci_fail": eq.fail_interval, "p_fail": eq.p_fail,
             "params": p, "floor_mean": F.mean(axis=0) if F.size else [], "per_seed_slopes": slopes,
             "intercept_rel": c0m, "intercept_rel_ci90": [c0lo, c0hi]}
-    summary = (f"log floor vs log {param_name}: slope {eq.estimate:.3f}, 90% CI [{eq.pass_interval[0]:.3f}, "
-               f"{eq.pass_interval[1]:.3f}] vs claimed {slope:g} +- {th.DELTA_RELATIVE * abs(slope):.2g}")
+    ci = "" if eq.deterministic else f", 90% CI [{eq.pass_interval[0]:.3f}, {eq.pass_interval[1]:.3f}]"
+    summary = (("deterministic: " if eq.deterministic else "") + f"log floor vs log {param_name}: slope {eq.estimate:.3f}{ci} "
+               f"vs claimed {slope:g} +- {th.DELTA_RELATIVE * abs(slope):.2g}")
     notes = [eq.reason, f"intercept of floor = c0 + c1*{param_name}, relative to the mean floor: {c0m:.3g} (90% CI [{c0lo:.3g}, {c0hi:.3g}])"]
-    return Verdict(claim, study, eq.outcome, summary, statistic=stat, interval=list(eq.pass_interval),
-                   seeds=int(F.shape[0]), diverged=int((~ok).sum()), notes=notes)
+    return Verdict(claim, study, eq.outcome, summary, statistic=stat, interval=None if eq.deterministic else list(eq.pass_interval),
+                   seeds=int(F.shape[0]), diverged=0, notes=notes)

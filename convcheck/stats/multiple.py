@@ -1,10 +1,23 @@
-"""Holm's correction across the refutations of a run.
+"""Multiplicity: one family of FAIL tests per suite, fixed in advance.
 
-A run tests many claims; each "refuted" rests on a FAIL test at level ALPHA_FAIL. Holm's
-step-down procedure (statsmodels) adjusts the FAIL p-values of all verdicts that carry one
-(``statistic["p_fail"]``); a refutation whose adjusted p-value exceeds ALPHA_FAIL becomes
-inconclusive, with a note. A FAIL is a 99.8% two-sided interval outside the margin, i.e. a
-one-sided p-value below ALPHA_FAIL / 2, so adjusted p-values are held to that level. Verdicts without a p-value (deterministic checks) are untouched.
+Every check that yields a p-value records it as ``statistic["p_fail"]``: the p-value of its
+FAIL test, whose null hypothesis is "the claim holds" (rate, linear, floor, paired, Monte-Carlo
+mean, stochastic bound). A refutation rests on such a test at level ``ALPHA_FAIL`` (a 99.8%
+interval outside the margin, i.e. a one-sided p-value below ``ALPHA_FAIL / 2``). Two levels
+of correction keep the family-wise rate of false refutations at that level:
+
+1. **Inside a claim** (:func:`claim_p`, used by :func:`convcheck.claims.combine`): the parts
+   of a claim (instances, settings, iterates) are Holm-corrected among themselves; a part's
+   refutation counts only when its Holm-adjusted p-value is below ``ALPHA_FAIL / 2``, and the
+   claim's p-value is the smallest adjusted one (Bonferroni of the minimum).
+2. **Across a suite** (:func:`family_adjust`): each claim's p-value is multiplied by the
+   number of claims the suite registers (Bonferroni over a family fixed in advance). The
+   verdict of a claim therefore depends on its own data and on the suite, never on which
+   other studies were selected in a run (Holm's step-down would make it depend on them).
+
+Deterministic checks (identities, properties, single curves) carry no p-value and are not
+corrected: a deterministic counterexample is not a sampling accident. A refuted part without
+a p-value counts as p = 0.
 """
 
 from __future__ import annotations
@@ -14,17 +27,41 @@ from statsmodels.stats.multitest import multipletests
 from ..claims import INCONCLUSIVE, REFUTED, Verdict
 from . import thresholds as th
 
-__all__ = ["holm_adjust"]
+__all__ = ["claim_p", "family_adjust", "p_fail_of"]
 
 
-def holm_adjust(verdicts: list[Verdict]) -> list[Verdict]:
-    tested = [v for v in verdicts if isinstance(v.statistic.get("p_fail"), (int, float))]
-    if not tested:
-        return verdicts
-    _, adjusted, _, _ = multipletests([float(v.statistic["p_fail"]) for v in tested], method="holm")
-    for v, p in zip(tested, adjusted):
-        v.statistic["p_fail_holm"] = float(p)
-        if v.outcome == REFUTED and p > th.ALPHA_FAIL / 2:
+def p_fail_of(v: Verdict) -> float | None:
+    """The FAIL p-value of a verdict: its own, 0 for a refutation without one, None otherwise."""
+    p = v.statistic.get("p_fail")
+    if isinstance(p, (int, float)) and not isinstance(p, bool):
+        return float(p)
+    return 0.0 if v.outcome == REFUTED else None
+
+
+def claim_p(parts: dict[str, Verdict]) -> tuple[dict[str, float], float | None]:
+    """Holm-adjusted FAIL p-values of a claim's parts (those that have one), and the claim's p-value."""
+    labelled = [(k, p_fail_of(v)) for k, v in parts.items()]
+    labelled = [(k, p) for k, p in labelled if p is not None]
+    if not labelled:
+        return {}, None
+    adjusted = multipletests([p for _, p in labelled], method="holm")[1]
+    adj = {k: float(p) for (k, _), p in zip(labelled, adjusted)}
+    return adj, min(adj.values())
+
+
+def family_adjust(verdicts: list[Verdict], family_size: int) -> list[Verdict]:
+    """Bonferroni over a suite of ``family_size`` claims: a refutation whose p-value times the
+    family size exceeds ``ALPHA_FAIL / 2`` becomes inconclusive, with a note. In place."""
+    if family_size < 1:
+        raise ValueError(f"The 'family_size' parameter must be an int in the range [1, inf). Got {family_size!r} instead.")
+    for v in verdicts:
+        p = v.statistic.get("p_fail")
+        if not isinstance(p, (int, float)) or isinstance(p, bool):
+            continue
+        adj = min(1.0, float(p) * family_size)
+        v.statistic["p_fail_family"] = adj
+        if v.outcome == REFUTED and adj > th.ALPHA_FAIL / 2:
             v.outcome = INCONCLUSIVE
-            v.notes.append(f"refutation withdrawn by Holm's correction over {len(tested)} tests: adjusted p = {p:.3g} > {th.ALPHA_FAIL / 2}")
+            v.notes.append(f"refutation withdrawn by the suite's multiplicity correction (Bonferroni over {family_size} "
+                           f"claims): adjusted p = {adj:.3g} > {th.ALPHA_FAIL / 2:g}")
     return verdicts

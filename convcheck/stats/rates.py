@@ -1,28 +1,36 @@
 """Rate claims: ``e_t = Theta(r(t))`` or ``O(r(t))``, tested on the normalised curve.
 
-Method (the seed is the unit; CLAIMS.md explains why free-exponent fits are not used):
+Method (the seed is the unit; free-exponent fits misread log factors, so they are not used):
 
 1. ``z_{s,t} = log(e_{s,t} / r(t))`` on the checkpoints. If the claim holds, z has no
    trend in log t; a slope ``b`` means ``e_t ~ r(t) t^b``.
-2. Window: from the end of the burn-in to the last checkpoint above round-off and before a
-   floor. The burn-in ends at the first checkpoint t0 after which no half-decade slope of z
-   is credibly (two standard errors over seeds) off its slope over the window's last decade
-   by more than ``BURN_IN_FACTOR * delta``; if that leaves too short a window, the window
-   keeps MIN_DECADES and the verdict notes that the burn-in was not clearly over.
-   Transients (exponential start-up, a plateau before the decay) change the local slope by
-   far more than that within half a decade; the slowly varying factors of the claimed
-   rates (log t, log log t) change it by less than 0.2 per half decade for t >= 10, so
-   they are fitted, not cut away. The end is the last checkpoint where the seed median of e is
-   above ``ROUNDOFF_FACTOR * eps`` times its first value and, for decaying rates, where e
-   still decays (a flat stretch while r(t) keeps falling by more than delta per decade is a
-   floor; floors are separate claims). The window must span ``MIN_DECADES`` decades, else
-   the verdict is inconclusive with that reason.
-3. Per seed, the OLS slope of z against log t over the window; Student-t interval over
-   seeds. Theta claims: reproduced when the 90% interval lies in ``[-delta, delta]``,
-   refuted when the 99.8% interval lies outside. O claims: only slower decay refutes:
-   refuted when the 99.8% interval lies above ``+delta``, reproduced when the 90% upper end
-   is below it.
-4. The slope of the log seed-mean curve, with a bootstrap interval over seeds, is reported;
+2. Seeds (:mod:`.seeds`): a diverged seed fails the rate, so any diverged seed refutes the
+   claim, with how many and when. Seeds that agree to round-off are one deterministic curve.
+3. Window: from the end of the burn-in to the last checkpoint above round-off. Round-off is
+   ``ROUNDOFF_FACTOR * eps(dtype) * scale``, with ``scale`` the magnitude of the quantity as
+   computed (``|f*| + gap`` for a gap; by default the largest error). Nothing above
+   round-off is cut: a curve that stops decaying (a stall, a floor) keeps the stretch where it
+   stopped inside the window, where it counts against the claim. The burn-in ends at the
+   first checkpoint t0 after which no half-decade slope of z is credibly (``BURN_IN_SE``
+   standard errors over seeds) off its slope over the window's last decade by more than
+   ``BURN_IN_FACTOR * delta``; if that leaves too short a window, the window keeps
+   ``MIN_DECADES`` and the verdict notes that the burn-in was not clearly over. Transients
+   change the local slope by far more than that within half a decade; the slowly varying
+   factors of the claimed rates (log t, log log t) change it by less than 0.2 per half decade
+   for t >= 10, so they are fitted, not cut away. The window must span ``MIN_DECADES``.
+4. Two slopes per seed, OLS of z against log t: over the whole window, and over its last
+   ``END_DECADES`` (the end segment), each with a Student-t interval over seeds.
+
+   * **Theta**: the decay must go on at the claimed rate through the end of the window.
+     Reproduced when both 90% intervals lie in ``[-delta, delta]``; refuted when either
+     interval at ``1 - ALPHA_FAIL / 2`` (Bonferroni over the two tests) lies outside.
+   * **O** (upper): only *sustained* growth of e/r refutes: refuted when both the whole-window
+     and the end-segment intervals at ``1 - ALPHA_FAIL`` lie above ``+delta`` (the rise
+     goes on to the horizon); reproduced when both 90% upper ends are below ``+delta``. A
+     normalised curve that rises but decelerates toward a constant (a true O-claim seen
+     before its asymptote) is inconclusive, and so is one that stops decaying only at the
+     end.
+5. The slope of the log seed-mean curve, with a bootstrap interval over seeds, is reported;
    a disagreement with the per-seed slope beyond delta/2 is noted (a mean dominated by a
    few seeds, or seeds on different regimes).
 """
@@ -30,15 +38,15 @@ Method (the seed is the unit; CLAIMS.md explains why free-exponent fits are not 
 from __future__ import annotations
 
 import re
-import warnings
 from typing import Callable
 
 import numpy as np
 
-from ..claims import INCONCLUSIVE, Verdict
+from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
-from ._arrays import as_curves
+from ._arrays import as_curves, as_numpy
 from .intervals import equivalence
+from .seeds import audit, deterministic_label, eps_of, roundoff_limit
 
 __all__ = ["RATES", "rate_function", "choose_window", "check_rate"]
 
@@ -72,18 +80,16 @@ def _ols_slope(x: np.ndarray, Y: np.ndarray) -> np.ndarray:
 
 
 def choose_window(E: np.ndarray, t: np.ndarray, r: np.ndarray, delta: float = th.DELTA_EXPONENT,
-                  cut_floor: bool = True) -> tuple[int, int, str]:
+                  limit: float = 0.0) -> tuple[int, int, str]:
     """Indices ``[i0, i1]`` (inclusive) of the fitting window, and a message: the reason
-    the window is unusable (it starts with "window") or a note on the burn-in.
+    the window is unusable (it starts with "window" or "fewer") or a note on the burn-in.
 
-    ``E``: (S, C) positive curves; ``t``: (C,) steps; ``r``: (C,) rate values.
+    ``E``: (S, C) finite curves; ``t``: (C,) steps; ``r``: (C,) rate values; ``limit``: the
+    round-off level (checkpoints where the seed median is at or below it end the window).
     """
     valid = np.isfinite(r) & (r > 0) & (t > 0)
-    with warnings.catch_warnings():  # checkpoints where every seed is 0 or NaN are simply invalid
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(np.where(E > 0, E, np.nan), axis=0)
-    first = med[np.flatnonzero(valid & np.isfinite(med))[0]] if np.any(valid & np.isfinite(med)) else np.nan
-    valid &= np.isfinite(med) & (med > th.ROUNDOFF_FACTOR * np.finfo(float).eps * first)
+    med = np.median(E, axis=0)
+    valid &= med > limit
     idx = np.flatnonzero(valid)
     if idx.size < 3:
         return 0, -1, "fewer than 3 checkpoints above round-off where the rate is defined"
@@ -91,28 +97,15 @@ def choose_window(E: np.ndarray, t: np.ndarray, r: np.ndarray, delta: float = th
     stop = np.flatnonzero(np.diff(idx) > 1)
     idx = idx[: stop[0] + 1] if stop.size else idx
     lt = np.log(t[idx])
-    le, lr = np.log(med[idx]), np.log(r[idx])
-    # Floor: the curve is flat (|slope| < delta/2 per unit log t) over the last half decade
-    # while the rate still falls faster than delta: end the window before it.
     i1 = idx.size - 1
     half = np.log(10) / 2
-    for j in range(idx.size - 1 if cut_floor else 0, 0, -1):
-        k = np.searchsorted(lt, lt[j] - half)
-        if k >= j:
-            break
-        se, sr = _ols_slope(lt[k:j + 1], le[k:j + 1]), _ols_slope(lt[k:j + 1], lr[k:j + 1])
-        if abs(se) < delta / 2 and sr < -delta:
-            i1 = k
-        else:
-            break
     # Burn-in: the first start from which no half-decade slope is credibly off the slope over
-    # the window's last decade by more than BURN_IN_FACTOR * delta (credibly: by more than
-    # two standard errors over seeds, so noise alone does not eat the window). Every later
-    # segment is checked, not only the first: a hump in z has slopes near zero at its top.
+    # the window's last decade by more than BURN_IN_FACTOR * delta. Every later segment is
+    # checked, not only the first: a hump in z has slopes near zero at its top.
     tol = th.BURN_IN_FACTOR * delta
-    Z = np.log(np.where(E[:, idx] > 0, E[:, idx], np.nan)) - np.log(r[idx])
-    Z = Z[np.all(np.isfinite(Z[:, : i1 + 1]), axis=1), : i1 + 1]
+    Z = np.log(np.maximum(E[:, idx], limit if limit > 0 else np.finfo(np.float64).tiny)) - np.log(r[idx])
     j = np.searchsorted(lt, lt[i1] - np.log(10))
+    i0 = 0
     if Z.shape[0] >= 2 and i1 - j >= 2:
         final = _ols_slope(lt[j:i1 + 1], Z[:, j:i1 + 1])
         off = np.zeros(i1 + 1, dtype=bool)
@@ -120,11 +113,9 @@ def choose_window(E: np.ndarray, t: np.ndarray, r: np.ndarray, delta: float = th
             k = np.searchsorted(lt, lt[i] + half, side="right") - 1
             if k - i >= 2 and k <= i1:
                 diff = _ols_slope(lt[i:k + 1], Z[:, i:k + 1]) - final
-                off[i] = abs(diff.mean()) - 2 * diff.std(ddof=1) / np.sqrt(diff.size) > tol
+                off[i] = abs(diff.mean()) - th.BURN_IN_SE * diff.std(ddof=1) / np.sqrt(diff.size) > tol
         bad = np.flatnonzero(off)
         i0 = int(bad[-1] + 1) if bad.size else 0
-    else:
-        i0 = 0
     note = ""
     latest = np.searchsorted(lt, lt[i1] - np.log(10) * th.MIN_DECADES, side="right") - 1
     if i0 > latest >= 0:
@@ -135,31 +126,63 @@ def choose_window(E: np.ndarray, t: np.ndarray, r: np.ndarray, delta: float = th
     return int(idx[min(i0, i1)]), int(idx[i1]), reason or note
 
 
-def check_rate(errors, steps, rate, kind: str = "theta", *, delta: float | None = None, window=None,
-               claim: str = "", study: str = "", n_boot: int = 400, seed: int = 0) -> Verdict:
+def _end_segment(t: np.ndarray, i0: int, i1: int) -> int:
+    """First index of the end segment: the window's last half in log t, and at least its last
+    END_DECADES (and 3 checkpoints)."""
+    span = max(th.END_DECADES * np.log(10), 0.5 * np.log(t[i1] / t[i0]))
+    k = int(np.searchsorted(t, t[i1] * np.exp(-span), side="left"))
+    return max(i0, min(k, i1 - 2))
+
+
+def _verdict_summary(kind: str, name: str, whole, end, delta: float) -> str:
+    word = "Theta" if kind == "theta" else "O"
+    def part(label, eq):
+        if eq.deterministic:
+            return f"{label} {eq.estimate:.3f}"
+        return f"{label} {eq.estimate:.3f} (90% CI [{eq.pass_interval[0]:.3f}, {eq.pass_interval[1]:.3f}])"
+    return (f"slope of log(e/r) vs log t: {part('window', whole)}, {part('last decade', end)}, "
+            f"against {word}({name}) with margin {delta:g}")
+
+
+def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, window=None, scale: float | None = None,
+               deterministic: bool | None = None, claim: str = "", study: str = "", seed: int = 0) -> Verdict:
     """Test ``errors: (S, C)`` at ``steps: (C,)`` against the rate ``r(t)``.
 
     Args:
       rate: a name from :data:`RATES`, ``"t^-p"``, or a callable of t.
-      kind: ``"theta"`` (two-sided) or ``"upper"`` (O: faster decay is fine).
+      kind: ``"theta"`` (the curve decays like r(t), two-sided) or ``"upper"`` (O: it decays
+        at least that fast; only sustained slower decay refutes). No default: the claim says.
       window: ``(t_start, t_end)`` to override the automatic window.
+      scale: magnitude of the quantity as computed (``|f*| + gap`` when e is a gap ``f - f*``),
+        for the round-off level; default: the largest error.
+      deterministic: None detects seeds that agree to round-off; a 1-D ``errors`` is one
+        deterministic curve.
     """
     if kind not in ("theta", "upper"):
         raise ValueError(f"The 'kind' parameter must be one of ['theta', 'upper']. Got {kind!r} instead.")
     delta = th.DELTA_EXPONENT if delta is None else float(delta)
     name, r_fn = rate_function(rate)
+    eps = eps_of(errors)
+    if deterministic is None and np.ndim(as_numpy(errors)) == 1:
+        deterministic = True
     E, t = as_curves(errors, steps)
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.asarray(r_fn(t.astype(float)), dtype=float)
-    finite = np.all(np.isfinite(E) | (t <= 0), axis=1)  # diverged seeds have NaN after divergence
-    diverged = int((~finite).sum())
-    E = E[finite]
-    if E.shape[0] < th.MIN_SEEDS:
-        return Verdict(claim, study, INCONCLUSIVE, f"only {E.shape[0]} usable seeds (need >= {th.MIN_SEEDS}); {diverged} diverged",
-                       seeds=int(E.shape[0]), diverged=diverged)
+    seeds = audit(E, t, eps=eps, deterministic=deterministic)
+    base = {"rate": name, "kind": kind, **seeds.statistic()}
+    if seeds.n_diverged:  # a diverged seed fails the rate (seeds.py): the worst outcome, not a dropped row
+        return Verdict(claim, study, REFUTED, f"{seeds.note()}: the rate fails on them", statistic=base,
+                       seeds=seeds.n, diverged=seeds.n_diverged, notes=[seeds.note()])
+    if seeds.deterministic:
+        E = E[:1]
+    elif E.shape[0] < th.MIN_SEEDS:
+        return Verdict(claim, study, INCONCLUSIVE, f"only {E.shape[0]} seeds (need >= {th.MIN_SEEDS}) and they do not agree "
+                       "to round-off", statistic=base, seeds=int(E.shape[0]))
+    scale = float(np.max(np.abs(E))) if scale is None else float(scale)
+    limit = roundoff_limit(scale, eps)
     burn_note = ""
     if window is None:
-        i0, i1, reason = choose_window(E, t, r, delta, cut_floor=(kind == "theta"))
+        i0, i1, reason = choose_window(E, t, r, delta, limit)
         if reason and not reason.startswith(("window", "fewer")):
             burn_note, reason = reason, ""
     else:
@@ -168,34 +191,55 @@ def check_rate(errors, steps, rate, kind: str = "theta", *, delta: float | None 
         reason = "" if sel.size >= 3 and np.log10(t[i1] / t[i0]) >= th.MIN_DECADES - 1e-9 else \
             f"the given window spans less than {th.MIN_DECADES:g} decades"
     if reason or i1 <= i0:
-        return Verdict(claim, study, INCONCLUSIVE, reason or "no usable window", seeds=int(E.shape[0]), diverged=diverged,
-                       statistic={"rate": name})
+        return Verdict(claim, study, INCONCLUSIVE, reason or "no usable window", seeds=seeds.n, statistic=base)
     w = slice(i0, i1 + 1)
-    lt = np.log(t[w])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        Z = np.log(E[:, w]) - np.log(r[w])
-    ok = np.all(np.isfinite(Z), axis=1)
-    slopes = _ols_slope(lt, Z[ok])
-    eq = equivalence(slopes, 0.0, delta, sided="two" if kind == "theta" else "upper")
-
-    # Slope of the log seed-mean curve, with a bootstrap over seeds.
-    rng = np.random.default_rng(seed)
-    Eo = E[ok][:, w]
-    mean_slope = float(_ols_slope(lt, np.log(Eo.mean(axis=0)) - np.log(r[w])))
-    boot = rng.integers(0, Eo.shape[0], size=(n_boot, Eo.shape[0]))
-    boot_slopes = _ols_slope(lt, np.log(Eo[boot].mean(axis=1)) - np.log(r[w]))
-    mean_ci = [float(np.quantile(boot_slopes, 0.05)), float(np.quantile(boot_slopes, 0.95))]
-    notes = [eq.reason, f"window t in [{t[i0]:g}, {t[i1]:g}] ({np.log10(t[i1] / t[i0]):.2f} decades, {i1 - i0 + 1} checkpoints)"]
+    k = _end_segment(t, i0, i1)
+    lt, lt_end = np.log(t[w]), np.log(t[k:i1 + 1])
+    # Values at or below round-off (a seed that reached 0) count as the round-off level:
+    # "at least this small", never a dropped seed.
+    Z = np.log(np.maximum(E, limit if limit > 0 else np.finfo(np.float64).tiny)) - np.log(np.where(r > 0, r, np.nan))
+    slopes, slopes_end = _ols_slope(lt, Z[:, w]), _ols_slope(lt_end, Z[:, k:i1 + 1])
+    det = seeds.deterministic
+    sided = "two" if kind == "theta" else "upper"
+    # Theta: refuted if EITHER test fails, so each gets ALPHA_FAIL / 2 (Bonferroni). O: refuted
+    # only if BOTH fail (sustained growth), which keeps the level at ALPHA_FAIL.
+    alpha = th.ALPHA_FAIL / 2 if kind == "theta" else th.ALPHA_FAIL
+    whole = equivalence(slopes, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det)
+    end = equivalence(slopes_end, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det)
+    outcomes = (whole.outcome, end.outcome)
+    if kind == "theta":
+        outcome = REFUTED if REFUTED in outcomes else REPRODUCED if outcomes == (REPRODUCED, REPRODUCED) else INCONCLUSIVE
+        p_fail = None if det else min(1.0, 2 * min(whole.p_fail, end.p_fail))
+    else:
+        outcome = REFUTED if outcomes == (REFUTED, REFUTED) else REPRODUCED if outcomes == (REPRODUCED, REPRODUCED) else INCONCLUSIVE
+        p_fail = None if det else max(whole.p_fail, end.p_fail)
+    notes = [f"whole window: {whole.reason}", f"last decade t in [{t[k]:g}, {t[i1]:g}]: {end.reason}",
+             f"window t in [{t[i0]:g}, {t[i1]:g}] ({np.log10(t[i1] / t[i0]):.2f} decades, {i1 - i0 + 1} checkpoints)"]
+    if kind == "upper" and outcome == INCONCLUSIVE and whole.estimate > delta and end.estimate < whole.estimate:
+        notes.append(f"the normalised curve rises over the window (slope {whole.estimate:.3f}) but decelerates "
+                     f"(last decade {end.estimate:.3f}): not sustained growth, so not evidence against an O-claim")
+    if kind == "upper" and outcome == INCONCLUSIVE and end.estimate > delta >= whole.estimate:
+        notes.append(f"the curve stops decaying at the rate by the end (last-decade slope {end.estimate:.3f})")
     if burn_note:
         notes.append(burn_note)
-    if abs(mean_slope - eq.estimate) > delta / 2:
-        notes.append(f"warning: the seed-mean curve's slope {mean_slope:.3f} differs from the per-seed slope "
-                     f"{eq.estimate:.3f} by more than delta/2")
-    word = "Theta" if kind == "theta" else "O"
-    summary = (f"slope of log(e/r) vs log t = {eq.estimate:.3f}, 90% CI [{eq.pass_interval[0]:.3f}, "
-               f"{eq.pass_interval[1]:.3f}] against {word}({name}) with margin {delta:g}")
-    stat = {"rate": name, "kind": kind, "slope": eq.estimate, "slope_ci90": eq.pass_interval, "slope_ci998": eq.fail_interval,
-            "p_fail": eq.p_fail, "delta": delta, "mean_curve_slope": mean_slope, "mean_curve_ci90": mean_ci,
-            "per_seed_slopes": slopes, "z_mean": np.nanmean(Z[ok], axis=0), "t_window": t[w]}
-    return Verdict(claim, study, eq.outcome, summary, statistic=stat, interval=list(eq.pass_interval),
-                   window=[float(t[i0]), float(t[i1])], seeds=int(ok.sum()), diverged=diverged + int((~ok).sum()), notes=notes)
+    stat = {**base, "slope": whole.estimate, "slope_end": end.estimate, "p_fail": p_fail, "delta": delta,
+            "per_seed_slopes": slopes, "z_mean": Z[:, w].mean(axis=0), "t_window": t[w], "t_end": [float(t[k]), float(t[i1])],
+            "roundoff_limit": limit}
+    interval = None
+    if not det:
+        stat.update(slope_ci90=whole.pass_interval, slope_ci_fail=whole.fail_interval, slope_end_ci90=end.pass_interval)
+        interval = list(whole.pass_interval)
+        # Slope of the log seed-mean curve, with a bootstrap over seeds.
+        rng = np.random.default_rng(seed)
+        Ew = E[:, w]
+        mean_slope = float(_ols_slope(lt, np.log(Ew.mean(axis=0)) - np.log(r[w])))
+        boot = rng.integers(0, Ew.shape[0], size=(th.N_BOOTSTRAP, Ew.shape[0]))
+        boot_slopes = _ols_slope(lt, np.log(Ew[boot].mean(axis=1)) - np.log(r[w]))
+        stat.update(mean_curve_slope=mean_slope, mean_curve_ci90=[float(np.quantile(boot_slopes, 0.05)),
+                                                                   float(np.quantile(boot_slopes, 0.95))])
+        if abs(mean_slope - whole.estimate) > delta / 2:
+            notes.append(f"warning: the seed-mean curve's slope {mean_slope:.3f} differs from the per-seed slope "
+                         f"{whole.estimate:.3f} by more than delta/2")
+    summary = (deterministic_label(seeds.n) + ": " if det else "") + _verdict_summary(kind, name, whole, end, delta)
+    return Verdict(claim, study, outcome, summary, statistic=stat, interval=interval,
+                   window=[float(t[i0]), float(t[i1])], seeds=seeds.n, diverged=0, notes=notes)

@@ -1,7 +1,15 @@
-"""Every threshold of convcheck's statistics, in one place (STYLE.md item 5).
+"""Every threshold of convcheck's statistics and of the studies' verdicts, in one place
+(STYLE.md item 5).
 
-Change a number here and every verdict uses it; no study or test sets its own.
+Change a number here and every verdict uses it; no study or test sets its own
+(``tests/test_thresholds.py`` scans ``studies/`` for tolerance literals).
+
+Three groups: the decision levels and margins of the statistical checks; what counts as
+round-off; and the tolerances of identity and property claims, named for what they compare
+(each says why it is the size it is).
 """
+
+# --- decision levels and margins -----------------------------------------------------------
 
 #: Equivalence margin on exponents (slope of log(e_t / r(t)) against log t).
 DELTA_EXPONENT = 0.1
@@ -9,22 +17,102 @@ DELTA_EXPONENT = 0.1
 DELTA_RELATIVE = 0.1
 #: A PASS needs the (1 - ALPHA_PASS) interval inside the margin: a 90% interval.
 ALPHA_PASS = 0.10
-#: A FAIL needs the (1 - ALPHA_FAIL) interval outside the margin: a 99.8% interval.
+#: A FAIL needs the (1 - ALPHA_FAIL) interval outside the margin: a 99.8% interval, i.e. a
+#: one-sided p-value below ALPHA_FAIL / 2. Several FAIL tests inside one claim, and the
+#: claims of one suite, share this level (:mod:`convcheck.stats.multiple`).
 ALPHA_FAIL = 0.002
 #: Deterministic bounds: a ratio e_t / bound_t up to 1 + BOUND_RTOL is round-off, not a violation.
 BOUND_RTOL = 1e-9
 #: Fewest seeds that make a t-interval (S - 1 degrees of freedom) worth reporting.
 MIN_SEEDS = 3
+
+# --- rate windows ---------------------------------------------------------------------------
+
 #: A rate window must span at least this many decades of t.
 MIN_DECADES = 2.0
+#: The end segment of a rate window (decay must go on through it) spans this many decades.
+END_DECADES = 1.0
 #: Burn-in ends where the local slope (next half decade) of log(e/r) agrees with the later
-#: slope within BURN_IN_FACTOR * DELTA_EXPONENT.
+#: slope within BURN_IN_FACTOR * DELTA_EXPONENT ...
 BURN_IN_FACTOR = 2.0
-#: Errors below this multiple of machine epsilon times the curve's start are round-off.
+#: ... credibly: a half-decade slope is "off" only when it is off by more than this many
+#: standard errors over seeds (so noise alone does not eat the window).
+BURN_IN_SE = 2.0
+#: Bootstrap resamples of the seeds for the seed-mean curve's slope (a reported statistic,
+#: not a decision: 400 gives its 90% interval's ends to about 0.01 in the exponent).
+N_BOOTSTRAP = 400
+
+# --- round-off --------------------------------------------------------------------------------
+
+#: A value below ROUNDOFF_FACTOR * eps(dtype) * scale is round-off, where ``scale`` is the
+#: magnitude of the quantity as computed (|f| for a gap f - f*, the largest error otherwise):
+#: a sum over n terms carries up to about n * eps relative error, and n <= 1000 here.
 ROUNDOFF_FACTOR = 1e3
+#: Seeds "agree to round-off" (deterministic mode) when every seed's curve equals the first
+#: within DETERMINISTIC_FACTOR * eps(dtype) relative at every checkpoint: the same arithmetic
+#: on the same numbers, up to reduction order.
+DETERMINISTIC_FACTOR = 1e3
+
+# --- floors and linear rates -----------------------------------------------------------------
+
 #: Stationarity of a tail [T/10, T]: its early and late halves (equal lengths) must agree
 #: within this margin on the log scale. Tighter than DELTA_RELATIVE because a slowly
 #: decaying curve looks flat over a short window: with this margin, 1/log t (log ratio
 #: 0.115 at T = 1e4, 0.074 at 1e6, 0.063 at 1e7) is not read as a floor for horizons up to
 #: 1e7 steps. Tighter margins need many more seeds on real floors.
 DELTA_STATIONARY = 0.06
+#: The geometric phase of a linear-rate curve ends where the seed median comes within this
+#: factor of its tail level (a stochastic floor is not slow decay).
+FLOOR_FACTOR = 3.0
+
+# --- identity claims (two computations of the same number) -----------------------------------
+
+#: Two float64 computations of one quantity along different paths (closed form vs batched
+#: update, delta rule vs autograd, an exact enumeration vs a formula): relative error.
+IDENTITY_RTOL = 1e-10
+#: The same formula evaluated twice with reordered operations (a special case of a general
+#: formula, a replayed optimizer step): a few ulps, relative.
+EXACT_RTOL = 1e-14
+#: The same update computed by two implementations (one optimizer step two ways, or 100 steps
+#: replayed on one recorded gradient stream): reordered float64 arithmetic, relative.
+SAME_ARITHMETIC_RTOL = 1e-12
+#: "The cost decreases at every step": f_{k+1} <= f_k up to DESCENT_RTOL * max(1, |f_k|), the
+#: round-off of evaluating f (a sum over at most ~2000 samples) twice.
+DESCENT_RTOL = 1e-13
+#: An invariance of a loss under a function-preserving rescaling, evaluated through a
+#: network's forward pass (sums over layers of rescaled weights): relative.
+INVARIANCE_RTOL = 1e-12
+#: A numerical optimiser's answer (SLSQP, a 1-D Brent search) vs a closed form: its own
+#: convergence tolerance bounds the agreement, not round-off.
+SOLVER_RTOL = 1e-6
+#: A bounded 1-D Brent search (scipy's ``minimize_scalar``, xatol 1e-8 on steps of order
+#: 1/L) vs a closed-form step: relative.
+LINE_SEARCH_RTOL = 1e-5
+#: Central differences with step h = 1e-6 in float64: truncation O(h^2) ~ 1e-12 plus
+#: cancellation eps / h ~ 1e-10, amplified by the curvature of deep nets: relative.
+FINITE_DIFFERENCE_RTOL = 1e-5
+#: A Monte-Carlo expectation is "resolved" when its standard error is below this fraction of
+#: the value it is compared with.
+MC_RESOLUTION = 0.01
+
+# --- property claims (a fact per run, with a numeric criterion) ------------------------------
+
+#: A run "reaches the global value" when loss - f* <= REACH_RTOL * (1 + f*).
+REACH_RTOL = 1e-7
+#: Plain GD "reaches the global value within its budget" when loss - f* <= GD_REACH_RTOL * (1 + f*)
+#: (GD is slow near the threshold n = d(d+1)/2, so its budget target is looser than REACH_RTOL).
+GD_REACH_RTOL = 1e-4
+#: A point is first-order stationary when its gradient norm is at most this.
+STATIONARY_GRAD = 1e-6
+#: A Hessian is positive semidefinite when its smallest eigenvalue >= -PSD_RTOL * scale.
+PSD_RTOL = 1e-8
+#: A certified spurious minimum lies above the global value by more than this, relative.
+SPURIOUS_GAP = 1e-4
+#: A global optimum is "zero" when it is at most ZERO_RTOL relative to the labels' energy,
+#: and "positive" when it exceeds POSITIVE_RTOL.
+ZERO_RTOL = 1e-12
+POSITIVE_RTOL = 1e-6
+#: A loss found by a local method is zero when at most ZERO_LOSS (absolute: the labels are O(1)).
+ZERO_LOSS = 1e-10
+#: A claimed "changes" (plain sharpness under rescaling) needs a relative change above this.
+CHANGE_RTOL = 0.01

@@ -5,29 +5,43 @@ expectation itself; it matches a formula when equal to ``rtol`` (round-off). Mon
 draws (:func:`check_mean`) give a t-interval on the mean; the interval of the ratio
 ``mean / formula`` is reported for every candidate, with which ones it contains (at 99.8%)
 and which it excludes, so a study can say which reading of sigma^2 makes a formula exact.
+
+A non-finite expectation or draw (a computation that diverged) refutes: every formula here is
+finite. Draws that agree to round-off are one deterministic value, compared with the formula
+at ``IDENTITY_RTOL``. ``p_fail`` (the two-sided p-value of "mean = formula") enters the
+multiplicity family.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats as sps
 
 from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_numpy
 from .intervals import t_interval
+from .seeds import audit, deterministic_label
 
 __all__ = ["check_exact", "check_mean"]
 
 
-def check_exact(value: float, candidates: dict[str, float], claimed: str, *, rtol: float = 1e-10,
+def check_exact(value: float, candidates: dict[str, float], claimed: str, *, rtol: float | None = None,
                 claim: str = "", study: str = "") -> Verdict:
-    """An exactly enumerated expectation against formulas; ``claimed`` names the one the claim states."""
+    """An exactly enumerated expectation against formulas; ``claimed`` names the one the claim states.
+
+    ``rtol`` defaults to ``IDENTITY_RTOL`` (an enumeration and a formula are two paths to one number).
+    """
+    rtol = th.IDENTITY_RTOL if rtol is None else float(rtol)
+    if not np.isfinite(value):
+        return Verdict(claim, study, REFUTED, f"the enumerated expectation is {value} (the computation diverged)",
+                       statistic={"value": value})
     ratios = {k: float(value / v) for k, v in candidates.items()}
     matches = [k for k, r in ratios.items() if abs(r - 1) <= rtol]
     outcome = REPRODUCED if claimed in matches else REFUTED
     summary = (f"exact expectation {value:.10g}; ratio to {claimed} = {ratios[claimed]:.12f}; "
                f"exact for: {', '.join(matches) or 'none'}")
-    return Verdict(claim, study, outcome, summary, statistic={"value": value, "ratios": ratios, "matches": matches})
+    return Verdict(claim, study, outcome, summary, statistic={"value": value, "ratios": ratios, "matches": matches, "rtol": rtol})
 
 
 def check_mean(samples, candidates: dict[str, float], claimed: str, *, claim: str = "", study: str = "") -> Verdict:
@@ -38,14 +52,27 @@ def check_mean(samples, candidates: dict[str, float], claimed: str, *, claim: st
     than ``2 * DELTA_RELATIVE`` (precise enough to mean something); inconclusive otherwise.
     """
     x = as_numpy(samples).reshape(-1)
-    x = x[np.isfinite(x)]
+    seeds = audit(x)
+    if seeds.n_diverged:
+        return Verdict(claim, study, REFUTED, f"{seeds.note().replace('seeds', 'draws', 1)}: the mean is not finite",
+                       statistic=seeds.statistic(), seeds=seeds.n, diverged=seeds.n_diverged)
+    c = candidates[claimed]
+    if seeds.deterministic:
+        m = float(x[0])
+        ratios = {k: m / v for k, v in candidates.items()}
+        contains = [k for k, r in ratios.items() if abs(r - 1) <= th.IDENTITY_RTOL]
+        outcome = REPRODUCED if claimed in contains else REFUTED
+        return Verdict(claim, study, outcome, f"{deterministic_label(seeds.n).replace('seeds', 'draws')}: value {m:.6g}; "
+                       f"ratio to {claimed} = {m / c:.6f}", statistic={"mean": m, "ratios": ratios, "contains": contains,
+                                                                       "deterministic": True}, seeds=seeds.n)
     if x.size < th.MIN_SEEDS:
         return Verdict(claim, study, INCONCLUSIVE, f"only {x.size} draws", seeds=int(x.size))
     m, lo, hi = t_interval(x, 1 - th.ALPHA_FAIL)
     _, lo90, hi90 = t_interval(x, 1 - th.ALPHA_PASS)
+    se = float(x.std(ddof=1) / np.sqrt(x.size))
+    p_fail = float(2 * sps.t.sf(abs(m - c) / se, x.size - 1))
     ci = {k: [lo / v, hi / v] for k, v in candidates.items()}
     contains = [k for k, (a, b) in ci.items() if a <= 1 <= b]
-    c = candidates[claimed]
     if not (lo / c <= 1 <= hi / c):
         outcome = REFUTED
     elif (hi90 - lo90) / c <= 2 * th.DELTA_RELATIVE:
@@ -55,5 +82,5 @@ def check_mean(samples, candidates: dict[str, float], claimed: str, *, claim: st
     summary = (f"mean {m:.6g} over {x.size} draws; ratio to {claimed} = {m / c:.4f} "
                f"(99.8% CI [{lo / c:.4f}, {hi / c:.4f}]); consistent with: {', '.join(contains) or 'none'}")
     return Verdict(claim, study, outcome, summary, statistic={"mean": m, "ratio_ci998": ci, "contains": contains,
-                                                              "excludes": [k for k in ci if k not in contains]},
+                                                              "excludes": [k for k in ci if k not in contains], "p_fail": p_fail},
                    interval=[lo / c, hi / c], seeds=int(x.size))
