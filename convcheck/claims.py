@@ -3,7 +3,16 @@
 A :class:`Claim` is what the survey states; a :class:`Verdict` is what a study found. Both
 serialise to JSON. ``verdicts.json`` of a run is a JSON array of ``Verdict.to_json()``
 objects, a contract other tools read:
-``{"claim", "study", "outcome", "summary", "statistic", "findings", ...}``.
+``{"claim", "reading", "supporting", "study", "outcome", "summary", "statistic", "findings", ...}``.
+
+**The statement as written comes first.** Every claim has one verdict with
+``reading = "as written"``: the survey's own words, constants and equations. Where that
+statement is false, unattainable or ill-posed, the verdict is refuted with the
+counterexample, and the claim's named *readings* (the standard algorithm, the cited source's
+constant, an added condition: ``Claim.readings``) get verdicts of their own beside it, never
+in its place. *Supporting* checks (``Claim.supporting``, or a whole claim with
+``role="supporting"``) are not survey statements and are reported apart; the headline counts
+the as-written verdicts of the survey's claims only.
 """
 
 from __future__ import annotations
@@ -15,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "OUTCOMES", "jsonable", "combine", "claim_order"]
+__all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "OUTCOMES", "AS_WRITTEN", "jsonable", "combine",
+           "claim_order", "claim_sort_key", "headline"]
 
 #: The survey's order of sections, for listing claims the way the paper reads.
 SECTIONS = ("GD", "BP", "SGD", "MB", "AD", "SAM", "OP")
@@ -27,6 +37,7 @@ def claim_order(claim_id: str) -> tuple:
     section = SECTIONS.index(prefix) if prefix in SECTIONS else len(SECTIONS)
     return (section, prefix, int(number) if number.isdigit() else 0, claim_id)
 
+AS_WRITTEN = "as written"
 REPRODUCED = "reproduced"
 REFUTED = "refuted"
 INCONCLUSIVE = "inconclusive"
@@ -65,12 +76,32 @@ class Claim:
       equation: where the survey states it, e.g. ``"Prop. 1, Eq. (24)"``.
       text: the statement, in words and formula.
       kind: identity | bound | rate | floor | linear | variance | comparative | property.
+      readings: names of the readings besides "as written" that get a verdict of their own
+        (e.g. ``"eta < 2/L"``, ``"standard Adam (torch.optim)"``).
+      supporting: names of supporting checks (not survey statements) reported apart.
+      role: ``"survey"`` (a statement of the survey) or ``"supporting"`` (the whole claim is a
+        supporting check, reported apart from the survey's claims).
     """
 
     id: str
     equation: str
     text: str
     kind: str
+    readings: tuple[str, ...] = ()
+    supporting: tuple[str, ...] = ()
+    role: str = "survey"
+
+    def __post_init__(self):
+        if self.role not in ("survey", "supporting"):
+            raise ValueError(f"The 'role' parameter must be one of ['survey', 'supporting']. Got {self.role!r} instead.")
+
+    def keys(self) -> list[tuple[str, str]]:
+        """The (claim, reading) pairs a study must give a verdict for: as written, each
+        reading, each supporting check."""
+        return [(self.id, AS_WRITTEN)] + [(self.id, r) for r in (*self.readings, *self.supporting)]
+
+    def is_supporting(self, reading: str) -> bool:
+        return self.role == "supporting" or reading in self.supporting
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -97,6 +128,17 @@ class Verdict:
     diverged: int = 0
     notes: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
+    reading: str = AS_WRITTEN
+    supporting: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.claim, self.reading)
+
+    @property
+    def label(self) -> str:
+        """``"GD-2"`` as written, ``"GD-2 [eta < 2/L]"`` for a reading."""
+        return self.claim if self.reading == AS_WRITTEN else f"{self.claim} [{self.reading}]"
 
     def __post_init__(self):
         if self.outcome not in OUTCOMES:
@@ -112,7 +154,9 @@ class Verdict:
 
     def evidence(self) -> str:
         """A multi-line text of the evidence, for assertion messages and the CLI."""
-        lines = [f"{self.claim} [{self.study}]: {self.outcome.upper()}: {self.summary}"]
+        kind = "supporting check" if self.supporting else "reading"
+        where = f"{self.study}" if self.reading == AS_WRITTEN else f"{self.study}; {kind}: {self.reading}"
+        lines = [f"{self.claim} [{where}]: {self.outcome.upper()}: {self.summary}"]
         if self.interval is not None:
             lines.append(f"  interval: {self.interval}")
         if self.window is not None:
@@ -120,6 +164,17 @@ class Verdict:
         lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  finding: {f}" for f in self.findings]
         return "\n".join(lines)
+
+
+def headline(verdicts: list["Verdict"]) -> dict[str, int]:
+    """Counts of outcomes over the survey's claims as written (readings and supporting checks excluded)."""
+    main = [v for v in verdicts if v.reading == AS_WRITTEN and not v.supporting]
+    return {o: sum(v.outcome == o for v in main) for o in OUTCOMES}
+
+
+def claim_sort_key(v: "Verdict") -> tuple:
+    """Survey order, as written before its readings, supporting checks last within a claim."""
+    return (*claim_order(v.claim), v.supporting, v.reading != AS_WRITTEN)
 
 
 def combine(claim: str, study: str, parts: dict[str, "Verdict"], summary: str | None = None, **fields) -> "Verdict":

@@ -3,7 +3,7 @@
     convcheck list
     convcheck run [STUDY|CLAIM ...] [--scale quick|full] [--seeds N] [--device auto|cpu|cuda]
                   [--out DIR] [--no-cache] [--threads N]
-    convcheck report RUN_DIR
+    convcheck report RUN_DIR [--markdown [FILE]] [--record]
 
 Exit codes: 0 on success (a refuted claim is a result, not an error, unless --strict),
 1 with --strict when a claim is refuted, 2 on bad input (one line on stderr, no traceback).
@@ -35,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--strict", action="store_true", help="exit 1 when a claim is refuted")
     rep = sub.add_parser("report", help="rebuild a run's HTML from its stored files")
     rep.add_argument("run_dir", help="a run folder, e.g. reports/latest")
+    rep.add_argument("--markdown", nargs="?", const="-", default=None, metavar="FILE",
+                     help="write the claim table as markdown: to stdout, or between the claim-table markers of FILE "
+                          "(the README's table is generated so)")
+    rep.add_argument("--record", action="store_true",
+                     help="write the run's outcome per claim and reading to studies/recorded_outcomes.json "
+                          "(a complete quick-scale run only; the slow test tier compares against it)")
     return p
 
 
@@ -44,11 +50,50 @@ def _fail(message: str) -> int:
 
 
 def _print_verdicts(verdicts) -> None:
-    from .claims import claim_order
+    """The survey's claims as written, each with its readings under it; supporting checks apart."""
+    from .claims import AS_WRITTEN, claim_sort_key, headline
 
+    ordered = sorted(verdicts, key=claim_sort_key)
     width = max((len(v.claim) for v in verdicts), default=5)
-    for v in sorted(verdicts, key=lambda v: claim_order(v.claim)):
-        print(f"  {v.claim:<{width}}  {v.outcome.upper():<12}  {v.summary}")
+    for v in (v for v in ordered if not v.supporting):
+        if v.reading == AS_WRITTEN:
+            print(f"  {v.claim:<{width}}  {v.outcome.upper():<12}  {v.summary}")
+        else:
+            print(f"  {'':<{width}}    reading {v.reading!r}: {v.outcome.upper()}: {v.summary}")
+    support = [v for v in ordered if v.supporting]
+    if support:
+        print("supporting checks (not survey statements):")
+        for v in support:
+            print(f"  {v.label}: {v.outcome.upper()}: {v.summary}")
+    counts = headline(verdicts)
+    print(f"{sum(counts.values())} claims as written: " + ", ".join(f"{n} {o}" for o, n in counts.items()))
+
+
+def _tables(run_dir: Path, markdown: str | None, record: bool) -> int:
+    """``convcheck report RUN --markdown [FILE] / --record``: tables generated from a run's files."""
+    from .claims import Verdict
+    from .report import claim_table, outcomes, replace_block
+    from .store import read_json, write_json
+    from .study import discover, studies_dir
+
+    verdicts = [Verdict.from_json(v) for v in read_json(run_dir / "verdicts.json")]
+    studies = read_json(run_dir / "studies.json")
+    manifest = read_json(run_dir / "manifest.json")
+    claims = {c["id"]: c for info in studies.values() for c in info["claims"]}
+    if markdown == "-":
+        print(claim_table(verdicts, claims, manifest), end="")
+    elif markdown is not None:
+        replace_block(markdown, claim_table(verdicts, claims, manifest))
+        print(f"claim table written to {markdown}")
+    if record:
+        missing = sorted(set(discover()) - set(studies))
+        if manifest.get("scale") != "quick" or missing:
+            raise ValueError(f"The 'run_dir' parameter must be a complete quick-scale run to record outcomes. Got scale "
+                             f"{manifest.get('scale')!r}{', missing ' + ', '.join(missing) if missing else ''} instead.")
+        path = studies_dir() / "recorded_outcomes.json"
+        write_json(path, outcomes(verdicts))
+        print(f"outcomes recorded in {path}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,8 +117,13 @@ def main(argv: list[str] | None = None) -> int:
         run_dir = Path(args.run_dir)
         if not (run_dir / "verdicts.json").is_file():
             return _fail(f"The 'run_dir' parameter must be a run folder holding verdicts.json. Got {str(run_dir)!r} instead.")
-        print(render_run(run_dir.resolve()))
-        return 0
+        if args.markdown is None and not args.record:
+            print(render_run(run_dir.resolve()))
+            return 0
+        try:
+            return _tables(run_dir, args.markdown, args.record)
+        except ValueError as exc:
+            return _fail(str(exc))
 
     import torch
 

@@ -105,8 +105,9 @@ def discover(folder: Path | None = None) -> dict[str, ModuleType]:
 
 
 def family_size(studies: dict[str, ModuleType]) -> int:
-    """The suite's multiplicity family: the number of claims its studies register."""
-    return sum(len(m.CLAIMS) for m in studies.values())
+    """The suite's multiplicity family: the verdicts its studies register (every claim as
+    written, each named reading, each supporting check), fixed before anything runs."""
+    return sum(len(c.keys()) for m in studies.values() for c in m.CLAIMS)
 
 
 def source_hash(module: ModuleType) -> str:
@@ -139,8 +140,11 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
         config["seeds"] = check_int("seeds", seeds, MIN_SEEDS)
     ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype)
     result = module.run(ctx, **config)
+    claims = {c.id: c for c in module.CLAIMS}
     for v in result.verdicts:
         v.study = module.NAME
+        if v.claim in claims:
+            v.supporting = claims[v.claim].is_supporting(v.reading)
     if family == "suite":
         family = family_size(discover(Path(module.__file__).parent))
     if family is not None:

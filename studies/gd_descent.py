@@ -1,8 +1,11 @@
 """GD-2 and GD-3: monotone decrease with a fixed step, and the four stopping criteria.
 
 Claim GD-2 (Sec. 2.1, Eq. 4, Fig. 1):
-    GD with a fixed step decreases f at every step on a convex L-smooth f; the classical
-    condition is eta < 2/L, and above 2/L GD diverges on a quadratic.
+    as written: "for a convex function, the series of solutions converges to the optimal
+    solution while the function value decreases iteratively", for GD with any fixed step
+    eta > 0 (Eq. 4 asks only eta > 0). Reading "eta < 2/L" (the classical condition, added
+    here, not in the survey): decrease at every step and convergence; above 2/L GD diverges
+    on a quadratic.
 Claim GD-3 (Sec. 2.2):
     the four stopping criteria (small gradient norm, small change of cost, small change of
     gradient, maximum iterations) each stop where stated; the gradient-norm criterion can
@@ -17,11 +20,13 @@ Objective:
 Optimizer:
     GD with step h/L (``optimizer(lr)`` may replace it).
 Fit and Verdict rule:
-    GD-2 reproduced when, for every h < 2, every seed's f decreases at every recorded step
-    (f_{k+1} <= f_k up to 1e-13 relative round-off), and every h > 2 in the sweep diverges
-    (recorded by the engine as a blow-up, never a crash, or still moving away from w* at the
-    end of the budget) while every h < 2 does not; the boundary is located between
-    the largest stable and the smallest diverging h. GD-3 reproduced when each criterion
+    GD-2 as written: refuted when any step h/L > 0 of the runs (the monotone runs and the
+    sweep, which crosses 2/L) makes f rise or the iterates diverge (recorded by the engine as
+    a blow-up, never a crash, or still moving away from w* at the end of the budget), with the
+    smallest such h as the counterexample; reproduced when none does. Reading "eta < 2/L":
+    reproduced when, for every h < 2, every seed's f decreases at every recorded step
+    (f_{k+1} <= f_k up to DESCENT_RTOL relative round-off) and no h < 2 of the sweep diverges;
+    the divergence boundary is located between the largest stable and the smallest diverging h. GD-3 reproduced when each criterion
     fires at the first step where its condition holds, and the gradient-norm criterion stops
     GD at a point whose Hessian has a negative eigenvalue.
 References:
@@ -42,8 +47,10 @@ from convcheck.optim import gradient_descent
 from convcheck.stopping import REASONS, Stopping
 from convcheck.study import Claim, StudyResult
 
+BELOW_2_OVER_L = "eta < 2/L"
 CLAIMS = [
-    Claim("GD-2", "Eq. (4), Fig. 1", "GD with a fixed step eta < 2/L decreases f at every step; above 2/L it diverges", "property"),
+    Claim("GD-2", "Sec. 2.1, Eq. (4)", "for a convex function, GD with a fixed step eta > 0 converges to the optimum while "
+          "f decreases at every iteration", "property", readings=(BELOW_2_OVER_L,)),
     Claim("GD-3", "Sec. 2.2", "four stopping criteria stop where stated; the gradient-norm one can stop at a saddle", "property"),
 ]
 
@@ -90,27 +97,51 @@ def run(ctx, *, steps, sweep, optimizer=None) -> StudyResult:
     lo = float(stable.max()) if stable.size else float("nan")
     hi = float(diverging[diverging > lo].min()) if np.any(diverging > lo) else float("nan")
     wrong_side = [float(h) for h, d in zip(hs, div.any(1)) if (h < 2) == bool(d)]
+    stable_below = [float(h) for h, d in zip(hs, div.any(1)) if h < 2 and d]
     monotone_ok = int(viol.seeds_violating.sum()) == 0
-    outcome = REPRODUCED if monotone_ok and not wrong_side else REFUTED
+    # The statement as written: any eta > 0. A counterexample is any h whose runs rise or diverge.
+    bad_h = sorted({float(h) for h, d in zip(hs, div.any(1)) if d} | set(viol.h[viol.seeds_violating > 0].astype(float)))
+    if bad_h:
+        h0 = bad_h[0]
+        k = int(np.flatnonzero(hs == h0)[0]) if h0 in hs else None
+        f_run = tr.metrics["gap"].reshape(hs.size, ctx.seeds, -1)[k] if k is not None else None
+        at = tr.diverged_at.reshape(hs.size, ctx.seeds)[k] if k is not None else np.array([-1])
+        growth = (f"; f - f* = {np.nanmedian(f_run[:, 0]):.3g} at the start, blown up by step {int(at.max())}"
+                  if k is not None and (at >= 0).all() else "")
+        written = Verdict("GD-2", "gd_descent", REFUTED,
+                          f"counterexample: on the convex quadratic (L = {q.L:g}) GD with the fixed step eta = {h0:g}/L > 0 "
+                          f"diverges on {int(div[k].sum()) if k is not None else '?'} of {ctx.seeds} seeds{growth}; "
+                          f"steps h/L that fail: h = {bad_h}",
+                          statistic={"failing_h": bad_h, "boundary_low": lo, "boundary_high": hi}, seeds=ctx.seeds,
+                          diverged=int(div.sum()),
+                          findings=["the statement needs a condition on eta that the survey does not state: on a quadratic "
+                                    f"the boundary lies in ({lo:g}, {hi:g}] x 1/L, i.e. at 2/L (see the reading eta < 2/L)"])
+    else:
+        written = Verdict("GD-2", "gd_descent", REPRODUCED,
+                          f"f decreased at every step and no run diverged for every h in {sorted(set(H_MONOTONE) | set(hs.tolist()))}",
+                          seeds=ctx.seeds)
+    outcome = REPRODUCED if monotone_ok and not stable_below else REFUTED
     if outcome == REPRODUCED:
-        summary = (f"f decreased at every step for h in {list(H_MONOTONE)} on every seed; divergence boundary "
-                   f"located in ({lo:g}, {hi:g}] x 1/L (claim: 2/L)")
+        summary = (f"f decreased at every step for h in {list(H_MONOTONE)} on every seed, and no h < 2 of the sweep diverged; "
+                   f"divergence boundary located in ({lo:g}, {hi:g}] x 1/L (2/L)")
     else:
         parts = []
         if not monotone_ok:
             v = viol[viol.seeds_violating > 0].iloc[0]
             parts.append(f"f rose on {int(v.seeds_violating)} seeds at h={v.h:g} on {v.objective} (max rise {v.max_rise:.3g})")
-        if wrong_side:
-            parts.append(f"divergence on the wrong side of 2/L at h = {wrong_side}")
+        if stable_below:
+            parts.append(f"divergence below 2/L at h = {stable_below}")
         summary = "; ".join(parts)
-    gd2 = Verdict("GD-2", "gd_descent", outcome, summary,
+    gd2 = Verdict("GD-2", "gd_descent", outcome, summary, reading=BELOW_2_OVER_L,
                   statistic={"boundary_low": lo, "boundary_high": hi, "violations": viol.to_dict("list"),
                              "sweep": sweep_tab.to_dict("list")},
                   seeds=ctx.seeds, diverged=int(div.sum()),
                   notes=[f"sweep h={h:g}: {f:.0%} of seeds diverged" for h, f in zip(hs, div.mean(1))],
                   findings=[f"divergence is recorded, not raised: {int(tr.diverged.sum())} rows of the sweep blew up, the first "
                             f"at step {int(tr.diverged_at[tr.diverged].min()) if tr.diverged.any() else '-'}; "
-                            f"{int((div.reshape(-1) & ~tr.diverged).sum())} more were still growing at the end of the budget"])
+                            f"{int((div.reshape(-1) & ~tr.diverged).sum())} more were still growing at the end of the budget"]
+                  + ([f"every h > 2 of the sweep diverged, as the classical condition predicts"] if not [h for h in wrong_side if h > 2]
+                     else [f"h > 2 that did not diverge within the budget: {[h for h in wrong_side if h > 2]}"]))
 
     gd3, stop_tab = _stopping(ctx, make)
     curves = pd.concat(frames, ignore_index=True)
@@ -122,7 +153,7 @@ def run(ctx, *, steps, sweep, optimizer=None) -> StudyResult:
         {"kind": "points", "table": "sweep", "title": "Fraction of seeds diverged vs h (step h/L)", "x": "h",
          "y": "diverged_fraction", "vlines": {"h = 2": 2.0}},
     ]
-    return StudyResult([gd2, gd3], {"curves": curves, "sweep": sweep_tab, "stopping": stop_tab}, figures,
+    return StudyResult([written, gd2, gd3], {"curves": curves, "sweep": sweep_tab, "stopping": stop_tab}, figures,
                        {"quadratic": q.constants(), "logistic": lg.constants(), "steps": steps})
 
 

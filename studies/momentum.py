@@ -1,29 +1,31 @@
 """GD-5: momentum reduces oscillation (Sec. 2.4, Eq. 8, Figs. 2-3).
 
-Claim:
-    Adding the momentum term of Eq. (8), ``dw_k = alpha dw_{k-1} - eta grad f(w_k)``, reduces
-    the oscillation of gradient descent across a narrow valley.
+Claim (as written, a general statement):
+    Adding the momentum term of Eq. (8), ``dw_k = alpha dw_{k-1} - eta grad f(w_k)``, "reduces
+    the amount of oscillation of updates in gradient descent optimization". No step size or
+    alpha is named (Eq. 8 asks alpha > 0), so it is tested over a grid of both.
 Kind:
-    comparative (paired across seeds).
+    comparative (paired across seeds), over a grid.
 Objective:
-    ill-conditioned quadratics, kappa = 100: a rotated 2-D one (the survey's Fig. 2) and a
-    50-dimensional one with a geometric spectrum.
+    ill-conditioned quadratics: a rotated 2-D one with kappa = 100 (the survey's Fig. 2), a
+    50-D one with a geometric spectrum (kappa = 100) and a 20-D one with a uniform spectrum
+    (kappa = 1000), random starts.
 Optimizer:
-    GD with step 1.8/L (a step that makes it zig-zag: the stiff component is multiplied by
-    1 - 1.8 = -0.8 each step) against heavy ball with the same step and alpha = 0.5
-    (``momentum(lr, alpha)`` may replace it). Also Polyak's tuned heavy ball,
-    ``eta = 4/(sqrt(L) + sqrt(mu))^2``, ``alpha = ((sqrt(kappa) - 1)/(sqrt(kappa) + 1))^2``.
+    GD with step h/L against heavy ball with the same step and momentum alpha
+    (``momentum(lr, alpha)`` may replace it), for h in (0, 2) and alpha in (0, 1): every cell of
+    the grid. Also Polyak's tuned heavy ball as a finding.
 Measure:
     oscillation = total variation of the stiff coordinate (along the top eigenvector),
     ``sum_k |s_{k+1} - s_k|``, relative to ``|s_0|``, over the first 100 steps (1 for a
     monotone approach; larger when the iterate jumps back and forth).
 Verdict rule:
-    paired per seed on the log of the oscillation measure: reproduced when the 90% interval
-    of log(GD / momentum) lies above 0, refuted when the 99.8% interval lies below 0.
+    per cell, paired per seed on the log of the oscillation: reproduced when the 90% interval
+    of log(GD / momentum) lies above 0, refuted when the 99.8% interval lies below 0 (momentum
+    oscillates more). The general statement is reproduced when every cell is, refuted when any
+    cell is (Holm over the cells); the map of cells is a table and a figure.
 Findings:
-    the gap after 100 steps for both; the tuned heavy ball's contraction per step of the
-    distance against ``(sqrt(kappa) - 1)/(sqrt(kappa) + 1)``, fitted (check_linear), and its
-    own oscillation (complex eigenvalues: it rotates in every direction).
+    the cells where momentum reduces and where it increases oscillation; the tuned heavy ball's
+    contraction per step against ``(sqrt(kappa) - 1)/(sqrt(kappa) + 1)``.
 References:
     Polyak (1964); Rumelhart, Hinton & Williams (1986); Goh (2017), Why momentum really works.
 """
@@ -45,60 +47,94 @@ from convcheck.study import Claim, StudyResult
 
 CLAIMS = [Claim("GD-5", "Eq. (8), Figs. 2-3", "momentum reduces the oscillation of gradient descent", "comparative")]
 
-SCALES = {"tiny": {"seeds": 6, "steps": 100}, "quick": {"seeds": 32, "steps": 100}, "full": {"seeds": 256, "steps": 100}}
+SCALES = {"tiny": {"seeds": 6, "steps": 100, "hs": (0.5, 1.8), "alphas": (0.5, 0.9)},
+          "quick": {"seeds": 32, "steps": 100, "hs": (0.1, 0.5, 1.0, 1.5, 1.8, 1.95), "alphas": (0.1, 0.5, 0.9)},
+          "full": {"seeds": 128, "steps": 100, "hs": (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.8, 1.95),
+                   "alphas": (0.1, 0.3, 0.5, 0.7, 0.9, 0.95)}}
 
 KAPPA = 100.0
 
 
-def run(ctx, *, steps, momentum=None) -> StudyResult:
-    make_momentum = momentum or heavy_ball
-    problems = {
-        "2-D": Quadratic(torch.tensor([1.0, 1.0 / KAPPA], dtype=ctx.dtype), ctx.generator("2d"), dtype=ctx.dtype,
-                         device=ctx.device),
-        "50-D": Quadratic.random(50, ctx.generator("50d"), L=1.0, kappa=KAPPA, kind="geometric", dtype=ctx.dtype,
-                                 device=ctx.device),
+def _problems(ctx):
+    return {
+        "2-D, kappa 100": Quadratic(torch.tensor([1.0, 1.0 / KAPPA], dtype=ctx.dtype), ctx.generator("2d"), dtype=ctx.dtype,
+                                    device=ctx.device),
+        "50-D geometric, kappa 100": Quadratic.random(50, ctx.generator("50d"), L=1.0, kappa=KAPPA, kind="geometric",
+                                                      dtype=ctx.dtype, device=ctx.device),
+        "20-D uniform, kappa 1000": Quadratic.random(20, ctx.generator("20d"), L=1.0, kappa=1000.0, dtype=ctx.dtype,
+                                                     device=ctx.device),
     }
-    every = np.arange(steps + 1)
-    parts, frames, findings, paths = {}, [], [], []
+
+
+def _oscillation(q, opt, w0, steps):
+    """Total variation of the stiff coordinate over ``steps`` steps, relative to |s_0|, per row."""
+    top = q.Q[:, int(torch.argmax(q.eigenvalues))]
+    tr = engine.run(q, opt, w0, steps, checkpoints=np.arange(steps + 1), metrics=("gap",), keep_iterates=True)
+    s_path = ((tr.iterates - q.w_star) @ top).cpu().numpy()
+    with np.errstate(invalid="ignore"):
+        osc = np.abs(np.diff(s_path, axis=1)).sum(1) / np.abs(s_path[:, 0])
+    return np.where(tr.diverged, np.inf, osc), tr
+
+
+def run(ctx, *, steps, hs, alphas, momentum=None) -> StudyResult:
+    make_momentum = momentum or heavy_ball
+    problems = _problems(ctx)
+    hs, S = np.asarray(hs, dtype=float), ctx.seeds
+    parts, rows, findings, paths = {}, [], [], []
     for label, q in problems.items():
-        top = q.Q[:, int(torch.argmax(q.eigenvalues))]
-        w0 = q.w_star + 2.0 * torch.randn(ctx.seeds, q.dim, generator=ctx.generator(label, "w0"), dtype=ctx.dtype).to(ctx.device)
-        methods = {"GD": gradient_descent(1.8 / q.L), "momentum": make_momentum(1.8 / q.L, 0.5)}
-        sq = math.sqrt(q.L), math.sqrt(q.mu)
-        methods["tuned heavy ball"] = heavy_ball(4 / (sq[0] + sq[1]) ** 2, ((sq[0] - sq[1]) / (sq[0] + sq[1])) ** 2)
-        osc, gaps = {}, {}
-        for name, opt in methods.items():
-            tr = engine.run(q, opt, w0, steps, checkpoints=every, metrics=("gap",), keep_iterates=True)
-            s_path = ((tr.iterates - q.w_star) @ top).cpu().numpy()  # the stiff coordinate at every step
-            osc[name] = np.abs(np.diff(s_path, axis=1)).sum(1) / np.abs(s_path[:, 0])
-            gaps[name] = gap = tr.metrics["gap"]
-            if label == "2-D":
+        w0 = q.w_star + 2.0 * torch.randn(S, q.dim, generator=ctx.generator(label, "w0"), dtype=ctx.dtype).to(ctx.device)
+        W0 = w0.repeat(hs.size, 1)  # rows = h x seeds: one batch per method
+        lr = torch.tensor(np.repeat(hs, S), dtype=ctx.dtype, device=ctx.device) / q.L
+        gd_osc, _ = _oscillation(q, gradient_descent(lr), W0, steps)
+        for alpha in alphas:
+            m_osc, _ = _oscillation(q, make_momentum(lr, alpha), W0, steps)
+            for k, h in enumerate(hs):
+                a, b = m_osc[k * S:(k + 1) * S], gd_osc[k * S:(k + 1) * S]
+                cell = f"{label}, h={h:g}, alpha={alpha:g}"
+                parts[cell] = v = check_paired(a, b, log=True, measure=f"oscillation ({cell})", names=("momentum", "GD"),
+                                               claim="GD-5")
+                rows.append({"problem": label, "h": h, "alpha": alpha, "outcome": v.outcome,
+                             "log_gd_over_momentum": float(v.statistic.get("mean_difference", np.nan)),
+                             "median_gd": float(np.median(b)), "median_momentum": float(np.median(a))})
+        if label.startswith("2-D"):
+            for name, opt in {"GD": gradient_descent(1.8 / q.L), "momentum": make_momentum(1.8 / q.L, 0.5)}.items():
+                tr = engine.run(q, opt, w0[:1], steps, checkpoints=np.arange(steps + 1), metrics=("gap",), keep_iterates=True)
                 W = tr.iterates[0].cpu().numpy()
-                paths.append(pd.DataFrame({"method": name, "step": every, "seed": 0, "x": W[:, 0], "y": W[:, 1]}))
-            frames.append(pd.DataFrame({"problem": label, "method": name, "seed": np.arange(ctx.seeds),
-                                        "oscillation": osc[name], "final_gap": gap[:, -1]}))
-        parts[label] = check_paired(osc["momentum"], osc["GD"], log=True, measure=f"oscillation ({label})",
-                                    names=("momentum", "GD"), claim="GD-5")
-        findings.append(f"{label}: median oscillation GD {np.median(osc['GD']):.2f}, momentum {np.median(osc['momentum']):.2f}, "
-                        f"tuned heavy ball {np.median(osc['tuned heavy ball']):.2f}; median gap after {steps} steps GD "
-                        f"{np.median(gaps['GD'][:, -1]):.3g}, momentum {np.median(gaps['momentum'][:, -1]):.3g}")
+                paths.append(pd.DataFrame({"method": f"{name} (h=1.8)", "step": np.arange(steps + 1), "seed": 0,
+                                           "x": W[:, 0], "y": W[:, 1]}))
         # Tuned heavy ball: distance contraction vs (sqrt(kappa) - 1)/(sqrt(kappa) + 1).
-        rho = (math.sqrt(KAPPA) - 1) / (math.sqrt(KAPPA) + 1)
-        tr = engine.run(q, methods["tuned heavy ball"], w0, 300, checkpoints=np.arange(0, 301, 5))
+        sq = math.sqrt(q.L), math.sqrt(q.mu)
+        rho = (sq[0] - sq[1]) / (sq[0] + sq[1])
+        tr = engine.run(q, heavy_ball(4 / (sq[0] + sq[1]) ** 2, rho**2), w0, 300, checkpoints=np.arange(0, 301, 5))
         lin = check_linear(tr.metrics["dist"], tr.steps, rho, kind="theta", window=(30, 300))
-        findings.append(f"{label}: tuned heavy ball distance contraction {lin.statistic.get('rho_fit', float('nan')):.4f} per step vs "
-                        f"(sqrt(kappa)-1)/(sqrt(kappa)+1) = {rho:.4f} ({lin.outcome}: {lin.summary})")
-    verdict = combine("GD-5", "momentum", parts, findings=findings, seeds=ctx.seeds,
-                      summary="; ".join(f"{k}: {v.summary}" for k, v in parts.items()))
-    q2 = problems["2-D"]
+        findings.append(f"{label}: tuned heavy ball distance contraction {lin.statistic.get('rho_fit', float('nan')):.4f} "
+                        f"per step vs (sqrt(kappa)-1)/(sqrt(kappa)+1) = {rho:.4f} ({lin.outcome})")
+    grid = pd.DataFrame(rows)
+    verdict = combine("GD-5", "momentum", parts, findings=findings, seeds=S)
+    held = grid[grid.outcome == "reproduced"]
+    more = grid[grid.outcome == "refuted"]
+
+    def cells(df):
+        return "; ".join(f"{p}: " + ", ".join(f"(h={r.h:g}, a={r.alpha:g})" for r in g.itertuples())
+                         for p, g in df.groupby("problem", sort=False)) or "none"
+    verdict.findings = [f"momentum reduces oscillation in {len(held)} of {len(grid)} cells: {cells(held)}",
+                        f"momentum oscillates MORE (credibly) in {len(more)} cells: {cells(more)}", *verdict.findings]
+    summary = (f"over {len(grid)} cells (h in {[float(h) for h in hs]}, alpha in {list(alphas)}, {len(problems)} quadratics): "
+               f"momentum reduces oscillation in {len(held)}, oscillates more in {len(more)}, undecided in "
+               f"{len(grid) - len(held) - len(more)}")
+    if verdict.outcome == "refuted":  # the most convincing counterexample: the largest credible increase
+        w = more.loc[more.log_gd_over_momentum.idxmin()]
+        summary += (f"; counterexample: {w.problem}, step {w.h:g}/L, alpha = {w.alpha:g}: oscillation {w.median_momentum:.3g} "
+                    f"(momentum) vs {w.median_gd:.3g} (GD), medians over seeds")
+    verdict.summary = summary
+    q2 = problems["2-D, kappa 100"]
     figures = [
-        {"kind": "paths", "table": "paths", "title": "2-D quadratic (kappa = 100): GD (step 1.8/L) vs momentum paths",
+        {"kind": "paths", "table": "paths", "title": "2-D quadratic (kappa = 100): GD (step 1.8/L) vs momentum (alpha 0.5) paths",
          "x": "x", "y": "y", "hue": "method", "contour": {"A": q2.A.cpu().tolist(), "center": q2.w_star.cpu().tolist()}},
-        {"kind": "points", "table": "oscillation", "title": "Oscillation of the stiff coordinate (total variation / |s0|)",
-         "x": "method", "y": "oscillation", "hue": "problem", "logy": True},
+        {"kind": "points", "table": "grid", "title": "log(oscillation of GD / of momentum) per cell: above 0, momentum oscillates less",
+         "x": "h", "y": "log_gd_over_momentum", "hue": "alpha", "hlines": {"no change": 0.0}},
     ]
-    return StudyResult([verdict], {"oscillation": pd.concat(frames, ignore_index=True),
-                                   "paths": pd.concat(paths, ignore_index=True)}, figures,
+    return StudyResult([verdict], {"grid": grid, "paths": pd.concat(paths, ignore_index=True)}, figures,
                        {k: v.constants() for k, v in problems.items()})
 
 

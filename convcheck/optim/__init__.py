@@ -15,7 +15,7 @@ from_torch                 any torch.optim class, one instance per seed         
 """
 
 from .adaptive import adagrad, adam, rmsprop
-from .backprop import backprop, delta_rule_gradient
+from .backprop import backprop, backprop_in_place_step, delta_rule_gradient
 from .base import Optimizer, Oracle, replay
 from .gd import gradient_descent, sgd
 from .linesearch import armijo, halving, wolfe
@@ -27,5 +27,5 @@ from .torch_adapter import from_torch
 
 __all__ = ["Optimizer", "Oracle", "replay", "gradient_descent", "sgd", "halving", "armijo", "wolfe", "steepest_descent",
            "heavy_ball", "nesterov", "adagrad", "rmsprop", "adam", "sam", "asam", "dual_eps", "swp_eps", "asam_eps",
-           "backprop", "delta_rule_gradient", "from_torch", "as_schedule", "constant", "inverse_t", "inverse_sqrt_t",
+           "backprop", "backprop_in_place_step", "delta_rule_gradient", "from_torch", "as_schedule", "constant", "inverse_t", "inverse_sqrt_t",
            "strongly_convex"]

@@ -24,7 +24,8 @@ Notes on the survey's text:
   vector, not a per-coordinate one. Both variants exist here so the difference can be
   measured.
 * Eqs. (45)-(46) divide by ``1 - gamma^k`` with k starting at 0, a division by zero at the
-  first step. Here the k-th update (k = 1, 2, ...) uses ``1 - gamma^k``, as Kingma & Ba do.
+  first step. By default the k-th update (k = 1, 2, ...) uses ``1 - gamma^k``, as Kingma & Ba
+  do; ``first_k=0`` is the survey's count as written (its first step is not finite).
 """
 
 from __future__ import annotations
@@ -113,14 +114,18 @@ def rmsprop(lr: Schedule = 0.01, gamma: float = 0.99, eps: float = 1e-8, variant
 
 
 def adam(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: float = 1e-8,
-         variant: str = "standard", eps_inside: bool | None = None, bias_correction: bool = True) -> Optimizer:
+         variant: str = "standard", eps_inside: bool | None = None, bias_correction: bool = True,
+         first_k: int = 1) -> Optimizer:
     """Adam (Eqs. 43-47). Standard: per-coordinate ``v_j`` (torch.optim.Adam with
-    ``betas = (gamma1, gamma2)``); survey: scalar ``v`` from ``||g||^2``. The k-th update
-    (k = t >= 1) divides by ``1 - gamma^k`` (see the module note on Eqs. 45-46)."""
+    ``betas = (gamma1, gamma2)``); survey: scalar ``v`` from ``||g||^2``. The t-th update
+    divides by ``1 - gamma^k`` with ``k = t - 1 + first_k``: ``first_k = 1`` as Kingma & Ba,
+    ``first_k = 0`` as Eqs. (45)-(46) are written (see the module note)."""
     schedule = as_schedule(lr)
     gamma1 = check_real("gamma1", gamma1, 0.0, 1.0, high_open=True)
     gamma2 = check_real("gamma2", gamma2, 0.0, 1.0, high_open=True)
     eps, survey, inside = _variant(variant, eps, eps_inside)
+    if first_k not in (0, 1):
+        raise ValueError(f"The 'first_k' parameter must be one of [0, 1]. Got {first_k!r} instead.")
 
     init = _initial_state(survey)
 
@@ -129,8 +134,12 @@ def adam(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: 
         m = gamma1 * state.m + (1 - gamma1) * g
         sq = (g * g).sum(-1, keepdim=True) if survey else g * g
         v = gamma2 * state.v + (1 - gamma2) * sq
-        bc1 = 1 - gamma1**t if bias_correction else 1.0
-        bc2 = 1 - gamma2**t if bias_correction else 1.0
+        k = t - 1 + first_k
+        with torch.no_grad():  # 1 - gamma^0 = 0 with first_k = 0: a division by zero, as written
+            bc1 = 1 - gamma1**k if bias_correction else 1.0
+            bc2 = 1 - gamma2**k if bias_correction else 1.0
+        if bias_correction and k == 0:
+            bc1 = bc2 = torch.zeros((), dtype=params.dtype, device=params.device)
         if inside:
             new = params - step_size(schedule(t)) * (m / bc1) / torch.sqrt(eps + v / bc2)
         else:  # torch.optim.Adam's operation order, for round-off agreement
@@ -140,4 +149,4 @@ def adam(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: 
 
     return Optimizer("adam" if not survey else "adam-survey", init, update,
                      {"lr": lr, "gamma1": gamma1, "gamma2": gamma2, "eps": eps, "eps_inside": inside,
-                      "bias_correction": bias_correction})
+                      "bias_correction": bias_correction, "first_k": first_k})

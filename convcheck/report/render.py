@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from ..claims import Verdict, claim_order
+from ..claims import Verdict, claim_sort_key, headline
 from ..store import atomic_write_text, frame_to_tables, read_json
 from .figures import draw, to_data_uri
 
@@ -45,10 +45,12 @@ def render_run(run_dir: Path | str) -> Path:
         figures = [{"title": spec.get("title", ""), "uri": to_data_uri(draw(spec, tables))} for spec in info["figures"]]
         page = _ENV.get_template("study.html.j2").render(
             study=name, info=info, figures=figures, manifest=manifest, claims=claims,
-            verdicts=[v for v in verdicts if v.study == name],
+            verdicts=sorted((v for v in verdicts if v.study == name), key=claim_sort_key),
             setup=json.dumps(info.get("setup", {}), indent=2, default=str))
         atomic_write_text(run_dir / f"{name}.html", page)
-    ordered = sorted(verdicts, key=lambda v: claim_order(v.claim))
-    index = _ENV.get_template("index.html.j2").render(verdicts=ordered, claims=claims, manifest=manifest, studies=studies)
+    ordered = sorted(verdicts, key=claim_sort_key)
+    index = _ENV.get_template("index.html.j2").render(
+        main=[v for v in ordered if not v.supporting], support=[v for v in ordered if v.supporting], counts=headline(verdicts),
+        claims=claims, manifest=manifest, studies=studies)
     atomic_write_text(run_dir / "index.html", index)
     return run_dir / "index.html"

@@ -114,5 +114,8 @@ ZERO_RTOL = 1e-12
 POSITIVE_RTOL = 1e-6
 #: A loss found by a local method is zero when at most ZERO_LOSS (absolute: the labels are O(1)).
 ZERO_LOSS = 1e-10
+#: "Small compared to" (a term dropped because it is small next to another): at most this
+#: fraction of it, one order of magnitude.
+SMALL_RATIO = 0.1
 #: A claimed "changes" (plain sharpness under rescaling) needs a relative change above this.
 CHANGE_RTOL = 0.01
