@@ -1,36 +1,48 @@
 """OP-4, OP-5, OP-6: over-parameterised ReLU networks converge linearly (Prop. 5, Eqs. 59-60).
 
-Claims:
+Claims (as written: Prop. 5 is about fully connected l-layer ReLU networks, "deep networks"):
     OP-4, Prop. 5 / Eq. (59): wide deep ReLU networks trained by GD reach loss eps in
-          O(log 1/eps) iterations: the loss decays linearly (geometrically).
-    OP-5, Prop. 5 / Eq. (60): mini-batch SGD also converges, with more iterations for smaller b.
-    OP-6, Sec. 8: wider networks move less from their initialisation and converge more reliably.
-    Prop. 5's constants are astronomically large; only the trends are testable (CLAIMS.md).
+          O(log 1/eps) iterations: the loss decays linearly (geometrically). Reading "two-layer
+          net of Du et al. (2018)": the same with Du et al.'s constant ``1 - eta lambda_0 / 2``.
+    OP-5, Prop. 5 / Eq. (60): mini-batch SGD also converges, with more iterations for smaller b,
+          with Eq. (60)'s step eta proportional to b. Reading "two-layer net, fixed step": the
+          same step for every b.
+    OP-6, Sec. 8: wider networks move less from their initialisation AND converge more
+          reliably (both halves of the sentence).
+    Prop. 5's constants are astronomically large; only the trends are testable.
 Kind:
     linear (OP-4), linear + comparative (OP-5), comparative (OP-6).
 Objective:
     Prop. 5's data (n = 16 unit vectors in R^10 with last coordinate 1/sqrt(2), random labels).
-    Du et al. (2018)'s two-layer net ``1/sqrt(m) sum_r a_r relu(w_r^T x)`` (first layer trained,
-    sum-of-squares loss) for widths m in a geometric range, and a 3-layer bias-free ReLU MLP
-    (He initialisation, all layers trained, mean loss). ``lambda_0`` is the smallest eigenvalue
-    of the infinite-width Gram matrix ``H_ij = x_i^T x_j (pi - arccos x_i^T x_j) / (2 pi)``.
+    3-layer bias-free ReLU MLPs (He initialisation of every layer, all layers trained, mean
+    loss) at the deep widths of the scale, and a narrow one (width 8) as the contrast; Du et
+    al. (2018)'s two-layer net ``1/sqrt(m) sum_r a_r relu(w_r^T x)`` (first layer trained,
+    sum-of-squares loss) for widths m in a geometric range. ``lambda_0`` is the smallest
+    eigenvalue of the infinite-width Gram matrix ``H_ij = x_i^T x_j (pi - arccos x_i^T x_j) / (2 pi)``.
 Optimizer:
-    GD with step ``eta = 1 / lambda_max(H)`` (two-layer) and 0.5 (3-layer, mean loss);
-    mini-batch SGD with the same step and batches b (losses scaled to be unbiased for the sum).
-    ``width_fn(m)`` gives the width actually built (a planted fixed width shows no width effect).
+    GD with step 0.5 (3-layer, mean loss: with every layer He-initialised the gradients do not
+    grow with m, so the step is not scaled by 1/m as in Allen-Zhu et al.'s parameterisation) and
+    ``eta = 1 / lambda_max(H)`` (two-layer); mini-batch SGD with step ``0.5 b / b_max`` (Eq. 60:
+    eta proportional to b) on the narrowest deep width (already P >> n, for cost), and with the
+    two-layer step for every b (the reading). ``width_fn(m)`` gives the width actually built (a
+    planted fixed width shows no width effect).
 Fit:
-    OP-4: per seed, the contraction factor of the loss (check_linear, upper claim against Du et
-    al.'s ``1 - eta lambda_0 / 2``); Du et al.'s bound ``L_k <= (1 - eta lambda_0/2)^k L_0`` checked
-    at every step; iterations to eps against log(1/eps) (least squares, R^2); for the 3-layer
-    net, the contraction over the first and second half of the window agree within 10%.
+    OP-4 as written: per deep width, log loss linear in t: per-seed contraction rates over the
+    first and second half of the pre-round-off window agree (log ratio within 0.2). Reading:
+    per seed, the contraction factor of the loss (check_linear, upper claim against Du et al.'s
+    ``1 - eta lambda_0 / 2``) and Du et al.'s bound ``L_k <= (1 - eta lambda_0/2)^k L_0`` at every
+    step, at the widest two-layer width; iterations to eps against log(1/eps) (R^2).
     OP-5: per seed, iterations to ``1e-6 L_0`` for each b, paired smallest vs largest b.
-    OP-6: per seed index, the slope of log ||W_T - W_0|| / ||W_0|| against log m.
+    OP-6: (a) per seed index, the slope of log ||W_T - W_0|| / ||W_0|| against log m; (b) the
+    spread over seeds of log(L_T / L_0), widest vs narrowest two-layer width (F-test).
 Verdict rule:
-    OP-4 reproduced when, at the widest width, every seed's loss contracts at least as fast as
-    the claimed factor (90% level) and the bound holds at every step; refuted at 99.8%. OP-5
-    reproduced when every b reaches the target and smaller b needs more iterations (paired,
-    90%). OP-6 reproduced when the movement slope is credibly negative (90%), refuted when
-    credibly positive (99.8%), inconclusive otherwise.
+    OP-4 as written reproduced when every deep width's rates agree (90% interval inside the
+    margin) and no seed diverges; reading reproduced when every seed contracts at least as
+    fast as the claimed factor (90%) and the bound holds at every step. OP-5 reproduced when
+    every b reaches the target and smaller b needs more iterations (paired, 90%); a run that
+    does not reach it refutes. OP-6: both halves must hold: movement slope credibly negative
+    and the widest width's spread credibly smaller (90%); either credibly the other way
+    refutes (99.8%, Holm over the two).
 References:
     Allen-Zhu, Li & Song (2019), A convergence theory for deep learning via over-
     parameterization, ICML, Thms. 1-2; Du, Zhai, Poczos & Singh (2018), Gradient descent
@@ -46,16 +58,23 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from convcheck.claims import REFUTED, REPRODUCED, Verdict, combine
+from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict, combine
 from convcheck.objectives import TwoLayerReLU, WithReplacement, ntk_gram_infinite, prop5_data, relu_net
 from convcheck.optim import gradient_descent, sgd
-from convcheck.stats import check_bound, check_linear, check_paired, equivalence, thresholds as th
+from convcheck.stats import check_bound, check_linear, check_paired, check_spread, equivalence, thresholds as th
+from convcheck.stats import roundoff_limit
 from convcheck.stats.linear import linear_window
 from convcheck.study import Claim, StudyResult
 
+TWO_LAYER = "two-layer net of Du et al. (2018)"
+FIXED_STEP = "two-layer net, the same step for every b"
+NARROW = 8  # the contrast width of the deep nets
+DECADES, MIN_DECADES_CROSSED = 12, 6  # OP-4 as written: decades of loss examined, and fewest that count as converging
 CLAIMS = [
-    Claim("OP-4", "Prop. 5, Eq. (59)", "wide deep ReLU nets: GD reaches eps in O(log 1/eps) iterations (linear convergence)", "linear"),
-    Claim("OP-5", "Prop. 5, Eq. (60)", "mini-batch SGD also converges, with more iterations for smaller b", "linear"),
+    Claim("OP-4", "Prop. 5, Eq. (59)", "wide deep ReLU nets: GD reaches eps in O(log 1/eps) iterations (linear convergence)", "linear",
+          readings=(TWO_LAYER,)),
+    Claim("OP-5", "Prop. 5, Eq. (60)", "mini-batch SGD also converges (step proportional to b), with more iterations for smaller b",
+          "linear", readings=(FIXED_STEP,)),
     Claim("OP-6", "Sec. 8", "wider networks move less from their initialisation and converge more reliably", "comparative"),
 ]
 
@@ -78,7 +97,7 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
     eta = lr_scale / lam_max
     rho = 1 - eta * lam0 / 2
     ck = np.arange(steps + 1)
-    rows, move, spread, ntk_err, traces = [], {}, {}, {}, {}
+    rows, move, spread, ntk_err, traces, final_loss = [], {}, {}, {}, {}, {}
     for m in widths:
         net = TwoLayerReLU.random(X, y, width_fn(m), ctx.generator("a", m))
         w0 = net.init(ctx.seeds, ctx.generator("w", m))
@@ -87,6 +106,7 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
         loss = tr.metrics["gap"]
         move[m] = (torch.linalg.vector_norm(tr.final - w0, dim=-1) / torch.linalg.vector_norm(w0, dim=-1)).cpu().numpy()
         spread[m] = float(np.nanstd(np.log10(np.maximum(loss[:, -1] / loss[:, 0], 1e-300))))
+        final_loss[m] = loss[:, -1] / loss[:, 0]
         ntk_err[m] = float(np.median(np.abs(torch.linalg.eigvalsh(net.gram(w0))[:, 0].cpu().numpy() - lam0) / lam0))
         rows.append(tr.to_frame(width=m, seed=np.arange(ctx.seeds), setting=f"m={m}").assign(
             du_bound=lambda df: df.gap.groupby(df.row).transform("first") * rho ** df.step))
@@ -113,39 +133,34 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
         r2 = 1 - float(res[0]) / float(((iters[ok_i] - iters[ok_i].mean()) ** 2).sum()) if res.size else 1.0
     else:
         coef, r2 = [np.nan, np.nan], np.nan
-    # the 3-layer net: is log loss linear in t? rates over the two halves of the window agree
-    deep = {}
-    for m in deep_widths:
+    # OP-4 as written, the 3-layer nets: is log loss linear in t? rates over the two halves agree
+    deep, deep_parts = {}, {}
+    for m in (NARROW, *deep_widths):
         dn = relu_net(X, y, width_fn(m), 3)
         w0 = dn.init(ctx.seeds, ctx.generator("deep", m))
         dtr = engine.run(dn, gradient_descent(0.5 * lr_scale), w0, steps, checkpoints=ck[::5], blowup=1e6, metrics=("gap",))
-        g = dtr.metrics["gap"]
-        if dtr.diverged.any():  # a diverging run is an outcome of the claim, recorded with its step
-            parts[f"3-layer m={m}"] = Verdict("OP-4", "wide_nets", REFUTED,
-                                              f"3-layer net, width {m}: {int(dtr.diverged.sum())} seeds diverged (first at step "
-                                              f"{int(dtr.diverged_at[dtr.diverged].min())}, step size {0.5 * lr_scale:g})")
-
-        T2 = int(dtr.steps[linear_window(g, dtr.steps)[1]]) // 2  # halves of the pre-round-off window
-        first, second = (check_linear(g, dtr.steps, 0.5, kind="upper", window=win) for win in ((1, T2), (T2, 2 * T2)))
-        r1 = -np.log(first.statistic.get("per_seed_rho", np.array([np.nan])))
-        r2_ = -np.log(second.statistic.get("per_seed_rho", np.array([np.nan])))
-        k = min(r1.size, r2_.size)
-        deep[m] = (equivalence(np.log(r2_[:k] / r1[:k]), 0.0, th.DELTA_RELATIVE * 2), float(np.median(g[:, -1] / g[:, 0])))
         rows.append(dtr.to_frame(width=m, seed=np.arange(ctx.seeds), setting=f"3-layer m={m}"))
+        deep[m] = v = _log_linear(dtr, m, 0.5 * lr_scale)
+        if m != NARROW:
+            deep_parts[f"3-layer m={m}"] = v
     findings = [f"lambda_0 = {lam0:.4f}, lambda_max = {lam_max:.3f}, step {eta:.4f}: claimed contraction per step "
                 f"1 - eta lambda_0/2 = {rho:.5f}",
                 f"iterations to eps (seed median, width {widest}) = {coef[0]:.1f} + {coef[1]:.1f} log(1/eps), R^2 = {r2:.4f}",
                 "fitted contraction per width: " + ", ".join(
                     f"m={m}: {check_linear(traces[m].metrics['gap'], traces[m].steps, rho, kind='upper').statistic.get('rho_fit', float('nan')):.5f}"
                     for m in widths if not traces[m].diverged.any()),
-                "3-layer net, log loss linear in t (log ratio of the rates over the two halves): " + ", ".join(
-                    f"m={m}: {e.estimate:.3f} ({e.outcome}), final loss ratio {r:.2e}" for m, (e, r) in deep.items())]
-    v4 = combine("OP-4", "wide_nets", parts, findings=findings, seeds=ctx.seeds,
+                f"the narrow contrast (3-layer, width {NARROW}): {deep[NARROW].outcome}: {deep[NARROW].summary}"]
+    v4 = combine("OP-4", "wide_nets", parts, findings=findings, seeds=ctx.seeds, reading=TWO_LAYER,
                  summary=(f"width {widest}: loss contracts at least as fast as 1 - eta lambda_0 / 2 = {rho:.5f} per step and Du et "
                           f"al.'s bound holds at every step; iterations to eps linear in log(1/eps) (R^2 = {r2:.4f})"))
+    v4_written = combine("OP-4", "wide_nets", deep_parts, seeds=ctx.seeds, findings=[
+        f"contrast, width {NARROW}: {deep[NARROW].outcome}: {deep[NARROW].summary}"],
+        summary="3-layer ReLU nets, log loss linear in t at every deep width: " + "; ".join(
+            f"{k}: {v.summary}" for k, v in deep_parts.items()))
 
+    v5_written, deep_sgd = _minibatch_deep(ctx, X, y, min(deep_widths), width_fn, steps, batches, lr_scale)
     v5, sgd_tab = _minibatch(ctx, X, y, widest, width_fn, eta, steps, batches)
-    v6 = _width_effect(ctx, widths, move, spread, ntk_err, X, lam0, width_fn)
+    v6 = _width_effect(ctx, widths, move, spread, ntk_err, X, lam0, width_fn, final_loss)
     curves = pd.concat(rows, ignore_index=True)
     move_tab = pd.DataFrame([{"width": m, "seed": s, "movement": v} for m, arr in move.items() for s, v in enumerate(arr)])
     figures = [
@@ -162,8 +177,89 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
          "y": "gap", "hue": "setting", "logy": True},
     ]
     iter_tab = pd.DataFrame({"log_inv_eps": np.log(1 / eps_grid), "iterations": iters}).dropna()
-    return StudyResult([v4, v5, v6], {"curves": curves, "movement": move_tab, "sgd": sgd_tab, "iterations": iter_tab}, figures,
+    return StudyResult([v4_written, v4, v5_written, v5, v6], {"curves": curves, "movement": move_tab,
+                                                              "sgd": pd.concat([sgd_tab, deep_sgd], ignore_index=True),
+                                                              "iterations": iter_tab}, figures,
                        {"n": N, "d": D, "lambda_0": lam0, "lambda_max": lam_max, "eta": eta, "widths": list(widths)})
+
+
+def _log_linear(tr, m, step) -> Verdict:
+    """OP-4 as written on one deep net: iterations to eps grow like log(1/eps). Per seed, the
+    steps per decade of loss over the first and the second half of the decades it crosses
+    before round-off (at most ``DECADES``); the log ratio (second / first) is an upper claim:
+    later decades must not cost credibly more than 2 DELTA_RELATIVE more (sublinear convergence,
+    t^-p, makes each decade cost 10^(1/p) times the last). A seed that crosses fewer than
+    ``MIN_DECADES_CROSSED`` decades within the budget did not converge: Prop. 5 allows that with a
+    small probability, so such seeds make the verdict at best inconclusive and are counted."""
+    if tr.diverged.any():  # a diverging run is an outcome of the claim, recorded with its step
+        return Verdict("OP-4", "wide_nets", REFUTED, f"3-layer net, width {m}: {int(tr.diverged.sum())} seeds diverged "
+                       f"(first at step {int(tr.diverged_at[tr.diverged].min())}, step size {step:g})", diverged=int(tr.diverged.sum()))
+    g = tr.metrics["gap"]
+    rel = g / g[:, :1]
+    top = min(DECADES, int(np.floor(np.log10(float(np.max(g)) / roundoff_limit(float(np.max(g)))))))
+    ratios, reached = [], []
+    for s in range(g.shape[0]):
+        it = [tr.steps[np.argmax(rel[s] <= 10.0**-k)] if (rel[s] <= 10.0**-k).any() else np.nan for k in range(top + 1)]
+        it = np.asarray(it[: int(np.flatnonzero(np.isfinite(it))[-1]) + 1], dtype=float)
+        k = it.size - 1  # decades crossed
+        reached.append(k)
+        if k < MIN_DECADES_CROSSED:
+            ratios.append(np.inf)
+            continue
+        h = k // 2
+        first, second = (it[h] - it[0]) / h, (it[k] - it[k - h]) / h
+        ratios.append(np.log(max(second, 1.0) / max(first, 1.0)))
+    ratios = np.asarray(ratios)
+    stuck = np.isinf(ratios)
+    eq = equivalence(ratios[~stuck], 0.0, th.DELTA_RELATIVE * 2, sided="upper")
+    summary = (f"width {m}: steps per decade of loss, later half of the decades vs the first: log ratio {eq.estimate:.3f} "
+               f"on the {int((~stuck).sum())} converging seeds (upper margin 0.2; {eq.reason}); decades crossed per seed {reached}")
+    outcome = eq.outcome
+    if stuck.any():
+        # Prop. 5 holds "with high probability" (at least 1 - exp(-Omega(log^2 m)), constants unknown): a seed stuck
+        # at a non-zero loss is allowed at a finite width, so it cannot refute, but it cannot be reproduced either.
+        summary += (f"; {int(stuck.sum())} of {ratios.size} seeds crossed fewer than {MIN_DECADES_CROSSED} decades in "
+                    f"{int(tr.steps[-1])} steps (final loss / initial {np.median(rel[stuck, -1]):.3g}, median)")
+        if outcome == REPRODUCED:
+            outcome = INCONCLUSIVE
+    return Verdict("OP-4", "wide_nets", outcome, summary,
+                   statistic={"log_cost_ratio": eq.estimate, "p_fail": eq.p_fail, "decades_crossed": reached,
+                              "stuck": int(stuck.sum())},
+                   interval=None if eq.deterministic else list(eq.pass_interval), seeds=int(g.shape[0]))
+
+
+def _iterations_to(tr, target):
+    """Per seed, the first checkpoint where the loss is at most target x its initial value (inf if never)."""
+    rel = tr.metrics["gap"] / tr.metrics["gap"][:, :1]
+    hit = np.nan_to_num(rel, nan=np.inf) <= target
+    return np.where(hit.any(1), tr.steps[np.argmax(hit, axis=1)], np.inf), rel
+
+
+def _minibatch_deep(ctx, X, y, m, width_fn, steps, batches, lr_scale):
+    """OP-5 as written: a 3-layer net, mini-batch SGD with Eq. (60)'s step, proportional to b."""
+    dn = relu_net(X, y, width_fn(m), 3)
+    w0 = dn.init(ctx.seeds, ctx.generator("deep-sgd", m))
+    T = 2 * steps
+    ck = np.arange(0, T + 1, 5)
+    b_lo, b_hi = min(batches), max(batches)
+    iters, frames = {}, []
+    for b in sorted(batches):
+        step = 0.5 * lr_scale * b / b_hi
+        tr = engine.run(dn, sgd(step), w0, T, checkpoints=ck, sampler=WithReplacement(N, b),
+                        generator=ctx.generator("deep-sgd", b), blowup=1e6, metrics=("gap",))
+        iters[b], _ = _iterations_to(tr, TARGET)
+        frames.append(tr.to_frame(seed=np.arange(ctx.seeds), setting=f"3-layer m={m}, b={b}, eta={step:g}"))
+    missed = {b: int(np.isinf(v).sum()) for b, v in iters.items() if np.isinf(v).any()}
+    cmp = check_paired(iters[b_hi], iters[b_lo], measure=f"iterations to {TARGET:g} L_0", names=(f"b={b_hi}", f"b={b_lo}"),
+                       claim="OP-5", log=True)
+    if missed:
+        cmp = Verdict("OP-5", "wide_nets", REFUTED, f"3-layer net, width {m}, eta = 0.5 b/{b_hi}: runs that did not reach "
+                      f"{TARGET:g} L_0 within {T} steps: " + ", ".join(f"b={b}: {k} of {ctx.seeds}" for b, k in missed.items()))
+    v = combine("OP-5", "wide_nets", {"converges; more iterations for smaller b": cmp},
+                summary=f"3-layer net, width {m}, step 0.5 b/{b_hi} (Eq. 60): {cmp.summary}",
+                findings=[f"median iterations to {TARGET:g} L_0: " + ", ".join(f"b={b}: {np.median(v):.0f}" for b, v in iters.items())
+                          + f"; Eq. (60) predicts iterations proportional to 1/b (ratio {b_hi / b_lo:g} between b={b_lo} and b={b_hi})"])
+    return v, pd.concat(frames, ignore_index=True)
 
 
 def _minibatch(ctx, X, y, m, width_fn, eta, steps, batches):
@@ -187,7 +283,7 @@ def _minibatch(ctx, X, y, m, width_fn, eta, steps, batches):
     if not all_reach:
         cmp = Verdict("OP-5", "wide_nets", REFUTED, "some runs did not reach 1e-6 L_0 within " + str(T) + " steps: "
                       + ", ".join(f"b={b}: {int(np.isinf(v).sum())}" for b, v in iters.items()))
-    v5 = combine("OP-5", "wide_nets", {"converges; fewer iterations for larger b": cmp},
+    v5 = combine("OP-5", "wide_nets", {"converges; fewer iterations for larger b": cmp}, reading=FIXED_STEP,
                  findings=["median iterations to 1e-6 L_0: " + ", ".join(f"b={b}: {np.median(v):.0f}" for b, v in iters.items()),
                            "no noise floor at the interpolating solution: median final loss / L_0 " + ", ".join(
                                f"{v:.1e} (b={b})" for b, v in final.items()) + "; the gradient noise vanishes where every "
@@ -196,13 +292,22 @@ def _minibatch(ctx, X, y, m, width_fn, eta, steps, batches):
     return v5, pd.concat(frames, ignore_index=True)
 
 
-def _width_effect(ctx, widths, move, spread, ntk_err, X, lam0, width_fn):
+def _width_effect(ctx, widths, move, spread, ntk_err, X, lam0, width_fn, final_loss):
     lw = np.log(np.asarray(widths, dtype=float))
     M = np.log(np.stack([move[m] for m in widths], axis=1))  # (seed index, width)
     slopes = (M - M.mean(1, keepdims=True)) @ (lw - lw.mean()) / ((lw - lw.mean()) @ (lw - lw.mean()))
     cmp = check_paired(np.zeros_like(slopes), slopes, smaller=False, measure="slope of log movement vs log m",
                        names=("0", "slope"), claim="OP-6")
-    outcome = {REPRODUCED: REPRODUCED, REFUTED: REFUTED}.get(cmp.outcome, cmp.outcome)
+    m_slope = float(np.mean(slopes))
+    ci90 = cmp.statistic.get("ci90", [float("nan"), float("nan")])
+    cmp.summary = (f"relative weight movement ~ m^{m_slope:.3f} (90% CI [{-ci90[1]:.3f}, {-ci90[0]:.3f}]): " +
+                   ("wider networks move less" if cmp.outcome == REPRODUCED else
+                    "no credible width effect" if cmp.outcome != REFUTED else "wider networks move more"))
+    # the second half: "converge more reliably": the spread over seeds of log(L_T / L_0), widest vs narrowest
+    wide, narrow = max(widths), min(widths)
+    reliable = check_spread(final_loss[wide], final_loss[narrow], log=True, measure="final loss / initial loss",
+                            names=(f"m={wide}", f"m={narrow}"), claim="OP-6")
+    both = combine("OP-6", "wide_nets", {"move less": cmp, "converge more reliably": reliable}, seeds=ctx.seeds)
     # separation: lambda_0 against the distance delta between two of the points
     sep = []
     z1 = X[1, :-1]
@@ -214,21 +319,17 @@ def _width_effect(ctx, widths, move, spread, ntk_err, X, lam0, width_fn):
         Xd = X.clone()
         Xd[0, :-1] = math.cos(theta) * z1 + math.sin(theta) * u
         sep.append((delta, float(torch.linalg.eigvalsh(ntk_gram_infinite(Xd))[0])))
-    m_slope = float(np.mean(slopes))
-    ci90 = cmp.statistic.get("ci90", [float("nan"), float("nan")])
-    return Verdict("OP-6", "wide_nets", outcome,
-                   f"relative weight movement ~ m^{m_slope:.3f} (90% CI [{-ci90[1]:.3f}, "
-                   f"{-ci90[0]:.3f}]): " + ("wider networks move less" if outcome == REPRODUCED else
-                                                            "no credible width effect" if outcome != REFUTED else "wider networks move more"),
-                   statistic={"movement_slope": m_slope, "ci90": ci90}, seeds=ctx.seeds,
-                   findings=[f"movement slope {m_slope:.3f} vs the m^(-1/2) of the NTK analysis",
+    both.statistic.update(movement_slope=m_slope, movement_ci90=ci90)
+    both.summary = f"{cmp.summary}; {reliable.summary}" if both.outcome != REFUTED else both.summary
+    both.findings = [f"movement slope {m_slope:.3f} vs the m^(-1/2) of the NTK analysis",
                              "spread (std over seeds) of log10 final/initial loss by width: " + ", ".join(
                                  f"m={m}: {v:.3f}" for m, v in spread.items()),
                              "empirical NTK smallest eigenvalue at init vs lambda_0 (median relative error): " + ", ".join(
                                  f"m={m}: {v:.3f}" for m, v in ntk_err.items()),
                              "separation: lambda_0 when two points are delta apart: " + ", ".join(
                                  f"{lam:.4f} (delta={dist:g})" for dist, lam in sep) + f" (the data as drawn: {lam0:.4f}); "
-                             "lambda_0 shrinks with delta, and the iterations of GD scale as 1/lambda_0 (see OP-4)"])
+                             "lambda_0 shrinks with delta, and the iterations of GD scale as 1/lambda_0 (see OP-4)"]
+    return both
 
 
 if __name__ == "__main__":

@@ -263,3 +263,19 @@ def test_shapes_across_noise_levels(sd):
         print(f"\nsd={sd}: {k}: {r}")
     assert rows["transient vs Theta(1/t)"][REFUTED] <= 0.02 and rows["saturating vs O(1/t)"][REFUTED] <= 0.02
     assert rows["stall vs Theta(1/t)"][REPRODUCED] == 0 and rows["stall vs O(1/t)"][REPRODUCED] == 0
+
+
+# --- spread across seeds (F-test of variances) ---------------------------------------------------
+
+def test_spread_check_passes_smaller_and_fails_larger_spread():
+    from convcheck.stats import check_spread
+    rng = np.random.default_rng(42)
+    narrow, wide = rng.normal(0, 0.5, 40), rng.normal(0, 1.0, 40)
+    assert check_spread(narrow, wide).outcome == REPRODUCED
+    assert check_spread(wide, narrow).outcome == REFUTED  # planted: the claim backwards
+    a = narrow.copy()
+    a[0] = np.nan
+    assert check_spread(a, wide).outcome == REFUTED and check_spread(wide, a).outcome == REPRODUCED
+    # calibration on equal spreads: refuted about 0.1% of the time, reproduced about 5%
+    outs = [check_spread(rng.normal(0, 1, 20), rng.normal(0, 1, 20)).outcome for _ in range(1000)]
+    assert outs.count(REFUTED) <= 5 and outs.count(REPRODUCED) <= 80

@@ -11,6 +11,7 @@ check                      claim kind
 :func:`check_exact`,       variance: exact enumeration or Monte-Carlo vs formulas
 :func:`check_mean`
 :func:`check_paired`       comparative, paired across seeds
+:func:`check_spread`       comparative: spread over seeds (F-test of variances)
 :func:`check_identity`     identity: two computations agree to a tolerance
 :func:`check_property`     property: a fact holds on every instance
 :func:`family_adjust`      the suite's multiplicity correction (:mod:`.multiple`)
@@ -22,7 +23,7 @@ test) and takes its tolerances from :mod:`.thresholds`.
 
 from . import thresholds
 from .bounds import check_bound
-from .comparative import check_paired
+from .comparative import check_paired, check_spread
 from .floors import TailFloor, check_floor, tail_floor
 from .intervals import Equivalence, equivalence, t_interval
 from .linear import check_linear
@@ -33,6 +34,6 @@ from .seeds import SeedAudit, audit, difference_scale, roundoff_limit, worst
 from .variance import check_exact, check_mean
 
 __all__ = ["thresholds", "check_rate", "RATES", "rate_function", "check_bound", "check_floor", "tail_floor", "TailFloor",
-           "check_linear", "check_exact", "check_mean", "check_paired", "check_identity", "check_property", "relative_error",
+           "check_linear", "check_exact", "check_mean", "check_paired", "check_spread", "check_identity", "check_property", "relative_error",
            "family_adjust", "claim_p", "audit", "SeedAudit", "roundoff_limit", "difference_scale", "worst", "equivalence", "Equivalence",
            "t_interval"]

@@ -27,7 +27,7 @@ from ._arrays import as_numpy
 from .intervals import t_interval
 from .seeds import audit, deterministic_label, worst
 
-__all__ = ["check_paired"]
+__all__ = ["check_paired", "check_spread"]
 
 
 def _log(x: np.ndarray, name: str) -> np.ndarray:
@@ -100,3 +100,42 @@ def check_paired(a, b, *, smaller: bool = True, log: bool = False, margin: float
     return Verdict(claim, study, outcome, summary, statistic={**stat, "mean_difference": m, "ci90": [lo90, hi90],
                                                               "ci_fail": [lo, hi], "p_fail": p_fail},
                    interval=[lo90, hi90], seeds=n, diverged=diverged, notes=notes)
+
+
+def check_spread(a, b, *, log: bool = False, measure: str = "measure", names=("A", "B"), claim: str = "",
+                 study: str = "") -> Verdict:
+    """Is the spread across seeds of ``a`` smaller than that of ``b``? (independent samples)
+
+    The F-test of the ratio of variances ``var(a) / var(b)`` (normal samples; on logs with
+    ``log=True``): reproduced when its 90% interval lies below 1, refuted when its 99.8%
+    interval lies above 1, inconclusive otherwise; ``p_fail`` is the one-sided p-value of
+    H0 "var(a) <= var(b)". A non-finite value (a diverged run) is an unbounded spread: in ``a``
+    it refutes, in ``b`` alone it reproduces.
+    """
+    a, b = as_numpy(a).reshape(-1), as_numpy(b).reshape(-1)
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a, b = np.log(a), np.log(b)
+    bad_a, bad_b = int((~np.isfinite(a)).sum()), int((~np.isfinite(b)).sum())
+    rel = f"{names[0]}'s spread over seeds smaller than {names[1]}'s on {'log ' if log else ''}{measure}"
+    stat = {"n_diverged_a": bad_a, "n_diverged_b": bad_b}
+    if bad_a or bad_b:
+        outcome = REFUTED if bad_a else REPRODUCED
+        return Verdict(claim, study, outcome, f"{rel}: non-finite values on {bad_a} seeds of {names[0]} and {bad_b} of "
+                       f"{names[1]} (unbounded spread)", statistic=stat, seeds=int(a.size), diverged=bad_a + bad_b)
+    if min(a.size, b.size) < th.MIN_SEEDS:
+        return Verdict(claim, study, INCONCLUSIVE, f"only {a.size} and {b.size} seeds", seeds=int(min(a.size, b.size)))
+    va, vb = float(a.var(ddof=1)), float(b.var(ddof=1))
+    if vb == 0 or va == 0:
+        outcome = REPRODUCED if va < vb else REFUTED if va > vb else INCONCLUSIVE
+        return Verdict(claim, study, outcome, f"{rel}: variances {va:.3g} and {vb:.3g} (one is exactly 0)",
+                       statistic={**stat, "var_a": va, "var_b": vb}, seeds=int(a.size))
+    ratio, da, db = va / vb, a.size - 1, b.size - 1
+    ci90 = [ratio / sps.f.ppf(1 - th.ALPHA_PASS / 2, da, db), ratio / sps.f.ppf(th.ALPHA_PASS / 2, da, db)]
+    cif = [ratio / sps.f.ppf(1 - th.ALPHA_FAIL / 2, da, db), ratio / sps.f.ppf(th.ALPHA_FAIL / 2, da, db)]
+    p_fail = float(sps.f.sf(ratio, da, db))  # H0: var(a) <= var(b)
+    outcome = REPRODUCED if ci90[1] < 1 else REFUTED if cif[0] > 1 else INCONCLUSIVE
+    return Verdict(claim, study, outcome, f"{rel}: variance ratio {ratio:.3g}, 90% CI [{ci90[0]:.3g}, {ci90[1]:.3g}] "
+                   f"({a.size} and {b.size} seeds)", statistic={**stat, "var_ratio": ratio, "ci90": ci90, "ci_fail": cif,
+                                                                 "p_fail": p_fail, "sd_a": va**0.5, "sd_b": vb**0.5},
+                   interval=ci90, seeds=int(min(a.size, b.size)))
