@@ -4,7 +4,9 @@ Claims (Prop. 4, Soltanolkotabi et al. 2018, Thm. 1), for ``x -> v^T (W x)^2`` w
 and at least d positive and d negative entries in v, and MSE loss:
     OP-1: there are no spurious local minima: every local minimum is global;
     OP-2: every saddle point has a direction of negative curvature (strict saddles);
-    OP-3: for d <= n <= c d^2 and generic data, the global optimum is zero.
+    OP-3: for d <= n <= c d^2 and generic data, the global optimum is zero;
+    OP-7 (Sec. 8, after Prop. 4): first-order methods, GD included, avoid saddle points for
+    different initialisations.
 Kind:
     property (all three).
 Objective:
@@ -15,19 +17,25 @@ Objective:
     k = 5 < d (spurious minima expected), and all-positive v (M forced positive semidefinite:
     the optimum is non-zero, the landscape stays benign).
 Optimizer:
-    L-BFGS (scipy, float64, gtol 1e-9) from Gaussian inits, to a second-order-accurate
-    stationary point; the Hessian by autograd. Plain GD separately, with a step budget.
+    L-BFGS (scipy, float64, gtol 1e-9) from Gaussian inits (``seeds`` of them per setting, 100 at
+    the quick scale), to a second-order-accurate stationary point; the Hessian by autograd.
+    OP-2: critical points found by search: Levenberg-Marquardt on ``||grad f||^2`` (Newton on the
+    gradient, which converges to saddles as readily as to minima) from random starts at three
+    scales, plus W = 0 and the half network. OP-7: plain GD (step 0.01) with a step budget from
+    random inits and from inits 1e-6 away from every saddle found.
 Fit / certificates:
     a run reaches the global value when ``loss - f* <= 1e-7 (1 + f*)``. A certified spurious
     minimum: gradient norm <= 1e-6, Hessian smallest eigenvalue >= -1e-8, and loss above the
     best loss over all inits by more than 1e-4 relative.
 Verdict rule:
     OP-1 reproduced when every init in the Prop. 4 regime reaches the global value for every n
-    and label type, refuted when one ends at a certified spurious minimum. OP-2 reproduced
-    when the Hessian at W = 0 and at the "half network" saddle (rows with v < 0 at zero, the
-    rest fitted) has a negative eigenvalue and a 1e-6 perturbation escapes to the global
-    value. OP-3 reproduced when the global optimum is zero (<= 1e-12 relative) exactly for n
+    and label type, refuted when one ends at a certified spurious minimum. OP-3 reproduced when the global optimum is zero (<= 1e-12 relative) exactly for n
     <= d(d+1)/2, for two dimensions d; ``v_sign="positive"`` (planted) is held to the same claim.
+    OP-2 by ``check_property``: every critical point found that is not a global minimum has a
+    Hessian eigenvalue below -PSD_RTOL; refuted with the first that does not. OP-7: refuted when
+    a GD run ends (gradient <= 1e-6, above the global value) at a point with a negative Hessian
+    eigenvalue; reproduced when every run reaches the global value within the budget;
+    inconclusive when some are still moving.
 Findings:
     the survey's c: d(d+1)/2 / d^2 -> 1/2; the contrast regimes; GD's success within budget B.
 References:
@@ -45,6 +53,7 @@ import torch
 from convcheck import engine
 from convcheck.stats import thresholds as th
 from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from convcheck.stats import check_property
 from convcheck.objectives import QuadraticNet
 from convcheck.optim import gradient_descent
 from convcheck.study import Claim, StudyResult
@@ -52,12 +61,15 @@ from convcheck.study import Claim, StudyResult
 CLAIMS = [
     Claim("OP-1", "Prop. 4.1", "quadratic activation, k >= 2d, d positive and d negative v: no spurious local minima", "property"),
     Claim("OP-2", "Prop. 4.2", "every saddle point has a direction of negative curvature", "property"),
+    Claim("OP-7", "Sec. 8 (after Prop. 4)", "first-order methods, GD included, avoid saddle points for different initialisations",
+          "property"),
     Claim("OP-3", "Prop. 4.3", "d <= n <= c d^2: the global optimum is zero for generic data", "property"),
 ]
 
-SCALES = {"tiny": {"seeds": 3, "ns": (30, 56), "gd_budget": 2000},
-          "quick": {"seeds": 6, "ns": (30, 50, 55, 56), "gd_budget": 20000},
-          "full": {"seeds": 32, "ns": (30, 45, 50, 54, 55, 56, 60, 80), "gd_budget": 200000}}
+SCALES = {"tiny": {"seeds": 10, "ns": (30, 56), "gd_budget": 2000, "search_starts": 6, "search_iters": 30},
+          "quick": {"seeds": 100, "ns": (30, 50, 60), "gd_budget": 20000, "search_starts": 24, "search_iters": 40},
+          "full": {"seeds": 200, "ns": (30, 45, 50, 54, 55, 56, 60, 80), "gd_budget": 200000, "search_starts": 200,
+                   "search_iters": 100}}
 D, K = 10, 20
 REACH_TOL, GRAD_TOL, PSD_TOL, SPURIOUS_GAP = th.REACH_RTOL, th.STATIONARY_GRAD, -th.PSD_RTOL, th.SPURIOUS_GAP
 
@@ -118,7 +130,34 @@ def _landscape(ctx, n, d, k, labels, sign, tag):
     return net, df
 
 
-def run(ctx, *, ns, gd_budget, v_sign="balanced") -> StudyResult:
+def critical_points(net, w0, iters):
+    """Levenberg-Marquardt on ``1/2 ||grad f||^2`` from each row of ``w0``: Newton's method on the
+    gradient, which converges to critical points of any index (saddles included), unlike a
+    descent method. Returns the points and their gradient norms."""
+    hess = torch.func.vmap(torch.func.jacfwd(lambda x: net.grad(x.unsqueeze(0))[0]))
+    w = w0.clone()
+    eye = torch.eye(w.shape[1], dtype=w.dtype)
+    mu = torch.full((w.shape[0],), 1e-3, dtype=w.dtype)
+    g = net.grad(w)
+    gn = torch.linalg.vector_norm(g, dim=-1)
+    for _ in range(iters):
+        H = hess(w)
+        H = (H + H.transpose(-1, -2)) / 2
+        w_new = w - torch.linalg.solve(H @ H + mu[:, None, None] * eye, (H @ g.unsqueeze(-1))).squeeze(-1)
+        g_new = net.grad(w_new)
+        gn_new = torch.linalg.vector_norm(g_new, dim=-1)
+        ok = gn_new < gn  # accept, and trust the Newton model more; else damp
+        w, g, gn = torch.where(ok[:, None], w_new, w), torch.where(ok[:, None], g_new, g), torch.where(ok, gn_new, gn)
+        mu = torch.where(ok, mu / 3, mu * 4).clamp(1e-12, 1e12)
+    return w, gn
+
+
+def _hessian_min_batched(net, w):
+    H = torch.func.vmap(torch.func.jacfwd(lambda x: net.grad(x.unsqueeze(0))[0]))(w)
+    return torch.linalg.eigvalsh((H + H.transpose(-1, -2)) / 2)[:, 0]
+
+
+def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced") -> StudyResult:
     """``v_sign="positive"`` plants an all-positive v presented as satisfying Prop. 4."""
     frames = []
     for n in ns:
@@ -174,7 +213,8 @@ def run(ctx, *, ns, gd_budget, v_sign="balanced") -> StudyResult:
     op1.findings.append(f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within {th.GD_REACH_RTOL:g} on "
                         f"{gd_ok:.0%} of inits at n = 30 (diverged: {int(tr.diverged.sum())})")
 
-    op2, spectra = _saddles(ctx, v_sign)
+    op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters)
+    op7, gd_tab = _gd_avoids_saddles(ctx, v_sign, gd_budget, saddles)
     op3, sweep = _threshold(ctx, v_sign, main)
     main = main.drop(columns=["w"])
     main["excess_plot"] = main.excess.clip(lower=1e-16)
@@ -190,15 +230,18 @@ def run(ctx, *, ns, gd_budget, v_sign="balanced") -> StudyResult:
         {"kind": "points", "table": "sweep", "title": "Global optimum (exact) vs n / (d(d+1)/2)", "x": "n_ratio",
          "y": "f_star_plot", "hue": "d", "logy": True, "vlines": {"n = d(d+1)/2": 1.0}},
     ]
-    return StudyResult([op1, op2, op3], {"runs": main, "sweep": sweep, "spectra": spectra}, figures,
+    figures.append({"kind": "hist", "table": "gd_runs", "title": "OP-7: log10 final loss excess of GD, random and near-saddle inits",
+                    "x": "log10_excess", "y": "log10_excess", "hue": "init"})
+    return StudyResult([op1, op2, op3, op7], {"runs": main, "sweep": sweep, "spectra": spectra, "gd_runs": gd_tab}, figures,
                        {"d": D, "k": K, "v": v_sign})
 
 
-def _saddles(ctx, v_sign):
+def _saddles(ctx, v_sign, starts, iters):
+    """OP-2: critical points found by search, classified by the Hessian; W = 0 and the half
+    network among them."""
     X, y = _data(ctx, 30, D, "random", "saddle")
     net = QuadraticNet(X, y, _v(K, D, v_sign))
-    zero = torch.zeros(1, net.dim, dtype=ctx.dtype)
-    lam0 = _hessian_min(net, zero)
+    scale = float((y * y).mean()) / 2
     # the half network: rows with v < 0 held at zero, the others fitted
     neg = (net.v < 0).repeat_interleave(D)
     w0 = torch.randn(1, net.dim, generator=ctx.generator("half"), dtype=ctx.dtype) / np.sqrt(D)
@@ -218,21 +261,76 @@ def _saddles(ctx, v_sign):
             return g
 
     half, _, _ = lbfgs(Half, w0[0])
-    g_half = float(torch.linalg.vector_norm(net.grad(half)))
-    lam_half = _hessian_min(net, half)
+    # random starts at several scales; Newton on the gradient finds critical points of any index
+    sizes = torch.tensor([0.1, 0.3, 1.0], dtype=ctx.dtype).repeat(int(np.ceil(starts / 3)))[:starts]
+    W0 = torch.randn(starts, net.dim, generator=ctx.generator("search"), dtype=ctx.dtype) / np.sqrt(D) * sizes[:, None]
+    found, gn = critical_points(net, W0, iters)
+    pts = torch.cat([torch.zeros(1, net.dim, dtype=ctx.dtype), half, found[gn <= GRAD_TOL]])
+    labels = ["W = 0", "half network"] + [f"search {i}" for i in torch.nonzero(gn <= GRAD_TOL).flatten().tolist()]
+    lam = _hessian_min_batched(net, pts).numpy()
+    loss = net.loss(pts).numpy()
+    g_pts = torch.linalg.vector_norm(net.grad(pts), dim=-1).numpy()
+    excess = (loss - net.f_star) / (1 + net.f_star)
+    tab = pd.DataFrame({"point": labels, "loss": loss, "grad_norm": g_pts, "hess_min": lam, "excess": excess})
+    tab["kind"] = np.where(excess <= REACH_TOL, "global minimum",
+                           np.where(lam < PSD_TOL * max(1.0, scale), "strict saddle", "non-strict critical point"))
+    non_min = tab[tab.kind != "global minimum"]
+    strict = non_min.kind == "strict saddle"
+    op2 = check_property(strict.to_numpy(), what="every critical point that is not a global minimum has a negative Hessian "
+                         "eigenvalue", labels=[f"{r.point}: loss {r.loss:.4g}, smallest eigenvalue {r.hess_min:.3g}"
+                                               for r in non_min.itertuples()], claim="OP-2", seeds=starts)
+    op2.summary += (f"; {len(tab)} critical points ({int((gn <= GRAD_TOL).sum())} of {starts} Newton searches converged, plus "
+                    f"W = 0 and the half network): {int(strict.sum())} strict saddles ("
+                    f"{np.unique(np.round(non_min.loss[strict], 4)).size} distinct losses), smallest eigenvalues in "
+                    f"[{non_min.hess_min.min():.3g}, {non_min.hess_min.max():.3g}], {int((tab.kind == 'global minimum').sum())} global minima")
     kick = half + 1e-6 * torch.randn(1, net.dim, generator=ctx.generator("kick"), dtype=ctx.dtype)
-    escaped, loss_esc, _ = lbfgs(net, kick[0])
-    esc_ok = (loss_esc - net.f_star) / (1 + net.f_star) <= REACH_TOL
-    ok = lam0 < 0 and lam_half < 0 and esc_ok
-    spectra = pd.DataFrame([{"point": p, "eigenvalue": float(e)} for p, pt in (("W = 0", zero), ("half network", half))
+    _, loss_esc, _ = lbfgs(net, kick[0])
+    op2.findings = ["the half network is a stationary point GD never leaves: the gradient of a zero row is exactly "
+                    f"zero, so only a perturbation (or noise) escapes it; from a 1e-6 perturbation L-BFGS reaches loss "
+                    f"{loss_esc:.2e} (global {net.f_star:.2e})"]
+    spectra = pd.DataFrame([{"point": p, "eigenvalue": float(e)} for p, pt in (("W = 0", torch.zeros(1, net.dim, dtype=ctx.dtype)),
+                                                                               ("half network", half))
                             for e in _hessian_spectrum(net, pt)])
-    return Verdict("OP-2", "quadratic_net", REPRODUCED if ok else REFUTED,
-                   f"Hessian smallest eigenvalue {lam0:.3g} at W = 0 and {lam_half:.3g} at the half-network saddle (gradient "
-                   f"norm {g_half:.1e}, loss {float(net.loss(half)[0]):.3g}); a 1e-6 perturbation escapes to loss "
-                   f"{loss_esc:.2e} (global {net.f_star:.2e})",
-                   statistic={"hess_min_zero": lam0, "hess_min_half": lam_half, "grad_half": g_half, "escaped_loss": loss_esc},
-                   findings=["the half network is a stationary point GD never leaves: the gradient of a zero row is exactly "
-                             "zero, so only a perturbation (or noise) escapes it"]), spectra
+    saddle_pts = pts[torch.tensor((tab.kind == "strict saddle").to_numpy())]
+    return op2, spectra, (net, saddle_pts)
+
+
+def _gd_avoids_saddles(ctx, v_sign, budget, saddles):
+    """OP-7: GD (step 0.01) from random inits and from inits 1e-6 away from every saddle found
+    for OP-2: does any run end at a saddle?"""
+    net, pts = saddles
+    S = ctx.seeds
+    w_rand = torch.randn(S, net.dim, generator=ctx.generator("gd-avoid"), dtype=ctx.dtype) / np.sqrt(D)
+    near = pts + 1e-6 * torch.randn(pts.shape, generator=ctx.generator("gd-near"), dtype=ctx.dtype)
+    w0 = torch.cat([w_rand, near])
+    tr = engine.run(net, gradient_descent(0.01), w0, budget, checkpoints=engine.log_checkpoints(budget, 8))
+    excess = tr.metrics["gap"][:, -1] / (1 + net.f_star)
+    gn = tr.metrics["grad_norm"][:, -1]
+    at_rest = (gn <= GRAD_TOL) & ~(excess <= th.GD_REACH_RTOL)
+    lam = np.full(w0.shape[0], np.nan)
+    if at_rest.any():
+        lam[at_rest] = _hessian_min_batched(net, tr.final[torch.from_numpy(at_rest)]).numpy()
+    at_saddle = at_rest & (lam < 0)
+    reached = excess <= th.GD_REACH_RTOL
+    kind = np.array(["random"] * S + ["near a saddle"] * int(pts.shape[0]))
+    labels = [f"{k} init {i}: final excess {e:.2g}, gradient {g:.2g}" for i, (k, e, g) in enumerate(zip(kind, excess, gn))]
+    v = check_property(~at_saddle, what="no GD run ends at a saddle point", labels=labels, claim="OP-7", seeds=S)
+    # escape time from the near-saddle inits: the first checkpoint below 99% of the saddle's loss
+    loss0 = tr.metrics["gap"][S:, 0]
+    esc = [int(tr.steps[np.argmax(row < 0.99 * l0)]) if (row < 0.99 * l0).any() else None
+           for row, l0 in zip(tr.metrics["gap"][S:], loss0)]
+    if v.outcome == REPRODUCED and not reached.all():
+        v.outcome = INCONCLUSIVE
+        v.summary = (f"no run ended at a saddle, but {int((~reached).sum())} of {reached.size} were still moving after "
+                     f"{budget} steps (final excess above {th.GD_REACH_RTOL:g})")
+    elif v.outcome == REPRODUCED:
+        v.summary = (f"every GD run (step 0.01, {budget} steps) reached the global value: {S} random inits and "
+                     f"{int(pts.shape[0])} inits 1e-6 away from the strict saddles of OP-2; none ended at a saddle")
+    v.findings = [f"escape from 1e-6 next to a saddle (first step below 99% of its loss): " + ", ".join(
+        str(e) for e in esc) + " steps", "an init exactly on the half network (rows with v < 0 exactly zero) never leaves "
+        "it: a measure-zero set of inits, which 'different initialisations' at random avoid"]
+    tab = pd.DataFrame({"init": kind, "excess": excess, "grad_norm": gn, "log10_excess": np.log10(np.clip(excess, 1e-16, None))})
+    return v, tab
 
 
 def _threshold(ctx, v_sign, main):
