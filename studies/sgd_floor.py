@@ -3,7 +3,8 @@
 Claims:
     SGD-3, Eq. (27): with a fixed step eta, ``f(w_{t+1}) - f* <= O(1/t + eta)``: the error
     stops falling at a neighbourhood of size O(eta) (Sec. 4.2: "stagnates to a neighborhood
-    O(eta)"). The testable content is that the floor is proportional to eta.
+    O(eta)"). As written an upper statement: floor <= C eta as eta -> 0, i.e. the floor shrinks
+    at least linearly in eta. Reading "Theta(eta)": the floor is proportional to eta.
     SGD-5, Eq. (29): mu-strongly convex, fixed eta: ``O((1 - mu/L)^t + eta)``. As written: the
     transient contracts like ``(1 - mu/L)^t`` with a constant step, at every eta (the constants
     of O(.) do not depend on eta). Reading "Bottou et al." (Thm. 4.6): the contraction
@@ -27,8 +28,9 @@ Fit:
     slope of log floor against log eta.
     T = burn_in / (eta_min mu): the tail starts after many relaxation times 1/(eta mu).
 Verdict rule:
-    inconclusive when some eta's tail has not settled; otherwise reproduced when the 90%
-    interval of the slope lies inside 1 +- 0.1, refuted when the 99.8% interval lies outside.
+    inconclusive when some eta's tail has not settled; otherwise, as written (upper), reproduced
+    when the 90% interval of the slope lies above 1 - 0.1, refuted when the 99.8% interval lies
+    below it; the reading "Theta(eta)" two-sided, inside 1 +- 0.1.
     SGD-5 as written: per seed and eta, the contraction factor of the gap fitted before the
     floor (check_linear, upper claim) against ``1 - mu/L``, on the eta grid and at eta = 1/L
     (the one step where Bottou's factor equals the survey's), parts Holm-corrected; reading
@@ -60,10 +62,11 @@ from convcheck.claims import combine
 from convcheck.stats import check_floor, check_linear, check_paired, difference_scale, tail_floor
 from convcheck.study import Claim, StudyResult
 
+THETA_ETA = "floor proportional to eta (Theta)"
 BOTTOU = "Bottou et al.: contraction 1 - eta mu, floor eta L M / (2 mu)"
 CLAIMS = [
     Claim("SGD-3", "Prop. 2, Eq. (27)", "constant step eta: f(w_{t+1}) - f* <= O(1/t + eta); SGD stalls at a floor O(eta)",
-          "floor"),
+          "floor", readings=(THETA_ETA,)),
     Claim("SGD-5", "Prop. 2, Eq. (29)", "strongly convex, constant eta: f - f* <= O((1 - mu/L)^t + eta)", "linear",
           readings=(BOTTOU,)),
     Claim("SGD-6", "Sec. 4.2", "SGD is less accurate than GD, but each step is about n times cheaper", "comparative"),
@@ -94,17 +97,20 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0, optimizer=None)
     tails = [tail_floor(gap[k], trace.steps) for k in range(K)]
     avg_tails = [tail_floor(avg_gap[k], trace.steps) for k in range(K)]
     floors = np.stack([tf.floors for tf in tails], axis=1)  # (S, K)
-    verdict = check_floor(floors, etas, claim="SGD-3", param_name="eta")
+    verdict = check_floor(floors, etas, claim="SGD-3", param_name="eta", kind="upper")
+    theta = check_floor(floors, etas, claim="SGD-3", param_name="eta")
+    theta.reading = THETA_ETA
 
     unsettled = [f"eta={e:g} ({tf.stationarity.reason})" for e, tf in zip(etas, tails) if not tf.settled]
-    if unsettled:
-        verdict.outcome = INCONCLUSIVE
-        verdict.summary = "tail not settled at " + "; ".join(unsettled)
+    for v in (verdict, theta):
+        if unsettled:
+            v.outcome = INCONCLUSIVE
+            v.summary = "tail not settled at " + "; ".join(unsettled)
+        v.notes += [f"eta={e:g}: tail stationarity {tf.stationarity.reason}" for e, tf in zip(etas, tails)]
     exact = np.array([problem.sgd_stationary_gap(e) for e in etas])
     ratio = floors.mean(axis=0) / exact
     se = floors.std(axis=0, ddof=1) / np.sqrt(floors.shape[0]) / exact
-    verdict.window = [int(tails[0].window[0]), int(tails[0].window[1])]
-    verdict.notes += [f"eta={e:g}: tail stationarity {tf.stationarity.reason}" for e, tf in zip(etas, tails)]
+    verdict.window = theta.window = [int(tails[0].window[0]), int(tails[0].window[1])]
     verdict.findings += [
         "measured floor / exact expected floor (second-moment recursion): "
         + ", ".join(f"{r:.3f} +- {2 * s:.3f} (eta={e:g})" for r, s, e in zip(ratio, se, etas)),
@@ -115,7 +121,7 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0, optimizer=None)
         + "; the O(eta) floor is a property of the last iterate only.",
     ]
     verdict.statistic.update({"exact_floor": exact, "floor_over_exact": ratio, "steps": steps})
-    v5, v6, extra = _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n, d, kappa, noise, verdict)
+    v5, v6, extra = _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n, d, kappa, noise, theta)
 
     curves = trace.to_frame(eta=np.repeat(etas, S), seed=np.tile(np.arange(S), K))
     curves["setting"] = "eta=" + curves.eta.map("{:g}".format)
@@ -133,7 +139,7 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0, optimizer=None)
              "sampler": "uniform, one sample per step (with replacement)"}
     figures.append({"kind": "curves", "table": "sgd_vs_gd", "title": "SGD vs GD (same eta) against gradient evaluations",
                     "x": "grad_evals", "y": "gap", "hue": "method", "logx": True, "logy": True})
-    return StudyResult([verdict, *v5, v6], {"curves": curves, "floors": floor_tab, "sgd_vs_gd": extra}, figures, setup)
+    return StudyResult([verdict, theta, *v5, v6], {"curves": curves, "floors": floor_tab, "sgd_vs_gd": extra}, figures, setup)
 
 
 def _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n, d, kappa, noise, v3):

@@ -123,3 +123,14 @@ def test_thresholds_live_in_one_module():
 def test_floor_bad_input():
     with pytest.raises(ValueError, match="'params' parameter must be in the range"):
         check_floor(np.ones((3, 2)), [0.0, 1.0])
+
+
+def test_upper_floor_claim_accepts_steeper_and_refutes_shallower():
+    """"floor O(eta)": a slope of 1.2 (floors shrink faster) is consistent, 0.5 is not."""
+    etas = np.array([0.005, 0.01, 0.02, 0.04])
+    rng = np.random.default_rng(13)
+    steep = np.tile(etas**1.2, (20, 1)) * rng.lognormal(0, 0.05, (20, 4))
+    shallow = np.tile(etas**0.5, (20, 1)) * rng.lognormal(0, 0.05, (20, 4))
+    assert check_floor(steep, etas, kind="upper").outcome == REPRODUCED
+    assert check_floor(steep, etas).outcome == REFUTED  # two-sided: 1.2 is not 1
+    assert check_floor(shallow, etas, kind="upper").outcome == REFUTED

@@ -7,8 +7,8 @@ from .logistic import Logistic
 from .networks import MLP, Layout, QuadraticNet, TwoLayerReLU, ntk_gram_infinite, prop5_data, relu_net
 from .quadratic import Quadratic, spectrum
 from .sampling import Sampler, WithoutReplacement, WithReplacement
-from .toys import Saddle, ScalarFactorisation
+from .toys import Rosenbrock, Saddle, ScalarFactorisation, TiltedDoubleWell
 
 __all__ = ["Objective", "FiniteSum", "Quadratic", "spectrum", "LeastSquares", "Logistic", "HuberWorstCase",
-           "ScalarFactorisation", "Saddle", "MLP", "QuadraticNet", "TwoLayerReLU", "Layout", "relu_net", "prop5_data", "ntk_gram_infinite",
+           "ScalarFactorisation", "Saddle", "Rosenbrock", "TiltedDoubleWell", "MLP", "QuadraticNet", "TwoLayerReLU", "Layout", "relu_net", "prop5_data", "ntk_gram_infinite",
            "Sampler", "WithReplacement", "WithoutReplacement"]

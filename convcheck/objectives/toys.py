@@ -1,5 +1,11 @@
 """Small non-convex toys whose answers are known in closed form.
 
+:class:`Rosenbrock`: the curved valley ``(1 - x)^2 + 100 (y - x^2)^2``, f* = 0 at (1, 1).
+:class:`TiltedDoubleWell`: a one-dimensional finite sum with a spurious local minimum,
+``f_i(w) = (w^2 - 1)^2 + tilt w + xi_i w`` with ``sum_i xi_i = 0`` (the xi_i are gradient noise
+that averages out): f has a global minimum near -1 and a spurious one near +1, both exact
+(roots of the cubic ``4 w^3 - 4 w + tilt = 0``).
+
 :class:`ScalarFactorisation` (a sharpness toy for SAM, Sec. 7)::
 
     f(u, v) = 1/2 (u v - 1)^2,   minimisers: the hyperbola u v = 1,  f* = 0.
@@ -14,11 +20,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import torch
 
-from .base import Objective
+from .base import FiniteSum, Objective
 
-__all__ = ["ScalarFactorisation", "Saddle"]
+__all__ = ["ScalarFactorisation", "Saddle", "Rosenbrock", "TiltedDoubleWell"]
 
 
 class ScalarFactorisation(Objective):
@@ -92,3 +100,61 @@ class Saddle(Objective):
         """Distance to the nearer minimum (0, +-1)."""
         return torch.minimum(torch.linalg.vector_norm(w - self.w_star, dim=-1),
                              torch.linalg.vector_norm(w + self.w_star, dim=-1))
+
+
+class Rosenbrock(Objective):
+    """``f(x, y) = (1 - x)^2 + 100 (y - x^2)^2``: a narrow curved valley, f* = 0 at (1, 1);
+    not globally L-smooth (the curvature grows with x^2)."""
+
+    name = "rosenbrock"
+
+    def __init__(self, dtype=torch.float64, device="cpu"):
+        self.dim = 2
+        self.L = math.inf
+        self.mu = 0.0
+        self.f_star = 0.0
+        self.w_star = torch.ones(2, dtype=dtype, device=device)
+
+    def loss(self, w):
+        x, y = w[:, 0], w[:, 1]
+        return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+
+    def grad(self, w):
+        x, y = w[:, 0], w[:, 1]
+        return torch.stack([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)], -1)
+
+
+class TiltedDoubleWell(FiniteSum):
+    """``f(w) = (w^2 - 1)^2 + tilt w`` as the mean of n summands ``f(w) + xi_i w`` (sum xi = 0).
+
+    Critical points: the roots of ``4 w^3 - 4 w + tilt``; for 0 < tilt < 8/(3 sqrt 3) there
+    are three: the global minimum (near -1), a local maximum and a spurious local minimum
+    (near +1), computed to round-off. ``sigma2`` is the per-sample gradient variance
+    ``mean(xi^2)`` (the same at every w)."""
+
+    name = "tilted_double_well"
+
+    def __init__(self, n: int, generator: torch.Generator, *, tilt: float = 0.3, noise: float = 1.0,
+                 dtype=torch.float64, device="cpu"):
+        self.n, self.dim, self.tilt = int(n), 1, float(tilt)
+        xi = torch.randn(self.n, generator=generator, dtype=dtype)
+        self.xi = ((xi - xi.mean()) * noise).to(device)
+        roots = np.sort(np.roots([4.0, 0.0, -4.0, self.tilt]).real)
+        f = (roots**2 - 1) ** 2 + self.tilt * roots
+        self.w_global, self.w_local = float(roots[0]), float(roots[2])
+        self.f_star, self.f_local = float(f[0]), float(f[2])
+        self.w_star = torch.tensor([self.w_global], dtype=dtype, device=device)
+        self.L, self.mu = math.inf, 0.0
+        self.sigma2 = float((self.xi**2).mean())
+
+    def loss(self, w):
+        return ((w[:, 0] ** 2 - 1) ** 2 + self.tilt * w[:, 0])
+
+    def grad(self, w):
+        return 4 * w**3 - 4 * w + self.tilt
+
+    def grad_batch(self, w, idx):
+        return self.grad(w) + self.xi[idx].mean(-1, keepdim=True)
+
+    def loss_batch(self, w, idx):
+        return self.loss(w) + self.xi[idx].mean(-1) * w[:, 0]

@@ -70,9 +70,13 @@ def tail_floor(errors, steps, t0: float | None = None) -> TailFloor:
     return TailFloor(floors, equivalence(ratio, 0.0, th.DELTA_STATIONARY), (int(t0), int(T)))
 
 
-def check_floor(floors, params, *, slope: float = 1.0, claim: str = "", study: str = "",
+def check_floor(floors, params, *, slope: float = 1.0, kind: str = "theta", claim: str = "", study: str = "",
                 param_name: str = "eta") -> Verdict:
     """Floors ``(S, K)`` at parameter values ``(K,)``: is floor proportional to param**slope?
+
+    ``kind="theta"``: the fitted slope equals ``slope`` within the margin (two-sided).
+    ``kind="upper"``: the floor is O(param**slope) as param -> 0, so only a slope credibly below
+    ``slope`` (floors shrinking more slowly than claimed) refutes; a steeper one is fine.
 
     A non-finite floor (a diverged seed) refutes; a floor at or below zero makes the check
     inconclusive (no log scale); floors that agree to round-off over seeds are deterministic.
@@ -93,7 +97,16 @@ def check_floor(floors, params, *, slope: float = 1.0, claim: str = "", study: s
                        "no log scale to fit on", seeds=seeds.n)
     x = np.log(p) - np.log(p).mean()
     slopes = (np.log(F) - np.log(F).mean(axis=1, keepdims=True)) @ x / (x @ x)
-    eq = equivalence(slopes, slope, th.DELTA_RELATIVE * abs(slope), deterministic=seeds.deterministic or None)
+    if kind not in ("theta", "upper"):
+        raise ValueError(f"The 'kind' parameter must be one of ['theta', 'upper']. Got {kind!r} instead.")
+    if kind == "upper":  # only a shallower slope refutes: test (slope - fitted) against the upper margin
+        eq = equivalence(slope - slopes, 0.0, th.DELTA_RELATIVE * abs(slope), sided="upper",
+                         deterministic=seeds.deterministic or None)
+        eq.estimate = slope - eq.estimate
+        eq.pass_interval = (slope - eq.pass_interval[1], slope - eq.pass_interval[0])
+        eq.fail_interval = (slope - eq.fail_interval[1], slope - eq.fail_interval[0])
+    else:
+        eq = equivalence(slopes, slope, th.DELTA_RELATIVE * abs(slope), deterministic=seeds.deterministic or None)
     # Intercept test of floor = c0 + c1 * param, per seed, c0 relative to the mean floor.
     Xd = np.column_stack([np.ones_like(p), p])
     coef = np.linalg.lstsq(Xd, F.T, rcond=None)[0]  # (2, S)
@@ -104,7 +117,8 @@ def check_floor(floors, params, *, slope: float = 1.0, claim: str = "", study: s
             "intercept_rel": c0m, "intercept_rel_ci90": [c0lo, c0hi]}
     ci = "" if eq.deterministic else f", 90% CI [{eq.pass_interval[0]:.3f}, {eq.pass_interval[1]:.3f}]"
     summary = (("deterministic: " if eq.deterministic else "") + f"log floor vs log {param_name}: slope {eq.estimate:.3f}{ci} "
-               f"vs claimed {slope:g} +- {th.DELTA_RELATIVE * abs(slope):.2g}")
+               f"vs claimed {slope:g} " + (f"+- {th.DELTA_RELATIVE * abs(slope):.2g}" if kind == "theta" else
+                                          f"or steeper (O: at least {slope - th.DELTA_RELATIVE * abs(slope):.2g})"))
     notes = [eq.reason, f"intercept of floor = c0 + c1*{param_name}, relative to the mean floor: {c0m:.3g} (90% CI [{c0lo:.3g}, {c0hi:.3g}])"]
     return Verdict(claim, study, eq.outcome, summary, statistic=stat, interval=None if eq.deterministic else list(eq.pass_interval),
                    seeds=int(F.shape[0]), diverged=0, notes=notes)
