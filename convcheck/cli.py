@@ -108,7 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         for name, mod in studies.items():
             print(f"{name}: {', '.join(c.id for c in mod.CLAIMS)}")
             for c in mod.CLAIMS:
-                print(f"    {c.id:<7} {c.kind:<11} {c.equation}: {c.text}")
+                role = " (supporting)" if c.role == "supporting" else ""
+                print(f"    {c.id:<7} {c.kind:<11} {c.equation}: {c.text}{role}")
+                for r in c.readings:
+                    print(f"    {'':<7} {'':<11} reading: {r}")
+                for r in c.supporting:
+                    print(f"    {'':<7} {'':<11} supporting check: {r}")
         return 0
 
     if args.command == "report":

@@ -134,7 +134,10 @@ def _ad1(ctx, steps, lrs, adagrad_factory):
     return v, grid
 
 
-def run(ctx, *, steps, rate_steps, lrs, adam_factory=None, adagrad_factory=None) -> StudyResult:
+def run(ctx, *, steps, rate_steps, lrs, adam_factory=None, adagrad_factory=None, rmsprop_factory=None) -> StudyResult:
+    """``adam_factory(lr, g1, g2)``, ``adagrad_factory(lr)``, ``rmsprop_factory(lr, gamma)``: the
+    standard methods under test (defaults: convcheck's)."""
+    rmsprop_factory = rmsprop_factory or (lambda lr, gamma: rmsprop(lr, gamma))
     adam_factory = adam_factory or (lambda lr, g1, g2: adam(lr, g1, g2))
     adagrad_factory = adagrad_factory or adagrad
     # --- AD-1 and the variant comparison on a badly scaled diagonal quadratic --------------
@@ -175,7 +178,7 @@ def run(ctx, *, steps, rate_steps, lrs, adam_factory=None, adagrad_factory=None)
 
     torch_rms = final(from_torch(torch.optim.RMSprop, lr=0.01, alpha=0.9))
     torch_adam = final(from_torch(torch.optim.Adam, lr=0.01, betas=(0.9, 0.999)))
-    d_rms = _rel(final(rmsprop(0.01, 0.9)), torch_rms)
+    d_rms = _rel(final(rmsprop_factory(0.01, 0.9)), torch_rms)
     ad2_written = check_identity(final(rmsprop(0.01, 0.9, variant="survey")), torch_rms, rtol=RTOL, claim="AD-2",
                                  what="RMSProp as Eqs. (41)-(42) write it (scalar v) and RMSProp (torch.optim.RMSprop), "
                                       "100 steps on one gradient stream,", seeds=ctx.seeds)

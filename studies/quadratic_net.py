@@ -157,18 +157,19 @@ def _hessian_min_batched(net, w):
     return torch.linalg.eigvalsh((H + H.transpose(-1, -2)) / 2)[:, 0]
 
 
-def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced") -> StudyResult:
-    """``v_sign="positive"`` plants an all-positive v presented as satisfying Prop. 4."""
+def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k=K) -> StudyResult:
+    """``v_sign="positive"`` plants an all-positive v presented as satisfying Prop. 4; ``k`` the
+    hidden width (Prop. 4 needs k >= 2d = 20; a smaller one planted as if it were enough)."""
     frames = []
     for n in ns:
         for labels in ("random", "planted"):
-            _, df = _landscape(ctx, n, D, K, labels, v_sign, "main")
+            _, df = _landscape(ctx, n, D, k, labels, v_sign, "main")
             frames.append(df)
     main = pd.concat(frames, ignore_index=True)
     # certificates for the runs that did not reach the global value
     spurious = 0
     for i, r in main[main.excess > REACH_TOL].iterrows():
-        net = QuadraticNet(*_data(ctx, int(r.n), D, r.labels, "main"), _v(K, D, v_sign))
+        net = QuadraticNet(*_data(ctx, int(r.n), D, r.labels, "main"), _v(k, D, v_sign))
         lam = _hessian_min(net, r.w)
         main.loc[i, "hess_min"] = lam
         if r.grad_norm <= GRAD_TOL and lam >= PSD_TOL * max(1.0, r.scale):
@@ -206,14 +207,14 @@ def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced") -
     ]
     # plain GD within a budget, at n = 30
     X, y = _data(ctx, 30, D, "random", "main")
-    net = QuadraticNet(X, y, _v(K, D, v_sign))
+    net = QuadraticNet(X, y, _v(k, D, v_sign))
     w0 = torch.randn(ctx.seeds, net.dim, generator=ctx.generator("gd"), dtype=ctx.dtype) / np.sqrt(D)
     tr = engine.run(net, gradient_descent(0.01), w0, gd_budget, checkpoints=[gd_budget])
     gd_ok = float(((tr.metrics["gap"][:, -1]) / (1 + net.f_star) <= th.GD_REACH_RTOL).mean())
     op1.findings.append(f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within {th.GD_REACH_RTOL:g} on "
                         f"{gd_ok:.0%} of inits at n = 30 (diverged: {int(tr.diverged.sum())})")
 
-    op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters)
+    op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters, k)
     op7, gd_tab = _gd_avoids_saddles(ctx, v_sign, gd_budget, saddles)
     op3, sweep = _threshold(ctx, v_sign, main)
     main = main.drop(columns=["w"])
@@ -231,16 +232,16 @@ def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced") -
          "y": "f_star_plot", "hue": "d", "logy": True, "vlines": {"n = d(d+1)/2": 1.0}},
     ]
     figures.append({"kind": "hist", "table": "gd_runs", "title": "OP-7: log10 final loss excess of GD, random and near-saddle inits",
-                    "x": "log10_excess", "y": "log10_excess", "hue": "init"})
+                    "x": "log10_excess", "y": "log10_excess", "hue": "start"})
     return StudyResult([op1, op2, op3, op7], {"runs": main, "sweep": sweep, "spectra": spectra, "gd_runs": gd_tab}, figures,
                        {"d": D, "k": K, "v": v_sign})
 
 
-def _saddles(ctx, v_sign, starts, iters):
+def _saddles(ctx, v_sign, starts, iters, k=K):
     """OP-2: critical points found by search, classified by the Hessian; W = 0 and the half
     network among them."""
     X, y = _data(ctx, 30, D, "random", "saddle")
-    net = QuadraticNet(X, y, _v(K, D, v_sign))
+    net = QuadraticNet(X, y, _v(k, D, v_sign))
     scale = float((y * y).mean()) / 2
     # the half network: rows with v < 0 held at zero, the others fitted
     neg = (net.v < 0).repeat_interleave(D)
@@ -329,7 +330,7 @@ def _gd_avoids_saddles(ctx, v_sign, budget, saddles):
     v.findings = [f"escape from 1e-6 next to a saddle (first step below 99% of its loss): " + ", ".join(
         str(e) for e in esc) + " steps", "an init exactly on the half network (rows with v < 0 exactly zero) never leaves "
         "it: a measure-zero set of inits, which 'different initialisations' at random avoid"]
-    tab = pd.DataFrame({"init": kind, "excess": excess, "grad_norm": gn, "log10_excess": np.log10(np.clip(excess, 1e-16, None))})
+    tab = pd.DataFrame({"start": kind, "excess": excess, "grad_norm": gn, "log10_excess": np.log10(np.clip(excess, 1e-16, None))})
     return v, tab
 
 

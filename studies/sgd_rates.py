@@ -72,21 +72,30 @@ def _tight_quadratic(ctx, d=300):
     return q, w0
 
 
-def run(ctx, *, steps, betas, schedule=None) -> StudyResult:
-    """``schedule(name)`` returns the step schedule for "1/t" and "1/sqrt(t)" (default: those)."""
+def run(ctx, *, steps, betas, schedule=None, step_constant=1.0) -> StudyResult:
+    """``schedule(name)`` returns the step schedule for "1/t" and "1/sqrt(t)" (default: those);
+    ``step_constant`` multiplies SGD-4's steps beta / (mu t) (a planted wrong constant)."""
     schedule = schedule or (lambda name: {"1/t": inverse_t(1.0), "1/sqrt(t)": inverse_sqrt_t(1.0)}[name])
     ck = engine.log_checkpoints(steps, per_decade=12)
     frames, verdicts, setup = [], [], {"steps": steps}
     q, qw0 = _tight_quadratic(ctx)
     lg = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
     ls = LeastSquares.planted(200, 5, ctx.generator("ls"), L=1.0, kappa=2.0, noise=1.0, dtype=ctx.dtype, device=ctx.device)
-    stochastic = {"SGD-1": ("least-squares (SGD)", ls), "SGD-2": ("logistic-anes96 (SGD)", lg)}
-    setup.update(tight_quadratic=q.constants(), logistic=lg.constants(), least_squares=ls.constants())
+    # SGD-1's stochastic instance: least squares whose curvatures spread over two decades, started with
+    # equal error energy lambda_i e_i^2 in every eigendirection (the tight instance's shape, with sampling noise):
+    # the 1/log t of Eq. (25) can show there, unlike on a well-conditioned problem that decays like 1/t.
+    ls1 = LeastSquares.planted(200, 5, ctx.generator("ls1"), L=1.0, kappa=100.0, noise=1.0, dtype=ctx.dtype, device=ctx.device)
+    stochastic = {"SGD-1": ("least squares, curvatures 0.01 to 1 (SGD)", ls1), "SGD-2": ("logistic-anes96 (SGD)", lg)}
+    setup.update(tight_quadratic=q.constants(), logistic=lg.constants(), least_squares=ls.constants(), least_squares_sgd1=ls1.constants())
 
     for claim, sched_name in (("SGD-1", "1/t"), ("SGD-2", "1/sqrt(t)")):
         parts, findings = {}, []
         label, obj = stochastic[claim]
         w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(claim, "w0"), dtype=ctx.dtype).to(ctx.device)
+        if obj is ls1:  # lambda_i e_i^2 = 1/d in every eigendirection, random signs per seed
+            lam, Q = torch.linalg.eigh(ls1.H)
+            signs = torch.sign(torch.randn(ctx.seeds, ls1.dim, generator=ctx.generator(claim, "signs"), dtype=ctx.dtype))
+            w0 = ls1.w_star + (signs.to(ctx.device) / torch.sqrt(lam * ls1.dim)) @ Q.T
         runs = {
             "tight quadratic (deterministic)": engine.run(q, sgd(schedule(sched_name)), qw0.repeat(3, 1), steps,
                                                           checkpoints=ck, average=True),
@@ -119,7 +128,7 @@ def run(ctx, *, steps, betas, schedule=None) -> StudyResult:
     betas = np.asarray(betas, dtype=float)
     rows_beta = torch.tensor(np.repeat(betas, ctx.seeds), dtype=ctx.dtype, device=ctx.device)
     w0 = ls.w_star + torch.randn(betas.size * ctx.seeds, ls.dim, generator=ctx.generator("ls-w0"), dtype=ctx.dtype).to(ctx.device)
-    base = strongly_convex(ls.mu, 1.0)
+    base = strongly_convex(ls.mu, float(step_constant))
     tr = engine.run(ls, sgd(lambda t: rows_beta * base(t)), w0, steps, checkpoints=ck,
                     sampler=WithReplacement(ls.n), generator=ctx.generator("ls-sampler"), average=True)
     gaps = tr.metrics["gap"].reshape(betas.size, ctx.seeds, -1)

@@ -66,8 +66,9 @@ def run(ctx, *, steps, numeric=None) -> StudyResult:
         se, sn = exact.init(w), numeric.init(w)
         for t in range(1, steps + 1):
             gap0 = q.gap(w)
-            _, sn = numeric.update(w, sn, Oracle(q), t)  # numerical step from the same point
-            w_new, se = exact.update(w, se, Oracle(q), t)
+            # the method under test (the numerical search) moves; the closed form is evaluated at the same point
+            w_new, sn = numeric.update(w, sn, Oracle(q), t)
+            _, se = exact.update(w, se, Oracle(q), t)
             gap1 = q.gap(w_new)
             live = gap0 > 1e3 * torch.finfo(w.dtype).eps * q.gap(w[:1]).max()  # stop before round-off
             ratio = torch.where(live, gap1 / torch.where(live, gap0, torch.ones_like(gap0)), torch.nan)

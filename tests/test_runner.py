@@ -11,6 +11,7 @@ import convcheck.study
 from convcheck import cli
 from convcheck.report import render_run
 from convcheck.runner import run_suite
+from convcheck.study import discover
 
 
 TWO = ["gd_bound", "sgd_floor"]  # the run job is exercised on two studies to keep the tests quick
@@ -100,7 +101,9 @@ def test_report_rebuilds_from_store_alone(tmp_path, monkeypatch):
 
 def test_selection_by_claim_id(tmp_path):
     rec = _run(tmp_path, names=["sgd-3"])
-    assert [v.study for v in rec.verdicts] == ["sgd_floor"] * 3 and "SGD-3" in [v.claim for v in rec.verdicts]
+    assert {v.study for v in rec.verdicts} == {"sgd_floor"} and "SGD-3" in [v.claim for v in rec.verdicts]
+    manifest = json.loads((rec.run_dir / "manifest.json").read_text())
+    assert manifest["multiplicity_family"] == sum(len(c.keys()) for m in discover().values() for c in m.CLAIMS)
 
 
 @pytest.mark.parametrize("argv, needle", [

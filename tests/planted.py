@@ -1,0 +1,190 @@
+"""The planted wrong inputs: one table, one row per wrong input, naming every claim and reading
+it must make the suite refute.
+
+Each row runs one study at its tiny scale with the study's own hooks replaced by something
+deliberately wrong (a method, a sampler, a bound, a step) and lists the (claim, reading) pairs
+whose verdict must then be ``refuted``. ``tests/test_planted_wrong.py`` runs the rows and checks
+that every registered claim and reading is covered, except those in :data:`NOT_PLANTED`, which
+say why they have no planted input yet.
+
+Where the statement as written is already refuted on the true input (GD-2, SGD-5, MB-3, AD-2,
+AD-3, BP-2, GD-7, SGD-7 as written), its row still asserts the refutation on the wrong input,
+so a change that made the check unable to refute would be caught; the readings beside them are
+where those rows bite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from convcheck.claims import AS_WRITTEN
+from convcheck.objectives import WithoutReplacement, WithReplacement
+from convcheck.optim import Optimizer, Oracle, adagrad, adam, delta_rule_gradient, dual_eps, gradient_descent, inverse_sqrt_t, rmsprop, sgd, steepest_descent
+from convcheck.optim.linesearch import LineSearchState
+from convcheck.optim.momentum import MomentumState
+from convcheck.optim.schedules import step_size
+from convcheck.optim.sam import SAMState
+from convcheck.optim.steepest import SteepestState
+
+
+@dataclass
+class Planted:
+    study: str
+    what: str                      # the deliberate mistake, in words
+    keys: list[tuple[str, str]]    # (claim, reading) pairs that must be refuted
+    overrides: dict = field(default_factory=dict)
+    seeds: int | None = None
+
+
+def _accept_any_step():
+    def init(w):
+        return LineSearchState(torch.ones(w.shape[0], dtype=w.dtype), torch.zeros(w.shape[0], dtype=torch.long))
+
+    return Optimizer("accept-any", init, lambda w, state, oracle, t: (w - oracle.grad(w), state))
+
+
+def _wrong_sign_momentum(lr, alpha):
+    def update(w, state, oracle, t):
+        delta = -alpha * state.delta - step_size(lr) * oracle.grad(w)  # sign of the history term flipped
+        return w + delta, MomentumState(delta)
+
+    return Optimizer("wrong-sign", lambda w: MomentumState(torch.zeros_like(w)), update)
+
+
+def _short_line_search():
+    exact = steepest_descent("quadratic")
+
+    def update(w, state, oracle, t):
+        w_new, st = exact.update(w, state, oracle, t)
+        return w + 0.9 * (w_new - w), SteepestState(0.9 * st.eta)  # 10% short of the minimiser
+
+    return Optimizer("short", exact.init, update)
+
+
+def _transposed_backprop(mlp, w, idx=None):
+    p = mlp.layout.unflatten(w.clone())
+    if "W2" in p and p["W2"].shape[-1] == p["W2"].shape[-2]:
+        p["W2"].copy_(p["W2"].transpose(-1, -2))  # the error sent back through W2^T instead of W2
+    return delta_rule_gradient(mlp, mlp.layout.flatten(p), idx)
+
+
+def _drifting_gd(lr):
+    """GD plus a constant drift of 1e-3 in the last coordinate: it cannot rest at a saddle."""
+    base = gradient_descent(lr)
+
+    def update(w, state, oracle, t):
+        w_new, state = base.update(w, state, oracle, t)
+        return w_new + 1e-3 * torch.nn.functional.one_hot(torch.tensor(w.shape[1] - 1), w.shape[1]).to(w.dtype), state
+
+    return Optimizer("drifting-gd", base.init, update)
+
+
+def _ascent(lr):
+    """Gradient ascent presented as descent."""
+    return Optimizer("ascent", lambda w: (), lambda w, state, oracle, t: (w + step_size(lr) * oracle.grad(w), state))
+
+
+def _first_sample_only(eta, b):
+    """Mini-batch SGD that uses only the first sample of each batch (and so is not charged for the rest)."""
+    def update(w, state, oracle, t):
+        inner = Oracle(oracle.objective, oracle.idx[:, :1])
+        return w - eta * inner.grad(w), state
+
+    return Optimizer("first-sample-only", lambda w: (), update)
+
+
+def _uncounted_sgd(eta_rows):
+    """SGD whose gradients are taken from a private oracle: the engine is charged nothing."""
+    def update(w, state, oracle, t):
+        return w - step_size(eta_rows) * Oracle(oracle.objective, oracle.idx).grad(w), state
+
+    return Optimizer("uncounted-sgd", lambda w: (), update)
+
+
+def _downhill_sam(lr, rho):
+    def update(w, state, oracle, t):
+        eps = -dual_eps(oracle.grad(w), rho, 2.0)  # the perturbation points the wrong way
+        return w - lr * oracle.grad(w + eps), state
+
+    return Optimizer("downhill-sam", lambda w: SAMState(w[:, 0], w[:, 0]), update)
+
+
+def _undivided_swp(g, rho, beta, generator, form="coordinate", groups=None):
+    mask = torch.rand(g.shape, generator=generator, dtype=g.dtype) < beta
+    return mask * dual_eps(g, rho, 2.0), mask  # the mask not divided by beta
+
+
+def _fixed_step(value):
+    return lambda eta_rows: sgd(torch.full_like(eta_rows, value))
+
+
+PLANTED = [
+    Planted("gd_bound", "Prop. 1's bound replaced by L R^2 / (4 t^2), too strong", [("GD-1", AS_WRITTEN)],
+            {"bound": lambda k: 1.0 / (4.0 * np.asarray(k, float) ** 2)}),
+    Planted("gd_descent", "GD takes a step 1.3x the one it reports", [("GD-2", AS_WRITTEN), ("GD-2", "eta < 2/L")],
+            {"optimizer": lambda lr: gradient_descent(lr * 1.3)}),
+    Planted("gd_descent", "GD drifts by 1e-3 per step: it cannot stop at the saddle", [("GD-3", AS_WRITTEN)],
+            {"optimizer": _drifting_gd}),
+    Planted("line_search", "a line search that accepts any step", [("GD-4", AS_WRITTEN)], {"searches": {"halving": _accept_any_step()}}),
+    Planted("momentum", "momentum with the sign of the history term flipped", [("GD-5", AS_WRITTEN)],
+            {"momentum": _wrong_sign_momentum}),
+    Planted("steepest", "an 'exact' line search 10% short of the minimiser",
+            [("GD-6", AS_WRITTEN), ("GD-6", "contraction ((kappa-1)/(kappa+1))^2 per step")], {"numeric": _short_line_search()}),
+    Planted("nonconvex", "gradient ascent presented as descent, and a secretly fixed SGD step",
+            [("GD-7", AS_WRITTEN), ("GD-7", "a stable step: eta < 1/L_0"), ("SGD-7", AS_WRITTEN),
+             ("SGD-7", "Ghadimi & Lan: min E||grad f||^2 <= O(1/(eta t) + eta)")],
+            {"optimizer": _ascent, "sgd_optimizer": _fixed_step(0.02)}, seeds=32),
+    Planted("backprop", "backprop sending the error through W2^T instead of W2",
+            [("BP-1", AS_WRITTEN), ("BP-2", AS_WRITTEN), ("BP-2", "Eq. (18): all deltas before any update")],
+            {"gradient": _transposed_backprop}),
+    Planted("sgd_rates", "steps 1/t^2 for 1/t and 1/sqrt(t), and SGD-4's constant secretly 1/4",
+            [("SGD-1", AS_WRITTEN), ("SGD-2", AS_WRITTEN), ("SGD-4", AS_WRITTEN)],
+            {"schedule": lambda name: (lambda t: 1.0 / t**2), "step_constant": 0.25}, seeds=24),
+    Planted("sgd_floor", "SGD's step secretly fixed at 0.03 whatever eta the study sets",
+            [("SGD-3", AS_WRITTEN), ("SGD-3", "floor proportional to eta (Theta)"), ("SGD-5", AS_WRITTEN),
+             ("SGD-5", "Bottou et al.: contraction 1 - eta mu, floor eta L M / (2 mu)")],
+            {"optimizer": _fixed_step(0.03)}, seeds=64),
+    Planted("sgd_floor", "a method whose gradient evaluations go uncounted (it calls the objective behind the oracle)",
+            [("SGD-6", AS_WRITTEN)], {"optimizer": _uncounted_sgd}),
+    Planted("minibatch", "samplers swapped (with replacement claimed as without and back), and mini-batch SGD that uses "
+            "only the first sample of each batch",
+            [("MB-1", AS_WRITTEN), ("MB-2", AS_WRITTEN), ("MB-3", AS_WRITTEN),
+             ("MB-3", "Bottou et al.: contraction 1 - eta mu, floor proportional to 1/b"), ("MB-4", AS_WRITTEN),
+             ("MB-5", AS_WRITTEN), ("MB-6", AS_WRITTEN)],
+            {"without": WithReplacement, "with_replacement": WithoutReplacement,
+             "optimizer": _first_sample_only}, seeds=64),
+    Planted("adaptive", "AdaGrad with a secretly tiny step, RMSProp with eps inside the root, Adam without bias correction",
+            [("AD-1", AS_WRITTEN), ("AD-2", AS_WRITTEN), ("AD-2", "standard RMSProp (per-coordinate v)"), ("AD-3", AS_WRITTEN),
+             ("AD-3", "standard Adam (per-coordinate v, k from 1)"), ("AD-4", AS_WRITTEN)],
+            {"adagrad_factory": lambda lr: adagrad(lr * 1e-4), "rmsprop_factory": lambda lr, g: rmsprop(lr, g, eps_inside=True, eps=1e-2),
+             "adam_factory": lambda lr, g1, g2: adam(lr, g1, g2, bias_correction=False)}),
+    Planted("sam_perturbation", "eps* without the dual-norm exponent, and SWP masks not divided by beta",
+            [("SAM-1", AS_WRITTEN), ("SAM-2", AS_WRITTEN), ("SAM-6", AS_WRITTEN)],
+            {"eps_fn": lambda g, rho, p: rho * g / torch.linalg.vector_norm(g, ord=1 if p == 2.0 else p, dim=-1, keepdim=True),
+             "swp_fn": _undivided_swp}),
+    Planted("sam_flatness", "SAM perturbing downhill", [("SAM-5", AS_WRITTEN)], {"sam_factory": _downhill_sam}, seeds=12),
+    Planted("asam", "ASAM with T_w = 1 (plain SAM's perturbation)", [("SAM-8", AS_WRITTEN)],
+            {"asam_eps_fn": lambda g, w, rho, mask: dual_eps(g, rho, 2.0)}),
+    Planted("quadratic_net", "k = 5 < 2d hidden units presented as Prop. 4's regime", [("OP-1", AS_WRITTEN)],
+            {"k": 5}),
+    Planted("quadratic_net", "an all-positive v presented as Prop. 4's regime", [("OP-3", AS_WRITTEN)], {"v_sign": "positive"}),
+    Planted("wide_nets", "a step 20x too large", [("OP-4", AS_WRITTEN), ("OP-4", "two-layer net of Du et al. (2018)"),
+                                                  ("OP-5", AS_WRITTEN), ("OP-5", "two-layer net, the same step for every b")],
+            {"lr_scale": 20.0}),
+    Planted("wide_nets", "the widths built in reverse order (wider claimed, narrower built)", [("OP-6", AS_WRITTEN)],
+            {"width_fn": lambda m: max(8, 8192 // m)}),
+]
+
+#: Claims and readings without a planted wrong input yet, and why.
+NOT_PLANTED = {
+    ("SAM-3", AS_WRITTEN): "the identity (51) is computed inside the study; no hook replaces the sharpness",
+    ("SAM-3", "first-order eps* near-optimal: gap to the true maximum O(rho^2)"): "eps* for the inner maximum is not a hook",
+    ("SAM-4", AS_WRITTEN): "the dropped term is computed by autograd through dual_eps; no hook",
+    ("SAM-7", AS_WRITTEN): "the SDS selection is not a hook of sam_flatness",
+    ("OP-7", AS_WRITTEN): "GD's update is not a hook of quadratic_net",
+    ("OP-2", AS_WRITTEN): "the critical-point search runs at n = 30, where even k = 5 < d has no spurious minimum; its data "
+                          "and method are not hooks",
+}
