@@ -21,7 +21,7 @@ Optimizer:
     the quick scale), to a second-order-accurate stationary point; the Hessian by autograd.
     OP-2: critical points found by search: Levenberg-Marquardt on ``||grad f||^2`` (Newton on the
     gradient, which converges to saddles as readily as to minima) from random starts at three
-    scales, plus W = 0 and the half network. OP-7: plain GD (step 0.01) with a step budget from
+    scales, the endpoints of as many L-BFGS descents (local minima), W = 0 and the half network. OP-7: plain GD (step 0.01) with a step budget from
     random inits and from inits 1e-6 away from every saddle found.
 Fit / certificates:
     a run reaches the global value when ``loss - f* <= 1e-7 (1 + f*)``. A certified spurious
@@ -33,8 +33,8 @@ Verdict rule:
     <= d(d+1)/2, for two dimensions d; ``v_sign="positive"`` (planted) is held to the same claim.
     OP-2 by ``check_property``: every critical point found that is not a global minimum has a
     Hessian eigenvalue below -PSD_RTOL; refuted with the first that does not. OP-7: refuted when
-    a GD run ends (gradient <= 1e-6, above the global value) at a point with a negative Hessian
-    eigenvalue; reproduced when every run reaches the global value within the budget;
+    a GD run ends its budget stalled (gradient <= STALLED_GRAD, above the global value) at a
+    point with a negative Hessian eigenvalue; reproduced when every run reaches the global value within the budget;
     inconclusive when some are still moving.
 Findings:
     the survey's c: d(d+1)/2 / d^2 -> 1/2; the contrast regimes; GD's success within budget B.
@@ -157,9 +157,10 @@ def _hessian_min_batched(net, w):
     return torch.linalg.eigvalsh((H + H.transpose(-1, -2)) / 2)[:, 0]
 
 
-def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k=K) -> StudyResult:
+def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k=K, gd=None, search_n=30) -> StudyResult:
     """``v_sign="positive"`` plants an all-positive v presented as satisfying Prop. 4; ``k`` the
-    hidden width (Prop. 4 needs k >= 2d = 20; a smaller one planted as if it were enough)."""
+    hidden width (Prop. 4 needs k >= 2d = 20; a smaller one planted as if it were enough);
+    ``gd(lr)`` the first-order method of OP-7 (default GD); ``search_n`` the data size of OP-2's search."""
     frames = []
     for n in ns:
         for labels in ("random", "planted"):
@@ -214,8 +215,8 @@ def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k
     op1.findings.append(f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within {th.GD_REACH_RTOL:g} on "
                         f"{gd_ok:.0%} of inits at n = 30 (diverged: {int(tr.diverged.sum())})")
 
-    op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters, k)
-    op7, gd_tab = _gd_avoids_saddles(ctx, v_sign, gd_budget, saddles)
+    op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters, k, search_n)
+    op7, gd_tab = _gd_avoids_saddles(ctx, v_sign, gd_budget, saddles, gd or gradient_descent)
     op3, sweep = _threshold(ctx, v_sign, main)
     main = main.drop(columns=["w"])
     main["excess_plot"] = main.excess.clip(lower=1e-16)
@@ -237,10 +238,10 @@ def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k
                        {"d": D, "k": K, "v": v_sign})
 
 
-def _saddles(ctx, v_sign, starts, iters, k=K):
+def _saddles(ctx, v_sign, starts, iters, k=K, n=30):
     """OP-2: critical points found by search, classified by the Hessian; W = 0 and the half
     network among them."""
-    X, y = _data(ctx, 30, D, "random", "saddle")
+    X, y = _data(ctx, n, D, "random", "saddle")
     net = QuadraticNet(X, y, _v(k, D, v_sign))
     scale = float((y * y).mean()) / 2
     # the half network: rows with v < 0 held at zero, the others fitted
@@ -266,8 +267,13 @@ def _saddles(ctx, v_sign, starts, iters, k=K):
     sizes = torch.tensor([0.1, 0.3, 1.0], dtype=ctx.dtype).repeat(int(np.ceil(starts / 3)))[:starts]
     W0 = torch.randn(starts, net.dim, generator=ctx.generator("search"), dtype=ctx.dtype) / np.sqrt(D) * sizes[:, None]
     found, gn = critical_points(net, W0, iters)
-    pts = torch.cat([torch.zeros(1, net.dim, dtype=ctx.dtype), half, found[gn <= GRAD_TOL]])
-    labels = ["W = 0", "half network"] + [f"search {i}" for i in torch.nonzero(gn <= GRAD_TOL).flatten().tolist()]
+    # and the local minima a descent method finds from as many random inits (L-BFGS endpoints)
+    descents = [lbfgs(net, w[0]) for w in torch.randn(starts, 1, net.dim, generator=ctx.generator("search-descent"),
+                                                      dtype=ctx.dtype) / np.sqrt(D)]
+    minima = torch.cat([w for w, _, g in descents if g <= GRAD_TOL] or [torch.zeros(0, net.dim, dtype=ctx.dtype)])
+    pts = torch.cat([torch.zeros(1, net.dim, dtype=ctx.dtype), half, found[gn <= GRAD_TOL], minima])
+    labels = (["W = 0", "half network"] + [f"search {i}" for i in torch.nonzero(gn <= GRAD_TOL).flatten().tolist()]
+              + [f"descent {i}" for i in range(minima.shape[0])])
     lam = _hessian_min_batched(net, pts).numpy()
     loss = net.loss(pts).numpy()
     g_pts = torch.linalg.vector_norm(net.grad(pts), dim=-1).numpy()
@@ -280,8 +286,9 @@ def _saddles(ctx, v_sign, starts, iters, k=K):
     op2 = check_property(strict.to_numpy(), what="every critical point that is not a global minimum has a negative Hessian "
                          "eigenvalue", labels=[f"{r.point}: loss {r.loss:.4g}, smallest eigenvalue {r.hess_min:.3g}"
                                                for r in non_min.itertuples()], claim="OP-2", seeds=starts)
-    op2.summary += (f"; {len(tab)} critical points ({int((gn <= GRAD_TOL).sum())} of {starts} Newton searches converged, plus "
-                    f"W = 0 and the half network): {int(strict.sum())} strict saddles ("
+    op2.summary += (f"; {len(tab)} critical points ({int((gn <= GRAD_TOL).sum())} of {starts} Newton searches and "
+                    f"{minima.shape[0]} of {starts} L-BFGS descents converged, plus W = 0 and the half network): "
+                    f"{int(strict.sum())} strict saddles ("
                     f"{np.unique(np.round(non_min.loss[strict], 4)).size} distinct losses), smallest eigenvalues in "
                     f"[{non_min.hess_min.min():.3g}, {non_min.hess_min.max():.3g}], {int((tab.kind == 'global minimum').sum())} global minima")
     kick = half + 1e-6 * torch.randn(1, net.dim, generator=ctx.generator("kick"), dtype=ctx.dtype)
@@ -296,7 +303,7 @@ def _saddles(ctx, v_sign, starts, iters, k=K):
     return op2, spectra, (net, saddle_pts)
 
 
-def _gd_avoids_saddles(ctx, v_sign, budget, saddles):
+def _gd_avoids_saddles(ctx, v_sign, budget, saddles, make):
     """OP-7: GD (step 0.01) from random inits and from inits 1e-6 away from every saddle found
     for OP-2: does any run end at a saddle?"""
     net, pts = saddles
@@ -304,10 +311,10 @@ def _gd_avoids_saddles(ctx, v_sign, budget, saddles):
     w_rand = torch.randn(S, net.dim, generator=ctx.generator("gd-avoid"), dtype=ctx.dtype) / np.sqrt(D)
     near = pts + 1e-6 * torch.randn(pts.shape, generator=ctx.generator("gd-near"), dtype=ctx.dtype)
     w0 = torch.cat([w_rand, near])
-    tr = engine.run(net, gradient_descent(0.01), w0, budget, checkpoints=engine.log_checkpoints(budget, 8))
+    tr = engine.run(net, make(0.01), w0, budget, checkpoints=engine.log_checkpoints(budget, 8))
     excess = tr.metrics["gap"][:, -1] / (1 + net.f_star)
     gn = tr.metrics["grad_norm"][:, -1]
-    at_rest = (gn <= GRAD_TOL) & ~(excess <= th.GD_REACH_RTOL)
+    at_rest = (gn <= th.STALLED_GRAD) & ~(excess <= th.GD_REACH_RTOL)
     lam = np.full(w0.shape[0], np.nan)
     if at_rest.any():
         lam[at_rest] = _hessian_min_batched(net, tr.final[torch.from_numpy(at_rest)]).numpy()

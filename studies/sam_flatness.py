@@ -59,7 +59,9 @@ SCALES = {"tiny": {"seeds": 4, "steps": 1500, "mlp_steps": 1500},
           "full": {"seeds": 64, "steps": 20000, "mlp_steps": 20000}}
 
 
-def run(ctx, *, steps, mlp_steps, sam_factory=None) -> StudyResult:
+def run(ctx, *, steps, mlp_steps, sam_factory=None, sds_factory=None) -> StudyResult:
+    """``sam_factory(lr, rho)``: the SAM under test (SAM-5); ``sds_factory(lr, rho, **sds_options)``:
+    the SAM with data selection under test (SAM-7; default convcheck's ``sam``)."""
     """``sam_factory(lr, rho)`` builds the SAM under test (default convcheck's)."""
     sam_factory = sam_factory or (lambda lr, rho: sam(lr, rho=rho))
     # --- SAM-5 (a): the scalar factorisation -------------------------------------------------
@@ -106,7 +108,7 @@ def run(ctx, *, steps, mlp_steps, sam_factory=None) -> StudyResult:
                            f"MLP: median top eigenvalue at matched loss GD {np.median(lam_at['GD']):.3f}, SAM {np.median(lam_at['SAM']):.3f}",
                            "test accuracy is not measured: flatness is not claimed to imply generalisation here"])
     # --- SAM-7: SDS ------------------------------------------------------------------------
-    v7, sds_tab = _sds(ctx)
+    v7, sds_tab = _sds(ctx, sds_factory or sam)
     lam_tab = pd.DataFrame([{"method": k, "problem": p, "seed": s, "top_eigenvalue": v}
                             for p, d in (("factorisation", top), ("MLP", lam_at)) for k, arr in d.items() for s, v in enumerate(arr)])
     uu, vv = np.meshgrid(np.linspace(0.0, 4.5, 120), np.linspace(0.0, 2.5, 120))
@@ -151,7 +153,7 @@ def _top_eig(net, w):
     return float(spla.eigsh(op, k=1, which="LA", tol=1e-8, v0=np.ones(P))[0][0])
 
 
-def _sds(ctx):
+def _sds(ctx, make_sds):
     ls = LeastSquares.planted(256, 10, ctx.generator("sds"), kappa=10.0, noise=0.5, dtype=ctx.dtype, device=ctx.device)
     S, b, T = ctx.seeds, 32, 300
     w0 = ls.w_star + torch.randn(S, 10, generator=ctx.generator("sds-w0"), dtype=ctx.dtype).to(ctx.device)
@@ -160,8 +162,8 @@ def _sds(ctx):
     idx0 = WithReplacement(256, b).draw(S, ctx.generator("alpha"))
     e0 = dual_eps(ls.grad_batch(w0, idx0), rho, 2.0)
     alpha = float((ls.per_sample_losses_batch(w0 + e0, idx0) - ls.per_sample_losses_batch(w0, idx0)).median())
-    methods = {"SAM": sam(lr, rho), "SDS (fraction)": sam(lr, rho, sds="fraction", gamma=gamma),
-               "SDS (threshold)": sam(lr, rho, sds="threshold", alpha=alpha)}
+    methods = {"SAM": sam(lr, rho), "SDS (fraction)": make_sds(lr, rho, sds="fraction", gamma=gamma),
+               "SDS (threshold)": make_sds(lr, rho, sds="threshold", alpha=alpha)}
     traces, frames = {}, []
     for name, opt in methods.items():
         traces[name] = engine.run(ls, opt, w0, T, sampler=WithReplacement(256, b), generator=ctx.generator("sds-sampler"))

@@ -74,11 +74,13 @@ RHOS = np.geomspace(0.003, 0.1, 6)
 PRACTICE_RHOS = (0.01, 0.05, 0.1, 0.2, 0.5)  # "the rho used in practice" for SAM-4 (Foret et al. tune 0.01-0.5)
 
 
-def run(ctx, *, draws, eps_fn=None, swp_fn=None) -> StudyResult:
+def run(ctx, *, draws, eps_fn=None, swp_fn=None, sharpness_fn=None) -> StudyResult:
+    """``eps_fn(g, rho, p)``: the perturbation under test (SAM-1 to SAM-4); ``swp_fn``: SWP's masked
+    perturbation (SAM-6); ``sharpness_fn(net, w, eps)``: Eq. (51)'s sharpness term (SAM-3)."""
     eps_fn = eps_fn or dual_eps
     swp_fn = swp_fn or swp_eps
     v1, v2, tab1 = _dual_norm(ctx, eps_fn)
-    v3_written, v3, v4, tab3 = _inner_max(ctx)
+    v3_written, v3, v4, tab3 = _inner_max(ctx, eps_fn, sharpness_fn or _sharpness)
     v6, tab6 = _swp(ctx, draws, swp_fn)
     figures = [
         {"kind": "points", "table": "inner", "title": "SAM-3: max over the rho-ball minus L(w + eps*), vs rho", "x": "rho",
@@ -145,38 +147,41 @@ def _mlp(ctx):
     return net, net.init(ctx.seeds, ctx.generator("w"))
 
 
-def _ascent_max(net, w, rho, steps=400):
-    """max over ||eps|| <= rho of L(w + eps), by projected gradient ascent from eps*."""
-    eps = dual_eps(net.grad(w), rho, 2.0)
-    base = net.loss(w)
+def _sharpness(net, w, eps):
+    """Eq. (51)'s sharpness term at one perturbation: L(w + eps) - L(w)."""
+    return net.loss(w + eps) - net.loss(w)
+
+
+def _ascent_max(net, w, rho, eps_fn, sharpness_fn, steps=400):
+    """max over ||eps|| <= rho of L(w + eps), and of the sharpness, by projected gradient ascent from eps*."""
+    eps = eps_fn(net.grad(w), rho, 2.0)
     best = net.loss(w + eps)
-    sharp = best - base
+    sharp = sharpness_fn(net, w, eps)
     lr = rho / 4
     for _ in range(steps):
         g = net.grad(w + eps)
         eps = eps + lr * g / torch.linalg.vector_norm(g, dim=-1, keepdim=True).clamp_min(1e-300)
         eps = eps * (rho / torch.linalg.vector_norm(eps, dim=-1, keepdim=True).clamp_min(rho))
-        value = net.loss(w + eps)
-        best = torch.maximum(best, value)
-        sharp = torch.maximum(sharp, value - base)  # Eq. (51)'s sharpness, maximised on its own
+        best = torch.maximum(best, net.loss(w + eps))
+        sharp = torch.maximum(sharp, sharpness_fn(net, w, eps))  # Eq. (51)'s sharpness, maximised on its own
         lr *= 0.99
     return best, sharp
 
 
-def _inner_max(ctx):
+def _inner_max(ctx, eps_fn, sharpness_fn):
     net, w = _mlp(ctx)
     rows, sam_loss, identity_sides = [], [], []
     for rho in sorted(set(RHOS) | set(PRACTICE_RHOS)):
-        eps = dual_eps(net.grad(w), rho, 2.0)
+        eps = eps_fn(net.grad(w), rho, 2.0)
         first = net.loss(w + eps)
-        best, sharp = _ascent_max(net, w, rho)
+        best, sharp = _ascent_max(net, w, rho, eps_fn, sharpness_fn)
         identity_sides.append((best.numpy(), (net.loss(w) + sharp).numpy()))
         gap = (best - first).clamp_min(0)
         # SAM-4: gradient of L(w + eps*(w)) through eps*(w), minus the kept term
         with torch.enable_grad():
             wr = w.detach().requires_grad_(True)
             g = torch.autograd.grad(net.loss(wr).sum(), wr, create_graph=True)[0]
-            full = torch.autograd.grad(net.loss(wr + dual_eps(g, rho, 2.0)).sum(), wr)[0]
+            full = torch.autograd.grad(net.loss(wr + eps_fn(g, rho, 2.0)).sum(), wr)[0]
         kept = net.grad(w + eps)
         ratio = torch.linalg.vector_norm(full - kept, dim=-1) / torch.linalg.vector_norm(kept, dim=-1)
         rows.append(pd.DataFrame({"rho": rho, "seed": np.arange(ctx.seeds), "gap": gap.numpy(),

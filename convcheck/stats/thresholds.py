@@ -104,6 +104,10 @@ REACH_RTOL = 1e-7
 GD_REACH_RTOL = 1e-4
 #: A point is first-order stationary when its gradient norm is at most this.
 STATIONARY_GRAD = 1e-6
+#: A first-order run has stalled at a critical point when its gradient norm is at most this at
+#: the end of its budget (looser than STATIONARY_GRAD: a run 1e-6 from a saddle has a gradient
+#: of order 1e-6 times the curvature, and a stalled run need not have converged to round-off).
+STALLED_GRAD = 1e-4
 #: A Hessian is positive semidefinite when its smallest eigenvalue >= -PSD_RTOL * scale.
 PSD_RTOL = 1e-8
 #: A certified spurious minimum lies above the global value by more than this, relative.
