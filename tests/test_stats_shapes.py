@@ -94,7 +94,7 @@ def test_the_o_log_instance_is_not_refuted(a):
     old test refuted a = 0.1 (slope +0.127 of log(gap log k) over the window)."""
     t, gap = olog_instance(a)
     v = check_rate(gap, t, "1/log(t)", "upper")
-    assert v.outcome != REFUTED, v.evidence()
+    assert v.outcome in (REPRODUCED, INCONCLUSIVE), v.evidence()  # a true O-claim: never refuted
     if a <= 0.1:  # the normalised curve still rises by more than the margin: no verdict either way
         assert v.outcome == INCONCLUSIVE and "decelerates" in " ".join(v.notes)
 
