@@ -4,6 +4,8 @@
   factor ``1 - mu/L`` (Eqs. 29 and 35 of the survey as written)? It checks the given runs and
   adds a run at ``eta = 1/L``, the one step where Bottou et al.'s ``1 - eta mu`` equals
   ``1 - mu/L``.
+* :func:`convex_transient`: the O(1/t) transient of a constant-step stochastic method on a convex
+  problem where it can show (Eqs. 27 and 34 of the survey).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import torch
 
 from . import engine
 from .claims import REFUTED, Verdict, combine
-from .stats import check_linear, difference_scale
+from .objectives import LeastSquares
+from .stats import check_linear, check_rate, difference_scale
 
-__all__ = ["survey_contraction"]
+__all__ = ["survey_contraction", "convex_transient"]
 
 
 def survey_contraction(ctx, problem, steps: np.ndarray, gaps: dict[str, np.ndarray], make_opt, sampler, claim: str,
@@ -50,3 +53,29 @@ def survey_contraction(ctx, problem, steps: np.ndarray, gaps: dict[str, np.ndarr
     if verdict.outcome == REFUTED:
         verdict.summary = f"counterexample: the gap does not contract like (1 - mu/L)^t = {rho:g}^t: {fits}"
     return verdict
+
+
+def convex_transient(ctx, make_opt, sampler, claim: str, steps: int):
+    """The 1/t term of ``f - f* <= O(1/t + noise)`` with a constant step, where it can show.
+
+    Noiseless least squares (n = 400, d = 100: no floor, the samples are interpolated) whose
+    curvatures spread from 1/80 to 1, with equal error energy ``lambda_i e_i^2`` in every
+    eigendirection: the modes still moving at step t are those with ``lambda < 1/(eta t)``, so the
+    gap decays like ``1/(eta t)`` for ``1/(eta L) < t < 1/(eta mu)`` (two decades), geometrically
+    after. Constant step ``1/max_i ||x_i||^2`` (stable for one sample). A smaller mu would leave
+    a mode that has not moved by the horizon: a flat stretch that the rate check reads, rightly,
+    as a stall. ``sampler`` draws the batches (its n must be 400). Returns the verdict of
+    ``check_rate(gap, "1/t", "upper")`` and the curves.
+    """
+    ls = LeastSquares.planted(400, 100, ctx.generator("transient"), L=1.0, kappa=80.0, noise=0.0, dtype=ctx.dtype,
+                              device=ctx.device)
+    lam, Q = torch.linalg.eigh(ls.H)
+    signs = torch.sign(torch.randn(ctx.seeds, ls.dim, generator=ctx.generator("transient-signs"), dtype=ctx.dtype))
+    w0 = ls.w_star + (signs.to(ctx.device) / torch.sqrt(lam * ls.dim)) @ Q.T
+    eta = 1.0 / float((ls.X * ls.X).sum(-1).max())
+    tr = engine.run(ls, make_opt(torch.full((ctx.seeds,), eta, dtype=ctx.dtype, device=ctx.device)), w0, steps,
+                    checkpoints=engine.log_checkpoints(steps, 12), sampler=sampler, generator=ctx.generator("transient-sampler"))
+    v = check_rate(tr.metrics["gap"], tr.steps, "1/t", "upper", claim=claim,
+                   scale=difference_scale(ls.f_star, tr.metrics["gap"]))
+    v.summary = f"eta = {eta:.3g}: {v.summary}"
+    return v, tr.to_frame(seed=np.arange(ctx.seeds), setting=f"eta={eta:.3g}")

@@ -22,7 +22,8 @@ Optimizer:
     (``without`` may replace the latter, to plant a wrong sampler).
 Fit:
     MB-1 exact over epochs; MB-4/5 exact enumeration (``check_exact``) and Monte-Carlo with
-    99.8% intervals (``check_mean``); MB-2 tail floors and the slope of log floor vs log(1/b)
+    99.8% intervals (``check_mean``); MB-2 tail floors and the slope of log floor vs log(1/b), and
+    Eq. (34)'s 1/t transient on noiseless least squares (``convcheck.experiments.convex_transient``)
     (``check_floor``); MB-3 ``check_linear`` per b: as written against the survey's 1 - mu/L (on
     the b grid and at eta = 1/L with the largest b, ``convcheck.experiments.survey_contraction``),
     reading "Bottou et al." against 1 - eta mu with MB-2's floor; MB-6 paired gaps at a fixed
@@ -47,7 +48,7 @@ import torch
 
 from convcheck import engine
 from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict, combine
-from convcheck.experiments import survey_contraction
+from convcheck.experiments import convex_transient, survey_contraction
 from convcheck.objectives import LeastSquares, WithoutReplacement, WithReplacement
 from convcheck.optim import sgd
 from convcheck.stats import check_exact, check_floor, check_linear, check_mean, check_paired, check_property, difference_scale, tail_floor
@@ -223,10 +224,16 @@ def _floors(ctx, batches, burn_in, eta, make):
         "floors drawn with replacement: E||e||^2 = sigma^2/b (Eq. 37); without replacement the factor (1 - b/n) "
         f"is at least {1 - max(batches) / ls.n:.3f} here, too close to 1 to tell apart"]
     v3_written = survey_contraction(ctx, ls, ck, {f"b={b}": traces[b].metrics["gap"] for b in batches},
-                                    lambda rows: sgd(rows), WithReplacement(ls.n, max(batches)), "MB-3", "minibatch")
-    v3 = combine("MB-3", "minibatch", {**lin, "floor follows 1/b (MB-2)": v2}, reading=BOTTOU,
+                                    lambda rows: make(rows, max(batches)), WithReplacement(ls.n, max(batches)), "MB-3", "minibatch")
+    floor_v2 = v2
+    transient, transient_curves = convex_transient(ctx, lambda rows: make(rows, max(batches)),
+                                                   WithReplacement(400, max(batches)), "MB-2", min(steps, 20_000))
+    v2 = combine("MB-2", "minibatch", {"floor follows E||e||^2": floor_v2, "transient O(1/t)": transient},
+                 findings=floor_v2.findings, summary=f"floor: {floor_v2.summary}; transient (b = {max(batches)}) on noiseless "
+                                                      f"least squares: {transient.summary}")
+    v3 = combine("MB-3", "minibatch", {**lin, "floor follows 1/b (MB-2)": floor_v2}, reading=BOTTOU,
                  summary=f"geometric decay at least as fast as 1 - eta mu = {1 - eta * ls.mu:g} before the floor for every b, "
-                         f"and the floor scales as 1/b (slope {v2.statistic.get('slope', float('nan')):.3f})")
+                         f"and the floor scales as 1/b (slope {floor_v2.statistic.get('slope', float('nan')):.3f})")
     # MB-6: paired across seeds (same start), the gap at a fixed step budget, smallest vs largest b.
     b_lo, b_hi = min(batches), max(batches)
     j = int(np.searchsorted(ck, steps // 2))
@@ -253,12 +260,15 @@ def _floors(ctx, batches, burn_in, eta, make):
     figs = [
         {"kind": "curves", "table": "curves", "title": f"Mini-batch SGD (eta = {eta:g}) for each b", "x": "step", "y": "gap",
          "hue": "setting", "logx": True, "logy": True},
-        {"kind": "points", "table": "floors", "title": f"Floor vs 1/b: slope {v2.statistic.get('slope', float('nan')):.3f} (claim 1)",
+        {"kind": "points", "table": "floors", "title": f"Floor vs 1/b: slope {floor_v2.statistic.get('slope', float('nan')):.3f} (claim 1)",
          "x": "inv_b", "y": "floor", "reference": {"exact expected floor": "exact"}, "logx": True, "logy": True},
         {"kind": "points", "table": "reach", "title": "Sample gradients to reach the target gap vs b", "x": "b",
          "y": "evals_to_target", "logx": True, "logy": True},
+        {"kind": "curves", "table": "transient", "title": f"MB-2: the 1/t transient of Eq. (34), b = {max(batches)}, noiseless least squares",
+         "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True},
     ]
-    return v2, [v3_written, v3], v6, {"curves": pd.concat(frames, ignore_index=True), "floors": floor_tab, "reach": reach_tab}, figs
+    return v2, [v3_written, v3], v6, {"curves": pd.concat(frames, ignore_index=True), "floors": floor_tab, "reach": reach_tab,
+                                      "transient": transient_curves}, figs
 
 
 if __name__ == "__main__":

@@ -55,11 +55,11 @@ import torch
 
 from convcheck import engine
 from convcheck.claims import INCONCLUSIVE
-from convcheck.experiments import survey_contraction
+from convcheck.experiments import convex_transient, survey_contraction
 from convcheck.objectives import LeastSquares, WithReplacement
 from convcheck.optim import sgd
 from convcheck.claims import combine
-from convcheck.stats import check_floor, check_linear, check_paired, check_property, check_rate, difference_scale, tail_floor
+from convcheck.stats import check_floor, check_linear, check_paired, check_property, difference_scale, tail_floor
 from convcheck.study import Claim, StudyResult
 
 THETA_ETA = "floor proportional to eta (Theta)"
@@ -111,7 +111,7 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0, optimizer=None)
     ratio = floors.mean(axis=0) / exact
     se = floors.std(axis=0, ddof=1) / np.sqrt(floors.shape[0]) / exact
     floor_upper.window = theta.window = [int(tails[0].window[0]), int(tails[0].window[1])]
-    transient, transient_curves = _transient(ctx, make_opt, steps)
+    transient, transient_curves = convex_transient(ctx, make_opt, WithReplacement(400, 1), "SGD-3", min(steps, 20_000))
     verdict = combine("SGD-3", "sgd_floor", {"floor O(eta)": floor_upper, "transient O(1/t)": transient},
                       window=floor_upper.window, notes=floor_upper.notes,
                       summary=f"floor: {floor_upper.summary}; transient on noiseless least squares with a continuous "
@@ -148,29 +148,6 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0, optimizer=None)
                     "curvatures 1/80 to 1, constant step)", "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True})
     return StudyResult([verdict, theta, *v5, v6], {"curves": curves, "floors": floor_tab, "sgd_vs_gd": extra,
                                                    "transient": transient_curves}, figures, setup)
-
-
-def _transient(ctx, make_opt, steps):
-    """Eq. (27)'s 1/t term, where it can show: noiseless least squares (no floor: the samples are
-    interpolated) whose curvatures spread from 1/80 to 1 with equal error energy lambda_i e_i^2 in
-    every eigendirection, so that the modes still moving at step t are those with lambda < 1/(eta t)
-    and the gap decays like 1/(eta t) for 1/(eta L) < t < 1/(eta mu) (two decades), geometrically
-    after; constant step 1/max_i ||x_i||^2 (stable for one sample). A smaller mu would leave a mode
-    that has not moved by the horizon: a flat stretch the rate check reads, rightly, as a stall."""
-    ls = LeastSquares.planted(400, 100, ctx.generator("transient"), L=1.0, kappa=80.0, noise=0.0, dtype=ctx.dtype,
-                              device=ctx.device)
-    lam, Q = torch.linalg.eigh(ls.H)
-    signs = torch.sign(torch.randn(ctx.seeds, ls.dim, generator=ctx.generator("transient-signs"), dtype=ctx.dtype))
-    w0 = ls.w_star + (signs.to(ctx.device) / torch.sqrt(lam * ls.dim)) @ Q.T
-    eta = 1.0 / float((ls.X * ls.X).sum(-1).max())
-    T = min(steps, 20_000)
-    tr = engine.run(ls, make_opt(torch.full((ctx.seeds,), eta, dtype=ctx.dtype, device=ctx.device)), w0, T,
-                    checkpoints=engine.log_checkpoints(T, 12), sampler=WithReplacement(ls.n, 1),
-                    generator=ctx.generator("transient-sampler"))
-    v = check_rate(tr.metrics["gap"], tr.steps, "1/t", "upper", claim="SGD-3",
-                   scale=difference_scale(ls.f_star, tr.metrics["gap"]))
-    v.summary = f"eta = {eta:.3g}: {v.summary}"
-    return v, tr.to_frame(seed=np.arange(ctx.seeds), setting=f"eta={eta:.3g}")
 
 
 def _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n, d, kappa, noise, v3):

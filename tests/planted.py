@@ -92,7 +92,7 @@ def _first_sample_only(eta, b):
     """Mini-batch SGD that uses only the first sample of each batch (and so is not charged for the rest)."""
     def update(w, state, oracle, t):
         inner = Oracle(oracle.objective, oracle.idx[:, :1])
-        return w - eta * inner.grad(w), state
+        return w - step_size(eta) * inner.grad(w), state
 
     return Optimizer("first-sample-only", lambda w: (), update)
 
