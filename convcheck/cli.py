@@ -97,6 +97,14 @@ def _tables(run_dir: Path, markdown: str | None, record: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # output piped into a reader that stopped early (convcheck list | head): not an error
+        sys.stderr.close()
+        return 0
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "list":
         from .study import discover
