@@ -18,8 +18,9 @@ Method (the seed is the unit; free-exponent fits misread log factors, so they ar
    change the local slope by far more than that within half a decade; the slowly varying
    factors of the claimed rates (log t, log log t) change it by less than 0.2 per half decade
    for t >= 10, so they are fitted, not cut away. The window must span ``MIN_DECADES``.
-4. Two slopes per seed, OLS of z against log t: over the whole window, and over its last
-   ``END_DECADES`` (the end segment), each with a Student-t interval over seeds.
+4. Two slopes per seed, OLS of z against log t: over the whole window, and over its end
+   segment (the last half of the window in log t, at least ``END_DECADES``), each with a
+   Student-t interval over seeds.
 
    * **Theta**: the decay must go on at the claimed rate through the end of the window.
      Reproduced when both 90% intervals lie in ``[-delta, delta]``; refuted when either
@@ -140,7 +141,7 @@ def _verdict_summary(kind: str, name: str, whole, end, delta: float) -> str:
         if eq.deterministic:
             return f"{label} {eq.estimate:.3f}"
         return f"{label} {eq.estimate:.3f} (90% CI [{eq.pass_interval[0]:.3f}, {eq.pass_interval[1]:.3f}])"
-    return (f"slope of log(e/r) vs log t: {part('window', whole)}, {part('last decade', end)}, "
+    return (f"slope of log(e/r) vs log t: {part('window', whole)}, {part('end segment', end)}, "
             f"against {word}({name}) with margin {delta:g}")
 
 
@@ -213,13 +214,13 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
     else:
         outcome = REFUTED if outcomes == (REFUTED, REFUTED) else REPRODUCED if outcomes == (REPRODUCED, REPRODUCED) else INCONCLUSIVE
         p_fail = None if det else max(whole.p_fail, end.p_fail)
-    notes = [f"whole window: {whole.reason}", f"last decade t in [{t[k]:g}, {t[i1]:g}]: {end.reason}",
+    notes = [f"whole window: {whole.reason}", f"end segment t in [{t[k]:g}, {t[i1]:g}]: {end.reason}",
              f"window t in [{t[i0]:g}, {t[i1]:g}] ({np.log10(t[i1] / t[i0]):.2f} decades, {i1 - i0 + 1} checkpoints)"]
     if kind == "upper" and outcome == INCONCLUSIVE and whole.estimate > delta and end.estimate < whole.estimate:
         notes.append(f"the normalised curve rises over the window (slope {whole.estimate:.3f}) but decelerates "
-                     f"(last decade {end.estimate:.3f}): not sustained growth, so not evidence against an O-claim")
+                     f"(end segment {end.estimate:.3f}): not sustained growth, so not evidence against an O-claim")
     if kind == "upper" and outcome == INCONCLUSIVE and end.estimate > delta >= whole.estimate:
-        notes.append(f"the curve stops decaying at the rate by the end (last-decade slope {end.estimate:.3f})")
+        notes.append(f"the curve stops decaying at the rate by the end (end-segment slope {end.estimate:.3f})")
     if burn_note:
         notes.append(burn_note)
     stat = {**base, "slope": whole.estimate, "slope_end": end.estimate, "p_fail": p_fail, "delta": delta,
