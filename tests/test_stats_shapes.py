@@ -279,3 +279,20 @@ def test_spread_check_passes_smaller_and_fails_larger_spread():
     # calibration on equal spreads: refuted about 0.1% of the time, reproduced about 5%
     outs = [check_spread(rng.normal(0, 1, 20), rng.normal(0, 1, 20)).outcome for _ in range(1000)]
     assert outs.count(REFUTED) <= 5 and outs.count(REPRODUCED) <= 80
+
+
+# --- identity and property helpers -----------------------------------------------------------------
+
+def test_identity_and_property_checks_fail_on_planted_inputs():
+    from convcheck.stats import check_identity, check_property
+    a = np.linspace(1, 2, 50)
+    assert check_identity(a * (1 + 1e-13), a).outcome == REPRODUCED
+    assert check_identity(a * (1 + 1e-8), a).outcome == REFUTED  # planted: off by 1e-8 relative
+    b = a.copy()
+    b[7] = np.nan
+    assert check_identity(b, a).outcome == REFUTED  # a non-finite computation agrees with nothing
+    assert check_property([True, True, True], what="holds").outcome == REPRODUCED
+    v = check_property([True, False, True], what="holds", labels=["x", "y", "z"])
+    assert v.outcome == REFUTED and "first: y" in v.summary and v.statistic["failed"] == ["y"]
+    with pytest.raises(ValueError, match="'labels' parameter"):
+        check_property([True], what="holds", labels=["a", "b"])
