@@ -273,9 +273,7 @@ def _minibatch(ctx, X, y, m, width_fn, eta, steps, batches):
     for b in sorted(batches):
         tr = engine.run(net, sgd(eta), w0, T, checkpoints=ck, sampler=WithReplacement(N, b),
                         generator=ctx.generator("sgd", b), blowup=1e6, metrics=("gap",))
-        rel = tr.metrics["gap"] / tr.metrics["gap"][:, :1]
-        hit = rel <= TARGET
-        iters[b] = np.where(hit.any(1), tr.steps[np.argmax(hit, axis=1)], np.inf)
+        iters[b], rel = _iterations_to(tr, TARGET)
         final[b] = float(np.median(rel[:, -1]))
         frames.append(tr.to_frame(seed=np.arange(ctx.seeds), setting=f"b={b}"))
     b_lo, b_hi = min(batches), max(batches)

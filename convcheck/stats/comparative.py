@@ -25,7 +25,7 @@ from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_numpy
 from .intervals import t_interval
-from .seeds import audit, deterministic_label, worst
+from .seeds import audit, deterministic_label, values_agree, worst
 
 __all__ = ["check_paired", "check_spread"]
 
@@ -76,7 +76,7 @@ def check_paired(a, b, *, smaller: bool = True, log: bool = False, margin: float
             outcome, summary = INCONCLUSIVE, summary.replace(f"so the mean difference is -inf", "so the mean difference is undefined")
         return Verdict(claim, study, outcome, summary, statistic={**stat, "mean_difference": float(np.mean(d)) if not (lost and won) else float("nan")},
                        seeds=n, diverged=diverged, notes=notes)
-    det = n >= 2 and bool(np.ptp(d) <= th.DETERMINISTIC_FACTOR * np.finfo(np.float64).eps * max(float(np.abs(d).max()), 1.0))
+    det = values_agree(d, 1.0)
     if det or n == 1:
         m = float(d[0])
         outcome = REPRODUCED if m > margin else REFUTED if m < 0 else INCONCLUSIVE

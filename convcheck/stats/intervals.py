@@ -26,7 +26,7 @@ from scipy import stats as sps
 
 from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED
 from . import thresholds as th
-from .seeds import deterministic_label
+from .seeds import deterministic_label, values_agree
 
 __all__ = ["t_interval", "Equivalence", "equivalence"]
 
@@ -75,8 +75,7 @@ def equivalence(x, target: float, delta: float, *, sided: str = "two", alpha_fai
     lo_m, hi_m = target - delta, target + delta
     margin = f"[-inf, {hi_m:.3g}]" if sided == "upper" else f"[{lo_m:.3g}, {hi_m:.3g}]"
     if deterministic is None:  # agreement relative to the values, or to the margin when they are near 0
-        deterministic = n >= 2 and bool(np.ptp(x) <= th.DETERMINISTIC_FACTOR * np.finfo(np.float64).eps
-                                        * max(float(np.abs(x).max()), delta))
+        deterministic = values_agree(x, delta)
     if deterministic and n >= 1:
         m = float(x[0])
         inside = m <= hi_m if sided == "upper" else lo_m <= m <= hi_m

@@ -25,7 +25,8 @@ import numpy as np
 
 from . import thresholds as th
 
-__all__ = ["SeedAudit", "audit", "worst", "roundoff_limit", "difference_scale", "eps_of", "deterministic_label"]
+__all__ = ["SeedAudit", "audit", "worst", "roundoff_limit", "difference_scale", "eps_of", "deterministic_label",
+           "values_agree"]
 
 
 def eps_of(x) -> float:
@@ -107,6 +108,14 @@ def _agree(X: np.ndarray, eps: float) -> bool:
     """Every row equals the first within DETERMINISTIC_FACTOR * eps relative, column by column."""
     tol = th.DETERMINISTIC_FACTOR * eps * np.maximum(np.abs(X).max(axis=0), np.finfo(np.float64).tiny)
     return bool(np.all(np.abs(X - X[0]) <= tol))
+
+
+def values_agree(x: np.ndarray, floor: float) -> bool:
+    """Per-seed values (at least 2) that agree to round-off: their spread is at most
+    ``DETERMINISTIC_FACTOR * eps`` times their magnitude, or ``floor`` when they are near 0."""
+    x = np.asarray(x, dtype=np.float64)
+    return x.size >= 2 and bool(np.ptp(x) <= th.DETERMINISTIC_FACTOR * np.finfo(np.float64).eps
+                                * max(float(np.abs(x).max()), floor))
 
 
 def deterministic_label(n: int) -> str:
