@@ -17,7 +17,13 @@ Objective:
       one uniformly drawn sample per step (with steps 1/t a mode of curvature lambda decays
       like t^(-lambda), so an instance with tiny curvatures, e.g. ANES 1996 logistic regression,
       sits in a pre-asymptotic regime slower than 1/log t for any feasible horizon);
-    * SGD-2, stochastic: logistic regression on ANES 1996 (n = 944, convex, unregularised);
+    * SGD-2, the informative instance: median regression (least absolute deviations) on Engel's
+      food-expenditure data (n = 235; convex, Lipschitz, non-smooth, a sharp minimum), where
+      SGD's last iterate with steps 1/sqrt(t) keeps a gap of order 1/sqrt(t), so the claimed
+      log(t)/sqrt(t) is nearly attained and a slower decay would show. The log factor itself
+      needs a horizon-specific construction (Harvey et al. 2019) and is not exhibited here;
+      the smooth instances (the tight quadratic, logistic regression on ANES 1996) decay faster
+      and are reported as findings only;
     * SGD-4: least squares with planted noise (n = 200, d = 5, eig(H) on [1/2, 1]), a sweep of
       the step constant beta in eta_t = beta/(mu t).
 Optimizer:
@@ -34,6 +40,7 @@ Findings:
     gap for each beta (CLAIMS: t^(-2 beta) below beta = 1/2).
 References:
     Shamir & Zhang (2013), Stochastic gradient descent for non-smooth optimization, ICML;
+    Harvey, Liaw, Plan & Randhawa (2019), Tight analyses for non-smooth stochastic gradient descent, COLT;
     Bottou, Curtis & Nocedal (2018), SIAM Review 60, Thm. 4.7; Nemirovski et al. (2009).
 """
 
@@ -45,7 +52,7 @@ import torch
 
 from convcheck import engine
 from convcheck.claims import combine
-from convcheck.objectives import LeastSquares, Logistic, Quadratic, WithReplacement
+from convcheck.objectives import LeastAbsolute, LeastSquares, Logistic, Quadratic, WithReplacement
 from convcheck.optim import inverse_sqrt_t, inverse_t, sgd, strongly_convex
 from convcheck.stats import check_rate, difference_scale
 from convcheck.study import Claim, StudyResult
@@ -85,8 +92,12 @@ def run(ctx, *, steps, betas, schedule=None, step_constant=1.0) -> StudyResult:
     # equal error energy lambda_i e_i^2 in every eigendirection (the tight instance's shape, with sampling noise):
     # the 1/log t of Eq. (25) can show there, unlike on a well-conditioned problem that decays like 1/t.
     ls1 = LeastSquares.planted(200, 5, ctx.generator("ls1"), L=1.0, kappa=100.0, noise=1.0, dtype=ctx.dtype, device=ctx.device)
+    lad = LeastAbsolute.engel(dtype=ctx.dtype, device=ctx.device)
     stochastic = {"SGD-1": ("least squares, curvatures 0.01 to 1 (SGD)", ls1), "SGD-2": ("logistic-anes96 (SGD)", lg)}
-    setup.update(tight_quadratic=q.constants(), logistic=lg.constants(), least_squares=ls.constants(), least_squares_sgd1=ls1.constants())
+    # The instances a verdict rests on; the others are findings (smooth instances decay faster than Eq. (26)'s rate).
+    decisive = {"SGD-1": None, "SGD-2": {"median regression, engel (SGD, non-smooth)"}}
+    setup.update(tight_quadratic=q.constants(), logistic=lg.constants(), least_squares=ls.constants(),
+                 least_squares_sgd1=ls1.constants(), least_absolute_engel=lad.constants())
 
     for claim, sched_name in (("SGD-1", "1/t"), ("SGD-2", "1/sqrt(t)")):
         parts, findings = {}, []
@@ -102,13 +113,19 @@ def run(ctx, *, steps, betas, schedule=None, step_constant=1.0) -> StudyResult:
             label: engine.run(obj, sgd(schedule(sched_name)), w0, steps, checkpoints=ck, sampler=WithReplacement(obj.n),
                               generator=ctx.generator(claim, "sampler"), average=True),
         }
+        if claim == "SGD-2":
+            w0 = lad.w_star + torch.randn(ctx.seeds, lad.dim, generator=ctx.generator(claim, "lad-w0"), dtype=ctx.dtype).to(ctx.device)
+            runs["median regression, engel (SGD, non-smooth)"] = engine.run(
+                lad, sgd(schedule(sched_name)), w0, steps, checkpoints=ck, sampler=WithReplacement(lad.n),
+                generator=ctx.generator(claim, "lad-sampler"), average=True)
         for label, tr in runs.items():
-            f_star = (q if label.startswith("tight") else obj).f_star
+            f_star = (q if label.startswith("tight") else lad if label.startswith("median") else obj).f_star
             last = check_rate(tr.metrics["gap"], tr.steps, RATES[claim], "upper", claim=claim,
                               scale=difference_scale(f_star, tr.metrics["gap"]))
             avg = check_rate(tr.metrics["avg_gap"], tr.steps, RATES[claim], "upper", claim=claim,
                              scale=difference_scale(f_star, tr.metrics["avg_gap"]))
-            parts[label] = last
+            if decisive[claim] is None or label in decisive[claim]:
+                parts[label] = last
             findings.append(f"{label}: last iterate slope {last.statistic.get('slope', float('nan')):.3f} "
                             f"({last.outcome}), averaged iterate slope {avg.statistic.get('slope', float('nan')):.3f} "
                             f"({avg.outcome}) of log(e/r) vs log t, r = {RATES[claim]}")
@@ -116,12 +133,18 @@ def run(ctx, *, steps, betas, schedule=None, step_constant=1.0) -> StudyResult:
                 tight = check_rate(tr.metrics["gap"], tr.steps, "1/log(t)", "theta")
                 findings.append(f"tight instance: gap x log t = {np.nanmedian(tr.metrics['gap'][:, -1]) * np.log(steps):.3f} at "
                                 f"t = {steps}; Theta(1/log t) test {tight.outcome} ({tight.summary})")
+            if claim == "SGD-2" and label.startswith("median"):
+                tight = check_rate(tr.metrics["gap"], tr.steps, "1/sqrt(t)", "theta", scale=difference_scale(f_star, tr.metrics["gap"]))
+                findings.append(f"non-smooth instance: gap x sqrt t = {np.nanmedian(tr.metrics['gap'][:, -1]) * np.sqrt(steps):.3f} "
+                                f"at t = {steps}; Theta(1/sqrt t) test {tight.outcome} ({tight.summary})"
+                                + ("; the claimed rate is attained up to its log factor, so the upper test has power here"
+                                   if tight.outcome == "reproduced" else ""))
             df = tr.to_frame(setting=label, claim=claim, seed=np.arange(tr.n_seeds))
             with np.errstate(divide="ignore", invalid="ignore"):
                 df["rate_ref"] = _reference(df.step.to_numpy(float), RATES[claim], tr.metrics["gap"][:, 1].mean(), tr.steps[1])
             frames.append(df)
         verdicts.append(combine(claim, "sgd_rates", parts, findings=findings,
-                                summary="last iterate within O(" + RATES[claim] + ") on every instance: " + "; ".join(
+                                summary="last iterate within O(" + RATES[claim] + ") on every instance the verdict rests on: " + "; ".join(
                                     f"{k}: slope {v.statistic.get('slope', float('nan')):.3f}" for k, v in parts.items())))
 
     # SGD-4: strongly convex least squares, eta_t = beta / (mu t), all betas as one batch.

@@ -154,6 +154,8 @@ PLANTED = [
     Planted("sgd_rates", "steps 1/t^2 for 1/t and 1/sqrt(t), and SGD-4's constant secretly 1/4",
             [("SGD-1", AS_WRITTEN), ("SGD-2", AS_WRITTEN), ("SGD-4", AS_WRITTEN)],
             {"schedule": lambda name: (lambda t: 1.0 / t**2), "step_constant": 0.25}, seeds=24),
+    Planted("sgd_rates", "a schedule that never decays (steps fixed at 0.5): only the non-smooth instance can show it",
+            [("SGD-2", AS_WRITTEN)], {"schedule": lambda name: (lambda t: 0.5 + 0.0 * t)}, seeds=64),
     Planted("sgd_floor", "SGD's step secretly fixed at 0.03 whatever eta the study sets",
             [("SGD-3", AS_WRITTEN), ("SGD-3", "floor proportional to eta (Theta)"), ("SGD-5", AS_WRITTEN),
              ("SGD-5", "Bottou et al.: contraction 1 - eta mu, floor eta L M / (2 mu)")],

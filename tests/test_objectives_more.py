@@ -137,3 +137,26 @@ def test_network_bad_parameters(call, needle):
     with pytest.raises(ValueError) as err:
         call()
     assert needle in str(err.value)
+
+
+@pytest.mark.parametrize("make", ["engel", "synthetic"])
+def test_least_absolute_solution_is_optimal_and_subgradients_batch(make):
+    """w* beats every nearby point (a sharp minimum), f* matches statsmodels' median regression,
+    and mini-batch subgradients over all n indices equal the full subgradient."""
+    from convcheck.objectives import LeastAbsolute
+
+    g = torch.Generator().manual_seed(3)
+    obj = LeastAbsolute.engel() if make == "engel" else LeastAbsolute.synthetic(120, 4, g)
+    d = torch.randn(500, obj.dim, generator=g, dtype=torch.float64) * 1e-3
+    assert bool((obj.loss(obj.w_star + d) >= obj.f_star - 1e-14).all())
+    if make == "engel":
+        from statsmodels.regression.quantile_regression import QuantReg
+
+        fit = QuantReg(obj.y.numpy(), obj.X.numpy()).fit(q=0.5, max_iter=5000, p_tol=1e-10)
+        f_sm = float(np.abs(obj.X.numpy() @ fit.params - obj.y.numpy()).mean())
+        assert obj.f_star <= f_sm + 1e-12 and f_sm - obj.f_star < 1e-6
+    w = torch.randn(3, obj.dim, generator=g, dtype=torch.float64)
+    idx = torch.arange(obj.n).repeat(3, 1)
+    torch.testing.assert_close(obj.grad_batch(w, idx), obj.grad(w))
+    torch.testing.assert_close(obj.loss_batch(w, idx), obj.loss(w))
+    assert obj.constants()["G"] > 0 and obj.L == float("inf")

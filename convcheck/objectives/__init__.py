@@ -1,5 +1,6 @@
 """Objectives that carry their constants (L, mu, f*, w*, gradient noise)."""
 
+from .absolute import LeastAbsolute
 from .base import FiniteSum, Objective
 from .huber import HuberWorstCase
 from .least_squares import LeastSquares
@@ -9,6 +10,6 @@ from .quadratic import Quadratic, spectrum
 from .sampling import Sampler, WithoutReplacement, WithReplacement
 from .toys import Rosenbrock, Saddle, ScalarFactorisation, TiltedDoubleWell
 
-__all__ = ["Objective", "FiniteSum", "Quadratic", "spectrum", "LeastSquares", "Logistic", "HuberWorstCase",
+__all__ = ["Objective", "FiniteSum", "Quadratic", "spectrum", "LeastSquares", "LeastAbsolute", "Logistic", "HuberWorstCase",
            "ScalarFactorisation", "Saddle", "Rosenbrock", "TiltedDoubleWell", "MLP", "QuadraticNet", "TwoLayerReLU", "Layout", "relu_net", "prop5_data", "ntk_gram_infinite",
            "Sampler", "WithReplacement", "WithoutReplacement"]
