@@ -81,6 +81,9 @@ class Claim:
       supporting: names of supporting checks (not survey statements) reported apart.
       role: ``"survey"`` (a statement of the survey) or ``"supporting"`` (the whole claim is a
         supporting check, reported apart from the survey's claims).
+      methods: the roles (:mod:`convcheck.roles`) whose method each verdict tests: a tuple of
+        role names for every verdict of the claim, or ``{reading: roles}`` per verdict. A
+        user's method put in a role is judged by the verdicts that name it.
     """
 
     id: str
@@ -90,10 +93,28 @@ class Claim:
     readings: tuple[str, ...] = ()
     supporting: tuple[str, ...] = ()
     role: str = "survey"
+    methods: tuple | dict = ()
 
     def __post_init__(self):
         if self.role not in ("survey", "supporting"):
             raise ValueError(f"The 'role' parameter must be one of ['survey', 'supporting']. Got {self.role!r} instead.")
+        readings = {r for _, r in self.keys()}
+        if isinstance(self.methods, dict) and not set(self.methods) <= readings:
+            raise ValueError(f"The 'methods' parameter of {self.id} must name its readings {sorted(readings)}. "
+                             f"Got {sorted(set(self.methods) - readings)} instead.")
+
+    def roles_of(self, reading: str) -> tuple[str, ...]:
+        """The roles whose method the verdict on ``reading`` tests."""
+        if isinstance(self.methods, dict):
+            return tuple(self.methods.get(reading, ()))
+        return tuple(self.methods)
+
+    def roles(self) -> tuple[str, ...]:
+        """Every role a verdict of this claim tests, in order of first mention."""
+        out = []
+        for _, r in self.keys():
+            out += [x for x in self.roles_of(r) if x not in out]
+        return tuple(out)
 
     def keys(self) -> list[tuple[str, str]]:
         """The (claim, reading) pairs a study must give a verdict for: as written, each
@@ -104,7 +125,9 @@ class Claim:
         return self.role == "supporting" or reading in self.supporting
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        out["methods"] = {r: list(self.roles_of(r)) for _, r in self.keys() if self.roles_of(r)}
+        return out
 
 
 @dataclass

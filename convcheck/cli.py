@@ -33,6 +33,20 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: small batched kernels are fastest on one thread)")
     r.add_argument("--strict", action="store_true", help="exit 1 when a claim is refuted")
+    c = sub.add_parser("check", help="put your optimizer in a claim's role and print the claim's verdicts",
+                       description="Exit status: 0 when no verdict is refuted, 1 when one is, 2 on bad input.")
+    c.add_argument("target", metavar="TARGET",
+                   help="module:attr, a torch.optim.Optimizer subclass (e.g. torch.optim:Adam, my_opt.py:MyAdam) "
+                        "or a convcheck optimizer factory")
+    c.add_argument("--claim", required=True, help="claim id (convcheck list shows the claims, readings and roles)")
+    c.add_argument("--reading", default=None, help="one reading of the claim (a unique prefix of its name); default: all "
+                                                   "that test the role")
+    c.add_argument("--role", default=None, help="the role to fill (default: the claim's primary method)")
+    c.add_argument("--hyper", action="append", default=[], metavar="KEY=VALUE",
+                   help="a fixed keyword argument for TARGET (repeatable; values read as Python literals)")
+    c.add_argument("--scale", default="quick", help="tiny, quick (default) or full")
+    c.add_argument("--seeds", type=int, default=None, help="seeds per setting (default: the scale's)")
+    c.add_argument("--json", action="store_true", help="print the verdicts as the records of verdicts.json")
     rep = sub.add_parser("report", help="rebuild a run's HTML from its stored files")
     rep.add_argument("run_dir", help="a run folder, e.g. reports/latest")
     rep.add_argument("--markdown", nargs="?", const="-", default=None, metavar="FILE",
@@ -96,6 +110,23 @@ def _tables(run_dir: Path, markdown: str | None, record: bool) -> int:
     return 0
 
 
+def _check(args) -> int:
+    import json
+
+    from .check import check, parse_hyper, print_result
+
+    try:
+        result = check(args.target, args.claim, reading=args.reading, role=args.role, hyper=parse_hyper(args.hyper),
+                       scale=args.scale, seeds=args.seeds)
+    except ValueError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(result.to_json(), indent=1))
+    else:
+        print_result(result)
+    return result.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -118,11 +149,17 @@ def _main(argv: list[str] | None = None) -> int:
             for c in mod.CLAIMS:
                 role = " (supporting)" if c.role == "supporting" else ""
                 print(f"    {c.id:<7} {c.kind:<11} {c.equation}: {c.text}{role}")
+                if c.roles():
+                    print(f"    {'':<7} {'':<11} roles: " + "; ".join(
+                        f"{r}: {', '.join(c.roles_of(r))}" for _, r in c.keys() if c.roles_of(r)))
                 for r in c.readings:
                     print(f"    {'':<7} {'':<11} reading: {r}")
                 for r in c.supporting:
                     print(f"    {'':<7} {'':<11} supporting check: {r}")
         return 0
+
+    if args.command == "check":
+        return _check(args)
 
     if args.command == "report":
         from .report import render_run

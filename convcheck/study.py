@@ -5,11 +5,15 @@ Objective, Optimizer, Fit, Verdict rule, References) and defines::
 
     CLAIMS: list[Claim]
     SCALES: dict[str, dict]        # at least "quick" and "full"; "tiny" for smoke tests
+    ROLES: tuple[str, ...]         # the methods it runs, as roles (convcheck.roles); may be empty
     def run(ctx: Context, **config) -> StudyResult
 
 ``run`` never renders anything: it returns verdicts, tidy tables and figure *specs*
 (plain dicts the report turns into pictures), so the report is rebuilt from the store
-alone. A study's optimizer is a config parameter, so a user's optimizer can stand in.
+alone. A study builds each method it runs through ``ctx.method(role)(**kwargs)``, so a
+user's optimizer (a torch.optim class or a convcheck factory) stands in for the library's by
+``run_study(module, methods={role: method})``; other config parameters (a bound, a sampler,
+a perturbation) are fixtures the tests plant wrong inputs through.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ class Context:
     seeds: int = 32
     device: str = "cpu"
     dtype: torch.dtype = torch.float64
+    roles: tuple = ()
+    methods: dict = field(default_factory=dict)  # role -> convcheck.roles.Method
 
     def generator(self, *names) -> torch.Generator:
         """A CPU ``torch.Generator`` seeded from (study, *names).
@@ -55,6 +61,16 @@ class Context:
 
     def zeros(self, *shape) -> torch.Tensor:
         return torch.zeros(*shape, dtype=self.dtype, device=self.device)
+
+    def method(self, role: str):
+        """The method in ``role``: call it with the role's keyword arguments (torch.optim's
+        names, see :mod:`convcheck.roles`) to get an Optimizer."""
+        from .roles import resolve
+
+        if role not in self.roles:
+            raise ValueError(f"Study {self.study!r} declares the roles {list(self.roles)}; it asked for {role!r} "
+                             "(add it to the study's ROLES).")
+        return self.methods.get(role) or resolve(role)
 
 
 @dataclass
@@ -92,6 +108,12 @@ def load_study(path: Path) -> ModuleType:
     for scale in ("quick", "full"):
         if scale not in mod.SCALES:
             raise ValueError(f"Study {path.name} must declare the scale {scale!r} in SCALES.")
+    from .roles import ROLES
+
+    mod.ROLES = tuple(getattr(mod, "ROLES", ()))
+    unknown = [r for r in mod.ROLES if r not in ROLES]
+    if unknown:
+        raise ValueError(f"Study {path.name} declares unknown roles {unknown}; the roles are {sorted(ROLES)}.")
     mod.NAME = path.stem
     return mod
 
@@ -124,8 +146,12 @@ def source_hash(module: ModuleType) -> str:
 
 
 def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None, device: str = "cpu",
-              dtype: torch.dtype = torch.float64, family: int | str | None = "suite", **overrides) -> StudyResult:
+              dtype: torch.dtype = torch.float64, family: int | str | None = "suite", methods: dict | None = None,
+              hyper: dict | None = None, **overrides) -> StudyResult:
     """Run one study at a scale; ``seeds`` overrides the scale's default count.
+
+    ``methods``: ``{role: method}``, a torch.optim class or a convcheck factory in each named
+    role (:mod:`convcheck.roles`); ``hyper``: fixed keyword arguments for those methods.
 
     ``family``: the multiplicity family the verdicts are corrected over
     (:func:`convcheck.stats.family_adjust`): ``"suite"`` (the claims of every study in the
@@ -138,7 +164,16 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
         from .stats.thresholds import MIN_SEEDS
 
         config["seeds"] = check_int("seeds", seeds, MIN_SEEDS)
-    ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype)
+    from .roles import resolve
+
+    methods = dict(methods or {})
+    unknown = [r for r in methods if r not in module.ROLES]
+    if unknown:
+        raise ValueError(f"The 'methods' parameter must name roles of study {module.NAME!r}, which are "
+                         f"{list(module.ROLES) or 'none'}. Got {unknown} instead.")
+    resolved = {r: resolve(r, m, hyper) for r, m in methods.items()}
+    ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype,
+                  roles=module.ROLES, methods=resolved)
     result = module.run(ctx, **config)
     claims = {c.id: c for c in module.CLAIMS}
     for v in result.verdicts:

@@ -16,7 +16,7 @@ Objective:
       on which GD with step 1/L attains ``L R^2 / (4N + 2)`` after N steps: the tightest
       possible instance, so the bound's looseness is measured where it is smallest.
 Optimizer:
-    GD with step 1/L (a parameter: ``optimizer(L)`` returns any batched optimizer).
+    GD with step 1/L (role ``gd``: any method taking ``lr`` may replace it).
 Fit:
     ``gap_k / (L R^2)`` per seed and checkpoint, against ``bound(k)`` (default ``2 / k``).
 Verdict rule:
@@ -39,13 +39,14 @@ import torch
 from convcheck import engine
 from convcheck.claims import combine
 from convcheck.objectives import HuberWorstCase, Logistic, Quadratic
-from convcheck.optim import gradient_descent
 from convcheck.references import gd_classic, gd_tight, prop1_bound
 from convcheck.stats import check_bound, thresholds as th
 from convcheck.study import Claim, StudyResult
 
 CLAIMS = [Claim("GD-1", "Prop. 1, Eq. (24)",
-                "GD with eta = 1/L on convex L-smooth f: f(w_{t+1}) - f* <= 2 L ||w_0 - w*||^2 / (t + 1)", "bound")]
+                "GD with eta = 1/L on convex L-smooth f: f(w_{t+1}) - f* <= 2 L ||w_0 - w*||^2 / (t + 1)", "bound",
+                methods=("gd",))]
+ROLES = ("gd",)
 
 SCALES = {
     "tiny": {"seeds": 3, "steps": 1000, "d": 20, "horizons": (1, 5, 20)},
@@ -59,15 +60,15 @@ def _unit_directions(S, d, gen, ctx):
     return z / torch.linalg.vector_norm(z, dim=-1, keepdim=True)
 
 
-def run(ctx, *, steps, d, horizons, optimizer=None, bound=prop1_bound) -> StudyResult:
+def run(ctx, *, steps, d, horizons, bound=prop1_bound) -> StudyResult:
     """``optimizer(L)`` builds the method under test (default GD with step 1/L); ``bound(k)``
     is the claimed bound in units of ``L R^2`` (default Prop. 1's ``2 / k``)."""
-    make_opt = optimizer or (lambda L: gradient_descent(1.0 / L))
+    gd = ctx.method("gd")
     frames, checks, huber_rows = [], {}, []
     setup = {"horizons": list(horizons), "steps": steps, "d": d, "seeds": ctx.seeds}
 
     def curve_instance(label, obj, w0):
-        tr = engine.run(obj, make_opt(obj.L), w0, steps)
+        tr = engine.run(obj, gd(lr=1.0 / obj.L), w0, steps)
         norm_gap = tr.metrics["gap"] / (obj.L * obj.distance(w0).cpu().numpy()[:, None] ** 2)
         frames.append(_frame(tr, norm_gap, label, seed=np.arange(ctx.seeds)))
         checks[label] = check_bound(norm_gap[:, 1:], tr.steps[1:], bound, claim="GD-1")
@@ -87,7 +88,7 @@ def run(ctx, *, steps, d, horizons, optimizer=None, bound=prop1_bound) -> StudyR
     for N in horizons:
         h = HuberWorstCase(N, R=1.0, L=1.0, d=3, dtype=ctx.dtype, device=ctx.device)
         w0 = h.R * _unit_directions(ctx.seeds, 3, ctx.generator("huber", N), ctx)
-        tr = engine.run(h, make_opt(h.L), w0, N)
+        tr = engine.run(h, gd(lr=1.0 / h.L), w0, N)
         norm_gap = tr.metrics["gap"] / (h.L * h.R**2)
         frames.append(_frame(tr, norm_gap, f"huber-N={N}", seed=np.arange(ctx.seeds), N=N))
         checks[f"huber-N={N}"] = check_bound(norm_gap[:, -1:], tr.steps[-1:], bound, claim="GD-1")

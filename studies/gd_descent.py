@@ -18,7 +18,7 @@ Objective:
     is L exactly. GD-3: a strongly convex quadratic, and the saddle
     ``1/2 x^2 - 1/2 y^2 + 1/4 y^4`` started on (or 1e-10 off) its stable manifold y = 0.
 Optimizer:
-    GD with step h/L (``optimizer(lr)`` may replace it).
+    GD with step h/L (role ``gd``: any method taking ``lr`` may replace it).
 Fit and Verdict rule:
     GD-2 as written: refuted when any step h/L > 0 of the runs (the monotone runs and the
     sweep, which crosses 2/L) makes f rise or the iterates diverge (recorded by the engine as
@@ -43,16 +43,17 @@ from convcheck import engine
 from convcheck.stats import thresholds as th
 from convcheck.claims import REFUTED, REPRODUCED, Verdict
 from convcheck.objectives import Logistic, Quadratic, Saddle
-from convcheck.optim import gradient_descent
 from convcheck.stopping import REASONS, Stopping
 from convcheck.study import Claim, StudyResult
 
 BELOW_2_OVER_L = "eta < 2/L"
 CLAIMS = [
     Claim("GD-2", "Sec. 2.1, Eq. (4)", "for a convex function, GD with a fixed step eta > 0 converges to the optimum while "
-          "f decreases at every iteration", "property", readings=(BELOW_2_OVER_L,)),
-    Claim("GD-3", "Sec. 2.2", "four stopping criteria stop where stated; the gradient-norm one can stop at a saddle", "property"),
+          "f decreases at every iteration", "property", readings=(BELOW_2_OVER_L,), methods=("gd",)),
+    Claim("GD-3", "Sec. 2.2", "four stopping criteria stop where stated; the gradient-norm one can stop at a saddle", "property",
+          methods=("gd",)),
 ]
+ROLES = ("gd",)
 
 SCALES = {
     "tiny": {"seeds": 4, "steps": 300, "sweep": (1.9, 1.98, 2.02, 2.1)},
@@ -63,9 +64,12 @@ SCALES = {
 H_MONOTONE = (0.5, 1.0, 1.5, 1.9, 1.99)
 
 
-def run(ctx, *, steps, sweep, optimizer=None) -> StudyResult:
+def run(ctx, *, steps, sweep) -> StudyResult:
     """``optimizer(lr)`` builds the method under test (default GD with step lr)."""
-    make = optimizer or gradient_descent
+    gd = ctx.method("gd")
+
+    def make(lr):
+        return gd(lr=lr)
     every = np.arange(0, 201)  # every step of the first 200: monotonicity is a per-step claim
     q = Quadratic.random(20, ctx.generator("quadratic"), L=1.0, kappa=100.0, dtype=ctx.dtype, device=ctx.device)
     lg = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)

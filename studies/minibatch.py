@@ -18,8 +18,10 @@ Objective:
     variance claims, per-sample gradients of least-squares problems with n = 10 (exact
     enumeration of every batch) and n in {20, 50} (Monte-Carlo), at a random point w.
 Optimizer:
-    mini-batch SGD (Eq. 32) with a fixed step; samplers WithReplacement / WithoutReplacement
-    (``without`` may replace the latter, to plant a wrong sampler).
+    mini-batch SGD (Eq. 32) with a fixed step, in role ``sgd`` (any method taking ``lr`` may
+    replace it; the batch is the sampler's, so the method sees b samples per step); samplers
+    WithReplacement / WithoutReplacement (fixtures: ``without`` and ``with_replacement`` are
+    where the tests plant wrong samplers).
 Fit:
     MB-1 exact over epochs; MB-4/5 exact enumeration (``check_exact``) and Monte-Carlo with
     99.8% intervals (``check_mean``); MB-2 tail floors and the slope of log floor vs log(1/b), and
@@ -50,19 +52,22 @@ from convcheck import engine
 from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict, combine
 from convcheck.experiments import convex_transient, survey_contraction
 from convcheck.objectives import LeastSquares, WithoutReplacement, WithReplacement
-from convcheck.optim import sgd
 from convcheck.stats import check_exact, check_floor, check_linear, check_mean, check_paired, check_property, difference_scale, tail_floor
 from convcheck.study import Claim, StudyResult
 
 BOTTOU = "Bottou et al.: contraction 1 - eta mu, floor proportional to 1/b"
 CLAIMS = [
     Claim("MB-1", "Eqs. (30)-(31)", "batches without replacement partition the data; with replacement they need not", "property"),
-    Claim("MB-2", "Eq. (34)", "mini-batch SGD: O(1/t + E||e_t||^2): the floor follows the batch-gradient noise", "floor"),
-    Claim("MB-3", "Eq. (35)", "strongly convex mini-batch SGD: O((1 - mu/L)^t + E||e_t||^2)", "linear", readings=(BOTTOU,)),
+    Claim("MB-2", "Eq. (34)", "mini-batch SGD: O(1/t + E||e_t||^2): the floor follows the batch-gradient noise", "floor",
+          methods=("sgd",)),
+    Claim("MB-3", "Eq. (35)", "strongly convex mini-batch SGD: O((1 - mu/L)^t + E||e_t||^2)", "linear", readings=(BOTTOU,),
+          methods=("sgd",)),
     Claim("MB-4", "Eq. (36)", "without replacement: E||e||^2 = (1 - b/n) sigma^2 / b", "variance"),
     Claim("MB-5", "Eq. (37)", "with replacement: E||e||^2 = sigma^2 / b", "variance"),
-    Claim("MB-6", "Sec. 5", "larger b brings mini-batch SGD toward GD, at a higher cost per step", "comparative"),
+    Claim("MB-6", "Sec. 5", "larger b brings mini-batch SGD toward GD, at a higher cost per step", "comparative",
+          methods=("sgd",)),
 ]
+ROLES = ("sgd",)
 
 SCALES = {
     "tiny": {"seeds": 16, "batches": (1, 4), "draws": 20_000, "burn_in": 40},
@@ -71,14 +76,13 @@ SCALES = {
 }
 
 
-def run(ctx, *, batches, draws, burn_in, eta=0.02, without=None, with_replacement=None, optimizer=None) -> StudyResult:
+def run(ctx, *, batches, draws, burn_in, eta=0.02, without=None, with_replacement=None) -> StudyResult:
     """``without`` / ``with_replacement``: the samplers claimed to draw without / with replacement
-    (planted wrong ones are swapped in here); ``optimizer(eta, b)``: the method of the floor runs."""
-    """``without(n, b)`` is the sampler claimed to draw without replacement (default the real one)."""
+    (planted wrong ones are swapped in here)."""
     without = without or WithoutReplacement
     v1 = _partition(ctx, without)
     v4, v5, var_tab, mc_tab = _variance(ctx, without, draws, with_replacement or WithReplacement)
-    v2, v3, v6, tables, figs = _floors(ctx, batches, burn_in, eta, optimizer or (lambda eta, b: sgd(eta)))
+    v2, v3, v6, tables, figs = _floors(ctx, batches, burn_in, eta, ctx.method("sgd"))
     figures = [
         {"kind": "points", "table": "variance", "title": "E||e||^2 x b / sigma^2_n vs b (n = 10, exact)", "x": "b",
          "y": "measured", "hue": "scheme", "reference": {"(1 - b/n) n/(n-1): Eq. 36, 1/(n-1) reading": "eq36_n1",
@@ -202,7 +206,7 @@ def _floors(ctx, batches, burn_in, eta, make):
     frames, floors, settled, lin, exact = [], [], {}, {}, []
     traces = {}
     for b in batches:
-        tr = engine.run(ls, make(eta, b), w0, steps, checkpoints=ck, sampler=WithReplacement(ls.n, b),
+        tr = engine.run(ls, make(lr=eta), w0, steps, checkpoints=ck, sampler=WithReplacement(ls.n, b),
                         generator=ctx.generator("sampler", b))
         traces[b] = tr
         tf = tail_floor(tr.metrics["gap"], tr.steps)
@@ -224,9 +228,9 @@ def _floors(ctx, batches, burn_in, eta, make):
         "floors drawn with replacement: E||e||^2 = sigma^2/b (Eq. 37); without replacement the factor (1 - b/n) "
         f"is at least {1 - max(batches) / ls.n:.3f} here, too close to 1 to tell apart"]
     v3_written = survey_contraction(ctx, ls, ck, {f"b={b}": traces[b].metrics["gap"] for b in batches},
-                                    lambda rows: make(rows, max(batches)), WithReplacement(ls.n, max(batches)), "MB-3", "minibatch")
+                                    lambda rows: make(lr=rows), WithReplacement(ls.n, max(batches)), "MB-3", "minibatch")
     floor_v2 = v2
-    transient, transient_curves = convex_transient(ctx, lambda rows: make(rows, max(batches)),
+    transient, transient_curves = convex_transient(ctx, lambda rows: make(lr=rows),
                                                    WithReplacement(400, max(batches)), "MB-2", min(steps, 20_000))
     v2 = combine("MB-2", "minibatch", {"floor follows E||e||^2": floor_v2, "transient O(1/t)": transient},
                  findings=floor_v2.findings, summary=f"floor: {floor_v2.summary}; transient (b = {max(batches)}) on noiseless "

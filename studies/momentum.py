@@ -12,7 +12,7 @@ Objective:
     (kappa = 1000), random starts.
 Optimizer:
     GD with step h/L against heavy ball with the same step and momentum alpha
-    (``momentum(lr, alpha)`` may replace it), for h in (0, 2) and alpha in (0, 1): every cell of
+    (roles ``gd`` and ``momentum``: torch.optim.SGD fits both), for h in (0, 2) and alpha in (0, 1): every cell of
     the grid. Also Polyak's tuned heavy ball as a finding.
 Measure:
     oscillation = total variation of the stiff coordinate (along the top eigenvector),
@@ -41,11 +41,12 @@ import torch
 from convcheck import engine
 from convcheck.claims import combine
 from convcheck.objectives import Quadratic
-from convcheck.optim import gradient_descent, heavy_ball
 from convcheck.stats import check_linear, check_paired
 from convcheck.study import Claim, StudyResult
 
-CLAIMS = [Claim("GD-5", "Eq. (8), Figs. 2-3", "momentum reduces the oscillation of gradient descent", "comparative")]
+CLAIMS = [Claim("GD-5", "Eq. (8), Figs. 2-3", "momentum reduces the oscillation of gradient descent", "comparative",
+                methods=("momentum", "gd"))]
+ROLES = ("gd", "momentum")
 
 SCALES = {"tiny": {"seeds": 6, "steps": 100, "hs": (0.5, 1.8), "alphas": (0.5, 0.9)},
           "quick": {"seeds": 32, "steps": 100, "hs": (0.1, 0.5, 1.0, 1.5, 1.8, 1.95), "alphas": (0.1, 0.5, 0.9)},
@@ -76,8 +77,11 @@ def _oscillation(q, opt, w0, steps):
     return np.where(tr.diverged, np.inf, osc), tr
 
 
-def run(ctx, *, steps, hs, alphas, momentum=None) -> StudyResult:
-    make_momentum = momentum or heavy_ball
+def run(ctx, *, steps, hs, alphas) -> StudyResult:
+    mom, gd = ctx.method("momentum"), ctx.method("gd")
+
+    def make_momentum(lr, alpha):
+        return mom(lr=lr, momentum=alpha)
     problems = _problems(ctx)
     hs, S = np.asarray(hs, dtype=float), ctx.seeds
     parts, rows, findings, paths = {}, [], [], []
@@ -85,7 +89,7 @@ def run(ctx, *, steps, hs, alphas, momentum=None) -> StudyResult:
         w0 = q.w_star + 2.0 * torch.randn(S, q.dim, generator=ctx.generator(label, "w0"), dtype=ctx.dtype).to(ctx.device)
         W0 = w0.repeat(hs.size, 1)  # rows = h x seeds: one batch per method
         lr = torch.tensor(np.repeat(hs, S), dtype=ctx.dtype, device=ctx.device) / q.L
-        gd_osc, _ = _oscillation(q, gradient_descent(lr), W0, steps)
+        gd_osc, _ = _oscillation(q, gd(lr=lr), W0, steps)
         for alpha in alphas:
             m_osc, _ = _oscillation(q, make_momentum(lr, alpha), W0, steps)
             for k, h in enumerate(hs):
@@ -97,7 +101,7 @@ def run(ctx, *, steps, hs, alphas, momentum=None) -> StudyResult:
                              "log_gd_over_momentum": float(v.statistic.get("mean_difference", np.nan)),
                              "median_gd": float(np.median(b)), "median_momentum": float(np.median(a))})
         if label.startswith("2-D"):
-            for name, opt in {"GD": gradient_descent(1.8 / q.L), "momentum": make_momentum(1.8 / q.L, 0.5)}.items():
+            for name, opt in {"GD": gd(lr=1.8 / q.L), "momentum": make_momentum(1.8 / q.L, 0.5)}.items():
                 tr = engine.run(q, opt, w0[:1], steps, checkpoints=np.arange(steps + 1), metrics=("gap",), keep_iterates=True)
                 W = tr.iterates[0].cpu().numpy()
                 paths.append(pd.DataFrame({"method": f"{name} (h=1.8)", "step": np.arange(steps + 1), "seed": 0,
@@ -105,7 +109,7 @@ def run(ctx, *, steps, hs, alphas, momentum=None) -> StudyResult:
         # Tuned heavy ball: distance contraction vs (sqrt(kappa) - 1)/(sqrt(kappa) + 1).
         sq = math.sqrt(q.L), math.sqrt(q.mu)
         rho = (sq[0] - sq[1]) / (sq[0] + sq[1])
-        tr = engine.run(q, heavy_ball(4 / (sq[0] + sq[1]) ** 2, rho**2), w0, 300, checkpoints=np.arange(0, 301, 5))
+        tr = engine.run(q, make_momentum(4 / (sq[0] + sq[1]) ** 2, rho**2), w0, 300, checkpoints=np.arange(0, 301, 5))
         lin = check_linear(tr.metrics["dist"], tr.steps, rho, kind="theta", window=(30, 300))
         findings.append(f"{label}: tuned heavy ball distance contraction {lin.statistic.get('rho_fit', float('nan')):.4f} "
                         f"per step vs (sqrt(kappa)-1)/(sqrt(kappa)+1) = {rho:.4f} ({lin.outcome})")

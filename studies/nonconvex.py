@@ -21,8 +21,8 @@ Objective:
     ``(w^2 - 1)^2 + 0.3 w`` as a finite sum with zero-mean gradient noise (n = 100), whose
     spurious local minimum (near +1) lies above f* by a fixed amount; inits in its basin.
 Optimizer:
-    GD with step h / L_0 for h on a grid crossing 2 (``optimizer(lr)`` may replace it); SGD
-    with one sample per step and a fixed eta on a grid (``sgd_optimizer(eta_rows)``).
+    GD with step h / L_0 for h on a grid crossing 2 (role ``gd``); SGD with one sample per
+    step and a fixed eta on a grid (role ``sgd``, lr a (rows,) tensor).
 Fit and Verdict rule:
     GD-7 by ``check_property`` over every (problem, h, init), as written and for h < 1 (the
     reading). SGD-7: tail floors (stationary tail, ``tail_floor``) of f - f* and of ||grad f||^2
@@ -42,7 +42,6 @@ from scipy import stats as sps
 from convcheck import engine
 from convcheck.claims import INCONCLUSIVE, Claim
 from convcheck.objectives import MLP, Rosenbrock, ScalarFactorisation, TiltedDoubleWell, WithReplacement
-from convcheck.optim import gradient_descent, sgd
 from convcheck.stats import check_floor, check_property, tail_floor
 from convcheck.study import StudyResult
 
@@ -50,10 +49,11 @@ STABLE = "a stable step: eta < 1/L_0"
 GHADIMI_LAN = "Ghadimi & Lan: min E||grad f||^2 <= O(1/(eta t) + eta)"
 CLAIMS = [
     Claim("GD-7", "Sec. 2.1, Fig. 1", "GD works relatively fine for non-convex cost functions: it might oscillate but its "
-          "overall pattern is decreasing", "property", readings=(STABLE,)),
+          "overall pattern is decreasing", "property", readings=(STABLE,), methods=("gd",)),
     Claim("SGD-7", "Sec. 4.2, Eq. (27)", "Eq. (27) holds for a non-convex function: with a fixed eta, "
-          "f(w_{t+1}) - f* <= O(1/t + eta)", "floor", readings=(GHADIMI_LAN,)),
+          "f(w_{t+1}) - f* <= O(1/t + eta)", "floor", readings=(GHADIMI_LAN,), methods=("sgd",)),
 ]
+ROLES = ("gd", "sgd")
 
 SCALES = {
     "tiny": {"seeds": 6, "hs": (0.5, 2.5), "steps": 300, "etas": (0.02, 0.04), "sgd_steps": 4000},
@@ -153,9 +153,9 @@ def _sgd7(ctx, etas, steps, make):
     return out[0], out[1], curves, dw
 
 
-def run(ctx, *, hs, steps, etas, sgd_steps, optimizer=None, sgd_optimizer=None) -> StudyResult:
-    gd7, gd7_stable, gd_tab, gd_curves = _gd7(ctx, hs, steps, optimizer or gradient_descent)
-    sgd7, sgd7_gl, sgd_curves, dw = _sgd7(ctx, etas, sgd_steps, sgd_optimizer or sgd)
+def run(ctx, *, hs, steps, etas, sgd_steps) -> StudyResult:
+    gd7, gd7_stable, gd_tab, gd_curves = _gd7(ctx, hs, steps, lambda lr, gd=ctx.method("gd"): gd(lr=lr))
+    sgd7, sgd7_gl, sgd_curves, dw = _sgd7(ctx, etas, sgd_steps, lambda lr, sgd=ctx.method("sgd"): sgd(lr=lr))
     figures = [
         {"kind": "curves", "table": "gd_curves", "title": "GD-7: f - f* on non-convex problems, by step h/L_0",
          "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True},

@@ -21,8 +21,8 @@ Optimizer:
     the quick scale), to a second-order-accurate stationary point; the Hessian by autograd.
     OP-2: critical points found by search: Levenberg-Marquardt on ``||grad f||^2`` (Newton on the
     gradient, which converges to saddles as readily as to minima) from random starts at three
-    scales, the endpoints of as many L-BFGS descents (local minima), W = 0 and the half network. OP-7: plain GD (step 0.01) with a step budget from
-    random inits and from inits 1e-6 away from every saddle found.
+    scales, the endpoints of as many L-BFGS descents (local minima), W = 0 and the half network. OP-7: plain GD (step 0.01, role ``gd``) with a step budget
+    from random inits and from inits 1e-6 away from every saddle found.
 Fit / certificates:
     a run reaches the global value when ``loss - f* <= 1e-7 (1 + f*)``. A certified spurious
     minimum: gradient norm <= 1e-6, Hessian smallest eigenvalue >= -1e-8, and loss above the
@@ -55,17 +55,17 @@ from convcheck.stats import thresholds as th
 from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from convcheck.stats import check_property
 from convcheck.objectives import QuadraticNet
-from convcheck.optim import gradient_descent
 from convcheck.study import Claim, StudyResult
 
 CLAIMS = [
     Claim("OP-1", "Prop. 4.1", "quadratic activation, k >= 2d, d positive and d negative v: no spurious local minima", "property"),
     Claim("OP-2", "Prop. 4.2", "every saddle point has a direction of negative curvature", "property"),
     Claim("OP-7", "Sec. 8 (after Prop. 4)", "first-order methods, GD included, avoid saddle points for different initialisations",
-          "property"),
+          "property", methods=("gd",)),
     Claim("OP-3", "Prop. 4.3", "d <= n <= c d^2: the global optimum is zero for generic data", "property"),
 ]
 
+ROLES = ("gd",)
 SCALES = {"tiny": {"seeds": 10, "ns": (30, 56), "gd_budget": 2000, "search_starts": 6, "search_iters": 30},
           "quick": {"seeds": 100, "ns": (30, 50, 60), "gd_budget": 20000, "search_starts": 24, "search_iters": 40},
           "full": {"seeds": 200, "ns": (30, 45, 50, 54, 55, 56, 60, 80), "gd_budget": 200000, "search_starts": 200,
@@ -157,10 +157,11 @@ def _hessian_min_batched(net, w):
     return torch.linalg.eigvalsh((H + H.transpose(-1, -2)) / 2)[:, 0]
 
 
-def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k=K, gd=None, search_n=30) -> StudyResult:
+def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k=K, search_n=30) -> StudyResult:
     """``v_sign="positive"`` plants an all-positive v presented as satisfying Prop. 4; ``k`` the
     hidden width (Prop. 4 needs k >= 2d = 20; a smaller one planted as if it were enough);
-    ``gd(lr)`` the first-order method of OP-7 (default GD); ``search_n`` the data size of OP-2's search."""
+    ``search_n`` the data size of OP-2's search."""
+    gd = ctx.method("gd")
     frames = []
     for n in ns:
         for labels in ("random", "planted"):
@@ -210,13 +211,13 @@ def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k
     X, y = _data(ctx, 30, D, "random", "main")
     net = QuadraticNet(X, y, _v(k, D, v_sign))
     w0 = torch.randn(ctx.seeds, net.dim, generator=ctx.generator("gd"), dtype=ctx.dtype) / np.sqrt(D)
-    tr = engine.run(net, gradient_descent(0.01), w0, gd_budget, checkpoints=[gd_budget])
+    tr = engine.run(net, gd(lr=0.01), w0, gd_budget, checkpoints=[gd_budget])
     gd_ok = float(((tr.metrics["gap"][:, -1]) / (1 + net.f_star) <= th.GD_REACH_RTOL).mean())
     op1.findings.append(f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within {th.GD_REACH_RTOL:g} on "
                         f"{gd_ok:.0%} of inits at n = 30 (diverged: {int(tr.diverged.sum())})")
 
     op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters, k, search_n)
-    op7, gd_tab = _gd_avoids_saddles(ctx, v_sign, gd_budget, saddles, gd or gradient_descent)
+    op7, gd_tab = _gd_avoids_saddles(ctx, v_sign, gd_budget, saddles, lambda lr: gd(lr=lr))
     op3, sweep = _threshold(ctx, v_sign, main)
     main = main.drop(columns=["w"])
     main["excess_plot"] = main.excess.clip(lower=1e-16)

@@ -45,31 +45,37 @@ import torch
 from convcheck import engine
 from convcheck.claims import REFUTED, REPRODUCED, Verdict, combine
 from convcheck.objectives import MLP, LeastSquares, ScalarFactorisation, WithReplacement
-from convcheck.optim import Oracle, dual_eps, gradient_descent, sam
+from convcheck.optim import Oracle, dual_eps, sam
 from convcheck.stats import check_paired
 from convcheck.study import Claim, StudyResult
 
 CLAIMS = [
-    Claim("SAM-5", "Sec. 7, Fig. 7", "SAM finds flatter minima (smaller top Hessian eigenvalue) than GD", "comparative"),
-    Claim("SAM-7", "Eq. (56)", "SDS keeps the sharpness-sensitive part of the batch and costs less", "comparative"),
+    Claim("SAM-5", "Sec. 7, Fig. 7", "SAM finds flatter minima (smaller top Hessian eigenvalue) than GD", "comparative",
+          methods=("sam", "gd")),
+    Claim("SAM-7", "Eq. (56)", "SDS keeps the sharpness-sensitive part of the batch and costs less", "comparative",
+          methods=("sam",)),
 ]
+ROLES = ("gd", "sam")
 
 SCALES = {"tiny": {"seeds": 4, "steps": 1500, "mlp_steps": 1500},
           "quick": {"seeds": 16, "steps": 4000, "mlp_steps": 4000},
           "full": {"seeds": 64, "steps": 20000, "mlp_steps": 20000}}
 
 
-def run(ctx, *, steps, mlp_steps, sam_factory=None, sds_factory=None) -> StudyResult:
-    """``sam_factory(lr, rho)``: the SAM under test (SAM-5); ``sds_factory(lr, rho, **sds_options)``:
-    the SAM with data selection under test (SAM-7; default convcheck's ``sam``)."""
-    """``sam_factory(lr, rho)`` builds the SAM under test (default convcheck's)."""
-    sam_factory = sam_factory or (lambda lr, rho: sam(lr, rho=rho))
+def run(ctx, *, steps, mlp_steps, sds_factory=None) -> StudyResult:
+    """``sds_factory(lr, rho, **sds_options)``: SAM with data selection (SAM-7; default
+    convcheck's ``sam``), a fixture for planted wrong selections; SAM and GD are roles."""
+    sam_m, gd = ctx.method("sam"), ctx.method("gd")
+
+    def sam_factory(lr, rho):
+        return sam_m(lr=lr, rho=rho)
+
     # --- SAM-5 (a): the scalar factorisation -------------------------------------------------
     f = ScalarFactorisation(dtype=ctx.dtype, device=ctx.device)
     jitter = 0.05 * torch.randn(ctx.seeds, 2, generator=ctx.generator("uv"), dtype=ctx.dtype).to(ctx.device)
     w0 = torch.tensor([4.0, 0.2], dtype=ctx.dtype, device=ctx.device) + jitter
     ck = engine.log_checkpoints(steps)
-    runs = {"GD": engine.run(f, gradient_descent(0.05), w0, steps, checkpoints=ck),
+    runs = {"GD": engine.run(f, gd(lr=0.05), w0, steps, checkpoints=ck),
             "SAM": engine.run(f, sam_factory(0.05, 0.1), w0, steps, checkpoints=ck)}
     top = {k: f.hessian_top(tr.final).cpu().numpy() for k, tr in runs.items()}
     loss = {k: f.loss(tr.final).cpu().numpy() for k, tr in runs.items()}
@@ -77,7 +83,7 @@ def run(ctx, *, steps, mlp_steps, sam_factory=None, sds_factory=None) -> StudyRe
                        names=("SAM", "GD"), claim="SAM-5")
     frames = [pd.concat([tr.to_frame(method=k, seed=np.arange(ctx.seeds)) for k, tr in runs.items()], ignore_index=True)]
     paths = pd.concat([_path(f, opt, w0[:1], min(steps, 3000), k) for k, opt in
-                       (("GD", gradient_descent(0.05)), ("SAM", sam_factory(0.05, 0.1)))], ignore_index=True)
+                       (("GD", gd(lr=0.05)), ("SAM", sam_factory(0.05, 0.1)))], ignore_index=True)
 
     # --- SAM-5 (b): a small MLP at matched training loss ------------------------------------
     gen = ctx.generator("mlp-data")
@@ -88,7 +94,7 @@ def run(ctx, *, steps, mlp_steps, sam_factory=None, sds_factory=None) -> StudyRe
     lam_at, reached = {}, {}
     target = None
     mlp_runs = {}
-    for name, opt in (("GD", gradient_descent(0.1)), ("SAM", sam_factory(0.1, 0.05))):
+    for name, opt in (("GD", gd(lr=0.1)), ("SAM", sam_factory(0.1, 0.05))):
         mlp_runs[name] = _run_keep(net, opt, wn, mlp_steps, ckm)
     target = 1.05 * max(np.nanmax(np.nanmin(r[1], axis=1)) for r in mlp_runs.values())  # reachable by every seed
     for name, (W, L) in mlp_runs.items():
@@ -108,7 +114,7 @@ def run(ctx, *, steps, mlp_steps, sam_factory=None, sds_factory=None) -> StudyRe
                            f"MLP: median top eigenvalue at matched loss GD {np.median(lam_at['GD']):.3f}, SAM {np.median(lam_at['SAM']):.3f}",
                            "test accuracy is not measured: flatness is not claimed to imply generalisation here"])
     # --- SAM-7: SDS ------------------------------------------------------------------------
-    v7, sds_tab = _sds(ctx, sds_factory or sam)
+    v7, sds_tab = _sds(ctx, sds_factory or sam, sam_factory)
     lam_tab = pd.DataFrame([{"method": k, "problem": p, "seed": s, "top_eigenvalue": v}
                             for p, d in (("factorisation", top), ("MLP", lam_at)) for k, arr in d.items() for s, v in enumerate(arr)])
     uu, vv = np.meshgrid(np.linspace(0.0, 4.5, 120), np.linspace(0.0, 2.5, 120))
@@ -153,7 +159,7 @@ def _top_eig(net, w):
     return float(spla.eigsh(op, k=1, which="LA", tol=1e-8, v0=np.ones(P))[0][0])
 
 
-def _sds(ctx, make_sds):
+def _sds(ctx, make_sds, make_sam):
     ls = LeastSquares.planted(256, 10, ctx.generator("sds"), kappa=10.0, noise=0.5, dtype=ctx.dtype, device=ctx.device)
     S, b, T = ctx.seeds, 32, 300
     w0 = ls.w_star + torch.randn(S, 10, generator=ctx.generator("sds-w0"), dtype=ctx.dtype).to(ctx.device)
@@ -162,7 +168,7 @@ def _sds(ctx, make_sds):
     idx0 = WithReplacement(256, b).draw(S, ctx.generator("alpha"))
     e0 = dual_eps(ls.grad_batch(w0, idx0), rho, 2.0)
     alpha = float((ls.per_sample_losses_batch(w0 + e0, idx0) - ls.per_sample_losses_batch(w0, idx0)).median())
-    methods = {"SAM": sam(lr, rho), "SDS (fraction)": make_sds(lr, rho, sds="fraction", gamma=gamma),
+    methods = {"SAM": make_sam(lr, rho), "SDS (fraction)": make_sds(lr, rho, sds="fraction", gamma=gamma),
                "SDS (threshold)": make_sds(lr, rho, sds="threshold", alpha=alpha)}
     traces, frames = {}, []
     for name, opt in methods.items():

@@ -19,8 +19,9 @@ Objective:
     The exact expected floor of constant-step SGD is known here from the second-moment
     recursion (``LeastSquares.sgd_stationary_gap``), which checks the measured floors.
 Optimizer:
-    SGD with one uniformly drawn sample per step (Eq. 23) and step eta (a parameter:
-    ``optimizer(eta)`` returns any batched optimizer, with eta a (rows,) tensor).
+    SGD with one uniformly drawn sample per step (Eq. 23) and step eta, in role ``sgd`` (any
+    method taking ``lr``, here a (rows,) tensor, may replace it; GD in SGD-6 is the same
+    method on full gradients).
     All etas run as one batch: rows = etas x seeds.
 Fit:
     per seed and eta, the time average of the gap over the tail [T/10, T], after checking
@@ -57,7 +58,6 @@ from convcheck import engine
 from convcheck.claims import INCONCLUSIVE
 from convcheck.experiments import convex_transient, survey_contraction
 from convcheck.objectives import LeastSquares, WithReplacement
-from convcheck.optim import sgd
 from convcheck.claims import combine
 from convcheck.stats import check_floor, check_linear, check_paired, check_property, difference_scale, tail_floor
 from convcheck.study import Claim, StudyResult
@@ -66,11 +66,13 @@ THETA_ETA = "floor proportional to eta (Theta)"
 BOTTOU = "Bottou et al.: contraction 1 - eta mu, floor eta L M / (2 mu)"
 CLAIMS = [
     Claim("SGD-3", "Prop. 2, Eq. (27)", "constant step eta: f(w_{t+1}) - f* <= O(1/t + eta); SGD stalls at a floor O(eta)",
-          "floor", readings=(THETA_ETA,)),
+          "floor", readings=(THETA_ETA,), methods=("sgd",)),
     Claim("SGD-5", "Prop. 2, Eq. (29)", "strongly convex, constant eta: f - f* <= O((1 - mu/L)^t + eta)", "linear",
-          readings=(BOTTOU,)),
-    Claim("SGD-6", "Sec. 4.2", "SGD is less accurate than GD, but each step is about n times cheaper", "comparative"),
+          readings=(BOTTOU,), methods=("sgd",)),
+    Claim("SGD-6", "Sec. 4.2", "SGD is less accurate than GD, but each step is about n times cheaper", "comparative",
+          methods=("sgd",)),
 ]
+ROLES = ("sgd",)
 
 SCALES = {
     "tiny": {"seeds": 8, "etas": (0.01, 0.04), "burn_in": 60},
@@ -79,9 +81,12 @@ SCALES = {
 }
 
 
-def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0, optimizer=None) -> StudyResult:
-    """``optimizer(eta_rows)`` builds the method under test (default SGD with step eta)."""
-    make_opt = optimizer or sgd
+def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0) -> StudyResult:
+    method = ctx.method("sgd")
+
+    def make_opt(lr):
+        return method(lr=lr)
+
     problem = LeastSquares.planted(n, d, ctx.generator("problem"), L=1.0, kappa=kappa, noise=noise,
                                    dtype=ctx.dtype, device=ctx.device)
     etas = np.asarray(sorted(etas), dtype=float)

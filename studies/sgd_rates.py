@@ -27,8 +27,9 @@ Objective:
     * SGD-4: least squares with planted noise (n = 200, d = 5, eig(H) on [1/2, 1]), a sweep of
       the step constant beta in eta_t = beta/(mu t).
 Optimizer:
-    SGD (Eq. 23) with the schedules of Sec. 4.1 (``schedule(name)`` may replace them); the
-    running average of the iterates is tracked beside the last iterate.
+    SGD (Eq. 23) with the schedules of Sec. 4.1, in role ``sgd`` (any method taking ``lr``, a
+    schedule t -> step, may replace it; torch.optim.SGD is the same algorithm); the running
+    average of the iterates is tracked beside the last iterate.
 Fit:
     check_rate on the normalised curve log(e_t / r(t)) (automatic window, per-seed slopes).
 Verdict rule:
@@ -53,15 +54,19 @@ import torch
 from convcheck import engine
 from convcheck.claims import combine
 from convcheck.objectives import LeastAbsolute, LeastSquares, Logistic, Quadratic, WithReplacement
-from convcheck.optim import inverse_sqrt_t, inverse_t, sgd, strongly_convex
+from convcheck.optim import inverse_sqrt_t, inverse_t, strongly_convex
 from convcheck.stats import check_rate, difference_scale
 from convcheck.study import Claim, StudyResult
 
 CLAIMS = [
-    Claim("SGD-1", "Prop. 2, Eq. (25)", "convex, eta_t = 1/t: f(w_{t+1}) - f* <= O(1/log t)", "rate"),
-    Claim("SGD-2", "Prop. 2, Eq. (26)", "convex, eta_t = 1/sqrt(t): f(w_{t+1}) - f* <= O(log t / sqrt t)", "rate"),
-    Claim("SGD-4", "Prop. 2, Eq. (28)", "mu-strongly convex, eta_t = 1/(mu t): f(w_{t+1}) - f* <= O(1/t)", "rate"),
+    Claim("SGD-1", "Prop. 2, Eq. (25)", "convex, eta_t = 1/t: f(w_{t+1}) - f* <= O(1/log t)", "rate",
+          methods=("sgd",)),
+    Claim("SGD-2", "Prop. 2, Eq. (26)", "convex, eta_t = 1/sqrt(t): f(w_{t+1}) - f* <= O(log t / sqrt t)", "rate",
+          methods=("sgd",)),
+    Claim("SGD-4", "Prop. 2, Eq. (28)", "mu-strongly convex, eta_t = 1/(mu t): f(w_{t+1}) - f* <= O(1/t)", "rate",
+          methods=("sgd",)),
 ]
+ROLES = ("sgd",)
 
 SCALES = {
     "tiny": {"seeds": 6, "steps": 3000, "betas": (0.25, 1.0)},
@@ -79,10 +84,9 @@ def _tight_quadratic(ctx, d=300):
     return q, w0
 
 
-def run(ctx, *, steps, betas, schedule=None, step_constant=1.0) -> StudyResult:
-    """``schedule(name)`` returns the step schedule for "1/t" and "1/sqrt(t)" (default: those);
-    ``step_constant`` multiplies SGD-4's steps beta / (mu t) (a planted wrong constant)."""
-    schedule = schedule or (lambda name: {"1/t": inverse_t(1.0), "1/sqrt(t)": inverse_sqrt_t(1.0)}[name])
+def run(ctx, *, steps, betas) -> StudyResult:
+    method = ctx.method("sgd")
+    schedules = {"1/t": inverse_t(1.0), "1/sqrt(t)": inverse_sqrt_t(1.0)}
     ck = engine.log_checkpoints(steps, per_decade=12)
     frames, verdicts, setup = [], [], {"steps": steps}
     q, qw0 = _tight_quadratic(ctx)
@@ -108,15 +112,15 @@ def run(ctx, *, steps, betas, schedule=None, step_constant=1.0) -> StudyResult:
             signs = torch.sign(torch.randn(ctx.seeds, ls1.dim, generator=ctx.generator(claim, "signs"), dtype=ctx.dtype))
             w0 = ls1.w_star + (signs.to(ctx.device) / torch.sqrt(lam * ls1.dim)) @ Q.T
         runs = {
-            "tight quadratic (deterministic)": engine.run(q, sgd(schedule(sched_name)), qw0.repeat(3, 1), steps,
+            "tight quadratic (deterministic)": engine.run(q, method(lr=schedules[sched_name]), qw0.repeat(3, 1), steps,
                                                           checkpoints=ck, average=True),
-            label: engine.run(obj, sgd(schedule(sched_name)), w0, steps, checkpoints=ck, sampler=WithReplacement(obj.n),
+            label: engine.run(obj, method(lr=schedules[sched_name]), w0, steps, checkpoints=ck, sampler=WithReplacement(obj.n),
                               generator=ctx.generator(claim, "sampler"), average=True),
         }
         if claim == "SGD-2":
             w0 = lad.w_star + torch.randn(ctx.seeds, lad.dim, generator=ctx.generator(claim, "lad-w0"), dtype=ctx.dtype).to(ctx.device)
             runs["median regression, engel (SGD, non-smooth)"] = engine.run(
-                lad, sgd(schedule(sched_name)), w0, steps, checkpoints=ck, sampler=WithReplacement(lad.n),
+                lad, method(lr=schedules[sched_name]), w0, steps, checkpoints=ck, sampler=WithReplacement(lad.n),
                 generator=ctx.generator(claim, "lad-sampler"), average=True)
         for label, tr in runs.items():
             f_star = (q if label.startswith("tight") else lad if label.startswith("median") else obj).f_star
@@ -151,8 +155,8 @@ def run(ctx, *, steps, betas, schedule=None, step_constant=1.0) -> StudyResult:
     betas = np.asarray(betas, dtype=float)
     rows_beta = torch.tensor(np.repeat(betas, ctx.seeds), dtype=ctx.dtype, device=ctx.device)
     w0 = ls.w_star + torch.randn(betas.size * ctx.seeds, ls.dim, generator=ctx.generator("ls-w0"), dtype=ctx.dtype).to(ctx.device)
-    base = strongly_convex(ls.mu, float(step_constant))
-    tr = engine.run(ls, sgd(lambda t: rows_beta * base(t)), w0, steps, checkpoints=ck,
+    base = strongly_convex(ls.mu, 1.0)
+    tr = engine.run(ls, method(lr=lambda t: rows_beta * base(t)), w0, steps, checkpoints=ck,
                     sampler=WithReplacement(ls.n), generator=ctx.generator("ls-sampler"), average=True)
     gaps = tr.metrics["gap"].reshape(betas.size, ctx.seeds, -1)
     per_beta, findings = {}, []

@@ -36,8 +36,9 @@ class Planted:
     study: str
     what: str                      # the deliberate mistake, in words
     keys: list[tuple[str, str]]    # (claim, reading) pairs that must be refuted
-    overrides: dict = field(default_factory=dict)
+    overrides: dict = field(default_factory=dict)   # fixtures: a bound, a sampler, a perturbation, ...
     seeds: int | None = None
+    methods: dict = field(default_factory=dict)     # wrong methods in the study's roles (convcheck.roles)
 
 
 def _accept_any_step():
@@ -47,9 +48,9 @@ def _accept_any_step():
     return Optimizer("accept-any", init, lambda w, state, oracle, t: (w - oracle.grad(w), state))
 
 
-def _wrong_sign_momentum(lr, alpha):
+def _wrong_sign_momentum(lr, momentum):
     def update(w, state, oracle, t):
-        delta = -alpha * state.delta - step_size(lr) * oracle.grad(w)  # sign of the history term flipped
+        delta = -momentum * state.delta - step_size(lr) * oracle.grad(w)  # sign of the history term flipped
         return w + delta, MomentumState(delta)
 
     return Optimizer("wrong-sign", lambda w: MomentumState(torch.zeros_like(w)), update)
@@ -88,19 +89,19 @@ def _ascent(lr):
     return Optimizer("ascent", lambda w: (), lambda w, state, oracle, t: (w + step_size(lr) * oracle.grad(w), state))
 
 
-def _first_sample_only(eta, b):
+def _first_sample_only(lr):
     """Mini-batch SGD that uses only the first sample of each batch (and so is not charged for the rest)."""
     def update(w, state, oracle, t):
         inner = Oracle(oracle.objective, oracle.idx[:, :1])
-        return w - step_size(eta) * inner.grad(w), state
+        return w - step_size(lr) * inner.grad(w), state
 
     return Optimizer("first-sample-only", lambda w: (), update)
 
 
-def _uncounted_sgd(eta_rows):
+def _uncounted_sgd(lr):
     """SGD whose gradients are taken from a private oracle: the engine is charged nothing."""
     def update(w, state, oracle, t):
-        return w - step_size(eta_rows) * Oracle(oracle.objective, oracle.idx).grad(w), state
+        return w - step_size(lr) * Oracle(oracle.objective, oracle.idx).grad(w), state
 
     return Optimizer("uncounted-sgd", lambda w: (), update)
 
@@ -129,51 +130,52 @@ def _undivided_swp(g, rho, beta, generator, form="coordinate", groups=None):
 
 
 def _fixed_step(value):
-    return lambda eta_rows: sgd(torch.full_like(eta_rows, value))
+    return lambda lr: sgd(torch.full_like(lr, value))
 
 
 PLANTED = [
     Planted("gd_bound", "Prop. 1's bound replaced by L R^2 / (4 t^2), too strong", [("GD-1", AS_WRITTEN)],
             {"bound": lambda k: 1.0 / (4.0 * np.asarray(k, float) ** 2)}),
     Planted("gd_descent", "GD takes a step 1.3x the one it reports", [("GD-2", AS_WRITTEN), ("GD-2", "eta < 2/L")],
-            {"optimizer": lambda lr: gradient_descent(lr * 1.3)}),
+            methods={"gd": lambda lr: gradient_descent(lr * 1.3)}),
     Planted("gd_descent", "GD drifts by 1e-3 per step: it cannot stop at the saddle", [("GD-3", AS_WRITTEN)],
-            {"optimizer": _drifting_gd}),
+            methods={"gd": _drifting_gd}),
     Planted("line_search", "a line search that accepts any step", [("GD-4", AS_WRITTEN)], {"searches": {"halving": _accept_any_step()}}),
     Planted("momentum", "momentum with the sign of the history term flipped", [("GD-5", AS_WRITTEN)],
-            {"momentum": _wrong_sign_momentum}),
+            methods={"momentum": _wrong_sign_momentum}),
     Planted("steepest", "an 'exact' line search 10% short of the minimiser",
             [("GD-6", AS_WRITTEN), ("GD-6", "contraction ((kappa-1)/(kappa+1))^2 per step")], {"numeric": _short_line_search()}),
     Planted("nonconvex", "gradient ascent presented as descent, and a secretly fixed SGD step",
             [("GD-7", AS_WRITTEN), ("GD-7", "a stable step: eta < 1/L_0"), ("SGD-7", AS_WRITTEN),
              ("SGD-7", "Ghadimi & Lan: min E||grad f||^2 <= O(1/(eta t) + eta)")],
-            {"optimizer": _ascent, "sgd_optimizer": _fixed_step(0.02)}, seeds=32),
+            methods={"gd": _ascent, "sgd": _fixed_step(0.02)}, seeds=32),
     Planted("backprop", "backprop sending the error through W2^T instead of W2",
             [("BP-1", AS_WRITTEN), ("BP-2", AS_WRITTEN), ("BP-2", "Eq. (18): all deltas before any update")],
             {"gradient": _transposed_backprop}),
     Planted("sgd_rates", "steps 1/t^2 for 1/t and 1/sqrt(t), and SGD-4's constant secretly 1/4",
             [("SGD-1", AS_WRITTEN), ("SGD-2", AS_WRITTEN), ("SGD-4", AS_WRITTEN)],
-            {"schedule": lambda name: (lambda t: 1.0 / t**2), "step_constant": 0.25}, seeds=24),
+            methods={"sgd": lambda lr: sgd(lambda t: 1.0 / t**2)}, seeds=24),
     Planted("sgd_rates", "a schedule that never decays (steps fixed at 0.5): only the non-smooth instance can show it",
-            [("SGD-2", AS_WRITTEN)], {"schedule": lambda name: (lambda t: 0.5 + 0.0 * t)}, seeds=64),
+            [("SGD-2", AS_WRITTEN)], methods={"sgd": lambda lr: sgd(0.5)}, seeds=64),
     Planted("sgd_floor", "SGD's step secretly fixed at 0.03 whatever eta the study sets",
             [("SGD-3", AS_WRITTEN), ("SGD-3", "floor proportional to eta (Theta)"), ("SGD-5", AS_WRITTEN),
              ("SGD-5", "Bottou et al.: contraction 1 - eta mu, floor eta L M / (2 mu)")],
-            {"optimizer": _fixed_step(0.03)}, seeds=64),
+            methods={"sgd": _fixed_step(0.03)}, seeds=64),
     Planted("sgd_floor", "a method whose gradient evaluations go uncounted (it calls the objective behind the oracle)",
-            [("SGD-6", AS_WRITTEN)], {"optimizer": _uncounted_sgd}),
+            [("SGD-6", AS_WRITTEN)], methods={"sgd": _uncounted_sgd}),
     Planted("minibatch", "samplers swapped (with replacement claimed as without and back), and mini-batch SGD that uses "
             "only the first sample of each batch",
             [("MB-1", AS_WRITTEN), ("MB-2", AS_WRITTEN), ("MB-3", AS_WRITTEN),
              ("MB-3", "Bottou et al.: contraction 1 - eta mu, floor proportional to 1/b"), ("MB-4", AS_WRITTEN),
              ("MB-5", AS_WRITTEN), ("MB-6", AS_WRITTEN)],
             {"without": WithReplacement, "with_replacement": WithoutReplacement,
-             "optimizer": _first_sample_only}, seeds=64),
+             }, methods={"sgd": _first_sample_only}, seeds=64),
     Planted("adaptive", "AdaGrad with a secretly tiny step, RMSProp with eps inside the root, Adam without bias correction",
             [("AD-1", AS_WRITTEN), ("AD-2", AS_WRITTEN), ("AD-2", "standard RMSProp (per-coordinate v)"), ("AD-3", AS_WRITTEN),
              ("AD-3", "standard Adam (per-coordinate v, k from 1)"), ("AD-4", AS_WRITTEN)],
-            {"adagrad_factory": lambda lr: adagrad(lr * 1e-4), "rmsprop_factory": lambda lr, g: rmsprop(lr, g, eps_inside=True, eps=1e-2),
-             "adam_factory": lambda lr, g1, g2: adam(lr, g1, g2, bias_correction=False)}),
+            methods={"adagrad": lambda lr, eps: adagrad(lr * 1e-4, eps),
+                     "rmsprop": lambda lr, alpha, eps: rmsprop(lr, alpha, eps=1e-2, eps_inside=True),
+                     "adam": lambda lr, betas, eps: adam(lr, betas[0], betas[1], eps, bias_correction=False)}),
     Planted("sam_perturbation", "eps* without the dual-norm exponent, and SWP masks not divided by beta",
             [("SAM-1", AS_WRITTEN), ("SAM-6", AS_WRITTEN)],
             {"eps_fn": lambda g, rho, p: rho * g / torch.linalg.vector_norm(g, ord=1 if p == 2.0 else p, dim=-1, keepdim=True),
@@ -184,7 +186,7 @@ PLANTED = [
              "sharpness_fn": lambda net, w, eps: net.loss(w + eps)}),
     Planted("sam_perturbation", "eps* ten times longer than rho", [("SAM-4", AS_WRITTEN)],
             {"eps_fn": lambda g, rho, p: dual_eps(g, 10 * rho, p)}),
-    Planted("sam_flatness", "SAM perturbing downhill", [("SAM-5", AS_WRITTEN)], {"sam_factory": _downhill_sam}, seeds=12),
+    Planted("sam_flatness", "SAM perturbing downhill", [("SAM-5", AS_WRITTEN)], methods={"sam": _downhill_sam}, seeds=12),
     Planted("sam_flatness", "'SDS' that keeps the whole batch (plain SAM under SDS's name)", [("SAM-7", AS_WRITTEN)],
             {"sds_factory": lambda lr, rho, **options: sam(lr, rho)}),
     Planted("asam", "ASAM with T_w = 1 (plain SAM's perturbation)", [("SAM-8", AS_WRITTEN)],
@@ -192,7 +194,7 @@ PLANTED = [
     Planted("quadratic_net", "k = 5 < 2d hidden units presented as Prop. 4's regime (n = 50 for the critical-point search)",
             [("OP-1", AS_WRITTEN), ("OP-2", AS_WRITTEN)], {"k": 5, "search_n": 50, "search_starts": 24}),
     Planted("quadratic_net", "an all-positive v presented as Prop. 4's regime", [("OP-3", AS_WRITTEN)], {"v_sign": "positive"}),
-    Planted("quadratic_net", "a 'GD' that stops moving once its gradient is below 1e-4", [("OP-7", AS_WRITTEN)], {"gd": _lazy_gd}),
+    Planted("quadratic_net", "a 'GD' that stops moving once its gradient is below 1e-4", [("OP-7", AS_WRITTEN)], methods={"gd": _lazy_gd}),
     Planted("wide_nets", "a step 20x too large", [("OP-4", AS_WRITTEN), ("OP-4", "two-layer net of Du et al. (2018)"),
                                                   ("OP-5", AS_WRITTEN), ("OP-5", "two-layer net, the same step for every b")],
             {"lr_scale": 20.0}),

@@ -14,7 +14,8 @@ from planted import NOT_PLANTED, PLANTED
 
 @pytest.mark.parametrize("row", PLANTED, ids=[f"{p.study}: {p.what}" for p in PLANTED])
 def test_planted_wrong_input_is_refuted(studies, row):
-    verdicts = {v.key: v for v in run_study(studies[row.study], "tiny", seeds=row.seeds, **row.overrides).verdicts}
+    verdicts = {v.key: v for v in run_study(studies[row.study], "tiny", seeds=row.seeds, methods=row.methods,
+                                                **row.overrides).verdicts}
     for key in row.keys:
         assert key in verdicts, f"{key} is not a verdict of {row.study}"
         assert verdicts[key].outcome == REFUTED, f"planted: {row.what}\n{verdicts[key].evidence()}"

@@ -1,0 +1,180 @@
+"""``convcheck check``: put a user's optimizer in a claim's role and get the claim's verdicts.
+
+    result = convcheck.check(torch.optim.Adam, claim="AD-3", reading="standard Adam")
+    result.assert_reproduced()
+
+The target is a ``torch.optim.Optimizer`` subclass (one instance per seed, each with its own
+step size where the study sweeps step sizes) or a convcheck factory with the role's keyword
+arguments (:mod:`convcheck.roles`). The study that holds the claim runs with the target in the
+role; every verdict of the claim whose reading tests that role is returned, corrected for
+multiplicity over the whole suite exactly as in ``convcheck run``, so a user's optimizer that
+IS the library's algorithm gets the library's verdict.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from .claims import AS_WRITTEN, REFUTED, REPRODUCED, Verdict
+
+__all__ = ["check", "CheckResult", "load_target", "parse_hyper", "find_claim"]
+
+
+@dataclass
+class CheckResult:
+    """The verdicts of one claim with the target in one role."""
+
+    target: str
+    role: str
+    claim: str
+    study: str
+    scale: str
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    @property
+    def refuted(self) -> bool:
+        return any(v.outcome == REFUTED for v in self.verdicts)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when nothing is refuted, 1 when something is (the CLI's exit status)."""
+        return 1 if self.refuted else 0
+
+    def evidence(self) -> str:
+        head = f"{self.target} in role {self.role!r} of study {self.study!r} ({self.scale} scale):"
+        return "\n".join([head] + [v.evidence() for v in self.verdicts])
+
+    def _assert(self, outcome: str) -> "CheckResult":
+        bad = [v for v in self.verdicts if v.outcome != outcome]
+        if bad:
+            raise AssertionError(f"expected every verdict {outcome}; "
+                                 + ", ".join(f"{v.label} is {v.outcome}" for v in bad) + "\n" + self.evidence())
+        return self
+
+    def assert_reproduced(self) -> "CheckResult":
+        """Raise AssertionError, with the verdicts' evidence, unless every verdict is reproduced."""
+        return self._assert(REPRODUCED)
+
+    def assert_refuted(self) -> "CheckResult":
+        """Raise AssertionError, with the verdicts' evidence, unless every verdict is refuted."""
+        return self._assert(REFUTED)
+
+    def to_json(self) -> list[dict]:
+        """The same records as ``verdicts.json``."""
+        return [v.to_json() for v in self.verdicts]
+
+
+def load_target(spec: str):
+    """``module:attr`` (an importable module, or a path to a .py file) -> the object."""
+    if not isinstance(spec, str) or ":" not in spec:
+        raise ValueError(f"The 'target' parameter must be 'module:attr' (e.g. torch.optim:Adam or my_opt.py:MyAdam). "
+                         f"Got {spec!r} instead.")
+    mod_name, _, attr = spec.rpartition(":")
+    try:
+        if mod_name.endswith(".py"):
+            path = Path(mod_name).resolve()
+            if not path.is_file():
+                raise ValueError(f"The 'target' parameter names the file {mod_name!r}, which does not exist.")
+            name = f"convcheck_target_{path.stem}"
+            spec_ = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec_)
+            sys.modules[name] = module
+            spec_.loader.exec_module(module)
+        else:
+            if "" not in sys.path and str(Path.cwd()) not in sys.path:
+                sys.path.insert(0, str(Path.cwd()))  # a user's module beside where they run the command
+            module = importlib.import_module(mod_name)
+    except ImportError as exc:
+        raise ValueError(f"The 'target' parameter's module {mod_name!r} cannot be imported: {exc}") from None
+    obj = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ValueError(f"The 'target' parameter names {attr!r}, which module {mod_name!r} does not define.")
+        obj = getattr(obj, part)
+    return obj
+
+
+def parse_hyper(items) -> dict:
+    """``["weight_decay=0.0", "foreach=False", "name=x"]`` -> a dict, values read as Python literals."""
+    out = {}
+    for item in items or ():
+        key, eq, value = item.partition("=")
+        if not eq or not key.isidentifier():
+            raise ValueError(f"The '--hyper' parameter must be KEY=VALUE with KEY a name. Got {item!r} instead.")
+        try:
+            out[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[key] = value
+    return out
+
+
+def find_claim(claim: str, studies=None):
+    """(study module, Claim) for a claim id."""
+    from .study import discover
+
+    studies = discover() if studies is None else studies
+    for mod in studies.values():
+        for c in mod.CLAIMS:
+            if c.id == claim:
+                return mod, c
+    ids = sorted(c.id for m in studies.values() for c in m.CLAIMS)
+    raise ValueError(f"The 'claim' parameter must be a claim id ({', '.join(ids)}). Got {claim!r} instead.")
+
+
+def _match_reading(c, reading: str | None) -> str | None:
+    if reading is None:
+        return None
+    names = [r for _, r in c.keys()]
+    if reading in names:
+        return reading
+    hits = [r for r in names if r.startswith(reading)]
+    if len(hits) == 1:
+        return hits[0]
+    raise ValueError(f"The 'reading' parameter must name one reading of {c.id}: {names}. Got {reading!r} instead.")
+
+
+def check(target, claim: str, *, reading: str | None = None, role: str | None = None, hyper: dict | None = None,
+          scale: str = "quick", seeds: int | None = None, device: str = "cpu", dtype=torch.float64) -> CheckResult:
+    """Run the study holding ``claim`` with ``target`` in ``role`` and return the verdicts that test it.
+
+    Args:
+      target: a ``torch.optim.Optimizer`` subclass, a convcheck factory, or ``"module:attr"``.
+      claim: a claim id (``convcheck list`` shows them, with their readings and roles).
+      reading: one reading of the claim (a unique prefix of its name is enough); default all
+        readings that test the role.
+      role: the role to fill; default the claim's first (its primary method).
+      hyper: fixed keyword arguments passed to the target on every construction.
+    """
+    from .study import run_study
+
+    if isinstance(target, str):
+        target = load_target(target)
+    module, c = find_claim(claim)
+    reading = _match_reading(c, reading)
+    candidates = c.roles_of(reading) if reading is not None else c.roles()
+    if not candidates:
+        raise ValueError(f"{c.id}{' (' + reading + ')' if reading else ''} tests no method that can be replaced "
+                         f"(it is a statement about {c.kind}); claims with roles are listed by 'convcheck list'.")
+    if role is None:
+        role = candidates[0]
+    elif role not in candidates:
+        raise ValueError(f"The 'role' parameter must be one of the roles {c.id} tests: {list(candidates)}. Got {role!r} instead.")
+    result = run_study(module, scale, seeds=seeds, device=device, dtype=dtype, methods={role: target}, hyper=hyper)
+    chosen = [v for v in result.verdicts if v.claim == c.id and role in c.roles_of(v.reading)
+              and (reading is None or v.reading == reading)]
+    label = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}"
+    return CheckResult(label, role, c.id, module.NAME, scale, chosen)
+
+
+def print_result(result: CheckResult) -> None:
+    print(f"{result.target} in role {result.role!r}, study {result.study} ({result.scale} scale):")
+    for v in result.verdicts:
+        name = v.claim if v.reading == AS_WRITTEN else f"{v.claim} [{v.reading}]"
+        print(f"  {name}: {v.outcome.upper()}: {v.summary}")

@@ -1,0 +1,157 @@
+"""Roles: one contract for the method under test.
+
+A study runs methods (gradient descent, SGD, momentum, AdaGrad, RMSProp, Adam, SAM, ...) and
+declares each as a named *role* (``ROLES`` in the study module). A role fixes how the study
+builds the method: the keyword arguments it passes, named as torch.optim names them, so that
+
+* a convcheck factory ``f(**kwargs) -> Optimizer`` (the library's own, by default), or
+* a ``torch.optim.Optimizer`` subclass (run as one instance per seed, see
+  :func:`convcheck.optim.from_torch`)
+
+fits the role unchanged. ``torch.optim.SGD`` fits ``gd``, ``sgd`` and ``momentum``;
+``torch.optim.Adagrad``, ``RMSprop`` and ``Adam`` fit ``adagrad``, ``rmsprop`` and ``adam``.
+
+=============  ========================  ===============================================  =========
+role           keyword arguments         default (the library's method)                   survey
+=============  ========================  ===============================================  =========
+gd             lr                        gradient descent, w -= lr grad f                  Eqs. 3-4
+sgd            lr                        the same step on a sampled gradient               Eq. 23
+momentum       lr, momentum              heavy ball, dw = momentum dw - lr g               Eq. 8
+adagrad        lr, eps                   standard AdaGrad (per-coordinate accumulator)     Eqs. 38-40
+rmsprop        lr, alpha, eps            standard RMSProp (per-coordinate v)               Eqs. 41-42
+adam           lr, betas, eps            standard Adam (per-coordinate v, k from 1)        Eqs. 43-47
+sam            lr, rho                   SAM with the l2 dual perturbation                 Eqs. 48-53
+=============  ========================  ===============================================  =========
+
+``lr`` is a float, an ``(S,)`` tensor (one step size per seed row: studies sweep step sizes
+as one batch) or a schedule ``t -> float | (S,) tensor``; other arguments are plain values.
+The survey's own variants (scalar v, bias correction from k = 0, ...) are the subject of the
+claims, not methods under test, so they are not roles.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+
+from .optim import adagrad, adam, gradient_descent, heavy_ball, rmsprop, sam, sgd
+from .optim.base import Optimizer
+
+__all__ = ["Role", "ROLES", "resolve", "describe"]
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    params: tuple[str, ...]
+    default: Callable[..., Optimizer]
+    doc: str
+    torch_class: str | None = None  # the torch.optim class that implements the same algorithm
+
+
+ROLES: dict[str, Role] = {r.name: r for r in (
+    Role("gd", ("lr",), lambda lr: gradient_descent(lr), "gradient descent with step lr (full gradient)", "torch.optim.SGD"),
+    Role("sgd", ("lr",), lambda lr: sgd(lr), "the gradient step on the step's sampled (mini-batch) gradient", "torch.optim.SGD"),
+    Role("momentum", ("lr", "momentum"), lambda lr, momentum: heavy_ball(lr, momentum),
+         "heavy-ball momentum: v = momentum v + g, w -= lr v (torch.optim.SGD's form)", "torch.optim.SGD"),
+    Role("adagrad", ("lr", "eps"), lambda lr, eps: adagrad(lr, eps), "AdaGrad, per-coordinate accumulator",
+         "torch.optim.Adagrad"),
+    Role("rmsprop", ("lr", "alpha", "eps"), lambda lr, alpha, eps: rmsprop(lr, alpha, eps),
+         "RMSProp, per-coordinate v with smoothing alpha", "torch.optim.RMSprop"),
+    Role("adam", ("lr", "betas", "eps"), lambda lr, betas, eps: adam(lr, betas[0], betas[1], eps),
+         "Adam with bias correction", "torch.optim.Adam"),
+    Role("sam", ("lr", "rho"), lambda lr, rho: sam(lr, rho=rho),
+         "sharpness-aware minimisation: gradient at w + rho g/||g||, then a step of lr", None),
+)}
+
+
+def describe(role: str) -> str:
+    r = _role(role)
+    return f"{r.name}({', '.join(r.params)})"
+
+
+def _role(role: str) -> Role:
+    if role not in ROLES:
+        raise ValueError(f"The 'role' parameter must be one of {sorted(ROLES)}. Got {role!r} instead.")
+    return ROLES[role]
+
+
+def _is_torch_class(method) -> bool:
+    return inspect.isclass(method) and issubclass(method, torch.optim.Optimizer)
+
+
+def _check_binds(role: Role, method, hyper: dict) -> None:
+    """A one-line error when ``method`` cannot take the role's keyword arguments."""
+    target = method.__init__ if _is_torch_class(method) else method
+    try:
+        sig = inspect.signature(target)
+    except (TypeError, ValueError):  # a builtin without a signature: trust it
+        return
+    args = {p: None for p in role.params} | dict(hyper)
+    try:
+        if _is_torch_class(method):
+            sig.bind(None, None, **args)  # self, params
+        else:
+            sig.bind(**args)
+    except TypeError as e:
+        name = getattr(method, "__qualname__", repr(method))
+        raise ValueError(f"role {role.name!r} builds its method as {describe(role.name)}"
+                         + (f" with {', '.join(hyper)}" if hyper else "") + f"; {name} cannot take that: {e}") from None
+
+
+@dataclass
+class Method:
+    """A resolved role: call it with the role's keyword arguments to get an Optimizer."""
+
+    role: str
+    target: Any = None
+    hyper: dict = field(default_factory=dict)
+
+    def __call__(self, **kwargs) -> Optimizer:
+        r = ROLES[self.role]
+        if set(kwargs) != set(r.params):
+            raise TypeError(f"role {r.name!r} is called with {describe(r.name)}; got {sorted(kwargs)}")
+        if self.target is None:
+            return r.default(**kwargs)
+        if _is_torch_class(self.target):
+            from .optim import from_torch
+
+            return from_torch(self.target, **kwargs, **self.hyper)
+        opt = self.target(**kwargs, **self.hyper)
+        if not isinstance(opt, Optimizer):
+            raise ValueError(f"role {r.name!r}: {getattr(self.target, '__qualname__', self.target)!r} must return a "
+                             f"convcheck Optimizer (or be a torch.optim.Optimizer subclass). Got {type(opt).__name__} instead.")
+        return opt
+
+    @property
+    def label(self) -> str:
+        if self.target is None:
+            return f"convcheck default ({describe(self.role)})"
+        t = self.target
+        return f"{getattr(t, '__module__', '?')}.{getattr(t, '__qualname__', repr(t))}"
+
+
+def resolve(role: str, method=None, hyper: dict | None = None) -> Method:
+    """The method for ``role``: the library's default when ``method`` is None, else a
+    ``torch.optim.Optimizer`` subclass or a convcheck factory, checked against the role's
+    keyword arguments (and the fixed ``hyper`` ones, passed on every construction)."""
+    r = _role(role)
+    hyper = dict(hyper or {})
+    clash = set(hyper) & set(r.params)
+    if clash:
+        raise ValueError(f"The 'hyper' parameter must not set the arguments the study sets for role {role!r} "
+                         f"({', '.join(r.params)}). Got {sorted(clash)} instead.")
+    if method is None:
+        if hyper:
+            raise ValueError(f"The 'hyper' parameter needs a method for role {role!r}. Got {sorted(hyper)} with none.")
+        return Method(role)
+    if isinstance(method, Method):
+        return method
+    if not (_is_torch_class(method) or callable(method)):
+        raise ValueError(f"The method for role {role!r} must be a torch.optim.Optimizer subclass or a factory "
+                         f"{describe(role)} -> Optimizer. Got {type(method).__name__} instead.")
+    _check_binds(r, method, hyper)
+    return Method(role, method, hyper)
