@@ -10,11 +10,13 @@ The public API, re-exported from one place (STYLE.md item 12):
   :func:`check_linear`, :func:`check_mean`, :func:`check_exact`, :func:`check_paired`;
   assertions for users' tests in :mod:`convcheck.testing`
 * studies and runs: :func:`run_suite`, :func:`run_study`, :func:`discover`
+* a user's optimizer against a claim: :func:`check` (roles: :mod:`convcheck.roles`)
 """
 
 from .claims import INCONCLUSIVE, REFUTED, REPRODUCED, Claim, Verdict
 from .engine import log_checkpoints, run
 from .stats import check_bound, check_exact, check_floor, check_linear, check_mean, check_paired, check_rate, tail_floor
+from .check import check
 from .study import Context, StudyResult, discover, run_study
 from .trace import Trace
 
@@ -29,5 +31,5 @@ def run_suite(*args, **kwargs):
 
 
 __all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "run", "log_checkpoints", "Trace",
-           "check_rate", "check_bound", "check_floor", "tail_floor", "check_linear", "check_mean", "check_exact", "check_paired", "Context", "StudyResult", "discover", "run_study", "run_suite",
+           "check_rate", "check_bound", "check_floor", "tail_floor", "check_linear", "check_mean", "check_exact", "check_paired", "Context", "StudyResult", "discover", "run_study", "run_suite", "check",
            "__version__"]

@@ -145,7 +145,8 @@ def check(target, claim: str, *, reading: str | None = None, role: str | None = 
     """Run the study holding ``claim`` with ``target`` in ``role`` and return the verdicts that test it.
 
     Args:
-      target: a ``torch.optim.Optimizer`` subclass, a convcheck factory, or ``"module:attr"``.
+      target: a ``torch.optim.Optimizer`` subclass, a convcheck factory, or ``"module:attr"``;
+        None runs the library's own method (the reference a user's verdicts compare with).
       claim: a claim id (``convcheck list`` shows them, with their readings and roles).
       reading: one reading of the claim (a unique prefix of its name is enough); default all
         readings that test the role.
@@ -156,6 +157,7 @@ def check(target, claim: str, *, reading: str | None = None, role: str | None = 
 
     if isinstance(target, str):
         target = load_target(target)
+    methods = {} if target is None else None  # None: the library's own method, for comparisons
     module, c = find_claim(claim)
     reading = _match_reading(c, reading)
     candidates = c.roles_of(reading) if reading is not None else c.roles()
@@ -166,10 +168,13 @@ def check(target, claim: str, *, reading: str | None = None, role: str | None = 
         role = candidates[0]
     elif role not in candidates:
         raise ValueError(f"The 'role' parameter must be one of the roles {c.id} tests: {list(candidates)}. Got {role!r} instead.")
-    result = run_study(module, scale, seeds=seeds, device=device, dtype=dtype, methods={role: target}, hyper=hyper)
+    if methods is None:
+        methods = {role: target}
+    result = run_study(module, scale, seeds=seeds, device=device, dtype=dtype, methods=methods, hyper=hyper)
     chosen = [v for v in result.verdicts if v.claim == c.id and role in c.roles_of(v.reading)
               and (reading is None or v.reading == reading)]
-    label = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}"
+    label = ("convcheck default" if target is None else
+             f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}")
     return CheckResult(label, role, c.id, module.NAME, scale, chosen)
 
 

@@ -178,8 +178,11 @@ class Verdict:
     def evidence(self) -> str:
         """A multi-line text of the evidence, for assertion messages and the CLI."""
         kind = "supporting check" if self.supporting else "reading"
-        where = f"{self.study}" if self.reading == AS_WRITTEN else f"{self.study}; {kind}: {self.reading}"
-        lines = [f"{self.claim} [{where}]: {self.outcome.upper()}: {self.summary}"]
+        where = [self.study] if self.study else []
+        if self.reading != AS_WRITTEN:
+            where.append(f"{kind}: {self.reading}")
+        head = " ".join(x for x in (self.claim, f"[{'; '.join(where)}]" if where else "") if x)
+        lines = [(f"{head}: " if head else "") + f"{self.outcome.upper()}: {self.summary}"]
         if self.interval is not None:
             lines.append(f"  interval: {self.interval}")
         if self.window is not None:

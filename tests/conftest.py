@@ -3,6 +3,8 @@
 import pytest
 import torch
 
+pytest_plugins = ["pytester"]  # tests/test_check.py runs a user's test file through the plugin
+
 torch.set_num_threads(1)
 
 

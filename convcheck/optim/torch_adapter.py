@@ -10,8 +10,8 @@ hyperparameter) may be an ``(S,)`` tensor, row ``s`` going to instance ``s``; ``
 be a schedule ``t -> float | (S,) tensor``, written into each instance's ``param_groups``
 before its step.
 
-Closures: every step is ``opt.step(closure)`` when the class's ``step`` takes a closure (all
-of torch.optim's do), else ``opt.step()`` with ``.grad`` set. The closure's first call at the
+Closures: ``.grad`` is set to the seed's gradient, then every step is ``opt.step(closure)``
+when the class's ``step`` takes a closure (all of torch.optim's do), else ``opt.step()``. The closure's first call at the
 unchanged point returns the gradient of the step's batch computed for all seeds at once;
 further calls (SAM-type methods evaluate the gradient at a perturbed point) compute that
 seed's gradient on the same batch and are counted in the oracle's evaluations.
@@ -81,10 +81,12 @@ def from_torch(optimizer_class, **hyper) -> Optimizer:
         for s, (p, opt) in enumerate(zip(state.params, state.opts)):
             with torch.no_grad():
                 p.copy_(params[s])  # the engine may have frozen a diverged row
+            # .grad is set before the step too: a step that accepts a closure but never calls it
+            # (hand-written optimizers often do) still sees its gradient.
+            p.grad = g[s].clone()
             if closure_ok:
                 opt.step(_closure(oracle, params, g, losses, extra, s, p))
             else:
-                p.grad = g[s].clone()
                 opt.step()
         oracle.evals += max(extra)
         with torch.no_grad():

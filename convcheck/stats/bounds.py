@@ -35,7 +35,8 @@ def check_bound(errors, steps, bound, *, stochastic: bool = False, claim: str = 
     """Check ``errors: (S, C) <= bound(steps)``.
 
     Args:
-      bound: callable of the step array returning ``B(t)``, or an array of shape (C,).
+      bound: a callable of the step array returning ``B(t)``, a formula in t such as
+        ``"4/t"`` (:mod:`convcheck.stats.expressions`), or an array of shape (C,).
         Checkpoints where ``B(t)`` is not finite and positive (e.g. t = 0 for C/t) are skipped.
       stochastic: treat seeds as draws of a random curve and test the seed mean (unless they
         agree to round-off: then the one curve is checked pointwise).
@@ -43,6 +44,10 @@ def check_bound(errors, steps, bound, *, stochastic: bool = False, claim: str = 
     """
     eps = eps_of(errors)
     E, t = as_curves(errors, steps)
+    if isinstance(bound, str):
+        from .expressions import function_of_t
+
+        bound = function_of_t(bound, "bound")
     B = np.asarray(bound(t) if callable(bound) else bound, dtype=np.float64)
     if B.shape != t.shape:
         raise ValueError(f"The 'bound' parameter must give one value per checkpoint ({t.shape[0]}). Got shape {B.shape} instead.")

@@ -62,7 +62,8 @@ _POWER = re.compile(r"^t\^\(?-?(?P<p>[0-9.]+)\)?$")
 
 def rate_function(rate) -> tuple[str, Callable[[np.ndarray], np.ndarray]]:
     """``(name, r)`` for a rate name (``"1/t"``, ``"1/sqrt(t)"``, ``"log(t)/sqrt(t)"``,
-    ``"1/log(t)"``, ``"t^-p"``) or a callable of t."""
+    ``"1/log(t)"``, ``"t^-p"``), any formula in t (:mod:`convcheck.stats.expressions`) or a
+    callable of t."""
     if callable(rate):
         return getattr(rate, "__name__", "r(t)"), rate
     if rate in RATES:
@@ -71,7 +72,10 @@ def rate_function(rate) -> tuple[str, Callable[[np.ndarray], np.ndarray]]:
     if m:
         p = float(m.group("p"))
         return f"t^-{p:g}", lambda t: np.asarray(t, dtype=float) ** (-p)
-    raise ValueError(f"The 'rate' parameter must be one of {sorted(RATES) + ['t^-p']} or a callable. Got {rate!r} instead.")
+    from .expressions import function_of_t
+
+    fn = function_of_t(rate, "rate")
+    return fn.__name__, fn
 
 
 def _ols_slope(x: np.ndarray, Y: np.ndarray) -> np.ndarray:

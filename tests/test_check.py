@@ -1,0 +1,118 @@
+"""convcheck check: a user's optimizer in a claim's role, from the API, the CLI and the pytest plugin.
+
+The contract (issue "one contract for the method under test"): an optimizer that IS the
+library's algorithm gets the library's verdict; a planted wrong ``torch.optim.Optimizer``
+subclass, one per optimizer family the claims cover, is refuted by the claim it breaks.
+"""
+
+import json
+
+import pytest
+import torch
+
+import user_optimizers as uo
+from convcheck import check
+from convcheck.cli import main
+
+# (the user's class, claim, reading, role): the same algorithm as the library's method in that role
+SAME = [
+    (torch.optim.SGD, "GD-2", None, "gd"),
+    (torch.optim.SGD, "SGD-4", None, "sgd"),
+    (torch.optim.SGD, "GD-5", None, "momentum"),
+    (torch.optim.Adagrad, "AD-4", None, None),
+    (torch.optim.RMSprop, "AD-2", "standard", None),
+    (torch.optim.Adam, "AD-3", "standard", None),
+    (uo.SAM, "SAM-5", None, None),
+]
+
+# (planted wrong class, claim, reading, role, seeds): each family's error, refuted by the claim it breaks
+WRONG = [
+    (uo.OvershootSGD, "GD-2", "eta < 2/L", "gd", None),
+    (uo.FrozenScheduleSGD, "SGD-4", None, "sgd", None),
+    (uo.SignFlippedMomentum, "GD-5", None, "momentum", None),
+    (uo.TinyAdagrad, "AD-4", None, None, None),
+    (uo.EpsInsideRMSprop, "AD-2", "standard", None, None),
+    (uo.AdamNoBiasCorrection, "AD-3", "standard", None, None),
+    (uo.DownhillSAM, "SAM-5", None, None, 12),
+]
+
+
+@pytest.mark.parametrize("cls, claim, reading, role", SAME, ids=[f"{c.__name__}-{k}" for c, k, _, _ in SAME])
+def test_the_same_algorithm_gets_the_library_verdict(cls, claim, reading, role):
+    user = check(cls, claim, reading=reading, role=role, scale="tiny")
+    library = check(None, claim, reading=reading, role=role, scale="tiny")
+    assert user.verdicts, "no verdict tests the role"
+    assert [(v.key, v.outcome) for v in user.verdicts] == [(v.key, v.outcome) for v in library.verdicts], user.evidence()
+
+
+@pytest.mark.parametrize("cls, claim, reading, role, seeds", WRONG, ids=[c.__name__ for c, *_ in WRONG])
+def test_a_planted_wrong_optimizer_is_refuted_by_the_claim_it_breaks(cls, claim, reading, role, seeds):
+    check(cls, claim, reading=reading, role=role, scale="tiny", seeds=seeds).assert_refuted()
+
+
+def test_cli_checks_a_torch_class_and_a_custom_subclass(capsys, monkeypatch, tmp_path):
+    args = ["--claim", "AD-3", "--reading", "standard Adam", "--scale", "tiny"]
+    assert main(["check", "torch.optim:Adam", *args]) == 0
+    assert "REPRODUCED" in capsys.readouterr().out
+    assert main(["check", "user_optimizers:AdamNoBiasCorrection", *args, "--json"]) == 1
+    records = json.loads(capsys.readouterr().out)
+    assert [r["outcome"] for r in records] == ["refuted"] and records[0]["reading"].startswith("standard Adam")
+    # a file path works as the module
+    f = tmp_path / "my_opt.py"
+    f.write_text("import torch\nclass MyRMSprop(torch.optim.RMSprop):\n    pass\n")
+    assert main(["check", f"{f}:MyRMSprop", "--claim", "AD-2", "--reading", "standard", "--scale", "tiny"]) == 0
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["check", "torch.optim:Adam", "--claim", "XX-1"], "'claim' parameter"),
+    (["check", "torch.optim:Adam", "--claim", "GD-5", "--role", "momentum"], "cannot take"),
+    (["check", "torch.optim:Adam", "--claim", "GD-5", "--role", "adam"], "'role' parameter"),
+    (["check", "no_such_module:Adam", "--claim", "AD-3"], "cannot be imported"),
+    (["check", "torch.optim:NoSuch", "--claim", "AD-3"], "does not define"),
+    (["check", "torch.optim.Adam", "--claim", "AD-3"], "module:attr"),
+    (["check", "torch.optim:Adam", "--claim", "MB-1"], "tests no method"),
+    (["check", "torch.optim:Adam", "--claim", "AD-3", "--reading", "nonsense"], "'reading' parameter"),
+    (["check", "torch.optim:Adam", "--claim", "AD-3", "--hyper", "lr=1"], "must not set"),
+    (["check", "torch.optim:Adam", "--claim", "AD-3", "--hyper", "=1"], "KEY=VALUE"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(capsys, argv, needle):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1, err
+
+
+def test_hyper_reaches_the_method():
+    seen = {}
+
+    def factory(lr, betas, eps, tag):
+        from convcheck.optim import adam
+
+        seen["tag"] = tag
+        return adam(lr, betas[0], betas[1], eps)
+
+    check(factory, "AD-3", reading="standard", scale="tiny", hyper={"tag": 7}).assert_reproduced()
+    assert seen["tag"] == 7
+
+
+def test_pytest_plugin_fixture_and_failure_evidence(pytester):
+    pytester.makepyfile(test_user="""
+        import torch
+
+        def test_adam_is_adam(convcheck_check):
+            convcheck_check(torch.optim.Adam, claim="AD-3", reading="standard Adam").assert_reproduced()
+
+        def test_no_bias_correction(convcheck_check):
+            class NoBC(torch.optim.Adam):
+                def __init__(self, params, lr, betas, eps):
+                    super().__init__(params, lr=lr, betas=betas, eps=eps)
+                    self.defaults["bc"] = False
+                @torch.no_grad()
+                def step(self, closure=None):
+                    for g in self.param_groups:
+                        for p in g["params"]:
+                            p.add_(p.grad, alpha=-1e3)  # not Adam at all
+            convcheck_check(NoBC, claim="AD-3", reading="standard Adam").assert_reproduced()
+    """)
+    res = pytester.runpytest("--convcheck-scale=tiny", "-p", "no:cacheprovider")
+    res.assert_outcomes(passed=1, failed=1)
+    res.stdout.fnmatch_lines(["*AD-3*REFUTED*"])

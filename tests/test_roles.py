@@ -1,0 +1,112 @@
+"""Roles, the torch.optim adapter and the optimizer battery (convcheck.roles, convcheck.testing)."""
+
+import pytest
+import torch
+
+import user_optimizers as uo
+from convcheck import engine
+from convcheck.objectives import LeastSquares, WithReplacement
+from convcheck.optim import Optimizer, adagrad, adam, from_torch, heavy_ball, nesterov, rmsprop, sam, sgd
+from convcheck.optim.schedules import step_size
+from convcheck.roles import ROLES, resolve
+from convcheck.study import run_study
+from convcheck.testing import check_optimizer
+
+
+@pytest.mark.parametrize("role, method", [(r, None) for r in ROLES] + [
+    ("sgd", torch.optim.SGD), ("momentum", torch.optim.SGD), ("adagrad", torch.optim.Adagrad),
+    ("rmsprop", torch.optim.RMSprop), ("adam", torch.optim.Adam), ("sam", uo.SAM),
+    ("momentum", lambda lr, momentum: nesterov(lr, momentum)),
+])
+def test_library_and_torch_optimizers_pass_the_battery(role, method):
+    assert all(check_optimizer(method, role).values())
+
+
+def _leaky(lr):
+    """Normalises by the gradient norm over ALL seeds: rows leak into each other."""
+    def update(w, state, oracle, t):
+        g = oracle.grad(w)
+        return w - step_size(lr) * g / g.norm(), state
+
+    return Optimizer("leaky", lambda w: (), update)
+
+
+def _neighbour(lr):
+    """Mixes in the next row's gradient: seed s's path depends on seed s + 1."""
+    def update(w, state, oracle, t):
+        g = oracle.grad(w)
+        return w - step_size(lr) * (g + 0.1 * g.roll(1, 0)), state
+
+    return Optimizer("neighbour", lambda w: (), update)
+
+
+def _in_place(lr):
+    def update(w, state, oracle, t):
+        w -= step_size(lr) * oracle.grad(w)
+        return w, state
+
+    return Optimizer("in-place", lambda w: (), update)
+
+
+def _mean_lr(lr):
+    """Takes the mean of the (S,) step sizes: one step size for every row."""
+    lr = float(lr.mean()) if torch.is_tensor(lr) else lr
+    return sgd(lr)
+
+
+@pytest.mark.parametrize("method, broken", [
+    (_leaky, "a non-finite row leaves the others alone"), (_neighbour, "rows independent"), (_in_place, "input not modified in place"), (_mean_lr, "one step size per row"),
+])
+def test_battery_fails_planted_wrong_optimizers(method, broken):
+    with pytest.raises(AssertionError, match=broken):
+        check_optimizer(method, "sgd")
+
+
+def test_roles_reject_methods_that_cannot_take_their_arguments():
+    with pytest.raises(ValueError, match="role 'momentum' builds its method as momentum\\(lr, momentum\\)"):
+        resolve("momentum", torch.optim.Adam)
+    with pytest.raises(ValueError, match="role 'adam'"):
+        resolve("adam", lambda lr: adam(lr))
+    with pytest.raises(ValueError, match="'role' parameter"):
+        resolve("lbfgs")
+    with pytest.raises(ValueError, match="torch.optim.Optimizer subclass or a factory"):
+        resolve("sgd", 0.1)
+    with pytest.raises(ValueError, match="must not set"):
+        resolve("sgd", torch.optim.SGD, {"lr": 0.1})
+    resolve("sgd", torch.optim.SGD, {"nesterov": False})  # a fixed extra argument is fine
+
+
+def test_run_study_rejects_a_role_the_study_does_not_have(studies):
+    with pytest.raises(ValueError, match="roles of study 'gd_bound'"):
+        run_study(studies["gd_bound"], "tiny", methods={"adam": torch.optim.Adam})
+
+
+def test_every_study_role_is_used_by_a_claim(studies):
+    """A declared role that no verdict tests would take a user's method and judge nothing."""
+    for name, mod in studies.items():
+        tested = {r for c in mod.CLAIMS for r in c.roles()}
+        assert tested <= set(mod.ROLES), f"{name}: claims name roles it does not declare"
+        assert set(mod.ROLES) <= tested, f"{name}: roles no claim tests: {set(mod.ROLES) - tested}"
+
+
+def test_from_torch_matches_batched_methods_with_row_step_sizes_schedules_and_closures():
+    g = torch.Generator().manual_seed(0)
+    ls = LeastSquares.planted(50, 5, g)
+    w0 = ls.w_star + torch.randn(4, 5, generator=g, dtype=torch.float64)
+    rows = torch.tensor([0.05, 0.1, 0.2, 0.3], dtype=torch.float64)
+    sched = lambda t: rows / t**0.5  # noqa: E731  a schedule returning one step per row
+
+    def both(a, b, **kw):
+        ta = engine.run(ls, a, w0, 40, sampler=WithReplacement(ls.n, 3), generator=torch.Generator().manual_seed(1), **kw)
+        tb = engine.run(ls, b, w0, 40, sampler=WithReplacement(ls.n, 3), generator=torch.Generator().manual_seed(1), **kw)
+        torch.testing.assert_close(ta.final, tb.final, rtol=1e-13, atol=1e-15)
+        assert (ta.grad_evals == tb.grad_evals).all()  # SAM's second gradient is counted through the closure
+
+    both(sgd(sched), from_torch(torch.optim.SGD, lr=sched))
+    both(heavy_ball(rows, 0.5), from_torch(torch.optim.SGD, lr=rows, momentum=0.5))
+    both(adagrad(rows, 1e-10), from_torch(torch.optim.Adagrad, lr=rows, eps=1e-10))
+    both(rmsprop(0.01, 0.9), from_torch(torch.optim.RMSprop, lr=0.01, alpha=0.9))
+    both(adam(rows), from_torch(torch.optim.Adam, lr=rows))
+    both(sam(0.1, rho=0.05), from_torch(uo.SAM, lr=0.1, rho=0.05))
+    with pytest.raises(ValueError, match="one value per seed"):
+        engine.run(ls, from_torch(torch.optim.SGD, lr=torch.ones(3, dtype=torch.float64)), w0, 2)

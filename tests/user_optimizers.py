@@ -1,0 +1,141 @@
+"""Optimizers as a user writes them: torch.optim.Optimizer subclasses, correct and planted wrong.
+
+``convcheck check`` must give a correct one the library's verdict and refute a wrong one by
+the claim it breaks (tests/test_check.py); they are importable as ``user_optimizers:NAME``.
+"""
+
+import torch
+
+
+class SAM(torch.optim.Optimizer):
+    """Sharpness-aware minimisation (Foret et al. 2021) with a closure: ascend to
+    w + rho g/||g||, take the gradient there, step from w."""
+
+    def __init__(self, params, lr, rho=0.05):
+        super().__init__(params, dict(lr=lr, rho=rho))
+
+    @torch.no_grad()
+    def step(self, closure):
+        with torch.enable_grad():
+            loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                w = p.clone()
+                g = p.grad
+                p.add_(self._direction(g) * group["rho"])
+                with torch.enable_grad():
+                    closure()
+                p.copy_(w - group["lr"] * p.grad)
+        return loss
+
+    @staticmethod
+    def _direction(g):
+        return g / g.norm()
+
+
+class DownhillSAM(SAM):
+    """Planted wrong: the perturbation points downhill."""
+
+    @staticmethod
+    def _direction(g):
+        return -g / g.norm()
+
+
+class FrozenScheduleSGD(torch.optim.SGD):
+    """Planted wrong: ignores changes of lr after construction (a scheduler that never reaches it)."""
+
+    def __init__(self, params, lr, **kw):
+        super().__init__(params, lr=lr, **kw)
+        self._lr0 = [g["lr"] for g in self.param_groups]
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group, lr in zip(self.param_groups, self._lr0):
+            group["lr"] = lr
+        return super().step(closure)
+
+
+class SignFlippedMomentum(torch.optim.Optimizer):
+    """Planted wrong: heavy ball with the history term's sign flipped, v = -momentum v + g."""
+
+    def __init__(self, params, lr, momentum=0.9):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                v = state.get("v")
+                v = p.grad.clone() if v is None else -group["momentum"] * v + p.grad
+                state["v"] = v
+                p.add_(v, alpha=-group["lr"])
+        return loss
+
+
+class TinyAdagrad(torch.optim.Adagrad):
+    """Planted wrong: a step 1e-4 times the lr it is given."""
+
+    def __init__(self, params, lr, **kw):
+        super().__init__(params, lr=lr * 1e-4, **kw)
+
+
+class EpsInsideRMSprop(torch.optim.Optimizer):
+    """Planted wrong: RMSProp with eps inside the root, sqrt(v + eps)."""
+
+    def __init__(self, params, lr, alpha=0.99, eps=1e-8):
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                v = self.state[p].setdefault("v", torch.zeros_like(p))
+                v.mul_(group["alpha"]).addcmul_(p.grad, p.grad, value=1 - group["alpha"])
+                p.addcdiv_(p.grad, (v + group["eps"]).sqrt(), value=-group["lr"])
+        return loss
+
+
+class AdamNoBiasCorrection(torch.optim.Optimizer):
+    """Planted wrong: Adam without the bias correction of Eqs. (45)-(46)."""
+
+    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            b1, b2 = group["betas"]
+            for p in group["params"]:
+                st = self.state[p]
+                m = st.setdefault("m", torch.zeros_like(p))
+                v = st.setdefault("v", torch.zeros_like(p))
+                m.mul_(b1).add_(p.grad, alpha=1 - b1)
+                v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+                p.addcdiv_(m, v.sqrt().add_(group["eps"]), value=-group["lr"])
+        return loss
+
+
+class OvershootSGD(torch.optim.SGD):
+    """Planted wrong: steps 1.3 times the lr it is given (so 'eta < 2/L' is not what it runs)."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            group["lr"] *= 1.3
+        loss = super().step(closure)
+        for group in self.param_groups:
+            group["lr"] /= 1.3
+        return loss
