@@ -155,8 +155,9 @@ def check(target, claim: str, *, reading: str | None = None, role: str | None = 
     """
     from .study import run_study
 
-    if isinstance(target, str):
-        target = load_target(target)
+    spec = target if isinstance(target, str) else None
+    if spec is not None:
+        target = load_target(spec)
     methods = {} if target is None else None  # None: the library's own method, for comparisons
     module, c = find_claim(claim)
     reading = _match_reading(c, reading)
@@ -173,8 +174,12 @@ def check(target, claim: str, *, reading: str | None = None, role: str | None = 
     result = run_study(module, scale, seeds=seeds, device=device, dtype=dtype, methods=methods, hyper=hyper)
     chosen = [v for v in result.verdicts if v.claim == c.id and role in c.roles_of(v.reading)
               and (reading is None or v.reading == reading)]
-    label = ("convcheck default" if target is None else
-             f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}")
+    if spec is not None:
+        label = spec
+    elif target is None:
+        label = "convcheck default"
+    else:
+        label = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}"
     return CheckResult(label, role, c.id, module.NAME, scale, chosen)
 
 

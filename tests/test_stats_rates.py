@@ -97,8 +97,12 @@ def test_a_diverged_seed_fails_the_rate_and_is_counted():
 def test_rate_names_and_errors():
     v = check_rate(synthetic(lambda t: t**-0.7, reps=1)[0], T, "t^-0.7", "theta")
     assert v.outcome == REPRODUCED
-    with pytest.raises(ValueError, match="'rate' parameter must be one of"):
-        check_rate(np.ones((3, 4)), np.arange(1, 5), "1/t^3", "theta")
+    # any formula in t is a rate: "1/t^3" reads as t^-3
+    assert check_rate(synthetic(lambda t: t**-3.0, reps=1)[0], T, "1/t^3", "theta").outcome == REPRODUCED
+    with pytest.raises(ValueError, match="'rate' parameter must be a callable of t or a formula in t"):
+        check_rate(np.ones((3, 4)), np.arange(1, 5), "1/x^3", "theta")
+    with pytest.raises(ValueError, match="'rate' parameter"):
+        check_rate(np.ones((3, 4)), np.arange(1, 5), "__import__('os')", "theta")
     with pytest.raises(ValueError, match="'kind' parameter"):
         check_rate(np.ones((3, 4)), np.arange(1, 5), "1/t", kind="lower")
 
