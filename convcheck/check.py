@@ -115,11 +115,11 @@ def parse_hyper(items) -> dict:
     return out
 
 
-def find_claim(claim: str, studies=None):
-    """(study module, Claim) for a claim id."""
+def find_claim(claim: str, studies=None, suite: str | None = None):
+    """(study module, Claim) for a claim id of a suite (default: the survey)."""
     from .study import discover
 
-    studies = discover() if studies is None else studies
+    studies = discover(suite=suite) if studies is None else studies
     for mod in studies.values():
         for c in mod.CLAIMS:
             if c.id == claim:
@@ -141,7 +141,8 @@ def _match_reading(c, reading: str | None) -> str | None:
 
 
 def check(target, claim: str, *, reading: str | None = None, role: str | None = None, hyper: dict | None = None,
-          scale: str = "quick", seeds: int | None = None, device: str = "cpu", dtype=torch.float64) -> CheckResult:
+          scale: str = "quick", seeds: int | None = None, device: str = "cpu", dtype=torch.float64,
+          suite: str | None = None) -> CheckResult:
     """Run the study holding ``claim`` with ``target`` in ``role`` and return the verdicts that test it.
 
     Args:
@@ -152,6 +153,7 @@ def check(target, claim: str, *, reading: str | None = None, role: str | None = 
         readings that test the role.
       role: the role to fill; default the claim's first (its primary method).
       hyper: fixed keyword arguments passed to the target on every construction.
+      suite: the suite holding the claim (default: the survey); ``claim="adam2015:AMS-1"`` names it too.
     """
     from .study import run_study
 
@@ -159,7 +161,9 @@ def check(target, claim: str, *, reading: str | None = None, role: str | None = 
     if spec is not None:
         target = load_target(spec)
     methods = {} if target is None else None  # None: the library's own method, for comparisons
-    module, c = find_claim(claim)
+    if ":" in claim:
+        suite, claim = claim.split(":", 1)
+    module, c = find_claim(claim, suite=suite)
     reading = _match_reading(c, reading)
     candidates = c.roles_of(reading) if reading is not None else c.roles()
     if not candidates:

@@ -25,16 +25,18 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "OUTCOMES", "AS_WRITTEN", "jsonable", "combine",
-           "claim_order", "claim_sort_key", "headline"]
+           "claim_order", "claim_sort_key", "sort_key", "headline"]
 
 #: The survey's order of sections, for listing claims the way the paper reads.
 SECTIONS = ("GD", "BP", "SGD", "MB", "AD", "SAM", "OP")
 
 
-def claim_order(claim_id: str) -> tuple:
-    """Sort key: section in the survey's order, then the number (``"SGD-10"`` after ``"SGD-9"``)."""
+def claim_order(claim_id: str, sections: tuple[str, ...] | None = None) -> tuple:
+    """Sort key: section in the paper's order (``sections``, the suite's prefixes; default the
+    survey's), then the number (``"SGD-10"`` after ``"SGD-9"``)."""
+    sections = SECTIONS if sections is None else tuple(sections)
     prefix, _, number = claim_id.partition("-")
-    section = SECTIONS.index(prefix) if prefix in SECTIONS else len(SECTIONS)
+    section = sections.index(prefix) if prefix in sections else len(sections)
     return (section, prefix, int(number) if number.isdigit() else 0, claim_id)
 
 AS_WRITTEN = "as written"
@@ -198,9 +200,14 @@ def headline(verdicts: list["Verdict"]) -> dict[str, int]:
     return {o: sum(v.outcome == o for v in main) for o in OUTCOMES}
 
 
-def claim_sort_key(v: "Verdict") -> tuple:
-    """Survey order, as written before its readings, supporting checks last within a claim."""
-    return (*claim_order(v.claim), v.supporting, v.reading != AS_WRITTEN)
+def claim_sort_key(v: "Verdict", sections: tuple[str, ...] | None = None) -> tuple:
+    """The paper's order, as written before its readings, supporting checks last within a claim."""
+    return (*claim_order(v.claim, sections), v.supporting, v.reading != AS_WRITTEN)
+
+
+def sort_key(sections: tuple[str, ...] | None = None):
+    """:func:`claim_sort_key` for a suite's section prefixes."""
+    return lambda v: claim_sort_key(v, sections)
 
 
 def combine(claim: str, study: str, parts: dict[str, "Verdict"], summary: str | None = None, **fields) -> "Verdict":

@@ -21,9 +21,12 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="convcheck", description="Check convergence claims by experiment.")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list studies and their claims")
+    ls = sub.add_parser("list", help="list a suite's studies and claims (--suites: the suites)")
+    ls.add_argument("--suite", default=None, help="the suite (default: survey)")
+    ls.add_argument("--suites", action="store_true", help="list the suites instead")
     r = sub.add_parser("run", help="run studies and write a report")
     r.add_argument("targets", nargs="*", metavar="STUDY|CLAIM", help="studies or claim ids (default: all)")
+    r.add_argument("--suite", default=None, help="the suite to run (default: survey; convcheck list --suites)")
     r.add_argument("--scale", default="quick", help="quick (default, a laptop CPU) or full (a GPU)")
     r.add_argument("--seeds", type=int, default=None, help="seeds per setting (default: the scale's)")
     r.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
@@ -39,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="module:attr, a torch.optim.Optimizer subclass (e.g. torch.optim:Adam, my_opt.py:MyAdam) "
                         "or a convcheck optimizer factory")
     c.add_argument("--claim", required=True, help="claim id (convcheck list shows the claims, readings and roles)")
+    c.add_argument("--suite", default=None, help="the suite holding the claim (default: survey)")
     c.add_argument("--reading", default=None, help="one reading of the claim (a unique prefix of its name); default: all "
                                                    "that test the role")
     c.add_argument("--role", default=None, help="the role to fill (default: the claim's primary method)")
@@ -63,11 +67,11 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _print_verdicts(verdicts) -> None:
-    """The survey's claims as written, each with its readings under it; supporting checks apart."""
-    from .claims import AS_WRITTEN, claim_sort_key, headline
+def _print_verdicts(verdicts, sections=None) -> None:
+    """The paper's claims as written, each with its readings under it; supporting checks apart."""
+    from .claims import AS_WRITTEN, headline, sort_key
 
-    ordered = sorted(verdicts, key=claim_sort_key)
+    ordered = sorted(verdicts, key=sort_key(sections))
     width = max((len(v.claim) for v in verdicts), default=5)
     for v in (v for v in ordered if not v.supporting):
         if v.reading == AS_WRITTEN:
@@ -88,7 +92,8 @@ def _tables(run_dir: Path, markdown: str | None, record: bool) -> int:
     from .claims import Verdict
     from .report import claim_table, outcomes, replace_block
     from .store import read_json, write_json
-    from .study import discover, studies_dir
+    from .study import discover
+    from .suites import load_suite
 
     verdicts = [Verdict.from_json(v) for v in read_json(run_dir / "verdicts.json")]
     studies = read_json(run_dir / "studies.json")
@@ -97,15 +102,16 @@ def _tables(run_dir: Path, markdown: str | None, record: bool) -> int:
     if markdown == "-":
         print(claim_table(verdicts, claims, manifest), end="")
     elif markdown is not None:
-        replace_block(markdown, claim_table(verdicts, claims, manifest))
+        replace_block(markdown, claim_table(verdicts, claims, manifest), (manifest.get("suite") or {}).get("name"))
         print(f"claim table written to {markdown}")
     if record:
-        missing = sorted(set(discover()) - set(studies))
+        suite = load_suite((manifest.get("suite") or {}).get("name"))
+        missing = sorted(set(discover(suite.path)) - set(studies))
         if manifest.get("scale") != "quick" or missing:
             raise ValueError(f"The 'run_dir' parameter must be a complete quick-scale run to record outcomes. Got scale "
                              f"{manifest.get('scale')!r}{', missing ' + ', '.join(missing) if missing else ''} instead.")
-        path = studies_dir() / "recorded_outcomes.json"
-        write_json(path, outcomes(verdicts))
+        path = suite.path / "recorded_outcomes.json"
+        write_json(path, outcomes(verdicts, suite.prefixes))
         print(f"outcomes recorded in {path}")
     return 0
 
@@ -117,7 +123,7 @@ def _check(args) -> int:
 
     try:
         result = check(args.target, args.claim, reading=args.reading, role=args.role, hyper=parse_hyper(args.hyper),
-                       scale=args.scale, seeds=args.seeds)
+                       scale=args.scale, seeds=args.seeds, suite=args.suite)
     except ValueError as exc:
         return _fail(str(exc))
     if args.json:
@@ -139,11 +145,20 @@ def _main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "list":
         from .study import discover
+        from .suites import check_suite, list_suites, load_suite
 
         try:
-            studies = discover()
+            if args.suites:
+                for s in list_suites().values():
+                    print(f"{s.name}: {s.citation} ({len(s.claim_ids)} claims)")
+                return 0
+            suite = load_suite(args.suite)
+            studies = discover(suite.path)
         except ValueError as exc:
             return _fail(str(exc))
+        print(f"suite {suite.name}: {suite.citation}")
+        for problem in check_suite(suite, studies):
+            print(f"  warning: {problem}")
         for name, mod in studies.items():
             print(f"{name}: {', '.join(c.id for c in mod.CLAIMS)}")
             for c in mod.CLAIMS:
@@ -184,10 +199,10 @@ def _main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     try:
         record = run_suite(args.targets, scale=args.scale, seeds=args.seeds, device=args.device, dtype=args.dtype,
-                           out=args.out, use_cache=not args.no_cache, progress=sys.stderr.isatty())
+                           out=args.out, use_cache=not args.no_cache, progress=sys.stderr.isatty(), suite=args.suite)
     except ValueError as exc:
         return _fail(str(exc).replace("The 'seeds' parameter", "The '--seeds' parameter"))
-    _print_verdicts(record.verdicts)
+    _print_verdicts(record.verdicts, record.sections)
     hits = [n for n, c in record.cached.items() if c]
     if hits:
         print(f"from cache: {', '.join(hits)}")

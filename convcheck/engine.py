@@ -21,7 +21,7 @@ import torch
 
 from ._runtime import tune_process
 from ._validation import check_int, check_real
-from .optim.base import Optimizer, Oracle
+from .optim.base import OnlineOracle, Optimizer, Oracle
 from .stopping import Stopping
 from .trace import Trace
 
@@ -62,11 +62,23 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
       stop: stopping criteria of Sec. 2.2 (:class:`~convcheck.stopping.Stopping`), checked per
         seed after every step on the full objective (these evaluations are not counted in
         ``grad_evals``); stopped seeds are frozen, and the trace records when and why.
+
+    Online problems (an objective with ``online = True``, :mod:`convcheck.objectives.online`):
+    round t draws its randomness (from ``generator``), adds the round's regret of the current
+    iterate, gives the optimizer f_t's gradient, and projects the update onto the feasible set.
+    The metrics are then ``regret``, ``avg_regret`` (R(T)/T) and ``dist`` (to the comparator).
     """
     steps = check_int("steps", steps, 1)
     blowup = check_real("blowup", blowup, 1.0)
     if w0.ndim != 2 or w0.shape[1] != objective.dim:
         raise ValueError(f"The 'w0' parameter must have shape (S, {objective.dim}). Got {tuple(w0.shape)} instead.")
+    online = bool(getattr(objective, "online", False))
+    if online and sampler is not None:
+        raise ValueError("The 'sampler' parameter must be None for an online problem (its rounds are its samples).")
+    if online and getattr(objective, "stochastic", False) and generator is None:
+        raise ValueError("The 'generator' parameter must be a torch.Generator for a stochastic online problem. Got None instead.")
+    if online and metrics == ("gap", "grad_norm", "dist"):
+        metrics = ("regret", "avg_regret", "dist")
     if sampler is not None and generator is None:
         raise ValueError("The 'generator' parameter must be a torch.Generator when a sampler is given. Got None instead.")
     ck = log_checkpoints(steps) if checkpoints is None else np.unique(np.asarray(checkpoints, dtype=np.int64))
@@ -84,9 +96,14 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     if stop is not None:
         f_old, g_old = objective.loss(w), objective.grad(w)
     avg = w.clone() if average else None
-    unknown = set(metrics) - {"gap", "grad_norm", "dist"}
+    allowed = ("regret", "avg_regret", "dist") if online else ("gap", "grad_norm", "dist")
+    unknown = set(metrics) - set(allowed)
     if unknown or not metrics:
-        raise ValueError(f"The 'metrics' parameter must be a non-empty subset of ['gap', 'grad_norm', 'dist']. Got {metrics!r} instead.")
+        raise ValueError(f"The 'metrics' parameter must be a non-empty subset of {list(allowed)}. Got {metrics!r} instead.")
+    if online and (average or stop is not None):
+        raise ValueError("The 'average' and 'stop' parameters are not defined for an online problem.")
+    cum = torch.zeros(S, dtype=w0.dtype, device=device)  # the regret so far (online problems)
+    t_now = [0]
     rec: dict[str, list] = {k: [] for k in metrics}
     if average:
         rec["avg_gap"] = []
@@ -98,6 +115,10 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
         nan = torch.tensor(float("nan"), dtype=w.dtype, device=device)
         if "gap" in rec:
             rec["gap"].append(torch.where(dead, nan, objective.gap(w)))
+        if "regret" in rec:
+            rec["regret"].append(torch.where(dead, nan, cum))
+        if "avg_regret" in rec:
+            rec["avg_regret"].append(torch.where(dead, nan, cum / max(t_now[0], 1)))
         if "grad_norm" in rec:
             rec["grad_norm"].append(torch.where(dead, nan, torch.linalg.vector_norm(objective.grad(w), dim=-1)))
         if "dist" in rec:
@@ -111,9 +132,17 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     if 0 in ck_set:
         record(w, avg)
     for t in range(1, steps + 1):
-        idx = sampler.draw(S, generator, device) if sampler is not None else None
-        oracle = Oracle(objective, idx)
+        if online:
+            xi = objective.draw(t, S, generator, device)
+            cum = cum + objective.regret_at(w, t, xi)  # x_t suffers f_t before it sees g_t
+            oracle = OnlineOracle(objective, t, xi)
+        else:
+            idx = sampler.draw(S, generator, device) if sampler is not None else None
+            oracle = Oracle(objective, idx)
         w_new, state = optimizer.update(w, state, oracle, t)
+        if online:
+            w_new = objective.project(w_new)
+        t_now[0] = t
         evals += oracle.evals
         # One norm per step: NaN and inf compare False, so "not (norm <= limit)" catches them too.
         bad = ~(torch.linalg.vector_norm(w_new - objective.w_star, dim=-1) <= limit)

@@ -26,7 +26,9 @@ sam            lr, rho                   SAM with the l2 dual perturbation      
 ``lr`` is a float, an ``(S,)`` tensor (one step size per seed row: studies sweep step sizes
 as one batch) or a schedule ``t -> float | (S,) tensor``; other arguments are plain values.
 The survey's own variants (scalar v, bias correction from k = 0, ...) are the subject of the
-claims, not methods under test, so they are not roles.
+claims, not methods under test, so they are not roles. A suite whose paper has methods of its
+own (AMSGrad, Adam with a decaying beta_1) declares them as :class:`Role` objects in a study's
+``ROLES``, beside the names of the roles above.
 """
 
 from __future__ import annotations
@@ -68,15 +70,18 @@ ROLES: dict[str, Role] = {r.name: r for r in (
 )}
 
 
-def describe(role: str) -> str:
-    r = _role(role)
+def describe(role) -> str:
+    r = role if isinstance(role, Role) else _role(role)
     return f"{r.name}({', '.join(r.params)})"
 
 
-def _role(role: str) -> Role:
-    if role not in ROLES:
-        raise ValueError(f"The 'role' parameter must be one of {sorted(ROLES)}. Got {role!r} instead.")
-    return ROLES[role]
+def _role(role, table: dict | None = None) -> Role:
+    if isinstance(role, Role):
+        return role
+    table = ROLES if table is None else table
+    if role not in table:
+        raise ValueError(f"The 'role' parameter must be one of {sorted(table)}. Got {role!r} instead.")
+    return table[role]
 
 
 def _is_torch_class(method) -> bool:
@@ -98,7 +103,7 @@ def _check_binds(role: Role, method, hyper: dict) -> None:
             sig.bind(**args)
     except TypeError as e:
         name = getattr(method, "__qualname__", repr(method))
-        raise ValueError(f"role {role.name!r} builds its method as {describe(role.name)}"
+        raise ValueError(f"role {role.name!r} builds its method as {describe(role)}"
                          + (f" with {', '.join(hyper)}" if hyper else "") + f"; {name} cannot take that: {e}") from None
 
 
@@ -106,14 +111,18 @@ def _check_binds(role: Role, method, hyper: dict) -> None:
 class Method:
     """A resolved role: call it with the role's keyword arguments to get an Optimizer."""
 
-    role: str
+    spec: Role
     target: Any = None
     hyper: dict = field(default_factory=dict)
 
+    @property
+    def role(self) -> str:
+        return self.spec.name
+
     def __call__(self, **kwargs) -> Optimizer:
-        r = ROLES[self.role]
+        r = self.spec
         if set(kwargs) != set(r.params):
-            raise TypeError(f"role {r.name!r} is called with {describe(r.name)}; got {sorted(kwargs)}")
+            raise TypeError(f"role {r.name!r} is called with {describe(r)}; got {sorted(kwargs)}")
         if self.target is None:
             return r.default(**kwargs)
         if _is_torch_class(self.target):
@@ -129,16 +138,18 @@ class Method:
     @property
     def label(self) -> str:
         if self.target is None:
-            return f"convcheck default ({describe(self.role)})"
+            return f"convcheck default ({describe(self.spec)})"
         t = self.target
         return f"{getattr(t, '__module__', '?')}.{getattr(t, '__qualname__', repr(t))}"
 
 
-def resolve(role: str, method=None, hyper: dict | None = None) -> Method:
-    """The method for ``role``: the library's default when ``method`` is None, else a
-    ``torch.optim.Optimizer`` subclass or a convcheck factory, checked against the role's
-    keyword arguments (and the fixed ``hyper`` ones, passed on every construction)."""
-    r = _role(role)
+def resolve(role, method=None, hyper: dict | None = None, table: dict | None = None) -> Method:
+    """The method for ``role`` (a name, looked up in ``table`` or the standard roles, or a
+    :class:`Role`): its default when ``method`` is None, else a ``torch.optim.Optimizer``
+    subclass or a convcheck factory, checked against the role's keyword arguments (and the
+    fixed ``hyper`` ones, passed on every construction)."""
+    r = _role(role, table)
+    role = r.name
     hyper = dict(hyper or {})
     clash = set(hyper) & set(r.params)
     if clash:
@@ -147,11 +158,11 @@ def resolve(role: str, method=None, hyper: dict | None = None) -> Method:
     if method is None:
         if hyper:
             raise ValueError(f"The 'hyper' parameter needs a method for role {role!r}. Got {sorted(hyper)} with none.")
-        return Method(role)
+        return Method(r)
     if isinstance(method, Method):
         return method
     if not (_is_torch_class(method) or callable(method)):
         raise ValueError(f"The method for role {role!r} must be a torch.optim.Optimizer subclass or a factory "
-                         f"{describe(role)} -> Optimizer. Got {type(method).__name__} instead.")
+                         f"{describe(r)} -> Optimizer. Got {type(method).__name__} instead.")
     _check_binds(r, method, hyper)
-    return Method(role, method, hyper)
+    return Method(r, method, hyper)

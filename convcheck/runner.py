@@ -62,6 +62,7 @@ class RunRecord:
     run_dir: Path
     verdicts: list[Verdict]
     cached: dict[str, bool] = field(default_factory=dict)
+    sections: tuple[str, ...] | None = None  # the suite's section prefixes, for listing in the paper's order
 
 
 def _versions() -> dict:
@@ -99,13 +100,23 @@ def _new_run_dir(out: Path) -> Path:
 
 def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: int | None = None, device: str = "auto",
               dtype: str = "float64", out: Path | str = "reports", use_cache: bool = True, progress: bool = True,
-              studies_folder: Path | None = None, render: bool = True) -> RunRecord:
-    """Run the selected studies and write ``<out>/<run-id>/``; returns the run's record."""
+              studies_folder: Path | None = None, render: bool = True, suite: str | None = None) -> RunRecord:
+    """Run the selected studies of a suite (default: the survey) and write ``<out>/<run-id>/``;
+    returns the run's record."""
     check_choice("scale", scale, ("tiny", "quick", "full"))
     check_choice("dtype", dtype, ("float64", "float32"))
     if seeds is not None:  # every interval over seeds needs at least MIN_SEEDS of them
         check_int("seeds", seeds, MIN_SEEDS)
     device = resolve_device(device)
+    from .suites import Suite, load_suite
+
+    if studies_folder is None:
+        suite_info = load_suite(suite)
+        studies_folder = suite_info.path
+    else:  # a bare folder of studies (tests): a suite of its own, in file order
+        studies_folder = Path(studies_folder)
+        suite_info = (load_suite(root=studies_folder.parent, name=studies_folder.name)
+                      if (studies_folder / "suite.toml").is_file() else Suite(studies_folder.name, studies_folder, studies_folder.name))
     studies = discover(studies_folder)
     chosen = select(studies, names)
     out = Path(out)
@@ -129,7 +140,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
             raise ValueError(f"The 'scale' parameter {scale!r} is not declared by study {name!r}; it has {sorted(module.SCALES)}.")
         n_seeds = seeds if seeds is not None else config.get("seeds", 32)
         key = cache_key(source_hash(module), config, n_seeds, device, dtype)
-        hit = cache.load(name, key) if use_cache else None
+        hit = cache.load(f"{suite_info.name}.{name}", key) if use_cache else None
         if hit is None:
             t0 = time.perf_counter()
             result = run_study(module, scale, seeds=n_seeds, device=device, dtype=torch_dtype, family=None)
@@ -138,7 +149,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
                     "seeds": n_seeds, "seed_root": seed_from(name), "cache_key": key,
                     "wall_time_s": time.perf_counter() - t0}
             frame = tables_to_frame(name, result.tables)
-            cache.save(name, key, frame, result.verdicts, info)
+            cache.save(f"{suite_info.name}.{name}", key, frame, result.verdicts, info)
             study_verdicts = result.verdicts
             cached[name] = False
         else:
@@ -159,7 +170,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
     write_json(run_dir / "verdicts.json", [v.to_json() for v in verdicts])
     write_json(run_dir / "studies.json", infos)
     write_json(run_dir / "manifest.json", {
-        "run": run_dir.name, "created": _dt.datetime.now().isoformat(timespec="seconds"), "scale": scale,
+        "run": run_dir.name, "suite": suite_info.to_json(), "created": _dt.datetime.now().isoformat(timespec="seconds"), "scale": scale,
         "device": device, "device_name": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or platform.machine(),
         "dtype": dtype, "multiplicity_family": family_size(studies), "torch_threads": torch.get_num_threads(), "versions": _versions(), "git_commit": _git_commit(),
         "studies": {n: {"seeds": i["seeds"], "seed_root": i["seed_root"], "wall_time_s": i["wall_time_s"],
@@ -171,4 +182,4 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
 
         render_run(run_dir)
     point_latest(out, run_dir)
-    return RunRecord(run_dir, verdicts, cached)
+    return RunRecord(run_dir, verdicts, cached, suite_info.prefixes or None)

@@ -48,6 +48,7 @@ class Context:
     dtype: torch.dtype = torch.float64
     roles: tuple = ()
     methods: dict = field(default_factory=dict)  # role -> convcheck.roles.Method
+    role_table: dict = field(default_factory=dict)  # role name -> convcheck.roles.Role
 
     def generator(self, *names) -> torch.Generator:
         """A CPU ``torch.Generator`` seeded from (study, *names).
@@ -70,7 +71,7 @@ class Context:
         if role not in self.roles:
             raise ValueError(f"Study {self.study!r} declares the roles {list(self.roles)}; it asked for {role!r} "
                              "(add it to the study's ROLES).")
-        return self.methods.get(role) or resolve(role)
+        return self.methods.get(role) or resolve(role, table=self.role_table)
 
 
 @dataclass
@@ -83,24 +84,26 @@ class StudyResult:
     setup: dict = field(default_factory=dict)
 
 
-def studies_dir() -> Path:
-    """``$CONVCHECK_STUDIES``, else the ``studies/`` folder beside the package, else ``./studies``."""
-    env = os.environ.get("CONVCHECK_STUDIES")
-    if env:
-        return Path(env)
-    beside = Path(__file__).resolve().parents[1] / "studies"
-    return beside if beside.is_dir() else Path.cwd() / "studies"
+def studies_dir(suite: str | None = None) -> Path:
+    """The folder of a suite's studies (default: the survey's); see :mod:`convcheck.suites`."""
+    from .suites import load_suite
+
+    return load_suite(suite).path
 
 
 def load_study(path: Path) -> ModuleType:
     """Import a study module from its file path, and check its contract."""
     path = Path(path)
-    name = f"convcheck_studies.{path.stem}"
+    name = f"convcheck_studies.{path.parent.name}.{path.stem}"  # qualified by the suite's folder
     if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
+    # a suite's helper modules (files starting with "_") import by name, as when the study runs
+    # as a script; their names are unique across suites (e.g. _adam2015.py)
+    if str(path.parent) not in sys.path:
+        sys.path.append(str(path.parent))
     spec.loader.exec_module(mod)
     for attr in ("CLAIMS", "SCALES", "run"):
         if not hasattr(mod, attr):
@@ -108,19 +111,23 @@ def load_study(path: Path) -> ModuleType:
     for scale in ("quick", "full"):
         if scale not in mod.SCALES:
             raise ValueError(f"Study {path.name} must declare the scale {scale!r} in SCALES.")
-    from .roles import ROLES
+    from .roles import ROLES, Role
 
-    mod.ROLES = tuple(getattr(mod, "ROLES", ()))
-    unknown = [r for r in mod.ROLES if r not in ROLES]
+    declared = tuple(getattr(mod, "ROLES", ()))
+    unknown = [r for r in declared if not isinstance(r, Role) and r not in ROLES]
     if unknown:
-        raise ValueError(f"Study {path.name} declares unknown roles {unknown}; the roles are {sorted(ROLES)}.")
+        raise ValueError(f"Study {path.name} declares unknown roles {unknown}; the roles are {sorted(ROLES)} "
+                         "(a suite's own method is declared as a convcheck.roles.Role).")
+    mod.ROLE_TABLE = {r.name: r for r in (x if isinstance(x, Role) else ROLES[x] for x in declared)}
+    mod.ROLES = tuple(mod.ROLE_TABLE)
     mod.NAME = path.stem
     return mod
 
 
-def discover(folder: Path | None = None) -> dict[str, ModuleType]:
-    """Every ``studies/*.py`` not starting with an underscore, by name, sorted."""
-    folder = studies_dir() if folder is None else Path(folder)
+def discover(folder: Path | None = None, suite: str | None = None) -> dict[str, ModuleType]:
+    """Every study of a suite (``<suite>/*.py`` not starting with an underscore), by name, sorted.
+    ``folder`` names the suite's folder directly; else ``suite`` (default: the survey)."""
+    folder = studies_dir(suite) if folder is None else Path(folder)
     if not folder.is_dir():
         raise ValueError(f"The studies folder must exist. Got {str(folder)!r} instead (set CONVCHECK_STUDIES).")
     return {p.stem: load_study(p) for p in sorted(folder.glob("*.py")) if not p.name.startswith("_")}
@@ -171,9 +178,9 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     if unknown:
         raise ValueError(f"The 'methods' parameter must name roles of study {module.NAME!r}, which are "
                          f"{list(module.ROLES) or 'none'}. Got {unknown} instead.")
-    resolved = {r: resolve(r, m, hyper) for r, m in methods.items()}
+    resolved = {r: resolve(r, m, hyper, table=module.ROLE_TABLE) for r, m in methods.items()}
     ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype,
-                  roles=module.ROLES, methods=resolved)
+                  roles=module.ROLES, methods=resolved, role_table=module.ROLE_TABLE)
     result = module.run(ctx, **config)
     claims = {c.id: c for c in module.CLAIMS}
     for v in result.verdicts:

@@ -97,7 +97,7 @@ def check_optimizer(method, role: str = "sgd", *, steps: int = 25, seeds: int = 
     idx = torch.randint(0, obj.n, (steps, seeds, batch), generator=gen)
 
     def build(lr):
-        kw = {k: (lr if k == "lr" else _BATTERY_ARGS[k]) for k in ROLES[role].params}
+        kw = {k: (lr if k == "lr" else _BATTERY_ARGS[k]) for k in m.spec.params}
         return m(**kw)
 
     def drive(opt, w, lr_idx=None, dtype=torch.float64, rows=None):

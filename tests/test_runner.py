@@ -146,3 +146,12 @@ def test_columns_with_numbers_in_one_study_and_labels_in_another_round_trip(tmp_
     back = pd.read_parquet(tmp_path / "r.parquet")
     assert frame_to_tables(back, "s1")["paths"].v.tolist() == [0.1, 1 / 3]
     assert frame_to_tables(back, "s2")["runs"].v.tolist() == ["balanced", "positive"]
+
+
+def test_every_suite_descriptor_agrees_with_its_studies():
+    from convcheck.suites import check_suite, list_suites
+
+    suites = list_suites()
+    assert "survey" in suites
+    for name, suite in suites.items():
+        assert not check_suite(suite, discover(suite.path)), (name, check_suite(suite, discover(suite.path)))

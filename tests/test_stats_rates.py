@@ -104,7 +104,7 @@ def test_rate_names_and_errors():
     with pytest.raises(ValueError, match="'rate' parameter"):
         check_rate(np.ones((3, 4)), np.arange(1, 5), "__import__('os')", "theta")
     with pytest.raises(ValueError, match="'kind' parameter"):
-        check_rate(np.ones((3, 4)), np.arange(1, 5), "1/t", kind="lower")
+        check_rate(np.ones((3, 4)), np.arange(1, 5), "1/t", kind="below")
 
 
 def test_linear_rate():
@@ -171,3 +171,16 @@ def test_false_refutation_rate_across_noise_levels(sd):
     p = rates_of(synthetic(lambda t: np.log(t) / np.sqrt(t), reps=500, sd=sd, seed=21), "1/sqrt(t)")
     print(f"\nsd={sd}: true claim {r}; log factor vs Theta(1/sqrt t) {p}")
     assert r[REFUTED] <= 0.01
+
+
+def test_lower_rate_passes_non_vanishing_and_fails_decaying_curves():
+    """Omega(1): a curve that stays up (or rises) is reproduced; a 1/sqrt(t) decay is refuted."""
+    rng = np.random.default_rng(4)
+    t = np.unique(np.round(np.logspace(0, 4, 40)))
+    flat = 0.5 * np.exp(0.05 * rng.standard_normal((16, t.size)))
+    rising = flat * (t / t[-1]) ** 0.2
+    decaying = flat / np.sqrt(t)
+    assert check_rate(flat, t, "1", "lower").outcome == REPRODUCED
+    assert check_rate(rising, t, "1", "lower").outcome == REPRODUCED
+    v = check_rate(decaying, t, "1", "lower")
+    assert v.outcome == REFUTED and "Omega(1)" in v.summary and v.statistic["slope"] < -0.4

@@ -296,3 +296,11 @@ def test_identity_and_property_checks_fail_on_planted_inputs():
     assert v.outcome == REFUTED and "first: y" in v.summary and v.statistic["failed"] == ["y"]
     with pytest.raises(ValueError, match="'labels' parameter"):
         check_property([True], what="holds", labels=["a", "b"])
+
+
+def test_equivalence_with_identical_per_seed_values_is_deterministic_not_a_crash():
+    from convcheck.stats.intervals import equivalence
+
+    e = equivalence([0.02] * 8, 0.0, 0.1, deterministic=False)
+    assert e.outcome == "reproduced" and e.deterministic
+    assert equivalence([0.5] * 8, 0.0, 0.1, deterministic=False).outcome == "refuted"

@@ -1,7 +1,7 @@
-"""Every study in studies/ runs at its tiny scale and gives one valid verdict per claim and reading.
+"""Every study of every suite runs at its tiny scale and gives one valid verdict per claim and reading.
 
 Nothing here asserts which way a study's verdict goes: a verdict is a result. The recorded
-outcome of every claim and reading at the quick scale lives in ``studies/recorded_outcomes.json``
+outcome of every claim and reading at the quick scale lives in ``studies/<suite>/recorded_outcomes.json``
 and is checked by the slow tier (``tests/test_recorded_outcomes.py``); refutations of planted
 wrong inputs are asserted in ``tests/test_planted_wrong.py``.
 """
@@ -11,8 +11,9 @@ import pytest
 from convcheck.claims import OUTCOMES
 from convcheck.report.figures import draw, plt
 from convcheck.study import discover, run_study
+from convcheck.suites import list_suites
 
-STUDIES = discover()
+STUDIES = {f"{suite}/{name}": mod for suite in list_suites() for name, mod in discover(suite=suite).items()}
 
 
 @pytest.mark.parametrize("name", sorted(STUDIES))
@@ -26,7 +27,7 @@ def test_study_runs_at_tiny_scale(name):
     assert sorted(v.key for v in result.verdicts) == expected, "one verdict per claim as written, reading and supporting check"
     claims = {c.id: c for c in module.CLAIMS}
     for v in result.verdicts:
-        assert v.outcome in OUTCOMES and v.summary and v.study == name
+        assert v.outcome in OUTCOMES and v.summary and v.study == module.NAME
         assert v.supporting == claims[v.claim].is_supporting(v.reading)
         if v.statistic.get("deterministic"):
             assert v.interval is None, f"{v.label}: a deterministic verdict quotes no interval over seeds"

@@ -5,6 +5,7 @@ from .base import FiniteSum, Objective
 from .huber import HuberWorstCase
 from .least_squares import LeastSquares
 from .logistic import Logistic
+from .online import OnlineLinear, OnlineObjective
 from .networks import MLP, Layout, QuadraticNet, TwoLayerReLU, ntk_gram_infinite, prop5_data, relu_net
 from .quadratic import Quadratic, spectrum
 from .sampling import Sampler, WithoutReplacement, WithReplacement
@@ -12,4 +13,4 @@ from .toys import Rosenbrock, Saddle, ScalarFactorisation, TiltedDoubleWell
 
 __all__ = ["Objective", "FiniteSum", "Quadratic", "spectrum", "LeastSquares", "LeastAbsolute", "Logistic", "HuberWorstCase",
            "ScalarFactorisation", "Saddle", "Rosenbrock", "TiltedDoubleWell", "MLP", "QuadraticNet", "TwoLayerReLU", "Layout", "relu_net", "prop5_data", "ntk_gram_infinite",
-           "Sampler", "WithReplacement", "WithoutReplacement"]
+           "Sampler", "WithReplacement", "WithoutReplacement", "OnlineObjective", "OnlineLinear"]

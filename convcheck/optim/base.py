@@ -21,7 +21,7 @@ from typing import Any, Callable, NamedTuple
 
 import torch
 
-__all__ = ["Optimizer", "Oracle", "replay"]
+__all__ = ["Optimizer", "Oracle", "OnlineOracle", "replay"]
 
 
 class Oracle:
@@ -67,6 +67,23 @@ class Oracle:
     def hvp(self, w: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """Hessian-vector product of the full objective (steepest descent on quadratics)."""
         return self.objective.hvp(w, v)
+
+
+class OnlineOracle:
+    """Round t of an online problem (:mod:`convcheck.objectives.online`): ``f_t`` and its
+    subgradient with the round's randomness ``xi``; one evaluation per gradient."""
+
+    __slots__ = ("objective", "t", "xi", "evals", "idx")
+
+    def __init__(self, objective, t: int, xi=None):
+        self.objective, self.t, self.xi, self.evals, self.idx = objective, t, xi, 0, None
+
+    def grad(self, w: torch.Tensor) -> torch.Tensor:
+        self.evals += 1
+        return self.objective.grad_at(w, self.t, self.xi)
+
+    def loss(self, w: torch.Tensor) -> torch.Tensor:
+        return self.objective.loss_at(w, self.t, self.xi)
 
 
 class Optimizer(NamedTuple):

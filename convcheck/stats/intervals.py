@@ -76,6 +76,8 @@ def equivalence(x, target: float, delta: float, *, sided: str = "two", alpha_fai
     margin = f"[-inf, {hi_m:.3g}]" if sided == "upper" else f"[{lo_m:.3g}, {hi_m:.3g}]"
     if deterministic is None:  # agreement relative to the values, or to the margin when they are near 0
         deterministic = values_agree(x, delta)
+    if n >= 2 and np.ptp(x) == 0:  # identical values (seeds that met in the window): no spread to test
+        deterministic = True
     if deterministic and n >= 1:
         m = float(x[0])
         inside = m <= hi_m if sided == "upper" else lo_m <= m <= hi_m

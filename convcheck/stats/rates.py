@@ -38,6 +38,7 @@ Method (the seed is the unit; free-exponent fits misread log factors, so they ar
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Callable
 
@@ -140,7 +141,7 @@ def _end_segment(t: np.ndarray, i0: int, i1: int) -> int:
 
 
 def _verdict_summary(kind: str, name: str, whole, end, delta: float) -> str:
-    word = "Theta" if kind == "theta" else "O"
+    word = {"theta": "Theta", "upper": "O", "lower": "Omega"}[kind]
     def part(label, eq):
         if eq.deterministic:
             return f"{label} {eq.estimate:.3f}"
@@ -149,22 +150,35 @@ def _verdict_summary(kind: str, name: str, whole, end, delta: float) -> str:
             f"against {word}({name}) with margin {delta:g}")
 
 
+def _mirror(e, delta: float):
+    """An equivalence test run on negated slopes, reported in the slopes' own sign."""
+    if e.deterministic:
+        reason = f"{e.reason.split(':')[0]}: value {-e.estimate:.4g} {'inside' if e.outcome == REPRODUCED else 'outside'} the margin [{-delta:.3g}, inf]"
+    else:
+        lo, hi = -e.pass_interval[1], -e.pass_interval[0]
+        word = {REPRODUCED: "inside", REFUTED: "outside", INCONCLUSIVE: "straddles"}[e.outcome]
+        reason = f"90% interval [{lo:.3g}, {hi:.3g}] {word} the margin [{-delta:.3g}, inf]"
+    return dataclasses.replace(e, estimate=-e.estimate, pass_interval=(-e.pass_interval[1], -e.pass_interval[0]),
+                               fail_interval=(-e.fail_interval[1], -e.fail_interval[0]), reason=reason)
+
+
 def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, window=None, scale: float | None = None,
                deterministic: bool | None = None, claim: str = "", study: str = "", seed: int = 0) -> Verdict:
     """Test ``errors: (S, C)`` at ``steps: (C,)`` against the rate ``r(t)``.
 
     Args:
       rate: a name from :data:`RATES`, ``"t^-p"``, or a callable of t.
-      kind: ``"theta"`` (the curve decays like r(t), two-sided) or ``"upper"`` (O: it decays
-        at least that fast; only sustained slower decay refutes). No default: the claim says.
+      kind: ``"theta"`` (the curve decays like r(t), two-sided), ``"upper"`` (O: it decays
+        at least that fast; only sustained slower decay refutes) or ``"lower"`` (Omega: it
+        decays no faster; only sustained faster decay refutes). No default: the claim says.
       window: ``(t_start, t_end)`` to override the automatic window.
       scale: magnitude of the quantity as computed (``|f*| + gap`` when e is a gap ``f - f*``),
         for the round-off level; default: the largest error.
       deterministic: None detects seeds that agree to round-off; a 1-D ``errors`` is one
         deterministic curve.
     """
-    if kind not in ("theta", "upper"):
-        raise ValueError(f"The 'kind' parameter must be one of ['theta', 'upper']. Got {kind!r} instead.")
+    if kind not in ("theta", "upper", "lower"):
+        raise ValueError(f"The 'kind' parameter must be one of ['theta', 'upper', 'lower']. Got {kind!r} instead.")
     delta = th.DELTA_EXPONENT if delta is None else float(delta)
     name, r_fn = rate_function(rate)
     eps = eps_of(errors)
@@ -206,18 +220,24 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
     slopes, slopes_end = _ols_slope(lt, Z[:, w]), _ols_slope(lt_end, Z[:, k:i1 + 1])
     det = seeds.deterministic
     sided = "two" if kind == "theta" else "upper"
-    # Theta: refuted if EITHER test fails, so each gets ALPHA_FAIL / 2 (Bonferroni). O: refuted
-    # only if BOTH fail (sustained growth), which keeps the level at ALPHA_FAIL.
+    # Theta: refuted if EITHER test fails, so each gets ALPHA_FAIL / 2 (Bonferroni). O (and
+    # Omega, its mirror: the slopes' sign flipped): refuted only if BOTH fail (sustained growth,
+    # or sustained decay), which keeps the level at ALPHA_FAIL.
     alpha = th.ALPHA_FAIL / 2 if kind == "theta" else th.ALPHA_FAIL
-    whole = equivalence(slopes, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det)
-    end = equivalence(slopes_end, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det)
+    sign = -1.0 if kind == "lower" else 1.0
+    whole = equivalence(sign * slopes, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det)
+    end = equivalence(sign * slopes_end, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det)
+    if sign < 0:  # report the slopes as measured, against the margin [-delta, inf)
+        whole, end = (_mirror(e, delta) for e in (whole, end))
     outcomes = (whole.outcome, end.outcome)
+    # a part whose per-seed slopes coincide is decided exactly: p = 0 if it fails, 1 if not
+    p_whole, p_end = (e.p_fail if e.p_fail is not None else float(e.outcome != REFUTED) for e in (whole, end))
     if kind == "theta":
         outcome = REFUTED if REFUTED in outcomes else REPRODUCED if outcomes == (REPRODUCED, REPRODUCED) else INCONCLUSIVE
-        p_fail = None if det else min(1.0, 2 * min(whole.p_fail, end.p_fail))
+        p_fail = None if det else min(1.0, 2 * min(p_whole, p_end))
     else:
         outcome = REFUTED if outcomes == (REFUTED, REFUTED) else REPRODUCED if outcomes == (REPRODUCED, REPRODUCED) else INCONCLUSIVE
-        p_fail = None if det else max(whole.p_fail, end.p_fail)
+        p_fail = None if det else max(p_whole, p_end)
     notes = [f"whole window: {whole.reason}", f"end segment t in [{t[k]:g}, {t[i1]:g}]: {end.reason}",
              f"window t in [{t[i0]:g}, {t[i1]:g}] ({np.log10(t[i1] / t[i0]):.2f} decades, {i1 - i0 + 1} checkpoints)"]
     if kind == "upper" and outcome == INCONCLUSIVE and whole.estimate > delta and end.estimate < whole.estimate:

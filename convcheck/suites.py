@@ -1,0 +1,114 @@
+"""Suites: a paper's claims as a folder of studies plus a descriptor.
+
+A suite is a folder under the studies root (``$CONVCHECK_STUDIES``, else ``studies/`` beside
+the package, else ``./studies``) holding study modules (``*.py``; files starting with ``_`` are
+helpers, not studies) and ``suite.toml``::
+
+    name = "survey"
+    title = "..."                  # the paper's title
+    authors = "..."; year = 2024
+    source = "..."                 # the full reference
+    subject = "survey"             # how reports name the paper whose statements are judged
+    [[sections]]                   # in the paper's reading order
+    prefix = "GD"; title = "Gradient descent (Sec. 2)"; claims = ["GD-1", ...]
+
+Each claim's statement, kind, readings and roles live with the study that tests it
+(:class:`~convcheck.claims.Claim`); the descriptor fixes the paper's order and the complete
+list of ids, and :func:`check_suite` holds the two to each other. Claim ids are unique within
+a suite; the suite's name qualifies them elsewhere (``adam2015:KB-1``). Adding a paper adds a
+folder; the library does not change.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Suite", "DEFAULT_SUITE", "studies_root", "list_suites", "load_suite", "check_suite"]
+
+DEFAULT_SUITE = "survey"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    path: Path
+    title: str
+    authors: str = ""
+    year: int | None = None
+    source: str = ""
+    subject: str = "paper"
+    sections: tuple[dict, ...] = field(default_factory=tuple)
+
+    @property
+    def claim_ids(self) -> list[str]:
+        return [c for s in self.sections for c in s.get("claims", [])]
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return tuple(s["prefix"] for s in self.sections)
+
+    @property
+    def citation(self) -> str:
+        return f"{self.authors} ({self.year}), {self.title}" if self.authors else self.title
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "title": self.title, "authors": self.authors, "year": self.year,
+                "source": self.source, "subject": self.subject, "sections": [dict(s) for s in self.sections]}
+
+
+def studies_root() -> Path:
+    """``$CONVCHECK_STUDIES``, else the ``studies/`` folder beside the package, else ``./studies``."""
+    env = os.environ.get("CONVCHECK_STUDIES")
+    if env:
+        return Path(env)
+    beside = Path(__file__).resolve().parents[1] / "studies"
+    return beside if beside.is_dir() else Path.cwd() / "studies"
+
+
+def _read(folder: Path) -> Suite:
+    with open(folder / "suite.toml", "rb") as f:
+        d = tomllib.load(f)
+    missing = [k for k in ("title", "sections") if k not in d]
+    if missing:
+        raise ValueError(f"The suite descriptor {folder / 'suite.toml'} must define {missing}.")
+    return Suite(name=folder.name, path=folder, title=d["title"], authors=d.get("authors", ""), year=d.get("year"),
+                 source=d.get("source", ""), subject=d.get("subject", "paper"), sections=tuple(d["sections"]))
+
+
+def list_suites(root: Path | None = None) -> dict[str, Suite]:
+    """Every suite under the studies root, by name."""
+    root = studies_root() if root is None else Path(root)
+    if not root.is_dir():
+        raise ValueError(f"The studies folder must exist. Got {str(root)!r} instead (set CONVCHECK_STUDIES).")
+    return {p.parent.name: _read(p.parent) for p in sorted(root.glob("*/suite.toml"))}
+
+
+def load_suite(name: str | None = None, root: Path | None = None) -> Suite:
+    """The suite called ``name`` (default: the survey)."""
+    suites = list_suites(root)
+    name = DEFAULT_SUITE if name is None else name
+    if name not in suites:
+        raise ValueError(f"The 'suite' parameter must be one of {sorted(suites)}. Got {name!r} instead.")
+    return suites[name]
+
+
+def check_suite(suite: Suite, studies: dict) -> list[str]:
+    """Disagreements between the descriptor and the studies' claims (empty when they agree)."""
+    problems = []
+    declared = suite.claim_ids
+    found = [c.id for m in studies.values() for c in m.CLAIMS]
+    if len(set(declared)) != len(declared):
+        problems.append("the descriptor lists a claim id twice")
+    if len(set(found)) != len(found):
+        problems.append("two studies declare the same claim id")
+    for cid in sorted(set(declared) - set(found)):
+        problems.append(f"{cid} is in suite.toml but no study declares it")
+    for cid in sorted(set(found) - set(declared)):
+        problems.append(f"{cid} is declared by a study but not listed in suite.toml")
+    for s in suite.sections:
+        problems += [f"{cid} is listed under section {s['prefix']}" for cid in s.get("claims", [])
+                     if not cid.startswith(s["prefix"] + "-")]
+    return problems

@@ -1,0 +1,107 @@
+"""The methods and instances of the adam2015 suite, as the papers state them.
+
+* :func:`kingma_ba_adam`: Kingma & Ba (2015), Alg. 1 with the decaying first moment of
+  Theorem 4.1, ``beta_{1,t} = beta_1 lambda^(t-1)`` (Sec. 4 suggests lambda = 1 - 1e-8), step
+  ``alpha_t`` (a schedule: alpha / sqrt(t) in the theorem), bias corrections 1 - beta^t;
+* :func:`amsgrad`: Reddi, Kale & Kumar (2018), Alg. 2: ``v_hat_t = max(v_hat_{t-1}, v_t)``, no
+  bias correction, ``beta_{1,t} = beta_1 lambda^(t-1)``;
+* :func:`periodic`: the losses of their Theorems 1-2 on the feasible set [-1, 1]:
+  ``f_t(x) = C x`` once per period, ``-x`` at the other rounds (x* = -1 when C > period - 1);
+* :func:`stochastic`: Theorem 3's losses, ``f_t(x) = C x`` with probability
+  ``p = (1 + delta)/(C + 1)``, else ``-x``: the expected loss is ``delta x``, minimised at -1.
+
+Both methods take ``betas`` as torch.optim does, and ``lr`` as a float, an (S,) tensor or a
+schedule, so torch.optim.Adam (with ``amsgrad=True`` for AMSGrad) fits their roles.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from convcheck.objectives import OnlineLinear
+from convcheck.optim import Optimizer
+from convcheck.optim.schedules import as_schedule, step_size
+from convcheck.roles import Role
+
+LAMBDA = 1.0 - 1e-8  # Kingma & Ba (2015), Sec. 4
+
+
+def _adam_like(lr, betas, eps, lam, *, long_memory: bool, debias: bool, name: str) -> Optimizer:
+    schedule, (b1, b2) = as_schedule(lr), (float(betas[0]), float(betas[1]))
+
+    def init(w):
+        z = torch.zeros_like(w)
+        return z, z.clone(), z.clone()
+
+    def update(w, state, oracle, t):
+        m, v, vhat = state
+        g = oracle.grad(w)
+        b1t = b1 * lam ** (t - 1)
+        m = b1t * m + (1 - b1t) * g
+        v = b2 * v + (1 - b2) * g * g
+        vhat = torch.maximum(vhat, v) if long_memory else v
+        mh, vh = (m / (1 - b1**t) if b1 > 0 else m, vhat / (1 - b2**t)) if debias else (m, vhat)
+        return w - step_size(schedule(t)) * mh / (vh.sqrt() + eps), (m, v, vhat)
+
+    return Optimizer(name, init, update, {"lr": lr, "betas": (b1, b2), "eps": eps, "lambda": lam})
+
+
+def kingma_ba_adam(lr, betas=(0.9, 0.999), eps=1e-8, lam=LAMBDA) -> Optimizer:
+    return _adam_like(lr, betas, eps, lam, long_memory=False, debias=True, name="adam (Kingma & Ba)")
+
+
+def amsgrad(lr, betas=(0.9, 0.999), eps=1e-8, lam=LAMBDA) -> Optimizer:
+    return _adam_like(lr, betas, eps, lam, long_memory=True, debias=False, name="amsgrad (Reddi et al.)")
+
+
+ADAM = Role("adam_kb", ("lr", "betas", "eps"), kingma_ba_adam,
+            "Adam as Theorem 4.1 states it (beta_1 decaying by lambda = 1 - 1e-8)", "torch.optim.Adam")
+AMSGRAD = Role("amsgrad", ("lr", "betas", "eps"), amsgrad, "AMSGrad, Reddi et al. Alg. 2",
+               "torch.optim.Adam(amsgrad=True)")
+
+
+def periodic(C: float, period: int = 3, dtype=torch.float64) -> OnlineLinear:
+    return OnlineLinear([[C]] + [[-1.0]] * (period - 1), dtype=dtype)
+
+
+def periodic_rows(Cs, seeds: int, period: int | None = None, dtype=torch.float64) -> OnlineLinear:
+    """One row block per C (``seeds`` rows each): gradient C once per period (of C rounds, or
+    ``period``), -1 at the other rounds."""
+    periods = [int(C) if period is None else int(period) for C in Cs]
+    vals = torch.full((len(Cs) * seeds, max(periods), 1), -1.0, dtype=dtype)
+    vals[:, 0, 0] = torch.tensor([float(C) for C in Cs], dtype=dtype).repeat_interleave(seeds)
+    return OnlineLinear(vals, periods=torch.tensor(periods).repeat_interleave(seeds), dtype=dtype)
+
+
+def stochastic_rows(Cs, delta: float, seeds: int, dtype=torch.float64) -> OnlineLinear:
+    """Theorem 3's losses, one row block per C: C x with probability (1 + delta)/(C + 1), else -x."""
+    C = torch.tensor([float(c) for c in Cs], dtype=dtype).repeat_interleave(seeds)
+    vals = torch.stack([C, -torch.ones_like(C)], -1).unsqueeze(-1)  # (S, 2, 1)
+    p = ((1 + delta) / (C + 1)).numpy()
+    return OnlineLinear(vals, schedule="iid", probs=np.stack([p, 1 - p], -1), dtype=dtype)
+
+
+def starts(ctx, name, blocks: int = 1) -> torch.Tensor:
+    """x_1 uniform on [-1, 1] per seed, the same seeds in every block (the theorems hold from any start)."""
+    x = 2 * torch.rand(ctx.seeds, 1, generator=ctx.generator(name), dtype=ctx.dtype) - 1
+    return x.repeat(blocks, 1).to(ctx.device)
+
+
+def doubling_checkpoints(period: int, steps: int) -> np.ndarray:
+    """0 and period * 2^k up to ``steps``: whole periods, each checkpoint twice the one before."""
+    k = int(np.floor(np.log2(max(steps // period, 1))))
+    return np.concatenate([[0], period * 2 ** np.arange(k + 1)])
+
+
+def late_average(regret: np.ndarray, ck: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(R(T) - R(T/2)) / (T/2)`` at the doubling checkpoints T (from the second): the average
+    regret of the later half of the rounds, free of the early rounds' transient. R(T)/T -> 0
+    if and only if this tends to 0 (for regret growing at most linearly)."""
+    T = ck[2:]
+    return (regret[:, 2:] - regret[:, 1:-1]) / (T - ck[1:-1]), T
+
+
+def theorem1_step(C: float) -> float:
+    """alpha of alpha_t = alpha/sqrt(t): half the largest Theorem 1 allows, sqrt(1 - beta_2)."""
+    return 0.5 * (1 - 1 / (1 + C * C)) ** 0.5
