@@ -3,7 +3,6 @@
 ======================  =================================================  ===============================
 function                value after N steps                                source (tight instance)
 ======================  =================================================  ===============================
-:func:`prop1_bound`     ``2 L R^2 / N``                                    survey Prop. 1 / Eq. (24), N = t+1
 :func:`gd_classic`      ``L R^2 / (2N)``                                   Beck (2017), First-Order Methods
                                                                            in Optimization, Thm. 10.21
 :func:`gd_tight`        ``L R^2 / (4 N h + 2)``, step h/L, 0 < h <= 1      Drori & Teboulle (2014), Thm.
@@ -24,12 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["prop1_bound", "gd_classic", "gd_tight", "exact_ls_tight", "gd_distance"]
-
-
-def prop1_bound(k):
-    """Survey Eq. (24): ``f(w_k) - f* <= 2 L R^2 / k`` after k = t + 1 steps."""
-    return 2.0 / np.asarray(k, dtype=float)
+__all__ = ["gd_classic", "gd_tight", "exact_ls_tight", "gd_distance"]
 
 
 def gd_classic(k):

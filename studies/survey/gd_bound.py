@@ -39,7 +39,7 @@ import torch
 from convcheck import engine
 from convcheck.claims import combine
 from convcheck.objectives import HuberWorstCase, Logistic, Quadratic
-from convcheck.references import gd_classic, gd_tight, prop1_bound
+from convcheck.references import gd_classic, gd_tight
 from convcheck.stats import check_bound, thresholds as th
 from convcheck.study import Claim, StudyResult
 
@@ -58,6 +58,11 @@ SCALES = {
 def _unit_directions(S, d, gen, ctx):
     z = torch.randn(S, d, generator=gen, dtype=ctx.dtype).to(ctx.device)
     return z / torch.linalg.vector_norm(z, dim=-1, keepdim=True)
+
+
+def prop1_bound(k):
+    """Eq. (24): ``f(w_k) - f* <= 2 L R^2 / k`` after k = t + 1 steps, in units of L R^2."""
+    return 2.0 / np.asarray(k, dtype=float)
 
 
 def run(ctx, *, steps, d, horizons, bound=prop1_bound) -> StudyResult:
