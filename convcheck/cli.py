@@ -27,8 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run studies and write a report")
     r.add_argument("targets", nargs="*", metavar="STUDY|CLAIM", help="studies or claim ids (default: all)")
     r.add_argument("--suite", default=None, help="the suite to run (default: survey; convcheck list --suites)")
-    r.add_argument("--scale", default="quick", help="quick (default, a laptop CPU) or full (a GPU)")
-    r.add_argument("--seeds", type=int, default=None, help="seeds per setting (default: the scale's)")
+    r.add_argument("--scale", default="quick", help="tiny (a smoke run, seconds), quick (default, a laptop CPU) or full (a GPU)")
+    r.add_argument("--seeds", type=int, default=None, help="seeds per setting, at least 3 (default: the scale's)")
     r.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
     r.add_argument("--dtype", default="float64", help="float64 (default) or float32")
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: small batched kernels are fastest on one thread)")
     r.add_argument("--strict", action="store_true", help="exit 1 when a claim is refuted")
+    r.description = ("Exit status: 0 when the run finished (refuted claims are results), 1 with --strict when a claim "
+                     "is refuted, 2 on bad input, 3 when a study failed (an internal error), 130 when interrupted "
+                     "(run again to resume).")
     c = sub.add_parser("check", help="put your optimizer in a claim's role and print the claim's verdicts",
                        description="Exit status: 0 when no verdict is refuted, 1 when one is, 2 on bad input.")
     c.add_argument("target", metavar="TARGET",
@@ -182,13 +185,16 @@ def _main(argv: list[str] | None = None) -> int:
         run_dir = Path(args.run_dir)
         if not (run_dir / "verdicts.json").is_file():
             return _fail(f"The 'run_dir' parameter must be a run folder holding verdicts.json. Got {str(run_dir)!r} instead.")
-        if args.markdown is None and not args.record:
-            print(render_run(run_dir.resolve()))
-            return 0
         try:
+            if args.markdown is None and not args.record:
+                print(render_run(run_dir.resolve()))
+                return 0
             return _tables(run_dir, args.markdown, args.record)
         except ValueError as exc:
             return _fail(str(exc))
+        except Exception as exc:  # a damaged run folder: name the file and the problem, not a traceback
+            return _fail(f"The 'run_dir' parameter must be a complete, readable run folder. Reading {str(run_dir)!r} "
+                         f"failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
 
     import torch
 
@@ -200,13 +206,25 @@ def _main(argv: list[str] | None = None) -> int:
     try:
         record = run_suite(args.targets, scale=args.scale, seeds=args.seeds, device=args.device, dtype=args.dtype,
                            out=args.out, use_cache=not args.no_cache, progress=sys.stderr.isatty(), suite=args.suite)
-    except ValueError as exc:
-        return _fail(str(exc).replace("The 'seeds' parameter", "The '--seeds' parameter"))
+    except ValueError as exc:  # raised before any study runs: the input is at fault
+        msg = str(exc)
+        for name in ("seeds", "out", "scale", "dtype", "device", "suite"):
+            msg = msg.replace(f"The '{name}' parameter", f"The '--{name}' parameter")
+        return _fail(msg)
+    except KeyboardInterrupt:
+        print("\nconvcheck: interrupted; finished studies are kept in the cache: run the same command again to resume",
+              file=sys.stderr)
+        return 130
     _print_verdicts(record.verdicts, record.sections)
     hits = [n for n, c in record.cached.items() if c]
     if hits:
         print(f"from cache: {', '.join(hits)}")
-    print(f"report: {record.run_dir / 'index.html'}")
+    for name, why in record.failed.items():
+        print(f"study {name} failed (an internal error, not your input): {why}", file=sys.stderr)
+    print(f"done in {record.wall_time_s:.0f} s: {len(record.cached)} studies ({len(hits)} from cache)"
+          + (f", {len(record.failed)} failed" if record.failed else "") + f"; report: {record.run_dir / 'index.html'}")
+    if record.failed:
+        return 3
     refuted = any(v.outcome == "refuted" for v in record.verdicts)
     return 1 if (args.strict and refuted) else 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.metadata
+import os
 import platform
 import subprocess
 import time
@@ -63,6 +64,8 @@ class RunRecord:
     verdicts: list[Verdict]
     cached: dict[str, bool] = field(default_factory=dict)
     sections: tuple[str, ...] | None = None  # the suite's section prefixes, for listing in the paper's order
+    failed: dict[str, str] = field(default_factory=dict)  # study -> "ExceptionType: message"
+    wall_time_s: float = 0.0
 
 
 def _versions() -> dict:
@@ -120,11 +123,18 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
     studies = discover(studies_folder)
     chosen = select(studies, names)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ValueError(f"The 'out' parameter must be a folder convcheck can write to. Got {str(out)!r} "
+                         f"instead ({exc.strerror or exc}).") from None
     cache = Cache(out)
     torch_dtype = getattr(torch, dtype)
 
-    frames, verdicts, infos, cached = [], [], {}, {}
+    frames, verdicts, infos, cached, failed = [], [], {}, {}, {}
     t_start = time.perf_counter()
     bar = None
     if progress:
@@ -143,7 +153,13 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         hit = cache.load(f"{suite_info.name}.{name}", key) if use_cache else None
         if hit is None:
             t0 = time.perf_counter()
-            result = run_study(module, scale, seeds=n_seeds, device=device, dtype=torch_dtype, family=None)
+            try:
+                result = run_study(module, scale, seeds=n_seeds, device=device, dtype=torch_dtype, family=None)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as exc:  # a failing study is reported; the rest of the run goes on
+                failed[name] = _describe_failure(exc, n_seeds)
+                continue
             info = {"study": name, "doc": (module.__doc__ or "").strip(), "claims": [c.to_json() for c in module.CLAIMS],
                     "figures": result.figures, "setup": result.setup, "scale": scale, "config": config,
                     "seeds": n_seeds, "seed_root": seed_from(name), "cache_key": key,
@@ -173,6 +189,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         "run": run_dir.name, "suite": suite_info.to_json(), "created": _dt.datetime.now().isoformat(timespec="seconds"), "scale": scale,
         "device": device, "device_name": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or platform.machine(),
         "dtype": dtype, "multiplicity_family": family_size(studies), "torch_threads": torch.get_num_threads(), "versions": _versions(), "git_commit": _git_commit(),
+        "failed": failed,
         "studies": {n: {"seeds": i["seeds"], "seed_root": i["seed_root"], "wall_time_s": i["wall_time_s"],
                         "cached": cached[n], "cache_key": i["cache_key"]} for n, i in infos.items()},
         "wall_time_s": time.perf_counter() - t_start,
@@ -182,4 +199,12 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
 
         render_run(run_dir)
     point_latest(out, run_dir)
-    return RunRecord(run_dir, verdicts, cached, suite_info.prefixes or None)
+    return RunRecord(run_dir, verdicts, cached, suite_info.prefixes or None, failed, time.perf_counter() - t_start)
+
+
+def _describe_failure(exc: Exception, seeds: int) -> str:
+    """One line for a study that raised: out-of-memory says what to change."""
+    text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc) or "out of memory" in str(exc).lower():
+        return f"out of memory with {seeds} seeds per setting (use fewer with --seeds, or a machine with more memory)"
+    return text

@@ -205,6 +205,10 @@ def main(path: str) -> None:
     torch.set_num_threads(int(os.environ.get("CONVCHECK_THREADS", "1")))
     scale = sys.argv[1] if len(sys.argv) > 1 else "quick"
     module = load_study(Path(path))
+    if scale not in module.SCALES:
+        print(f"{Path(path).name}: error: the scale must be one of {sorted(module.SCALES)}. Got {scale!r} instead.",
+              file=sys.stderr)
+        raise SystemExit(2)
     result = run_study(module, scale)
     for v in result.verdicts:
         print(v.evidence())

@@ -7,6 +7,14 @@ the claim it breaks (tests/test_check.py); they are importable as ``user_optimiz
 import torch
 
 
+def _evaluate(closure):
+    """The usual start of a step: the closure's loss, when there is a closure."""
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
+
+
 class SAM(torch.optim.Optimizer):
     """Sharpness-aware minimisation (Foret et al. 2021) with a closure: ascend to
     w + rho g/||g||, take the gradient there, step from w."""
@@ -63,10 +71,7 @@ class SignFlippedMomentum(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _evaluate(closure)
         for group in self.param_groups:
             for p in group["params"]:
                 state = self.state[p]
@@ -92,10 +97,7 @@ class EpsInsideRMSprop(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _evaluate(closure)
         for group in self.param_groups:
             for p in group["params"]:
                 v = self.state[p].setdefault("v", torch.zeros_like(p))
@@ -112,10 +114,7 @@ class AdamNoBiasCorrection(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _evaluate(closure)
         for group in self.param_groups:
             b1, b2 = group["betas"]
             for p in group["params"]:

@@ -105,3 +105,30 @@ def late_average(regret: np.ndarray, ck: np.ndarray) -> tuple[np.ndarray, np.nda
 def theorem1_step(C: float) -> float:
     """alpha of alpha_t = alpha/sqrt(t): half the largest Theorem 1 allows, sqrt(1 - beta_2)."""
     return 0.5 * (1 - 1 / (1 + C * C)) ** 0.5
+
+
+def regret_rate(ctx, method, problems: dict, steps: int, claim: str, study: str, what: str):
+    """Run ``method(lr=alpha/sqrt(t), betas, eps=1e-8)`` on each ``{label: (problem, betas, alpha, period)}``
+    to whole periods and test R(T) = O(sqrt(T)) on each; one verdict (refuted by one counterexample),
+    and the regret curves."""
+    import pandas as pd
+
+    from convcheck import engine
+    from convcheck.claims import combine
+    from convcheck.optim import inverse_sqrt_t
+    from convcheck.stats import check_rate
+
+    parts, frames, findings = {}, [], []
+    for label, (obj, betas, alpha, period) in problems.items():
+        ck = doubling_checkpoints(period, steps)
+        tr = engine.run(obj, method(lr=inverse_sqrt_t(alpha), betas=betas, eps=1e-8), starts(ctx, label), int(ck[-1]),
+                        checkpoints=ck, generator=ctx.generator(label, "rounds"))
+        parts[label] = v = check_rate(tr.metrics["regret"], tr.steps, "sqrt(t)", "upper", claim=claim)
+        T = tr.steps[-1]
+        findings.append(f"{label}: R(T)/T = {np.nanmedian(tr.metrics['avg_regret'][:, -1]):.4g}, R(T)/sqrt(T) = "
+                        f"{np.nanmedian(tr.metrics['regret'][:, -1]) / np.sqrt(T):.3g} at T = {T}; final x median "
+                        f"{np.median(tr.final.cpu().numpy()):.3f} (x* = -1); {v.outcome}")
+        frames.append(tr.to_frame(setting=label, seed=np.arange(tr.n_seeds)))
+    verdict = combine(claim, study, parts, findings=findings, summary=f"regret within O(sqrt(T)) on every {what}: " + "; ".join(
+        f"{k}: slope {p.statistic.get('slope', float('nan')):.3f}" for k, p in parts.items()))
+    return verdict, pd.concat(frames, ignore_index=True)

@@ -24,16 +24,9 @@ References:
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
-from convcheck import engine
-from convcheck.claims import combine
-from convcheck.optim import inverse_sqrt_t
-from convcheck.stats import check_rate
 from convcheck.study import Claim, StudyResult
 
-from _adam2015 import AMSGRAD, doubling_checkpoints, periodic_rows, starts, stochastic_rows, theorem1_step
+from _adam2015 import AMSGRAD, periodic_rows, regret_rate, stochastic_rows, theorem1_step
 
 CLAIMS = [Claim("AMS-1", "Thm. 4 (corrected proof)", "AMSGrad with alpha_t = alpha/sqrt(t), decaying beta_1t, "
                 "beta_1/sqrt(beta_2) < 1, bounded gradients and feasible set: R(T) = O(sqrt(T))", "rate",
@@ -42,7 +35,7 @@ ROLES = (AMSGRAD,)
 SCALES = {"tiny": {"seeds": 4, "steps": 3000}, "quick": {"seeds": 16, "steps": 50_000}, "full": {"seeds": 64, "steps": 1_000_000}}
 
 
-def _problems(ctx, steps):
+def _problems(ctx):
     S = ctx.seeds
     out = {f"period 3, C = {C:g}, betas (0, 1/(1+C^2))": (periodic_rows([C], S, 3, ctx.dtype), (0.0, 1 / (1 + C * C)),
                                                             theorem1_step(C), 3) for C in (3.0, 10.0)}
@@ -53,22 +46,11 @@ def _problems(ctx, steps):
 
 
 def run(ctx, *, steps) -> StudyResult:
-    ams = ctx.method("amsgrad")
-    parts, frames, findings = {}, [], []
-    for label, (obj, betas, alpha, period) in _problems(ctx, steps).items():
-        ck = doubling_checkpoints(period, steps)
-        tr = engine.run(obj, ams(lr=inverse_sqrt_t(alpha), betas=betas, eps=1e-8), starts(ctx, label), int(ck[-1]),
-                        checkpoints=ck, generator=ctx.generator(label, "rounds"))
-        parts[label] = v = check_rate(tr.metrics["regret"], tr.steps, "sqrt(t)", "upper", claim="AMS-1")
-        findings.append(f"{label}: R(T)/sqrt(T) = {np.nanmedian(tr.metrics['regret'][:, -1]) / np.sqrt(tr.steps[-1]):.3g} "
-                        f"at T = {tr.steps[-1]}, final x median {np.median(tr.final.cpu().numpy()):.3f} (x* = -1); {v.outcome}")
-        frames.append(tr.to_frame(setting=label, seed=np.arange(tr.n_seeds)))
-    verdict = combine("AMS-1", "amsgrad", parts, findings=findings,
-                      summary="regret within O(sqrt(T)) on every problem where Adam fails: " + "; ".join(
-                          f"{k}: slope {p.statistic.get('slope', float('nan')):.3f}" for k, p in parts.items()))
+    verdict, curves = regret_rate(ctx, ctx.method("amsgrad"), _problems(ctx), steps, "AMS-1", "amsgrad",
+                                  "problem where Adam fails")
     figures = [{"kind": "curves", "table": "regret", "title": "AMS-1: AMSGrad's regret R(T) on the problems where Adam fails",
                 "x": "step", "y": "regret", "hue": "setting", "logx": True, "logy": True}]
-    return StudyResult([verdict], {"regret": pd.concat(frames, ignore_index=True)}, figures, {})
+    return StudyResult([verdict], {"regret": curves}, figures, {})
 
 
 if __name__ == "__main__":

@@ -25,16 +25,9 @@ References:
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
-from convcheck import engine
-from convcheck.claims import combine
-from convcheck.optim import inverse_sqrt_t
 from convcheck.study import Claim, StudyResult
-from convcheck.stats import check_rate
 
-from _adam2015 import ADAM, periodic, starts, theorem1_step
+from _adam2015 import ADAM, periodic_rows, regret_rate, theorem1_step
 
 CLAIMS = [Claim("KB-1", "Thm. 4.1, Cor. 4.2", "Adam with alpha_t = alpha/sqrt(t), beta_1t = beta_1 lambda^(t-1), "
                 "beta_1^2/sqrt(beta_2) < 1, bounded gradients and feasible set: R(T) = O(sqrt(T)), so R(T)/T -> 0",
@@ -44,31 +37,20 @@ SCALES = {"tiny": {"seeds": 4, "steps": 3000}, "quick": {"seeds": 16, "steps": 3
           "full": {"seeds": 64, "steps": 1_000_000}}
 
 
-def _instances():
-    out = {f"period 3, C = {C:g}, betas (0, 1/(1+C^2))": (C, (0.0, 1 / (1 + C * C)), theorem1_step(C)) for C in (3.0, 10.0)}
-    out["period 3, C = 3, betas (0.9, 0.999)"] = (3.0, (0.9, 0.999), theorem1_step(3.0))
+def _problems(ctx):
+    out = {f"period 3, C = {C:g}, betas (0, 1/(1+C^2))": (periodic_rows([C], ctx.seeds, 3, ctx.dtype), (0.0, 1 / (1 + C * C)),
+                                                            theorem1_step(C), 3) for C in (3.0, 10.0)}
+    out["period 3, C = 3, betas (0.9, 0.999)"] = (periodic_rows([3.0], ctx.seeds, 3, ctx.dtype), (0.9, 0.999), theorem1_step(3.0), 3)
     return out
 
 
 def run(ctx, *, steps) -> StudyResult:
-    adam = ctx.method("adam_kb")
-    ck = engine.log_checkpoints(steps, per_decade=12)
-    parts, frames, findings = {}, [], []
-    for label, (C, betas, alpha) in _instances().items():
-        tr = engine.run(periodic(C, dtype=ctx.dtype), adam(lr=inverse_sqrt_t(alpha), betas=betas, eps=1e-8),
-                        starts(ctx, label), steps, checkpoints=ck)
-        parts[label] = v = check_rate(tr.metrics["regret"], tr.steps, "sqrt(t)", "upper", claim="KB-1")
-        x = tr.final.cpu().numpy().ravel()
-        findings.append(f"{label}: R(T)/T = {np.nanmedian(tr.metrics['avg_regret'][:, -1]):.4g} at T = {steps} "
-                        f"(median over seeds), final x in [{x.min():.3f}, {x.max():.3f}] (x* = -1); {v.outcome}")
-        frames.append(tr.to_frame(setting=label, seed=np.arange(tr.n_seeds)))
-    verdict = combine("KB-1", "kingma_ba", parts, findings=findings,
-                      summary="regret within O(sqrt(T)) on every instance: " + "; ".join(
-                          f"{k}: slope {p.statistic.get('slope', float('nan')):.3f}" for k, p in parts.items()))
+    problems = _problems(ctx)
+    verdict, curves = regret_rate(ctx, ctx.method("adam_kb"), problems, steps, "KB-1", "kingma_ba", "instance")
     figures = [{"kind": "curves", "table": "regret", "title": "KB-1: average regret R(T)/T of Adam as Thm. 4.1 states it",
                 "x": "step", "y": "avg_regret", "hue": "setting", "logx": True, "logy": True}]
-    return StudyResult([verdict], {"regret": pd.concat(frames, ignore_index=True)}, figures,
-                       {"instances": {k: {"C": C, "betas": list(b), "alpha": a} for k, (C, b, a) in _instances().items()}})
+    return StudyResult([verdict], {"regret": curves}, figures,
+                       {"instances": {k: {"betas": list(b), "alpha": a, "period": p} for k, (_, b, a, p) in problems.items()}})
 
 
 if __name__ == "__main__":

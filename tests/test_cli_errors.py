@@ -1,0 +1,86 @@
+"""The command line keeps its promise: every bad input is one line and exit 2; a failing study is an
+internal error (exit 3) with the rest of the run kept; Ctrl-C says how to resume (exit 130)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from convcheck import cli
+
+
+def _one_line(capsys, rc_expected, argv):
+    rc = cli.main(argv)
+    err = capsys.readouterr().err.strip()
+    assert rc == rc_expected, err
+    assert len(err.splitlines()) == 1 and err.startswith("convcheck: error:"), err
+    return err
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["run", "--scale", "huge"], "'--scale' parameter"),
+    (["run", "--dtype", "float16"], "'--dtype' parameter"),
+    (["run", "--seeds", "2", "GD-1"], "'--seeds' parameter"),
+    (["run", "XX-9"], "Unknown study or claim"),
+    (["run", "--suite", "nope"], "'--suite' parameter"),
+    (["run", "--threads", "0"], "'--threads' parameter"),
+    (["run", "--out", "/proc/nope", "GD-1"], "'--out' parameter"),
+    (["list", "--suite", "nope"], "'suite' parameter"),
+    (["report", "/nonexistent"], "'run_dir' parameter"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, argv, needle):
+    assert needle in _one_line(capsys, 2, argv)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs")
+    assert cli.main(["run", "--scale", "tiny", "GD-1", "--out", str(out)]) == 0
+    return next(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != "latest")
+
+
+@pytest.mark.parametrize("damage", ["verdicts.json", "studies.json", "results.parquet", "missing-fields"])
+def test_report_on_a_damaged_run_is_one_line(capsys, tiny_run, tmp_path, damage):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    if damage == "missing-fields":
+        (run / "verdicts.json").write_text(json.dumps([{"claim": "GD-1"}]))
+    else:
+        (run / damage).write_text("{ not what it should be")
+    capsys.readouterr()
+    _one_line(capsys, 2, ["report", str(run)])
+
+
+def test_a_failing_study_is_an_internal_error_and_the_run_goes_on(capsys, tmp_path, monkeypatch):
+    import convcheck.runner as runner
+
+    real = runner.run_study
+
+    def flaky(module, *args, **kwargs):
+        if module.NAME == "gd_bound":
+            raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 40000000000 bytes")
+        return real(module, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_study", flaky)
+    rc = cli.main(["run", "--scale", "tiny", "GD-1", "GD-2", "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert rc == 3
+    assert "study gd_bound failed (an internal error, not your input): out of memory with 3 seeds" in captured.err
+    assert "GD-2" in captured.out and "1 failed" in captured.out  # the other study ran and was reported
+
+
+def test_ctrl_c_says_how_to_resume(tmp_path):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    p = subprocess.Popen([sys.executable, "-m", "convcheck.cli", "run", "--scale", "tiny", "--out", str(tmp_path)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(8)  # past the imports, inside the first studies
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err[-2000:]
+    assert "interrupted" in err and "resume" in err and "Traceback" not in err
