@@ -162,7 +162,8 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
                 continue
             info = {"study": name, "doc": (module.__doc__ or "").strip(), "claims": [c.to_json() for c in module.CLAIMS],
                     "figures": result.figures, "setup": result.setup, "scale": scale, "config": config,
-                    "seeds": n_seeds, "seed_root": seed_from(name), "cache_key": key,
+                    "seeds": n_seeds, "seed_root": seed_from(name), "cache_key": key, "device": device,
+                    "dtype": str(getattr(module, "DTYPE", torch_dtype)).replace("torch.", ""),
                     "wall_time_s": time.perf_counter() - t0}
             frame = tables_to_frame(name, result.tables)
             cache.save(f"{suite_info.name}.{name}", key, frame, result.verdicts, info)
@@ -191,6 +192,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         "dtype": dtype, "multiplicity_family": family_size(studies), "torch_threads": torch.get_num_threads(), "versions": _versions(), "git_commit": _git_commit(),
         "failed": failed,
         "studies": {n: {"seeds": i["seeds"], "seed_root": i["seed_root"], "wall_time_s": i["wall_time_s"],
+                        "device": i.get("device", device), "dtype": i.get("dtype", dtype),
                         "cached": cached[n], "cache_key": i["cache_key"]} for n, i in infos.items()},
         "wall_time_s": time.perf_counter() - t_start,
     })

@@ -6,6 +6,7 @@ Objective, Optimizer, Fit, Verdict rule, References) and defines::
     CLAIMS: list[Claim]
     SCALES: dict[str, dict]        # at least "quick" and "full"; "tiny" for smoke tests
     ROLES: tuple[str, ...]         # the methods it runs, as roles (convcheck.roles); may be empty
+    DTYPE: torch.dtype             # optional: the dtype it always runs in (certificates that need float64)
     def run(ctx: Context, **config) -> StudyResult
 
 ``run`` never renders anything: it returns verdicts, tidy tables and figure *specs*
@@ -111,6 +112,12 @@ def load_study(path: Path) -> ModuleType:
     for scale in ("quick", "full"):
         if scale not in mod.SCALES:
             raise ValueError(f"Study {path.name} must declare the scale {scale!r} in SCALES.")
+    from .stats.thresholds import MIN_SEEDS
+
+    for scale, config in mod.SCALES.items():  # every interval over seeds needs MIN_SEEDS of them
+        if config.get("seeds", MIN_SEEDS) < MIN_SEEDS:
+            raise ValueError(f"Study {path.name}: scale {scale!r} must have at least {MIN_SEEDS} seeds. "
+                             f"Got {config['seeds']} instead.")
     from .roles import ROLES, Role
 
     declared = tuple(getattr(mod, "ROLES", ()))
@@ -179,6 +186,7 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
         raise ValueError(f"The 'methods' parameter must name roles of study {module.NAME!r}, which are "
                          f"{list(module.ROLES) or 'none'}. Got {unknown} instead.")
     resolved = {r: resolve(r, m, hyper, table=module.ROLE_TABLE) for r, m in methods.items()}
+    dtype = getattr(module, "DTYPE", dtype)  # a study whose certificates need float64 says so
     ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype,
                   roles=module.ROLES, methods=resolved, role_table=module.ROLE_TABLE)
     result = module.run(ctx, **config)

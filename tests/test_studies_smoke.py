@@ -34,3 +34,14 @@ def test_study_runs_at_tiny_scale(name):
     for spec in result.figures:  # every figure draws from the study's own tables
         assert spec["table"] in result.tables and spec["y"] in result.tables[spec["table"]]
         plt.close(draw(spec, result.tables))
+
+
+@pytest.mark.parametrize("name", sorted(STUDIES))
+def test_study_runs_in_float32(name):
+    """float32 runs: reference solves and certificates stay in float64, round-off tolerances are
+    carried to float32's eps; no study may fail on the dtype alone."""
+    import torch
+
+    module = STUDIES[name]
+    result = run_study(module, "tiny" if "tiny" in module.SCALES else "quick", dtype=torch.float32)
+    assert all(v.outcome in OUTCOMES for v in result.verdicts)

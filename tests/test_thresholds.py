@@ -77,3 +77,11 @@ def test_every_threshold_is_documented():
     for i, line in enumerate(lines):
         if line and line[0].isupper() and "=" in line:
             assert any(l.startswith("#:") for l in lines[max(0, i - 3):i]), f"{line} has no '#:' comment above it"
+
+
+def test_round_off_tolerances_are_carried_to_the_dtype():
+    import torch
+
+    assert th.carried(1e-12, torch.float64) == 1e-12
+    assert th.carried(1e-12, torch.float32) == pytest.approx(1e-12 * 2.0**29)
+    assert th.carried(1e-12, "float32") == th.carried(1e-12, torch.float32)

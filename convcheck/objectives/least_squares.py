@@ -43,16 +43,19 @@ class LeastSquares(FiniteSum):
         self.X, self.y = X, y
         self.n, self.dim = X.shape
         self.H = X.T @ X / self.n
-        evals = torch.linalg.eigvalsh(self.H)
+        evals = torch.linalg.eigvalsh(X.double().T @ X.double() / self.n)
         self.L, self.mu = float(evals[-1]), float(max(evals[0], 0.0))
         # Householder QR and a triangular solve: as accurate as lstsq for full-rank X, and
         # bitwise reproducible (torch's default CPU lstsq driver, gelsy, was measured to give
         # different last bits for the same input within one process).
-        Q, R = torch.linalg.qr(X)
-        self.w_star = torch.linalg.solve_triangular(R, (Q.T @ y).unsqueeze(-1), upper=True).squeeze(-1)
-        r = X @ self.w_star - y
+        # (in float64 whatever the run's dtype: the reference solve and constants are exact to float64)
+        X64, y64 = X.double(), y.double()
+        Q, R = torch.linalg.qr(X64)
+        w64 = torch.linalg.solve_triangular(R, (Q.T @ y64).unsqueeze(-1), upper=True).squeeze(-1)
+        self.w_star = w64.to(X.dtype)
+        r = X64 @ w64 - y64
         self.f_star = float(0.5 * (r @ r) / self.n)
-        g = X * r.unsqueeze(-1)  # (n, d) per-sample gradients at w*
+        g = X64 * r.unsqueeze(-1)  # (n, d) per-sample gradients at w*
         sq = float((g * g).sum())
         self.sigma2_n = sq / self.n
         self.sigma2_n1 = sq / (self.n - 1) if self.n > 1 else math.inf

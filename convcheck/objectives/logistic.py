@@ -37,6 +37,10 @@ class Logistic(FiniteSum):
         self.n, self.dim = X.shape
         self.L = float(torch.linalg.matrix_norm(X, ord=2) ** 2 / (4 * self.n)) + self.lam
         self.mu = self.lam
+        if X.dtype != torch.float64:  # the reference solve in float64, whatever dtype the run uses
+            ref = Logistic(X.double(), y.double(), lam, newton_tol=newton_tol)
+            self.w_star, self.newton_steps, self.f_star = ref.w_star.to(X.dtype), ref.newton_steps, ref.f_star
+            return
         self.w_star, self.newton_steps = self._newton(newton_tol)
         self.f_star = float(self.loss(self.w_star.unsqueeze(0))[0])
 

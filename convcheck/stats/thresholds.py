@@ -123,3 +123,15 @@ ZERO_LOSS = 1e-10
 SMALL_RATIO = 0.1
 #: A claimed "changes" (plain sharpness under rescaling) needs a relative change above this.
 CHANGE_RTOL = 0.01
+
+
+def carried(tol: float, dtype) -> float:
+    """A round-off tolerance set above in float64 units, carried to ``dtype``: the same number of
+    ulps, so ``tol * eps(dtype) / eps(float64)`` (float32: x 2^29 ~ 5.4e8; 1e-12 becomes 5.4e-4).
+    For the tolerances of identity and descent checks (two computations of one number); the
+    tolerances of numerical solvers and statistics do not depend on the dtype."""
+    import numpy as np
+    import torch
+
+    eps = torch.finfo(dtype).eps if isinstance(dtype, torch.dtype) else np.finfo(dtype).eps
+    return float(tol) * max(1.0, eps / np.finfo(np.float64).eps)

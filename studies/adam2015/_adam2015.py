@@ -78,7 +78,7 @@ def stochastic_rows(Cs, delta: float, seeds: int, dtype=torch.float64) -> Online
     """Theorem 3's losses, one row block per C: C x with probability (1 + delta)/(C + 1), else -x."""
     C = torch.tensor([float(c) for c in Cs], dtype=dtype).repeat_interleave(seeds)
     vals = torch.stack([C, -torch.ones_like(C)], -1).unsqueeze(-1)  # (S, 2, 1)
-    p = ((1 + delta) / (C + 1)).numpy()
+    p = (1 + delta) / (np.repeat(np.asarray(Cs, dtype=np.float64), seeds) + 1)  # probabilities in float64
     return OnlineLinear(vals, schedule="iid", probs=np.stack([p, 1 - p], -1), dtype=dtype)
 
 

@@ -75,7 +75,6 @@ ROLES = ("gd", "adagrad", "rmsprop", "adam")
 SCALES = {"tiny": {"seeds": 6, "steps": 300, "rate_steps": 3000, "lrs": (0.01, 0.5)},
           "quick": {"seeds": 32, "steps": 1000, "rate_steps": 20_000, "lrs": (0.005, 0.02, 0.1, 0.5, 1.0)},
           "full": {"seeds": 256, "steps": 5000, "rate_steps": 1_000_000, "lrs": (0.001, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)}}
-RTOL = th.SAME_ARITHMETIC_RTOL  # the same update in two implementations, 100 steps on one gradient stream
 
 
 def _rel(a, b):
@@ -139,6 +138,7 @@ def _ad1(ctx, steps, lrs, adagrad_factory, gd):
 
 
 def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
+    RTOL = th.carried(th.SAME_ARITHMETIC_RTOL, ctx.dtype)  # the same number of ulps in the run's dtype
     gd, ada_m, rms_m, adam_m = (ctx.method(r) for r in ROLES)
 
     def adagrad_factory(lr):

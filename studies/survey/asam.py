@@ -102,7 +102,8 @@ def run(ctx, *, rescalings, asam_eps_fn=None) -> StudyResult:
     worst = tab.groupby("measure").rel_change.max()
     median = tab.groupby("measure").rel_change.median()
     loss_worst = tab.loss_rel_change.max()
-    ok = loss_worst <= th.INVARIANCE_RTOL and worst["ASAM"] <= th.IDENTITY_RTOL and median["SAM"] > th.CHANGE_RTOL
+    inv_tol, id_tol = th.carried(th.INVARIANCE_RTOL, ctx.dtype), th.carried(th.IDENTITY_RTOL, ctx.dtype)
+    ok = loss_worst <= inv_tol and worst["ASAM"] <= id_tol and median["SAM"] > th.CHANGE_RTOL
     if ok:
         outcome = REPRODUCED
         summary = (f"over {rescalings} function-preserving rescalings x {ctx.seeds} networks: loss changed <= {loss_worst:.1e}, "
@@ -111,7 +112,7 @@ def run(ctx, *, rescalings, asam_eps_fn=None) -> StudyResult:
     else:
         outcome = REFUTED
         summary = (f"adaptive sharpness changed by up to {worst['ASAM']:.3g} relative under function-preserving rescalings"
-                   if worst["ASAM"] > th.IDENTITY_RTOL else
+                   if worst["ASAM"] > id_tol else
                    f"loss changed by {loss_worst:.3g} or SAM's sharpness by only {median['SAM']:.3g}: the rescalings are not a test")
     v = Verdict("SAM-8", "asam", outcome, summary, statistic={"max_rel_change": worst.to_dict(), "median_rel_change": median.to_dict(),
                                                              "loss_max_rel_change": loss_worst},

@@ -79,7 +79,7 @@ def run(ctx, *, steps, sweep) -> StudyResult:
         for h in H_MONOTONE:
             tr = engine.run(obj, make(h / obj.L), w0, 200, checkpoints=every)
             f = tr.metrics["gap"] + obj.f_star
-            rise = np.diff(f, axis=1) - th.DESCENT_RTOL * np.maximum(1.0, np.abs(f[:, :-1]))
+            rise = np.diff(f, axis=1) - th.carried(th.DESCENT_RTOL, ctx.dtype) * np.maximum(1.0, np.abs(f[:, :-1]))
             bad = np.nan_to_num(rise, nan=np.inf) > 0
             violations.append({"objective": label, "h": h, "seeds_violating": int(bad.any(axis=1).sum()),
                                "max_rise": float(np.nanmax(np.diff(f, axis=1))), "diverged": int(tr.diverged.sum())})

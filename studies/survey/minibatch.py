@@ -116,7 +116,7 @@ def _partition(ctx, without):
 def _per_sample_spread(n, ctx, label):
     ls = LeastSquares.planted(n, 4, ctx.generator("var", label), noise=1.0, dtype=ctx.dtype)
     w = torch.randn(1, 4, generator=ctx.generator("var-w", label), dtype=ctx.dtype)
-    G = ls.per_sample_grads(w)[0].numpy()  # (n, d)
+    G = ls.per_sample_grads(w)[0].double().numpy()  # (n, d); the identities are exact arithmetic: float64
     E = G - G.mean(0)
     sq = (E * E).sum(1)
     return E, sq.sum() / n, sq.sum() / (n - 1)

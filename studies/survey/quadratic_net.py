@@ -66,6 +66,9 @@ CLAIMS = [
 ]
 
 ROLES = ("gd",)
+# L-BFGS to gradient 1e-11, Hessian spectra and exact global values are float64 certificates:
+# this study runs in float64 whatever the run's dtype (the manifest records it).
+DTYPE = torch.float64
 SCALES = {"tiny": {"seeds": 10, "ns": (30, 56), "gd_budget": 2000, "search_starts": 6, "search_iters": 30},
           "quick": {"seeds": 100, "ns": (30, 50, 60), "gd_budget": 20000, "search_starts": 24, "search_iters": 40},
           "full": {"seeds": 200, "ns": (30, 45, 50, 54, 55, 56, 60, 80), "gd_budget": 200000, "search_starts": 200,
