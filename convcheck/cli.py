@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
     r.add_argument("--no-cache", action="store_true", help="recompute every study")
     r.add_argument("--threads", type=int, default=1,
-                   help="torch threads (default 1: small batched kernels are fastest on one thread)")
+                   help="threads for torch and for the BLAS behind numpy and scipy (default 1: small batched kernels are fastest on one thread)")
     r.add_argument("--strict", action="store_true", help="exit 1 when a claim is refuted")
     r.description = ("Exit status: 0 when the run finished (refuted claims are results), 1 with --strict when a claim "
                      "is refuted, 2 on bad input, 3 when a study failed (an internal error), 130 when interrupted "
@@ -203,6 +203,11 @@ def _main(argv: list[str] | None = None) -> int:
     if args.threads < 1:
         return _fail(f"The '--threads' parameter must be an int in the range [1, inf). Got {args.threads!r} instead.")
     torch.set_num_threads(args.threads)
+    from threadpoolctl import threadpool_limits
+
+    # numpy's and scipy's BLAS too: two runs side by side on a many-core machine otherwise
+    # oversubscribe it (the L-BFGS certificates of quadratic_net stalled so)
+    limits = threadpool_limits(limits=args.threads)
     try:
         record = run_suite(args.targets, scale=args.scale, seeds=args.seeds, device=args.device, dtype=args.dtype,
                            out=args.out, use_cache=not args.no_cache, progress=sys.stderr.isatty(), suite=args.suite)
@@ -215,6 +220,8 @@ def _main(argv: list[str] | None = None) -> int:
         print("\nconvcheck: interrupted; finished studies are kept in the cache: run the same command again to resume",
               file=sys.stderr)
         return 130
+    finally:
+        limits.restore_original_limits()
     _print_verdicts(record.verdicts, record.sections)
     hits = [n for n, c in record.cached.items() if c]
     if hits:
