@@ -110,8 +110,8 @@ def test_selection_by_claim_id(tmp_path):
     (["run", "NOPE-9"], "valid claims: AD-1, AD-2"),
     (["run", "--seeds", "0"], "'--seeds' parameter"),
     (["run", "--seeds", "2"], "range [3, inf). Got 2"),
-    (["run", "--scale", "huge"], "'scale' parameter"),
-    (["run", "--device", "tpu"], "'device' parameter"),
+    (["run", "--scale", "huge"], "'--scale' parameter"),
+    (["run", "--device", "tpu"], "'--device' parameter"),
     (["report", "/nonexistent"], "run folder"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(argv, needle, tmp_path, capsys):
