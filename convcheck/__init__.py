@@ -1,6 +1,6 @@
 """convcheck: check convergence theory by experiment.
 
-The public API, re-exported from one place (STYLE.md item 12):
+The public API, re-exported from one place:
 
 * claims and verdicts: :class:`Claim`, :class:`Verdict`
 * objectives: :mod:`convcheck.objectives` (Quadratic, LeastSquares, HuberWorstCase, samplers)

@@ -1,4 +1,4 @@
-"""Argument checks whose errors say how to fix the call (STYLE.md item 8).
+"""Argument checks whose errors say how to fix the call.
 
 Every message names the parameter, the allowed range and the value given, e.g.
 ``The 'lr' parameter must be a float in the range (0, inf). Got -1 instead.``

@@ -1,4 +1,4 @@
-"""Claims and verdicts as plain data (DESIGN.md, "claims & verdicts").
+"""Claims and verdicts as plain data.
 
 A :class:`Claim` is what the survey states; a :class:`Verdict` is what a study found. Both
 serialise to JSON. ``verdicts.json`` of a run is a JSON array of ``Verdict.to_json()``
@@ -74,7 +74,7 @@ class Claim:
     """One checkable statement of the survey.
 
     Attributes:
-      id: stable id from CLAIMS.md, e.g. ``"GD-1"``.
+      id: stable id within its suite (listed in the suite's suite.toml), e.g. ``"GD-1"``.
       equation: where the survey states it, e.g. ``"Prop. 1, Eq. (24)"``.
       text: the statement, in words and formula.
       kind: identity | bound | rate | floor | linear | variance | comparative | property.

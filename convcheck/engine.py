@@ -1,4 +1,4 @@
-"""The engine: run an optimizer on an objective for S seeds at once (DESIGN.md, "engine").
+"""The engine: run an optimizer on an objective for S seeds at once.
 
 The seed axis is a tensor axis: parameters are ``(S, d)`` and every operation inside the
 loop is a batched torch op on one device. Nothing leaves the device inside the loop:

@@ -1,4 +1,4 @@
-"""Seeds derived from names (STYLE.md item 9).
+"""Seeds derived from names.
 
 A seed is a hash of the names that identify a piece of work (study, claim, setting,
 repetition), so a study is reproducible alone, whatever else ran before it. All randomness

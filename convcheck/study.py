@@ -1,4 +1,4 @@
-"""The study contract, discovery, and the context a study runs in (DESIGN.md, "studies").
+"""The study contract, discovery, and the context a study runs in.
 
 A study is a module in ``studies/`` that states its claims in its docstring (Claim, Kind,
 Objective, Optimizer, Fit, Verdict rule, References) and defines::

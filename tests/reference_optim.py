@@ -3,7 +3,7 @@
 Each ``ref_*`` runs ONE seed: ``w`` is a (d,) tensor, ``f(w)`` a float tensor, ``g(w)`` a
 (d,) tensor. No batching, no masks, no cleverness: loops and the formula as printed (with
 the indexing fixes the docstrings of convcheck.optim state). The batched optimizers must
-reproduce these to 1e-12 in float64 (STYLE.md item 2).
+reproduce these to 1e-12 in float64.
 """
 
 import math

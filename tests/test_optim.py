@@ -1,7 +1,7 @@
 """Every optimizer: batched == per-seed reference (float64, 1e-12), decrease on a strongly
 convex quadratic, torch.optim equivalences, delta-rule backprop, and bad hyperparameters.
 
-The table OPTIMIZERS drives the generic tests (STYLE.md item 7): each row names the
+The table OPTIMIZERS drives the generic tests: each row names the
 batched factory and the per-seed reference it must reproduce.
 """
 

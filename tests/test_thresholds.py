@@ -1,4 +1,4 @@
-"""Every tolerance lives in convcheck.stats.thresholds (STYLE.md item 5): a scan of studies/.
+"""Every tolerance lives in convcheck.stats.thresholds: a scan of studies/.
 
 The scan reads each study's syntax tree and fails on a numeric literal where a tolerance
 goes: a keyword such as ``rtol=1e-9`` passed to a check (``check_*``, ``equivalence``,

@@ -1,4 +1,4 @@
-"""The objective interface: problems that carry their answers (DESIGN.md, "objectives").
+"""The objective interface: problems that carry their answers.
 
 Every objective works on a batch of parameter vectors with a leading seed axis,
 ``w: (S, d)``, and knows its constants: ``L`` (smoothness), ``mu`` (strong convexity, 0

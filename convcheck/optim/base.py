@@ -1,4 +1,4 @@
-"""The optimizer interface: a pair of pure functions over a leading seed axis (STYLE.md 1).
+"""The optimizer interface: a pair of pure functions over a leading seed axis.
 
 An :class:`Optimizer` is ``(init, update)``::
 

@@ -42,6 +42,33 @@ def _filtered(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
     return df
 
 
+def _categorical(col: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(col)
+
+
+_LABELS = {"gap": "f(w) - f*", "avg_gap": "f(averaged w) - f*", "dist": "distance to the minimiser", "step": "step t",
+           "grad_norm": "gradient norm", "regret": "regret R(T)", "avg_regret": "average regret R(T)/T",
+           "late_avg_regret": "(R(T) - R(T/2)) / (T/2)", "progress_decades": "progress (decades)"}
+
+
+def _label(column: str) -> str:
+    """A readable axis label for a table column."""
+    return _LABELS.get(column, column.replace("_", " "))
+
+
+def caption(spec: dict) -> str:
+    """What the figure draws, in words: the centre line, the band, the reference lines."""
+    kind = spec.get("kind")
+    parts = {"curves": "line: median over seeds; band: 10th-90th percentile over seeds",
+             "points": "dots: seeds; marks: the mean over seeds",
+             "hist": "histogram over seeds and settings",
+             "paths": "one seed's path per method over the contours of f"}.get(kind, "")
+    refs = list((spec.get("reference") or {})) + [k for k in (spec.get("hlines") or {}) if isinstance(k, str)]
+    if refs:
+        parts += "; black / dashed: " + ", ".join(refs)
+    return parts
+
+
 def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
     """Draw one figure spec; a missing table or empty selection gives a figure saying so."""
     fig, ax = plt.subplots(figsize=(7.0, 4.2), dpi=100)
@@ -70,6 +97,12 @@ def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
                 g = g.sort_values("step")
                 ax.plot(g[x], g[y], marker=".", markersize=3, linewidth=1, label=level,
                         color=(palette or {}).get(level))
+        elif _categorical(df[x]) or spec.get("categorical"):
+            # categories (methods, settings) on their own axis positions, never joined by lines
+            sns.stripplot(df, x=x, y=y, hue=hue, palette=palette, alpha=0.3, size=3, dodge=bool(hue), ax=ax, legend=False)
+            sns.pointplot(df, x=x, y=y, hue=hue, palette=palette, estimator="mean", errorbar=None, dodge=0.4 if hue else False,
+                          linestyle="none", marker="D", ax=ax)
+            ax.tick_params(axis="x", labelrotation=20)
         else:
             sns.scatterplot(df, x=x, y=y, hue=hue, palette=palette, alpha=0.25, s=12, ax=ax, legend=False)
             sns.lineplot(df, x=x, y=y, hue=hue, palette=palette, estimator="mean", errorbar=None, marker="o", ax=ax,
@@ -84,10 +117,13 @@ def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
                        label=None if level in (palette or {}) else level)
         for (label, value), style in zip((spec.get("vlines") or {}).items(), ("--", ":", "-.")):
             ax.axvline(value, linestyle=style, linewidth=1.2, color="black", label=label)
-        if spec["kind"] != "hist":
+        if spec["kind"] != "hist" and not (_categorical(df[x]) or spec.get("categorical")):
             ax.set_xscale("log" if spec.get("logx") else "linear")
         ax.set_yscale("log" if spec.get("logy") else "linear")
-        ax.legend(fontsize=7, loc="best")
+        ax.set_xlabel(spec.get("xlabel") or _label(x))
+        ax.set_ylabel(spec.get("ylabel") or _label(y))
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, loc="best")
     ax.set_title(spec.get("title", ""), fontsize=10)
     fig.tight_layout()
     return fig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jinja2
@@ -10,7 +11,7 @@ import pandas as pd
 
 from ..claims import Verdict, headline, sort_key
 from ..store import atomic_write_text, frame_to_tables, read_json
-from .figures import draw, to_data_uri
+from .figures import caption, draw, to_data_uri
 
 __all__ = ["render_run"]
 
@@ -19,16 +20,62 @@ _ENV = jinja2.Environment(loader=jinja2.PackageLoader("convcheck.report", "templ
 
 
 def _fmt(value) -> str:
+    """A value as a reader wants it: 4 significant digits, yes/no, short lists, compact mappings."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "-"
     if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, list) and len(value) > 12:
-        return f"[{len(value)} values]"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)[:400]
+        return "n/a" if value != value else f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return f"[{len(value)} values]" if len(value) > 8 else "[" + ", ".join(_fmt(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
     return str(value)
 
 
+# statistic keys shown under a readable name; keys mapped to None are not shown (arrays for
+# the figures, or the same number as the verdict's interval)
+_STAT_LABELS = {"slope": "fitted slope (window)", "slope_end": "fitted slope (end segment)", "p_fail": "p-value of the failure test",
+                "delta": "margin", "rate": "claimed rate", "kind": "kind of claim", "roundoff_limit": "round-off level",
+                "mean_curve_slope": "slope of the seed-mean curve", "mean_curve_ci90": "its 90% bootstrap interval",
+                "slope_end_ci90": "end-segment slope, 90% CI", "p_fail_family": "p-value after the suite's multiplicity correction",
+                "p_fail_parts": "p-values of the parts (Holm within the claim)", "n_diverged": "seeds diverged", "slope_ci_fail": "slope, interval of the failure test",
+                "per_seed_slopes": None, "z_mean": None, "t_window": None, "slope_ci90": None, "t_end": "end segment (steps)"}
+
+
+def _stat_rows(v) -> list[tuple[str, str]]:
+    rows = []
+    for k, val in v.statistic.items():
+        label = _STAT_LABELS.get(k, k.replace("_", " "))
+        if label is None or (k.startswith("p_fail") and v.outcome == "reproduced"):
+            continue
+        if isinstance(val, (list, tuple)) and len(val) > 8:
+            continue
+        rows.append((label, _fmt(val)))
+    return rows
+
+
+def _anchor(v) -> str:
+    """The id of a verdict on its study page: the claim id, plus the reading's slug."""
+    if v.reading == "as written":
+        return v.claim
+    return v.claim + "--" + re.sub(r"[^a-z0-9]+", "-", v.reading.lower()).strip("-")
+
+
+def _setup_rows(setup: dict) -> list[tuple[str, str]]:
+    rows = []
+    for k, val in setup.items():
+        if isinstance(val, dict) and val and all(isinstance(x, dict) for x in val.values()):
+            rows += [(f"{k}: {kk}", _fmt(vv)) for kk, vv in val.items()]
+        else:
+            rows.append((k, _fmt(val)))
+    return rows
+
+
 _ENV.filters["fmt"] = _fmt
+_ENV.filters["anchor"] = _anchor
+_ENV.filters["stat_rows"] = _stat_rows
 
 
 _SURVEY_TITLE = "Backpropagation and Optimization in Deep Learning: Tutorial and Survey"
@@ -49,11 +96,12 @@ def render_run(run_dir: Path | str) -> Path:
 
     for name, info in studies.items():
         tables = frame_to_tables(results, name)
-        figures = [{"title": spec.get("title", ""), "uri": to_data_uri(draw(spec, tables))} for spec in info["figures"]]
+        figures = [{"title": spec.get("title", ""), "caption": caption(spec), "uri": to_data_uri(draw(spec, tables))}
+                   for spec in info["figures"]]
         page = _ENV.get_template("study.html.j2").render(
             study=name, info=info, figures=figures, manifest=manifest, claims=claims,
             verdicts=sorted((v for v in verdicts if v.study == name), key=order),
-            setup=json.dumps(info.get("setup", {}), indent=2, default=str))
+            setup=_setup_rows(info.get("setup", {})))
         atomic_write_text(run_dir / f"{name}.html", page)
     ordered = sorted(verdicts, key=order)
     index = _ENV.get_template("index.html.j2").render(suite=suite,

@@ -1,4 +1,4 @@
-"""Bound claims with explicit constants: ``e_t <= B(t)`` (DESIGN.md, "stats").
+"""Bound claims with explicit constants: ``e_t <= B(t)``.
 
 Deterministic curves (no randomness in the run): the bound holds when
 ``max_{s,t} e_{s,t} / B(t) <= 1 + BOUND_RTOL`` on every seed; a larger ratio anywhere is a

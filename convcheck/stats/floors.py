@@ -1,6 +1,6 @@
 """Floor claims: a curve settles at a plateau whose height scales with a parameter.
 
-Two steps, both with the seed as the unit (CLAIMS.md: floors need burn-in, and a fitted
+Two steps, both with the seed as the unit (floors need burn-in, and a fitted
 ``a t^-p + c`` invents floors on 1/log t curves, so neither is used):
 
 1. :func:`tail_floor`: on the tail window ``[t0, T]`` the per-seed time average is the

@@ -1,5 +1,5 @@
 """Every threshold of convcheck's statistics and of the studies' verdicts, in one place
-(STYLE.md item 5).
+(so a tolerance is set, and justified, once).
 
 Change a number here and every verdict uses it; no study or test sets its own
 (``tests/test_thresholds.py`` scans ``studies/`` for tolerance literals).
