@@ -27,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run studies and write a report")
     r.add_argument("targets", nargs="*", metavar="STUDY|CLAIM", help="studies or claim ids (default: all)")
     r.add_argument("--suite", default=None, help="the suite to run (default: survey; convcheck list --suites)")
+    r.add_argument("--executor", default="in-process", help="in-process (default) or dask (each study a task)")
+    r.add_argument("--workers", type=int, default=None, help="with --executor dask: a local cluster of N worker processes (default 2)")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --executor dask: an existing dask.distributed scheduler (tcp://host:8786)")
     r.add_argument("--scale", default="quick", help="tiny (a smoke run, seconds), quick (default, a laptop CPU) or full (a GPU)")
     r.add_argument("--seeds", type=int, default=None, help="seeds per setting, at least 3 (default: the scale's)")
     r.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
@@ -208,12 +212,17 @@ def _main(argv: list[str] | None = None) -> int:
     # numpy's and scipy's BLAS too: two runs side by side on a many-core machine otherwise
     # oversubscribe it (the L-BFGS certificates of quadratic_net stalled so)
     limits = threadpool_limits(limits=args.threads)
+    executor = None
     try:
+        from .executors import make_executor
+
+        executor = make_executor(args.executor, args.workers, args.scheduler)
         record = run_suite(args.targets, scale=args.scale, seeds=args.seeds, device=args.device, dtype=args.dtype,
-                           out=args.out, use_cache=not args.no_cache, progress=sys.stderr.isatty(), suite=args.suite)
+                           out=args.out, use_cache=not args.no_cache, progress=sys.stderr.isatty(), suite=args.suite,
+                           executor=executor)
     except ValueError as exc:  # raised before any study runs: the input is at fault
         msg = str(exc)
-        for name in ("seeds", "out", "scale", "dtype", "device", "suite"):
+        for name in ("seeds", "out", "scale", "dtype", "device", "suite", "executor", "workers"):
             msg = msg.replace(f"The '{name}' parameter", f"The '--{name}' parameter")
         return _fail(msg)
     except KeyboardInterrupt:
@@ -222,6 +231,8 @@ def _main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         limits.restore_original_limits()
+        if executor is not None:
+            executor.close()
     _print_verdicts(record.verdicts, record.sections)
     hits = [n for n, c in record.cached.items() if c]
     if hits:

@@ -20,11 +20,11 @@ import torch
 
 from ._validation import check_choice, check_int
 from .claims import Verdict
-from .seeding import seed_from
 from .stats import family_adjust
 from .stats.thresholds import MIN_SEEDS
-from .store import Cache, atomic_write_parquet, cache_key, combine_frames, point_latest, tables_to_frame, write_json
-from .study import discover, family_size, run_study, source_hash
+from .store import Cache, atomic_write_parquet, cache_key, combine_frames, point_latest, write_json
+from .executors import InProcess, Task
+from .study import discover, family_size, source_hash
 
 __all__ = ["select", "resolve_device", "run_suite", "RunRecord", "PACKAGES"]
 
@@ -103,9 +103,11 @@ def _new_run_dir(out: Path) -> Path:
 
 def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: int | None = None, device: str = "auto",
               dtype: str = "float64", out: Path | str = "reports", use_cache: bool = True, progress: bool = True,
-              studies_folder: Path | None = None, render: bool = True, suite: str | None = None) -> RunRecord:
+              studies_folder: Path | None = None, render: bool = True, suite: str | None = None,
+              executor=None) -> RunRecord:
     """Run the selected studies of a suite (default: the survey) and write ``<out>/<run-id>/``;
-    returns the run's record."""
+    returns the run's record. ``executor``: where the studies run (:mod:`convcheck.executors`;
+    default in this process)."""
     check_choice("scale", scale, ("tiny", "quick", "full"))
     check_choice("dtype", dtype, ("float64", "float32"))
     if seeds is not None:  # every interval over seeds needs at least MIN_SEEDS of them
@@ -132,51 +134,51 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         raise ValueError(f"The 'out' parameter must be a folder convcheck can write to. Got {str(out)!r} "
                          f"instead ({exc.strerror or exc}).") from None
     cache = Cache(out)
-    torch_dtype = getattr(torch, dtype)
 
-    frames, verdicts, infos, cached, failed = [], [], {}, {}, {}
+    results_by_name, infos, cached, failed = {}, {}, {}, {}
     t_start = time.perf_counter()
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(chosen, desc="convcheck", unit="study", leave=False)
-    for name in (bar if bar is not None else chosen):
+    # Plan: cached studies are read now; the others become tasks for the executor.
+    tasks = []
+    for name in chosen:
         module = studies[name]
-        if bar is not None:
-            bar.set_postfix_str(name)
         config = dict(module.SCALES[scale]) if scale in module.SCALES else None
         if config is None:
             raise ValueError(f"The 'scale' parameter {scale!r} is not declared by study {name!r}; it has {sorted(module.SCALES)}.")
         n_seeds = seeds if seeds is not None else config.get("seeds", 32)
         key = cache_key(source_hash(module), config, n_seeds, device, dtype)
         hit = cache.load(f"{suite_info.name}.{name}", key) if use_cache else None
-        if hit is None:
-            t0 = time.perf_counter()
-            try:
-                result = run_study(module, scale, seeds=n_seeds, device=device, dtype=torch_dtype, family=None)
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except Exception as exc:  # a failing study is reported; the rest of the run goes on
-                failed[name] = _describe_failure(exc, n_seeds)
-                continue
-            info = {"study": name, "doc": (module.__doc__ or "").strip(), "claims": [c.to_json() for c in module.CLAIMS],
-                    "figures": result.figures, "setup": result.setup, "scale": scale, "config": config,
-                    "seeds": n_seeds, "seed_root": seed_from(name), "cache_key": key, "device": device,
-                    "dtype": str(getattr(module, "DTYPE", torch_dtype)).replace("torch.", ""),
-                    "wall_time_s": time.perf_counter() - t0}
-            frame = tables_to_frame(name, result.tables)
-            cache.save(f"{suite_info.name}.{name}", key, frame, result.verdicts, info)
-            study_verdicts = result.verdicts
-            cached[name] = False
-        else:
+        if hit is not None:
             frame, study_verdicts, info = hit
-            cached[name] = True
-        frames.append(frame)
-        verdicts += study_verdicts
-        infos[name] = info
+            results_by_name[name], infos[name], cached[name] = (frame, study_verdicts), info, True
+        else:
+            tasks.append(Task(name, str(module.__file__), scale, n_seeds, device, dtype, torch.get_num_threads(), key))
+    bar = None
+    if progress and tasks:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(tasks), desc="convcheck", unit="study", leave=False)
+    executor = executor or InProcess()
+    # Execute: each finished study is cached as soon as it arrives, so nothing finished is lost.
+    for out_ in executor.run(tasks):
+        name = out_["name"]
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(name)
+        if "error" in out_:  # a failing study is reported; the rest of the run goes on
+            failed[name] = out_["error"]
+            continue
+        study_verdicts = [Verdict.from_json(v) for v in out_["verdicts"]]
+        info = out_["info"]
+        cache.save(f"{suite_info.name}.{name}", info["cache_key"], out_["frame"], study_verdicts, info)
+        results_by_name[name], infos[name], cached[name] = (out_["frame"], study_verdicts), info, False
     if bar is not None:
         bar.close()
+    frames, verdicts = [], []
+    for name in chosen:  # the suite's order, whatever order the executor finished in
+        if name in results_by_name:
+            frames.append(results_by_name[name][0])
+            verdicts += results_by_name[name][1]
+    infos = {n: infos[n] for n in chosen if n in infos}
 
     # The suite's multiplicity family: every registered claim, whatever this run selected, so a
     # claim's verdict never depends on the selection; cached verdicts are stored unadjusted.
@@ -190,9 +192,9 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         "run": run_dir.name, "suite": suite_info.to_json(), "created": _dt.datetime.now().isoformat(timespec="seconds"), "scale": scale,
         "device": device, "device_name": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or platform.machine(),
         "dtype": dtype, "multiplicity_family": family_size(studies), "torch_threads": torch.get_num_threads(), "versions": _versions(), "git_commit": _git_commit(),
-        "failed": failed,
+        "failed": failed, **(executor.describe() if tasks else {"executor": "cache only"}),
         "studies": {n: {"seeds": i["seeds"], "seed_root": i["seed_root"], "wall_time_s": i["wall_time_s"],
-                        "device": i.get("device", device), "dtype": i.get("dtype", dtype),
+                        "device": i.get("device", device), "dtype": i.get("dtype", dtype), "host": i.get("host"),
                         "cached": cached[n], "cache_key": i["cache_key"]} for n, i in infos.items()},
         "wall_time_s": time.perf_counter() - t_start,
     })

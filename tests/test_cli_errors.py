@@ -58,16 +58,16 @@ def test_report_on_a_damaged_run_is_one_line(capsys, tiny_run, tmp_path, damage)
 
 
 def test_a_failing_study_is_an_internal_error_and_the_run_goes_on(capsys, tmp_path, monkeypatch):
-    import convcheck.runner as runner
+    import convcheck.study as study
 
-    real = runner.run_study
+    real = study.run_study
 
     def flaky(module, *args, **kwargs):
         if module.NAME == "gd_bound":
             raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 40000000000 bytes")
         return real(module, *args, **kwargs)
 
-    monkeypatch.setattr(runner, "run_study", flaky)
+    monkeypatch.setattr(study, "run_study", flaky)
     rc = cli.main(["run", "--scale", "tiny", "GD-1", "GD-2", "--out", str(tmp_path)])
     captured = capsys.readouterr()
     assert rc == 3

@@ -62,7 +62,7 @@ def test_interrupted_run_resumes_without_recomputing(tmp_path, monkeypatch):
         calls.append(module.NAME)
         return real(module, *a, **kw)
 
-    monkeypatch.setattr("convcheck.runner.run_study", killed_after_first)
+    monkeypatch.setattr("convcheck.study.run_study", killed_after_first)
     with pytest.raises(KeyboardInterrupt):
         _run(tmp_path)
     assert calls == ["gd_bound"]
@@ -73,7 +73,7 @@ def test_interrupted_run_resumes_without_recomputing(tmp_path, monkeypatch):
         recomputed.append(module.NAME)
         return real(module, *a, **kw)
 
-    monkeypatch.setattr("convcheck.runner.run_study", counting)
+    monkeypatch.setattr("convcheck.study.run_study", counting)
     rec = _run(tmp_path)
     assert recomputed == ["sgd_floor"]
     assert rec.cached == {"gd_bound": True, "sgd_floor": False}

@@ -1,0 +1,144 @@
+"""Where studies run: in this process (the default) or on a Dask cluster, through one interface.
+
+The runner hands an executor the studies that are not in the cache, as :class:`Task` objects
+(plain data: the study's file path, scale, seeds, device, dtype), and receives each finished
+study as it completes, in whatever order: the runner writes it to the cache at once (so an
+interrupted run, or a lost worker, loses only unfinished work) and assembles the run in the
+suite's order at the end. Seeds derive from names, so where a study runs does not change a bit
+of its results.
+
+* :class:`InProcess`: one study after another in this process.
+* :class:`DaskExecutor`: each study a task on a ``dask.distributed`` cluster: a
+  ``LocalCluster`` of N worker processes (``--workers N``), or an existing scheduler
+  (``--scheduler ADDRESS``: dask-jobqueue on SLURM/PBS, dask-cuda's one worker per GPU,
+  Kubernetes). ``--device`` is resolved on each worker (``auto`` takes that worker's GPU). A
+  task that raises is reported with its study's name; a worker that dies has its task run
+  again elsewhere (Dask's own retry), so the run completes.
+
+Inside a study, :meth:`convcheck.study.Context.map` runs independent units (settings of a sweep)
+through the same executor when the study itself runs on a Dask worker.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from typing import Iterator
+
+__all__ = ["Task", "InProcess", "DaskExecutor", "execute_study", "make_executor"]
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str            # the study's name
+    path: str            # its file: workers load it themselves
+    scale: str
+    seeds: int
+    device: str          # "auto", "cpu" or "cuda": resolved where the task runs
+    dtype: str           # "float64" or "float32"
+    threads: int = 1
+    key: str = ""        # the cache key (names the Dask task, so a resubmitted run reuses it)
+
+
+def execute_study(task: Task) -> dict:
+    """Run one study (anywhere) and return its results as plain, picklable data; an exception
+    is returned as a one-line ``error`` so every executor reports failures the same way."""
+    import socket
+    import time
+
+    import torch
+
+    from .runner import resolve_device
+    from .store import tables_to_frame
+    from .study import load_study, run_study
+    from .seeding import seed_from
+
+    torch.set_num_threads(task.threads)
+    t0 = time.perf_counter()
+    try:
+        device = resolve_device(task.device)
+        module = load_study(task.path)
+        result = run_study(module, task.scale, seeds=task.seeds, device=device, dtype=getattr(torch, task.dtype),
+                           family=None)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:
+        from .runner import _describe_failure
+
+        return {"name": task.name, "error": _describe_failure(exc, task.seeds)}
+    info = {"study": task.name, "doc": (module.__doc__ or "").strip(), "claims": [c.to_json() for c in module.CLAIMS],
+            "figures": result.figures, "setup": result.setup, "scale": task.scale,
+            "config": dict(module.SCALES[task.scale]), "seeds": task.seeds, "seed_root": seed_from(task.name),
+            "cache_key": task.key, "device": device,
+            "dtype": str(getattr(module, "DTYPE", getattr(torch, task.dtype))).replace("torch.", ""),
+            "host": socket.gethostname(), "wall_time_s": time.perf_counter() - t0}
+    return {"name": task.name, "frame": tables_to_frame(task.name, result.tables),
+            "verdicts": [v.to_json() for v in result.verdicts], "info": info}
+
+
+class InProcess:
+    """One study after another, in this process."""
+
+    name = "in-process"
+
+    def run(self, tasks: list[Task]) -> Iterator[dict]:
+        for task in tasks:
+            yield execute_study(task)
+
+    def describe(self) -> dict:
+        return {"executor": self.name, "workers": 1, "host": platform.node()}
+
+    def close(self) -> None:
+        pass
+
+
+class DaskExecutor:
+    """Studies as tasks on a ``dask.distributed`` cluster (see the module docstring)."""
+
+    name = "dask"
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ValueError("The 'executor' parameter 'dask' needs dask.distributed: pip install -e \".[dask]\".") from None
+        self._cluster = None
+        if scheduler:
+            self.client = Client(scheduler)
+        else:
+            # one thread per worker process: the studies' small kernels are fastest single-threaded
+            self._cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                                         dashboard_address=None)
+            self.client = Client(self._cluster)
+
+    def run(self, tasks: list[Task]) -> Iterator[dict]:
+        from distributed import as_completed
+
+        futures = {self.client.submit(execute_study, t, key=f"convcheck-{t.name}-{t.key or id(t)}", pure=False): t
+                   for t in tasks}
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                yield future.result()
+            except Exception as exc:  # the task could not be run at all (a worker died too often, ...)
+                yield {"name": task.name, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
+
+    def describe(self) -> dict:
+        info = self.client.scheduler_info()
+        return {"executor": self.name, "scheduler": info.get("address"), "workers": len(info.get("workers", {})),
+                "worker_hosts": sorted({w.get("host", "?") for w in info.get("workers", {}).values()})}
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(executor: str = "in-process", workers: int | None = None, scheduler: str | None = None):
+    if executor in ("in-process", "local", None):
+        return InProcess()
+    if executor == "dask":
+        if workers is not None and workers < 1:
+            raise ValueError(f"The 'workers' parameter must be an int in the range [1, inf). Got {workers!r} instead.")
+        return DaskExecutor(workers, scheduler)
+    raise ValueError(f"The 'executor' parameter must be one of ['in-process', 'dask']. Got {executor!r} instead.")
