@@ -64,6 +64,32 @@ class Context:
     def zeros(self, *shape) -> torch.Tensor:
         return torch.zeros(*shape, dtype=self.dtype, device=self.device)
 
+    def map(self, fn, settings) -> list:
+        """``[fn(s) for s in settings]``: independent units of a study (the cells of a sweep).
+
+        In this process by default; when the study itself runs on a Dask worker
+        (``--executor dask``), the units become tasks of their own on the cluster. ``fn`` must
+        draw its randomness from ``ctx.generator(...)`` named by the setting, never from shared
+        state, so the results are the same bits wherever and in whatever order the units run.
+        """
+        settings = list(settings)
+        try:
+            from distributed import get_worker, worker_client
+
+            get_worker()  # raises outside a Dask worker
+        except (ImportError, ValueError):
+            return [fn(s) for s in settings]
+        import cloudpickle
+
+        # a study and its suite's helpers are loaded from files, not importable by name on other
+        # workers: their functions travel by value
+        folder = str(Path(sys.modules[fn.__module__].__file__).parent)
+        for mod in list(sys.modules.values()):
+            if str(Path(getattr(mod, "__file__", "") or "/").parent) == folder:
+                cloudpickle.register_pickle_by_value(mod)
+        with worker_client() as client:  # leaves the worker's thread free for the units
+            return client.gather(client.map(fn, settings, pure=False))
+
     def method(self, role: str):
         """The method in ``role``: call it with the role's keyword arguments (torch.optim's
         names, see :mod:`convcheck.roles`) to get an Optimizer."""

@@ -67,3 +67,13 @@ def test_a_failing_task_names_its_study_and_the_run_goes_on(tmp_path, executor, 
     bad = Task("gd_bound", "/nonexistent/gd_bound.py", "tiny", 3, "cpu", "float64")
     out = list(executor.run([bad]))
     assert out[0]["name"] == "gd_bound" and "error" in out[0]
+
+
+def test_units_of_a_study_run_as_tasks_with_the_same_bits(tmp_path, executor):
+    """reddi's search cells go through ctx.map: on a worker they become tasks of their own."""
+    local = run_suite(["RKK-2"], suite="adam2015", scale="tiny", out=tmp_path / "l", progress=False, render=False)
+    remote = run_suite(["RKK-2"], suite="adam2015", scale="tiny", out=tmp_path / "d", progress=False, render=False,
+                       executor=executor)
+    pd.testing.assert_frame_equal(pd.read_parquet(local.run_dir / "results.parquet"),
+                                  pd.read_parquet(remote.run_dir / "results.parquet"), check_exact=True)
+    assert [v.to_json() for v in local.verdicts] == [v.to_json() for v in remote.verdicts]

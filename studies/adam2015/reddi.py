@@ -73,19 +73,20 @@ def _theta_one(ctx, adam, obj, betas, alpha, w0, ck, label):
 
 
 def _search(ctx, adam, cells, Cs, obj, ck, claim, what):
-    rows, frames = [], []
     w0 = starts(ctx, claim, len(Cs))
-    for b1, b2 in cells:
-        label = f"{claim}: betas ({b1:g}, {b2:g})"
-        tr, A, T, verdicts = _theta_one(ctx, adam, obj, (b1, b2), ALPHA, w0, ck, label)
-        for k, (C, v) in enumerate(zip(Cs, verdicts)):
-            block = slice(k * ctx.seeds, (k + 1) * ctx.seeds)
-            rows.append({"claim": claim, "beta1": b1, "beta2": b2, "C": C, "outcome": v.outcome,
-                         "late_avg_regret": float(np.nanmedian(A[block, -1])),
-                         "final_x": float(np.median(tr.final[block].cpu().numpy()))})
-        frames.append(pd.DataFrame({"step": np.tile(T, A.shape[0]), "late_avg_regret": A.reshape(-1),
-                                    "setting": np.repeat([f"{label}, C = {C:g}" for C in Cs], ctx.seeds * T.size)}))
-    grid = pd.DataFrame(rows)
+
+    def cell(betas):  # one (beta_1, beta_2) cell, all C at once: an independent unit (ctx.map)
+        label = f"{claim}: betas ({betas[0]:g}, {betas[1]:g})"
+        tr, A, T, verdicts = _theta_one(ctx, adam, obj, betas, ALPHA, w0, ck, label)
+        rows = [{"claim": claim, "beta1": betas[0], "beta2": betas[1], "C": C, "outcome": v.outcome,
+                 "late_avg_regret": float(np.nanmedian(A[k * ctx.seeds:(k + 1) * ctx.seeds, -1])),
+                 "final_x": float(np.median(tr.final[k * ctx.seeds:(k + 1) * ctx.seeds].cpu().numpy()))}
+                for k, (C, v) in enumerate(zip(Cs, verdicts))]
+        return rows, pd.DataFrame({"step": np.tile(T, A.shape[0]), "late_avg_regret": A.reshape(-1),
+                                   "setting": np.repeat([f"{label}, C = {C:g}" for C in Cs], ctx.seeds * T.size)})
+
+    done = ctx.map(cell, cells)
+    grid, frames = pd.DataFrame([r for rows, _ in done for r in rows]), [f for _, f in done]
     shown = grid[grid.outcome == REPRODUCED].groupby(["beta1", "beta2"], sort=False).first().reset_index()
     missing = [c for c in cells if not ((shown.beta1 == c[0]) & (shown.beta2 == c[1])).any()]
     summary = (f"{what} for every cell (x* = -1, median over seeds): " + "; ".join(f"betas ({r.beta1:g}, {r.beta2:g}): C = {r.C:g}, late R/T = "
