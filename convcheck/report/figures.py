@@ -48,7 +48,8 @@ def _categorical(col: pd.Series) -> bool:
 
 _LABELS = {"gap": "f(w) - f*", "avg_gap": "f(averaged w) - f*", "dist": "distance to the minimiser", "step": "step t",
            "grad_norm": "gradient norm", "regret": "regret R(T)", "avg_regret": "average regret R(T)/T",
-           "late_avg_regret": "(R(T) - R(T/2)) / (T/2)", "progress_decades": "progress (decades)"}
+           "late_avg_regret": "(R(T) - R(T/2)) / (T/2)", "progress_decades": "progress (decades)",
+           "gap_over_LR2": "(f - f*) / (L R^2)", "ratio_prop1": "(f - f*) / Prop. 1 bound"}
 
 
 def _label(column: str) -> str:

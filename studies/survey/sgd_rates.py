@@ -168,6 +168,8 @@ def run(ctx, *, steps, betas) -> StudyResult:
                         f"-min(2 beta mu_min/mu, 1) = {-min(2 * b, 1.0):.2f}")
         df = pd.DataFrame({"step": np.tile(tr.steps, ctx.seeds), "seed": np.repeat(np.arange(ctx.seeds), tr.steps.size),
                            "gap": g.reshape(-1), "setting": f"beta={b:g}", "claim": "SGD-4"})
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df["rate_ref"] = _reference(df.step.to_numpy(float), "1/t", np.nanmean(g[:, 1]), tr.steps[1])
         frames.append(df)
     main_beta = 1.0 if 1.0 in per_beta else betas[-1]
     v4 = per_beta[main_beta]
@@ -186,7 +188,8 @@ def run(ctx, *, steps, betas) -> StudyResult:
          "hue": "setting", "where": {"claim": "SGD-1"}, "logx": True, "logy": True},
         {"kind": "curves", "table": "curves", "title": "SGD-2: steps 1/sqrt t; dashed: log t / sqrt t", "x": "step", "y": "gap",
          "hue": "setting", "where": {"claim": "SGD-2"}, "reference": {"log t / sqrt t": "rate_ref"}, "logx": True, "logy": True},
-        {"kind": "curves", "table": "curves", "title": "SGD-4: steps beta/(mu t) on least squares", "x": "step", "y": "gap",
+        {"kind": "curves", "table": "curves", "title": "SGD-4: steps beta/(mu t) on least squares; dashed: 1/t", "x": "step", "y": "gap",
+         "reference": {"1/t": "rate_ref"},
          "hue": "setting", "where": {"claim": "SGD-4"}, "logx": True, "logy": True},
     ]
     return StudyResult(verdicts, {"curves": data}, figures, setup)
