@@ -202,7 +202,11 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         from .report import render_run
 
         render_run(run_dir)
-    point_latest(out, run_dir)
+    # `last` is the newest run of any selection; `latest` only moves to a complete run of the
+    # whole suite (every study, none failed), so it never silently becomes a subset
+    point_latest(out, run_dir, "last")
+    if set(chosen) == set(studies) and not failed:
+        point_latest(out, run_dir)
     return RunRecord(run_dir, verdicts, cached, suite_info.prefixes or None, failed, time.perf_counter() - t_start)
 
 

@@ -165,14 +165,14 @@ class Cache:
             raise
 
 
-def point_latest(out: Path, run_dir: Path) -> None:
-    """Point ``<out>/latest`` at ``run_dir`` (a relative symlink, replaced atomically)."""
-    link = Path(out) / "latest"
-    tmp = Path(out) / f".latest-{os.getpid()}"
+def point_latest(out: Path, run_dir: Path, name: str = "latest") -> None:
+    """Point ``<out>/<name>`` at ``run_dir`` (a relative symlink, replaced atomically)."""
+    link = Path(out) / name
+    tmp = Path(out) / f".{name}-{os.getpid()}"
     tmp.unlink(missing_ok=True)
     try:
         os.symlink(run_dir.name, tmp)
         os.replace(tmp, link)
     except OSError:  # no symlinks on this file system: a text file naming the run
         tmp.unlink(missing_ok=True)
-        atomic_write_text(link if not link.is_dir() else Path(out) / "LATEST", run_dir.name + "\n")
+        atomic_write_text(link if not link.is_dir() else Path(out) / name.upper(), run_dir.name + "\n")

@@ -27,7 +27,8 @@ def test_run_folder_layout_and_contract(tmp_path):
     for name in ("results.parquet", "verdicts.json", "manifest.json", "studies.json", "index.html",
                  "gd_bound.html", "sgd_floor.html"):
         assert (rec.run_dir / name).is_file(), name
-    assert (tmp_path / "latest").resolve() == rec.run_dir.resolve()
+    # a subset run moves `last`, never `latest` (which names the newest complete run of the suite)
+    assert (tmp_path / "last").resolve() == rec.run_dir.resolve() and not (tmp_path / "latest").exists()
     verdicts = json.loads((rec.run_dir / "verdicts.json").read_text())
     assert {v["claim"] for v in verdicts} == {"GD-1", "SGD-3", "SGD-5", "SGD-6"}
     for v in verdicts:
