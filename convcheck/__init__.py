@@ -13,21 +13,29 @@ The public API, re-exported from one place:
 * a user's optimizer against a claim: :func:`check` (roles: :mod:`convcheck.roles`)
 """
 
-from .claims import INCONCLUSIVE, REFUTED, REPRODUCED, Claim, Verdict
-from .engine import log_checkpoints, run
-from .stats import check_bound, check_exact, check_floor, check_linear, check_mean, check_paired, check_rate, tail_floor
-from .check import check
-from .study import Context, StudyResult, discover, run_study
-from .trace import Trace
+# Imported on first use (PEP 562), so that `convcheck --help` does not wait for torch.
+_LAZY = {
+    **dict.fromkeys(["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE"], "claims"),
+    **dict.fromkeys(["run", "log_checkpoints"], "engine"),
+    **dict.fromkeys(["check_rate", "check_bound", "check_floor", "tail_floor", "check_linear", "check_mean",
+                     "check_exact", "check_paired"], "stats"),
+    "check": "checking",
+    **dict.fromkeys(["Context", "StudyResult", "discover", "run_study"], "study"),
+    "Trace": "trace",
+    "run_suite": "runner",
+}
 
 __version__ = "0.1.0"
 
 
-def run_suite(*args, **kwargs):
-    """See :func:`convcheck.runner.run_suite` (imported lazily: it pulls in the report stack)."""
-    from .runner import run_suite as _run_suite
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
 
-    return _run_suite(*args, **kwargs)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'convcheck' has no attribute {name!r}")
 
 
 __all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "run", "log_checkpoints", "Trace",

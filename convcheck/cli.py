@@ -126,7 +126,7 @@ def _tables(run_dir: Path, markdown: str | None, record: bool) -> int:
 def _check(args) -> int:
     import json
 
-    from .check import check, parse_hyper, print_result
+    from .checking import check, parse_hyper, print_result
 
     try:
         result = check(args.target, args.claim, reading=args.reading, role=args.role, hyper=parse_hyper(args.hyper),

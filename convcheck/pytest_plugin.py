@@ -35,6 +35,6 @@ def pytest_configure(config):
 @pytest.fixture
 def convcheck_check(request):
     """:func:`convcheck.check` at the scale given by ``--convcheck-scale``."""
-    from convcheck.check import check
+    from convcheck.checking import check
 
     return functools.partial(check, scale=request.config.getoption("--convcheck-scale"))
