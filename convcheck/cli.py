@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--scale", default="quick", help="tiny, quick (default) or full")
     c.add_argument("--seeds", type=int, default=None, help="seeds per setting (default: the scale's)")
     c.add_argument("--json", action="store_true", help="print the verdicts as the records of verdicts.json")
+    cl = sub.add_parser("clean", help="delete old run folders (and, with --cache, the cache of finished studies)")
+    cl.add_argument("--out", default="reports", help="the runs' folder (default: reports)")
+    cl.add_argument("--keep", type=int, default=5, help="newest runs to keep besides latest and last (default 5)")
+    cl.add_argument("--cache", action="store_true", help="also empty the cache (the next run recomputes every study)")
     rep = sub.add_parser("report", help="rebuild a run's HTML from its stored files")
     rep.add_argument("run_dir", help="a run folder, e.g. reports/latest")
     rep.add_argument("--markdown", nargs="?", const="-", default=None, metavar="FILE",
@@ -182,6 +186,18 @@ def _main(argv: list[str] | None = None) -> int:
 
     if args.command == "check":
         return _check(args)
+
+    if args.command == "clean":
+        from .store import clean
+
+        if args.keep < 0:
+            return _fail(f"The '--keep' parameter must be an int in the range [0, inf). Got {args.keep!r} instead.")
+        try:
+            gone = clean(args.out, args.keep, args.cache)
+        except ValueError as exc:
+            return _fail(str(exc).replace("The 'out' parameter", "The '--out' parameter"))
+        print(f"deleted {len(gone)} folder(s) under {args.out}" + (": " + ", ".join(p.name for p in gone) if gone else ""))
+        return 0
 
     if args.command == "report":
         from .report import render_run

@@ -176,3 +176,23 @@ def point_latest(out: Path, run_dir: Path, name: str = "latest") -> None:
     except OSError:  # no symlinks on this file system: a text file naming the run
         tmp.unlink(missing_ok=True)
         atomic_write_text(link if not link.is_dir() else Path(out) / name.upper(), run_dir.name + "\n")
+
+
+def clean(out: Path | str, keep: int = 5, cache: bool = False) -> list[Path]:
+    """Delete run folders under ``out`` but the newest ``keep`` and those ``latest``/``last`` name;
+    with ``cache``, also the cache of finished studies. Returns what was deleted."""
+    import re
+    import shutil
+
+    out = Path(out)
+    if not out.is_dir():
+        raise ValueError(f"The 'out' parameter must be a folder of runs. Got {str(out)!r} instead.")
+    named = {(out / n).resolve() for n in ("latest", "last") if (out / n).exists()}
+    runs = sorted((p for p in out.iterdir() if p.is_dir() and not p.is_symlink() and re.fullmatch(r"\d{8}-\d{6}(-\d+)?", p.name)),
+                  key=lambda p: p.name)
+    doomed = [p for p in runs[:max(len(runs) - keep, 0)] if p.resolve() not in named]
+    if cache and (out / ".cache").is_dir():
+        doomed.append(out / ".cache")
+    for p in doomed:
+        shutil.rmtree(p)
+    return doomed

@@ -84,3 +84,20 @@ def test_ctrl_c_says_how_to_resume(tmp_path):
     out, err = p.communicate(timeout=120)
     assert p.returncode == 130, err[-2000:]
     assert "interrupted" in err and "resume" in err and "Traceback" not in err
+
+
+def test_clean_keeps_the_newest_runs_and_the_named_ones(tmp_path, capsys):
+    import os
+
+    for name in ("20260101-000000", "20260102-000000", "20260103-000000", "20260104-000000"):
+        (tmp_path / name).mkdir()
+    (tmp_path / ".cache").mkdir()
+    os.symlink("20260101-000000", tmp_path / "latest")  # an old complete run stays while latest names it
+    assert cli.main(["clean", "--out", str(tmp_path), "--keep", "1"]) == 0
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [".cache", "20260101-000000", "20260104-000000", "latest"]
+    assert cli.main(["clean", "--out", str(tmp_path), "--keep", "0", "--cache"]) == 0
+    assert not (tmp_path / ".cache").exists() and (tmp_path / "20260101-000000").exists()
+    capsys.readouterr()
+    assert "'--keep' parameter" in _one_line(capsys, 2, ["clean", "--out", str(tmp_path), "--keep", "-1"])
+    assert "'--out' parameter" in _one_line(capsys, 2, ["clean", "--out", str(tmp_path / "nope")])
