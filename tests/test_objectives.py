@@ -107,9 +107,9 @@ def test_huber_is_convex_and_L_smooth():
 def test_samplers_partition_and_replacement():
     g = _gen(8)
     s = WithoutReplacement(12, 4)
-    batches = torch.cat([s.draw(5, g) for _ in range(3)], dim=1)
+    batches = torch.cat([s.draw(5, g, "cpu") for _ in range(3)], dim=1)
     assert all(sorted(row.tolist()) == list(range(12)) for row in batches)
-    r = WithReplacement(12, 4).draw(1000, g)
+    r = WithReplacement(12, 4).draw(1000, g, "cpu")
     assert r.min() >= 0 and r.max() < 12 and (r[:, :1] == r[:, 1:2]).any()
 
 

@@ -19,12 +19,14 @@ __all__ = ["Sampler", "WithReplacement", "WithoutReplacement"]
 
 
 class Sampler:
-    """Draws index batches; ``draw(S, generator, device) -> (S, b)``."""
+    """Draws index batches; ``draw(S, generator, device) -> (S, b)``. The device is always named: the
+    draws are made on the generator's device (the CPU) and moved there, so every device gets the same
+    batches and indices never meet data on another device."""
 
     n: int
     b: int
 
-    def draw(self, S: int, generator: torch.Generator, device="cpu") -> torch.Tensor:
+    def draw(self, S: int, generator: torch.Generator, device) -> torch.Tensor:
         raise NotImplementedError
 
 
@@ -33,7 +35,7 @@ class WithReplacement(Sampler):
         self.n = check_int("n", n, 1)
         self.b = check_int("b", b, 1)
 
-    def draw(self, S, generator, device="cpu"):
+    def draw(self, S, generator, device):
         # drawn where the generator lives (see Context.generator), then moved: a small copy of
         # (S, b) indices per step buys the same batches on every device
         return torch.randint(self.n, (S, self.b), generator=generator, device=generator.device).to(device)
@@ -46,7 +48,7 @@ class WithoutReplacement(Sampler):
         self._perm = None
         self._pos = 0
 
-    def draw(self, S, generator, device="cpu"):
+    def draw(self, S, generator, device):
         per_epoch = self.n // self.b
         if self._perm is None or self._perm.shape[0] != S or self._pos >= per_epoch:
             self._perm = torch.argsort(torch.rand(S, self.n, generator=generator, device=generator.device), dim=1).to(device)

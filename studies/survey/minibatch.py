@@ -99,7 +99,7 @@ def _partition(ctx, without):
     def epoch_partitions(sampler):
         ok = []
         for _ in range(epochs):
-            idx = torch.cat([sampler.draw(ctx.seeds, gen) for _ in range(n // b)], dim=1)
+            idx = torch.cat([sampler.draw(ctx.seeds, gen, "cpu") for _ in range(n // b)], dim=1)  # a CPU check
             ok.append((torch.sort(idx, dim=1).values == torch.arange(n)).all(1))
         return torch.stack(ok).double().mean().item()
     frac_without = epoch_partitions(without(n, b))
@@ -191,7 +191,7 @@ def _monte_carlo(E, b, sampler_cls, draws, ctx, label):
     out, left = [], draws
     while left > 0:
         m = min(left, 100_000)
-        idx = sampler_cls(n, b).draw(m, gen)  # each row: one batch (a fresh sampler: the first batch of an epoch)
+        idx = sampler_cls(n, b).draw(m, gen, Et.device)  # each row: one batch (a fresh sampler: the first batch of an epoch)
         out.append((Et[idx].mean(1) ** 2).sum(-1))
         left -= m
     return torch.cat(out).numpy()

@@ -165,7 +165,7 @@ def _sds(ctx, make_sds, make_sam):
     w0 = ls.w_star + torch.randn(S, 10, generator=ctx.generator("sds-w0"), dtype=ctx.dtype).to(ctx.device)
     rho, lr, gamma = 0.05, 0.1, 0.5
     # the threshold: the median per-sample sharpness of a first batch (so about half is kept)
-    idx0 = WithReplacement(256, b).draw(S, ctx.generator("alpha"))
+    idx0 = WithReplacement(256, b).draw(S, ctx.generator("alpha"), ctx.device)
     e0 = dual_eps(ls.grad_batch(w0, idx0), rho, 2.0)
     alpha = float((ls.per_sample_losses_batch(w0 + e0, idx0) - ls.per_sample_losses_batch(w0, idx0)).median())
     methods = {"SAM": make_sam(lr, rho), "SDS (fraction)": make_sds(lr, rho, sds="fraction", gamma=gamma),
@@ -175,7 +175,7 @@ def _sds(ctx, make_sds, make_sam):
         traces[name] = engine.run(ls, opt, w0, T, sampler=WithReplacement(256, b), generator=ctx.generator("sds-sampler"))
         frames.append(traces[name].to_frame(method=name, seed=np.arange(S)))
     # property: one step of each form, kept sets re-derived independently from the sharpness
-    idx = WithReplacement(256, b).draw(S, ctx.generator("check"))
+    idx = WithReplacement(256, b).draw(S, ctx.generator("check"), ctx.device)
     g = ls.grad_batch(w0, idx)
     e = dual_eps(g, rho, 2.0)
     sharp = ls.per_sample_losses_batch(w0 + e, idx) - ls.per_sample_losses_batch(w0, idx)

@@ -27,7 +27,7 @@ def setup():
     g = torch.Generator().manual_seed(0)
     problem = LeastSquares.planted(N, D, g, kappa=10.0)
     w0 = torch.randn(S, D, generator=g, dtype=torch.float64)
-    idx = WithReplacement(N, B).draw(S, g)
+    idx = WithReplacement(N, B).draw(S, g, "cpu")
     return problem, w0, idx
 
 
