@@ -72,6 +72,10 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     blowup = check_real("blowup", blowup, 1.0)
     if w0.ndim != 2 or w0.shape[1] != objective.dim:
         raise ValueError(f"The 'w0' parameter must have shape (S, {objective.dim}). Got {tuple(w0.shape)} instead.")
+    ref = getattr(objective, "w_star", None)
+    if torch.is_tensor(ref) and (ref.device != w0.device or ref.dtype != w0.dtype):
+        raise ValueError(f"The 'w0' parameter must live where the objective does ({ref.device}, {ref.dtype}). "
+                         f"Got {w0.device}, {w0.dtype} instead.")
     online = bool(getattr(objective, "online", False))
     if online and sampler is not None:
         raise ValueError("The 'sampler' parameter must be None for an online problem (its rounds are its samples).")

@@ -82,3 +82,16 @@ def test_engine_bad_input(kw, needle):
 def test_bad_step_size():
     with pytest.raises(ValueError, match=r"'lr' parameter must be a float in the range \(0, inf\). Got -1"):
         gradient_descent(-1)
+
+
+def test_start_and_objective_must_agree_on_device_and_dtype():
+    import pytest
+    import torch
+
+    from convcheck import engine
+    from convcheck.objectives import Quadratic
+    from convcheck.optim import gradient_descent
+
+    q = Quadratic(torch.linspace(0.1, 1, 3, dtype=torch.float64), rotate=False, w_star=torch.zeros(3, dtype=torch.float64))
+    with pytest.raises(ValueError, match="where the objective does"):
+        engine.run(q, gradient_descent(0.1), torch.zeros(2, 3, dtype=torch.float32), 5)
