@@ -71,6 +71,9 @@ class Context:
         (``--executor dask``), the units become tasks of their own on the cluster. ``fn`` must
         draw its randomness from ``ctx.generator(...)`` named by the setting, never from shared
         state, so the results are the same bits wherever and in whatever order the units run.
+        Units may run as threads of one worker process beside each other: a unit must be
+        thread-safe (measured: quadratic_net's L-BFGS/LAPACK units hung with an MKL error when two
+        ran in one process, so that study keeps its loop; reddi's Adam runs are fine).
         """
         settings = list(settings)
         try:
