@@ -22,7 +22,7 @@ from ._validation import check_choice, check_int
 from .claims import Verdict
 from .stats import family_adjust
 from .stats.thresholds import MIN_SEEDS
-from .store import Cache, atomic_write_parquet, cache_key, combine_frames, point_latest, write_json
+from .store import Cache, cache_key, link_results, point_latest, write_json
 from .executors import InProcess, Task
 from .study import discover, family_size, source_hash
 
@@ -135,7 +135,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
                          f"instead ({exc.strerror or exc}).") from None
     cache = Cache(out)
 
-    results_by_name, infos, cached, failed = {}, {}, {}, {}
+    verdicts_by_name, infos, cached, failed = {}, {}, {}, {}
     t_start = time.perf_counter()
     # Plan: cached studies are read now; the others become tasks for the executor.
     tasks = []
@@ -148,8 +148,8 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         key = cache_key(source_hash(module), config, n_seeds, device, dtype)
         hit = cache.load(f"{suite_info.name}.{name}", key) if use_cache else None
         if hit is not None:
-            frame, study_verdicts, info = hit
-            results_by_name[name], infos[name], cached[name] = (frame, study_verdicts), info, True
+            study_verdicts, info = hit
+            verdicts_by_name[name], infos[name], cached[name] = study_verdicts, info, True
         else:
             tasks.append(Task(name, str(module.__file__), scale, n_seeds, device, dtype, torch.get_num_threads(), key))
     bar = None
@@ -170,22 +170,21 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         study_verdicts = [Verdict.from_json(v) for v in out_["verdicts"]]
         info = out_["info"]
         cache.save(f"{suite_info.name}.{name}", info["cache_key"], out_["frame"], study_verdicts, info)
-        results_by_name[name], infos[name], cached[name] = (out_["frame"], study_verdicts), info, False
+        verdicts_by_name[name], infos[name], cached[name] = study_verdicts, info, False
     if bar is not None:
         bar.close()
-    frames, verdicts = [], []
+    verdicts = []
     for name in chosen:  # the suite's order, whatever order the executor finished in
-        if name in results_by_name:
-            frames.append(results_by_name[name][0])
-            verdicts += results_by_name[name][1]
+        if name in verdicts_by_name:
+            verdicts += verdicts_by_name[name]
     infos = {n: infos[n] for n in chosen if n in infos}
 
     # The suite's multiplicity family: every registered claim, whatever this run selected, so a
     # claim's verdict never depends on the selection; cached verdicts are stored unadjusted.
     family_adjust(verdicts, family_size(studies))
     run_dir = _new_run_dir(out)
-    results = combine_frames(frames)
-    atomic_write_parquet(run_dir / "results.parquet", results)
+    for name in infos:  # hard links into the cache: a run from the cache writes no new tables
+        link_results(run_dir, name, cache.tables(f"{suite_info.name}.{name}", infos[name]["cache_key"]))
     write_json(run_dir / "verdicts.json", [v.to_json() for v in verdicts])
     write_json(run_dir / "studies.json", infos)
     write_json(run_dir / "manifest.json", {

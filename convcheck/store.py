@@ -2,7 +2,7 @@
 
 Layout under ``out``::
 
-    <out>/<run-id>/results.parquet   tidy rows: study x table x setting x seed x checkpoint
+    <out>/<run-id>/results/<study>.parquet   tidy rows: table x setting x seed x checkpoint
     <out>/<run-id>/verdicts.json     JSON array, one object per claim (see convcheck.claims)
     <out>/<run-id>/studies.json      per study: claims, figure specs, setup, wall time
     <out>/<run-id>/manifest.json     provenance: versions, device, dtype, seeds, commit, times
@@ -14,6 +14,11 @@ Every file is written to a temporary name in its folder and renamed into place, 
 entry is a folder renamed into place whole, so an interrupted run leaves either a complete
 entry or none. A re-run finds finished studies in the cache (keyed by the study's source
 hash, the library's, its config and its seeds) and resumes with the rest.
+
+A run's per-study tables are hard links to the cache entry's ``tables.parquet`` (a copy where
+the file system cannot link): entries are never modified in place, only replaced whole, so the
+link stays valid after the cache is emptied, and a run made from the cache costs no new bytes.
+Runs written before this layout hold one ``results.parquet``; :func:`read_results` reads both.
 """
 
 from __future__ import annotations
@@ -29,8 +34,8 @@ import pandas as pd
 
 from .claims import Verdict, jsonable
 
-__all__ = ["atomic_write_text", "atomic_write_parquet", "cache_key", "Cache", "write_json", "read_json",
-           "tables_to_frame", "frame_to_tables", "combine_frames", "point_latest"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "cache_key", "Cache", "write_json", "read_json",
+           "tables_to_frame", "frame_to_tables", "combine_frames", "point_latest", "read_results", "link_results"]
 
 
 def _umask() -> int:
@@ -46,25 +51,17 @@ def _publish(tmp: str | Path, path: Path) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        _publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
         _publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -113,6 +110,41 @@ def combine_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return frame
 
 
+def link_results(run_dir: Path, study: str, source: Path) -> None:
+    """Put a study's tables (a cache entry's ``tables.parquet``) into ``run_dir/results/``."""
+    folder = Path(run_dir) / "results"
+    folder.mkdir(exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{study}.")
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        try:
+            os.link(source, tmp)
+        except OSError:  # another file system, or one without hard links
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, folder / f"{study}.parquet")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_results(run_dir: Path, study: str | None = None) -> pd.DataFrame:
+    """A run's tidy results (one study's, or all studies' stacked by :func:`combine_frames`)."""
+    run_dir = Path(run_dir)
+    folder = run_dir / "results"
+    if not folder.is_dir():  # the one-file layout of earlier runs
+        frame = pd.read_parquet(run_dir / "results.parquet")
+        return frame if study is None else frame[frame.study == study].reset_index(drop=True)
+    if study is not None:
+        return pd.read_parquet(folder / f"{study}.parquet")
+    names = sorted(p.stem for p in folder.glob("*.parquet"))
+    manifest = run_dir / "manifest.json"
+    if manifest.is_file():  # the suite's order, as the run listed its studies
+        listed = list(read_json(manifest).get("studies", {}))
+        names = [n for n in listed if n in names] + [n for n in names if n not in listed]
+    return combine_frames([pd.read_parquet(folder / f"{n}.parquet") for n in names])
+
+
 def frame_to_tables(frame: pd.DataFrame, study: str) -> dict[str, pd.DataFrame]:
     """The inverse of :func:`tables_to_frame` for one study (all-NaN columns dropped; text
     columns that hold only numbers within a table turned back into numbers)."""
@@ -140,13 +172,16 @@ class Cache:
         return self.root / f"{study}-{key}"
 
     def load(self, study: str, key: str):
-        """``(frame, verdicts, info)`` of a finished study, or None."""
+        """``(verdicts, info)`` of a finished study, or None (its tables: :meth:`tables`)."""
         p = self.path(study, key)
-        if not (p / "study.json").is_file():
+        if not ((p / "study.json").is_file() and (p / "tables.parquet").is_file()):
             return None
-        frame = pd.read_parquet(p / "tables.parquet")
         verdicts = [Verdict.from_json(v) for v in read_json(p / "verdicts.json")]
-        return frame, verdicts, read_json(p / "study.json")
+        return verdicts, read_json(p / "study.json")
+
+    def tables(self, study: str, key: str) -> Path:
+        """The entry's tables file (for :func:`link_results`)."""
+        return self.path(study, key) / "tables.parquet"
 
     def save(self, study: str, key: str, frame: pd.DataFrame, verdicts: list[Verdict], info: dict) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

@@ -43,7 +43,7 @@ def tiny_run(tmp_path_factory):
     return next(p for p in out.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
 
 
-@pytest.mark.parametrize("damage", ["verdicts.json", "studies.json", "results.parquet", "missing-fields"])
+@pytest.mark.parametrize("damage", ["verdicts.json", "studies.json", "results/gd_bound.parquet", "missing-fields"])
 def test_report_on_a_damaged_run_is_one_line(capsys, tiny_run, tmp_path, damage):
     import shutil
 

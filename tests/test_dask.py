@@ -10,6 +10,7 @@ distributed = pytest.importorskip("distributed")
 
 from convcheck.executors import DaskExecutor  # noqa: E402
 from convcheck.runner import run_suite  # noqa: E402
+from convcheck.store import read_results  # noqa: E402
 
 STUDIES = ["GD-1", "SGD-1", "MB-1"]  # gd_bound, sgd_rates, minibatch
 
@@ -28,8 +29,8 @@ def _run(out, executor=None):
 def test_dask_run_is_bit_identical_to_the_in_process_run(tmp_path, executor):
     local = _run(tmp_path / "local")
     remote = _run(tmp_path / "dask", executor)
-    a = pd.read_parquet(local.run_dir / "results.parquet")
-    b = pd.read_parquet(remote.run_dir / "results.parquet")
+    a = read_results(local.run_dir)
+    b = read_results(remote.run_dir)
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert [v.to_json() for v in local.verdicts] == [v.to_json() for v in remote.verdicts]
     import json
@@ -57,8 +58,8 @@ def test_a_killed_worker_loses_nothing(tmp_path, executor):
     killer.join()
     assert not remote.failed and len(remote.cached) == 3
     local = _run(tmp_path / "local")
-    pd.testing.assert_frame_equal(pd.read_parquet(local.run_dir / "results.parquet"),
-                                  pd.read_parquet(remote.run_dir / "results.parquet"), check_exact=True)
+    pd.testing.assert_frame_equal(read_results(local.run_dir),
+                                  read_results(remote.run_dir), check_exact=True)
 
 
 def test_a_failing_task_names_its_study_and_the_run_goes_on(tmp_path, executor, monkeypatch):
@@ -74,6 +75,6 @@ def test_units_of_a_study_run_as_tasks_with_the_same_bits(tmp_path, executor):
     local = run_suite(["RKK-2"], suite="adam2015", scale="tiny", out=tmp_path / "l", progress=False, render=False)
     remote = run_suite(["RKK-2"], suite="adam2015", scale="tiny", out=tmp_path / "d", progress=False, render=False,
                        executor=executor)
-    pd.testing.assert_frame_equal(pd.read_parquet(local.run_dir / "results.parquet"),
-                                  pd.read_parquet(remote.run_dir / "results.parquet"), check_exact=True)
+    pd.testing.assert_frame_equal(read_results(local.run_dir),
+                                  read_results(remote.run_dir), check_exact=True)
     assert [v.to_json() for v in local.verdicts] == [v.to_json() for v in remote.verdicts]

@@ -11,6 +11,7 @@ import convcheck.study
 from convcheck import cli
 from convcheck.report import render_run
 from convcheck.runner import run_suite
+from convcheck.store import read_results
 from convcheck.study import discover
 
 
@@ -24,7 +25,7 @@ def _run(tmp_path, **kw):
 
 def test_run_folder_layout_and_contract(tmp_path):
     rec = _run(tmp_path)
-    for name in ("results.parquet", "verdicts.json", "manifest.json", "studies.json", "index.html",
+    for name in ("results/gd_bound.parquet", "results/sgd_floor.parquet", "verdicts.json", "manifest.json", "studies.json", "index.html",
                  "gd_bound.html", "sgd_floor.html"):
         assert (rec.run_dir / name).is_file(), name
     # a subset run moves `last`, never `latest` (which names the newest complete run of the suite)
@@ -38,19 +39,24 @@ def test_run_folder_layout_and_contract(tmp_path):
     assert manifest["dtype"] == "float64" and manifest["versions"]["torch"]
     assert set(manifest["studies"]) == {"gd_bound", "sgd_floor"}
     assert all(s["wall_time_s"] >= 0 and s["seeds"] >= 1 for s in manifest["studies"].values())
-    results = pd.read_parquet(rec.run_dir / "results.parquet")
+    results = read_results(rec.run_dir)
     assert {"study", "table", "setting", "seed", "step"} <= set(results.columns)
 
 
 def test_same_seed_same_bits_and_cache(tmp_path):
     first = _run(tmp_path, use_cache=False)
     second = _run(tmp_path, use_cache=False)
-    a = pd.read_parquet(first.run_dir / "results.parquet")
-    b = pd.read_parquet(second.run_dir / "results.parquet")
+    a = read_results(first.run_dir)
+    b = read_results(second.run_dir)
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     third = _run(tmp_path)
     assert all(third.cached.values())
-    pd.testing.assert_frame_equal(a, pd.read_parquet(third.run_dir / "results.parquet"), check_exact=True)
+    pd.testing.assert_frame_equal(a, read_results(third.run_dir), check_exact=True)
+    # a run from the cache writes no new tables: its results are the cache entries' files, linked
+    for name, info in json.loads((third.run_dir / "manifest.json").read_text())["studies"].items():
+        linked = (third.run_dir / "results" / f"{name}.parquet").stat()
+        entry = (tmp_path / ".cache" / f"survey.{name}-{info['cache_key']}" / "tables.parquet").stat()
+        assert (linked.st_ino, linked.st_dev) == (entry.st_ino, entry.st_dev)
 
 
 def test_interrupted_run_resumes_without_recomputing(tmp_path, monkeypatch):

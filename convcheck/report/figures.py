@@ -16,7 +16,6 @@ Figures are PNG, base64-encoded into the page, so the report opens offline.
 
 from __future__ import annotations
 
-import base64
 import io
 
 import matplotlib
@@ -27,7 +26,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-__all__ = ["draw", "to_data_uri"]
+__all__ = ["draw", "to_png"]
 
 
 def _filtered(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
@@ -142,8 +141,11 @@ def _contour(ax, contour, xs, ys):
     ax.contour(gx, gy, F, levels=np.quantile(F, np.linspace(0.02, 0.9, 12)), colors="lightgray", linewidths=0.7)
 
 
-def to_data_uri(fig: plt.Figure) -> str:
+def to_png(fig: plt.Figure) -> bytes:
+    """The figure as PNG bytes (closed afterwards). Matplotlib stamps no date into a PNG, so
+    the same figure gives the same bytes."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return buf.getvalue()
+

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from pathlib import Path
 
 import jinja2
-import pandas as pd
 
 from ..claims import Verdict, headline, sort_key
-from ..store import atomic_write_text, frame_to_tables, read_json
-from .figures import caption, draw, to_data_uri
+from ..store import atomic_write_bytes, atomic_write_text, frame_to_tables, read_json, read_results
+from . import figures as _figures
+from .figures import caption, draw, to_png
 
 __all__ = ["render_run"]
 
@@ -81,22 +83,61 @@ _ENV.filters["stat_rows"] = _stat_rows
 _SURVEY_TITLE = "Backpropagation and Optimization in Deep Learning: Tutorial and Survey"
 
 
+class _FigureCache:
+    """Drawn figures kept beside the study cache (``<out>/.cache/figures/<key>.png``).
+
+    A figure is a function of the study's stored tables, its spec and the drawing code, so the
+    key hashes those three (and matplotlib's version); rebuilding a run that came from the
+    cache then redraws nothing. Used only where the run folder sits in an output folder that
+    has a cache; elsewhere every figure is drawn."""
+
+    def __init__(self, run_dir: Path):
+        root = run_dir.parent / ".cache"
+        self.root = root / "figures" if root.is_dir() else None
+        import matplotlib
+
+        code = Path(_figures.__file__).read_bytes() + matplotlib.__version__.encode()
+        self._code = hashlib.sha256(code).hexdigest()
+
+    def png(self, spec: dict, tables_file: Path, tables) -> bytes:
+        if self.root is None:
+            return to_png(draw(spec, tables()))
+        h = hashlib.sha256(self._code.encode())
+        h.update(json.dumps(spec, sort_keys=True, default=repr).encode())
+        h.update(hashlib.sha256(tables_file.read_bytes()).digest() if tables_file.is_file() else b"legacy")
+        path = self.root / f"{h.hexdigest()[:24]}.png"
+        if path.is_file():
+            return path.read_bytes()
+        data = to_png(draw(spec, tables()))
+        self.root.mkdir(exist_ok=True)
+        atomic_write_bytes(path, data)
+        return data
+
+
 def render_run(run_dir: Path | str) -> Path:
     """Write ``index.html`` and one ``<study>.html`` per study into ``run_dir``; return the index."""
     run_dir = Path(run_dir)
     verdicts = [Verdict.from_json(v) for v in read_json(run_dir / "verdicts.json")]
     studies = read_json(run_dir / "studies.json")
     manifest = read_json(run_dir / "manifest.json")
-    results = pd.read_parquet(run_dir / "results.parquet")
     claims = {c["id"]: c for info in studies.values() for c in info["claims"]}
     # runs written before suites existed are runs of the survey
     suite = manifest.get("suite") or {"name": "survey", "subject": "survey", "title": _SURVEY_TITLE,
                                       "authors": "Ghojogh & Ghodsi", "year": 2024, "sections": []}
     order = sort_key(tuple(s["prefix"] for s in suite.get("sections", [])) or None)
 
+    drawn = _FigureCache(run_dir)
     for name, info in studies.items():
-        tables = frame_to_tables(results, name)
-        figures = [{"title": spec.get("title", ""), "caption": caption(spec), "uri": to_data_uri(draw(spec, tables))}
+        loaded = {}
+
+        def tables(name=name):  # read only when a figure must be drawn
+            if "t" not in loaded:
+                loaded["t"] = frame_to_tables(read_results(run_dir, name), name)
+            return loaded["t"]
+
+        figures = [{"title": spec.get("title", ""), "caption": caption(spec),
+                    "uri": "data:image/png;base64," + base64.b64encode(
+                        drawn.png(spec, run_dir / "results" / f"{name}.parquet", tables)).decode("ascii")}
                    for spec in info["figures"]]
         page = _ENV.get_template("study.html.j2").render(
             study=name, info=info, figures=figures, manifest=manifest, claims=claims,
