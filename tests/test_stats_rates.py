@@ -138,6 +138,17 @@ def test_paired_comparison():
     assert check_paired(base, base * rng.lognormal(0, 0.1, 30), log=True).outcome == INCONCLUSIVE
 
 
+def test_deterministic_comparison_ties_at_round_off():
+    """Seeds that agree to round-off are one number: a difference of a few ulps is a tie (once
+    read as 'A credibly worse'), while a real deterministic difference still decides."""
+    base = np.full(8, 14.3)
+    tie = check_paired(base, base * (1 + 2.2e-16), log=True)
+    assert tie.outcome == INCONCLUSIVE and "tie" in tie.summary
+    assert check_paired(base * 0.99, base, log=True).outcome == REPRODUCED
+    assert check_paired(base, base * 0.99, log=True).outcome == REFUTED
+    assert check_paired(base + 1e-9, base).outcome == REFUTED  # 1e-9 on 14.3 is far above round-off
+
+
 def test_family_correction_withdraws_marginal_refutations_only():
     strong = Verdict("A-1", "s", REFUTED, "x", statistic={"p_fail": 1e-8})
     marginal = Verdict("A-2", "s", REFUTED, "x", statistic={"p_fail": 8e-4})

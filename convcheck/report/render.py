@@ -46,16 +46,33 @@ _STAT_LABELS = {"slope": "fitted slope (window)", "slope_end": "fitted slope (en
                 "per_seed_slopes": None, "z_mean": None, "t_window": None, "slope_ci90": None, "t_end": "end segment (steps)"}
 
 
-def _stat_rows(v) -> list[tuple[str, str]]:
+_LONG = 8  # more entries than this: a one-line summary, the whole list folded under it
+
+
+def _stat_rows(v) -> list[tuple[str, str, str | None]]:
+    """``(label, value, folded)`` per shown statistic; ``folded`` holds the full text of a long
+    mapping (a p-value per part of a claim with dozens of parts), shown on demand."""
     rows = []
     for k, val in v.statistic.items():
         label = _STAT_LABELS.get(k, k.replace("_", " "))
         if label is None or (k.startswith("p_fail") and v.outcome == "reproduced"):
             continue
-        if isinstance(val, (list, tuple)) and len(val) > 8:
+        if isinstance(val, (list, tuple)) and len(val) > _LONG:
             continue
-        rows.append((label, _fmt(val)))
+        if isinstance(val, dict) and len(val) > _LONG:
+            nums = [x for x in val.values() if isinstance(x, (int, float)) and not isinstance(x, bool)]
+            short = f"{len(val)} parts" + (f", smallest {_fmt(float(min(nums)))}, largest {_fmt(float(max(nums)))}" if nums else "")
+            rows.append((label, short, _fmt(val)))
+        else:
+            rows.append((label, _fmt(val), None))
     return rows
+
+
+def _notes_summary(notes: list[str]) -> str:
+    """'54 parts: 18 reproduced, 33 refuted, 3 inconclusive' for a long list of part notes."""
+    counts = {o: sum(f": {o}:" in n for n in notes) for o in ("reproduced", "refuted", "inconclusive")}
+    told = ", ".join(f"{c} {o}" for o, c in counts.items() if c)
+    return f"{len(notes)} notes" + (f" ({told})" if told else "")
 
 
 def _anchor(v) -> str:
@@ -78,6 +95,8 @@ def _setup_rows(setup: dict) -> list[tuple[str, str]]:
 _ENV.filters["fmt"] = _fmt
 _ENV.filters["anchor"] = _anchor
 _ENV.filters["stat_rows"] = _stat_rows
+_ENV.filters["notes_summary"] = _notes_summary
+_ENV.globals["LONG"] = _LONG
 
 
 _SURVEY_TITLE = "Backpropagation and Optimization in Deep Learning: Tutorial and Survey"

@@ -11,7 +11,9 @@ so a method that diverges loses the comparison there: where only A diverged the 
 against A, where only B did it counts for A, and where both did it is a tie. With any such
 pair the mean difference is infinite, so the verdict is decided by those pairs (A diverged
 on some seed and B never: "A smaller" is refuted) and says so. Differences that agree to
-round-off on every seed are one deterministic number, compared with the margin directly.
+round-off on every seed are one deterministic number, compared with the margin directly; a
+deterministic difference within round-off of zero (relative to the values compared) is a tie,
+never a win or a loss.
 The FAIL test's one-sided p-value (``p_fail``, H0: A at least as good as B) enters the
 multiplicity family.
 """
@@ -79,8 +81,11 @@ def check_paired(a, b, *, smaller: bool = True, log: bool = False, margin: float
     det = values_agree(d, 1.0)
     if det or n == 1:
         m = float(d[0])
-        outcome = REPRODUCED if m > margin else REFUTED if m < 0 else INCONCLUSIVE
-        summary = f"{deterministic_label(n)}: {names[0]} {rel} than {names[1]} on {measure}: paired {unit}difference {m:.4g}"
+        scale = max(float(np.abs(a).max()), float(np.abs(b).max()), 1.0)
+        tie = abs(m) <= th.DETERMINISTIC_FACTOR * np.finfo(np.float64).eps * scale
+        outcome = INCONCLUSIVE if tie else REPRODUCED if m > margin else REFUTED if m < 0 else INCONCLUSIVE
+        summary = (f"{deterministic_label(n)}: {names[0]} {rel} than {names[1]} on {measure}: paired {unit}difference {m:.4g}"
+                   + (" (equal to round-off: a tie)" if tie else ""))
         return Verdict(claim, study, outcome, summary, statistic={**stat, "mean_difference": m, "deterministic": True},
                        seeds=n, diverged=diverged, notes=notes)
     if n < th.MIN_SEEDS:
