@@ -152,36 +152,63 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _listing(suite) -> str:
+    """The text of ``convcheck list`` for a suite: its studies, claims, roles and readings.
+
+    Listing means importing every study (torch, scipy, the statistics: about 2 s), so the text
+    is kept in the user's cache directory under a hash of the suite's files and the package's
+    sources, and a repeated ``convcheck list`` reads it back."""
+    import hashlib
+    import os
+
+    h = hashlib.sha256()
+    for p in sorted([*suite.path.glob("*.py"), *suite.path.glob("*.toml"), *Path(__file__).parent.rglob("*.py")]):
+        h.update(str(p.name).encode() + p.read_bytes())
+    store = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "convcheck" / f"list-{suite.name}-{h.hexdigest()[:20]}.txt"
+    try:
+        return store.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    from .study import discover
+    from .suites import check_suite
+
+    studies = discover(suite.path)
+    lines = [f"suite {suite.name}: {suite.citation}"]
+    lines += [f"  warning: {problem}" for problem in check_suite(suite, studies)]
+    for name, mod in studies.items():
+        lines.append(f"{name}: {', '.join(c.id for c in mod.CLAIMS)}")
+        for c in mod.CLAIMS:
+            role = " (supporting)" if c.role == "supporting" else ""
+            lines.append(f"    {c.id:<7} {c.kind:<11} {c.equation}: {c.text}{role}")
+            if c.roles():
+                lines.append(f"    {'':<7} {'':<11} roles: " + "; ".join(
+                    f"{r}: {', '.join(c.roles_of(r))}" for _, r in c.keys() if c.roles_of(r)))
+            lines += [f"    {'':<7} {'':<11} reading: {r}" for r in c.readings]
+            lines += [f"    {'':<7} {'':<11} supporting check: {r}" for r in c.supporting]
+    text = "\n".join(lines) + "\n"
+    try:
+        from .store import atomic_write_text
+
+        store.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(store, text)
+    except OSError:  # a read-only home: list without keeping the text
+        pass
+    return text
+
+
 def _main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "list":
-        from .study import discover
-        from .suites import check_suite, list_suites, load_suite
+        from .suites import list_suites, load_suite
 
         try:
             if args.suites:
                 for s in list_suites().values():
                     print(f"{s.name}: {s.citation} ({len(s.claim_ids)} claims)")
                 return 0
-            suite = load_suite(args.suite)
-            studies = discover(suite.path)
+            print(_listing(load_suite(args.suite)), end="")
         except ValueError as exc:
             return _fail(str(exc))
-        print(f"suite {suite.name}: {suite.citation}")
-        for problem in check_suite(suite, studies):
-            print(f"  warning: {problem}")
-        for name, mod in studies.items():
-            print(f"{name}: {', '.join(c.id for c in mod.CLAIMS)}")
-            for c in mod.CLAIMS:
-                role = " (supporting)" if c.role == "supporting" else ""
-                print(f"    {c.id:<7} {c.kind:<11} {c.equation}: {c.text}{role}")
-                if c.roles():
-                    print(f"    {'':<7} {'':<11} roles: " + "; ".join(
-                        f"{r}: {', '.join(c.roles_of(r))}" for _, r in c.keys() if c.roles_of(r)))
-                for r in c.readings:
-                    print(f"    {'':<7} {'':<11} reading: {r}")
-                for r in c.supporting:
-                    print(f"    {'':<7} {'':<11} supporting check: {r}")
         return 0
 
     if args.command == "check":

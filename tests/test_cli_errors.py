@@ -101,3 +101,15 @@ def test_clean_keeps_the_newest_runs_and_the_named_ones(tmp_path, capsys):
     capsys.readouterr()
     assert "'--keep' parameter" in _one_line(capsys, 2, ["clean", "--out", str(tmp_path), "--keep", "-1"])
     assert "'--out' parameter" in _one_line(capsys, 2, ["clean", "--out", str(tmp_path / "nope")])
+
+
+def test_list_is_kept_and_a_repeat_imports_no_study(tmp_path):
+    """`convcheck list` imports every study once; a repeat reads the kept text (same bytes, no torch)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    probe = ("import sys; from convcheck import cli; rc = cli.main(['list']); "
+             "print('IMPORTED-TORCH' if 'torch' in sys.modules else 'NO-TORCH')")
+    first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True).stdout
+    second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True).stdout
+    assert first.endswith("IMPORTED-TORCH\n") and second.endswith("NO-TORCH\n")
+    assert first.replace("IMPORTED-TORCH", "") == second.replace("NO-TORCH", "")
+    assert "GD-1" in second and len(list((tmp_path / "convcheck").glob("list-survey-*.txt"))) == 1
