@@ -10,6 +10,10 @@ times the initial scale away from ``w*``. Its row is then frozen at its last fin
 its step of divergence recorded, and its metrics from then on are NaN: a recorded outcome,
 never a crash.
 
+Host traffic: a sampler's batches are drawn ``BLOCK_INDICES`` at a time (one copy to the device
+per block of steps, the same bits as one draw per step), evaluation counts stay device tensors
+until the end, and the loop reads no tensor value on the host; tests count the host reads.
+
 Numerics and speed: the engine applies :func:`convcheck._runtime.tune_process` once
 (subnormals flushed to zero; glibc's malloc kept from returning large blocks every step).
 """
@@ -26,6 +30,8 @@ from .stopping import Stopping
 from .trace import Trace
 
 __all__ = ["run", "log_checkpoints"]
+
+BLOCK_INDICES = 1 << 20  # indices drawn per block (8 MB of int64): a few copies per run, little memory
 
 
 def log_checkpoints(steps: int, per_decade: int = 10, dense_tail: int = 0, tail_from: float = 0.1) -> np.ndarray:
@@ -135,19 +141,25 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
 
     if 0 in ck_set:
         record(w, avg)
+    block, pos = None, 0
     for t in range(1, steps + 1):
         if online:
             xi = objective.draw(t, S, generator, device)
             cum = cum + objective.regret_at(w, t, xi)  # x_t suffers f_t before it sees g_t
             oracle = OnlineOracle(objective, t, xi)
         else:
-            idx = sampler.draw(S, generator, device) if sampler is not None else None
+            idx = None
+            if sampler is not None:
+                if block is None or pos == block.shape[0]:
+                    K = min(steps - t + 1, max(1, BLOCK_INDICES // (S * sampler.b)))
+                    block, pos = sampler.draw_block(S, K, generator, device), 0
+                idx, pos = block[pos], pos + 1
             oracle = Oracle(objective, idx)
         w_new, state = optimizer.update(w, state, oracle, t)
         if online:
             w_new = objective.project(w_new)
         t_now[0] = t
-        evals += oracle.evals
+        evals = evals + oracle.evals  # never in place: evals_at keeps each checkpoint's count
         # One norm per step: NaN and inf compare False, so "not (norm <= limit)" catches them too.
         bad = ~(torch.linalg.vector_norm(w_new - objective.w_star, dim=-1) <= limit)
         div_at = torch.where(bad & (div_at < 0), t, div_at)
@@ -169,6 +181,6 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     info = {"optimizer": optimizer.name, "objective": objective.name, "final_state": state}
     if stop is not None:
         info["stopped_at"], info["stop_code"] = stop_at.cpu().numpy(), stop_code.cpu().numpy()
-    return Trace(steps=ck, metrics=metrics, grad_evals=np.asarray(evals_at, dtype=np.int64),
+    return Trace(steps=ck, metrics=metrics, grad_evals=np.asarray([int(e) for e in evals_at], dtype=np.int64),
                  diverged_at=div_at.cpu().numpy(), info=info, final=w,
                  iterates=torch.stack(kept, dim=1) if keep_iterates else None)

@@ -1,7 +1,9 @@
 """Index samplers for stochastic-gradient oracles (Sec. 4-5, Eqs. 30-31).
 
 Each sampler draws ``idx: (S, b)`` long indices into ``range(n)`` for every seed at once,
-from an explicit ``torch.Generator``:
+from an explicit ``torch.Generator``; ``draw_block`` draws the next K steps' batches at once,
+``(K, S, b)``, the same bits as K calls of ``draw`` (the engine moves one block to the device
+per K steps instead of one small copy per step):
 
 * :class:`WithReplacement`: ``b`` independent uniform indices per step (bootstrap; ``b = 1``
   is plain SGD, Eq. 23).
@@ -29,6 +31,10 @@ class Sampler:
     def draw(self, S: int, generator: torch.Generator, device) -> torch.Tensor:
         raise NotImplementedError
 
+    def draw_block(self, S: int, K: int, generator: torch.Generator, device) -> torch.Tensor:
+        """The next ``K`` steps' batches, ``(K, S, b)``: exactly ``K`` calls of :meth:`draw`."""
+        return torch.stack([self.draw(S, generator, generator.device) for _ in range(K)]).to(device)
+
 
 class WithReplacement(Sampler):
     def __init__(self, n: int, b: int = 1):
@@ -39,6 +45,11 @@ class WithReplacement(Sampler):
         # drawn where the generator lives (see Context.generator), then moved: a small copy of
         # (S, b) indices per step buys the same batches on every device
         return torch.randint(self.n, (S, self.b), generator=generator, device=generator.device).to(device)
+
+    def draw_block(self, S, K, generator, device):
+        # one draw of K*S*b indices consumes the generator exactly as K draws of S*b do (a CPU
+        # generator fills a tensor in order; tested), so blocks change no bit of any run
+        return torch.randint(self.n, (K, S, self.b), generator=generator, device=generator.device).to(device)
 
 
 class WithoutReplacement(Sampler):

@@ -59,7 +59,7 @@ class Oracle:
     def grad_weighted(self, w: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """Gradient of ``sum_i weights_i l_i(w)`` over the batch's samples (weights: (S, b)),
         by autograd through :meth:`per_sample_losses`; counts one evaluation per nonzero weight."""
-        self.evals += int((weights != 0).sum(-1).max())
+        self.evals = self.evals + (weights != 0).sum(-1).max()  # a device tensor: no host read per step
         with torch.enable_grad():
             w = w.detach().requires_grad_(True)
             return torch.autograd.grad((self.per_sample_losses(w) * weights).sum(), w)[0]

@@ -68,19 +68,50 @@ def dual_eps(g: torch.Tensor, rho: float, p: float = 2.0) -> torch.Tensor:
     return torch.where(zero, torch.zeros_like(eps), eps)
 
 
+def _uniform(generator, S: int, n: int, like: torch.Tensor) -> torch.Tensor:
+    """``(S, n)`` uniforms on ``like``'s device and dtype: from a :class:`UniformBlocks` (drawn
+    ahead in blocks), or drawn now from a ``torch.Generator``."""
+    if isinstance(generator, UniformBlocks):
+        return generator.next(S, n, like)
+    return torch.rand(S, n, generator=generator, dtype=like.dtype, device=generator.device).to(like.device)
+
+
+class UniformBlocks:
+    """A generator's uniforms drawn ``block`` numbers at a time and moved to the device once per
+    block: the same bits as one ``torch.rand(S, n)`` per step (a CPU generator fills in order),
+    without a small host-to-device copy every step. The generator must serve this stream alone."""
+
+    def __init__(self, generator: torch.Generator, block: int = 1 << 20):
+        self.generator, self.block, self._buf, self._pos = generator, block, None, 0
+
+    def next(self, S: int, n: int, like: torch.Tensor) -> torch.Tensor:
+        buf = self._buf
+        if buf is None or self._pos == buf.shape[0] or buf.shape[1:] != (S, n) or buf.dtype != like.dtype \
+                or buf.device != like.device:
+            K = max(1, self.block // (S * n))
+            buf = self._buf = torch.rand(K, S, n, generator=self.generator, dtype=like.dtype,
+                                         device=self.generator.device).to(like.device)
+            self._pos = 0
+        self._pos += 1
+        return buf[self._pos - 1]
+
+
 def swp_eps(g: torch.Tensor, rho: float, beta: float, generator: torch.Generator, form: str = "coordinate",
-            groups: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+            groups: torch.Tensor | None = None, n_groups: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """SWP perturbation (p = 2) and the kept-coordinate mask. ``groups: (d,)`` long labels the
-    tensor of each coordinate (for ``form="tensor"``; default: one tensor per coordinate)."""
+    tensor of each coordinate (for ``form="tensor"``; default: one tensor per coordinate);
+    ``n_groups`` (``groups.max() + 1``) given by a caller in a loop spares a host read per call.
+    ``generator`` may be a :class:`UniformBlocks` (the masks' uniforms drawn ahead in blocks)."""
     check_choice("form", form, ("coordinate", "tensor"))
     beta = check_real("beta", beta, 0.0, 1.0, low_open=True)
     S, d = g.shape
     if form == "coordinate":
-        mask = torch.rand(S, d, generator=generator, dtype=g.dtype, device=generator.device).to(g.device) < beta
+        mask = _uniform(generator, S, d, g) < beta
         return mask * dual_eps(g, rho, 2.0) / beta, mask
+    if n_groups is None:
+        n_groups = d if groups is None else int(groups.max()) + 1
     groups = torch.arange(d, device=g.device) if groups is None else groups.to(g.device)
-    n_groups = int(groups.max()) + 1
-    keep = torch.rand(S, n_groups, generator=generator, dtype=g.dtype, device=generator.device).to(g.device) < beta
+    keep = _uniform(generator, S, n_groups, g) < beta
     mask = keep[:, groups]
     kept = g * mask
     return (rho / beta) * dual_eps(kept, 1.0, 2.0), mask
@@ -114,6 +145,8 @@ def sam(lr: Schedule, rho: float = 0.05, p: float = 2.0, *, swp: str | None = No
         beta = check_real("beta", beta, 0.0, 1.0, low_open=True)
         if generator is None:
             raise ValueError("The 'generator' parameter must be a torch.Generator when swp is set. Got None instead.")
+    n_groups = None if groups is None else int(groups.max()) + 1  # once, not per step
+    stream = UniformBlocks(generator) if swp is not None else None  # masks drawn ahead, moved once per block
     if sds is not None:
         check_choice("sds", sds, ("threshold", "fraction"))
         gamma = check_real("gamma", gamma, 0.0, 1.0, low_open=True)
@@ -125,7 +158,7 @@ def sam(lr: Schedule, rho: float = 0.05, p: float = 2.0, *, swp: str | None = No
         if swp is None:
             eps = dual_eps(g, rho, p)
         else:
-            eps, mask = swp_eps(g, rho, beta, generator, swp, groups)
+            eps, mask = swp_eps(g, rho, beta, stream, swp, groups, n_groups)
             kept = mask.to(g.dtype).mean(-1)
         perturbed = params + eps  # a new tensor: params stays as it was
         if sds is None:

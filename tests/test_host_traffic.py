@@ -1,0 +1,117 @@
+"""No host-device traffic per step: batches and masks drawn in blocks (the same bits as one draw
+per step), and an inner loop that never reads a tensor value on the host.
+
+On a GPU a host read (``int(t)``, ``bool(t)``, ``t.item()``, ``t.cpu()``) waits for every queued
+kernel, and a small copy per step costs a launch; both make a long run launch-bound. The CPU
+cannot time that, but it can count it: the reads are counted over runs of N and 2N steps with
+the same checkpoints, and must not grow with the steps.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from convcheck import engine
+from convcheck.objectives import LeastSquares, WithoutReplacement, WithReplacement
+from convcheck.optim import adagrad, adam, asam, gradient_descent, heavy_ball, nesterov, rmsprop, sam, sgd
+from convcheck.optim.sam import UniformBlocks
+from convcheck.optim.schedules import inverse_sqrt_t
+from convcheck.seeding import torch_generator
+
+
+@pytest.mark.parametrize("K, S, b, n", [(1, 1, 1, 5), (5, 3, 2, 10), (64, 320, 1, 200), (7, 33, 4, 9)])
+def test_a_block_of_batches_is_the_same_bits_as_one_draw_per_step(K, S, b, n):
+    for sampler in (WithReplacement(n, b), WithoutReplacement(n, min(b, n))):
+        twin = type(sampler)(n, sampler.b)
+        block = sampler.draw_block(S, K, torch.Generator().manual_seed(3), "cpu")
+        g = torch.Generator().manual_seed(3)
+        steps = torch.stack([twin.draw(S, g, "cpu") for _ in range(K)])
+        assert block.shape == (K, S, sampler.b) and torch.equal(block, steps)
+
+
+def test_uniform_blocks_are_the_same_bits_as_one_draw_per_step():
+    stream, g = UniformBlocks(torch.Generator().manual_seed(4), block=50), torch.Generator().manual_seed(4)
+    like = torch.zeros(1, dtype=torch.float64)
+    for _ in range(9):  # blocks of 50 // (3 * 4) = 4 steps: the stream crosses two block edges
+        assert torch.equal(stream.next(3, 4, like), torch.rand(3, 4, generator=g, dtype=torch.float64))
+
+
+def test_block_size_changes_no_bit_of_a_run(monkeypatch):
+    ls = LeastSquares.planted(40, 3, torch_generator("blocks"))
+    w0 = torch.zeros(5, 3, dtype=torch.float64)
+
+    def run():
+        return engine.run(ls, sgd(0.05), w0, 300, sampler=WithReplacement(40, 2), generator=torch_generator("b-s"))
+
+    big = run()
+    monkeypatch.setattr(engine, "BLOCK_INDICES", 1)  # one draw per step, as before blocks
+    per_step = run()
+    monkeypatch.setattr(engine, "BLOCK_INDICES", 37)  # blocks of 3 steps, a ragged last block
+    ragged = run()
+    for other in (per_step, ragged):
+        np.testing.assert_array_equal(big.metrics["gap"], other.metrics["gap"])
+        assert torch.equal(big.final, other.final)
+
+
+class _HostReads:
+    """Counts reads of tensor values on the host while active."""
+
+    NAMES = ("__bool__", "__int__", "__float__", "__index__", "item", "tolist", "numpy", "cpu")
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        for name in self.NAMES:
+            monkeypatch.setattr(torch.Tensor, name, self._counting(getattr(torch.Tensor, name)))
+
+    def _counting(self, fn):
+        def wrapped(t, *a, **k):
+            self.count += 1
+            return fn(t, *a, **k)
+        return wrapped
+
+
+def _methods():
+    groups = torch.tensor([0, 0, 1, 2])
+    return {
+        "gd": (gradient_descent(0.1), False), "sgd, 1/sqrt t": (sgd(inverse_sqrt_t(0.1)), True),
+        "heavy ball": (heavy_ball(0.1, 0.5), False), "nesterov": (nesterov(0.1, 0.5), True),
+        "adagrad": (adagrad(0.1), True), "rmsprop": (rmsprop(0.01), True), "adam": (adam(0.01), True),
+        "adam, per-row lr": (adam(torch.tensor([0.01, 0.02, 0.03])), True),
+        "sam": (sam(0.1, 0.05), True), "asam": (asam(0.1, 0.05), True),
+        "sam-swp coordinate": (sam(0.1, 0.05, swp="coordinate", generator=torch.Generator().manual_seed(1)), True),
+        "sam-swp tensor": (sam(0.1, 0.05, swp="tensor", groups=groups, generator=torch.Generator().manual_seed(1)), True),
+        "sam-sds threshold": (sam(0.1, 0.05, sds="threshold"), True),
+        "sam-sds fraction": (sam(0.1, 0.05, sds="fraction"), True),
+    }
+
+
+@pytest.mark.parametrize("name", list(_methods()))
+def test_the_inner_loop_reads_nothing_on_the_host(monkeypatch, name):
+    ls = LeastSquares.planted(64, 4, torch_generator("host"))
+    w0 = ls.w_star + torch.randn(3, 4, generator=torch_generator("host-w0"), dtype=torch.float64)
+    counts = []
+    for steps in (200, 400):
+        method, stochastic = _methods()[name]  # a fresh method per run
+        kw = {"sampler": WithReplacement(64, 8), "generator": torch_generator("host-s")} if stochastic else {}
+        reads = _HostReads(monkeypatch)
+        engine.run(ls, method, w0, steps, checkpoints=[0, steps], **kw)
+        counts.append(reads.count)
+        monkeypatch.undo()
+    assert counts[0] == counts[1], f"{name}: {counts[0]} host reads in 200 steps, {counts[1]} in 400"
+
+
+def test_the_counter_sees_a_host_read_per_step(monkeypatch):
+    """The check above can fail: a method that reads a value on the host each step is caught."""
+    def update(w, state, oracle, t):
+        g = oracle.grad(w)
+        return w - (0.1 if float(g.abs().max()) < 1e9 else 0.0) * g, state
+
+    leaky = gradient_descent(0.1)._replace(update=update)
+    ls = LeastSquares.planted(16, 2, torch_generator("leak"))
+    counts = []
+    for steps in (50, 100):
+        reads = _HostReads(monkeypatch)
+        engine.run(ls, leaky, torch.zeros(2, 2, dtype=torch.float64), steps, checkpoints=[0, steps])
+        counts.append(reads.count)
+        monkeypatch.undo()
+    assert counts[1] - counts[0] == 50
