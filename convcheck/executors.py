@@ -72,7 +72,7 @@ def execute_study(task: Task) -> dict:
     info = {"study": task.name, "doc": (module.__doc__ or "").strip(), "claims": [c.to_json() for c in module.CLAIMS],
             "figures": result.figures, "setup": result.setup, "scale": task.scale,
             "config": dict(module.SCALES[task.scale]), "seeds": task.seeds, "seed_root": seed_from(task.name),
-            "cache_key": task.key, "device": device,
+            "cache_key": task.key, "device": getattr(module, "DEVICE", device),
             "dtype": str(getattr(module, "DTYPE", getattr(torch, task.dtype))).replace("torch.", ""),
             "host": socket.gethostname(), "wall_time_s": time.perf_counter() - t0}
     return {"name": task.name, "frame": tables_to_frame(task.name, result.tables),

@@ -35,7 +35,7 @@ def survey_contraction(ctx, problem, steps: np.ndarray, gaps: dict[str, np.ndarr
              for k, g in gaps.items()}
     S = ctx.seeds
     T = int(np.ceil(200 * problem.L / problem.mu))
-    w0 = problem.w_star + torch.randn(S, problem.dim, generator=ctx.generator("w0-1/L"), dtype=ctx.dtype).to(ctx.device)
+    w0 = problem.w_star + torch.randn(S, problem.dim, generator=ctx.generator("w0-1/L"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     tr = engine.run(problem, make_opt(torch.full((S,), 1 / problem.L, dtype=ctx.dtype, device=ctx.device)), w0, T,
                     checkpoints=np.arange(T + 1), sampler=sampler, generator=ctx.generator("sampler-1/L"))
     parts["eta=1/L"] = check_linear(tr.metrics["gap"], tr.steps, rho, kind="upper", claim=claim,
@@ -70,7 +70,7 @@ def convex_transient(ctx, make_opt, sampler, claim: str, steps: int):
     ls = LeastSquares.planted(400, 100, ctx.generator("transient"), L=1.0, kappa=80.0, noise=0.0, dtype=ctx.dtype,
                               device=ctx.device)
     lam, Q = torch.linalg.eigh(ls.H)
-    signs = torch.sign(torch.randn(ctx.seeds, ls.dim, generator=ctx.generator("transient-signs"), dtype=ctx.dtype))
+    signs = torch.sign(torch.randn(ctx.seeds, ls.dim, generator=ctx.generator("transient-signs"), dtype=ctx.dtype, device="cpu"))
     w0 = ls.w_star + (signs.to(ctx.device) / torch.sqrt(lam * ls.dim)) @ Q.T
     eta = 1.0 / float((ls.X * ls.X).sum(-1).max())
     tr = engine.run(ls, make_opt(torch.full((ctx.seeds,), eta, dtype=ctx.dtype, device=ctx.device)), w0, steps,

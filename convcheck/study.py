@@ -7,6 +7,8 @@ Objective, Optimizer, Fit, Verdict rule, References) and defines::
     SCALES: dict[str, dict]        # at least "quick" and "full"; "tiny" for smoke tests
     ROLES: tuple[str, ...]         # the methods it runs, as roles (convcheck.roles); may be empty
     DTYPE: torch.dtype             # optional: the dtype it always runs in (certificates that need float64)
+    DEVICE: str                    # optional: "cpu" for a study that must run there (small nets, SciPy
+                                   # solvers); the manifest and the report then say it ran on the CPU
     def run(ctx: Context, **config) -> StudyResult
 
 ``run`` never renders anything: it returns verdicts, tidy tables and figure *specs*
@@ -216,6 +218,7 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
                          f"{list(module.ROLES) or 'none'}. Got {unknown} instead.")
     resolved = {r: resolve(r, m, hyper, table=module.ROLE_TABLE) for r, m in methods.items()}
     dtype = getattr(module, "DTYPE", dtype)  # a study whose certificates need float64 says so
+    device = getattr(module, "DEVICE", device)  # a study that must run on the CPU says so
     ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype,
                   roles=module.ROLES, methods=resolved, role_table=module.ROLE_TABLE)
     result = module.run(ctx, **config)

@@ -92,16 +92,16 @@ def check_optimizer(method, role: str = "sgd", *, steps: int = 25, seeds: int = 
     m = resolve(role, method, hyper)
     gen = torch.Generator().manual_seed(1234)
     obj = LeastSquares.planted(40, 5, gen, kappa=4.0, noise=0.5)
-    w0 = obj.w_star + torch.randn(seeds, obj.dim, generator=gen, dtype=torch.float64)
-    lrs = torch.linspace(0.02, 0.12, seeds, dtype=torch.float64)
-    idx = torch.randint(0, obj.n, (steps, seeds, batch), generator=gen)
+    w0 = obj.w_star + torch.randn(seeds, obj.dim, generator=gen, dtype=torch.float64, device=gen.device)
+    lrs = torch.linspace(0.02, 0.12, seeds, dtype=torch.float64, device="cpu")
+    idx = torch.randint(0, obj.n, (steps, seeds, batch), generator=gen, device=gen.device)
 
     def build(lr):
         kw = {k: (lr if k == "lr" else _BATTERY_ARGS[k]) for k in m.spec.params}
         return m(**kw)
 
     def drive(opt, w, lr_idx=None, dtype=torch.float64, rows=None):
-        rows = torch.arange(w.shape[0]) if rows is None else rows
+        rows = torch.arange(w.shape[0], device=w.device) if rows is None else rows
         w = w.to(dtype)
         target = obj if dtype == torch.float64 else LeastSquares(obj.X.to(dtype), obj.y.to(dtype))
         state = opt.init(w)
@@ -131,7 +131,7 @@ def check_optimizer(method, role: str = "sgd", *, steps: int = 25, seeds: int = 
     prop("input not modified in place", torch.equal(w_in, w0) and w_new.data_ptr() != w_in.data_ptr(),
          "the update wrote into the parameters it was given")
 
-    perm = torch.randperm(seeds, generator=gen)
+    perm = torch.randperm(seeds, generator=gen, device=gen.device)
     out_p = drive(build(lrs[perm]), w0[perm], rows=perm)
     prop("rows independent (permutation)", torch.allclose(out_p, out[perm], rtol=1e-12, atol=1e-14),
          f"permuted rows differ by {float((out_p - out[perm]).abs().max()):.3g}")
@@ -142,7 +142,7 @@ def check_optimizer(method, role: str = "sgd", *, steps: int = 25, seeds: int = 
     prop("a non-finite row leaves the others alone", torch.allclose(out_bad[1:], out[1:], rtol=1e-12, atol=1e-14),
          f"the other rows moved by {float((out_bad[1:] - out[1:]).nan_to_num(float('inf')).abs().max()):.3g}")
 
-    single = torch.stack([drive(build(float(lrs[s])), w0[s:s + 1], rows=torch.tensor([s]))[0] for s in range(seeds)])
+    single = torch.stack([drive(build(float(lrs[s])), w0[s:s + 1], rows=torch.tensor([s], device="cpu"))[0] for s in range(seeds)])
     prop("one step size per row", torch.allclose(single, out, rtol=1e-12, atol=1e-14),
          f"row s with lr[s] differs from the scalar run by {float((single - out).abs().max()):.3g}")
     if failures:

@@ -7,6 +7,7 @@ wrong inputs are asserted in ``tests/test_planted_wrong.py``.
 """
 
 import pytest
+import torch
 
 from convcheck.claims import OUTCOMES
 from convcheck.report.figures import draw, plt
@@ -22,7 +23,10 @@ def test_study_runs_at_tiny_scale(name):
     for section in ("Claim", "Kind:", "Objective:", "Optimizer", "Verdict rule:", "References:"):
         assert section in module.__doc__, f"{name}'s docstring lacks {section!r} (see convcheck.study)"
     scale = "tiny" if "tiny" in module.SCALES else "quick"
-    result = run_study(module, scale)
+    # The device guard: torch's default device is `meta` while the study runs, so a tensor made
+    # without an explicit device (which on a CUDA run would silently land on the CPU) fails loudly.
+    with torch.device("meta"):
+        result = run_study(module, scale)
     expected = sorted(k for c in module.CLAIMS for k in c.keys())
     assert sorted(v.key for v in result.verdicts) == expected, "one verdict per claim as written, reading and supporting check"
     claims = {c.id: c for c in module.CLAIMS}
@@ -40,8 +44,14 @@ def test_study_runs_at_tiny_scale(name):
 def test_study_runs_in_float32(name):
     """float32 runs: reference solves and certificates stay in float64, round-off tolerances are
     carried to float32's eps; no study may fail on the dtype alone."""
-    import torch
-
     module = STUDIES[name]
-    result = run_study(module, "tiny" if "tiny" in module.SCALES else "quick", dtype=torch.float32)
+    with torch.device("meta"):
+        result = run_study(module, "tiny" if "tiny" in module.SCALES else "quick", dtype=torch.float32)
     assert all(v.outcome in OUTCOMES for v in result.verdicts)
+
+
+def test_the_device_guard_fails_on_a_tensor_made_without_a_device():
+    """The guard above can fail: data drawn on the CPU meeting a tensor made with no device."""
+    data = torch.randn(3, generator=torch.Generator().manual_seed(0), dtype=torch.float64, device="cpu")
+    with torch.device("meta"), pytest.raises(RuntimeError, match="device"):
+        data + torch.zeros(3, dtype=torch.float64)

@@ -89,9 +89,9 @@ class LeastAbsolute(FiniteSum):
         """Gaussian design, ``y = X w_true + noise * Laplace(0, 1)``."""
         n, d = check_int("n", n, 1), check_int("d", d, 1, n)
         noise = check_real("noise", noise, 0.0)
-        X = torch.randn(n, d, generator=generator, dtype=dtype)
-        w_true = torch.randn(d, generator=generator, dtype=dtype)
-        u = torch.rand(n, generator=generator, dtype=dtype) - 0.5
+        X = torch.randn(n, d, generator=generator, dtype=dtype, device=generator.device)
+        w_true = torch.randn(d, generator=generator, dtype=dtype, device=generator.device)
+        u = torch.rand(n, generator=generator, dtype=dtype, device=generator.device) - 0.5
         lap = -torch.sign(u) * torch.log1p(-2 * u.abs())
         return cls(X.to(device), (X @ w_true + noise * lap).to(device))
 

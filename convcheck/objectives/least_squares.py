@@ -69,11 +69,11 @@ class LeastSquares(FiniteSum):
         d = check_int("d", d, 1, n)
         noise = check_real("noise", noise, 0.0)
         s = spectrum(d, L, kappa, dtype=dtype).sqrt()
-        U, _ = torch.linalg.qr(torch.randn(n, d, generator=generator, dtype=dtype))
+        U, _ = torch.linalg.qr(torch.randn(n, d, generator=generator, dtype=dtype, device=generator.device))
         V = _haar_rotation(d, generator, dtype)
         X = math.sqrt(n) * (U * s) @ V.T
-        w_true = torch.randn(d, generator=generator, dtype=dtype)
-        y = X @ w_true + noise * torch.randn(n, generator=generator, dtype=dtype)
+        w_true = torch.randn(d, generator=generator, dtype=dtype, device=generator.device)
+        y = X @ w_true + noise * torch.randn(n, generator=generator, dtype=dtype, device=generator.device)
         return cls(X.to(device), y.to(device))
 
     def loss(self, w):

@@ -61,10 +61,10 @@ class Logistic(FiniteSum):
     def synthetic(cls, n: int, d: int, generator: torch.Generator, lam: float = 0.0, dtype=torch.float64,
                   device="cpu") -> "Logistic":
         n, d = check_int("n", n, 2), check_int("d", d, 1)
-        X = torch.randn(n, d, generator=generator, dtype=dtype)
-        w = torch.randn(d, generator=generator, dtype=dtype) / np.sqrt(d)
+        X = torch.randn(n, d, generator=generator, dtype=dtype, device=generator.device)
+        w = torch.randn(d, generator=generator, dtype=dtype, device=generator.device) / np.sqrt(d)
         p = torch.sigmoid(X @ w)
-        y = torch.where(torch.rand(n, generator=generator, dtype=dtype) < p, 1.0, -1.0).to(dtype)
+        y = torch.where(torch.rand(n, generator=generator, dtype=dtype, device=generator.device) < p, 1.0, -1.0).to(dtype)
         return cls(X.to(device), y.to(device), lam)
 
     def _newton(self, tol: float):

@@ -131,9 +131,9 @@ class MLP(_AutogradFiniteSum):
         parts = {}
         for k, s in self.layout.shapes.items():
             if k.startswith("W"):
-                parts[k] = torch.randn(S, *s, generator=generator, dtype=self.X.dtype) * math.sqrt(gain / s[1])
+                parts[k] = torch.randn(S, *s, generator=generator, dtype=self.X.dtype, device=generator.device) * math.sqrt(gain / s[1])
             else:
-                parts[k] = torch.zeros(S, *s, dtype=self.X.dtype)
+                parts[k] = torch.zeros(S, *s, dtype=self.X.dtype, device=generator.device)
         return self.layout.flatten(parts).to(self.X.device)
 
     def forward_all(self, w, X, batched: bool = False):
@@ -187,7 +187,7 @@ class QuadraticNet(_AutogradFiniteSum):
     def symmetric_least_squares(self) -> tuple[float, torch.Tensor]:
         """``min_M 1/(2n) sum_i (x_i^T M x_i - y_i)^2`` over symmetric M, and the minimiser."""
         d = self.d
-        iu = torch.triu_indices(d, d)
+        iu = torch.triu_indices(d, d, device=self.X.device)
         Phi = self.X[:, iu[0]] * self.X[:, iu[1]] * torch.where(iu[0] == iu[1], 1.0, 2.0).to(self.X.dtype)
         Q, R = torch.linalg.qr(Phi)  # deterministic (see LeastSquares); Phi has full column rank for n >= d(d+1)/2
         if Phi.shape[0] >= Phi.shape[1] and float(torch.abs(torch.diagonal(R)).min()) > 1e-10 * float(torch.abs(R).max()):
@@ -225,9 +225,9 @@ class QuadraticNet(_AutogradFiniteSum):
 def prop5_data(n: int, d: int, generator: torch.Generator, dtype=torch.float64, device="cpu") -> torch.Tensor:
     """n points on the unit sphere of R^d with last coordinate 1/sqrt(2) (Prop. 5's normalisation)."""
     n, d = check_int("n", n, 1), check_int("d", d, 2)
-    z = torch.randn(n, d - 1, generator=generator, dtype=dtype)
+    z = torch.randn(n, d - 1, generator=generator, dtype=dtype, device=generator.device)
     z = z / torch.linalg.vector_norm(z, dim=-1, keepdim=True) / math.sqrt(2.0)
-    return torch.cat([z, torch.full((n, 1), 1 / math.sqrt(2.0), dtype=dtype)], dim=1).to(device)
+    return torch.cat([z, torch.full((n, 1), 1 / math.sqrt(2.0), dtype=dtype, device=z.device)], dim=1).to(device)
 
 
 def relu_net(X: torch.Tensor, Y: torch.Tensor, width: int, depth: int) -> MLP:
@@ -270,12 +270,12 @@ class TwoLayerReLU(FiniteSum):
     @classmethod
     def random(cls, X, y, m: int, generator: torch.Generator) -> "TwoLayerReLU":
         m = check_int("width", m, 1)
-        a = torch.where(torch.rand(m, generator=generator) < 0.5, -1.0, 1.0).to(X.dtype).to(X.device)
+        a = torch.where(torch.rand(m, generator=generator, device=generator.device) < 0.5, -1.0, 1.0).to(X.dtype).to(X.device)
         return cls(X, y, a)
 
     def init(self, S: int, generator: torch.Generator) -> torch.Tensor:
         """``w_r ~ N(0, I)``, the initialisation of the theorem."""
-        return torch.randn(S, self.dim, generator=generator, dtype=self.X.dtype).to(self.X.device)
+        return torch.randn(S, self.dim, generator=generator, dtype=self.X.dtype, device=generator.device).to(self.X.device)
 
     def _pre(self, w, X):
         """Pre-activations (S, n, m); matmuls rather than einsum (several times faster on CPU)."""

@@ -95,7 +95,7 @@ class OnlineLinear(OnlineObjective):
         self.stochastic = schedule == "iid"  # the engine then needs a generator
         self.lo, self.hi = float(lo), check_real("hi", hi, lo, None, low_open=True)
         R, K, self.dim = self.values.shape
-        P = torch.full((R,), K, dtype=torch.long) if periods is None else torch.as_tensor(periods, dtype=torch.long)
+        P = torch.full((R,), K, dtype=torch.long, device="cpu") if periods is None else torch.as_tensor(periods, dtype=torch.long, device="cpu")
         if P.shape != (R,) or (P < 1).any() or (P > K).any():
             raise ValueError(f"The 'periods' parameter must hold {R} periods in [1, {K}]. Got {periods!r} instead.")
         self.periods = P.to(device)
@@ -104,7 +104,7 @@ class OnlineLinear(OnlineObjective):
             if p is None or (p < 0).any() or (np.abs(p.sum(-1) - 1) > 1e-12).any():
                 raise ValueError(f"The 'probs' parameter must be {K} probabilities summing to 1 (per row). Got {probs!r} instead.")
             self.probs = torch.tensor(p, dtype=dtype, device=device)
-            self.cum = torch.tensor(np.cumsum(p, -1), dtype=dtype)  # on the CPU, where the draws are made
+            self.cum = torch.tensor(np.cumsum(p, -1), dtype=dtype, device="cpu")  # on the CPU, where the draws are made
             mean = (self.probs.unsqueeze(-1) * self.values).sum(1)  # (R, d)
         else:
             self.probs = None
@@ -141,7 +141,7 @@ class OnlineLinear(OnlineObjective):
         if self.schedule == "periodic":
             return None
         self._check_rows(S)
-        u = torch.rand(S, 1, generator=generator, dtype=self.cum.dtype)
+        u = torch.rand(S, 1, generator=generator, dtype=self.cum.dtype, device=generator.device)
         k = torch.searchsorted(self.cum.expand(S, -1).contiguous(), u, right=True).squeeze(-1)
         return k.clamp_max(self.values.shape[1] - 1).to(device)
 

@@ -31,16 +31,16 @@ def spectrum(d: int, L: float = 1.0, kappa: float = 10.0, kind: str = "uniform",
     check_choice("kind", kind, ("uniform", "geometric"))
     m = d - zeros
     if m == 1:
-        pos = torch.tensor([L], dtype=dtype)
+        pos = torch.tensor([L], dtype=dtype, device="cpu")
     elif kind == "uniform":
-        pos = torch.linspace(L, L / kappa, m, dtype=dtype)
+        pos = torch.linspace(L, L / kappa, m, dtype=dtype, device="cpu")
     else:
-        pos = torch.logspace(0.0, -math.log10(kappa), m, dtype=dtype) * L
-    return torch.cat([pos, torch.zeros(zeros, dtype=dtype)])
+        pos = torch.logspace(0.0, -math.log10(kappa), m, dtype=dtype, device="cpu") * L
+    return torch.cat([pos, torch.zeros(zeros, dtype=dtype, device="cpu")])  # on the CPU, like every construction
 
 
 def _haar_rotation(d: int, generator: torch.Generator, dtype) -> torch.Tensor:
-    z = torch.randn(d, d, generator=generator, dtype=dtype)
+    z = torch.randn(d, d, generator=generator, dtype=dtype, device=generator.device)
     q, r = torch.linalg.qr(z)
     return q * torch.sign(torch.diagonal(r))  # sign fix makes Q Haar-distributed
 
@@ -59,22 +59,22 @@ class Quadratic(Objective):
     def __init__(self, eigenvalues: torch.Tensor, generator: torch.Generator | None = None, *,
                  w_star: torch.Tensor | None = None, f_star: float = 0.0, rotate: bool = True,
                  dtype=torch.float64, device="cpu"):
-        lam = torch.as_tensor(eigenvalues, dtype=dtype)
+        lam = torch.as_tensor(eigenvalues, dtype=dtype, device="cpu")  # built on the CPU, moved at the end
         if lam.ndim != 1 or lam.numel() < 1:
             raise ValueError(f"The 'eigenvalues' parameter must be a 1-D tensor of length >= 1. Got shape {tuple(lam.shape)} instead.")
         if (lam < 0).any():
             raise ValueError(f"The 'eigenvalues' parameter must be in the range [0, inf). Got min {lam.min().item()!r} instead.")
         d = lam.numel()
         gen = generator if generator is not None else torch.Generator().manual_seed(0)
-        Q = _haar_rotation(d, gen, dtype) if rotate else torch.eye(d, dtype=dtype)
+        Q = _haar_rotation(d, gen, dtype) if rotate else torch.eye(d, dtype=dtype, device="cpu")
         if w_star is None:
-            w_star = torch.randn(d, generator=gen, dtype=dtype)
+            w_star = torch.randn(d, generator=gen, dtype=dtype, device=gen.device)
         self.dim = d
         self.eigenvalues = lam.to(device)
         self.Q = Q.to(device)
         self.A = (Q * lam) @ Q.T
         self.A = ((self.A + self.A.T) / 2).to(device)
-        self.w_star = torch.as_tensor(w_star, dtype=dtype).to(device)
+        self.w_star = torch.as_tensor(w_star, dtype=dtype, device=device)
         self.f_star = float(f_star)
         self.L = float(lam.max())
         self.mu = float(lam.min())

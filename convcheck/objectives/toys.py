@@ -137,7 +137,7 @@ class TiltedDoubleWell(FiniteSum):
     def __init__(self, n: int, generator: torch.Generator, *, tilt: float = 0.3, noise: float = 1.0,
                  dtype=torch.float64, device="cpu"):
         self.n, self.dim, self.tilt = int(n), 1, float(tilt)
-        xi = torch.randn(self.n, generator=generator, dtype=dtype)
+        xi = torch.randn(self.n, generator=generator, dtype=dtype, device=generator.device)
         self.xi = ((xi - xi.mean()) * noise).to(device)
         roots = np.sort(np.roots([4.0, 0.0, -4.0, self.tilt]).real)
         f = (roots**2 - 1) ** 2 + self.tilt * roots

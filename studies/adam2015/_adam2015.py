@@ -69,14 +69,14 @@ def periodic_rows(Cs, seeds: int, period: int | None = None, dtype=torch.float64
     """One row block per C (``seeds`` rows each): gradient C once per period (of C rounds, or
     ``period``), -1 at the other rounds."""
     periods = [int(C) if period is None else int(period) for C in Cs]
-    vals = torch.full((len(Cs) * seeds, max(periods), 1), -1.0, dtype=dtype)
-    vals[:, 0, 0] = torch.tensor([float(C) for C in Cs], dtype=dtype).repeat_interleave(seeds)
-    return OnlineLinear(vals, periods=torch.tensor(periods).repeat_interleave(seeds), dtype=dtype)
+    vals = torch.full((len(Cs) * seeds, max(periods), 1), -1.0, dtype=dtype, device="cpu")
+    vals[:, 0, 0] = torch.tensor([float(C) for C in Cs], dtype=dtype, device="cpu").repeat_interleave(seeds)
+    return OnlineLinear(vals, periods=torch.tensor(periods, device="cpu").repeat_interleave(seeds), dtype=dtype)
 
 
 def stochastic_rows(Cs, delta: float, seeds: int, dtype=torch.float64) -> OnlineLinear:
     """Theorem 3's losses, one row block per C: C x with probability (1 + delta)/(C + 1), else -x."""
-    C = torch.tensor([float(c) for c in Cs], dtype=dtype).repeat_interleave(seeds)
+    C = torch.tensor([float(c) for c in Cs], dtype=dtype, device="cpu").repeat_interleave(seeds)
     vals = torch.stack([C, -torch.ones_like(C)], -1).unsqueeze(-1)  # (S, 2, 1)
     p = (1 + delta) / (np.repeat(np.asarray(Cs, dtype=np.float64), seeds) + 1)  # probabilities in float64
     return OnlineLinear(vals, schedule="iid", probs=np.stack([p, 1 - p], -1), dtype=dtype)
@@ -84,7 +84,7 @@ def stochastic_rows(Cs, delta: float, seeds: int, dtype=torch.float64) -> Online
 
 def starts(ctx, name, blocks: int = 1) -> torch.Tensor:
     """x_1 uniform on [-1, 1] per seed, the same seeds in every block (the theorems hold from any start)."""
-    x = 2 * torch.rand(ctx.seeds, 1, generator=ctx.generator(name), dtype=ctx.dtype) - 1
+    x = 2 * torch.rand(ctx.seeds, 1, generator=ctx.generator(name), dtype=ctx.dtype, device="cpu") - 1
     return x.repeat(blocks, 1).to(ctx.device)
 
 

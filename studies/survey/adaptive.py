@@ -92,11 +92,11 @@ def _ad1_problems(ctx):
     """Badly scaled problems, diagonal and not: the coordinates AdaGrad adapts are not the eigenvectors."""
     d = 20
     g = ctx.generator("ad1-ls")
-    X = torch.randn(100, d, generator=g, dtype=ctx.dtype) * torch.logspace(0, -1.5, d, dtype=ctx.dtype)
-    y = X @ torch.randn(d, generator=g, dtype=ctx.dtype) + 0.1 * torch.randn(100, generator=g, dtype=ctx.dtype)
+    X = torch.randn(100, d, generator=g, dtype=ctx.dtype, device=g.device) * torch.logspace(0, -1.5, d, dtype=ctx.dtype, device=g.device)
+    y = X @ torch.randn(d, generator=g, dtype=ctx.dtype, device=g.device) + 0.1 * torch.randn(100, generator=g, dtype=ctx.dtype, device=g.device)
     return {
-        "diagonal, curvatures 1 to 1e-3": Quadratic(torch.logspace(0, -3, d, dtype=ctx.dtype), rotate=False,
-                                                    w_star=torch.zeros(d, dtype=ctx.dtype), dtype=ctx.dtype, device=ctx.device),
+        "diagonal, curvatures 1 to 1e-3": Quadratic(torch.logspace(0, -3, d, dtype=ctx.dtype, device="cpu"), rotate=False,
+                                                    w_star=torch.zeros(d, dtype=ctx.dtype, device=ctx.device), dtype=ctx.dtype, device=ctx.device),
         "rotated, kappa 1e3": Quadratic.random(d, ctx.generator("ad1-rot"), L=1.0, kappa=1e3, kind="geometric",
                                                dtype=ctx.dtype, device=ctx.device),
         "least squares, column scales 1 to 0.03": LeastSquares(X.to(ctx.device), y.to(ctx.device)),
@@ -108,7 +108,7 @@ def _ad1(ctx, steps, lrs, adagrad_factory, gd):
     parts, rows = {}, []
     lrs = np.asarray(lrs, dtype=float)
     for label, obj in _ad1_problems(ctx).items():
-        w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator("ad1", label), dtype=ctx.dtype).to(ctx.device)
+        w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator("ad1", label), dtype=ctx.dtype, device="cpu").to(ctx.device)
         base = _progress(engine.run(obj, gd(lr=1.0 / obj.L), w0, steps, checkpoints=[steps]).final, w0, obj.w_star)
         W0 = w0.repeat(lrs.size, 1)
         lr_rows = torch.tensor(np.repeat(lrs, ctx.seeds), dtype=ctx.dtype, device=ctx.device)
@@ -151,9 +151,9 @@ def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
         return adam_m(lr=lr, betas=(g1, g2), eps=1e-8)
 
     # --- AD-1 and the variant comparison on a badly scaled diagonal quadratic --------------
-    lam = torch.logspace(0, -3, 20, dtype=ctx.dtype)
-    q = Quadratic(lam, rotate=False, w_star=torch.zeros(20, dtype=ctx.dtype), dtype=ctx.dtype, device=ctx.device)
-    e0 = torch.randn(ctx.seeds, 20, generator=ctx.generator("e0"), dtype=ctx.dtype).to(ctx.device)
+    lam = torch.logspace(0, -3, 20, dtype=ctx.dtype, device="cpu")
+    q = Quadratic(lam, rotate=False, w_star=torch.zeros(20, dtype=ctx.dtype, device=ctx.device), dtype=ctx.dtype, device=ctx.device)
+    e0 = torch.randn(ctx.seeds, 20, generator=ctx.generator("e0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     methods = {"GD (1/L)": gd(lr=1.0 / q.L), "AdaGrad": adagrad_factory(0.5), "AdaGrad (survey)": adagrad(0.5, eps=1e-8, variant="survey"),
                "RMSProp": rmsprop_factory(0.01, 0.9), "RMSProp (survey)": rmsprop(0.01, 0.9, variant="survey"),
                "Adam": adam_factory(0.01, 0.9, 0.999), "Adam (survey)": adam(0.01, variant="survey")}
@@ -179,9 +179,9 @@ def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
     # Both sides are fed the same 100 gradients (a recorded stream), so the comparison is free
     # of the feedback through each method's own trajectory, which amplifies round-off.
     ls = LeastSquares.planted(30, 5, ctx.generator("ls"), kappa=5.0, dtype=ctx.dtype, device=ctx.device)
-    w0 = ls.w_star + torch.randn(ctx.seeds, 5, generator=ctx.generator("ls-w0"), dtype=ctx.dtype).to(ctx.device)
+    w0 = ls.w_star + torch.randn(ctx.seeds, 5, generator=ctx.generator("ls-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     stream = torch.stack([ls.grad(w) for w in replay(gradient_descent(0.2), w0, ls.grad(w0).expand(100, -1, -1))[:-1]])
-    stream = stream + 0.1 * torch.randn(stream.shape, generator=ctx.generator("noise"), dtype=ctx.dtype).to(ctx.device)
+    stream = stream + 0.1 * torch.randn(stream.shape, generator=ctx.generator("noise"), dtype=ctx.dtype, device="cpu").to(ctx.device)
 
     def final(opt):
         return replay(opt, w0, stream)[1:]
@@ -233,7 +233,7 @@ def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
 
     # --- AD-4: AdaGrad's averaged iterate on a convex stochastic problem ------------------
     lg = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
-    w0 = lg.w_star + torch.randn(ctx.seeds, lg.dim, generator=ctx.generator("lg-w0"), dtype=ctx.dtype).to(ctx.device)
+    w0 = lg.w_star + torch.randn(ctx.seeds, lg.dim, generator=ctx.generator("lg-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     tr = engine.run(lg, adagrad_factory(0.5), w0, rate_steps, checkpoints=engine.log_checkpoints(rate_steps, 12),
                     sampler=WithReplacement(lg.n), generator=ctx.generator("lg-sampler"), average=True)
     ad4 = check_rate(tr.metrics["avg_gap"], tr.steps, "1/sqrt(t)", "upper", claim="AD-4",

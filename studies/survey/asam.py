@@ -49,12 +49,15 @@ CLAIMS = [Claim("SAM-8", "Eqs. (57)-(58)", "adaptive sharpness is invariant to f
 
 SCALES = {"tiny": {"seeds": 4, "rescalings": 4}, "quick": {"seeds": 16, "rescalings": 16}, "full": {"seeds": 64, "rescalings": 64}}
 RHO = 0.05
+# 16 tiny MLPs and per-rescaling sharpness: milliseconds on the CPU, launch-bound on a GPU.
+DEVICE = "cpu"
 
 
 def rescaling(net: MLP, a: dict[int, torch.Tensor]) -> torch.Tensor:
     """The diagonal of A (flat, (S, P)) for per-neuron factors ``a[l]: (S, width_l)`` of hidden layer l."""
     S = next(iter(a.values())).shape[0]
-    parts = {k: torch.ones(S, *shape, dtype=next(iter(a.values())).dtype) for k, shape in net.layout.shapes.items()}
+    first = next(iter(a.values()))
+    parts = {k: torch.ones(S, *shape, dtype=first.dtype, device=first.device) for k, shape in net.layout.shapes.items()}
     for l, al in a.items():
         parts[f"W{l}"] = parts[f"W{l}"] * al.unsqueeze(-1)  # incoming weights of neuron j
         parts[f"b{l}"] = parts[f"b{l}"] * al                # its bias
@@ -65,12 +68,12 @@ def rescaling(net: MLP, a: dict[int, torch.Tensor]) -> torch.Tensor:
 def run(ctx, *, rescalings, asam_eps_fn=None) -> StudyResult:
     asam_eps_fn = asam_eps_fn or (lambda g, w, rho, mask: asam_eps(g, w, rho, 0.0, mask))
     gen = ctx.generator("data")
-    X = torch.randn(32, 4, generator=gen, dtype=ctx.dtype)
-    net = MLP(X, torch.randn(32, 1, generator=gen, dtype=ctx.dtype), [4, 12, 12, 1], "relu")
+    X = torch.randn(32, 4, generator=gen, dtype=ctx.dtype, device=gen.device)
+    net = MLP(X, torch.randn(32, 1, generator=gen, dtype=ctx.dtype, device=gen.device), [4, 12, 12, 1], "relu")
     w = net.init(ctx.seeds, ctx.generator("w")) + 0.05 * torch.randn(ctx.seeds, net.dim, generator=ctx.generator("b"),
-                                                                      dtype=ctx.dtype)
-    all_params = torch.ones(net.dim, dtype=torch.bool)
-    no_bias = net.layout.flatten({k: torch.full((1, *s), not k.startswith("b"), dtype=torch.bool)
+                                                                      dtype=ctx.dtype, device="cpu")
+    all_params = torch.ones(net.dim, dtype=torch.bool, device=w.device)
+    no_bias = net.layout.flatten({k: torch.full((1, *s), not k.startswith("b"), dtype=torch.bool, device=w.device)
                                   for k, s in net.layout.shapes.items()})[0]
 
     def sharpness(v, kind):
@@ -91,7 +94,7 @@ def run(ctx, *, rescalings, asam_eps_fn=None) -> StudyResult:
     rows = []
     for r in range(rescalings):
         g = ctx.generator("a", r)
-        a = {l: torch.exp(torch.randn(ctx.seeds, 12, generator=g, dtype=ctx.dtype)) for l in (1, 2)}
+        a = {l: torch.exp(torch.randn(ctx.seeds, 12, generator=g, dtype=ctx.dtype, device=g.device)) for l in (1, 2)}
         wa = w * rescaling(net, a)
         loss_change = ((net.loss(wa) - loss0).abs() / loss0.abs()).numpy()
         for k in kinds:

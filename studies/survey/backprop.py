@@ -61,8 +61,8 @@ def run(ctx, *, gradient=None, eta: float = 0.1) -> StudyResult:
     # two paths to one number: the same number of ulps in the run's dtype
     autograd_tol, step_tol = th.carried(AUTOGRAD_RTOL, ctx.dtype), th.carried(STEP_RTOL, ctx.dtype)
     gen = ctx.generator("data")
-    X = torch.randn(16, 4, generator=gen, dtype=ctx.dtype).to(ctx.device)
-    Y = torch.randn(16, 2, generator=gen, dtype=ctx.dtype).to(ctx.device)
+    X = torch.randn(16, 4, generator=gen, dtype=ctx.dtype, device=gen.device).to(ctx.device)
+    Y = torch.randn(16, 2, generator=gen, dtype=ctx.dtype, device=gen.device).to(ctx.device)
     rows, worst_bp1, worst_bp2 = [], (0.0, ""), (0.0, "")
     for act in ("sigmoid", "tanh", "relu"):
         for depth in (2, 3, 4):
@@ -71,7 +71,7 @@ def run(ctx, *, gradient=None, eta: float = 0.1) -> StudyResult:
             # small random biases keep ReLU pre-activations off their kink, where central
             # differences average two one-sided slopes
             w = net.init(ctx.seeds, ctx.generator(label)) + 0.05 * torch.randn(
-                ctx.seeds, net.dim, generator=ctx.generator(label, "b"), dtype=ctx.dtype).to(ctx.device)
+                ctx.seeds, net.dim, generator=ctx.generator(label, "b"), dtype=ctx.dtype, device="cpu").to(ctx.device)
             ours, auto = gradient(net, w), net.grad(w)
             # central differences are the reference: in float64 whatever the run's dtype
             net64, w64, h = MLP(X.double(), Y.double(), [4] + [6] * (depth - 1) + [2], act), w.double(), 1e-6

@@ -56,7 +56,7 @@ SCALES = {
 
 
 def _unit_directions(S, d, gen, ctx):
-    z = torch.randn(S, d, generator=gen, dtype=ctx.dtype).to(ctx.device)
+    z = torch.randn(S, d, generator=gen, dtype=ctx.dtype, device=gen.device).to(ctx.device)
     return z / torch.linalg.vector_norm(z, dim=-1, keepdim=True)
 
 

@@ -75,7 +75,7 @@ def run(ctx, *, steps, sweep) -> StudyResult:
     lg = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
     frames, violations = [], []
     for label, obj in (("quadratic", q), ("logistic-anes96", lg)):
-        w0 = obj.w_star + 2.0 * torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(label, "w0"), dtype=ctx.dtype).to(ctx.device)
+        w0 = obj.w_star + 2.0 * torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(label, "w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
         for h in H_MONOTONE:
             tr = engine.run(obj, make(h / obj.L), w0, 200, checkpoints=every)
             f = tr.metrics["gap"] + obj.f_star
@@ -89,7 +89,7 @@ def run(ctx, *, steps, sweep) -> StudyResult:
     # Divergence sweep on the quadratic: h/L above and below 2, all h as one batch of rows.
     hs = np.asarray(sweep, dtype=float)
     rows_h = torch.tensor(np.repeat(hs, ctx.seeds), dtype=ctx.dtype, device=ctx.device)
-    w0 = q.w_star + torch.randn(hs.size * ctx.seeds, q.dim, generator=ctx.generator("sweep"), dtype=ctx.dtype).to(ctx.device)
+    w0 = q.w_star + torch.randn(hs.size * ctx.seeds, q.dim, generator=ctx.generator("sweep"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     tr = engine.run(q, make(rows_h / q.L), w0, steps)
     # diverging: blown up (recorded by the engine), or still growing away from w* at the end of
     # the budget (just above 2/L the growth factor |1 - h| is close to 1: 1.02^300 is only 380)
@@ -164,7 +164,7 @@ def run(ctx, *, steps, sweep) -> StudyResult:
 def _stopping(ctx, make):
     """Each criterion on a strongly convex quadratic, then the gradient norm at a saddle."""
     q = Quadratic.random(10, ctx.generator("stop-quadratic"), L=1.0, kappa=10.0, dtype=ctx.dtype, device=ctx.device)
-    w0 = q.w_star + torch.randn(ctx.seeds, q.dim, generator=ctx.generator("stop-w0"), dtype=ctx.dtype).to(ctx.device)
+    w0 = q.w_star + torch.randn(ctx.seeds, q.dim, generator=ctx.generator("stop-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     T = 400
     full = engine.run(q, make(0.5 / q.L), w0, T, checkpoints=np.arange(T + 1))
     # reconstruct f and grad at every step from an unstopped run of the same deterministic method
@@ -201,7 +201,7 @@ def _stopping(ctx, make):
 
     # The saddle: start on the stable manifold (y = 0) or 1e-10 off it.
     s = Saddle(dtype=ctx.dtype, device=ctx.device)
-    x0 = 0.5 + torch.rand(ctx.seeds, generator=ctx.generator("saddle"), dtype=ctx.dtype).to(ctx.device)
+    x0 = 0.5 + torch.rand(ctx.seeds, generator=ctx.generator("saddle"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     y0 = torch.where(torch.arange(ctx.seeds, device=ctx.device) % 2 == 0, 0.0, 1e-10).to(ctx.dtype)
     tr = engine.run(s, make(0.5), torch.stack([x0, y0], -1), 500, checkpoints=[500], stop=Stopping(grad_tol=1e-6))
     lam_min = torch.linalg.eigvalsh(s.hessian(tr.final))[:, 0].cpu().numpy()

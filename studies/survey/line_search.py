@@ -60,7 +60,7 @@ def run(ctx, *, steps, searches=None) -> StudyResult:
     problems["logistic-anes96"] = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
     rows = []
     for pname, obj in problems.items():
-        w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(pname, "w0"), dtype=ctx.dtype).to(ctx.device)
+        w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(pname, "w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
         for sname, opt in searches.items():
             w, state = w0.clone(), opt.init(w0)
             for t in range(1, steps + 1):

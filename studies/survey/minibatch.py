@@ -100,7 +100,7 @@ def _partition(ctx, without):
         ok = []
         for _ in range(epochs):
             idx = torch.cat([sampler.draw(ctx.seeds, gen, "cpu") for _ in range(n // b)], dim=1)  # a CPU check
-            ok.append((torch.sort(idx, dim=1).values == torch.arange(n)).all(1))
+            ok.append((torch.sort(idx, dim=1).values == torch.arange(n, device="cpu")).all(1))
         return torch.stack(ok).double().mean().item()
     frac_without = epoch_partitions(without(n, b))
     frac_with = epoch_partitions(WithReplacement(n, b))
@@ -115,7 +115,7 @@ def _partition(ctx, without):
 
 def _per_sample_spread(n, ctx, label):
     ls = LeastSquares.planted(n, 4, ctx.generator("var", label), noise=1.0, dtype=ctx.dtype)
-    w = torch.randn(1, 4, generator=ctx.generator("var-w", label), dtype=ctx.dtype)
+    w = torch.randn(1, 4, generator=ctx.generator("var-w", label), dtype=ctx.dtype, device="cpu")
     G = ls.per_sample_grads(w)[0].double().numpy()  # (n, d); the identities are exact arithmetic: float64
     E = G - G.mean(0)
     sq = (E * E).sum(1)
@@ -186,7 +186,7 @@ def _eq36(b, n, s_n, s_n1):
 def _monte_carlo(E, b, sampler_cls, draws, ctx, label):
     """Squared norms of mini-batch errors for ``draws`` batches from ``sampler_cls(n, b)``."""
     n = E.shape[0]
-    Et = torch.tensor(E, dtype=ctx.dtype)
+    Et = torch.tensor(E, dtype=ctx.dtype, device=ctx.device)  # the draws' arithmetic runs on the run's device
     gen = ctx.generator("draws", label)
     out, left = [], draws
     while left > 0:
@@ -194,7 +194,7 @@ def _monte_carlo(E, b, sampler_cls, draws, ctx, label):
         idx = sampler_cls(n, b).draw(m, gen, Et.device)  # each row: one batch (a fresh sampler: the first batch of an epoch)
         out.append((Et[idx].mean(1) ** 2).sum(-1))
         left -= m
-    return torch.cat(out).numpy()
+    return torch.cat(out).cpu().numpy()
 
 
 def _floors(ctx, batches, burn_in, eta, make):
@@ -202,7 +202,7 @@ def _floors(ctx, batches, burn_in, eta, make):
                               device=ctx.device)
     steps = int(np.ceil(burn_in / (eta * ls.mu)))
     ck = engine.log_checkpoints(steps, dense_tail=300)
-    w0 = ls.w_star + torch.randn(ctx.seeds, ls.dim, generator=ctx.generator("w0"), dtype=ctx.dtype).to(ctx.device)
+    w0 = ls.w_star + torch.randn(ctx.seeds, ls.dim, generator=ctx.generator("w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     frames, floors, settled, lin, exact = [], [], {}, {}, []
     traces = {}
     for b in batches:

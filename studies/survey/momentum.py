@@ -58,7 +58,7 @@ KAPPA = 100.0
 
 def _problems(ctx):
     return {
-        "2-D, kappa 100": Quadratic(torch.tensor([1.0, 1.0 / KAPPA], dtype=ctx.dtype), ctx.generator("2d"), dtype=ctx.dtype,
+        "2-D, kappa 100": Quadratic(torch.tensor([1.0, 1.0 / KAPPA], dtype=ctx.dtype, device="cpu"), ctx.generator("2d"), dtype=ctx.dtype,
                                     device=ctx.device),
         "50-D geometric, kappa 100": Quadratic.random(50, ctx.generator("50d"), L=1.0, kappa=KAPPA, kind="geometric",
                                                       dtype=ctx.dtype, device=ctx.device),
@@ -86,7 +86,7 @@ def run(ctx, *, steps, hs, alphas) -> StudyResult:
     hs, S = np.asarray(hs, dtype=float), ctx.seeds
     parts, rows, findings, paths = {}, [], [], []
     for label, q in problems.items():
-        w0 = q.w_star + 2.0 * torch.randn(S, q.dim, generator=ctx.generator(label, "w0"), dtype=ctx.dtype).to(ctx.device)
+        w0 = q.w_star + 2.0 * torch.randn(S, q.dim, generator=ctx.generator(label, "w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
         W0 = w0.repeat(hs.size, 1)  # rows = h x seeds: one batch per method
         lr = torch.tensor(np.repeat(hs, S), dtype=ctx.dtype, device=ctx.device) / q.L
         gd_osc, _ = _oscillation(q, gd(lr=lr), W0, steps)

@@ -66,22 +66,22 @@ SCALES = {
 
 def _problems(ctx):
     gen = ctx.generator("mlp-data")
-    X = torch.randn(24, 3, generator=gen, dtype=ctx.dtype)
+    X = torch.randn(24, 3, generator=gen, dtype=ctx.dtype, device=gen.device)
     Y = torch.sin(X.sum(-1, keepdim=True))
     mlp = MLP(X.to(ctx.device), Y.to(ctx.device), [3, 16, 1], "tanh")
     S = ctx.seeds
     return {
         "Rosenbrock": (Rosenbrock(dtype=ctx.dtype, device=ctx.device),
-                       torch.tensor([-1.2, 1.0], dtype=ctx.dtype) + 0.3 * torch.randn(S, 2, generator=ctx.generator("rb"), dtype=ctx.dtype)),
+                       torch.tensor([-1.2, 1.0], dtype=ctx.dtype, device="cpu") + 0.3 * torch.randn(S, 2, generator=ctx.generator("rb"), dtype=ctx.dtype, device="cpu")),
         "factorisation 1/2 (uv - 1)^2": (ScalarFactorisation(dtype=ctx.dtype, device=ctx.device),
-                                         2.0 * torch.randn(S, 2, generator=ctx.generator("fac"), dtype=ctx.dtype)),
+                                         2.0 * torch.randn(S, 2, generator=ctx.generator("fac"), dtype=ctx.dtype, device="cpu")),
         "tanh MLP 3-16-1": (mlp, mlp.init(S, ctx.generator("mlp-w"))),
     }
 
 
 def _top_curvature(obj, w):
     """Largest Hessian eigenvalue at each row of w (autograd Hessian-vector products, power iteration)."""
-    v = torch.randn(w.shape, generator=torch.Generator().manual_seed(0), dtype=w.dtype).to(w.device)
+    v = torch.randn(w.shape, generator=torch.Generator().manual_seed(0), dtype=w.dtype, device="cpu").to(w.device)
     for _ in range(100):
         v = obj.hvp(w, v)
         v = v / torch.linalg.vector_norm(v, dim=-1, keepdim=True).clamp_min(1e-300)
@@ -126,7 +126,7 @@ def _sgd7(ctx, etas, steps, make):
     etas = np.asarray(sorted(etas), dtype=float)
     S, K = ctx.seeds, etas.size
     rows = torch.tensor(np.repeat(etas, S), dtype=ctx.dtype, device=ctx.device)
-    w0 = dw.w_local + 0.05 * torch.randn(K * S, 1, generator=ctx.generator("well-w0"), dtype=ctx.dtype).to(ctx.device)
+    w0 = dw.w_local + 0.05 * torch.randn(K * S, 1, generator=ctx.generator("well-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     tr = engine.run(dw, make(rows), w0, steps, checkpoints=engine.log_checkpoints(steps, dense_tail=300),
                     sampler=WithReplacement(dw.n, 1), generator=ctx.generator("well-sampler"), metrics=("gap", "grad_norm"))
     gap = tr.metrics["gap"].reshape(K, S, -1)

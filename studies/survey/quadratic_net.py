@@ -69,6 +69,9 @@ ROLES = ("gd",)
 # L-BFGS to gradient 1e-11, Hessian spectra and exact global values are float64 certificates:
 # this study runs in float64 whatever the run's dtype (the manifest records it).
 DTYPE = torch.float64
+# Nets of a few dozen weights, Newton and L-BFGS steps one point at a time: launch-bound on a GPU,
+# so the study runs on the CPU whatever the run's device (the manifest records it).
+DEVICE = "cpu"
 SCALES = {"tiny": {"seeds": 10, "ns": (30, 56), "gd_budget": 2000, "search_starts": 6, "search_iters": 30},
           "quick": {"seeds": 100, "ns": (30, 50, 60), "gd_budget": 20000, "search_starts": 24, "search_iters": 40},
           "full": {"seeds": 200, "ns": (30, 45, 50, 54, 55, 56, 60, 80), "gd_budget": 200000, "search_starts": 200,
@@ -79,19 +82,19 @@ REACH_TOL, GRAD_TOL, PSD_TOL, SPURIOUS_GAP = th.REACH_RTOL, th.STATIONARY_GRAD, 
 
 def _data(ctx, n, d, labels, tag):
     g = ctx.generator("data", n, d, labels, tag)
-    X = torch.randn(n, d, generator=g, dtype=ctx.dtype)
+    X = torch.randn(n, d, generator=g, dtype=ctx.dtype, device=g.device)
     if labels == "planted":
-        M0 = torch.randn(d, d, generator=g, dtype=ctx.dtype)
+        M0 = torch.randn(d, d, generator=g, dtype=ctx.dtype, device=g.device)
         y = torch.einsum("ni,ij,nj->n", X, (M0 + M0.T) / 2, X)
     else:
-        y = torch.randn(n, generator=g, dtype=ctx.dtype)
+        y = torch.randn(n, generator=g, dtype=ctx.dtype, device=g.device)
     return X, y
 
 
 def _v(k, d, sign):
     if sign == "positive":
-        return torch.ones(k, dtype=torch.float64)
-    return torch.cat([torch.ones(k - k // 2), -torch.ones(k // 2)]).double()
+        return torch.ones(k, dtype=torch.float64, device="cpu")
+    return torch.cat([torch.ones(k - k // 2, device="cpu"), -torch.ones(k // 2, device="cpu")]).double()
 
 
 def lbfgs(net, w0, maxiter=20000):
@@ -122,7 +125,7 @@ def _landscape(ctx, n, d, k, labels, sign, tag):
     scale = float((y * y).mean()) / 2
     rows = []
     for s in range(ctx.seeds):
-        w0 = torch.randn(1, net.dim, generator=ctx.generator("init", n, d, k, labels, sign, tag, s), dtype=ctx.dtype) / np.sqrt(d)
+        w0 = torch.randn(1, net.dim, generator=ctx.generator("init", n, d, k, labels, sign, tag, s), dtype=ctx.dtype, device="cpu") / np.sqrt(d)
         w, loss, gn = lbfgs(net, w0[0])
         rows.append({"n": n, "d": d, "k": k, "labels": labels, "v": sign, "init": s, "loss": loss, "grad_norm": gn,
                      "f_star": net.f_star, "scale": scale, "w": w})
@@ -139,8 +142,8 @@ def critical_points(net, w0, iters):
     descent method. Returns the points and their gradient norms."""
     hess = torch.func.vmap(torch.func.jacfwd(lambda x: net.grad(x.unsqueeze(0))[0]))
     w = w0.clone()
-    eye = torch.eye(w.shape[1], dtype=w.dtype)
-    mu = torch.full((w.shape[0],), 1e-3, dtype=w.dtype)
+    eye = torch.eye(w.shape[1], dtype=w.dtype, device=w.device)
+    mu = torch.full((w.shape[0],), 1e-3, dtype=w.dtype, device=w.device)
     g = net.grad(w)
     gn = torch.linalg.vector_norm(g, dim=-1)
     for _ in range(iters):
@@ -213,7 +216,7 @@ def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k
     # plain GD within a budget, at n = 30
     X, y = _data(ctx, 30, D, "random", "main")
     net = QuadraticNet(X, y, _v(k, D, v_sign))
-    w0 = torch.randn(ctx.seeds, net.dim, generator=ctx.generator("gd"), dtype=ctx.dtype) / np.sqrt(D)
+    w0 = torch.randn(ctx.seeds, net.dim, generator=ctx.generator("gd"), dtype=ctx.dtype, device="cpu") / np.sqrt(D)
     tr = engine.run(net, gd(lr=0.01), w0, gd_budget, checkpoints=[gd_budget])
     gd_ok = float(((tr.metrics["gap"][:, -1]) / (1 + net.f_star) <= th.GD_REACH_RTOL).mean())
     op1.findings.append(f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within {th.GD_REACH_RTOL:g} on "
@@ -250,7 +253,7 @@ def _saddles(ctx, v_sign, starts, iters, k=K, n=30):
     scale = float((y * y).mean()) / 2
     # the half network: rows with v < 0 held at zero, the others fitted
     neg = (net.v < 0).repeat_interleave(D)
-    w0 = torch.randn(1, net.dim, generator=ctx.generator("half"), dtype=ctx.dtype) / np.sqrt(D)
+    w0 = torch.randn(1, net.dim, generator=ctx.generator("half"), dtype=ctx.dtype, device="cpu") / np.sqrt(D)
     w0[0, neg] = 0.0
 
     class Half:
@@ -268,14 +271,14 @@ def _saddles(ctx, v_sign, starts, iters, k=K, n=30):
 
     half, _, _ = lbfgs(Half, w0[0])
     # random starts at several scales; Newton on the gradient finds critical points of any index
-    sizes = torch.tensor([0.1, 0.3, 1.0], dtype=ctx.dtype).repeat(int(np.ceil(starts / 3)))[:starts]
-    W0 = torch.randn(starts, net.dim, generator=ctx.generator("search"), dtype=ctx.dtype) / np.sqrt(D) * sizes[:, None]
+    sizes = torch.tensor([0.1, 0.3, 1.0], dtype=ctx.dtype, device="cpu").repeat(int(np.ceil(starts / 3)))[:starts]
+    W0 = torch.randn(starts, net.dim, generator=ctx.generator("search"), dtype=ctx.dtype, device="cpu") / np.sqrt(D) * sizes[:, None]
     found, gn = critical_points(net, W0, iters)
     # and the local minima a descent method finds from as many random inits (L-BFGS endpoints)
     descents = [lbfgs(net, w[0]) for w in torch.randn(starts, 1, net.dim, generator=ctx.generator("search-descent"),
-                                                      dtype=ctx.dtype) / np.sqrt(D)]
-    minima = torch.cat([w for w, _, g in descents if g <= GRAD_TOL] or [torch.zeros(0, net.dim, dtype=ctx.dtype)])
-    pts = torch.cat([torch.zeros(1, net.dim, dtype=ctx.dtype), half, found[gn <= GRAD_TOL], minima])
+                                                      dtype=ctx.dtype, device="cpu") / np.sqrt(D)]
+    minima = torch.cat([w for w, _, g in descents if g <= GRAD_TOL] or [torch.zeros(0, net.dim, dtype=ctx.dtype, device="cpu")])
+    pts = torch.cat([torch.zeros(1, net.dim, dtype=ctx.dtype, device="cpu"), half, found[gn <= GRAD_TOL], minima])
     labels = (["W = 0", "half network"] + [f"search {i}" for i in torch.nonzero(gn <= GRAD_TOL).flatten().tolist()]
               + [f"descent {i}" for i in range(minima.shape[0])])
     lam = _hessian_min_batched(net, pts).numpy()
@@ -295,15 +298,15 @@ def _saddles(ctx, v_sign, starts, iters, k=K, n=30):
                     f"{int(strict.sum())} strict saddles ("
                     f"{np.unique(np.round(non_min.loss[strict], 4)).size} distinct losses), smallest eigenvalues in "
                     f"[{non_min.hess_min.min():.3g}, {non_min.hess_min.max():.3g}], {int((tab.kind == 'global minimum').sum())} global minima")
-    kick = half + 1e-6 * torch.randn(1, net.dim, generator=ctx.generator("kick"), dtype=ctx.dtype)
+    kick = half + 1e-6 * torch.randn(1, net.dim, generator=ctx.generator("kick"), dtype=ctx.dtype, device="cpu")
     _, loss_esc, _ = lbfgs(net, kick[0])
     op2.findings = ["the half network is a stationary point GD never leaves: the gradient of a zero row is exactly "
                     f"zero, so only a perturbation (or noise) escapes it; from a 1e-6 perturbation L-BFGS reaches loss "
                     f"{loss_esc:.2e} (global {net.f_star:.2e})"]
-    spectra = pd.DataFrame([{"point": p, "eigenvalue": float(e)} for p, pt in (("W = 0", torch.zeros(1, net.dim, dtype=ctx.dtype)),
+    spectra = pd.DataFrame([{"point": p, "eigenvalue": float(e)} for p, pt in (("W = 0", torch.zeros(1, net.dim, dtype=ctx.dtype, device="cpu")),
                                                                                ("half network", half))
                             for e in _hessian_spectrum(net, pt)])
-    saddle_pts = pts[torch.tensor((tab.kind == "strict saddle").to_numpy())]
+    saddle_pts = pts[torch.tensor((tab.kind == "strict saddle").to_numpy(), device=pts.device)]
     return op2, spectra, (net, saddle_pts)
 
 
@@ -312,8 +315,8 @@ def _gd_avoids_saddles(ctx, v_sign, budget, saddles, make):
     for OP-2: does any run end at a saddle?"""
     net, pts = saddles
     S = ctx.seeds
-    w_rand = torch.randn(S, net.dim, generator=ctx.generator("gd-avoid"), dtype=ctx.dtype) / np.sqrt(D)
-    near = pts + 1e-6 * torch.randn(pts.shape, generator=ctx.generator("gd-near"), dtype=ctx.dtype)
+    w_rand = torch.randn(S, net.dim, generator=ctx.generator("gd-avoid"), dtype=ctx.dtype, device="cpu") / np.sqrt(D)
+    near = pts + 1e-6 * torch.randn(pts.shape, generator=ctx.generator("gd-near"), dtype=ctx.dtype, device="cpu")
     w0 = torch.cat([w_rand, near])
     tr = engine.run(net, make(0.01), w0, budget, checkpoints=engine.log_checkpoints(budget, 8))
     excess = tr.metrics["gap"][:, -1] / (1 + net.f_star)

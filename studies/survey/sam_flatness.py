@@ -72,7 +72,7 @@ def run(ctx, *, steps, mlp_steps, sds_factory=None) -> StudyResult:
 
     # --- SAM-5 (a): the scalar factorisation -------------------------------------------------
     f = ScalarFactorisation(dtype=ctx.dtype, device=ctx.device)
-    jitter = 0.05 * torch.randn(ctx.seeds, 2, generator=ctx.generator("uv"), dtype=ctx.dtype).to(ctx.device)
+    jitter = 0.05 * torch.randn(ctx.seeds, 2, generator=ctx.generator("uv"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     w0 = torch.tensor([4.0, 0.2], dtype=ctx.dtype, device=ctx.device) + jitter
     ck = engine.log_checkpoints(steps)
     runs = {"GD": engine.run(f, gd(lr=0.05), w0, steps, checkpoints=ck),
@@ -87,7 +87,7 @@ def run(ctx, *, steps, mlp_steps, sds_factory=None) -> StudyResult:
 
     # --- SAM-5 (b): a small MLP at matched training loss ------------------------------------
     gen = ctx.generator("mlp-data")
-    X = torch.randn(32, 2, generator=gen, dtype=ctx.dtype)
+    X = torch.randn(32, 2, generator=gen, dtype=ctx.dtype, device=gen.device)
     net = MLP(X, torch.sin(2 * X[:, :1]) * torch.cos(X[:, 1:]), [2, 16, 16, 1], "tanh")
     wn = net.init(ctx.seeds, ctx.generator("mlp-w"), scale="lecun")
     ckm = np.unique(np.linspace(0, mlp_steps, 101).astype(int))
@@ -162,7 +162,7 @@ def _top_eig(net, w):
 def _sds(ctx, make_sds, make_sam):
     ls = LeastSquares.planted(256, 10, ctx.generator("sds"), kappa=10.0, noise=0.5, dtype=ctx.dtype, device=ctx.device)
     S, b, T = ctx.seeds, 32, 300
-    w0 = ls.w_star + torch.randn(S, 10, generator=ctx.generator("sds-w0"), dtype=ctx.dtype).to(ctx.device)
+    w0 = ls.w_star + torch.randn(S, 10, generator=ctx.generator("sds-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     rho, lr, gamma = 0.05, 0.1, 0.5
     # the threshold: the median per-sample sharpness of a first batch (so about half is kept)
     idx0 = WithReplacement(256, b).draw(S, ctx.generator("alpha"), ctx.device)

@@ -72,6 +72,8 @@ SCALES = {"tiny": {"seeds": 4, "draws": 60_000}, "quick": {"seeds": 16, "draws":
 PS = (1.5, 2.0, 3.0, math.inf)
 RHOS = np.geomspace(0.003, 0.1, 6)
 PRACTICE_RHOS = (0.01, 0.05, 0.1, 0.2, 0.5)  # "the rho used in practice" for SAM-4 (Foret et al. tune 0.01-0.5)
+# SciPy solvers (SLSQP, linprog) per seed on 8-dimensional vectors: the study runs on the CPU.
+DEVICE = "cpu"
 
 
 def run(ctx, *, draws, eps_fn=None, swp_fn=None, sharpness_fn=None) -> StudyResult:
@@ -109,7 +111,7 @@ def _numeric_argmax(g, rho, p):
 
 def _dual_norm(ctx, eps_fn):
     rho = 0.05
-    g = torch.randn(ctx.seeds, 8, generator=ctx.generator("g"), dtype=ctx.dtype) * torch.logspace(-2, 2, 8, dtype=ctx.dtype)
+    g = torch.randn(ctx.seeds, 8, generator=ctx.generator("g"), dtype=ctx.dtype, device="cpu") * torch.logspace(-2, 2, 8, dtype=ctx.dtype, device="cpu")
     rows = []
     for p in PS:
         eps = eps_fn(g, rho, p).numpy()
@@ -142,7 +144,7 @@ def _dual_norm(ctx, eps_fn):
 
 def _mlp(ctx):
     gen = ctx.generator("mlp")
-    X = torch.randn(24, 3, generator=gen, dtype=ctx.dtype)
+    X = torch.randn(24, 3, generator=gen, dtype=ctx.dtype, device=gen.device)
     Y = torch.sin(X.sum(-1, keepdim=True))
     net = MLP(X, Y, [3, 8, 8, 1], "tanh")
     return net, net.init(ctx.seeds, ctx.generator("w"))
@@ -228,11 +230,11 @@ def _inner_max(ctx, eps_fn, sharpness_fn):
 
 
 def _swp(ctx, draws, swp_fn):
-    g = torch.linspace(-2.0, 3.0, 10, dtype=ctx.dtype).reshape(1, -1)
+    g = torch.linspace(-2.0, 3.0, 10, dtype=ctx.dtype, device="cpu").reshape(1, -1)
     rho, beta = 0.1, 0.3
     eps_star = dual_eps(g, rho, 2.0)[0].numpy()
     rows, results = [], {}
-    groups = torch.arange(10) // 2  # five "tensors" of two coordinates each, for the ESAM-code form
+    groups = torch.arange(10, device="cpu") // 2  # five "tensors" of two coordinates each, for the ESAM-code form
     for form in ("coordinate", "tensor"):
         total, total_sq, n_done, norms = np.zeros(10), np.zeros(10), 0, []
         gen = ctx.generator("swp", form)

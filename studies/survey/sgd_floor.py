@@ -93,7 +93,7 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0) -> StudyResult:
     K, S = etas.size, ctx.seeds
     steps = int(np.ceil(burn_in / (etas[0] * problem.mu)))
     rows_eta = torch.tensor(np.repeat(etas, S), dtype=ctx.dtype, device=ctx.device)
-    w0 = problem.w_star + torch.randn(K * S, d, generator=ctx.generator("w0"), dtype=ctx.dtype).to(ctx.device)
+    w0 = problem.w_star + torch.randn(K * S, d, generator=ctx.generator("w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     trace = engine.run(problem, make_opt(rows_eta), w0, steps, checkpoints=engine.log_checkpoints(steps, dense_tail=400),
                        sampler=WithReplacement(n, 1), generator=ctx.generator("sampler"), average=True)
 
@@ -167,7 +167,7 @@ def _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n,
                                 device=ctx.device)
     e = float(etas[len(etas) // 2])
     S = ctx.seeds
-    w0 = loud.w_star + torch.randn(S, d, generator=ctx.generator("w0-loud"), dtype=ctx.dtype).to(ctx.device)
+    w0 = loud.w_star + torch.randn(S, d, generator=ctx.generator("w0-loud"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     tr = engine.run(loud, make_opt(torch.full((S,), e, dtype=ctx.dtype, device=ctx.device)), w0, steps,
                     checkpoints=trace.steps, sampler=WithReplacement(n, 1), generator=ctx.generator("sampler-loud"))
     loud_floor = tail_floor(tr.metrics["gap"], tr.steps).floors.mean()
@@ -192,7 +192,7 @@ def _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n,
 
     # SGD-6: GD and SGD with the same step from the same starts.
     e_gd = float(etas[-1])
-    w0 = problem.w_star + torch.randn(S, d, generator=ctx.generator("w0-gd"), dtype=ctx.dtype).to(ctx.device)
+    w0 = problem.w_star + torch.randn(S, d, generator=ctx.generator("w0-gd"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     T = min(steps, int(np.ceil(60 / (e_gd * problem.mu))))
     ck = engine.log_checkpoints(T, dense_tail=100)
     rows = torch.full((S,), e_gd, dtype=ctx.dtype, device=ctx.device)

@@ -78,8 +78,8 @@ RATES = {"SGD-1": "1/log(t)", "SGD-2": "log(t)/sqrt(t)", "SGD-4": "1/t"}
 
 
 def _tight_quadratic(ctx, d=300):
-    lam = torch.linspace(1.0, 1.0 / d, d, dtype=ctx.dtype)
-    q = Quadratic(lam, rotate=False, w_star=torch.zeros(d, dtype=ctx.dtype), dtype=ctx.dtype, device=ctx.device)
+    lam = torch.linspace(1.0, 1.0 / d, d, dtype=ctx.dtype, device="cpu")
+    q = Quadratic(lam, rotate=False, w_star=torch.zeros(d, dtype=ctx.dtype, device=ctx.device), dtype=ctx.dtype, device=ctx.device)
     w0 = (1.0 / torch.sqrt(lam)).to(ctx.device) / np.sqrt(d)  # lambda_i e_i^2 = 1/d for every i
     return q, w0
 
@@ -106,10 +106,10 @@ def run(ctx, *, steps, betas) -> StudyResult:
     for claim, sched_name in (("SGD-1", "1/t"), ("SGD-2", "1/sqrt(t)")):
         parts, findings = {}, []
         label, obj = stochastic[claim]
-        w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(claim, "w0"), dtype=ctx.dtype).to(ctx.device)
+        w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(claim, "w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
         if obj is ls1:  # lambda_i e_i^2 = 1/d in every eigendirection, random signs per seed
             lam, Q = torch.linalg.eigh(ls1.H)
-            signs = torch.sign(torch.randn(ctx.seeds, ls1.dim, generator=ctx.generator(claim, "signs"), dtype=ctx.dtype))
+            signs = torch.sign(torch.randn(ctx.seeds, ls1.dim, generator=ctx.generator(claim, "signs"), dtype=ctx.dtype, device="cpu"))
             w0 = ls1.w_star + (signs.to(ctx.device) / torch.sqrt(lam * ls1.dim)) @ Q.T
         runs = {
             "tight quadratic (deterministic)": engine.run(q, method(lr=schedules[sched_name]), qw0.repeat(3, 1), steps,
@@ -118,7 +118,7 @@ def run(ctx, *, steps, betas) -> StudyResult:
                               generator=ctx.generator(claim, "sampler"), average=True),
         }
         if claim == "SGD-2":
-            w0 = lad.w_star + torch.randn(ctx.seeds, lad.dim, generator=ctx.generator(claim, "lad-w0"), dtype=ctx.dtype).to(ctx.device)
+            w0 = lad.w_star + torch.randn(ctx.seeds, lad.dim, generator=ctx.generator(claim, "lad-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
             runs["median regression, engel (SGD, non-smooth)"] = engine.run(
                 lad, method(lr=schedules[sched_name]), w0, steps, checkpoints=ck, sampler=WithReplacement(lad.n),
                 generator=ctx.generator(claim, "lad-sampler"), average=True)
@@ -154,7 +154,7 @@ def run(ctx, *, steps, betas) -> StudyResult:
     # SGD-4: strongly convex least squares, eta_t = beta / (mu t), all betas as one batch.
     betas = np.asarray(betas, dtype=float)
     rows_beta = torch.tensor(np.repeat(betas, ctx.seeds), dtype=ctx.dtype, device=ctx.device)
-    w0 = ls.w_star + torch.randn(betas.size * ctx.seeds, ls.dim, generator=ctx.generator("ls-w0"), dtype=ctx.dtype).to(ctx.device)
+    w0 = ls.w_star + torch.randn(betas.size * ctx.seeds, ls.dim, generator=ctx.generator("ls-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     base = strongly_convex(ls.mu, 1.0)
     tr = engine.run(ls, method(lr=lambda t: rows_beta * base(t)), w0, steps, checkpoints=ck,
                     sampler=WithReplacement(ls.n), generator=ctx.generator("ls-sampler"), average=True)

@@ -52,7 +52,7 @@ def run(ctx, *, steps, numeric=None) -> StudyResult:
     rows, max_step_err, max_ratio_excess = [], 0.0, -np.inf
     problems = {f"kappa={k:g}": Quadratic.random(30, ctx.generator("q", k), L=1.0, kappa=k, dtype=ctx.dtype,
                                                   device=ctx.device) for k in (10.0, 100.0)}
-    worst = Quadratic(torch.tensor([0.1, 1.0], dtype=ctx.dtype), rotate=False, w_star=torch.zeros(2, dtype=ctx.dtype),
+    worst = Quadratic(torch.tensor([0.1, 1.0], dtype=ctx.dtype, device="cpu"), rotate=False, w_star=torch.zeros(2, dtype=ctx.dtype, device=ctx.device),
                       device=ctx.device)
     problems["worst case (kappa=10)"] = worst
     tight = []
@@ -62,7 +62,7 @@ def run(ctx, *, steps, numeric=None) -> StudyResult:
         if label.startswith("worst"):
             w = torch.tensor([[1 / q.mu, 1 / q.L]], dtype=ctx.dtype, device=ctx.device).repeat(ctx.seeds, 1)
         else:
-            w = q.w_star + torch.randn(ctx.seeds, q.dim, generator=ctx.generator(label), dtype=ctx.dtype).to(ctx.device)
+            w = q.w_star + torch.randn(ctx.seeds, q.dim, generator=ctx.generator(label), dtype=ctx.dtype, device="cpu").to(ctx.device)
         se, sn = exact.init(w), numeric.init(w)
         for t in range(1, steps + 1):
             gap0 = q.gap(w)

@@ -92,7 +92,7 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
     """``width_fn(m)``: the width actually built; ``lr_scale`` multiplies the step (a planted too-large step)."""
     width_fn = width_fn or (lambda m: m)
     X = prop5_data(N, D, ctx.generator("data"), dtype=ctx.dtype, device=ctx.device)
-    y = torch.randn(N, generator=ctx.generator("labels"), dtype=ctx.dtype).to(ctx.device)
+    y = torch.randn(N, generator=ctx.generator("labels"), dtype=ctx.dtype, device="cpu").to(ctx.device)
     H = ntk_gram_infinite(X)
     ev = torch.linalg.eigvalsh(H)
     lam0, lam_max = float(ev[0]), float(ev[-1])
@@ -311,7 +311,7 @@ def _width_effect(ctx, widths, move, spread, ntk_err, X, lam0, width_fn, final_l
     # separation: lambda_0 against the distance delta between two of the points
     sep = []
     z1 = X[1, :-1]
-    u = torch.randn(D - 1, generator=ctx.generator("sep"), dtype=X.dtype).to(X.device)
+    u = torch.randn(D - 1, generator=ctx.generator("sep"), dtype=X.dtype, device="cpu").to(X.device)
     u = u - (u @ z1) / (z1 @ z1) * z1
     u = u / torch.linalg.vector_norm(u) * torch.linalg.vector_norm(z1)
     for delta in (0.4, 0.2, 0.1, 0.05):
