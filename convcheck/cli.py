@@ -281,7 +281,8 @@ def _main(argv: list[str] | None = None) -> int:
     if hits:
         print(f"from cache: {', '.join(hits)}")
     for name, why in record.failed.items():
-        print(f"study {name} failed (an internal error, not your input): {why}", file=sys.stderr)
+        kind = "too large for this machine" if why.startswith("out of memory") else "an internal error, not your input"
+        print(f"study {name} failed ({kind}): {why}", file=sys.stderr)
     print(f"done in {record.wall_time_s:.0f} s: {len(record.cached)} studies ({len(hits)} from cache)"
           + (f", {len(record.failed)} failed" if record.failed else "") + f"; report: {record.run_dir / 'index.html'}")
     if record.failed:

@@ -25,6 +25,7 @@ import torch
 
 from ._runtime import tune_process
 from ._validation import check_int, check_real
+from .memory import bytes_per_row, check_rows
 from .optim.base import OnlineOracle, Optimizer, Oracle
 from .stopping import Stopping
 from .trace import Trace
@@ -97,6 +98,10 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     tune_process()
 
     S, device = w0.shape[0], w0.device
+    # before anything of size S is allocated: a run that cannot fit stops here (TooManyRows)
+    check_rows(S, bytes_per_row(objective.dim, w0.element_size(), checkpoints=len(ck), metrics=len(metrics) + average,
+                                keep_iterates=keep_iterates, batch=sampler.b if sampler is not None else None,
+                                samples=int(getattr(objective, "n", 0) or 0)), device)
     w = w0.clone()
     state = optimizer.init(w)
     limit = blowup * (1.0 + float(torch.linalg.vector_norm(w0 - objective.w_star, dim=-1).max()))

@@ -211,7 +211,33 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
 
 def _describe_failure(exc: Exception, seeds: int) -> str:
     """One line for a study that raised: out-of-memory says what to change."""
+    from .memory import TooManyRows
+
     text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if isinstance(exc, TooManyRows):  # the engine refused before allocating: name the count that fits
+        most = exc.fits * seeds // exc.rows
+        return (f"out of memory: {seeds} seeds per setting make {exc.rows} rows, about {exc.need / 2**30:.3g} GiB on "
+                f"{exc.device} where {exc.free / 2**30:.3g} GiB are free; at most {most} seeds fit here (--seeds {most})")
     if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc) or "out of memory" in str(exc).lower():
-        return f"out of memory with {seeds} seeds per setting (use fewer with --seeds, or a machine with more memory)"
+        return f"out of memory with {seeds} seeds per setting{_most_seeds(str(exc), seeds)} (use fewer with --seeds, or a machine with more memory)"
     return text
+
+
+def _most_seeds(message: str, seeds: int) -> str:
+    """From an allocator's message ("tried to allocate N bytes", CUDA's "Tried to allocate 2.5 GiB"):
+    one allocation of that size for ``seeds`` seeds, so with the memory free now at most about
+    ``free / (size / seeds)`` seeds can fit (an upper estimate: the study needs more than that one block)."""
+    import re
+
+    from .memory import USABLE, free_bytes
+
+    m = re.search(r"tried to allocate (\d+) bytes", message, re.I)
+    size = float(m.group(1)) if m else None
+    if m is None and (m := re.search(r"tried to allocate ([\d.]+) (KiB|MiB|GiB|TiB)", message, re.I)):
+        size = float(m.group(1)) * 2 ** (10 * ("KMGT".index(m.group(2)[0].upper()) + 1))
+    free = free_bytes("cuda" if "cuda" in message.lower() or "gpu" in message.lower() else "cpu")
+    if not size or not free:
+        return ""
+    most = int(USABLE * free / (size / seeds))
+    return f"; one block of {size / 2**30:.3g} GiB was asked for with {free / 2**30:.3g} GiB free: at most about {most} seeds fit"
+

@@ -95,3 +95,30 @@ def test_start_and_objective_must_agree_on_device_and_dtype():
     q = Quadratic(torch.linspace(0.1, 1, 3, dtype=torch.float64), rotate=False, w_star=torch.zeros(3, dtype=torch.float64))
     with pytest.raises(ValueError, match="where the objective does"):
         engine.run(q, gradient_descent(0.1), torch.zeros(2, 3, dtype=torch.float32), 5)
+
+
+def test_a_run_that_cannot_fit_stops_before_allocating_and_names_what_fits(monkeypatch):
+    from convcheck import memory
+    from convcheck.runner import _describe_failure
+
+    ls = LeastSquares.planted(50, 3, torch.Generator().manual_seed(5))
+    w0 = torch.zeros(40, 3, dtype=torch.float64)
+    per_row = memory.bytes_per_row(3, 8, checkpoints=11, metrics=3, samples=50)
+    monkeypatch.setattr(memory, "free_bytes", lambda device: 10.5 * per_row / memory.USABLE)  # room for 10 rows
+    with pytest.raises(memory.TooManyRows) as info:
+        engine.run(ls, gradient_descent(0.1), w0, 10, checkpoints=np.arange(11))
+    assert (info.value.rows, info.value.fits) == (40, 10)
+    # 40 rows from 8 seeds (5 settings): 10 rows are 2 seeds
+    assert _describe_failure(info.value, 8).endswith("at most 2 seeds fit here (--seeds 2)")
+    engine.run(ls, gradient_descent(0.1), w0[:10], 10, checkpoints=np.arange(11))  # 10 rows fit and run
+
+
+def test_an_allocator_failure_names_an_upper_estimate_of_the_seeds_that_fit(monkeypatch):
+    from convcheck import memory
+    from convcheck.runner import _describe_failure
+
+    monkeypatch.setattr(memory, "free_bytes", lambda device: 2.0**30 / memory.USABLE)
+    exc = RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 4294967296 bytes")
+    assert "at most about 250 seeds fit" in _describe_failure(exc, 1000)
+    cuda = RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.1 GiB total capacity)")
+    assert "at most about 500 seeds fit" in _describe_failure(cuda, 1000)
