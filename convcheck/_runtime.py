@@ -37,3 +37,16 @@ def tune_process() -> None:
         libc.mallopt(_M_TRIM_THRESHOLD, 512 * 1024 * 1024)
     except (OSError, AttributeError):
         pass
+
+
+def blas_limits(threads: int):
+    """A context capping the BLAS/OpenMP pools behind numpy and scipy at ``threads``
+    (threadpoolctl, a dependency). Where it is missing (a bare GPU image with the project on
+    PYTHONPATH) torch's own cap still holds, and nothing else is changed."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=threads)

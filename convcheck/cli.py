@@ -250,11 +250,11 @@ def _main(argv: list[str] | None = None) -> int:
     if args.threads < 1:
         return _fail(f"The '--threads' parameter must be an int in the range [1, inf). Got {args.threads!r} instead.")
     torch.set_num_threads(args.threads)
-    from threadpoolctl import threadpool_limits
+    from ._runtime import blas_limits
 
     # numpy's and scipy's BLAS too: two runs side by side on a many-core machine otherwise
     # oversubscribe it (the L-BFGS certificates of quadratic_net stalled so)
-    limits = threadpool_limits(limits=args.threads)
+    limits = blas_limits(args.threads)
     executor = None
     try:
         from .executors import make_executor
@@ -273,7 +273,7 @@ def _main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 130
     finally:
-        limits.restore_original_limits()
+        limits.__exit__(None, None, None)  # threadpoolctl restores the pools; the fallback does nothing
         if executor is not None:
             executor.close()
     _print_verdicts(record.verdicts, record.sections)

@@ -53,14 +53,14 @@ def execute_study(task: Task) -> dict:
     from .study import load_study, run_study
     from .seeding import seed_from
 
-    from threadpoolctl import threadpool_limits
+    from ._runtime import blas_limits
 
     torch.set_num_threads(task.threads)
     t0 = time.perf_counter()
     try:
         device = resolve_device(task.device)
         module = load_study(task.path)
-        with threadpool_limits(limits=task.threads):  # the BLAS behind numpy and scipy too, on every worker
+        with blas_limits(task.threads):  # the BLAS behind numpy and scipy too, on every worker
             result = run_study(module, task.scale, seeds=task.seeds, device=device, dtype=getattr(torch, task.dtype),
                                family=None)
     except (KeyboardInterrupt, SystemExit):
