@@ -147,9 +147,15 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     if 0 in ck_set:
         record(w, avg)
     block, pos = None, 0
+    stochastic = online and bool(getattr(objective, "stochastic", False))
     for t in range(1, steps + 1):
         if online:
-            xi = objective.draw(t, S, generator, device)
+            xi = None
+            if stochastic:  # the rounds' randomness in blocks, as the batches below
+                if block is None or pos == block.shape[0]:
+                    K = min(steps - t + 1, max(1, BLOCK_INDICES // S))
+                    block, pos = objective.draw_block(t, K, S, generator, device), 0
+                xi, pos = block[pos], pos + 1
             cum = cum + objective.regret_at(w, t, xi)  # x_t suffers f_t before it sees g_t
             oracle = OnlineOracle(objective, t, xi)
         else:

@@ -71,7 +71,7 @@ def test_a_failing_study_is_an_internal_error_and_the_run_goes_on(capsys, tmp_pa
     rc = cli.main(["run", "--scale", "tiny", "GD-1", "GD-2", "--out", str(tmp_path)])
     captured = capsys.readouterr()
     assert rc == 3
-    assert "study gd_bound failed (an internal error, not your input): out of memory with 3 seeds" in captured.err
+    assert "study gd_bound failed (too large for this machine): out of memory with 3 seeds" in captured.err
     assert "GD-2" in captured.out and "1 failed" in captured.out  # the other study ran and was reported
 
 

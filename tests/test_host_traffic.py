@@ -115,3 +115,22 @@ def test_the_counter_sees_a_host_read_per_step(monkeypatch):
         counts.append(reads.count)
         monkeypatch.undo()
     assert counts[1] - counts[0] == 50
+
+
+def test_online_rounds_drawn_in_blocks_are_the_same_bits(monkeypatch):
+    from convcheck.objectives import OnlineLinear
+
+    values = torch.tensor([[[1.0], [-0.5]], [[2.0], [-1.0]], [[3.0], [-0.2]]], dtype=torch.float64)  # 3 rows, best x = -1 for all
+    problem = OnlineLinear(values, schedule="iid", probs=[[0.5, 0.5], [0.45, 0.55], [0.6, 0.4]])
+    w0 = torch.zeros(3, 1, dtype=torch.float64)
+
+    def run():
+        return engine.run(problem, sgd(inverse_sqrt_t(0.1)), w0, 500, generator=torch_generator("online-blocks"))
+
+    big = run()
+    monkeypatch.setattr(engine, "BLOCK_INDICES", 1)
+    per_round = run()
+    monkeypatch.setattr(engine, "BLOCK_INDICES", 7)  # blocks of 2 rounds
+    ragged = run()
+    for other in (per_round, ragged):
+        np.testing.assert_array_equal(big.metrics["regret"], other.metrics["regret"])

@@ -10,8 +10,9 @@ and with ``x*`` the best fixed point in hindsight for every T, ``R(T) / T -> 0``
 "no regret" means. An :class:`OnlineObjective` gives the engine (:func:`convcheck.engine.run`
 switches to online mode when the objective has ``online = True``):
 
-* ``draw(t, S, generator, device)``: the randomness of round t, one draw per seed row (None
-  for a deterministic sequence), shared by the loss and gradient of that round;
+* ``stochastic``: True when rounds draw randomness; then ``draw(t, S, generator, device)`` is
+  round t's, one draw per seed row, shared by the loss and gradient of that round, and
+  ``draw_block`` the next K rounds' at once (the engine draws in blocks: one copy per block);
 * ``loss_at(w, t, xi)`` ``(S,)`` and ``grad_at(w, t, xi)`` ``(S, d)``: ``f_t`` and a subgradient;
 * ``regret_at(w, t, xi)`` ``(S,)``: the round's regret increment, ``f_t(w) - f_t(x*)`` by
   default; stochastic problems override it with the expected loss (pseudo-regret),
@@ -42,10 +43,17 @@ class OnlineObjective(Objective):
     """Base class of online problems (see the module docstring)."""
 
     online = True
+    stochastic = False
     n = 1
 
     def draw(self, t: int, S: int, generator: torch.Generator | None, device) -> torch.Tensor | None:
         return None
+
+    def draw_block(self, t: int, K: int, S: int, generator: torch.Generator | None, device) -> torch.Tensor | None:
+        """Rounds ``t .. t+K-1``'s randomness at once, stacked on a leading axis (None for a
+        deterministic problem): the same bits as ``K`` calls of :meth:`draw`, one copy to the device."""
+        draws = [self.draw(t + k, S, generator, device) for k in range(K)]
+        return None if draws[0] is None else torch.stack(draws)
 
     def loss_at(self, w, t, xi):
         raise NotImplementedError
@@ -141,8 +149,15 @@ class OnlineLinear(OnlineObjective):
         if self.schedule == "periodic":
             return None
         self._check_rows(S)
-        u = torch.rand(S, 1, generator=generator, dtype=self.cum.dtype, device=generator.device)
-        k = torch.searchsorted(self.cum.expand(S, -1).contiguous(), u, right=True).squeeze(-1)
+        return self.draw_block(t, 1, S, generator, device)[0]
+
+    def draw_block(self, t, K, S, generator, device):
+        if self.schedule == "periodic":
+            return None
+        self._check_rows(S)
+        # K*S uniforms in one draw: the same bits as K draws of S (a CPU generator fills in order)
+        u = torch.rand(K * S, 1, generator=generator, dtype=self.cum.dtype, device=generator.device)
+        k = torch.searchsorted(self.cum.expand(S, -1).repeat(K, 1).contiguous(), u, right=True).view(K, S)
         return k.clamp_max(self.values.shape[1] - 1).to(device)
 
     def _c(self, t, xi, like):

@@ -32,7 +32,7 @@ CLAIMS = [Claim("AMS-1", "Thm. 4 (corrected proof)", "AMSGrad with alpha_t = alp
                 "beta_1/sqrt(beta_2) < 1, bounded gradients and feasible set: R(T) = O(sqrt(T))", "rate",
                 methods=("amsgrad",))]
 ROLES = (AMSGRAD,)
-SCALES = {"tiny": {"seeds": 4, "steps": 3000}, "quick": {"seeds": 16, "steps": 50_000}, "full": {"seeds": 64, "steps": 1_000_000}}
+SCALES = {"tiny": {"seeds": 4, "steps": 3000}, "quick": {"seeds": 16, "steps": 50_000}, "full": {"seeds": 256, "steps": 1_000_000}}
 
 
 def _problems(ctx):

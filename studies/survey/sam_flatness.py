@@ -59,7 +59,7 @@ ROLES = ("gd", "sam")
 
 SCALES = {"tiny": {"seeds": 4, "steps": 1500, "mlp_steps": 1500},
           "quick": {"seeds": 16, "steps": 4000, "mlp_steps": 4000},
-          "full": {"seeds": 64, "steps": 20000, "mlp_steps": 20000}}
+          "full": {"seeds": 256, "steps": 20000, "mlp_steps": 20000}}  # 256: SDS is stochastic
 
 
 def run(ctx, *, steps, mlp_steps, sds_factory=None) -> StudyResult:
@@ -87,7 +87,7 @@ def run(ctx, *, steps, mlp_steps, sds_factory=None) -> StudyResult:
 
     # --- SAM-5 (b): a small MLP at matched training loss ------------------------------------
     gen = ctx.generator("mlp-data")
-    X = torch.randn(32, 2, generator=gen, dtype=ctx.dtype, device=gen.device)
+    X = torch.randn(32, 2, generator=gen, dtype=ctx.dtype, device=gen.device).to(ctx.device)  # the runs on the run's device
     net = MLP(X, torch.sin(2 * X[:, :1]) * torch.cos(X[:, 1:]), [2, 16, 16, 1], "tanh")
     wn = net.init(ctx.seeds, ctx.generator("mlp-w"), scale="lecun")
     ckm = np.unique(np.linspace(0, mlp_steps, 101).astype(int))

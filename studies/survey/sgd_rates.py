@@ -71,7 +71,7 @@ ROLES = ("sgd",)
 SCALES = {
     "tiny": {"seeds": 6, "steps": 3000, "betas": (0.25, 1.0)},
     "quick": {"seeds": 24, "steps": 20_000, "betas": (0.25, 0.5, 1.0, 2.0)},
-    "full": {"seeds": 128, "steps": 1_000_000, "betas": (0.125, 0.25, 0.5, 0.75, 1.0, 2.0)},
+    "full": {"seeds": 256, "steps": 1_000_000, "betas": (0.125, 0.25, 0.5, 0.75, 1.0, 2.0)},  # 256: the rate intervals over seeds
 }
 
 RATES = {"SGD-1": "1/log(t)", "SGD-2": "log(t)/sqrt(t)", "SGD-4": "1/t"}
