@@ -50,3 +50,15 @@ def blas_limits(threads: int):
 
         return contextlib.nullcontext()
     return threadpool_limits(limits=threads)
+
+
+def upload(x, device):
+    """``x`` (drawn on the CPU) on ``device``. To CUDA through pinned memory without blocking the
+    host: a block of draws is copied while earlier steps still run (the caching host allocator
+    keeps the pinned buffer alive until the copy is done). Elsewhere a plain ``.to``."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda" and x.device.type == "cpu":
+        return x.pin_memory().to(device, non_blocking=True)
+    return x.to(device)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .._runtime import upload
 from .._validation import check_real
 from .base import Objective
 
@@ -158,7 +159,7 @@ class OnlineLinear(OnlineObjective):
         # K*S uniforms in one draw: the same bits as K draws of S (a CPU generator fills in order)
         u = torch.rand(K * S, 1, generator=generator, dtype=self.cum.dtype, device=generator.device)
         k = torch.searchsorted(self.cum.expand(S, -1).repeat(K, 1).contiguous(), u, right=True).view(K, S)
-        return k.clamp_max(self.values.shape[1] - 1).to(device)
+        return upload(k.clamp_max(self.values.shape[1] - 1), device)
 
     def _c(self, t, xi, like):
         S = like.shape[0]

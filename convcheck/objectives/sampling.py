@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import torch
 
+from .._runtime import upload
 from .._validation import check_int
 
 __all__ = ["Sampler", "WithReplacement", "WithoutReplacement"]
@@ -33,7 +34,7 @@ class Sampler:
 
     def draw_block(self, S: int, K: int, generator: torch.Generator, device) -> torch.Tensor:
         """The next ``K`` steps' batches, ``(K, S, b)``: exactly ``K`` calls of :meth:`draw`."""
-        return torch.stack([self.draw(S, generator, generator.device) for _ in range(K)]).to(device)
+        return upload(torch.stack([self.draw(S, generator, generator.device) for _ in range(K)]), device)
 
 
 class WithReplacement(Sampler):
@@ -49,7 +50,7 @@ class WithReplacement(Sampler):
     def draw_block(self, S, K, generator, device):
         # one draw of K*S*b indices consumes the generator exactly as K draws of S*b do (a CPU
         # generator fills a tensor in order; tested), so blocks change no bit of any run
-        return torch.randint(self.n, (K, S, self.b), generator=generator, device=generator.device).to(device)
+        return upload(torch.randint(self.n, (K, S, self.b), generator=generator, device=generator.device), device)
 
 
 class WithoutReplacement(Sampler):
@@ -66,4 +67,4 @@ class WithoutReplacement(Sampler):
             self._pos = 0
         out = self._perm[:, self._pos * self.b:(self._pos + 1) * self.b]
         self._pos += 1
-        return out
+        return out.to(device)  # the permutation may have been drawn for a block (on the CPU)

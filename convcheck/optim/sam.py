@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 import torch
 
+from .._runtime import upload
 from .._validation import check_choice, check_real
 from .base import Optimizer
 from .schedules import Schedule, as_schedule, step_size
@@ -89,8 +90,8 @@ class UniformBlocks:
         if buf is None or self._pos == buf.shape[0] or buf.shape[1:] != (S, n) or buf.dtype != like.dtype \
                 or buf.device != like.device:
             K = max(1, self.block // (S * n))
-            buf = self._buf = torch.rand(K, S, n, generator=self.generator, dtype=like.dtype,
-                                         device=self.generator.device).to(like.device)
+            buf = self._buf = upload(torch.rand(K, S, n, generator=self.generator, dtype=like.dtype,
+                                                device=self.generator.device), like.device)
             self._pos = 0
         self._pos += 1
         return buf[self._pos - 1]
