@@ -73,7 +73,9 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     Online problems (an objective with ``online = True``, :mod:`convcheck.objectives.online`):
     round t draws its randomness (from ``generator``), adds the round's regret of the current
     iterate, gives the optimizer f_t's gradient, and projects the update onto the feasible set.
-    The metrics are then ``regret``, ``avg_regret`` (R(T)/T) and ``dist`` (to the comparator).
+    The metrics are then ``regret``, ``avg_regret`` (R(T)/T) and ``dist`` (to the comparator), and on
+    request ``realised_regret``: ``sum f_t(x_t) - f_t(x*)`` with the drawn losses, which equals
+    ``regret`` for a deterministic sequence (a stochastic problem's ``regret`` is its pseudo-regret).
     """
     steps = check_int("steps", steps, 1)
     blowup = check_real("blowup", blowup, 1.0)
@@ -111,13 +113,14 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     if stop is not None:
         f_old, g_old = objective.loss(w), objective.grad(w)
     avg = w.clone() if average else None
-    allowed = ("regret", "avg_regret", "dist") if online else ("gap", "grad_norm", "dist")
+    allowed = ("regret", "avg_regret", "dist", "realised_regret") if online else ("gap", "grad_norm", "dist")
     unknown = set(metrics) - set(allowed)
     if unknown or not metrics:
         raise ValueError(f"The 'metrics' parameter must be a non-empty subset of {list(allowed)}. Got {metrics!r} instead.")
     if online and (average or stop is not None):
         raise ValueError("The 'average' and 'stop' parameters are not defined for an online problem.")
     cum = torch.zeros(S, dtype=w0.dtype, device=device)  # the regret so far (online problems)
+    real = torch.zeros(S, dtype=w0.dtype, device=device) if "realised_regret" in metrics else None
     t_now = [0]
     rec: dict[str, list] = {k: [] for k in metrics}
     if average:
@@ -132,6 +135,8 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
             rec["gap"].append(torch.where(dead, nan, objective.gap(w)))
         if "regret" in rec:
             rec["regret"].append(torch.where(dead, nan, cum))
+        if "realised_regret" in rec:
+            rec["realised_regret"].append(torch.where(dead, nan, real))
         if "avg_regret" in rec:
             rec["avg_regret"].append(torch.where(dead, nan, cum / max(t_now[0], 1)))
         if "grad_norm" in rec:
@@ -157,6 +162,8 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
                     block, pos = objective.draw_block(t, K, S, generator, device), 0
                 xi, pos = block[pos], pos + 1
             cum = cum + objective.regret_at(w, t, xi)  # x_t suffers f_t before it sees g_t
+            if real is not None:
+                real = real + (objective.loss_at(w, t, xi) - objective.loss_at(objective.w_star.expand_as(w), t, xi))
             oracle = OnlineOracle(objective, t, xi)
         else:
             idx = None

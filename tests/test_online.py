@@ -104,3 +104,29 @@ def test_torch_amsgrad_through_check_and_plain_adam_refuted():
     assert ok.verdicts and not ok.refuted, ok.evidence()
     bad = check("torch.optim:Adam", "AMS-1", suite="adam2015", scale="tiny")  # plain Adam is not AMSGrad
     assert bad.refuted, bad.evidence()
+
+
+def test_realised_regret_is_the_regret_of_the_drawn_losses():
+    import numpy as np
+    import torch
+
+    from convcheck import engine
+    from convcheck.objectives import OnlineLinear
+    from convcheck.optim import inverse_sqrt_t, sgd
+    from convcheck.seeding import torch_generator
+
+    metrics = ("regret", "realised_regret")
+    w0 = torch.zeros(4, 1, dtype=torch.float64)
+    periodic = OnlineLinear([[3.0], [-1.0], [-1.0]])
+    tr = engine.run(periodic, sgd(inverse_sqrt_t(0.1)), w0, 300, metrics=metrics)
+    np.testing.assert_array_equal(tr.metrics["regret"], tr.metrics["realised_regret"])  # a fixed sequence: the same
+    iid = OnlineLinear([[10.0], [-1.0]], schedule="iid", probs=[0.2, 0.8])
+    tr = engine.run(iid, sgd(inverse_sqrt_t(0.1)), w0, 3000, metrics=metrics, generator=torch_generator("realised"))
+    # sum_t c_t (x_t - x*) with the drawn c_t: recomputed from the same draws and the same iterates
+    k = iid.draw_block(1, 3000, 4, torch_generator("realised"), "cpu")  # (T, S)
+    c = iid.values[0, :, 0][k]  # (T, S)
+    x = engine.run(iid, sgd(inverse_sqrt_t(0.1)), w0, 3000, checkpoints=np.arange(3001), metrics=metrics,
+                   generator=torch_generator("realised"), keep_iterates=True).iterates[:, :-1, 0].T  # x_1 .. x_T
+    expected = (c * (x - iid.w_star[0])).sum(0)
+    np.testing.assert_allclose(tr.metrics["realised_regret"][:, -1], expected.numpy(), rtol=1e-10)
+    assert not np.allclose(tr.metrics["realised_regret"], tr.metrics["regret"])  # the pseudo-regret is another number

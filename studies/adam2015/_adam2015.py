@@ -122,7 +122,8 @@ def regret_rate(ctx, method, problems: dict, steps: int, claim: str, study: str,
     for label, (obj, betas, alpha, period) in problems.items():
         ck = doubling_checkpoints(period, steps)
         tr = engine.run(obj, method(lr=inverse_sqrt_t(alpha), betas=betas, eps=1e-8), starts(ctx, label), int(ck[-1]),
-                        checkpoints=ck, generator=ctx.generator(label, "rounds"))
+                        checkpoints=ck, generator=ctx.generator(label, "rounds"),
+                        metrics=("regret", "avg_regret", "dist", "realised_regret"))
         parts[label] = v = check_rate(tr.metrics["regret"], tr.steps, "sqrt(t)", "upper", claim=claim)
         T = tr.steps[-1]
         findings.append(f"{label}: R(T)/T = {np.nanmedian(tr.metrics['avg_regret'][:, -1]):.4g}, R(T)/sqrt(T) = "
