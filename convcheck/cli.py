@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     cl.add_argument("--out", default="reports", help="the runs' folder (default: reports)")
     cl.add_argument("--keep", type=int, default=5, help="newest runs to keep besides latest and last (default 5)")
     cl.add_argument("--cache", action="store_true", help="also empty the cache (the next run recomputes every study)")
+    cl.add_argument("--stale", action="store_true",
+                    help="also delete cache entries no run can hit again (made from older sources, linked by no kept run)")
     rep = sub.add_parser("report", help="rebuild a run's HTML from its stored files")
     rep.add_argument("run_dir", help="a run folder, e.g. reports/latest")
     rep.add_argument("--markdown", nargs="?", const="-", default=None, metavar="FILE",
@@ -220,10 +222,10 @@ def _main(argv: list[str] | None = None) -> int:
         if args.keep < 0:
             return _fail(f"The '--keep' parameter must be an int in the range [0, inf). Got {args.keep!r} instead.")
         try:
-            gone = clean(args.out, args.keep, args.cache)
+            gone = clean(args.out, args.keep, args.cache, args.stale)
         except ValueError as exc:
             return _fail(str(exc).replace("The 'out' parameter", "The '--out' parameter"))
-        print(f"deleted {len(gone)} folder(s) under {args.out}" + (": " + ", ".join(p.name for p in gone) if gone else ""))
+        print(f"deleted {len(gone)} item(s) under {args.out}" + (": " + ", ".join(p.name for p in gone) if gone else ""))
         return 0
 
     if args.command == "report":

@@ -113,3 +113,23 @@ def test_list_is_kept_and_a_repeat_imports_no_study(tmp_path):
     assert first.endswith("IMPORTED-TORCH\n") and second.endswith("NO-TORCH\n")
     assert first.replace("IMPORTED-TORCH", "") == second.replace("NO-TORCH", "")
     assert "GD-1" in second and len(list((tmp_path / "convcheck").glob("list-survey-*.txt"))) == 1
+
+
+def test_clean_stale_deletes_only_cache_entries_no_run_can_hit(tmp_path, capsys):
+    import shutil
+
+    assert cli.main(["run", "--scale", "tiny", "GD-1", "--out", str(tmp_path)]) == 0
+    cache = tmp_path / ".cache"
+    (entry,) = [p for p in cache.iterdir() if p.name.startswith("survey.gd_bound-")]
+    old = cache / "survey.gd_bound-00000000000000000000"  # made by older sources, linked by no run
+    shutil.copytree(entry, old)
+    info = json.loads((old / "study.json").read_text())
+    (old / "study.json").write_text(json.dumps({**info, "source_hash": "older sources"}))
+    (cache / ".survey.gd_bound-cut-off").mkdir()  # a save interrupted before its rename
+    assert (cache / "figures").is_dir()
+    capsys.readouterr()
+    assert cli.main(["clean", "--out", str(tmp_path), "--stale"]) == 0
+    assert sorted(p.name for p in cache.iterdir()) == [entry.name]  # the current, linked entry stays
+    assert "deleted 3 item(s)" in capsys.readouterr().out
+    run = next(p for p in tmp_path.iterdir() if p.name[:1].isdigit())
+    assert cli.main(["report", str(run)]) == 0  # the run still renders (figures drawn again)
