@@ -35,6 +35,21 @@ __all__ = ["run", "log_checkpoints"]
 BLOCK_INDICES = 1 << 20  # indices drawn per block (8 MB of int64): a few copies per run, little memory
 
 
+class _Blocks:
+    """Each step's draws, made ``BLOCK_INDICES`` numbers at a time: ``draw(t, K)`` returns steps
+    ``t .. t+K-1`` stacked on a leading axis (the same bits as K single draws)."""
+
+    def __init__(self, draw, per_step: int, steps: int):
+        self.draw, self.per_step, self.steps, self.block, self.pos = draw, per_step, steps, None, 0
+
+    def next(self, t: int) -> torch.Tensor:
+        if self.block is None or self.pos == self.block.shape[0]:
+            K = min(self.steps - t + 1, max(1, BLOCK_INDICES // self.per_step))
+            self.block, self.pos = self.draw(t, K), 0
+        self.pos += 1
+        return self.block[self.pos - 1]
+
+
 def log_checkpoints(steps: int, per_decade: int = 10, dense_tail: int = 0, tail_from: float = 0.1) -> np.ndarray:
     """Checkpoints ``0, 1, ...`` log-spaced up to ``steps`` (about ``per_decade`` per
     decade, rounded to distinct integers), plus ``dense_tail`` evenly spaced points over
@@ -151,28 +166,21 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
 
     if 0 in ck_set:
         record(w, avg)
-    block, pos = None, 0
-    stochastic = online and bool(getattr(objective, "stochastic", False))
+    if online and getattr(objective, "stochastic", False):  # the rounds' randomness
+        draws = _Blocks(lambda t, K: objective.draw_block(t, K, S, generator, device), S, steps)
+    elif sampler is not None:  # the mini-batches
+        draws = _Blocks(lambda t, K: sampler.draw_block(S, K, generator, device), S * sampler.b, steps)
+    else:
+        draws = None
     for t in range(1, steps + 1):
         if online:
-            xi = None
-            if stochastic:  # the rounds' randomness in blocks, as the batches below
-                if block is None or pos == block.shape[0]:
-                    K = min(steps - t + 1, max(1, BLOCK_INDICES // S))
-                    block, pos = objective.draw_block(t, K, S, generator, device), 0
-                xi, pos = block[pos], pos + 1
+            xi = draws.next(t) if draws is not None else None
             cum = cum + objective.regret_at(w, t, xi)  # x_t suffers f_t before it sees g_t
             if real is not None:
                 real = real + (objective.loss_at(w, t, xi) - objective.loss_at(objective.w_star.expand_as(w), t, xi))
             oracle = OnlineOracle(objective, t, xi)
         else:
-            idx = None
-            if sampler is not None:
-                if block is None or pos == block.shape[0]:
-                    K = min(steps - t + 1, max(1, BLOCK_INDICES // (S * sampler.b)))
-                    block, pos = sampler.draw_block(S, K, generator, device), 0
-                idx, pos = block[pos], pos + 1
-            oracle = Oracle(objective, idx)
+            oracle = Oracle(objective, draws.next(t) if draws is not None else None)
         w_new, state = optimizer.update(w, state, oracle, t)
         if online:
             w_new = objective.project(w_new)
