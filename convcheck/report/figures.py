@@ -62,7 +62,7 @@ def caption(spec: dict) -> str:
     parts = {"curves": "line: median over seeds; band: 10th-90th percentile over seeds",
              "points": "dots: seeds; marks: the mean over seeds",
              "hist": "histogram over seeds and settings",
-             "paths": "one seed's path per method over the contours of f"}.get(kind, "")
+             "paths": "one seed's path per method over the contours of f; circle: start, star: end"}.get(kind, "")
     refs = list((spec.get("reference") or {})) + [k for k in (spec.get("hlines") or {}) if isinstance(k, str)]
     if refs:
         parts += "; black / dashed: " + ", ".join(refs)
@@ -93,10 +93,16 @@ def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
                 ax.tricontour(grid.x, grid.y, grid.z, levels=np.quantile(grid.z, np.linspace(0.0, 0.9, 14)),
                               colors="lightgray", linewidths=0.7)
             first = df[df.seed == df.seed.min()] if "seed" in df else df
-            for level, g in (first.groupby(hue, sort=False) if hue else [(None, first)]):
+            for k, (level, g) in enumerate(first.groupby(hue, sort=False) if hue else [(None, first)]):
                 g = g.sort_values("step")
-                ax.plot(g[x], g[y], marker=".", markersize=3, linewidth=1, label=level,
-                        color=(palette or {}).get(level))
+                color = (palette or {}).get(level)
+                ax.plot(g[x], g[y], marker=".", markersize=3, linewidth=1, label=level, color=color)
+                # start and end marked on top of every path: a short path (a method that barely
+                # moves) stays visible under a long one
+                ax.plot(g[x].iloc[:1], g[y].iloc[:1], marker="o", markersize=8, markerfacecolor="none",
+                        markeredgecolor="black", linestyle="none", zorder=5, label="start" if k == 0 else None)
+                ax.plot(g[x].iloc[-1:], g[y].iloc[-1:], marker="*", markersize=13, markeredgecolor="black",
+                        color=color, linestyle="none", zorder=6, label=f"{level} end" if level is not None else "end")
         elif _categorical(df[x]) or spec.get("categorical"):
             # categories (methods, settings) on their own axis positions, never joined by lines
             sns.stripplot(df, x=x, y=y, hue=hue, palette=palette, alpha=0.3, size=3, dodge=bool(hue), ax=ax, legend=False)
