@@ -5,7 +5,9 @@ optional ``hue``, ``where`` ({column: value or list}), ``reference`` ({label: co
 dashed, averaged over rows at each x), ``hlines`` ({hue value or label: y}), ``vlines``
 ({label: x}), ``logx``/``logy``, ``title``, and for "paths" ``contour`` ({"A": matrix,
 "center": vector}) for the level sets of ``1/2 (z - c)^T A (z - c)``, or ``contour_table``
-(a table with columns x, y, z on a grid) for any function's level sets.
+(a table with columns x, y, z on a grid) for any function's level sets. ``caption`` and
+``label`` (the line's legend entry in "points") replace the defaults where a table already holds
+one summary per x rather than one row per seed.
 
 "curves": the median over seeds with an 80% band (10th-90th percentile over seeds).
 "points": every seed as a faint dot and the seed mean as a line.
@@ -59,6 +61,8 @@ def _label(column: str) -> str:
 def caption(spec: dict) -> str:
     """What the figure draws, in words: the centre line, the band, the reference lines."""
     kind = spec.get("kind")
+    if spec.get("caption"):  # a table that already holds one summary per x says what it is
+        return spec["caption"]
     parts = {"curves": "line: median over seeds; band: 10th-90th percentile over seeds",
              "points": "dots: seeds; marks: the mean over seeds",
              "hist": "histogram over seeds and settings",
@@ -112,7 +116,7 @@ def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
         else:
             sns.scatterplot(df, x=x, y=y, hue=hue, palette=palette, alpha=0.25, s=12, ax=ax, legend=False)
             sns.lineplot(df, x=x, y=y, hue=hue, palette=palette, estimator="mean", errorbar=None, marker="o", ax=ax,
-                         **({} if hue else {"label": "seed mean"}))
+                         **({} if hue else {"label": spec.get("label", "seed mean")}))
         for (label, col), style in zip((spec.get("reference") or {}).items(), ("--", ":", "-.", (0, (5, 1)))):
             if col in df:
                 ref = df.groupby(x)[col].mean()

@@ -136,12 +136,14 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
     else:
         coef, r2 = [np.nan, np.nan], np.nan
     # OP-4 as written, the 3-layer nets: is log loss linear in t? rates over the two halves agree
-    deep, deep_parts = {}, {}
+    deep, deep_parts, stalled = {}, {}, {}
     for m in (NARROW, *deep_widths):
         dn = relu_net(X, y, width_fn(m), 3)
         w0 = dn.init(ctx.seeds, ctx.generator("deep", m))
         dtr = engine.run(dn, gradient_descent(0.5 * lr_scale), w0, steps, checkpoints=ck[::5], blowup=1e6, metrics=("gap",))
         rows.append(dtr.to_frame(width=m, seed=np.arange(ctx.seeds), setting=f"3-layer m={m}"))
+        g = dtr.metrics["gap"]
+        stalled[m] = int(np.sum(~(g[:, -1] <= 1e-2 * g[:, 0])))  # diverged (NaN) counts as stalled
         deep[m] = v = _log_linear(dtr, m, 0.5 * lr_scale)
         if m != NARROW:
             deep_parts[f"3-layer m={m}"] = v
@@ -170,9 +172,13 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
          "x": "step", "y": "gap", "hue": "setting", "where": {"setting": [f"m={m}" for m in widths]},
          "reference": {"(1 - eta lambda_0/2)^k L_0 (widest)": "du_bound"}, "logy": True},
         {"kind": "curves", "table": "curves", "title": "3-layer ReLU nets: loss vs step", "x": "step", "y": "gap",
-         "hue": "setting", "where": {"setting": [f"3-layer m={m}" for m in deep_widths]}, "logy": True},
+         "hue": "setting", "where": {"setting": [f"3-layer m={m}" for m in deep_widths]}, "logy": True,
+         "caption": "line: median over seeds; band: 10th-90th percentile over seeds; stalled seeds (final loss above "
+                    "1e-2 of the initial) widen the band to the top: " + ", ".join(
+                        f"m={m}: {stalled[m]} of {ctx.seeds}" for m in deep_widths)},
         {"kind": "points", "table": "iterations", "title": f"Iterations to eps vs log(1/eps), width {widest} (seed median)",
-         "x": "log_inv_eps", "y": "iterations"},
+         "x": "log_inv_eps", "y": "iterations", "label": "median over seeds",
+         "caption": "dots and line: the median over seeds of the iterations to reach eps L_0"},
         {"kind": "points", "table": "movement", "title": "Relative weight movement ||W_T - W_0|| / ||W_0|| vs width",
          "x": "width", "y": "movement", "logx": True, "logy": True},
         {"kind": "curves", "table": "sgd", "title": "Mini-batch SGD on the widest net: no noise floor", "x": "step",
