@@ -291,6 +291,11 @@ def test_identity_and_property_checks_fail_on_planted_inputs():
     b = a.copy()
     b[7] = np.nan
     assert check_identity(b, a).outcome == REFUTED  # a non-finite computation agrees with nothing
+    # float32 inputs: float64's tolerance carried in ulps (1e-10 x 2^29 ~ 5e-2), so float32 round-off passes...
+    a32 = a.astype(np.float32)
+    assert check_identity(a32 * np.float32(1 + 1e-7), a32).outcome == REPRODUCED
+    assert check_identity(a32 * np.float32(1.1), a32).outcome == REFUTED  # ...and a 10% error still fails
+    assert check_identity(a32.astype(np.float64) * (1 + 1e-7), a).outcome == REFUTED  # float64 keeps its own
     assert check_property([True, True, True], what="holds").outcome == REPRODUCED
     v = check_property([True, False, True], what="holds", labels=["x", "y", "z"])
     assert v.outcome == REFUTED and "first: y" in v.summary and v.statistic["failed"] == ["y"]

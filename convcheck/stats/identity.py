@@ -20,6 +20,7 @@ import numpy as np
 from ..claims import REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_numpy
+from .seeds import eps_of
 
 __all__ = ["check_identity", "check_property", "relative_error"]
 
@@ -37,8 +38,13 @@ def relative_error(a, b) -> float:
 
 def check_identity(a, b, *, rtol: float | None = None, what: str = "the two computations", claim: str = "",
                    study: str = "", **fields) -> Verdict:
-    """Do ``a`` and ``b`` agree to ``rtol`` (default ``IDENTITY_RTOL``) relative?"""
-    rtol = th.IDENTITY_RTOL if rtol is None else float(rtol)
+    """Do ``a`` and ``b`` agree to ``rtol`` relative? The default is ``IDENTITY_RTOL`` carried to the
+    coarser of the two inputs' dtypes (the same number of ulps: float32 values get 2^29 times
+    float64's tolerance), so a computation run in float32 is not refuted on float64's round-off."""
+    if rtol is None:
+        coarse = max(eps_of(a), eps_of(b))
+        rtol = th.IDENTITY_RTOL * max(1.0, coarse / float(np.finfo(np.float64).eps))
+    rtol = float(rtol)
     if not rtol > 0:
         raise ValueError(f"The 'rtol' parameter must be a float in the range (0, inf). Got {rtol!r} instead.")
     err = relative_error(a, b)

@@ -83,7 +83,8 @@ def run(ctx, *, steps, searches=None) -> StudyResult:
                 w = w_new
     tab = pd.concat(rows, ignore_index=True)
     tab["setting"] = tab.problem + " / " + tab.search
-    active = tab.gap > 1e3 * np.finfo(float).eps * tab.groupby(["problem", "seed"]).gap.transform("max")
+    # steps before the gap reaches round-off, of the run's dtype (float32 stops 2^29 times sooner)
+    active = tab.gap > 1e3 * torch.finfo(ctx.dtype).eps * tab.groupby(["problem", "seed"]).gap.transform("max")
     checks = {}
     for (pname, sname), g in tab[active].groupby(["problem", "search"], sort=False):
         L = g.L.iloc[0]
