@@ -162,3 +162,17 @@ def test_every_suite_descriptor_agrees_with_its_studies():
     assert "survey" in suites
     for name, suite in suites.items():
         assert not check_suite(suite, discover(suite.path)), (name, check_suite(suite, discover(suite.path)))
+
+
+def test_a_second_render_draws_nothing_and_gives_the_same_pages(tmp_path, monkeypatch):
+    import convcheck.report.render as render
+
+    rec = _run(tmp_path)  # renders once, filling .cache/figures
+    first = {p.name: p.read_text() for p in rec.run_dir.glob("*.html")}
+
+    def no_drawing(*a, **k):
+        raise AssertionError("a cached figure was drawn again")
+
+    monkeypatch.setattr(render, "draw", no_drawing)
+    render_run(rec.run_dir)
+    assert {p.name: p.read_text() for p in rec.run_dir.glob("*.html")} == first

@@ -117,13 +117,16 @@ class _FigureCache:
 
         code = Path(_figures.__file__).read_bytes() + matplotlib.__version__.encode()
         self._code = hashlib.sha256(code).hexdigest()
+        self._tables: dict[Path, bytes] = {}  # each study's table file hashed once
 
     def png(self, spec: dict, tables_file: Path, tables) -> bytes:
-        if self.root is None:
+        if self.root is None or not tables_file.is_file():  # no cache, or a run of the one-file layout: draw
             return to_png(draw(spec, tables()))
+        if tables_file not in self._tables:
+            self._tables[tables_file] = hashlib.sha256(tables_file.read_bytes()).digest()
         h = hashlib.sha256(self._code.encode())
         h.update(json.dumps(spec, sort_keys=True, default=repr).encode())
-        h.update(hashlib.sha256(tables_file.read_bytes()).digest() if tables_file.is_file() else b"legacy")
+        h.update(self._tables[tables_file])
         path = self.root / f"{h.hexdigest()[:24]}.png"
         if path.is_file():
             return path.read_bytes()
