@@ -160,13 +160,12 @@ def _listing(suite) -> str:
     Listing means importing every study (torch, scipy, the statistics: about 2 s), so the text
     is kept in the user's cache directory under a hash of the suite's files and the package's
     sources, and a repeated ``convcheck list`` reads it back."""
-    import hashlib
     import os
 
-    h = hashlib.sha256()
-    for p in sorted([*suite.path.glob("*.py"), *suite.path.glob("*.toml"), *Path(__file__).parent.rglob("*.py")]):
-        h.update(str(p.name).encode() + p.read_bytes())
-    store = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "convcheck" / f"list-{suite.name}-{h.hexdigest()[:20]}.txt"
+    from ._hashing import hash_files
+
+    digest = hash_files(sorted([*suite.path.glob("*.py"), *suite.path.glob("*.toml"), *Path(__file__).parent.rglob("*.py")]))
+    store = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "convcheck" / f"list-{suite.name}-{digest[:20]}.txt"
     try:
         return store.read_text(encoding="utf-8")
     except OSError:

@@ -38,6 +38,7 @@ class Task:
     dtype: str           # "float64" or "float32"
     threads: int = 1
     key: str = ""        # the cache key (names the Dask task, so a resubmitted run reuses it)
+    source: str = ""     # the sources' hash the key was made from (recorded with the cache entry)
 
 
 def execute_study(task: Task) -> dict:
@@ -50,7 +51,7 @@ def execute_study(task: Task) -> dict:
 
     from .runner import resolve_device
     from .store import tables_to_frame
-    from .study import load_study, run_study, source_hash
+    from .study import load_study, run_study
     from .seeding import seed_from
 
     from ._runtime import blas_limits
@@ -72,7 +73,7 @@ def execute_study(task: Task) -> dict:
     info = {"study": task.name, "doc": (module.__doc__ or "").strip(), "claims": [c.to_json() for c in module.CLAIMS],
             "figures": result.figures, "setup": result.setup, "scale": task.scale,
             "config": dict(module.SCALES[task.scale]), "seeds": task.seeds, "seed_root": seed_from(task.name),
-            "cache_key": task.key, "source_hash": source_hash(module), "device": getattr(module, "DEVICE", device),
+            "cache_key": task.key, "source_hash": task.source, "device": getattr(module, "DEVICE", device),
             "dtype": str(getattr(module, "DTYPE", getattr(torch, task.dtype))).replace("torch.", ""),
             "host": socket.gethostname(), "wall_time_s": time.perf_counter() - t0}
     return {"name": task.name, "frame": tables_to_frame(task.name, result.tables),

@@ -145,13 +145,14 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         if config is None:
             raise ValueError(f"The 'scale' parameter {scale!r} is not declared by study {name!r}; it has {sorted(module.SCALES)}.")
         n_seeds = seeds if seeds is not None else config.get("seeds", 32)
-        key = cache_key(source_hash(module), config, n_seeds, device, dtype)
+        source = source_hash(module)
+        key = cache_key(source, config, n_seeds, device, dtype)
         hit = cache.load(f"{suite_info.name}.{name}", key) if use_cache else None
         if hit is not None:
             study_verdicts, info = hit
             verdicts_by_name[name], infos[name], cached[name] = study_verdicts, info, True
         else:
-            tasks.append(Task(name, str(module.__file__), scale, n_seeds, device, dtype, torch.get_num_threads(), key))
+            tasks.append(Task(name, str(module.__file__), scale, n_seeds, device, dtype, torch.get_num_threads(), key, source))
     bar = None
     if progress and tasks:
         from tqdm.auto import tqdm

@@ -21,7 +21,6 @@ a perturbation) are fixtures the tests plant wrong inputs through.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import sys
@@ -32,6 +31,7 @@ from types import ModuleType
 import pandas as pd
 import torch
 
+from ._hashing import hash_files
 from ._validation import check_choice, check_int
 from .claims import Claim, Verdict
 from .seeding import seed_from, torch_generator
@@ -183,11 +183,8 @@ def source_hash(module: ModuleType) -> str:
     The library is part of the key because a study's numbers depend on the engine and the
     statistics as much as on its own file.
     """
-    h = hashlib.sha256(Path(module.__file__).read_bytes())
-    for p in sorted(Path(__file__).resolve().parent.rglob("*.py")):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()
+    return hash_files([Path(module.__file__), *sorted(Path(__file__).resolve().parent.rglob("*.py"))])
+
 
 
 def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None, device: str = "cpu",
