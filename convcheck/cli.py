@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--dtype", default="float64", help="float64 (default) or float32")
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
     r.add_argument("--no-cache", action="store_true", help="recompute every study")
+    r.add_argument("--compile", default="auto", nargs="?", const="on", metavar="MODE",
+                   help="fuse each run's step with torch.compile (CUDA graphs on a GPU): auto (default: CPU runs of "
+                        "200,000 steps or more, where it pays), on (every run that can) or off")
     r.add_argument("--threads", type=int, default=1,
                    help="threads for torch and for the BLAS behind numpy and scipy (default 1: small batched kernels are fastest on one thread)")
     r.add_argument("--strict", action="store_true", help="exit 1 when a claim is refuted")
@@ -263,10 +266,10 @@ def _main(argv: list[str] | None = None) -> int:
         executor = make_executor(args.executor, args.workers, args.scheduler)
         record = run_suite(args.targets, scale=args.scale, seeds=args.seeds, device=args.device, dtype=args.dtype,
                            out=args.out, use_cache=not args.no_cache, progress=sys.stderr.isatty(), suite=args.suite,
-                           executor=executor)
+                           executor=executor, compile=args.compile)
     except ValueError as exc:  # raised before any study runs: the input is at fault
         msg = str(exc)
-        for name in ("seeds", "out", "scale", "dtype", "device", "suite", "executor", "workers"):
+        for name in ("seeds", "out", "scale", "dtype", "device", "suite", "executor", "workers", "compile"):
             msg = msg.replace(f"The '{name}' parameter", f"The '--{name}' parameter")
         return _fail(msg)
     except KeyboardInterrupt:

@@ -14,6 +14,10 @@ Host traffic: a sampler's batches are drawn ``BLOCK_INDICES`` at a time (one cop
 per block of steps, the same bits as one draw per step), evaluation counts stay device tensors
 until the end, and the loop reads no tensor value on the host; tests count the host reads.
 
+Compiled steps (opt-in, :mod:`convcheck.compiling`): the step (the update and the divergence
+test) can be fused by ``torch.compile``, replayed as a CUDA graph on a GPU; the step number is
+then a device tensor, and ``trace.info["compiled"]`` records whether the run was compiled.
+
 Numerics and speed: the engine applies :func:`convcheck._runtime.tune_process` once
 (subnormals flushed to zero; glibc's malloc kept from returning large blocks every step).
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from . import compiling
 from ._runtime import tune_process
 from ._validation import check_int, check_real
 from .memory import bytes_per_row, check_rows
@@ -67,7 +72,8 @@ def log_checkpoints(steps: int, per_decade: int = 10, dense_tail: int = 0, tail_
 def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkpoints=None,
         sampler=None, generator: torch.Generator | None = None, average: bool = False,
         blowup: float = 1e8, stop: Stopping | None = None,
-        metrics: tuple[str, ...] = ("gap", "grad_norm", "dist"), keep_iterates: bool = False) -> Trace:
+        metrics: tuple[str, ...] = ("gap", "grad_norm", "dist"), keep_iterates: bool = False,
+        compile: bool | str | None = None) -> Trace:
     """Run ``optimizer`` from ``w0: (S, d)`` for ``steps`` steps.
 
     Args:
@@ -84,6 +90,9 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
       stop: stopping criteria of Sec. 2.2 (:class:`~convcheck.stopping.Stopping`), checked per
         seed after every step on the full objective (these evaluations are not counted in
         ``grad_evals``); stopped seeds are frozen, and the trace records when and why.
+      compile: fuse the step with ``torch.compile`` where the run allows it: True, False, or a
+        mode of :mod:`convcheck.compiling` (``"auto"``: long CPU runs); None follows
+        :func:`convcheck.compiling.compiling` (``"auto"`` outside one).
 
     Online problems (an objective with ``online = True``, :mod:`convcheck.objectives.online`):
     round t draws its randomness (from ``generator``), adds the round's regret of the current
@@ -113,6 +122,8 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     if ck.min() < 0 or ck.max() > steps:
         raise ValueError(f"The 'checkpoints' parameter must lie in the range [0, {steps}]. Got [{ck.min()}, {ck.max()}] instead.")
     tune_process()
+    compiled, why_not = compiling.plan(compiling.wanted() if compile is None else compile, steps=steps,
+                                       device=w0.device, online=online, stop=stop, optimizer=optimizer)
 
     S, device = w0.shape[0], w0.device
     # before anything of size S is allocated: a run that cannot fit stops here (TooManyRows)
@@ -172,6 +183,25 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
         draws = _Blocks(lambda t, K: sampler.draw_block(S, K, generator, device), S * sampler.b, steps)
     else:
         draws = None
+    w_star = objective.w_star
+
+    def advance(w, state, div_at, idx, t):
+        """One step of a batch problem: the update, the divergence test and, without stopping
+        criteria, the freezing of diverged rows. ``t`` is an int, or a float64 0-d device tensor
+        in a compiled run (one compiled code for every step)."""
+        oracle = Oracle(objective, idx)
+        w_new, state = optimizer.update(w, state, oracle, t)
+        # One norm per step: NaN and inf compare False, so "not (norm <= limit)" catches them too.
+        bad = ~(torch.linalg.vector_norm(w_new - w_star, dim=-1) <= limit)
+        div_at = torch.where(bad & (div_at < 0), t.long() if isinstance(t, torch.Tensor) else t, div_at)
+        if stop is None:
+            w_new = torch.where((div_at >= 0).unsqueeze(-1), w, w_new)
+        return w_new, state, div_at, oracle.evals
+
+    step_fn, t_dev = advance, None
+    if compiled:
+        step_fn = compiling.compile_step(advance, device)
+        t_dev = torch.zeros((), dtype=torch.float64, device=device)  # filled in place: no host copy per step
     for t in range(1, steps + 1):
         if online:
             xi = draws.next(t) if draws is not None else None
@@ -179,18 +209,31 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
             if real is not None:
                 real = real + (objective.loss_at(w, t, xi) - objective.loss_at(objective.w_star.expand_as(w), t, xi))
             oracle = OnlineOracle(objective, t, xi)
-        else:
-            oracle = Oracle(objective, draws.next(t) if draws is not None else None)
-        w_new, state = optimizer.update(w, state, oracle, t)
-        if online:
+            w_new, state = optimizer.update(w, state, oracle, t)
             w_new = objective.project(w_new)
+            bad = ~(torch.linalg.vector_norm(w_new - w_star, dim=-1) <= limit)
+            div_at = torch.where(bad & (div_at < 0), t, div_at)
+            used = oracle.evals
+        elif t_dev is not None:
+            t_dev.fill_(t)
+            try:
+                w_new, state_new, div_new, used = step_fn(w, state, div_at, draws.next(t) if draws else None, t_dev)
+            except Exception as e:  # the step is pure: redo it eagerly and go on eagerly
+                if draws is not None:
+                    draws.pos -= 1
+                compiled, why_not, step_fn, t_dev = False, f"compile failed at step {t}: {type(e).__name__}", advance, None
+                w_new, state, div_at, used = advance(w, state, div_at, draws.next(t) if draws else None, t)
+            else:
+                state, div_at = state_new, div_new
+        else:
+            w_new, state, div_at, used = advance(w, state, div_at, draws.next(t) if draws is not None else None, t)
         t_now[0] = t
-        evals = evals + oracle.evals  # never in place: evals_at keeps each checkpoint's count
-        # One norm per step: NaN and inf compare False, so "not (norm <= limit)" catches them too.
-        bad = ~(torch.linalg.vector_norm(w_new - objective.w_star, dim=-1) <= limit)
-        div_at = torch.where(bad & (div_at < 0), t, div_at)
-        frozen = (div_at >= 0) if stop is None else ((div_at >= 0) | (stop_at >= 0))
-        w = torch.where(frozen.unsqueeze(-1), w, w_new)
+        evals = evals + used  # never in place: evals_at keeps each checkpoint's count
+        if stop is None and not online:
+            w = w_new  # advance froze the diverged rows
+        else:
+            frozen = (div_at >= 0) if stop is None else ((div_at >= 0) | (stop_at >= 0))
+            w = torch.where(frozen.unsqueeze(-1), w, w_new)
         if stop is not None:
             f_new, g_new = objective.loss(w), objective.grad(w)
             code = stop.check(t, f_old, f_new, g_old, g_new)
@@ -204,7 +247,9 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
             record(w, avg)
 
     metrics = {k: torch.stack(v, dim=1).cpu().numpy() for k, v in rec.items()}
-    info = {"optimizer": optimizer.name, "objective": objective.name, "final_state": state}
+    compiling.count(compiled, why_not)
+    info = {"optimizer": optimizer.name, "objective": objective.name, "final_state": state,
+            "compiled": compiled, "compiled_not": why_not}
     if stop is not None:
         info["stopped_at"], info["stop_code"] = stop_at.cpu().numpy(), stop_code.cpu().numpy()
     return Trace(steps=ck, metrics=metrics, grad_evals=np.asarray([int(e) for e in evals_at], dtype=np.int64),

@@ -39,6 +39,7 @@ class Task:
     threads: int = 1
     key: str = ""        # the cache key (names the Dask task, so a resubmitted run reuses it)
     source: str = ""     # the sources' hash the key was made from (recorded with the cache entry)
+    compile: str = "auto"  # the engine's compile mode (convcheck.compiling)
 
 
 def execute_study(task: Task) -> dict:
@@ -63,7 +64,7 @@ def execute_study(task: Task) -> dict:
         module = load_study(task.path)
         with blas_limits(task.threads):  # the BLAS behind numpy and scipy too, on every worker
             result = run_study(module, task.scale, seeds=task.seeds, device=device, dtype=getattr(torch, task.dtype),
-                               family=None)
+                               family=None, compile=task.compile)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:
@@ -75,7 +76,8 @@ def execute_study(task: Task) -> dict:
             "config": dict(module.SCALES[task.scale]), "seeds": task.seeds, "seed_root": seed_from(task.name),
             "cache_key": task.key, "source_hash": task.source, "device": getattr(module, "DEVICE", device),
             "dtype": str(getattr(module, "DTYPE", getattr(torch, task.dtype))).replace("torch.", ""),
-            "host": socket.gethostname(), "wall_time_s": time.perf_counter() - t0}
+            "host": socket.gethostname(), "wall_time_s": time.perf_counter() - t0,
+            "compile": result.compile}
     return {"name": task.name, "frame": tables_to_frame(task.name, result.tables),
             "verdicts": [v.to_json() for v in result.verdicts], "info": info}
 

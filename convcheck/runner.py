@@ -104,12 +104,16 @@ def _new_run_dir(out: Path) -> Path:
 def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: int | None = None, device: str = "auto",
               dtype: str = "float64", out: Path | str = "reports", use_cache: bool = True, progress: bool = True,
               studies_folder: Path | None = None, render: bool = True, suite: str | None = None,
-              executor=None) -> RunRecord:
+              executor=None, compile: bool | str = "auto") -> RunRecord:
     """Run the selected studies of a suite (default: the survey) and write ``<out>/<run-id>/``;
     returns the run's record. ``executor``: where the studies run (:mod:`convcheck.executors`;
-    default in this process)."""
+    default in this process). ``compile``: when the engine's steps are fused by ``torch.compile``
+    (:mod:`convcheck.compiling`: ``auto``, the default, compiles long CPU runs; ``on``; ``off``)."""
     check_choice("scale", scale, ("tiny", "quick", "full"))
     check_choice("dtype", dtype, ("float64", "float32"))
+    from .compiling import mode_of
+
+    compile = mode_of(compile)
     if seeds is not None:  # every interval over seeds needs at least MIN_SEEDS of them
         check_int("seeds", seeds, MIN_SEEDS)
     device = resolve_device(device)
@@ -146,13 +150,13 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
             raise ValueError(f"The 'scale' parameter {scale!r} is not declared by study {name!r}; it has {sorted(module.SCALES)}.")
         n_seeds = seeds if seeds is not None else config.get("seeds", 32)
         source = source_hash(module)
-        key = cache_key(source, config, n_seeds, device, dtype)
+        key = cache_key(source, config, n_seeds, device, dtype, compile)
         hit = cache.load(f"{suite_info.name}.{name}", key) if use_cache else None
         if hit is not None:
             study_verdicts, info = hit
             verdicts_by_name[name], infos[name], cached[name] = study_verdicts, info, True
         else:
-            tasks.append(Task(name, str(module.__file__), scale, n_seeds, device, dtype, torch.get_num_threads(), key, source))
+            tasks.append(Task(name, str(module.__file__), scale, n_seeds, device, dtype, torch.get_num_threads(), key, source, compile))
     bar = None
     if progress and tasks:
         from tqdm.auto import tqdm
@@ -191,11 +195,12 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
     write_json(run_dir / "manifest.json", {
         "run": run_dir.name, "suite": suite_info.to_json(), "created": _dt.datetime.now().isoformat(timespec="seconds"), "scale": scale,
         "device": device, "device_name": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or platform.machine(),
-        "dtype": dtype, "multiplicity_family": family_size(studies), "torch_threads": torch.get_num_threads(), "versions": _versions(), "git_commit": _git_commit(),
+        "dtype": dtype, "compile": compile, "multiplicity_family": family_size(studies), "torch_threads": torch.get_num_threads(), "versions": _versions(), "git_commit": _git_commit(),
         "failed": failed, **(executor.describe() if tasks else {"executor": "cache only"}),
         "studies": {n: {"seeds": i["seeds"], "seed_root": i["seed_root"], "wall_time_s": i["wall_time_s"],
                         "device": i.get("device", device), "dtype": i.get("dtype", dtype), "host": i.get("host"),
-                        "cached": cached[n], "cache_key": i["cache_key"]} for n, i in infos.items()},
+                        "cached": cached[n], "cache_key": i["cache_key"], "compile": i.get("compile")}
+                    for n, i in infos.items()},
         "wall_time_s": time.perf_counter() - t_start,
     })
     if render:

@@ -76,9 +76,11 @@ def read_json(path: Path):
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def cache_key(source_hash: str, config: dict, seeds: int, device: str, dtype: str) -> str:
-    blob = json.dumps({"source": source_hash, "config": jsonable(config), "seeds": seeds, "device": device,
-                       "dtype": dtype}, sort_keys=True, default=repr)
+def cache_key(source_hash: str, config: dict, seeds: int, device: str, dtype: str, compile: str = "auto") -> str:
+    # the compile mode too: compiled steps round differently from eager ones
+    fields = {"source": source_hash, "config": jsonable(config), "seeds": seeds, "device": device, "dtype": dtype,
+              "compile": compile}
+    blob = json.dumps(fields, sort_keys=True, default=repr)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 

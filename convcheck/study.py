@@ -114,6 +114,7 @@ class StudyResult:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     figures: list[dict] = field(default_factory=list)
     setup: dict = field(default_factory=dict)
+    compile: dict | None = None  # the tally of compiled and eager engine runs (convcheck.compiling)
 
 
 def studies_dir(suite: str | None = None) -> Path:
@@ -189,8 +190,12 @@ def source_hash(module: ModuleType) -> str:
 
 def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None, device: str = "cpu",
               dtype: torch.dtype = torch.float64, family: int | str | None = "suite", methods: dict | None = None,
-              hyper: dict | None = None, **overrides) -> StudyResult:
+              hyper: dict | None = None, compile: bool | str = "auto", **overrides) -> StudyResult:
     """Run one study at a scale; ``seeds`` overrides the scale's default count.
+
+    ``compile``: the mode its engine runs compile their step in (:mod:`convcheck.compiling`:
+    ``auto``, ``on``, ``off`` or a bool); ``result.compile`` tallies the runs compiled and those
+    run eagerly, and why.
 
     ``methods``: ``{role: method}``, a torch.optim class or a convcheck factory in each named
     role (:mod:`convcheck.roles`); ``hyper``: fixed keyword arguments for those methods.
@@ -218,7 +223,11 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     device = getattr(module, "DEVICE", device)  # a study that must run on the CPU says so
     ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype,
                   roles=module.ROLES, methods=resolved, role_table=module.ROLE_TABLE)
-    result = module.run(ctx, **config)
+    from .compiling import compiling
+
+    with compiling(compile) as tally:
+        result = module.run(ctx, **config)
+    result.compile = tally
     claims = {c.id: c for c in module.CLAIMS}
     for v in result.verdicts:
         v.study = module.NAME

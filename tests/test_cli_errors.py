@@ -24,6 +24,7 @@ def _one_line(capsys, rc_expected, argv):
 @pytest.mark.parametrize("argv, needle", [
     (["run", "--scale", "huge"], "'--scale' parameter"),
     (["run", "--dtype", "float16"], "'--dtype' parameter"),
+    (["run", "--compile", "yes"], "'--compile' parameter must be one of ['auto', 'on', 'off']"),
     (["run", "--seeds", "2", "GD-1"], "'--seeds' parameter"),
     (["run", "XX-9"], "Unknown study or claim"),
     (["run", "--suite", "nope"], "'--suite' parameter"),

@@ -97,6 +97,16 @@ def test_the_engine_loop_never_synchronises_on_cuda():
         assert counts[0] == counts[1], f"{make().name}: {counts} synchronisations in 200 and 400 steps"
 
 
+@pytest.mark.parametrize("name", ["sgd 1/sqrt(t)", "adam", "sam-swp"])
+def test_a_compiled_run_on_cuda_is_the_eager_run(name):
+    """CUDA graphs (torch.compile's reduce-overhead mode) against the eager engine on the card."""
+    from test_compiling import METHODS, _agree, _run
+
+    eager, graphed = _run(METHODS[name], False, device="cuda"), _run(METHODS[name], True, device="cuda", steps=60)
+    assert graphed.info["compiled"] is True, graphed.info["compiled_not"]
+    _agree(eager, graphed)
+
+
 def test_runner_records_where_each_study_ran(tmp_path):
     from convcheck.runner import run_suite
 

@@ -36,7 +36,7 @@ import torch
 
 from .._validation import check_choice, check_real
 from .base import Optimizer
-from .schedules import Schedule, as_schedule, step_size
+from .schedules import Schedule, as_schedule, divide, step_size
 
 __all__ = ["AdaptiveState", "adagrad", "rmsprop", "adam"]
 
@@ -138,13 +138,13 @@ def adam(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: 
         with torch.no_grad():  # 1 - gamma^0 = 0 with first_k = 0: a division by zero, as written
             bc1 = 1 - gamma1**k if bias_correction else 1.0
             bc2 = 1 - gamma2**k if bias_correction else 1.0
-        if bias_correction and k == 0:
+        if bias_correction and not isinstance(k, torch.Tensor) and k == 0:  # a tensor k gives 0 by itself
             bc1 = bc2 = torch.zeros((), dtype=params.dtype, device=params.device)
         if inside:
             new = params - step_size(schedule(t)) * (m / bc1) / torch.sqrt(eps + v / bc2)
         else:  # torch.optim.Adam's operation order, for round-off agreement
             denom = torch.sqrt(v) / (bc2 ** 0.5) + eps
-            new = params - (step_size(schedule(t)) / bc1) * (m / denom)
+            new = params - step_size(divide(schedule(t), bc1)) * (m / denom)
         return new, AdaptiveState(m, v)
 
     return Optimizer("adam" if not survey else "adam-survey", init, update,

@@ -87,12 +87,17 @@ class OnlineOracle:
 
 
 class Optimizer(NamedTuple):
-    """``init(params) -> state``; ``update(params, state, oracle, t) -> (params, state)``."""
+    """``init(params) -> state``; ``update(params, state, oracle, t) -> (params, state)``.
+
+    ``capturable``: the update reads no tensor value on the host, so the engine may compile it
+    (:mod:`convcheck.compiling`); ``t`` is then a float64 0-d tensor on the run's device, not an
+    int, and the update must use it through torch ops (``t ** 0.5``, not ``math.sqrt(t)``)."""
 
     name: str
     init: Callable[[torch.Tensor], Any]
     update: Callable[[torch.Tensor, Any, Oracle, int], tuple[torch.Tensor, Any]]
     hyper: dict = {}
+    capturable: bool = True
 
 
 class _Fixed:

@@ -65,7 +65,7 @@ def _backtrack(condition, eta0: float, factor: float, max_iter: int, name: str, 
         eta = torch.where(done, eta, torch.zeros_like(eta))  # no acceptable step found: stay
         return params - eta.unsqueeze(-1) * g, LineSearchState(eta, shrinks)
 
-    return Optimizer(name, init, update, hyper)
+    return Optimizer(name, init, update, hyper, capturable=False)  # its inner loop ends on data
 
 
 def halving(eta0: float = 1.0, max_halvings: int = 60) -> Optimizer:
@@ -120,4 +120,4 @@ def wolfe(eta0: float = 1.0, c1: float = 1e-4, c2: float = 0.9, max_iter: int = 
         eta = torch.where(done, eta, torch.zeros_like(eta))
         return params - eta.unsqueeze(-1) * g, LineSearchState(eta, iters)
 
-    return Optimizer("wolfe", init, update, {"eta0": eta0, "c1": c1, "c2": c2})
+    return Optimizer("wolfe", init, update, {"eta0": eta0, "c1": c1, "c2": c2}, capturable=False)

@@ -85,6 +85,7 @@ class UniformBlocks:
     def __init__(self, generator: torch.Generator, block: int = 1 << 20):
         self.generator, self.block, self._buf, self._pos = generator, block, None, 0
 
+    @torch.compiler.disable  # a compiled step calls it eagerly: its position is host state, not a constant
     def next(self, S: int, n: int, like: torch.Tensor) -> torch.Tensor:
         buf = self._buf
         if buf is None or self._pos == buf.shape[0] or buf.shape[1:] != (S, n) or buf.dtype != like.dtype \

@@ -70,4 +70,5 @@ def steepest_descent(method: str = "quadratic", iters: int = 100) -> Optimizer:
             eta = _golden(lambda e: oracle.loss(params - e.unsqueeze(-1) * g), params.shape[0], params, iters)
         return params - eta.unsqueeze(-1) * g, SteepestState(eta)
 
-    return Optimizer(f"steepest-{method}", init, update, {"method": method})
+    return Optimizer(f"steepest-{method}", init, update, {"method": method},
+                     capturable=method == "quadratic")  # the 1-D search brackets on data

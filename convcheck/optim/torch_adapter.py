@@ -93,7 +93,7 @@ def from_torch(optimizer_class, **hyper) -> Optimizer:
             new = torch.stack([p.detach() for p in state.params]).clone()
         return new, state
 
-    return Optimizer(f"torch.{optimizer_class.__name__}", init, update, dict(hyper))
+    return Optimizer(f"torch.{optimizer_class.__name__}", init, update, dict(hyper), capturable=False)  # a loop per seed
 
 
 def _closure(oracle, params, g, losses, extra, s, p):

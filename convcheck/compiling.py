@@ -1,0 +1,132 @@
+"""Compiled steps: the engine's step fused by ``torch.compile`` (CUDA graphs on a GPU).
+
+Each step of a run is a few dozen small batched kernels; with 320 rows most of a step's time
+is the cost of launching them (about 70 us per step on a CPU core, 250 us on a GPU), not the
+arithmetic. ``torch.compile`` fuses a step into a few kernels; on CUDA, ``mode="reduce-overhead"``
+also records the step as a CUDA graph and replays it, one launch per step.
+
+What a compiled step needs, and how the engine gives it:
+
+* **The step number as a device tensor.** A Python ``t`` would be a constant of the compiled
+  code (a recompile per step, and a CUDA graph would replay step 1's step size forever), so the
+  engine hands the optimizer a float64 0-d tensor ``t``, updated in place before each step.
+  Schedules and bias corrections are written to accept one (:mod:`convcheck.optim.schedules`,
+  :mod:`convcheck.optim.adaptive`); float64 holds every step number up to 2^53 exactly.
+* **No host reads inside the step** (a sync, and a break in the graph): a method whose step
+  ends on data (line searches, exact steepest descent, the torch.optim adapter) says so with
+  ``Optimizer.capturable = False`` and runs eagerly.
+
+Three modes (``convcheck run --compile auto|on|off``, or :func:`compiling`):
+
+* ``auto`` (the default): compile runs of at least :data:`AUTO_MIN_STEPS` steps on the CPU,
+  where it was measured to pay; on CUDA only when asked, until it has been measured on a card.
+* ``on``: compile every run that can be compiled. ``off``: none.
+
+Measured on 2 CPU cores (``benchmarks/throughput.py``, both modes in one run): the SGD-3 sweep
+(320 rows) 72 -> 28 us per step, 20,480 rows 1006 -> 895 us per step; compiling costs 7 s for a
+process's first step (cold caches), 1-2 s for each new step after it, 0.25 s with inductor's
+disk cache warm. Hence ``auto``'s threshold: 200,000 steps save 9 s at 320 rows. A quick-scale
+study, whose runs are short, got slower compiled (sgd_rates 6 -> 12 s, adaptive 3 -> 16 s), so
+no quick-scale run is compiled by default (none is that long). Fused kernels round differently
+from eager ones (about 1e-15 relative in float64): the same seed gives the same bits within one
+mode on one machine, not across modes, and compiled results are cached apart.
+
+A run that asks for compilation and cannot have it (online problems, stopping criteria, a
+method that is not capturable, a compile that fails) runs eagerly; ``trace.info["compiled"]``
+says which, and why not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+
+import torch
+
+__all__ = ["MODES", "AUTO_MIN_STEPS", "compiling", "mode_of", "wanted", "plan", "compile_step", "count"]
+
+MODES = ("auto", "on", "off")
+AUTO_MIN_STEPS = 200_000  # auto compiles CPU runs this long: the compile's seconds are then paid back
+
+_WANTED: contextvars.ContextVar[str] = contextvars.ContextVar("convcheck_compile", default="auto")
+_TALLY: contextvars.ContextVar[dict | None] = contextvars.ContextVar("convcheck_compile_tally", default=None)
+
+
+def mode_of(value) -> str:
+    """``True``/``False``/None or a mode name -> the mode name (checked)."""
+    if value is True or value is False:
+        return "on" if value else "off"
+    if value not in MODES:
+        raise ValueError(f"The 'compile' parameter must be one of {list(MODES)}. Got {value!r} instead.")
+    return value
+
+
+@contextlib.contextmanager
+def compiling(mode="on"):
+    """Within the block, ``engine.run`` compiles its step in ``mode`` (see the module note).
+
+    Yields a tally ``{"mode", "compiled", "eager", "eager_why"}`` of the engine runs made in the
+    block (eager runs counted by reason), which the runner records per study."""
+    mode = mode_of(mode)
+    tally = {"mode": mode, "compiled": 0, "eager": 0, "eager_why": {}}
+    tokens = _WANTED.set(mode), _TALLY.set(tally)
+    try:
+        yield tally
+    finally:
+        _WANTED.reset(tokens[0])
+        _TALLY.reset(tokens[1])
+
+
+def count(compiled: bool, why_not: str) -> None:
+    """Add one finished engine run to the tally of the enclosing :func:`compiling` block."""
+    tally = _TALLY.get()
+    if tally is None:
+        return
+    if compiled:
+        tally["compiled"] += 1
+    else:
+        tally["eager"] += 1
+        tally["eager_why"][why_not] = tally["eager_why"].get(why_not, 0) + 1
+
+
+def wanted() -> str:
+    """The mode of the runs started now: ``auto`` unless a :func:`compiling` block says otherwise."""
+    return _WANTED.get()
+
+
+def plan(mode, *, steps: int, device: torch.device, online: bool, stop, optimizer) -> tuple[bool, str]:
+    """``(compile?, reason)`` for one run: the reason is recorded when the answer is no."""
+    mode = mode_of(mode)
+    if mode == "off":
+        return False, "not asked"
+    if mode == "auto" and device.type != "cpu":
+        return False, f"auto: not measured on {device.type} yet (--compile on to ask)"
+    if mode == "auto" and steps < AUTO_MIN_STEPS:
+        return False, f"auto: fewer than {AUTO_MIN_STEPS} steps"
+    if online:
+        return False, "online problem (its rounds index the loss by the step number on the host)"
+    if stop is not None:
+        return False, "stopping criteria"
+    if not getattr(optimizer, "capturable", True):
+        return False, f"method {optimizer.name!r} reads data on the host inside its step"
+    return True, ""
+
+
+def compile_step(fn, device: torch.device):
+    """``fn`` compiled for ``device``: inductor's fused kernels, replayed as a CUDA graph on a GPU.
+
+    Dynamo's cache is cleared first: every run compiles its own closure (the objective and
+    the optimizer are constants of it), and the guards of earlier runs would otherwise count
+    towards dynamo's recompile limit, past which it silently runs the step eagerly."""
+    torch._dynamo.reset()
+    if device.type != "cuda":
+        return torch.compile(fn, dynamic=False)
+    graphed = torch.compile(fn, mode="reduce-overhead", dynamic=False)
+
+    def step(*args):
+        # A replay writes its outputs into the graph's own memory, which the next replay
+        # overwrites: each call starts a new step, and what the caller keeps is cloned out.
+        torch.compiler.cudagraph_mark_step_begin()
+        return torch.utils._pytree.tree_map(lambda x: x.clone() if isinstance(x, torch.Tensor) else x, graphed(*args))
+
+    return step
