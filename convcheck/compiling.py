@@ -22,12 +22,16 @@ Three modes (``convcheck run --compile auto|on|off``, or :func:`compiling`):
   where it was measured to pay; on CUDA only when asked, until it has been measured on a card.
 * ``on``: compile every run that can be compiled. ``off``: none.
 
+Between checkpoints a compiled run takes ``engine.STEPS_PER_CALL`` (8) steps per call (one
+compiled code unrolled over 8 steps), so the Python around a call is paid once per 8 steps.
+
 Measured on 2 CPU cores (``benchmarks/throughput.py``, both modes in one run): the SGD-3 sweep
-(320 rows) 72 -> 28 us per step, 20,480 rows 1006 -> 895 us per step; compiling costs 7 s for a
-process's first step (cold caches), 1-2 s for each new step after it, 0.25 s with inductor's
-disk cache warm. Hence ``auto``'s threshold: 200,000 steps save 9 s at 320 rows. A quick-scale
-study, whose runs are short, got slower compiled (sgd_rates 6 -> 12 s, adaptive 3 -> 16 s), so
-no quick-scale run is compiled by default (none is that long). Fused kernels round differently
+(320 rows) 72 -> 21-23 us per step, 20,480 rows 1050-1130 -> 600-910 us per step (noisy);
+compiling costs about 10 s for a process's first run with cold caches, up to 7 s for each new
+method after it, 0.2-0.3 s with inductor's disk cache warm. Hence ``auto``'s threshold: 200,000
+steps save about 10 s at 320 rows, a cold compile's worth. A quick-scale study, whose runs are
+short, got slower compiled (sgd_rates 6 -> 12 s, adaptive 3 -> 16 s), so no quick-scale run is
+compiled by default (none is that long). Fused kernels round differently
 from eager ones (about 1e-15 relative in float64): the same seed gives the same bits within one
 mode on one machine, not across modes, and compiled results are cached apart.
 

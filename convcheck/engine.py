@@ -14,9 +14,11 @@ Host traffic: a sampler's batches are drawn ``BLOCK_INDICES`` at a time (one cop
 per block of steps, the same bits as one draw per step), evaluation counts stay device tensors
 until the end, and the loop reads no tensor value on the host; tests count the host reads.
 
-Compiled steps (opt-in, :mod:`convcheck.compiling`): the step (the update and the divergence
-test) can be fused by ``torch.compile``, replayed as a CUDA graph on a GPU; the step number is
-then a device tensor, and ``trace.info["compiled"]`` records whether the run was compiled.
+Compiled steps (:mod:`convcheck.compiling`; by default only CPU runs of 200,000 steps or more):
+the step (the update, the divergence test, the freezing of diverged rows) fused by
+``torch.compile``, a CUDA graph on a GPU, ``STEPS_PER_CALL`` steps per call between checkpoints;
+the step number is then a device tensor, and ``trace.info["compiled"]`` records whether the run
+was compiled (``"compiled_not"``: why not).
 
 Numerics and speed: the engine applies :func:`convcheck._runtime.tune_process` once
 (subnormals flushed to zero; glibc's malloc kept from returning large blocks every step).
@@ -38,6 +40,7 @@ from .trace import Trace
 __all__ = ["run", "log_checkpoints"]
 
 BLOCK_INDICES = 1 << 20  # indices drawn per block (8 MB of int64): a few copies per run, little memory
+STEPS_PER_CALL = 8  # a compiled run's steps per call between checkpoints (the Python overhead of a call, amortised)
 
 
 class _Blocks:
@@ -53,6 +56,15 @@ class _Blocks:
             self.block, self.pos = self.draw(t, K), 0
         self.pos += 1
         return self.block[self.pos - 1]
+
+    def ahead(self) -> int:
+        """How many steps' draws the current block still holds."""
+        return 0 if self.block is None else self.block.shape[0] - self.pos
+
+    def take(self, k: int) -> torch.Tensor:
+        """The next ``k`` steps' draws, stacked (``k <= ahead()``)."""
+        self.pos += k
+        return self.block[self.pos - k:self.pos]
 
 
 def log_checkpoints(steps: int, per_decade: int = 10, dense_tail: int = 0, tail_from: float = 0.1) -> np.ndarray:
@@ -198,11 +210,30 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
             w_new = torch.where((div_at >= 0).unsqueeze(-1), w, w_new)
         return w_new, state, div_at, oracle.evals
 
-    step_fn, t_dev = advance, None
+    def advance_k(w, state, div_at, idxs, t):
+        """``STEPS_PER_CALL`` steps from step ``t`` (a compiled run's call between checkpoints)."""
+        used = 0
+        for i in range(STEPS_PER_CALL):
+            w, state, div_at, ev = advance(w, state, div_at, None if idxs is None else idxs[i], t + i)
+            used = used + ev
+        return w, state, div_at, used
+
+    step_fn, chunk_fn, t_dev = advance, None, None
     if compiled:
         step_fn = compiling.compile_step(advance, device)
+        chunk_fn = compiling.compile_step(advance_k, device) if STEPS_PER_CALL > 1 and not average else None
         t_dev = torch.zeros((), dtype=torch.float64, device=device)  # filled in place: no host copy per step
-    for t in range(1, steps + 1):
+
+    def chunk_from(t: int) -> bool:
+        """Whether a compiled call may take steps t .. t + STEPS_PER_CALL - 1: no checkpoint before
+        the last of them, all within the run, and their draws in the block at hand."""
+        last, i = t + STEPS_PER_CALL - 1, int(np.searchsorted(ck, t))
+        return (chunk_fn is not None and last <= steps and (i == len(ck) or int(ck[i]) >= last)
+                and (draws is None or draws.ahead() >= STEPS_PER_CALL))
+
+    t = 0
+    while t < steps:
+        t += 1
         if online:
             xi = draws.next(t) if draws is not None else None
             cum = cum + objective.regret_at(w, t, xi)  # x_t suffers f_t before it sees g_t
@@ -216,15 +247,20 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
             used = oracle.evals
         elif t_dev is not None:
             t_dev.fill_(t)
+            k = STEPS_PER_CALL if chunk_from(t) else 1
             try:
-                w_new, state_new, div_new, used = step_fn(w, state, div_at, draws.next(t) if draws else None, t_dev)
-            except Exception as e:  # the step is pure: redo it eagerly and go on eagerly
+                if k > 1:
+                    out = chunk_fn(w, state, div_at, draws.take(k) if draws else None, t_dev)
+                else:
+                    out = step_fn(w, state, div_at, draws.next(t) if draws else None, t_dev)
+            except Exception as e:  # the steps are pure: redo step t eagerly and go on eagerly
                 if draws is not None:
-                    draws.pos -= 1
+                    draws.pos -= k
                 compiled, why_not, step_fn, t_dev = False, f"compile failed at step {t}: {type(e).__name__}", advance, None
                 w_new, state, div_at, used = advance(w, state, div_at, draws.next(t) if draws else None, t)
             else:
-                state, div_at = state_new, div_new
+                w_new, state, div_at, used = out
+                t += k - 1  # the bookkeeping below is the last step's (no checkpoint fell before it)
         else:
             w_new, state, div_at, used = advance(w, state, div_at, draws.next(t) if draws is not None else None, t)
         t_now[0] = t

@@ -62,10 +62,14 @@ METHODS = {
 
 @pytest.mark.parametrize("name", sorted(METHODS))
 def test_a_compiled_run_is_the_eager_run_to_round_off(name):
-    eager, comp = _run(METHODS[name], False), _run(METHODS[name], True)
-    assert eager.info["compiled"] is False and comp.info["compiled"] is True, comp.info["compiled_not"]
-    _agree(eager, comp)
-    assert comp.final.dtype == torch.float64
+    """Log-spaced checkpoints (single steps early, calls of STEPS_PER_CALL steps later) and two
+    checkpoints only (calls of several steps throughout, single steps at the end)."""
+    for checkpoints in (None, [0, 61]):
+        eager, comp = (_run(METHODS[name], c, steps=61, checkpoints=checkpoints) for c in (False, True))
+        assert eager.info["compiled"] is False and comp.info["compiled"] is True, comp.info["compiled_not"]
+        _agree(eager, comp)
+        assert comp.final.dtype == torch.float64
+        np.testing.assert_allclose(comp.final.numpy(), eager.final.numpy(), rtol=RTOL, atol=0)
 
 
 def test_the_check_fails_when_the_compiled_step_loses_the_step_number(monkeypatch):
@@ -174,3 +178,31 @@ def test_a_study_run_compiled_records_its_tally(tmp_path):
     tally = manifest["studies"]["sgd_rates"]["compile"]
     assert manifest["compile"] == "on" and tally["compiled"] > 0 and tally["eager"] == 0
     assert math.isfinite(manifest["studies"]["sgd_rates"]["wall_time_s"])
+
+
+@pytest.mark.parametrize("block_steps", [3, 20])
+def test_calls_of_several_steps_respect_the_draws_blocks(monkeypatch, block_steps):
+    """Blocks of 3 steps' draws (fewer than a call takes: single steps only) and of 20 (calls of
+    8 steps inside a block, single steps up to its edge): the eager run to round-off, each step's
+    own batch (a batch used twice or skipped would change the run by far more)."""
+    real, calls = compiling.compile_step, {}
+
+    def counted(fn, device):
+        compiled = real(fn, device)
+
+        def step(*args):
+            calls[fn.__name__] = calls.get(fn.__name__, 0) + 1
+            return compiled(*args)
+        return step
+
+    make = lambda: sgd(inverse_t(0.5))  # noqa: E731
+    monkeypatch.setattr(engine, "BLOCK_INDICES", 8 * 2 * block_steps)  # 8 rows x batches of 2 per step
+    eager = _run(make, False, steps=61, checkpoints=[0, 30, 61])
+    monkeypatch.setattr(compiling, "compile_step", counted)
+    comp = _run(make, True, steps=61, checkpoints=[0, 30, 61])
+    _agree(eager, comp)
+    np.testing.assert_allclose(comp.final.numpy(), eager.final.numpy(), rtol=RTOL, atol=0)
+    if block_steps < engine.STEPS_PER_CALL:
+        assert calls == {"advance": 61}
+    else:
+        assert calls.get("advance_k", 0) >= 4 and calls["advance"] + engine.STEPS_PER_CALL * calls["advance_k"] == 61
