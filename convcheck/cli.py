@@ -27,8 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run studies and write a report")
     r.add_argument("targets", nargs="*", metavar="STUDY|CLAIM", help="studies or claim ids (default: all)")
     r.add_argument("--suite", default=None, help="the suite to run (default: survey; convcheck list --suites)")
-    r.add_argument("--executor", default="in-process", help="in-process (default) or dask (each study a task)")
-    r.add_argument("--workers", type=int, default=None, help="with --executor dask: a local cluster of N worker processes (default 2)")
+    r.add_argument("--executor", default="auto",
+                   help="auto (default: on the CPU a local process per core, at most one per study; on a GPU this "
+                        "process), in-process, processes or dask (each study a task)")
+    r.add_argument("--workers", type=int, default=None,
+                   help="worker processes for auto and processes (default: the cores) or for dask's local cluster (default 2)")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="with --executor dask: an existing dask.distributed scheduler (tcp://host:8786)")
     r.add_argument("--scale", default="quick", help="tiny (a smoke run, seconds), quick (default, a laptop CPU) or full (a GPU)")
@@ -263,7 +266,7 @@ def _main(argv: list[str] | None = None) -> int:
     try:
         from .executors import make_executor
 
-        executor = make_executor(args.executor, args.workers, args.scheduler)
+        executor = make_executor(args.executor, args.workers, args.scheduler, device=args.device, threads=args.threads)
         record = run_suite(args.targets, scale=args.scale, seeds=args.seeds, device=args.device, dtype=args.dtype,
                            out=args.out, use_cache=not args.no_cache, progress=sys.stderr.isatty(), suite=args.suite,
                            executor=executor, compile=args.compile)

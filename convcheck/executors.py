@@ -1,4 +1,4 @@
-"""Where studies run: in this process (the default) or on a Dask cluster, through one interface.
+"""Where studies run: in this process, in a pool of local processes, or on a Dask cluster.
 
 The runner hands an executor the studies that are not in the cache, as :class:`Task` objects
 (plain data: the study's file path, scale, seeds, device, dtype), and receives each finished
@@ -8,6 +8,10 @@ suite's order at the end. Seeds derive from names, so where a study runs does no
 of its results.
 
 * :class:`InProcess`: one study after another in this process.
+* :class:`Processes`: each study in one of N local worker processes (the standard library's
+  process pool, started with ``spawn``: no inherited thread pools), one torch and BLAS thread
+  each. ``convcheck run``'s default on the CPU (``--executor auto``): N = the cores, at most the
+  studies to run; on 2 cores the quick survey suite took 73 s instead of 101-118 s.
 * :class:`DaskExecutor`: each study a task on a ``dask.distributed`` cluster: a
   ``LocalCluster`` of N worker processes (``--workers N``), or an existing scheduler
   (``--scheduler ADDRESS``: dask-jobqueue on SLURM/PBS, dask-cuda's one worker per GPU,
@@ -21,11 +25,12 @@ through the same executor when the study itself runs on a Dask worker.
 
 from __future__ import annotations
 
+import os
 import platform
 from dataclasses import dataclass
 from typing import Iterator
 
-__all__ = ["Task", "InProcess", "DaskExecutor", "execute_study", "make_executor"]
+__all__ = ["Task", "InProcess", "Processes", "DaskExecutor", "execute_study", "make_executor"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,65 @@ class InProcess:
         pass
 
 
+class Processes:
+    """Studies in a pool of ``workers`` local processes, the longest first (the runner orders them).
+
+    The pool starts with the first tasks (a run made from the cache starts none); with
+    ``fit=True`` it has at most one worker per task, and a single task runs in this process."""
+
+    name = "processes"
+
+    def __init__(self, workers: int, fit: bool = False):
+        self.workers, self.fit, self._pool = workers, fit, None
+
+    def run(self, tasks: list[Task]) -> Iterator[dict]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        if not tasks:
+            return
+        if self.fit:
+            self.workers = min(self.workers, len(tasks))
+        if self.workers == 1 and self.fit:
+            yield from InProcess().run(tasks)
+            return
+        if self._pool is None:  # spawn: a fresh interpreter per worker, no thread pools inherited
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        futures = {self._pool.submit(execute_study, t): t for t in tasks}
+        done = set()
+        try:
+            for future in as_completed(futures):
+                try:
+                    out = future.result()
+                except BrokenProcessPool:  # a worker died: every pending study gets this; sorted out below
+                    continue
+                except Exception as exc:
+                    out = {"name": futures[future].name, "error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+                done.add(futures[future].name)
+                yield out
+        finally:  # interrupted: nothing more starts; finished studies were already handed over
+            for f in futures:
+                f.cancel()
+        rest = [t for t in tasks if t.name not in done]
+        if rest:  # the pool is gone: each remaining study alone, so only one that kills its worker fails
+            self._pool.shutdown(wait=False)
+            self._pool = None
+            for t in rest:
+                with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as solo:
+                    try:
+                        yield solo.submit(execute_study, t).result()
+                    except BrokenProcessPool:
+                        yield {"name": t.name, "error": "its worker process died (killed, or out of memory)"}
+
+    def describe(self) -> dict:
+        return {"executor": self.name, "workers": self.workers, "host": platform.node()}
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 class DaskExecutor:
     """Studies as tasks on a ``dask.distributed`` cluster (see the module docstring)."""
 
@@ -140,11 +204,25 @@ class DaskExecutor:
             self._cluster.close()
 
 
-def make_executor(executor: str = "in-process", workers: int | None = None, scheduler: str | None = None):
+def make_executor(executor: str = "in-process", workers: int | None = None, scheduler: str | None = None,
+                  device: str = "cpu", threads: int = 1):
+    """The executor named; ``auto`` is a pool of local processes on the CPU (one per ``threads``
+    cores, or ``workers``; at most one per study to run), and this process on a GPU (one card,
+    one study at a time) or where one worker would do."""
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"The 'workers' parameter must be an int in the range [1, inf). Got {workers!r} instead.")
+    if executor == "auto":
+        from .runner import resolve_device
+
+        n = workers or max(1, (os.cpu_count() or 1) // max(1, threads))
+        if resolve_device(device) != "cpu" or n < 2:
+            return InProcess()
+        return Processes(n, fit=True)
     if executor in ("in-process", "local", None):
         return InProcess()
+    if executor == "processes":
+        return Processes(workers or os.cpu_count() or 1)
     if executor == "dask":
-        if workers is not None and workers < 1:
-            raise ValueError(f"The 'workers' parameter must be an int in the range [1, inf). Got {workers!r} instead.")
         return DaskExecutor(workers, scheduler)
-    raise ValueError(f"The 'executor' parameter must be one of ['in-process', 'dask']. Got {executor!r} instead.")
+    raise ValueError(f"The 'executor' parameter must be one of ['auto', 'in-process', 'processes', 'dask']. "
+                     f"Got {executor!r} instead.")

@@ -163,6 +163,9 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
 
         bar = tqdm(total=len(tasks), desc="convcheck", unit="study", leave=False)
     executor = executor or InProcess()
+    # the longest first (last run's times; unknown ones first of all), so parallel workers end together
+    known = {t.name: cache.last_wall_time(f"{suite_info.name}.{t.name}", scale) for t in tasks}
+    tasks.sort(key=lambda t: -(known[t.name] if known[t.name] is not None else float("inf")))
     # Execute: each finished study is cached as soon as it arrives, so nothing finished is lost.
     for out_ in executor.run(tasks):
         name = out_["name"]

@@ -181,6 +181,19 @@ class Cache:
         verdicts = [Verdict.from_json(v) for v in read_json(p / "verdicts.json")]
         return verdicts, read_json(p / "study.json")
 
+    def last_wall_time(self, study: str, scale: str) -> float | None:
+        """The wall time of the newest entry of ``study`` at ``scale`` (any sources), or None: the
+        runner starts the longest studies first, so that a pool of workers ends together."""
+        best = None
+        for info_file in self.root.glob(f"{study}-*/study.json"):
+            try:
+                info, mtime = read_json(info_file), info_file.stat().st_mtime
+            except (OSError, ValueError):
+                continue
+            if info.get("scale") == scale and (best is None or mtime > best[0]):
+                best = (mtime, float(info.get("wall_time_s", 0.0)))
+        return None if best is None else best[1]
+
     def tables(self, study: str, key: str) -> Path:
         """The entry's tables file (for :func:`link_results`)."""
         return self.path(study, key) / "tables.parquet"

@@ -69,7 +69,7 @@ def test_a_failing_study_is_an_internal_error_and_the_run_goes_on(capsys, tmp_pa
         return real(module, *args, **kwargs)
 
     monkeypatch.setattr(study, "run_study", flaky)
-    rc = cli.main(["run", "--scale", "tiny", "GD-1", "GD-2", "--out", str(tmp_path)])
+    rc = cli.main(["run", "--scale", "tiny", "GD-1", "GD-2", "--out", str(tmp_path), "--executor", "in-process"])
     captured = capsys.readouterr()
     assert rc == 3
     assert "study gd_bound failed (too large for this machine): out of memory with 3 seeds" in captured.err
