@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-cache", action="store_true", help="recompute every study")
     r.add_argument("--compile", default="auto", nargs="?", const="on", metavar="MODE",
                    help="fuse each run's step with torch.compile (CUDA graphs on a GPU): auto (default: CPU runs of "
-                        "200,000 steps or more, where it pays), on (every run that can) or off")
+                        "500,000 steps or more, where it pays), on (every run that can) or off")
     r.add_argument("--threads", type=int, default=1,
                    help="threads for torch and for the BLAS behind numpy and scipy (default 1: small batched kernels are fastest on one thread)")
     r.add_argument("--strict", action="store_true", help="exit 1 when a claim is refuted")

@@ -13,7 +13,7 @@ What a compiled step needs, and how the engine gives it:
   Schedules and bias corrections are written to accept one (:mod:`convcheck.optim.schedules`,
   :mod:`convcheck.optim.adaptive`); float64 holds every step number up to 2^53 exactly.
 * **No host reads inside the step** (a sync, and a break in the graph): a method whose step
-  ends on data (line searches, exact steepest descent, the torch.optim adapter) says so with
+  ends on data (line searches, steepest descent's numerical 1-D search, the torch.optim adapter) says so with
   ``Optimizer.capturable = False`` and runs eagerly.
 
 Three modes (``convcheck run --compile auto|on|off``, or :func:`compiling`):
@@ -26,14 +26,15 @@ Between checkpoints a compiled run takes ``engine.STEPS_PER_CALL`` (8) steps per
 compiled code unrolled over 8 steps), so the Python around a call is paid once per 8 steps.
 
 Measured on 2 CPU cores (``benchmarks/throughput.py``, both modes in one run): the SGD-3 sweep
-(320 rows) 72 -> 21-23 us per step, 20,480 rows 1050-1130 -> 600-910 us per step (noisy);
-compiling costs about 10 s for a process's first run with cold caches, up to 7 s for each new
-method after it, 0.2-0.3 s with inductor's disk cache warm. Hence ``auto``'s threshold: 200,000
-steps save about 10 s at 320 rows, a cold compile's worth. A quick-scale study, whose runs are
-short, got slower compiled (sgd_rates 6 -> 12 s, adaptive 3 -> 16 s), so no quick-scale run is
-compiled by default (none is that long). Fused kernels round differently
-from eager ones (about 1e-15 relative in float64): the same seed gives the same bits within one
-mode on one machine, not across modes, and compiled results are cached apart.
+(320 rows) 72 -> 21-23 us per step, 20,480 rows 1050-1130 -> 600-910 us per step (noisy); at
+64 rows with the running average 47 -> about 20 us per step. Compiling costs 7-10 s for each
+new step function (the 8-step call is most of it), 0.5 s when inductor's disk cache already
+holds it. Hence ``auto``'s threshold: 500,000 steps save 11-25 s, more than a compile. The
+full-scale sgd_rates study (1M steps per run, 16 seeds) took 224 s eager and 52 s compiled, with
+the same verdicts and statistics; quick-scale studies, whose runs are short, got much slower
+compiled (sgd_rates 7 -> 33 s, adaptive 3 -> 67 s), and no quick-scale run is that long. Fused kernels round differently from eager ones
+(about 1e-15 relative in float64): the same seed gives the same bits within one mode on one
+machine, not across modes, and compiled results are cached apart.
 
 A run that asks for compilation and cannot have it (online problems, stopping criteria, a
 method that is not capturable, a compile that fails) runs eagerly; ``trace.info["compiled"]``
@@ -50,7 +51,7 @@ import torch
 __all__ = ["MODES", "AUTO_MIN_STEPS", "compiling", "mode_of", "wanted", "plan", "compile_step", "count"]
 
 MODES = ("auto", "on", "off")
-AUTO_MIN_STEPS = 200_000  # auto compiles CPU runs this long: the compile's seconds are then paid back
+AUTO_MIN_STEPS = 500_000  # auto compiles CPU runs this long: the compile's seconds are then paid back
 
 _WANTED: contextvars.ContextVar[str] = contextvars.ContextVar("convcheck_compile", default="auto")
 _TALLY: contextvars.ContextVar[dict | None] = contextvars.ContextVar("convcheck_compile_tally", default=None)

@@ -14,7 +14,7 @@ Host traffic: a sampler's batches are drawn ``BLOCK_INDICES`` at a time (one cop
 per block of steps, the same bits as one draw per step), evaluation counts stay device tensors
 until the end, and the loop reads no tensor value on the host; tests count the host reads.
 
-Compiled steps (:mod:`convcheck.compiling`; by default only CPU runs of 200,000 steps or more):
+Compiled steps (:mod:`convcheck.compiling`; by default only CPU runs of 500,000 steps or more):
 the step (the update, the divergence test, the freezing of diverged rows) fused by
 ``torch.compile``, a CUDA graph on a GPU, ``STEPS_PER_CALL`` steps per call between checkpoints;
 the step number is then a device tensor, and ``trace.info["compiled"]`` records whether the run
@@ -197,31 +197,37 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
         draws = None
     w_star = objective.w_star
 
-    def advance(w, state, div_at, idx, t):
+    def advance(w, state, div_at, avg, idx, t):
         """One step of a batch problem: the update, the divergence test and, without stopping
-        criteria, the freezing of diverged rows. ``t`` is an int, or a float64 0-d device tensor
-        in a compiled run (one compiled code for every step)."""
+        criteria, the freezing of diverged rows and the running average. ``t`` is an int, or a
+        float64 0-d device tensor in a compiled run (one compiled code for every step)."""
         oracle = Oracle(objective, idx)
         w_new, state = optimizer.update(w, state, oracle, t)
         # One norm per step: NaN and inf compare False, so "not (norm <= limit)" catches them too.
         bad = ~(torch.linalg.vector_norm(w_new - w_star, dim=-1) <= limit)
-        div_at = torch.where(bad & (div_at < 0), t.long() if isinstance(t, torch.Tensor) else t, div_at)
+        tensor_t = isinstance(t, torch.Tensor)
+        div_at = torch.where(bad & (div_at < 0), t.long() if tensor_t else t, div_at)
         if stop is None:
             w_new = torch.where((div_at >= 0).unsqueeze(-1), w, w_new)
-        return w_new, state, div_at, oracle.evals
+            if avg is not None:  # the uniform average of w_1 .. w_t (w_1 itself at t = 1, not avg + (w_1 - avg))
+                if tensor_t:
+                    avg = torch.where(t > 1, avg + (w_new - avg) / t, w_new)
+                else:
+                    avg = avg + (w_new - avg) / t if t > 1 else w_new.clone()
+        return w_new, state, div_at, avg, oracle.evals
 
-    def advance_k(w, state, div_at, idxs, t):
+    def advance_k(w, state, div_at, avg, idxs, t):
         """``STEPS_PER_CALL`` steps from step ``t`` (a compiled run's call between checkpoints)."""
         used = 0
         for i in range(STEPS_PER_CALL):
-            w, state, div_at, ev = advance(w, state, div_at, None if idxs is None else idxs[i], t + i)
+            w, state, div_at, avg, ev = advance(w, state, div_at, avg, None if idxs is None else idxs[i], t + i)
             used = used + ev
-        return w, state, div_at, used
+        return w, state, div_at, avg, used
 
     step_fn, chunk_fn, t_dev = advance, None, None
     if compiled:
         step_fn = compiling.compile_step(advance, device)
-        chunk_fn = compiling.compile_step(advance_k, device) if STEPS_PER_CALL > 1 and not average else None
+        chunk_fn = compiling.compile_step(advance_k, device) if STEPS_PER_CALL > 1 else None
         t_dev = torch.zeros((), dtype=torch.float64, device=device)  # filled in place: no host copy per step
 
     def chunk_from(t: int) -> bool:
@@ -250,19 +256,19 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
             k = STEPS_PER_CALL if chunk_from(t) else 1
             try:
                 if k > 1:
-                    out = chunk_fn(w, state, div_at, draws.take(k) if draws else None, t_dev)
+                    out = chunk_fn(w, state, div_at, avg, draws.take(k) if draws else None, t_dev)
                 else:
-                    out = step_fn(w, state, div_at, draws.next(t) if draws else None, t_dev)
+                    out = step_fn(w, state, div_at, avg, draws.next(t) if draws else None, t_dev)
             except Exception as e:  # the steps are pure: redo step t eagerly and go on eagerly
                 if draws is not None:
                     draws.pos -= k
                 compiled, why_not, step_fn, t_dev = False, f"compile failed at step {t}: {type(e).__name__}", advance, None
-                w_new, state, div_at, used = advance(w, state, div_at, draws.next(t) if draws else None, t)
+                w_new, state, div_at, avg, used = advance(w, state, div_at, avg, draws.next(t) if draws else None, t)
             else:
-                w_new, state, div_at, used = out
+                w_new, state, div_at, avg, used = out
                 t += k - 1  # the bookkeeping below is the last step's (no checkpoint fell before it)
         else:
-            w_new, state, div_at, used = advance(w, state, div_at, draws.next(t) if draws is not None else None, t)
+            w_new, state, div_at, avg, used = advance(w, state, div_at, avg, draws.next(t) if draws is not None else None, t)
         t_now[0] = t
         evals = evals + used  # never in place: evals_at keeps each checkpoint's count
         if stop is None and not online:
@@ -277,7 +283,7 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
             stop_at = torch.where(fresh, t, stop_at)
             stop_code = torch.where(fresh, code, stop_code)
             f_old, g_old = f_new, g_new
-        if average:
+        if average and stop is not None:  # (without stopping criteria advance keeps the average)
             avg = avg + (w - avg) / t if t > 1 else w.clone()
         if t in ck_set:
             record(w, avg)

@@ -79,7 +79,7 @@ def test_the_check_fails_when_the_compiled_step_loses_the_step_number(monkeypatc
     def frozen_t(fn, device):
         compiled = real(fn, device)
         one = torch.ones((), dtype=torch.float64)
-        return lambda w, state, div_at, idx, t: compiled(w, state, div_at, idx, one)
+        return lambda w, state, div_at, avg, idx, t: compiled(w, state, div_at, avg, idx, one)
 
     make = lambda: sgd(inverse_t(0.5))  # noqa: E731
     eager = _run(make, False)
@@ -113,7 +113,7 @@ def test_runs_that_cannot_compile_say_why():
     plain = engine.run(ls, sgd(0.1), w0, 5, compile=False)
     assert plain.info == {**plain.info, "compiled": False, "compiled_not": "not asked"}
     short = engine.run(ls, sgd(0.1), w0, 5)  # the default: auto
-    assert short.info["compiled"] is False and short.info["compiled_not"] == "auto: fewer than 200000 steps"
+    assert short.info["compiled"] is False and short.info["compiled_not"] == "auto: fewer than 500000 steps"
     with pytest.raises(ValueError, match="The 'compile' parameter must be one of \\['auto', 'on', 'off'\\]. Got 'yes'"):
         engine.run(ls, sgd(0.1), w0, 5, compile="yes")
 
@@ -206,3 +206,21 @@ def test_calls_of_several_steps_respect_the_draws_blocks(monkeypatch, block_step
         assert calls == {"advance": 61}
     else:
         assert calls.get("advance_k", 0) >= 4 and calls["advance"] + engine.STEPS_PER_CALL * calls["advance_k"] == 61
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_the_running_average_is_the_mean_of_the_iterates(compile):
+    """avg_gap at every step against the gap of the plain mean of w_1 .. w_t (from the kept
+    iterates), eager and compiled (where calls of several steps carry the average too)."""
+    ls, w0 = _problem()
+    steps = 40
+    make = lambda: sgd(inverse_sqrt_t(0.3))  # noqa: E731
+    dense = engine.run(ls, make(), w0, steps, checkpoints=np.arange(steps + 1), sampler=WithReplacement(50, 2),
+                       generator=torch_generator("compile-s"), average=True, keep_iterates=True, compile=compile)
+    means = torch.cumsum(dense.iterates[:, 1:], dim=1) / torch.arange(1, steps + 1, dtype=torch.float64).view(1, -1, 1)
+    want = torch.stack([ls.gap(means[:, i]) for i in range(steps)], dim=1).numpy()
+    np.testing.assert_allclose(dense.metrics["avg_gap"][:, 1:], want, rtol=1e-12)
+    sparse = _run(make, compile, steps=steps, checkpoints=[0, 20, steps], average=True)
+    np.testing.assert_allclose(sparse.metrics["avg_gap"][:, -1], dense.metrics["avg_gap"][:, -1], rtol=1e-12)
+    if compile:  # calls of 8 steps between the checkpoints, to round-off of the eager run
+        _agree(_run(make, False, steps=steps, checkpoints=[0, 20, steps], average=True), sparse)
