@@ -140,9 +140,13 @@ class Processes:
                     out = {"name": futures[future].name, "error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
                 done.add(futures[future].name)
                 yield out
-        finally:  # interrupted: nothing more starts; finished studies were already handed over
+        except KeyboardInterrupt:  # finished studies were handed over (and cached): stop the rest now
+            self._stop_workers()  # (not cancelled first: the pool fails its pending futures itself)
+            raise
+        except BaseException:  # the caller stopped early: nothing more starts
             for f in futures:
                 f.cancel()
+            raise
         rest = [t for t in tasks if t.name not in done]
         if rest:  # the pool is gone: each remaining study alone, so only one that kills its worker fails
             self._pool.shutdown(wait=False)
@@ -156,6 +160,19 @@ class Processes:
 
     def describe(self) -> dict:
         return {"executor": self.name, "workers": self.workers, "host": platform.node()}
+
+    def _stop_workers(self) -> None:
+        """Terminate the workers: a study in the middle of a long SciPy or torch call would
+        otherwise see Ctrl-C only when it next runs Python (measured: 15 s)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if hasattr(pool, "terminate_workers"):  # Python 3.14
+            pool.terminate_workers()
+            return
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False)
 
     def close(self) -> None:
         if self._pool is not None:
