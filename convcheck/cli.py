@@ -131,6 +131,10 @@ def _tables(run_dir: Path, markdown: str | None, record: bool) -> int:
                              f"{manifest.get('scale')!r}{', missing ' + ', '.join(missing) if missing else ''} instead.")
         path = suite.path / "recorded_outcomes.json"
         write_json(path, outcomes(verdicts, suite.prefixes))
+        # each study's wall time too: a first run, with nothing cached, starts the longest first
+        write_json(suite.path / "recorded_timings.json",
+                   {"run": manifest.get("run"), "scale": "quick", "executor": manifest.get("executor"),
+                    "wall_time_s": {n: round(float(i["wall_time_s"]), 1) for n, i in studies.items()}})
         print(f"outcomes recorded in {path}")
     return 0
 

@@ -22,7 +22,7 @@ from ._validation import check_choice, check_int
 from .claims import Verdict
 from .stats import family_adjust
 from .stats.thresholds import MIN_SEEDS
-from .store import Cache, cache_key, link_results, point_latest, write_json
+from .store import Cache, cache_key, link_results, point_latest, read_json, write_json
 from .executors import InProcess, Task
 from .study import discover, family_size, source_hash
 
@@ -101,6 +101,14 @@ def _new_run_dir(out: Path) -> Path:
     raise RuntimeError(f"could not create a run folder under {out}")
 
 
+def _recorded_timings(folder: Path) -> dict[str, float]:
+    """The suite's recorded quick-scale wall time per study (``recorded_timings.json``), or {}."""
+    try:
+        return {k: float(v) for k, v in read_json(Path(folder) / "recorded_timings.json")["wall_time_s"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
 def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: int | None = None, device: str = "auto",
               dtype: str = "float64", out: Path | str = "reports", use_cache: bool = True, progress: bool = True,
               studies_folder: Path | None = None, render: bool = True, suite: str | None = None,
@@ -163,8 +171,10 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
 
         bar = tqdm(total=len(tasks), desc="convcheck", unit="study", leave=False)
     executor = executor or InProcess()
-    # the longest first (last run's times; unknown ones first of all), so parallel workers end together
-    known = {t.name: cache.last_wall_time(f"{suite_info.name}.{t.name}", scale) for t in tasks}
+    # the longest first (this cache's last times, else the suite's recorded quick-scale times;
+    # unknown ones first of all), so parallel workers end together
+    recorded = _recorded_timings(studies_folder)
+    known = {t.name: cache.last_wall_time(f"{suite_info.name}.{t.name}", scale) or recorded.get(t.name) for t in tasks}
     tasks.sort(key=lambda t: -(known[t.name] if known[t.name] is not None else float("inf")))
     # Execute: each finished study is cached as soon as it arrives, so nothing finished is lost.
     for out_ in executor.run(tasks):

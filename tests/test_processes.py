@@ -106,3 +106,15 @@ def test_a_fitted_pool_runs_a_single_study_here(tmp_path):
 def test_bad_worker_counts_are_refused(workers):
     with pytest.raises(ValueError, match="The 'workers' parameter must be an int in the range \\[1, inf\\)"):
         make_executor("processes", workers)
+
+
+def test_a_first_run_orders_by_the_suites_recorded_timings(tmp_path):
+    from convcheck.runner import _recorded_timings
+    from convcheck.suites import load_suite
+
+    recorded = _recorded_timings(load_suite("survey").path)
+    assert set(recorded) >= {"gd_bound", "sgd_rates", "minibatch"}
+    order = _Order()
+    run_suite(STUDIES, scale="tiny", device="cpu", out=tmp_path, progress=False, render=False, executor=order)
+    assert order.seen == sorted(["gd_bound", "sgd_rates", "minibatch"], key=lambda n: -recorded[n])
+    assert _recorded_timings(tmp_path) == {}  # no file: no order (unknown studies go first)

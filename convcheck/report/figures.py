@@ -18,6 +18,7 @@ Figures are PNG, base64-encoded into the page, so the report opens offline.
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import matplotlib
@@ -29,6 +30,22 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 __all__ = ["draw", "to_png"]
+
+
+
+@contextlib.contextmanager
+def _jitter_seeded(key: str):
+    """seaborn draws a stripplot's jitter from numpy's global generator, so a figure depended on
+    whatever the process drew before (a page differed between a worker and the main process):
+    seeded from the figure's name for the same picture every time, the global state restored."""
+    from ..seeding import seed_from
+
+    state = np.random.get_state()
+    np.random.seed(seed_from("figure-jitter", key) % 2**32)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 def _filtered(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
@@ -109,7 +126,9 @@ def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
                         color=color, linestyle="none", zorder=6, label=f"{level} end" if level is not None else "end")
         elif _categorical(df[x]) or spec.get("categorical"):
             # categories (methods, settings) on their own axis positions, never joined by lines
-            sns.stripplot(df, x=x, y=y, hue=hue, palette=palette, alpha=0.3, size=3, dodge=bool(hue), ax=ax, legend=False)
+            with _jitter_seeded(spec.get("title", "") + y):
+                sns.stripplot(df, x=x, y=y, hue=hue, palette=palette, alpha=0.3, size=3, dodge=bool(hue), ax=ax,
+                              legend=False)
             sns.pointplot(df, x=x, y=y, hue=hue, palette=palette, estimator="mean", errorbar=None, dodge=0.4 if hue else False,
                           linestyle="none", marker="D", ax=ax)
             ax.tick_params(axis="x", labelrotation=20)

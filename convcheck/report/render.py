@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -119,21 +120,64 @@ class _FigureCache:
         self._code = hashlib.sha256(code).hexdigest()
         self._tables: dict[Path, bytes] = {}  # each study's table file hashed once
 
-    def png(self, spec: dict, tables_file: Path, tables) -> bytes:
-        if self.root is None or not tables_file.is_file():  # no cache, or a run of the one-file layout: draw
-            return to_png(draw(spec, tables()))
+    def path(self, spec: dict, tables_file: Path) -> Path | None:
+        """Where the figure is kept (None: not kept, drawn every time)."""
+        if self.root is None or not tables_file.is_file():  # no cache, or a run of the one-file layout
+            return None
         if tables_file not in self._tables:
             self._tables[tables_file] = hashlib.sha256(tables_file.read_bytes()).digest()
         h = hashlib.sha256(self._code.encode())
         h.update(json.dumps(spec, sort_keys=True, default=repr).encode())
         h.update(self._tables[tables_file])
-        path = self.root / f"{h.hexdigest()[:24]}.png"
-        if path.is_file():
-            return path.read_bytes()
-        data = to_png(draw(spec, tables()))
+        return self.root / f"{h.hexdigest()[:24]}.png"
+
+    def keep(self, path: Path, data: bytes) -> None:
         self.root.mkdir(exist_ok=True)
         atomic_write_bytes(path, data)
+
+    def png(self, spec: dict, tables_file: Path, tables) -> bytes:
+        path = self.path(spec, tables_file)
+        if path is not None and path.is_file():
+            return path.read_bytes()
+        data = to_png(draw(spec, tables()))
+        if path is not None:
+            self.keep(path, data)
         return data
+
+    def draw_missing(self, run_dir: Path, studies: dict, workers: int | None = None) -> int:
+        """Draw every figure not kept yet, the studies side by side in worker processes (a
+        quick run's 50 figures took 18.5 s on one core); returns how many were drawn. Does
+        nothing where figures are not kept, or where too few are missing to pay for the
+        workers' start (matplotlib's import, about 2 s)."""
+        missing = {}
+        for name, info in studies.items():
+            tables_file = run_dir / "results" / f"{name}.parquet"
+            todo = [(spec, p) for spec in info["figures"] if (p := self.path(spec, tables_file)) is not None
+                    and not p.is_file()]
+            if todo:
+                missing[name] = todo
+        workers = min(workers or os.cpu_count() or 1, len(missing))
+        if workers < 2 or sum(map(len, missing.values())) < PARALLEL_MIN_FIGURES:
+            return 0
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            jobs = {name: pool.submit(_draw_study, run_dir, name, [spec for spec, _ in todo])
+                    for name, todo in sorted(missing.items(), key=lambda kv: -len(kv[1]))}
+            for name, job in jobs.items():
+                for (_, path), data in zip(missing[name], job.result()):
+                    self.keep(path, data)
+        return sum(map(len, missing.values()))
+
+
+PARALLEL_MIN_FIGURES = 12  # fewer are drawn in this process: starting workers would cost more
+
+
+def _draw_study(run_dir: Path, name: str, specs: list[dict]) -> list[bytes]:
+    """One study's figures as PNG bytes (run in a worker process)."""
+    tables = frame_to_tables(read_results(run_dir, name), name)
+    return [to_png(draw(spec, tables)) for spec in specs]
 
 
 def render_run(run_dir: Path | str) -> Path:
@@ -149,6 +193,7 @@ def render_run(run_dir: Path | str) -> Path:
     order = sort_key(tuple(s["prefix"] for s in suite.get("sections", [])) or None)
 
     drawn = _FigureCache(run_dir)
+    drawn.draw_missing(run_dir, studies)
     for name, info in studies.items():
         loaded = {}
 
