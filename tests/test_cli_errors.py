@@ -76,15 +76,19 @@ def test_a_failing_study_is_an_internal_error_and_the_run_goes_on(capsys, tmp_pa
     assert "GD-2" in captured.out and "1 failed" in captured.out  # the other study ran and was reported
 
 
-def test_ctrl_c_says_how_to_resume(tmp_path):
+@pytest.mark.parametrize("group", [False, True])
+def test_ctrl_c_says_how_to_resume(tmp_path, group):
+    """SIGINT to the main process alone, and to its whole process group as a terminal's Ctrl-C
+    sends it (the pool's workers get it too); the quick scale, so the run is mid-way at 8 s."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    p = subprocess.Popen([sys.executable, "-m", "convcheck.cli", "run", "--scale", "tiny", "--out", str(tmp_path)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    p = subprocess.Popen([sys.executable, "-m", "convcheck.cli", "run", "--scale", "quick", "--no-cache",
+                          "--out", str(tmp_path)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
     time.sleep(8)  # past the imports, inside the first studies
-    p.send_signal(signal.SIGINT)
+    (os.killpg if group else os.kill)(p.pid, signal.SIGINT)
     out, err = p.communicate(timeout=120)
     assert p.returncode == 130, err[-2000:]
-    assert "interrupted" in err and "resume" in err and "Traceback" not in err
+    assert "interrupted" in err and "resume" in err and "Traceback" not in err, err[-2000:]
 
 
 def test_clean_keeps_the_newest_runs_and_the_named_ones(tmp_path, capsys):
