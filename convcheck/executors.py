@@ -10,8 +10,9 @@ of its results.
 * :class:`InProcess`: one study after another in this process.
 * :class:`Processes`: each study in one of N local worker processes (the standard library's
   process pool, started with ``spawn``: no inherited thread pools), one torch and BLAS thread
-  each. ``convcheck run``'s default on the CPU (``--executor auto``): N = the cores, at most the
-  studies to run; on 2 cores the quick survey suite took 73 s instead of 101-118 s.
+  each. ``convcheck run``'s default (``--executor auto``): N = the cores, at most the studies to
+  run; on 2 cores the quick survey suite's studies took 50-56 s instead of 101-118 s. On a GPU
+  the studies that use it run in the main process and only the CPU's own go to the pool.
 * :class:`DaskExecutor`: each study a task on a ``dask.distributed`` cluster: a
   ``LocalCluster`` of N worker processes (``--workers N``), or an existing scheduler
   (``--scheduler ADDRESS``: dask-jobqueue on SLURM/PBS, dask-cuda's one worker per GPU,
@@ -45,6 +46,7 @@ class Task:
     key: str = ""        # the cache key (names the Dask task, so a resubmitted run reuses it)
     source: str = ""     # the sources' hash the key was made from (recorded with the cache entry)
     compile: str = "auto"  # the engine's compile mode (convcheck.compiling)
+    declared_device: str = ""  # the study's own DEVICE ("cpu" for studies that always run there), or ""
 
 
 def execute_study(task: Task) -> dict:
@@ -107,39 +109,53 @@ class Processes:
     """Studies in a pool of ``workers`` local processes, the longest first (the runner orders them).
 
     The pool starts with the first tasks (a run made from the cache starts none); with
-    ``fit=True`` it has at most one worker per task, and a single task runs in this process."""
+    ``fit=True`` it has at most one worker per task, and a single task runs in this process.
+    With ``gpu=True`` (a run on a GPU) the studies that use the GPU run one at a time in this
+    process, and only those that declare ``DEVICE = "cpu"`` go to the pool, side by side with
+    them (one card is not shared between processes; the CPU studies need not wait for it)."""
 
     name = "processes"
 
-    def __init__(self, workers: int, fit: bool = False):
-        self.workers, self.fit, self._pool = workers, fit, None
+    def __init__(self, workers: int, fit: bool = False, gpu: bool = False):
+        self.workers, self.fit, self.gpu, self._pool = workers, fit, gpu, None
 
     def run(self, tasks: list[Task]) -> Iterator[dict]:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from concurrent.futures.process import BrokenProcessPool
 
-        if not tasks:
-            return
+        here = [t for t in tasks if self.gpu and t.declared_device != "cpu"]
+        away = [t for t in tasks if t not in here]
         if self.fit:
-            self.workers = min(self.workers, len(tasks))
-        if self.workers == 1 and self.fit:
+            self.workers = min(self.workers, len(away))
+        if not away or (self.fit and self.workers == 1 and not here):
             yield from InProcess().run(tasks)
             return
         if self._pool is None:  # spawn: a fresh interpreter per worker, no thread pools inherited
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
-        futures = {self._pool.submit(execute_study, t): t for t in tasks}
-        done = set()
+        futures = {self._pool.submit(execute_study, t): t for t in away}
+        done, pending = set(), set(futures)
+
+        def settle(future):  # a finished future's result, or None when its worker died (sorted out below)
+            pending.discard(future)
+            try:
+                out = future.result()
+            except BrokenProcessPool:  # a worker died: every pending study gets this
+                return None
+            except Exception as exc:
+                out = {"name": futures[future].name, "error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+            done.add(futures[future].name)
+            return out
+
         try:
-            for future in as_completed(futures):
-                try:
-                    out = future.result()
-                except BrokenProcessPool:  # a worker died: every pending study gets this; sorted out below
-                    continue
-                except Exception as exc:
-                    out = {"name": futures[future].name, "error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
-                done.add(futures[future].name)
-                yield out
+            for task in here:  # the GPU's studies, with what the pool finished in between
+                yield from InProcess().run([task])
+                for future in [f for f in pending if f.done()]:
+                    if (out := settle(future)) is not None:
+                        yield out
+            for future in as_completed(list(pending)):
+                if (out := settle(future)) is not None:
+                    yield out
         except KeyboardInterrupt:  # finished studies were handed over (and cached): stop the rest now
             self._stop_workers()  # (not cancelled first: the pool fails its pending futures itself)
             raise
@@ -147,7 +163,7 @@ class Processes:
             for f in futures:
                 f.cancel()
             raise
-        rest = [t for t in tasks if t.name not in done]
+        rest = [t for t in away if t.name not in done]
         if rest:  # the pool is gone: each remaining study alone, so only one that kills its worker fails
             self._pool.shutdown(wait=False)
             self._pool = None
@@ -223,18 +239,19 @@ class DaskExecutor:
 
 def make_executor(executor: str = "in-process", workers: int | None = None, scheduler: str | None = None,
                   device: str = "cpu", threads: int = 1):
-    """The executor named; ``auto`` is a pool of local processes on the CPU (one per ``threads``
-    cores, or ``workers``; at most one per study to run), and this process on a GPU (one card,
-    one study at a time) or where one worker would do."""
+    """The executor named; ``auto`` is a pool of local processes (one per ``threads`` cores, or
+    ``workers``; at most one per study to run); on a GPU the studies that use it run in this
+    process, one at a time, and only the CPU's own studies go to the pool."""
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"The 'workers' parameter must be an int in the range [1, inf). Got {workers!r} instead.")
     if executor == "auto":
         from .runner import resolve_device
 
         n = workers or max(1, (os.cpu_count() or 1) // max(1, threads))
-        if resolve_device(device) != "cpu" or n < 2:
+        gpu = resolve_device(device) != "cpu"
+        if n < 2 and not gpu:
             return InProcess()
-        return Processes(n, fit=True)
+        return Processes(n, fit=True, gpu=gpu)
     if executor in ("in-process", "local", None):
         return InProcess()
     if executor == "processes":

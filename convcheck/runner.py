@@ -164,7 +164,8 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
             study_verdicts, info = hit
             verdicts_by_name[name], infos[name], cached[name] = study_verdicts, info, True
         else:
-            tasks.append(Task(name, str(module.__file__), scale, n_seeds, device, dtype, torch.get_num_threads(), key, source, compile))
+            tasks.append(Task(name, str(module.__file__), scale, n_seeds, device, dtype, torch.get_num_threads(), key, source, compile,
+                              getattr(module, "DEVICE", "")))
     bar = None
     if progress and tasks:
         from tqdm.auto import tqdm

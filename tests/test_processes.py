@@ -90,9 +90,36 @@ def test_auto_picks_a_pool_on_the_cpu_and_this_process_elsewhere(monkeypatch):
     assert isinstance(make_executor("auto", device="cpu", threads=8), InProcess)
     assert isinstance(make_executor("auto", device="cpu", workers=1), InProcess)
     monkeypatch.setattr("torch.cuda.is_available", lambda: True)
-    assert isinstance(make_executor("auto", device="cuda"), InProcess)  # one card: one study at a time
+    gpu = make_executor("auto", device="cuda")  # the card's studies here, one at a time; the CPU's in the pool
+    assert isinstance(gpu, Processes) and gpu.gpu and gpu.workers == 8
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert isinstance(make_executor("auto", device="cpu"), InProcess)
+
+
+def test_on_a_gpu_only_the_cpu_studies_go_to_the_pool(monkeypatch):
+    """Simulated on the CPU: every task runs on the CPU, but the split is the one a GPU run makes."""
+    import convcheck.executors as executors
+    from convcheck.executors import Task
+    from convcheck.study import discover
+
+    studies = discover()
+    tasks = [Task(n, str(studies[n].__file__), "tiny", 3, "cpu", "float64", declared_device=getattr(studies[n], "DEVICE", ""))
+             for n in ("asam", "gd_bound", "gd_descent")]
+    assert [t.declared_device for t in tasks] == ["cpu", "", ""]
+    here, real = [], executors.InProcess.run
+
+    def recorded(self, tasks):
+        here.extend(t.name for t in tasks)
+        return real(self, tasks)
+
+    monkeypatch.setattr(executors.InProcess, "run", recorded)  # what ran in this process
+    pool = Processes(4, fit=True, gpu=True)
+    try:
+        out = {o["name"]: o for o in pool.run(tasks)}
+    finally:
+        pool.close()
+    assert here == ["gd_bound", "gd_descent"] and pool.workers == 1  # asam ran in the pool's one worker
+    assert set(out) == {"asam", "gd_bound", "gd_descent"} and not any("error" in o for o in out.values())
 
 
 def test_a_fitted_pool_runs_a_single_study_here(tmp_path):
