@@ -83,7 +83,10 @@ def test_ctrl_c_says_how_to_resume(tmp_path, group):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     p = subprocess.Popen([sys.executable, "-m", "convcheck.cli", "run", "--scale", "quick", "--no-cache",
                           "--out", str(tmp_path)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+                         # SIGINT back to its default: a shell's background job (CI started with `&`) ignores
+                         # it, the child inherits that, and Python then installs no KeyboardInterrupt handler
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(8)  # past the imports, inside the first studies
     (os.killpg if group else os.kill)(p.pid, signal.SIGINT)
     out, err = p.communicate(timeout=120)
