@@ -15,7 +15,7 @@ per block of steps, the same bits as one draw per step), evaluation counts stay 
 until the end, and the loop reads no tensor value on the host; tests count the host reads.
 
 Compiled steps (:mod:`convcheck.compiling`; by default only CPU runs of 500,000 steps or more):
-the step (the update, the divergence test, the freezing of diverged rows) fused by
+the step (the update, the divergence test, the freezing of diverged rows, the running average) fused by
 ``torch.compile``, a CUDA graph on a GPU, ``STEPS_PER_CALL`` steps per call between checkpoints;
 the step number is then a device tensor, and ``trace.info["compiled"]`` records whether the run
 was compiled (``"compiled_not"``: why not).
@@ -197,20 +197,23 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
         draws = None
     w_star = objective.w_star
 
+    def diverged(w_new, div_at, t):
+        """``div_at`` with step t marked on the rows that left the ball of radius ``limit`` around
+        w* now. One norm per step: NaN and inf compare False, so "not (norm <= limit)" catches them too."""
+        bad = ~(torch.linalg.vector_norm(w_new - w_star, dim=-1) <= limit)
+        return torch.where(bad & (div_at < 0), t.long() if isinstance(t, torch.Tensor) else t, div_at)
+
     def advance(w, state, div_at, avg, idx, t):
         """One step of a batch problem: the update, the divergence test and, without stopping
         criteria, the freezing of diverged rows and the running average. ``t`` is an int, or a
         float64 0-d device tensor in a compiled run (one compiled code for every step)."""
         oracle = Oracle(objective, idx)
         w_new, state = optimizer.update(w, state, oracle, t)
-        # One norm per step: NaN and inf compare False, so "not (norm <= limit)" catches them too.
-        bad = ~(torch.linalg.vector_norm(w_new - w_star, dim=-1) <= limit)
-        tensor_t = isinstance(t, torch.Tensor)
-        div_at = torch.where(bad & (div_at < 0), t.long() if tensor_t else t, div_at)
+        div_at = diverged(w_new, div_at, t)
         if stop is None:
             w_new = torch.where((div_at >= 0).unsqueeze(-1), w, w_new)
             if avg is not None:  # the uniform average of w_1 .. w_t (w_1 itself at t = 1, not avg + (w_1 - avg))
-                if tensor_t:
+                if isinstance(t, torch.Tensor):
                     avg = torch.where(t > 1, avg + (w_new - avg) / t, w_new)
                 else:
                     avg = avg + (w_new - avg) / t if t > 1 else w_new.clone()
@@ -248,8 +251,7 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
             oracle = OnlineOracle(objective, t, xi)
             w_new, state = optimizer.update(w, state, oracle, t)
             w_new = objective.project(w_new)
-            bad = ~(torch.linalg.vector_norm(w_new - w_star, dim=-1) <= limit)
-            div_at = torch.where(bad & (div_at < 0), t, div_at)
+            div_at = diverged(w_new, div_at, t)
             used = oracle.evals
         elif t_dev is not None:
             t_dev.fill_(t)
