@@ -116,7 +116,7 @@ def parse_hyper(items) -> dict:
 
 
 def find_claim(claim: str, studies=None, suite: str | None = None):
-    """(study module, Claim) for a claim id of a suite (default: the survey)."""
+    """(study module, Claim) for a claim id of a suite (default: the default suite)."""
     from .study import discover
 
     studies = discover(suite=suite) if studies is None else studies
@@ -153,7 +153,7 @@ def check(target, claim: str, *, reading: str | None = None, role: str | None = 
         readings that test the role.
       role: the role to fill; default the claim's first (its primary method).
       hyper: fixed keyword arguments passed to the target on every construction.
-      suite: the suite holding the claim (default: the survey); ``claim="adam2015:AMS-1"`` names it too.
+      suite: the suite holding the claim (default: the default suite); ``claim="adam2015:AMS-1"`` names it too.
     """
     from .study import run_study
 

@@ -1,22 +1,23 @@
 """Claims and verdicts as plain data.
 
-A :class:`Claim` is what the survey states; a :class:`Verdict` is what a study found. Both
+A :class:`Claim` is what a paper states; a :class:`Verdict` is what a study found. Both
 serialise to JSON. ``verdicts.json`` of a run is a JSON array of ``Verdict.to_json()``
 objects, a contract other tools read:
 ``{"claim", "reading", "supporting", "study", "outcome", "summary", "statistic", "findings", ...}``.
 
 **The statement as written comes first.** Every claim has one verdict with
-``reading = "as written"``: the survey's own words, constants and equations. Where that
+``reading = "as written"``: the paper's own words, constants and equations. Where that
 statement is false, unattainable or ill-posed, the verdict is refuted with the
 counterexample, and the claim's named *readings* (the standard algorithm, the cited source's
 constant, an added condition: ``Claim.readings``) get verdicts of their own beside it, never
 in its place. *Supporting* checks (``Claim.supporting``, or a whole claim with
-``role="supporting"``) are not survey statements and are reported apart; the headline counts
-the as-written verdicts of the survey's claims only.
+``statement="supporting"``) are not statements of the paper and are reported apart; the
+headline counts the as-written verdicts of the paper's claims only.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 from dataclasses import dataclass, field
@@ -24,22 +25,20 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "OUTCOMES", "AS_WRITTEN", "jsonable", "combine",
-           "claim_order", "claim_sort_key", "sort_key", "headline"]
-
-#: The survey's order of sections, for listing claims the way the paper reads.
-SECTIONS = ("GD", "BP", "SGD", "MB", "AD", "SAM", "OP")
-
+__all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "OUTCOMES", "AS_WRITTEN", "jsonable",
+           "claim_order", "claim_sort_key", "sort_key", "headline", "STATEMENTS", "FrozenDict"]
 
 def claim_order(claim_id: str, sections: tuple[str, ...] | None = None) -> tuple:
-    """Sort key: section in the paper's order (``sections``, the suite's prefixes; default the
-    survey's), then the number (``"SGD-10"`` after ``"SGD-9"``)."""
-    sections = SECTIONS if sections is None else tuple(sections)
+    """Sort key: section in the paper's order (``sections``, the suite's prefixes from its
+    ``suite.toml``; without them, by prefix), then the number (``"SGD-10"`` after ``"SGD-9"``)."""
+    sections = () if sections is None else tuple(sections)
     prefix, _, number = claim_id.partition("-")
     section = sections.index(prefix) if prefix in sections else len(sections)
     return (section, prefix, int(number) if number.isdigit() else 0, claim_id)
 
 AS_WRITTEN = "as written"
+#: Whose statement a claim is: the paper's, or a supporting check of ours.
+STATEMENTS = ("paper", "supporting")
 REPRODUCED = "reproduced"
 REFUTED = "refuted"
 INCONCLUSIVE = "inconclusive"
@@ -71,18 +70,19 @@ def jsonable(obj: Any) -> Any:
 
 @dataclass(frozen=True)
 class Claim:
-    """One checkable statement of the survey.
+    """One checkable statement of a paper.
 
     Attributes:
       id: stable id within its suite (listed in the suite's suite.toml), e.g. ``"GD-1"``.
-      equation: where the survey states it, e.g. ``"Prop. 1, Eq. (24)"``.
+      equation: where the paper states it, e.g. ``"Prop. 1, Eq. (24)"``.
       text: the statement, in words and formula.
       kind: identity | bound | rate | floor | linear | variance | comparative | property.
       readings: names of the readings besides "as written" that get a verdict of their own
         (e.g. ``"eta < 2/L"``, ``"standard Adam (torch.optim)"``).
-      supporting: names of supporting checks (not survey statements) reported apart.
-      role: ``"survey"`` (a statement of the survey) or ``"supporting"`` (the whole claim is a
-        supporting check, reported apart from the survey's claims).
+      supporting: names of supporting checks (not statements of the paper) reported apart.
+      statement: whose statement the claim is: ``"paper"`` (the paper's own) or
+        ``"supporting"`` (the whole claim is a supporting check of ours, reported apart from
+        the paper's claims). Not to be confused with :attr:`methods`, the roles of methods.
       methods: the roles (:mod:`convcheck.roles`) whose method each verdict tests: a tuple of
         role names for every verdict of the claim, or ``{reading: roles}`` per verdict. A
         user's method put in a role is judged by the verdicts that name it.
@@ -94,12 +94,12 @@ class Claim:
     kind: str
     readings: tuple[str, ...] = ()
     supporting: tuple[str, ...] = ()
-    role: str = "survey"
+    statement: str = "paper"
     methods: tuple | dict = ()
 
     def __post_init__(self):
-        if self.role not in ("survey", "supporting"):
-            raise ValueError(f"The 'role' parameter must be one of ['survey', 'supporting']. Got {self.role!r} instead.")
+        if self.statement not in STATEMENTS:
+            raise ValueError(f"The 'statement' parameter must be one of {list(STATEMENTS)}. Got {self.statement!r} instead.")
         readings = {r for _, r in self.keys()}
         if isinstance(self.methods, dict) and not set(self.methods) <= readings:
             raise ValueError(f"The 'methods' parameter of {self.id} must name its readings {sorted(readings)}. "
@@ -124,7 +124,7 @@ class Claim:
         return [(self.id, AS_WRITTEN)] + [(self.id, r) for r in (*self.readings, *self.supporting)]
 
     def is_supporting(self, reading: str) -> bool:
-        return self.role == "supporting" or reading in self.supporting
+        return self.statement == "supporting" or reading in self.supporting
 
     def to_json(self) -> dict:
         out = dataclasses.asdict(self)
@@ -132,14 +132,39 @@ class Claim:
         return out
 
 
-@dataclass
+class FrozenDict(dict):
+    """A dict that cannot change after it is made (a verdict's statistic): reads, JSON and pickling
+    as a dict; every mutating method raises."""
+
+    def _immutable(self, *args, **kwargs):
+        raise TypeError("A verdict's statistic cannot change after the verdict is built; pass every number "
+                        "when it is built (or use Verdict.restated for words around it).")
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = __ior__ = _immutable
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return FrozenDict(copy.deepcopy(dict(self), memo))
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """What a study found about one claim.
+    """What a study found about one claim: an immutable value, built once.
 
     ``statistic`` holds the numbers behind the outcome (e.g. max ratio, fitted slope),
     ``interval`` the confidence interval of the main statistic where there is one,
     ``window`` the checkpoint range used, ``seeds``/``diverged`` the counts, ``notes`` the
-    reasoning and ``findings`` statements about where the survey is loose, with numbers.
+    reasoning and ``findings`` statements about where the paper is loose, with numbers.
+
+    Outcomes come from :mod:`convcheck.stats` alone; nothing changes a verdict after it is built
+    (lists become tuples, the statistic a :class:`FrozenDict`). A study that puts its words
+    around a verdict the statistics decided gets a new verdict from :meth:`restated`, which
+    cannot change the outcome.
     """
 
     claim: str
@@ -147,14 +172,45 @@ class Verdict:
     outcome: str
     summary: str
     statistic: dict = field(default_factory=dict)
-    interval: list | None = None
-    window: list | None = None
+    interval: tuple | None = None
+    window: tuple | None = None
     seeds: int | None = None
     diverged: int = 0
-    notes: list[str] = field(default_factory=list)
-    findings: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()
     reading: str = AS_WRITTEN
     supporting: bool = False
+
+    def __post_init__(self):
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"The 'outcome' parameter must be one of {list(OUTCOMES)}. Got {self.outcome!r} instead.")
+        for name in ("notes", "findings"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                raise ValueError(f"The '{name}' parameter must be a list of strings. Got the string {value!r} instead.")
+            object.__setattr__(self, name, tuple(str(x) for x in value))
+        for name in ("interval", "window"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, tuple(value))
+        object.__setattr__(self, "statistic", FrozenDict(self.statistic or {}))
+
+    def restated(self, *, summary: str | None = None, prefix: str = "", findings=(), notes=(), statistic=None,
+                 reading: str | None = None, window=None, study: str | None = None,
+                 supporting: bool | None = None) -> "Verdict":
+        """The same verdict (same outcome) with a study's words around it: a new ``summary`` (or a
+        ``prefix`` to the old one), ``findings`` and ``notes`` added after the verdict's own, more
+        numbers in ``statistic`` (added, never replacing the check's own), the ``reading`` it
+        answers, the ``window`` read. The outcome is the statistics' and is not an argument."""
+        extra = dict(statistic or {})
+        clash = sorted(k for k in extra if k in self.statistic)
+        if clash:
+            raise ValueError(f"The 'statistic' parameter must not replace the check's own numbers. Got {clash} again.")
+        return dataclasses.replace(
+            self, summary=prefix + (self.summary if summary is None else summary), findings=(*self.findings, *findings),
+            notes=(*self.notes, *notes), statistic={**self.statistic, **extra},
+            reading=self.reading if reading is None else reading, window=self.window if window is None else window,
+            study=self.study if study is None else study, supporting=self.supporting if supporting is None else supporting)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -165,12 +221,8 @@ class Verdict:
         """``"GD-2"`` as written, ``"GD-2 [eta < 2/L]"`` for a reading."""
         return self.claim if self.reading == AS_WRITTEN else f"{self.claim} [{self.reading}]"
 
-    def __post_init__(self):
-        if self.outcome not in OUTCOMES:
-            raise ValueError(f"The 'outcome' parameter must be one of {list(OUTCOMES)}. Got {self.outcome!r} instead.")
-
     def to_json(self) -> dict:
-        return jsonable(dataclasses.asdict(self))
+        return jsonable({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 
     @classmethod
     def from_json(cls, data: dict) -> "Verdict":
@@ -186,16 +238,16 @@ class Verdict:
         head = " ".join(x for x in (self.claim, f"[{'; '.join(where)}]" if where else "") if x)
         lines = [(f"{head}: " if head else "") + f"{self.outcome.upper()}: {self.summary}"]
         if self.interval is not None:
-            lines.append(f"  interval: {self.interval}")
+            lines.append(f"  interval: {list(self.interval)}")
         if self.window is not None:
-            lines.append(f"  window: {self.window}")
+            lines.append(f"  window: {list(self.window)}")
         lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  finding: {f}" for f in self.findings]
         return "\n".join(lines)
 
 
 def headline(verdicts: list["Verdict"]) -> dict[str, int]:
-    """Counts of outcomes over the survey's claims as written (readings and supporting checks excluded)."""
+    """Counts of outcomes over the paper's claims as written (readings and supporting checks excluded)."""
     main = [v for v in verdicts if v.reading == AS_WRITTEN and not v.supporting]
     return {o: sum(v.outcome == o for v in main) for o in OUTCOMES}
 
@@ -208,42 +260,3 @@ def claim_sort_key(v: "Verdict", sections: tuple[str, ...] | None = None) -> tup
 def sort_key(sections: tuple[str, ...] | None = None):
     """:func:`claim_sort_key` for a suite's section prefixes."""
     return lambda v: claim_sort_key(v, sections)
-
-
-def combine(claim: str, study: str, parts: dict[str, "Verdict"], summary: str | None = None, **fields) -> "Verdict":
-    """One verdict from labelled sub-verdicts (instances, settings): refuted if any part is
-    refuted, reproduced if every part is, inconclusive otherwise. Each part's summary becomes
-    a note; ``summary`` (used when reproduced) defaults to the parts' summaries.
-
-    Multiplicity inside the claim (:func:`convcheck.stats.multiple.claim_p`): the parts' FAIL
-    p-values are Holm-corrected; a part's refutation counts only when its adjusted p-value is
-    below ``ALPHA_FAIL / 2`` (otherwise that part reads as inconclusive here), and the claim
-    carries the smallest adjusted p-value into the suite's family."""
-    from .stats.multiple import claim_p
-    from .stats.thresholds import ALPHA_FAIL
-
-    adjusted, p_claim = claim_p(parts)
-    outcome_of = {}
-    for k, v in parts.items():
-        withdrawn = v.outcome == REFUTED and adjusted.get(k, 0.0) > ALPHA_FAIL / 2
-        outcome_of[k] = INCONCLUSIVE if withdrawn else v.outcome
-    outcomes = list(outcome_of.values())
-    if REFUTED in outcomes:
-        outcome = REFUTED
-        summary = "; ".join(f"{k}: {v.summary}" for k, v in parts.items() if outcome_of[k] == REFUTED)
-    elif all(o == REPRODUCED for o in outcomes):
-        outcome = REPRODUCED
-        summary = summary or "; ".join(f"{k}: {v.summary}" for k, v in parts.items())
-    else:
-        outcome = INCONCLUSIVE
-        summary = "; ".join(f"{k}: {v.summary}" for k, v in parts.items() if outcome_of[k] == INCONCLUSIVE)
-    notes = fields.pop("notes", []) + [f"{k}: {outcome_of[k]}: {v.summary}" + (
-        f" (refutation withdrawn: Holm-adjusted p = {adjusted[k]:.3g} over {len(adjusted)} parts)"
-        if outcome_of[k] != v.outcome else "") for k, v in parts.items()]
-    statistic = fields.pop("statistic", {})
-    if p_claim is not None:
-        statistic.setdefault("p_fail", p_claim)
-        statistic.setdefault("p_fail_parts", adjusted)
-    return Verdict(claim, study, outcome, summary, statistic=statistic, notes=notes,
-                   seeds=fields.pop("seeds", max((v.seeds or 0) for v in parts.values()) if parts else None),
-                   diverged=fields.pop("diverged", sum(v.diverged for v in parts.values())), **fields)

@@ -22,11 +22,11 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="convcheck", description="Check convergence claims by experiment.")
     sub = p.add_subparsers(dest="command", required=True)
     ls = sub.add_parser("list", help="list a suite's studies and claims (--suites: the suites)")
-    ls.add_argument("--suite", default=None, help="the suite (default: survey)")
+    ls.add_argument("--suite", default=None, help="the suite (default: the one whose suite.toml says default = true)")
     ls.add_argument("--suites", action="store_true", help="list the suites instead")
     r = sub.add_parser("run", help="run studies and write a report")
     r.add_argument("targets", nargs="*", metavar="STUDY|CLAIM", help="studies or claim ids (default: all)")
-    r.add_argument("--suite", default=None, help="the suite to run (default: survey; convcheck list --suites)")
+    r.add_argument("--suite", default=None, help="the suite to run (default: the default suite; convcheck list --suites)")
     r.add_argument("--executor", default="auto",
                    help="auto (default: on the CPU a local process per core, at most one per study; on a GPU this "
                         "process), in-process, processes or dask (each study a task)")
@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="module:attr, a torch.optim.Optimizer subclass (e.g. torch.optim:Adam, my_opt.py:MyAdam) "
                         "or a convcheck optimizer factory")
     c.add_argument("--claim", required=True, help="claim id (convcheck list shows the claims, readings and roles)")
-    c.add_argument("--suite", default=None, help="the suite holding the claim (default: survey)")
+    c.add_argument("--suite", default=None, help="the suite holding the claim (default: the default suite)")
     c.add_argument("--reading", default=None, help="one reading of the claim (a unique prefix of its name); default: all "
                                                    "that test the role")
     c.add_argument("--role", default=None, help="the role to fill (default: the claim's primary method)")
@@ -99,7 +99,7 @@ def _print_verdicts(verdicts, sections=None) -> None:
             print(f"  {'':<{width}}    reading {v.reading!r}: {v.outcome.upper()}: {v.summary}")
     support = [v for v in ordered if v.supporting]
     if support:
-        print("supporting checks (not survey statements):")
+        print("supporting checks (not statements of the paper):")
         for v in support:
             print(f"  {v.label}: {v.outcome.upper()}: {v.summary}")
     counts = headline(verdicts)
@@ -189,13 +189,14 @@ def _listing(suite) -> str:
     for name, mod in studies.items():
         lines.append(f"{name}: {', '.join(c.id for c in mod.CLAIMS)}")
         for c in mod.CLAIMS:
-            role = " (supporting)" if c.role == "supporting" else ""
+            role = " (supporting)" if c.statement == "supporting" else ""
             lines.append(f"    {c.id:<7} {c.kind:<11} {c.equation}: {c.text}{role}")
             if c.roles():
                 lines.append(f"    {'':<7} {'':<11} roles: " + "; ".join(
                     f"{r}: {', '.join(c.roles_of(r))}" for _, r in c.keys() if c.roles_of(r)))
             lines += [f"    {'':<7} {'':<11} reading: {r}" for r in c.readings]
             lines += [f"    {'':<7} {'':<11} supporting check: {r}" for r in c.supporting]
+        lines += [f"    injection {k}: {v}" for k, v in getattr(mod, "INJECTIONS", {}).items()]
     text = "\n".join(lines) + "\n"
     try:
         from .store import atomic_write_text
@@ -226,7 +227,7 @@ def _main(argv: list[str] | None = None) -> int:
         return _check(args)
 
     if args.command == "clean":
-        from .store import clean
+        from .runs import clean
 
         if args.keep < 0:
             return _fail(f"The '--keep' parameter must be an int in the range [0, inf). Got {args.keep!r} instead.")

@@ -85,7 +85,7 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
         sampler=None, generator: torch.Generator | None = None, average: bool = False,
         blowup: float = 1e8, stop: Stopping | None = None,
         metrics: tuple[str, ...] = ("gap", "grad_norm", "dist"), keep_iterates: bool = False,
-        compile: bool | str | None = None) -> Trace:
+        states: tuple[str, ...] = (), compile: bool | str | None = None) -> Trace:
     """Run ``optimizer`` from ``w0: (S, d)`` for ``steps`` steps.
 
     Args:
@@ -99,6 +99,9 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
         every checkpoint; recording every step of a large net, ``("gap",)`` saves the gradient).
       keep_iterates: also keep the parameters at every checkpoint, as ``trace.iterates``
         ``(S, C, d)`` on the run's device (for paths and for quantities computed afterwards).
+      states: fields of the optimizer's state to record at every checkpoint, as
+        ``trace.states[name]`` ``(S, C)`` (a line search's accepted step ``eta`` and its
+        ``shrinks``): what a study would otherwise loop the optimizer by hand to read.
       stop: stopping criteria of Sec. 2.2 (:class:`~convcheck.stopping.Stopping`), checked per
         seed after every step on the full objective (these evaluations are not counted in
         ``grad_evals``); stopped seeds are frozen, and the trace records when and why.
@@ -112,6 +115,8 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     The metrics are then ``regret``, ``avg_regret`` (R(T)/T) and ``dist`` (to the comparator), and on
     request ``realised_regret``: ``sum f_t(x_t) - f_t(x*)`` with the drawn losses, which equals
     ``regret`` for a deterministic sequence (a stochastic problem's ``regret`` is its pseudo-regret).
+    The two kinds of problem have a loop each (:func:`_batch_loop`, :func:`_online_loop`) over
+    the same recorder and divergence test.
     """
     steps = check_int("steps", steps, 1)
     blowup = check_real("blowup", blowup, 1.0)
@@ -133,6 +138,12 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     ck = log_checkpoints(steps) if checkpoints is None else np.unique(np.asarray(checkpoints, dtype=np.int64))
     if ck.min() < 0 or ck.max() > steps:
         raise ValueError(f"The 'checkpoints' parameter must lie in the range [0, {steps}]. Got [{ck.min()}, {ck.max()}] instead.")
+    allowed = ("regret", "avg_regret", "dist", "realised_regret") if online else ("gap", "grad_norm", "dist")
+    unknown = set(metrics) - set(allowed)
+    if unknown or not metrics:
+        raise ValueError(f"The 'metrics' parameter must be a non-empty subset of {list(allowed)}. Got {metrics!r} instead.")
+    if online and (average or stop is not None):
+        raise ValueError("The 'average' and 'stop' parameters are not defined for an online problem.")
     tune_process()
     compiled, why_not = compiling.plan(compiling.wanted() if compile is None else compile, steps=steps,
                                        device=w0.device, online=online, stop=stop, optimizer=optimizer)
@@ -144,31 +155,44 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
                                 samples=int(getattr(objective, "n", 0) or 0)), device)
     w = w0.clone()
     state = optimizer.init(w)
+    missing = [n for n in states if not hasattr(state, n)]
+    if missing:
+        raise ValueError(f"The 'states' parameter must name fields of {optimizer.name}'s state. Got {missing} instead.")
     limit = blowup * (1.0 + float(torch.linalg.vector_norm(w0 - objective.w_star, dim=-1).max()))
-    div_at = torch.full((S,), -1, dtype=torch.long, device=device)
-    stop_at = torch.full((S,), -1, dtype=torch.long, device=device)
-    stop_code = torch.zeros(S, dtype=torch.long, device=device)
-    if stop is not None:
-        f_old, g_old = objective.loss(w), objective.grad(w)
-    avg = w.clone() if average else None
-    allowed = ("regret", "avg_regret", "dist", "realised_regret") if online else ("gap", "grad_norm", "dist")
-    unknown = set(metrics) - set(allowed)
-    if unknown or not metrics:
-        raise ValueError(f"The 'metrics' parameter must be a non-empty subset of {list(allowed)}. Got {metrics!r} instead.")
-    if online and (average or stop is not None):
-        raise ValueError("The 'average' and 'stop' parameters are not defined for an online problem.")
-    cum = torch.zeros(S, dtype=w0.dtype, device=device)  # the regret so far (online problems)
-    real = torch.zeros(S, dtype=w0.dtype, device=device) if "realised_regret" in metrics else None
-    t_now = [0]
-    rec: dict[str, list] = {k: [] for k in metrics}
-    if average:
-        rec["avg_gap"] = []
-    evals, evals_at, kept = 0, [], []
-    ck_set = set(ck.tolist())
+    rec = _Recorder(objective, metrics, average, keep_iterates, states, S, w0.dtype, device)
+    run_ = _Run(objective, optimizer, steps, ck, set(ck.tolist()), limit, rec, S, device)
+    if online:
+        draws = (_Blocks(lambda t, K: objective.draw_block(t, K, S, generator, device), S, steps)
+                 if getattr(objective, "stochastic", False) else None)
+        w, state, extra = _online_loop(run_, w, state, draws, real="realised_regret" in metrics)
+    else:
+        draws = _Blocks(lambda t, K: sampler.draw_block(S, K, generator, device), S * sampler.b, steps) if sampler else None
+        w, state, extra, compiled, why_not = _batch_loop(run_, w, state, draws, stop, average, compiled, why_not)
 
-    def record(w, avg):
+    compiling.count(compiled, why_not)
+    info = {"optimizer": optimizer.name, "objective": objective.name, "final_state": state,
+            "compiled": compiled, "compiled_not": why_not, **extra}
+    return Trace(steps=ck, metrics=rec.metrics(), grad_evals=np.asarray([int(e) for e in rec.evals_at], dtype=np.int64),
+                 diverged_at=run_.div_at.cpu().numpy(), info=info, final=w,
+                 iterates=torch.stack(rec.kept, dim=1) if keep_iterates else None, states=rec.state_arrays())
+
+
+class _Recorder:
+    """The metrics, evaluation counts, iterates and state fields kept at each checkpoint (device
+    tensors until the end of the run: nothing is read on the host inside the loop)."""
+
+    def __init__(self, objective, metrics, average, keep_iterates, states, S, dtype, device):
+        self.objective, self.keep_iterates, self.device = objective, keep_iterates, device
+        self.rec: dict[str, list] = {k: [] for k in metrics}
+        if average:
+            self.rec["avg_gap"] = []
+        self.states = {n: [] for n in states}
+        self.evals_at, self.kept = [], []
+
+    def __call__(self, w, avg, state, div_at, evals, cum=None, real=None, t=0):
+        objective, rec = self.objective, self.rec
         dead = div_at >= 0
-        nan = torch.tensor(float("nan"), dtype=w.dtype, device=device)
+        nan = torch.tensor(float("nan"), dtype=w.dtype, device=self.device)
         if "gap" in rec:
             rec["gap"].append(torch.where(dead, nan, objective.gap(w)))
         if "regret" in rec:
@@ -176,40 +200,89 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
         if "realised_regret" in rec:
             rec["realised_regret"].append(torch.where(dead, nan, real))
         if "avg_regret" in rec:
-            rec["avg_regret"].append(torch.where(dead, nan, cum / max(t_now[0], 1)))
+            rec["avg_regret"].append(torch.where(dead, nan, cum / max(t, 1)))
         if "grad_norm" in rec:
             rec["grad_norm"].append(torch.where(dead, nan, torch.linalg.vector_norm(objective.grad(w), dim=-1)))
         if "dist" in rec:
             rec["dist"].append(torch.where(dead, nan, objective.distance(w)))
         if avg is not None:
             rec["avg_gap"].append(torch.where(dead, nan, objective.gap(avg)))
-        evals_at.append(evals)
-        if keep_iterates:
-            kept.append(w.clone())
+        for name, kept in self.states.items():
+            kept.append(torch.as_tensor(getattr(state, name)).detach().clone().reshape(-1))
+        self.evals_at.append(evals)
+        if self.keep_iterates:
+            self.kept.append(w.clone())
 
-    if 0 in ck_set:
-        record(w, avg)
-    if online and getattr(objective, "stochastic", False):  # the rounds' randomness
-        draws = _Blocks(lambda t, K: objective.draw_block(t, K, S, generator, device), S, steps)
-    elif sampler is not None:  # the mini-batches
-        draws = _Blocks(lambda t, K: sampler.draw_block(S, K, generator, device), S * sampler.b, steps)
-    else:
-        draws = None
-    w_star = objective.w_star
+    def metrics(self) -> dict[str, np.ndarray]:
+        return {k: torch.stack(v, dim=1).cpu().numpy() for k, v in self.rec.items()}
 
-    def diverged(w_new, div_at, t):
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        return {k: torch.stack([x.expand(v[0].shape) for x in v], dim=1).cpu().numpy() for k, v in self.states.items()}
+
+
+class _Run:
+    """What both loops share: the problem, the method, the checkpoints, the divergence test."""
+
+    def __init__(self, objective, optimizer, steps, ck, ck_set, limit, record, S, device):
+        self.objective, self.optimizer, self.steps, self.ck, self.ck_set = objective, optimizer, steps, ck, ck_set
+        self.limit, self.record, self.w_star = limit, record, objective.w_star
+        self.div_at = torch.full((S,), -1, dtype=torch.long, device=device)
+
+    def diverged(self, w_new, div_at, t):
         """``div_at`` with step t marked on the rows that left the ball of radius ``limit`` around
         w* now. One norm per step: NaN and inf compare False, so "not (norm <= limit)" catches them too."""
-        bad = ~(torch.linalg.vector_norm(w_new - w_star, dim=-1) <= limit)
+        bad = ~(torch.linalg.vector_norm(w_new - self.w_star, dim=-1) <= self.limit)
         return torch.where(bad & (div_at < 0), t.long() if isinstance(t, torch.Tensor) else t, div_at)
 
+
+def _online_loop(r: _Run, w, state, draws, real: bool):
+    """Rounds of an online problem: x_t suffers f_t (its regret added) before it sees g_t; the
+    update is projected onto the feasible set; diverged rows are frozen."""
+    objective, S = r.objective, w.shape[0]
+    cum = torch.zeros(S, dtype=w.dtype, device=w.device)  # the regret so far
+    realised = torch.zeros(S, dtype=w.dtype, device=w.device) if real else None
+    evals, div_at = 0, r.div_at
+    if 0 in r.ck_set:
+        r.record(w, None, state, div_at, evals, cum, realised, 0)
+    for t in range(1, r.steps + 1):
+        xi = draws.next(t) if draws is not None else None
+        cum = cum + objective.regret_at(w, t, xi)
+        if realised is not None:
+            realised = realised + (objective.loss_at(w, t, xi) - objective.loss_at(objective.w_star.expand_as(w), t, xi))
+        oracle = OnlineOracle(objective, t, xi)
+        w_new, state = r.optimizer.update(w, state, oracle, t)
+        w_new = objective.project(w_new)
+        div_at = r.diverged(w_new, div_at, t)
+        evals = evals + oracle.evals  # never in place: evals_at keeps each checkpoint's count
+        w = torch.where((div_at >= 0).unsqueeze(-1), w, w_new)
+        if t in r.ck_set:
+            r.record(w, None, state, div_at, evals, cum, realised, t)
+    r.div_at = div_at
+    return w, state, {}
+
+
+def _batch_loop(r: _Run, w, state, draws, stop, average, compiled, why_not):
+    """Steps of a batch (finite-sum or deterministic) problem: eager, or compiled
+    ``STEPS_PER_CALL`` at a time between checkpoints; with stopping criteria, stopped rows are
+    frozen and the trace says when and why."""
+    objective, optimizer, steps, ck, S, device = r.objective, r.optimizer, r.steps, r.ck, w.shape[0], w.device
+    div_at = r.div_at
+    stop_at = torch.full((S,), -1, dtype=torch.long, device=device)
+    stop_code = torch.zeros(S, dtype=torch.long, device=device)
+    if stop is not None:
+        f_old, g_old = objective.loss(w), objective.grad(w)
+    avg = w.clone() if average else None
+    evals = 0
+    if 0 in r.ck_set:
+        r.record(w, avg, state, div_at, evals)
+
     def advance(w, state, div_at, avg, idx, t):
-        """One step of a batch problem: the update, the divergence test and, without stopping
-        criteria, the freezing of diverged rows and the running average. ``t`` is an int, or a
-        float64 0-d device tensor in a compiled run (one compiled code for every step)."""
+        """One step: the update, the divergence test and, without stopping criteria, the freezing
+        of diverged rows and the running average. ``t`` is an int, or a float64 0-d device tensor
+        in a compiled run (one compiled code for every step)."""
         oracle = Oracle(objective, idx)
         w_new, state = optimizer.update(w, state, oracle, t)
-        div_at = diverged(w_new, div_at, t)
+        div_at = r.diverged(w_new, div_at, t)
         if stop is None:
             w_new = torch.where((div_at >= 0).unsqueeze(-1), w, w_new)
             if avg is not None:  # the uniform average of w_1 .. w_t (w_1 itself at t = 1, not avg + (w_1 - avg))
@@ -243,17 +316,7 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     t = 0
     while t < steps:
         t += 1
-        if online:
-            xi = draws.next(t) if draws is not None else None
-            cum = cum + objective.regret_at(w, t, xi)  # x_t suffers f_t before it sees g_t
-            if real is not None:
-                real = real + (objective.loss_at(w, t, xi) - objective.loss_at(objective.w_star.expand_as(w), t, xi))
-            oracle = OnlineOracle(objective, t, xi)
-            w_new, state = optimizer.update(w, state, oracle, t)
-            w_new = objective.project(w_new)
-            div_at = diverged(w_new, div_at, t)
-            used = oracle.evals
-        elif t_dev is not None:
+        if t_dev is not None:
             t_dev.fill_(t)
             k = STEPS_PER_CALL if chunk_from(t) else 1
             try:
@@ -271,31 +334,22 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
                 t += k - 1  # the bookkeeping below is the last step's (no checkpoint fell before it)
         else:
             w_new, state, div_at, avg, used = advance(w, state, div_at, avg, draws.next(t) if draws is not None else None, t)
-        t_now[0] = t
         evals = evals + used  # never in place: evals_at keeps each checkpoint's count
-        if stop is None and not online:
+        if stop is None:
             w = w_new  # advance froze the diverged rows
         else:
-            frozen = (div_at >= 0) if stop is None else ((div_at >= 0) | (stop_at >= 0))
+            frozen = (div_at >= 0) | (stop_at >= 0)
             w = torch.where(frozen.unsqueeze(-1), w, w_new)
-        if stop is not None:
             f_new, g_new = objective.loss(w), objective.grad(w)
             code = stop.check(t, f_old, f_new, g_old, g_new)
             fresh = (code > 0) & (stop_at < 0) & (div_at < 0)
             stop_at = torch.where(fresh, t, stop_at)
             stop_code = torch.where(fresh, code, stop_code)
             f_old, g_old = f_new, g_new
-        if average and stop is not None:  # (without stopping criteria advance keeps the average)
-            avg = avg + (w - avg) / t if t > 1 else w.clone()
-        if t in ck_set:
-            record(w, avg)
-
-    metrics = {k: torch.stack(v, dim=1).cpu().numpy() for k, v in rec.items()}
-    compiling.count(compiled, why_not)
-    info = {"optimizer": optimizer.name, "objective": objective.name, "final_state": state,
-            "compiled": compiled, "compiled_not": why_not}
-    if stop is not None:
-        info["stopped_at"], info["stop_code"] = stop_at.cpu().numpy(), stop_code.cpu().numpy()
-    return Trace(steps=ck, metrics=metrics, grad_evals=np.asarray([int(e) for e in evals_at], dtype=np.int64),
-                 diverged_at=div_at.cpu().numpy(), info=info, final=w,
-                 iterates=torch.stack(kept, dim=1) if keep_iterates else None)
+            if average:  # (without stopping criteria advance keeps the average)
+                avg = avg + (w - avg) / t if t > 1 else w.clone()
+        if t in r.ck_set:
+            r.record(w, avg, state, div_at, evals)
+    r.div_at = div_at
+    extra = {"stopped_at": stop_at.cpu().numpy(), "stop_code": stop_code.cpu().numpy()} if stop is not None else {}
+    return w, state, extra, compiled, why_not

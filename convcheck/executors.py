@@ -31,7 +31,8 @@ import platform
 from dataclasses import dataclass
 from typing import Iterator
 
-__all__ = ["Task", "InProcess", "Processes", "DaskExecutor", "execute_study", "make_executor"]
+__all__ = ["Task", "InProcess", "Processes", "DaskExecutor", "execute_study", "make_executor", "resolve_device",
+           "describe_failure"]
 
 
 @dataclass(frozen=True)
@@ -51,18 +52,15 @@ class Task:
 
 def execute_study(task: Task) -> dict:
     """Run one study (anywhere) and return its results as plain, picklable data; an exception
-    is returned as a one-line ``error`` so every executor reports failures the same way."""
-    import socket
+    is returned as a one-line ``error`` so every executor reports failures the same way. The
+    device is resolved here, where the study runs (``auto`` takes this worker's GPU if it has one)."""
     import time
 
     import torch
 
-    from .runner import resolve_device
-    from .store import tables_to_frame
-    from .study import load_study, run_study
-    from .seeding import seed_from
-
     from ._runtime import blas_limits
+    from .store import tables_to_frame
+    from .study import load_study, run_study, study_record
 
     torch.set_num_threads(task.threads)
     t0 = time.perf_counter()
@@ -75,16 +73,9 @@ def execute_study(task: Task) -> dict:
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:
-        from .runner import _describe_failure
-
-        return {"name": task.name, "error": _describe_failure(exc, task.seeds)}
-    info = {"study": task.name, "doc": (module.__doc__ or "").strip(), "claims": [c.to_json() for c in module.CLAIMS],
-            "figures": result.figures, "setup": result.setup, "scale": task.scale,
-            "config": dict(module.SCALES[task.scale]), "seeds": task.seeds, "seed_root": seed_from(task.name),
-            "cache_key": task.key, "source_hash": task.source, "device": getattr(module, "DEVICE", device),
-            "dtype": str(getattr(module, "DTYPE", getattr(torch, task.dtype))).replace("torch.", ""),
-            "host": socket.gethostname(), "wall_time_s": time.perf_counter() - t0,
-            "compile": result.compile}
+        return {"name": task.name, "error": describe_failure(exc, task.seeds)}
+    info = study_record(module, result, scale=task.scale, seeds=task.seeds, device=device, dtype=task.dtype,
+                        cache_key=task.key, source_hash=task.source, wall_time_s=time.perf_counter() - t0)
     return {"name": task.name, "frame": tables_to_frame(task.name, result.tables),
             "verdicts": [v.to_json() for v in result.verdicts], "info": info}
 
@@ -93,6 +84,10 @@ class InProcess:
     """One study after another, in this process."""
 
     name = "in-process"
+
+    def device_of(self, device: str) -> str:
+        """The device a task asking for ``device`` runs on here."""
+        return resolve_device(device)
 
     def run(self, tasks: list[Task]) -> Iterator[dict]:
         for task in tasks:
@@ -118,6 +113,10 @@ class Processes:
 
     def __init__(self, workers: int, fit: bool = False, gpu: bool = False):
         self.workers, self.fit, self.gpu, self._pool = workers, fit, gpu, None
+
+    def device_of(self, device: str) -> str:
+        """The device a task asking for ``device`` runs on (this machine's workers)."""
+        return resolve_device(device)
 
     def run(self, tasks: list[Task]) -> Iterator[dict]:
         import multiprocessing
@@ -214,6 +213,11 @@ class DaskExecutor:
                                          dashboard_address=None)
             self.client = Client(self._cluster)
 
+    def device_of(self, device: str) -> str:
+        """The device a task asking for ``device`` runs on: asked of a worker, not of this client
+        (a laptop driving a GPU cluster resolves ``auto`` to the workers' ``cuda``)."""
+        return self.client.submit(resolve_device, device, pure=False).result()
+
     def run(self, tasks: list[Task]) -> Iterator[dict]:
         from distributed import as_completed
 
@@ -245,8 +249,6 @@ def make_executor(executor: str = "in-process", workers: int | None = None, sche
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"The 'workers' parameter must be an int in the range [1, inf). Got {workers!r} instead.")
     if executor == "auto":
-        from .runner import resolve_device
-
         n = workers or max(1, (os.cpu_count() or 1) // max(1, threads))
         gpu = resolve_device(device) != "cpu"
         if n < 2 and not gpu:
@@ -260,3 +262,54 @@ def make_executor(executor: str = "in-process", workers: int | None = None, sche
         return DaskExecutor(workers, scheduler)
     raise ValueError(f"The 'executor' parameter must be one of ['auto', 'in-process', 'processes', 'dask']. "
                      f"Got {executor!r} instead.")
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` -> ``cuda`` where this process sees a CUDA device, else ``cpu``; ``cuda`` without one
+    is an input error. Called where the study runs (a worker), so each worker uses its own card."""
+    import torch
+
+    from ._validation import check_choice
+
+    check_choice("device", device, ("auto", "cpu", "cuda"))
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("The 'device' parameter is 'cuda' but CUDA is not available here (torch "
+                         f"{torch.__version__}, built for CUDA {torch.version.cuda}); use --device cpu or auto.")
+    return device
+
+
+
+
+def describe_failure(exc: Exception, seeds: int) -> str:
+    """One line for a study that raised: out-of-memory says what to change."""
+    from .memory import TooManyRows
+
+    text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if isinstance(exc, TooManyRows):  # the engine refused before allocating: name the count that fits
+        most = exc.fits * seeds // exc.rows
+        return (f"out of memory: {seeds} seeds per setting make {exc.rows} rows, about {exc.need / 2**30:.3g} GiB on "
+                f"{exc.device} where {exc.free / 2**30:.3g} GiB are free; at most {most} seeds fit here (--seeds {most})")
+    if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc) or "out of memory" in str(exc).lower():
+        return f"out of memory with {seeds} seeds per setting{_most_seeds(str(exc), seeds)} (use fewer with --seeds, or a machine with more memory)"
+    return text
+
+
+def _most_seeds(message: str, seeds: int) -> str:
+    """From an allocator's message ("tried to allocate N bytes", CUDA's "Tried to allocate 2.5 GiB"):
+    one allocation of that size for ``seeds`` seeds, so with the memory free now at most about
+    ``free / (size / seeds)`` seeds can fit (an upper estimate: the study needs more than that one block)."""
+    import re
+
+    from .memory import USABLE, free_bytes
+
+    m = re.search(r"tried to allocate (\d+) bytes", message, re.I)
+    size = float(m.group(1)) if m else None
+    if m is None and (m := re.search(r"tried to allocate ([\d.]+) (KiB|MiB|GiB|TiB)", message, re.I)):
+        size = float(m.group(1)) * 2 ** (10 * ("KMGT".index(m.group(2)[0].upper()) + 1))
+    free = free_bytes("cuda" if "cuda" in message.lower() or "gpu" in message.lower() else "cpu")
+    if not size or not free:
+        return ""
+    most = int(USABLE * free / (size / seeds))
+    return f"; one block of {size / 2**30:.3g} GiB was asked for with {free / 2**30:.3g} GiB free: at most about {most} seeds fit"

@@ -22,11 +22,12 @@ from ._validation import check_choice, check_int
 from .claims import Verdict
 from .stats import family_adjust
 from .stats.thresholds import MIN_SEEDS
-from .store import Cache, cache_key, link_results, point_latest, read_json, write_json
-from .executors import InProcess, Task
-from .study import discover, family_size, source_hash
+from .executors import InProcess, Task, resolve_device
+from .runs import new_run_dir, point_latest
+from .store import Cache, cache_key, link_results, read_json, write_json
+from .study import declared_device, discover, family_size, source_hash
 
-__all__ = ["select", "resolve_device", "run_suite", "RunRecord", "PACKAGES"]
+__all__ = ["select", "run_suite", "RunRecord", "PACKAGES"]
 
 #: Package versions recorded in every manifest.
 PACKAGES = ("convcheck", "numpy", "scipy", "torch", "statsmodels", "pandas", "pyarrow", "seaborn", "matplotlib", "jinja2")
@@ -46,16 +47,6 @@ def select(studies: dict[str, ModuleType], names: list[str] | None) -> list[str]
         if study not in chosen:
             chosen.append(study)
     return chosen
-
-
-def resolve_device(device: str) -> str:
-    check_choice("device", device, ("auto", "cpu", "cuda"))
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("The 'device' parameter is 'cuda' but CUDA is not available here (torch "
-                         f"{torch.__version__}, built for CUDA {torch.version.cuda}); use --device cpu or auto.")
-    return device
 
 
 @dataclass
@@ -89,18 +80,6 @@ def _git_commit() -> str | None:
         return None
 
 
-def _new_run_dir(out: Path) -> Path:
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    for i in range(1000):
-        p = out / (stamp if i == 0 else f"{stamp}-{i}")
-        try:
-            p.mkdir(parents=True)
-            return p
-        except FileExistsError:
-            continue
-    raise RuntimeError(f"could not create a run folder under {out}")
-
-
 def _recorded_timings(folder: Path) -> dict[str, float]:
     """The suite's recorded quick-scale wall time per study (``recorded_timings.json``), or {}."""
     try:
@@ -113,7 +92,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
               dtype: str = "float64", out: Path | str = "reports", use_cache: bool = True, progress: bool = True,
               studies_folder: Path | None = None, render: bool = True, suite: str | None = None,
               executor=None, compile: bool | str = "auto") -> RunRecord:
-    """Run the selected studies of a suite (default: the survey) and write ``<out>/<run-id>/``;
+    """Run the selected studies of a suite (default: the default suite) and write ``<out>/<run-id>/``;
     returns the run's record. ``executor``: where the studies run (:mod:`convcheck.executors`;
     default in this process). ``compile``: when the engine's steps are fused by ``torch.compile``
     (:mod:`convcheck.compiling`: ``auto``, the default, compiles long CPU runs; ``on``; ``off``)."""
@@ -124,7 +103,9 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
     compile = mode_of(compile)
     if seeds is not None:  # every interval over seeds needs at least MIN_SEEDS of them
         check_int("seeds", seeds, MIN_SEEDS)
-    device = resolve_device(device)
+    executor = executor or InProcess()
+    # the workers' device keys the cache (an executor without device_of runs here: resolved here)
+    requested, device = device, getattr(executor, "device_of", resolve_device)(device)
     from .suites import Suite, load_suite
 
     if studies_folder is None:
@@ -164,14 +145,14 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
             study_verdicts, info = hit
             verdicts_by_name[name], infos[name], cached[name] = study_verdicts, info, True
         else:
-            tasks.append(Task(name, str(module.__file__), scale, n_seeds, device, dtype, torch.get_num_threads(), key, source, compile,
-                              getattr(module, "DEVICE", "")))
+            # the task carries the device asked for; it is resolved again where it runs
+            tasks.append(Task(name, str(module.__file__), scale, n_seeds, requested, dtype, torch.get_num_threads(), key,
+                              source, compile, declared_device(module)))
     bar = None
     if progress and tasks:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(tasks), desc="convcheck", unit="study", leave=False)
-    executor = executor or InProcess()
     # the longest first (this cache's last times, else the suite's recorded quick-scale times;
     # unknown ones first of all), so parallel workers end together
     recorded = _recorded_timings(studies_folder)
@@ -200,15 +181,16 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
 
     # The suite's multiplicity family: every registered claim, whatever this run selected, so a
     # claim's verdict never depends on the selection; cached verdicts are stored unadjusted.
-    family_adjust(verdicts, family_size(studies))
-    run_dir = _new_run_dir(out)
+    verdicts = family_adjust(verdicts, family_size(studies))
+    run_dir = new_run_dir(out)
     for name in infos:  # hard links into the cache: a run from the cache writes no new tables
         link_results(run_dir, name, cache.tables(f"{suite_info.name}.{name}", infos[name]["cache_key"]))
     write_json(run_dir / "verdicts.json", [v.to_json() for v in verdicts])
     write_json(run_dir / "studies.json", infos)
     write_json(run_dir / "manifest.json", {
         "run": run_dir.name, "suite": suite_info.to_json(), "created": _dt.datetime.now().isoformat(timespec="seconds"), "scale": scale,
-        "device": device, "device_name": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or platform.machine(),
+        "device": device, "device_name": (torch.cuda.get_device_name() if device == "cuda" and torch.cuda.is_available()
+                        else platform.processor() or platform.machine()),
         "dtype": dtype, "compile": compile, "multiplicity_family": family_size(studies), "torch_threads": torch.get_num_threads(), "versions": _versions(), "git_commit": _git_commit(),
         "failed": failed, **(executor.describe() if tasks else {"executor": "cache only"}),
         "studies": {n: {"seeds": i["seeds"], "seed_root": i["seed_root"], "wall_time_s": i["wall_time_s"],
@@ -227,37 +209,3 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
     if set(chosen) == set(studies) and not failed:
         point_latest(out, run_dir)
     return RunRecord(run_dir, verdicts, cached, suite_info.prefixes or None, failed, time.perf_counter() - t_start)
-
-
-def _describe_failure(exc: Exception, seeds: int) -> str:
-    """One line for a study that raised: out-of-memory says what to change."""
-    from .memory import TooManyRows
-
-    text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    if isinstance(exc, TooManyRows):  # the engine refused before allocating: name the count that fits
-        most = exc.fits * seeds // exc.rows
-        return (f"out of memory: {seeds} seeds per setting make {exc.rows} rows, about {exc.need / 2**30:.3g} GiB on "
-                f"{exc.device} where {exc.free / 2**30:.3g} GiB are free; at most {most} seeds fit here (--seeds {most})")
-    if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc) or "out of memory" in str(exc).lower():
-        return f"out of memory with {seeds} seeds per setting{_most_seeds(str(exc), seeds)} (use fewer with --seeds, or a machine with more memory)"
-    return text
-
-
-def _most_seeds(message: str, seeds: int) -> str:
-    """From an allocator's message ("tried to allocate N bytes", CUDA's "Tried to allocate 2.5 GiB"):
-    one allocation of that size for ``seeds`` seeds, so with the memory free now at most about
-    ``free / (size / seeds)`` seeds can fit (an upper estimate: the study needs more than that one block)."""
-    import re
-
-    from .memory import USABLE, free_bytes
-
-    m = re.search(r"tried to allocate (\d+) bytes", message, re.I)
-    size = float(m.group(1)) if m else None
-    if m is None and (m := re.search(r"tried to allocate ([\d.]+) (KiB|MiB|GiB|TiB)", message, re.I)):
-        size = float(m.group(1)) * 2 ** (10 * ("KMGT".index(m.group(2)[0].upper()) + 1))
-    free = free_bytes("cuda" if "cuda" in message.lower() or "gpu" in message.lower() else "cpu")
-    if not size or not free:
-        return ""
-    most = int(USABLE * free / (size / seeds))
-    return f"; one block of {size / 2**30:.3g} GiB was asked for with {free / 2**30:.3g} GiB free: at most about {most} seeds fit"
-

@@ -35,7 +35,7 @@ import pandas as pd
 from .claims import Verdict, jsonable
 
 __all__ = ["atomic_write_text", "atomic_write_bytes", "cache_key", "Cache", "write_json", "read_json",
-           "tables_to_frame", "frame_to_tables", "combine_frames", "point_latest", "read_results", "link_results"]
+           "tables_to_frame", "frame_to_tables", "combine_frames", "read_results", "link_results"]
 
 
 def _umask() -> int:
@@ -213,71 +213,3 @@ class Cache:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-
-
-def point_latest(out: Path, run_dir: Path, name: str = "latest") -> None:
-    """Point ``<out>/<name>`` at ``run_dir`` (a relative symlink, replaced atomically)."""
-    link = Path(out) / name
-    tmp = Path(out) / f".{name}-{os.getpid()}"
-    tmp.unlink(missing_ok=True)
-    try:
-        os.symlink(run_dir.name, tmp)
-        os.replace(tmp, link)
-    except OSError:  # no symlinks on this file system: a text file naming the run
-        tmp.unlink(missing_ok=True)
-        atomic_write_text(link if not link.is_dir() else Path(out) / name.upper(), run_dir.name + "\n")
-
-
-def clean(out: Path | str, keep: int = 5, cache: bool = False, stale: bool = False) -> list[Path]:
-    """Delete run folders under ``out`` but the newest ``keep`` and those ``latest``/``last`` name;
-    with ``cache``, also the cache of finished studies; with ``stale``, the cache entries no run
-    can hit again (made from other sources than the studies' and the library's now, and linked by
-    no kept run), leftovers of interrupted saves, and the drawn figures (redrawn on the next
-    render). Returns what was deleted."""
-    import re
-    import shutil
-
-    out = Path(out)
-    if not out.is_dir():
-        raise ValueError(f"The 'out' parameter must be a folder of runs. Got {str(out)!r} instead.")
-    named = {(out / n).resolve() for n in ("latest", "last") if (out / n).exists()}
-    runs = sorted((p for p in out.iterdir() if p.is_dir() and not p.is_symlink() and re.fullmatch(r"\d{8}-\d{6}(-\d+)?", p.name)),
-                  key=lambda p: p.name)
-    doomed = [p for p in runs[:max(len(runs) - keep, 0)] if p.resolve() not in named]
-    if cache and (out / ".cache").is_dir():
-        doomed.append(out / ".cache")
-    elif stale and (out / ".cache").is_dir():
-        kept = [p for p in runs if p not in doomed]
-        doomed += _stale_entries(out / ".cache", kept)
-    for p in doomed:
-        shutil.rmtree(p) if p.is_dir() else p.unlink()
-    return doomed
-
-
-def _stale_entries(root: Path, kept_runs: list[Path]) -> list[Path]:
-    from .study import discover, source_hash
-    from .suites import list_suites
-
-    linked = set()
-    for run in kept_runs:
-        try:
-            manifest = read_json(run / "manifest.json")
-        except (OSError, ValueError):
-            continue
-        suite = (manifest.get("suite") or {}).get("name", "survey")
-        linked |= {f"{suite}.{n}-{s.get('cache_key')}" for n, s in manifest.get("studies", {}).items()}
-    current = {f"{s}.{n}": source_hash(m) for s in list_suites() for n, m in discover(suite=s).items()}
-    out = []
-    for p in root.iterdir():
-        if p.name == "figures" or p.name.startswith("."):  # drawn figures; a save cut off before its rename
-            out.append(p)
-            continue
-        if p.name in linked:
-            continue
-        try:
-            made_from = read_json(p / "study.json").get("source_hash")
-        except (OSError, ValueError):
-            made_from = None
-        if made_from is None or made_from != current.get(p.name.rsplit("-", 1)[0]):
-            out.append(p)
-    return out

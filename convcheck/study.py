@@ -1,33 +1,62 @@
 """The study contract, discovery, and the context a study runs in.
 
-A study is a module in ``studies/`` that states its claims in its docstring (Claim, Kind,
-Objective, Optimizer, Fit, Verdict rule, References) and defines::
+A study is a module in ``studies/<suite>/`` with one shape (PEPit's examples are the model: one
+docstring template, one signature, the same steps in the same order). Its docstring::
+
+    '''<claim ids>: <what the study checks> (<where the paper states it>).
+
+    Claims:
+        the statements judged, as written, and each named reading or supporting check
+    Kind:
+        rate | bound | floor | linear | variance | comparative | identity | property
+    Objective:
+        the instances and their constants
+    Optimizer:
+        the methods (roles) and their settings
+    Fit:
+        what is measured and how it is reduced (per seed, per cell)
+    Verdict rule:
+        which check of ``convcheck.stats`` decides each verdict
+    Findings:
+        (optional) what is reported beside the verdicts
+    References:
+        the sources
+    '''
+
+(:data:`DOCSTRING_HEADINGS`; every other line of the docstring is indented under one of them),
+and at module level::
 
     CLAIMS: list[Claim]
     SCALES: dict[str, dict]        # at least "quick" and "full"; "tiny" for smoke tests
     ROLES: tuple[str, ...]         # the methods it runs, as roles (convcheck.roles); may be empty
+    INJECTIONS: dict[str, str]     # optional: run()'s other keyword parameters (a bound, a sampler,
+                                   # a perturbation function, a fixed setting), each with what it is
     DTYPE: torch.dtype             # optional: the dtype it always runs in (certificates that need float64)
     DEVICE: str                    # optional: "cpu" for a study that must run there (small nets, SciPy
                                    # solvers); the manifest and the report then say it ran on the CPU
-    def run(ctx: Context, **config) -> StudyResult
+    def run(ctx: Context, *, <the scale's config keys>, <the injections>) -> StudyResult
 
-``run`` never renders anything: it returns verdicts, tidy tables and figure *specs*
-(plain dicts the report turns into pictures), so the report is rebuilt from the store
-alone. A study builds each method it runs through ``ctx.method(role)(**kwargs)``, so a
-user's optimizer (a torch.optim class or a convcheck factory) stands in for the library's by
-``run_study(module, methods={role: method})``; other config parameters (a bound, a sampler,
-a perturbation) are fixtures the tests plant wrong inputs through.
+``run`` never renders anything: it returns verdicts (from ``convcheck.stats`` alone, never
+built or edited by hand), tidy tables and figure *specs* (plain dicts the report turns into
+pictures), so the report is rebuilt from the store alone. A study builds each method it runs
+through ``ctx.method(role)(**kwargs)``, so a user's optimizer (a torch.optim class or a
+convcheck factory) stands in for the library's by ``run_study(module, methods={role: method})``;
+the injections are how tests plant wrong inputs (``run_study(module, eps_fn=...)``), checked
+against the declaration.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import inspect
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -36,8 +65,13 @@ from ._validation import check_choice, check_int
 from .claims import Claim, Verdict
 from .seeding import seed_from, torch_generator
 
-__all__ = ["Claim", "Context", "StudyResult", "discover", "load_study", "studies_dir", "source_hash", "run_study", "main",
-           "family_size"]
+#: The headings of a study's docstring, in this order; "Findings:" may be left out.
+DOCSTRING_HEADINGS = ("Claims:", "Kind:", "Objective:", "Optimizer:", "Fit:", "Verdict rule:", "Findings:", "References:")
+OPTIONAL_HEADINGS = ("Findings:",)
+
+__all__ = ["Claim", "Context", "StudyResult", "DOCSTRING_HEADINGS", "docstring_problems", "injections_of", "discover",
+           "load_study", "studies_dir", "source_hash", "run_study", "main", "family_size", "study_files", "study_record",
+           "declared_device"]
 
 
 @dataclass
@@ -63,8 +97,24 @@ class Context:
     def seed(self, *names) -> int:
         return seed_from(self.study, *names)
 
-    def zeros(self, *shape) -> torch.Tensor:
-        return torch.zeros(*shape, dtype=self.dtype, device=self.device)
+    def normal(self, shape, *names) -> torch.Tensor:
+        """Standard normal draws of ``shape`` from the generator named ``names``, drawn on the CPU
+        in the run's dtype and moved to its device (the same draws on every device)."""
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        return torch.randn(shape, generator=self.generator(*names), dtype=self.dtype, device="cpu").to(self.device)
+
+    def start_near(self, center, *names, scale: float = 1.0, rows: int | None = None) -> torch.Tensor:
+        """Starts ``center + scale * N(0, I)``, one per row (``rows``, default one per seed), the draws
+        named ``names``: the "start near w*" of most studies. ``center``: (d,) tensor."""
+        rows = self.seeds if rows is None else int(rows)
+        noise = self.normal((rows, center.shape[-1]), *names)
+        return center + (noise if scale == 1.0 else scale * noise)
+
+    def rows(self, values, per: int | None = None) -> torch.Tensor:
+        """A sweep as rows: each of ``values`` repeated ``per`` times (default: once per seed), in
+        the run's dtype and device, e.g. per-row step sizes for ``values`` x seeds runs."""
+        return torch.tensor(np.repeat(np.asarray(values, dtype=float), self.seeds if per is None else int(per)),
+                            dtype=self.dtype, device=self.device)
 
     def map(self, fn, settings) -> list:
         """``[fn(s) for s in settings]``: independent units of a study (the cells of a sweep).
@@ -118,7 +168,7 @@ class StudyResult:
 
 
 def studies_dir(suite: str | None = None) -> Path:
-    """The folder of a suite's studies (default: the survey's); see :mod:`convcheck.suites`."""
+    """The folder of a suite's studies (default: the default suite's); see :mod:`convcheck.suites`."""
     from .suites import load_suite
 
     return load_suite(suite).path
@@ -159,17 +209,60 @@ def load_study(path: Path) -> ModuleType:
                          "(a suite's own method is declared as a convcheck.roles.Role).")
     mod.ROLE_TABLE = {r.name: r for r in (x if isinstance(x, Role) else ROLES[x] for x in declared)}
     mod.ROLES = tuple(mod.ROLE_TABLE)
+    mod.INJECTIONS = _check_injections(mod, path.name)
     mod.NAME = path.stem
     return mod
 
 
+def _config_keys(module: ModuleType) -> set[str]:
+    """The keys the study's scales set (its seed count aside)."""
+    return {k for config in module.SCALES.values() for k in config} - {"seeds"}
+
+
+def _check_injections(mod: ModuleType, filename: str) -> dict[str, str]:
+    """run()'s keyword parameters are the scales' config keys and the declared INJECTIONS, nothing else."""
+    injections = dict(getattr(mod, "INJECTIONS", {}))
+    params = [n for n, p in inspect.signature(mod.run).parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    config = _config_keys(mod)
+    undeclared = [n for n in params if n not in config and n not in injections]
+    if undeclared:
+        raise ValueError(f"Study {filename}: run() takes {undeclared}, which no scale sets; declare each in INJECTIONS "
+                         "with what it is (see convcheck.study).")
+    absent = sorted(set(injections) - set(params))
+    if absent:
+        raise ValueError(f"Study {filename} declares the injections {absent}, which run() does not take.")
+    unused = sorted(config - set(params))
+    if unused:
+        raise ValueError(f"Study {filename}: its scales set {unused}, which run() does not take.")
+    return injections
+
+
+def injections_of(module: ModuleType) -> dict[str, str]:
+    """What a test or a user may pass to the study besides its scale's config: name -> what it is."""
+    return dict(getattr(module, "INJECTIONS", {}))
+
+
+def docstring_problems(doc: str | None) -> list[str]:
+    """Where a study's docstring departs from the template (:data:`DOCSTRING_HEADINGS`): an empty
+    list when it follows it."""
+    if not doc or not doc.strip():
+        return ["no docstring"]
+    lines = doc.strip("\n").splitlines()
+    problems = [] if lines[0].strip() else ["the first line must say what the study checks"]
+    headings = [l.rstrip() for l in lines[1:] if l.strip() and not l.startswith(" ")]
+    expected = [h for h in DOCSTRING_HEADINGS if h not in OPTIONAL_HEADINGS or h in headings]
+    if headings != expected:
+        problems.append(f"headings {headings} must be {expected} (each other line indented under one of them)")
+    return problems
+
+
 def discover(folder: Path | None = None, suite: str | None = None) -> dict[str, ModuleType]:
     """Every study of a suite (``<suite>/*.py`` not starting with an underscore), by name, sorted.
-    ``folder`` names the suite's folder directly; else ``suite`` (default: the survey)."""
+    ``folder`` names the suite's folder directly; else ``suite`` (default: the default suite)."""
     folder = studies_dir(suite) if folder is None else Path(folder)
     if not folder.is_dir():
         raise ValueError(f"The studies folder must exist. Got {str(folder)!r} instead (set CONVCHECK_STUDIES).")
-    return {p.stem: load_study(p) for p in sorted(folder.glob("*.py")) if not p.name.startswith("_")}
+    return {p.stem: load_study(p) for p in study_files(folder)}
 
 
 def family_size(studies: dict[str, ModuleType]) -> int:
@@ -178,13 +271,19 @@ def family_size(studies: dict[str, ModuleType]) -> int:
     return sum(len(c.keys()) for m in studies.values() for c in m.CLAIMS)
 
 
-def source_hash(module: ModuleType) -> str:
-    """SHA-256 of the study's source and of the convcheck package's sources.
+def source_hash(study: ModuleType | Path) -> str:
+    """SHA-256 of the study's source (a loaded module or its file) and of the convcheck package's sources.
 
     The library is part of the key because a study's numbers depend on the engine and the
     statistics as much as on its own file.
     """
-    return hash_files([Path(module.__file__), *sorted(Path(__file__).resolve().parent.rglob("*.py"))])
+    path = Path(study.__file__) if isinstance(study, ModuleType) else Path(study)
+    return hash_files([path, *sorted(Path(__file__).resolve().parent.rglob("*.py"))])
+
+
+def study_files(folder: Path) -> list[Path]:
+    """A suite folder's study files, sorted: ``*.py`` not starting with an underscore (helpers)."""
+    return [p for p in sorted(Path(folder).glob("*.py")) if not p.name.startswith("_")]
 
 
 
@@ -206,6 +305,11 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     or None for raw verdicts (the runner corrects a whole run itself, after caching them raw).
     """
     check_choice("scale", scale, tuple(module.SCALES))
+    allowed = _config_keys(module) | set(injections_of(module))
+    unknown = sorted(set(overrides) - allowed)
+    if unknown:
+        raise ValueError(f"The keyword arguments of study {module.NAME!r} must be among its config and injections "
+                         f"{sorted(allowed)}. Got {unknown} instead.")
     config = {**module.SCALES[scale], **overrides}
     if seeds is not None:
         from .stats.thresholds import MIN_SEEDS
@@ -220,26 +324,44 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
                          f"{list(module.ROLES) or 'none'}. Got {unknown} instead.")
     resolved = {r: resolve(r, m, hyper, table=module.ROLE_TABLE) for r, m in methods.items()}
     dtype = getattr(module, "DTYPE", dtype)  # a study whose certificates need float64 says so
-    device = getattr(module, "DEVICE", device)  # a study that must run on the CPU says so
+    device = declared_device(module) or device  # a study that must run on the CPU says so
     ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype,
                   roles=module.ROLES, methods=resolved, role_table=module.ROLE_TABLE)
     from .compiling import compiling
 
     with compiling(compile) as tally:
         result = module.run(ctx, **config)
-    result.compile = tally
+    result = dataclasses.replace(result, compile=tally)
     claims = {c.id: c for c in module.CLAIMS}
-    for v in result.verdicts:
-        v.study = module.NAME
-        if v.claim in claims:
-            v.supporting = claims[v.claim].is_supporting(v.reading)
+    verdicts = [v.restated(study=module.NAME, supporting=claims[v.claim].is_supporting(v.reading) if v.claim in claims
+                           else v.supporting) for v in result.verdicts]
     if family == "suite":
         family = family_size(discover(Path(module.__file__).parent))
     if family is not None:
         from .stats.multiple import family_adjust
 
-        family_adjust(result.verdicts, int(family))
-    return result
+        verdicts = family_adjust(verdicts, int(family))
+    return dataclasses.replace(result, verdicts=verdicts)
+
+
+def declared_device(module: ModuleType) -> str:
+    """The device a study always runs on (its ``DEVICE``: "cpu" for small nets and SciPy
+    solvers), or "" when it runs where the run does."""
+    return str(getattr(module, "DEVICE", "") or "")
+
+
+def study_record(module: ModuleType, result: StudyResult, *, scale: str, seeds: int, device: str, dtype: str,
+                 cache_key: str, source_hash: str, wall_time_s: float) -> dict:
+    """The study's record in a run (``studies.json``, and the cache's ``study.json``): its claims,
+    figure specs, setup and provenance; plain JSON-ready data."""
+    import socket
+
+    return {"study": module.NAME, "doc": (module.__doc__ or "").strip(), "claims": [c.to_json() for c in module.CLAIMS],
+            "figures": result.figures, "setup": result.setup, "scale": scale, "config": dict(module.SCALES[scale]),
+            "seeds": seeds, "seed_root": seed_from(module.NAME), "cache_key": cache_key, "source_hash": source_hash,
+            "device": declared_device(module) or device,
+            "dtype": str(getattr(module, "DTYPE", getattr(torch, dtype))).replace("torch.", ""),
+            "host": socket.gethostname(), "wall_time_s": wall_time_s, "compile": result.compile}
 
 
 def main(path: str) -> None:

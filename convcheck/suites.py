@@ -4,11 +4,12 @@ A suite is a folder under the studies root (``$CONVCHECK_STUDIES``, else ``studi
 the package, else ``./studies``) holding study modules (``*.py``; files starting with ``_`` are
 helpers, not studies) and ``suite.toml``::
 
-    name = "survey"
+    name = "mypaper"
     title = "..."                  # the paper's title
     authors = "..."; year = 2024
     source = "..."                 # the full reference
-    subject = "survey"             # how reports name the paper whose statements are judged
+    subject = "paper"              # how reports name the paper whose statements are judged
+    default = true                 # optional: the suite run when none is named (one suite at most)
     [[sections]]                   # in the paper's reading order
     prefix = "GD"; title = "Gradient descent (Sec. 2)"; claims = ["GD-1", ...]
 
@@ -26,9 +27,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Suite", "DEFAULT_SUITE", "studies_root", "list_suites", "load_suite", "check_suite"]
-
-DEFAULT_SUITE = "survey"
+__all__ = ["Suite", "default_suite", "studies_root", "list_suites", "load_suite", "check_suite"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,7 @@ class Suite:
     source: str = ""
     subject: str = "paper"
     sections: tuple[dict, ...] = field(default_factory=tuple)
+    default: bool = False
 
     @property
     def claim_ids(self) -> list[str]:
@@ -56,7 +56,8 @@ class Suite:
 
     def to_json(self) -> dict:
         return {"name": self.name, "title": self.title, "authors": self.authors, "year": self.year,
-                "source": self.source, "subject": self.subject, "sections": [dict(s) for s in self.sections]}
+                "source": self.source, "subject": self.subject, "sections": [dict(s) for s in self.sections],
+                "default": self.default}
 
 
 def studies_root() -> Path:
@@ -75,7 +76,8 @@ def _read(folder: Path) -> Suite:
     if missing:
         raise ValueError(f"The suite descriptor {folder / 'suite.toml'} must define {missing}.")
     return Suite(name=folder.name, path=folder, title=d["title"], authors=d.get("authors", ""), year=d.get("year"),
-                 source=d.get("source", ""), subject=d.get("subject", "paper"), sections=tuple(d["sections"]))
+                 source=d.get("source", ""), subject=d.get("subject", "paper"), sections=tuple(d["sections"]),
+                 default=bool(d.get("default", False)))
 
 
 def list_suites(root: Path | None = None) -> dict[str, Suite]:
@@ -86,10 +88,23 @@ def list_suites(root: Path | None = None) -> dict[str, Suite]:
     return {p.parent.name: _read(p.parent) for p in sorted(root.glob("*/suite.toml"))}
 
 
-def load_suite(name: str | None = None, root: Path | None = None) -> Suite:
-    """The suite called ``name`` (default: the survey)."""
+def default_suite(root: Path | None = None) -> str:
+    """The name of the suite run when none is named: the one whose descriptor says ``default =
+    true``, else the only suite, else the first by name."""
     suites = list_suites(root)
-    name = DEFAULT_SUITE if name is None else name
+    marked = [n for n, s in suites.items() if s.default]
+    if len(marked) > 1:
+        raise ValueError(f"At most one suite may say 'default = true' in its suite.toml. Got {marked} instead.")
+    if not suites:
+        raise ValueError(f"The studies folder {str(studies_root() if root is None else root)!r} holds no suite "
+                         "(a folder with a suite.toml).")
+    return marked[0] if marked else next(iter(suites))
+
+
+def load_suite(name: str | None = None, root: Path | None = None) -> Suite:
+    """The suite called ``name`` (default: :func:`default_suite`)."""
+    suites = list_suites(root)
+    name = default_suite(root) if name is None else name
     if name not in suites:
         raise ValueError(f"The 'suite' parameter must be one of {sorted(suites)}. Got {name!r} instead.")
     return suites[name]

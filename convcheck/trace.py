@@ -32,6 +32,7 @@ class Trace:
     info: dict = field(default_factory=dict)
     final: object = None  # (S, d) tensor: the parameters after the last step (frozen rows as frozen)
     iterates: object = None  # (S, C, d) tensor of the parameters at each checkpoint, when kept
+    states: dict = field(default_factory=dict)  # name -> (S, C): optimizer state fields asked for (engine.run(states=...))
 
     @property
     def n_seeds(self) -> int:

@@ -18,3 +18,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))  # test helpers (reference_optim) import by name
+# each suite's helper modules (studies/<suite>/_<suite>.py) import by name, as its studies do
+for _suite in sorted((Path(__file__).resolve().parents[1] / "studies").glob("*/suite.toml")):
+    if str(_suite.parent) not in sys.path:
+        sys.path.append(str(_suite.parent))

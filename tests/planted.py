@@ -148,7 +148,7 @@ PLANTED = [
     Planted("nonconvex", "gradient ascent presented as descent, and a secretly fixed SGD step",
             [("GD-7", AS_WRITTEN), ("GD-7", "a stable step: eta < 1/L_0"), ("SGD-7", AS_WRITTEN),
              ("SGD-7", "Ghadimi & Lan: min E||grad f||^2 <= O(1/(eta t) + eta)")],
-            methods={"gd": _ascent, "sgd": _fixed_step(0.02)}, seeds=32),
+            methods={"gd": _ascent, "sgd": _fixed_step(0.02)}, seeds=64),
     Planted("backprop", "backprop sending the error through W2^T instead of W2",
             [("BP-1", AS_WRITTEN), ("BP-2", AS_WRITTEN), ("BP-2", "Eq. (18): all deltas before any update")],
             {"gradient": _transposed_backprop}),

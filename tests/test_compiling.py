@@ -55,7 +55,7 @@ METHODS = {
     "sgd per row": lambda: sgd(torch.linspace(0.05, 0.4, 8, dtype=torch.float64)),
     "heavy ball 1/t": lambda: heavy_ball(inverse_t(0.5), 0.9),
     "adam": lambda: adam(0.05),
-    "adam as written (first_k = 0: the first step divides by zero)": lambda: adam(0.05, first_k=0),
+    "adam as written (first_k = 0: the first step divides by zero)": lambda: __import__("_survey").adam_survey(0.05, first_k=0),
     "sam-swp": lambda: sam(0.1, rho=0.05, swp="coordinate", generator=torch_generator("compile-swp")),
 }
 

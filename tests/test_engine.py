@@ -99,7 +99,7 @@ def test_start_and_objective_must_agree_on_device_and_dtype():
 
 def test_a_run_that_cannot_fit_stops_before_allocating_and_names_what_fits(monkeypatch):
     from convcheck import memory
-    from convcheck.runner import _describe_failure
+    from convcheck.executors import describe_failure as _describe_failure
 
     ls = LeastSquares.planted(50, 3, torch.Generator().manual_seed(5))
     w0 = torch.zeros(40, 3, dtype=torch.float64)
@@ -115,7 +115,7 @@ def test_a_run_that_cannot_fit_stops_before_allocating_and_names_what_fits(monke
 
 def test_an_allocator_failure_names_an_upper_estimate_of_the_seeds_that_fit(monkeypatch):
     from convcheck import memory
-    from convcheck.runner import _describe_failure
+    from convcheck.executors import describe_failure as _describe_failure
 
     monkeypatch.setattr(memory, "free_bytes", lambda device: 2.0**30 / memory.USABLE)
     exc = RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 4294967296 bytes")

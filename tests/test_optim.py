@@ -18,6 +18,7 @@ from convcheck.optim import (adagrad, adam, armijo, asam, backprop, delta_rule_g
                              wolfe)
 from convcheck.stopping import Stopping
 import reference_optim as ref
+import _survey  # the survey suite's own variants (studies/survey/_survey.py)
 
 
 def _gen(s=0):
@@ -39,13 +40,13 @@ OPTIMIZERS = {
     "armijo": (lambda o: armijo(), lambda w, f, g, n, o: ref.ref_armijo(w, f, g, n)),
     "wolfe": (lambda o: wolfe(), lambda w, f, g, n, o: ref.ref_wolfe(w, f, g, n)),
     "adagrad": (lambda o: adagrad(0.1), lambda w, f, g, n, o: ref.ref_adagrad(w, f, g, n, 0.1, 1e-10, False)),
-    "adagrad-survey": (lambda o: adagrad(0.1, eps=1e-8, variant="survey"),
+    "adagrad-survey": (lambda o: _survey.adagrad_survey(0.1, eps=1e-8),
                        lambda w, f, g, n, o: ref.ref_adagrad(w, f, g, n, 0.1, 1e-8, True)),
     "rmsprop": (lambda o: rmsprop(0.01, 0.9), lambda w, f, g, n, o: ref.ref_rmsprop(w, f, g, n, 0.01, 0.9, 1e-8, False, False)),
-    "rmsprop-survey": (lambda o: rmsprop(0.01, 0.9, variant="survey"),
+    "rmsprop-survey": (lambda o: _survey.rmsprop_survey(0.01, 0.9),
                        lambda w, f, g, n, o: ref.ref_rmsprop(w, f, g, n, 0.01, 0.9, 1e-8, True, True)),
     "adam": (lambda o: adam(0.05), lambda w, f, g, n, o: ref.ref_adam(w, f, g, n, 0.05, 0.9, 0.999, 1e-8, False, False)),
-    "adam-survey": (lambda o: adam(0.05, variant="survey"),
+    "adam-survey": (lambda o: _survey.adam_survey(0.05),
                     lambda w, f, g, n, o: ref.ref_adam(w, f, g, n, 0.05, 0.9, 0.999, 1e-8, True, True)),
     "sam-p2": (lambda o: sam(0.5 / o.L, rho=0.05), lambda w, f, g, n, o: ref.ref_sam(w, f, g, n, 0.5 / o.L, 0.05, 2.0)),
     "sam-p3": (lambda o: sam(0.5 / o.L, rho=0.05, p=3), lambda w, f, g, n, o: ref.ref_sam(w, f, g, n, 0.5 / o.L, 0.05, 3.0)),

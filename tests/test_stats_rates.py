@@ -153,7 +153,7 @@ def test_family_correction_withdraws_marginal_refutations_only():
     strong = Verdict("A-1", "s", REFUTED, "x", statistic={"p_fail": 1e-8})
     marginal = Verdict("A-2", "s", REFUTED, "x", statistic={"p_fail": 8e-4})
     exact = Verdict("A-3", "s", REFUTED, "deterministic counterexample")  # no p-value: not corrected
-    family_adjust([strong, marginal, exact], family_size=40)
+    strong, marginal, exact = family_adjust([strong, marginal, exact], family_size=40)
     assert strong.outcome == REFUTED and exact.outcome == REFUTED and marginal.outcome == INCONCLUSIVE
     assert "multiplicity" in marginal.notes[-1] and marginal.statistic["p_fail_family"] == pytest.approx(0.032)
 

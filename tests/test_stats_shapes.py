@@ -13,7 +13,8 @@ import pytest
 import torch
 from scipy.special import gammaln
 
-from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict, combine
+from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from convcheck.stats import combine
 from convcheck.stats import (check_bound, check_floor, check_linear, check_mean, check_paired, check_rate, family_adjust,
                              tail_floor)
 from test_stats_rates import T, synthetic
@@ -240,8 +241,7 @@ def test_a_claims_verdict_does_not_depend_on_the_other_claims():
     whatever else ran (Holm over the run's verdicts did not)."""
     def verdict_with(others):
         v = Verdict("X-1", "s", REFUTED, "x", statistic={"p_fail": 2e-5})
-        family_adjust([v, *others], family_size=40)
-        return v.outcome
+        return family_adjust([v, *others], family_size=40)[0].outcome
     quiet = [Verdict(f"Y-{i}", "s", REPRODUCED, "x", statistic={"p_fail": 0.9}) for i in range(30)]
     loud = [Verdict(f"Y-{i}", "s", REFUTED, "x", statistic={"p_fail": 1e-12}) for i in range(30)]
     assert verdict_with([]) == verdict_with(quiet) == verdict_with(loud) == REFUTED

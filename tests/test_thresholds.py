@@ -1,4 +1,8 @@
-"""Every tolerance lives in convcheck.stats.thresholds: a scan of studies/.
+"""Every tolerance lives in one place: a scan of studies/.
+
+The library's tolerances live in ``convcheck.stats.thresholds``; a suite's own (what its paper's
+words mean as numbers, its certificates) in the suite's ``_<suite>_tolerances.py``, each
+documented; nowhere else.
 
 The scan reads each study's syntax tree and fails on a numeric literal where a tolerance
 goes: a keyword such as ``rtol=1e-9`` passed to a check (``check_*``, ``equivalence``,
@@ -56,10 +60,26 @@ def tolerance_literals(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", sorted(studies_dir().parent.glob("*/*.py")), ids=lambda p: p.stem)
+SUITE_FILES = sorted(studies_dir().parent.glob("*/*.py"))
+TOLERANCE_FILES = [p for p in SUITE_FILES if p.name.endswith("_tolerances.py")]
+
+
+@pytest.mark.parametrize("path", [p for p in SUITE_FILES if p not in TOLERANCE_FILES], ids=lambda p: p.stem)
 def test_studies_take_their_tolerances_from_thresholds(path):
     found = tolerance_literals(path.read_text())
-    assert not found, f"{path.name} writes tolerances by hand (put them in convcheck/stats/thresholds.py):\n" + "\n".join(found)
+    assert not found, (f"{path.name} writes tolerances by hand (put them in convcheck/stats/thresholds.py, or in "
+                       "the suite's _<suite>_tolerances.py):\n" + "\n".join(found))
+
+
+@pytest.mark.parametrize("path", TOLERANCE_FILES, ids=lambda p: p.stem)
+def test_a_suites_tolerances_are_documented_and_not_the_librarys(path):
+    """A suite's tolerance file sets each constant once, with a ``#:`` comment, and none
+    shadows a library threshold (one name, one number)."""
+    lines = path.read_text().splitlines()
+    for i, line in enumerate(lines):
+        if line and line[0].isupper() and "=" in line:
+            assert any(l.startswith("#:") for l in lines[max(0, i - 3):i]), f"{path.name}: {line} has no '#:' comment above it"
+            assert not hasattr(th, line.split("=")[0].strip()), f"{path.name}: {line} shadows convcheck.stats.thresholds"
 
 
 def test_the_scan_finds_planted_literals():

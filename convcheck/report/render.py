@@ -100,9 +100,6 @@ _ENV.filters["notes_summary"] = _notes_summary
 _ENV.globals["LONG"] = _LONG
 
 
-_SURVEY_TITLE = "Backpropagation and Optimization in Deep Learning: Tutorial and Survey"
-
-
 class _FigureCache:
     """Drawn figures kept beside the study cache (``<out>/.cache/figures/<key>.png``).
 
@@ -187,9 +184,7 @@ def render_run(run_dir: Path | str) -> Path:
     studies = read_json(run_dir / "studies.json")
     manifest = read_json(run_dir / "manifest.json")
     claims = {c["id"]: c for info in studies.values() for c in info["claims"]}
-    # runs written before suites existed are runs of the survey
-    suite = manifest.get("suite") or {"name": "survey", "subject": "survey", "title": _SURVEY_TITLE,
-                                      "authors": "Ghojogh & Ghodsi", "year": 2024, "sections": []}
+    suite = manifest.get("suite") or _default_suite_json()  # runs from before suites ran the default one
     order = sort_key(tuple(s["prefix"] for s in suite.get("sections", [])) or None)
 
     drawn = _FigureCache(run_dir)
@@ -217,3 +212,13 @@ def render_run(run_dir: Path | str) -> Path:
         claims=claims, manifest=manifest, studies=studies)
     atomic_write_text(run_dir / "index.html", index)
     return run_dir / "index.html"
+
+
+def _default_suite_json() -> dict:
+    """The default suite's descriptor, for a run whose manifest predates suites."""
+    from ..suites import load_suite
+
+    try:
+        return load_suite().to_json()
+    except ValueError:
+        return {"name": "", "subject": "paper", "title": "", "authors": "", "year": None, "sections": []}

@@ -6,14 +6,20 @@ check                      claim kind
 :func:`check_rate`         rate (Theta or O), through the normalised curve log(e_t / r(t))
 :func:`check_bound`        bound with explicit constants (deterministic or on the seed mean)
 :func:`tail_floor`,        floor: tail stationarity, then floor vs parameter slope
-:func:`check_floor`
+:func:`check_floor`,       (:func:`check_floors`: over a grid, one divergence/settling rule)
+:func:`check_floors`
 :func:`check_linear`       linear (geometric) rate vs a stated contraction factor
 :func:`check_exact`,       variance: exact enumeration or Monte-Carlo vs formulas
-:func:`check_mean`
+:func:`check_mean`,        (:func:`check_mean_vector`: a vector mean, coordinate-wise, Holm)
+:func:`check_mean_vector`
+:func:`check_exponent`     scaling: y ~ x^k over a parameter grid, per-seed log-log slopes
+:func:`check_per_seed`     one number per seed against a target and margin (equivalence)
 :func:`check_paired`       comparative, paired across seeds
 :func:`check_spread`       comparative: spread over seeds (F-test of variances)
 :func:`check_identity`     identity: two computations agree to a tolerance
-:func:`check_property`     property: a fact holds on every instance
+:func:`check_property`     property: a fact holds on every instance (undecided ones, assumptions)
+:func:`check_runs_finite`  property: no run diverged (the one divergence rule)
+:func:`combine`            one verdict from a claim's parts (Holm inside the claim)
 :func:`family_adjust`      the suite's multiplicity correction (:mod:`.multiple`)
 =========================  ==============================================================
 
@@ -24,16 +30,17 @@ test) and takes its tolerances from :mod:`.thresholds`.
 from . import thresholds
 from .bounds import check_bound
 from .comparative import check_paired, check_spread
-from .floors import TailFloor, check_floor, tail_floor
+from .floors import TailFloor, check_floor, check_floors, tail_floor
 from .intervals import Equivalence, equivalence, t_interval
 from .linear import check_linear
-from .identity import check_identity, check_property, relative_error
-from .multiple import claim_p, family_adjust
+from .identity import check_identity, check_property, check_runs_finite, relative_error
+from .multiple import claim_p, combine, family_adjust
 from .rates import RATES, check_rate, rate_function
 from .seeds import SeedAudit, audit, difference_scale, roundoff_limit, worst
-from .variance import check_exact, check_mean
+from .scaling import check_exponent, check_per_seed, log_log_slopes
+from .variance import check_exact, check_mean, check_mean_vector
 
-__all__ = ["thresholds", "check_rate", "RATES", "rate_function", "check_bound", "check_floor", "tail_floor", "TailFloor",
-           "check_linear", "check_exact", "check_mean", "check_paired", "check_spread", "check_identity", "check_property", "relative_error",
-           "family_adjust", "claim_p", "audit", "SeedAudit", "roundoff_limit", "difference_scale", "worst", "equivalence", "Equivalence",
+__all__ = ["thresholds", "check_rate", "RATES", "rate_function", "check_bound", "check_floor", "check_floors", "tail_floor", "TailFloor",
+           "check_linear", "check_exact", "check_mean", "check_mean_vector", "check_exponent", "check_per_seed", "log_log_slopes", "check_paired", "check_spread", "check_identity", "check_property", "check_runs_finite", "relative_error",
+           "family_adjust", "claim_p", "combine", "audit", "SeedAudit", "roundoff_limit", "difference_scale", "worst", "equivalence", "Equivalence",
            "t_interval"]

@@ -20,7 +20,7 @@ __all__ = ["function_of_t"]
 _FUNCS = {"log": np.log, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt, "exp": np.exp}
 _CONSTS = {"pi": np.pi, "e": np.e}
 _BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-        ast.Pow: operator.pow, ast.BitXor: operator.pow}  # "t^-1" is read as a power, as in the survey
+        ast.Pow: operator.pow, ast.BitXor: operator.pow}  # "t^-1" is read as a power, as papers write it
 _UN = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
 

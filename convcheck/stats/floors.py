@@ -26,7 +26,7 @@ from ._arrays import as_curves, as_numpy
 from .intervals import Equivalence, equivalence, t_interval
 from .seeds import audit
 
-__all__ = ["TailFloor", "tail_floor", "check_floor"]
+__all__ = ["TailFloor", "tail_floor", "check_floor", "check_floors"]
 
 
 @dataclass
@@ -122,3 +122,31 @@ def check_floor(floors, params, *, slope: float = 1.0, kind: str = "theta", clai
     notes = [eq.reason, f"intercept of floor = c0 + c1*{param_name}, relative to the mean floor: {c0m:.3g} (90% CI [{c0lo:.3g}, {c0hi:.3g}])"]
     return Verdict(claim, study, eq.outcome, summary, statistic=stat, interval=None if eq.deterministic else list(eq.pass_interval),
                    seeds=int(F.shape[0]), diverged=0, notes=notes)
+
+
+def check_floors(curves, steps, params, *, slope: float = 1.0, kind: str = "theta", claim: str = "", study: str = "",
+                 param_name: str = "eta", what: str = "") -> tuple[Verdict, list[TailFloor]]:
+    """Floors over a parameter grid: ``curves[k]`` is the ``(S, C)`` error curve at ``params[k]``.
+
+    One rule (the module note): divergence at any parameter refutes, an unsettled tail makes it
+    inconclusive, else :func:`check_floor` with ``slope``/``kind`` decides. ``what`` names the
+    curve in the summary (e.g. ``"f - f*"``). Returns the verdict and the tails (their floors)."""
+    p = as_numpy(params)
+    if len(curves) != p.shape[0]:
+        raise ValueError(f"The 'curves' parameter must hold one curve per value of 'params' ({p.shape[0]}). "
+                         f"Got {len(curves)} instead.")
+    tails = [tail_floor(c, steps) for c in curves]
+    F = np.stack([t.floors for t in tails], axis=1)
+    floor = check_floor(F, p, slope=slope, kind=kind, claim=claim, study=study, param_name=param_name)
+    stationarity = [f"{param_name}={v:g}: tail stationarity {t.stationarity.reason}" for v, t in zip(p, tails)]
+    unsettled = [f"{param_name}={v:g} ({t.stationarity.reason})" for v, t in zip(p, tails) if not t.settled]
+    head = f"{what}: " if what else ""
+    window = (int(tails[0].window[0]), int(tails[0].window[1]))
+    if floor.outcome != REFUTED or not floor.diverged:  # divergence refutes; otherwise an unsettled tail is not read
+        if unsettled:
+            # the slope fitted on unsettled floors is kept as a number (not read as evidence)
+            floor = Verdict(claim, study, INCONCLUSIVE, "tail not settled at " + "; ".join(unsettled), seeds=int(F.shape[0]),
+                            statistic={**{k: v for k, v in floor.statistic.items() if k != "p_fail"},
+                                       "unsettled": [float(v) for v, t in zip(p, tails) if not t.settled]},
+                            notes=floor.notes, diverged=floor.diverged)
+    return floor.restated(prefix=head, notes=stationarity, window=window), tails

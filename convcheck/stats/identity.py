@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..claims import REFUTED, REPRODUCED, Verdict
+from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_numpy
 from .seeds import eps_of
 
-__all__ = ["check_identity", "check_property", "relative_error"]
+__all__ = ["check_identity", "check_property", "check_runs_finite", "relative_error"]
 
 
 def relative_error(a, b) -> float:
@@ -51,24 +51,60 @@ def check_identity(a, b, *, rtol: float | None = None, what: str = "the two comp
     ok = err <= rtol
     summary = f"{what} agree to {err:.2g} relative (tolerance {rtol:g})" if ok else \
         f"{what} differ by {err:.3g} relative (> tolerance {rtol:g})"
-    statistic = {"max_rel_err": err, "rtol": rtol, **fields.pop("statistic", {})}
+    statistic = {"max_rel_err": err, "rtol": rtol, **dict(fields.pop("statistic", {}))}
     return Verdict(claim, study, REPRODUCED if ok else REFUTED, summary, statistic=statistic, **fields)
 
 
-def check_property(holds, *, what: str, labels=None, claim: str = "", study: str = "", **fields) -> Verdict:
+def check_property(holds, *, what: str, labels=None, undecided=None, assumptions: dict | None = None,
+                   detail: str = "", claim: str = "", study: str = "", **fields) -> Verdict:
     """Does ``what`` hold on every instance? ``holds``: booleans, one per instance; ``labels``
-    name the instances (default: their indices) so a counterexample can be quoted."""
+    name the instances (default: their indices) so a counterexample can be quoted.
+
+    ``undecided``: booleans, the instances where the fact could not be decided (a run still
+    moving at the end of its budget): they neither hold nor fail. Refuted when a decided
+    instance fails; otherwise inconclusive when any is undecided; reproduced when all hold.
+    ``assumptions``: ``{name: bool}``, what the claim assumes of the instance; one that does not
+    hold makes the verdict inconclusive (the instance is no test of the claim), whatever ``holds``
+    says. ``detail`` (the numbers behind the fact) is appended to the summary."""
     h = np.asarray(holds, dtype=bool).reshape(-1)
     if h.size == 0:
         raise ValueError("The 'holds' parameter must have at least one instance. Got none instead.")
     labels = [str(i) for i in range(h.size)] if labels is None else [str(x) for x in labels]
     if len(labels) != h.size:
         raise ValueError(f"The 'labels' parameter must name every instance ({h.size}). Got {len(labels)} instead.")
-    failed = [lab for lab, ok in zip(labels, h) if not ok]
-    if not failed:
-        outcome, summary = REPRODUCED, f"{what}: holds on all {h.size} instances"
-    else:
+    u = np.zeros(h.size, dtype=bool) if undecided is None else np.asarray(undecided, dtype=bool).reshape(-1)
+    if u.size != h.size:
+        raise ValueError(f"The 'undecided' parameter must have one entry per instance ({h.size}). Got {u.size} instead.")
+    unmet = [name for name, ok in (assumptions or {}).items() if not ok]
+    failed = [lab for lab, ok, und in zip(labels, h, u) if not ok and not und]
+    open_ = [lab for lab, und in zip(labels, u) if und]
+    tail = f"; {detail}" if detail else ""
+    if unmet:
+        outcome = INCONCLUSIVE
+        summary = f"{what}: not a test of the claim, its assumption does not hold: {', '.join(unmet)}"
+    elif failed:
         outcome = REFUTED
         summary = f"{what}: fails on {len(failed)} of {h.size} instances (first: {failed[0]})"
-    statistic = {"holds": int(h.sum()), "instances": int(h.size), "failed": failed[:20], **fields.pop("statistic", {})}
-    return Verdict(claim, study, outcome, summary, statistic=statistic, **fields)
+    elif open_:
+        outcome = INCONCLUSIVE
+        summary = f"{what}: holds on {h.size - len(open_)} of {h.size} instances, undecided on {len(open_)} (first: {open_[0]})"
+    else:
+        outcome, summary = REPRODUCED, f"{what}: holds on all {h.size} instances"
+    statistic = {"holds": int((h & ~u).sum()), "instances": int(h.size), "failed": failed[:20], "undecided": open_[:20],
+                 "assumptions_unmet": unmet, **dict(fields.pop("statistic", {}))}
+    return Verdict(claim, study, outcome, summary + tail, statistic=statistic, **fields)
+
+
+def check_runs_finite(diverged, diverged_at=None, *, what: str, claim: str = "", study: str = "", **fields) -> Verdict:
+    """Did every run stay finite? ``diverged``: (S,) booleans (a Trace's ``diverged``), with the
+    step each was first recorded at (``diverged_at``). A diverged run refutes a claim that its
+    method converges there (the one divergence rule: divergence is the worst outcome)."""
+    d = np.asarray(diverged, dtype=bool).reshape(-1)
+    at = None if diverged_at is None else np.asarray(diverged_at).reshape(-1)
+    if at is not None and at.size != d.size:
+        raise ValueError(f"The 'diverged_at' parameter must have one entry per run ({d.size}). Got {at.size} instead.")
+    n = int(d.sum())
+    first = f" (first recorded at step {int(at[d].min())})" if n and at is not None else ""
+    summary = f"{what}: {n} of {d.size} seeds diverged{first}" if n else f"{what}: no seed diverged ({d.size} seeds)"
+    return Verdict(claim, study, REFUTED if n else REPRODUCED, summary, seeds=int(d.size), diverged=n,
+                   statistic={"diverged": n, **dict(fields.pop("statistic", {}))}, **fields)

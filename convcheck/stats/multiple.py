@@ -6,7 +6,7 @@ mean, stochastic bound). A refutation rests on such a test at level ``ALPHA_FAIL
 interval outside the margin, i.e. a one-sided p-value below ``ALPHA_FAIL / 2``). Two levels
 of correction keep the family-wise rate of false refutations at that level:
 
-1. **Inside a claim** (:func:`claim_p`, used by :func:`convcheck.claims.combine`): the parts
+1. **Inside a claim** (:func:`claim_p`, used by :func:`combine`): the parts
    of a claim (instances, settings, iterates) are Holm-corrected among themselves; a part's
    refutation counts only when its Holm-adjusted p-value is below ``ALPHA_FAIL / 2``, and the
    claim's p-value is the smallest adjusted one (Bonferroni of the minimum).
@@ -22,12 +22,14 @@ a p-value counts as p = 0.
 
 from __future__ import annotations
 
+import dataclasses
+
 from statsmodels.stats.multitest import multipletests
 
-from ..claims import INCONCLUSIVE, REFUTED, Verdict
+from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 
-__all__ = ["claim_p", "family_adjust", "p_fail_of"]
+__all__ = ["claim_p", "combine", "family_adjust", "p_fail_of"]
 
 
 def p_fail_of(v: Verdict) -> float | None:
@@ -51,17 +53,56 @@ def claim_p(parts: dict[str, Verdict]) -> tuple[dict[str, float], float | None]:
 
 def family_adjust(verdicts: list[Verdict], family_size: int) -> list[Verdict]:
     """Bonferroni over a suite of ``family_size`` claims: a refutation whose p-value times the
-    family size exceeds ``ALPHA_FAIL / 2`` becomes inconclusive, with a note. In place."""
+    family size exceeds ``ALPHA_FAIL / 2`` becomes inconclusive, with a note. Returns new verdicts
+    (the given ones are immutable); those without a p-value come back as they were."""
     if family_size < 1:
         raise ValueError(f"The 'family_size' parameter must be an int in the range [1, inf). Got {family_size!r} instead.")
+    out = []
     for v in verdicts:
         p = v.statistic.get("p_fail")
         if not isinstance(p, (int, float)) or isinstance(p, bool):
+            out.append(v)
             continue
         adj = min(1.0, float(p) * family_size)
-        v.statistic["p_fail_family"] = adj
-        if v.outcome == REFUTED and adj > th.ALPHA_FAIL / 2:
-            v.outcome = INCONCLUSIVE
-            v.notes.append(f"refutation withdrawn by the suite's multiplicity correction (Bonferroni over {family_size} "
-                           f"claims): adjusted p = {adj:.3g} > {th.ALPHA_FAIL / 2:g}")
-    return verdicts
+        withdrawn = v.outcome == REFUTED and adj > th.ALPHA_FAIL / 2
+        notes = [f"refutation withdrawn by the suite's multiplicity correction (Bonferroni over {family_size} "
+                 f"claims): adjusted p = {adj:.3g} > {th.ALPHA_FAIL / 2:g}"] if withdrawn else []
+        out.append(dataclasses.replace(v, outcome=INCONCLUSIVE if withdrawn else v.outcome,
+                                       statistic={**v.statistic, "p_fail_family": adj}, notes=(*v.notes, *notes)))
+    return out
+
+
+def combine(claim: str, study: str, parts: dict[str, Verdict], summary: str | None = None, **fields) -> Verdict:
+    """One verdict from labelled sub-verdicts (instances, settings): refuted if any part is
+    refuted, reproduced if every part is, inconclusive otherwise. Each part's summary becomes
+    a note; ``summary`` (used when reproduced) defaults to the parts' summaries.
+
+    Multiplicity inside the claim (:func:`claim_p`): the parts' FAIL
+    p-values are Holm-corrected; a part's refutation counts only when its adjusted p-value is
+    below ``th.ALPHA_FAIL / 2`` (otherwise that part reads as inconclusive here), and the claim
+    carries the smallest adjusted p-value into the suite's family."""
+    adjusted, p_claim = claim_p(parts)
+    outcome_of = {}
+    for k, v in parts.items():
+        withdrawn = v.outcome == REFUTED and adjusted.get(k, 0.0) > th.ALPHA_FAIL / 2
+        outcome_of[k] = INCONCLUSIVE if withdrawn else v.outcome
+    outcomes = list(outcome_of.values())
+    if REFUTED in outcomes:
+        outcome = REFUTED
+        summary = "; ".join(f"{k}: {v.summary}" for k, v in parts.items() if outcome_of[k] == REFUTED)
+    elif all(o == REPRODUCED for o in outcomes):
+        outcome = REPRODUCED
+        summary = summary or "; ".join(f"{k}: {v.summary}" for k, v in parts.items())
+    else:
+        outcome = INCONCLUSIVE
+        summary = "; ".join(f"{k}: {v.summary}" for k, v in parts.items() if outcome_of[k] == INCONCLUSIVE)
+    notes = list(fields.pop("notes", [])) + [f"{k}: {outcome_of[k]}: {v.summary}" + (
+        f" (refutation withdrawn: Holm-adjusted p = {adjusted[k]:.3g} over {len(adjusted)} parts)"
+        if outcome_of[k] != v.outcome else "") for k, v in parts.items()]
+    statistic = dict(fields.pop("statistic", {}))
+    if p_claim is not None:
+        statistic.setdefault("p_fail", p_claim)
+        statistic.setdefault("p_fail_parts", adjusted)
+    return Verdict(claim, study, outcome, summary, statistic=statistic, notes=notes,
+                   seeds=fields.pop("seeds", max((v.seeds or 0) for v in parts.values()) if parts else None),
+                   diverged=fields.pop("diverged", sum(v.diverged for v in parts.values())), **fields)

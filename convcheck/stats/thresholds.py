@@ -1,11 +1,13 @@
-"""Every threshold of convcheck's statistics and of the studies' verdicts, in one place
-(so a tolerance is set, and justified, once).
+"""Every threshold of convcheck's statistics, in one place (so a tolerance is set, and
+justified, once).
 
 Change a number here and every verdict uses it; no study or test sets its own
-(``tests/test_thresholds.py`` scans ``studies/`` for tolerance literals).
+(``tests/test_thresholds.py`` scans ``studies/`` for tolerance literals). What a paper's own
+words mean as numbers ("reaches the global value", "small compared to") and its studies'
+certificates belong to its suite, in ``studies/<suite>/_<suite>_tolerances.py``.
 
 Three groups: the decision levels and margins of the statistical checks; what counts as
-round-off; and the tolerances of identity and property claims, named for what they compare
+round-off; and the instrument tolerances of identity claims, named for what they compare
 (each says why it is the size it is).
 """
 
@@ -94,35 +96,6 @@ FINITE_DIFFERENCE_RTOL = 1e-5
 #: A Monte-Carlo expectation is "resolved" when its standard error is below this fraction of
 #: the value it is compared with.
 MC_RESOLUTION = 0.01
-
-# --- property claims (a fact per run, with a numeric criterion) ------------------------------
-
-#: A run "reaches the global value" when loss - f* <= REACH_RTOL * (1 + f*).
-REACH_RTOL = 1e-7
-#: Plain GD "reaches the global value within its budget" when loss - f* <= GD_REACH_RTOL * (1 + f*)
-#: (GD is slow near the threshold n = d(d+1)/2, so its budget target is looser than REACH_RTOL).
-GD_REACH_RTOL = 1e-4
-#: A point is first-order stationary when its gradient norm is at most this.
-STATIONARY_GRAD = 1e-6
-#: A first-order run has stalled at a critical point when its gradient norm is at most this at
-#: the end of its budget (looser than STATIONARY_GRAD: a run 1e-6 from a saddle has a gradient
-#: of order 1e-6 times the curvature, and a stalled run need not have converged to round-off).
-STALLED_GRAD = 1e-4
-#: A Hessian is positive semidefinite when its smallest eigenvalue >= -PSD_RTOL * scale.
-PSD_RTOL = 1e-8
-#: A certified spurious minimum lies above the global value by more than this, relative.
-SPURIOUS_GAP = 1e-4
-#: A global optimum is "zero" when it is at most ZERO_RTOL relative to the labels' energy,
-#: and "positive" when it exceeds POSITIVE_RTOL.
-ZERO_RTOL = 1e-12
-POSITIVE_RTOL = 1e-6
-#: A loss found by a local method is zero when at most ZERO_LOSS (absolute: the labels are O(1)).
-ZERO_LOSS = 1e-10
-#: "Small compared to" (a term dropped because it is small next to another): at most this
-#: fraction of it, one order of magnitude.
-SMALL_RATIO = 0.1
-#: A claimed "changes" (plain sharpness under rescaling) needs a relative change above this.
-CHANGE_RTOL = 0.01
 
 
 def carried(tol: float, dtype) -> float:

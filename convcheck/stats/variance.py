@@ -23,7 +23,7 @@ from ._arrays import as_numpy
 from .intervals import t_interval
 from .seeds import audit, deterministic_label
 
-__all__ = ["check_exact", "check_mean"]
+__all__ = ["check_exact", "check_mean", "check_mean_vector"]
 
 
 def check_exact(value: float, candidates: dict[str, float], claimed: str, *, rtol: float | None = None,
@@ -84,3 +84,43 @@ def check_mean(samples, candidates: dict[str, float], claimed: str, *, claim: st
     return Verdict(claim, study, outcome, summary, statistic={"mean": m, "ratio_ci998": ci, "contains": contains,
                                                               "excludes": [k for k in ci if k not in contains], "p_fail": p_fail},
                    interval=[lo / c, hi / c], seeds=int(x.size))
+
+
+def check_mean_vector(total, total_sq, n: int, target, *, what: str = "the mean", claim: str = "", study: str = "",
+                      **fields) -> Verdict:
+    """Monte-Carlo mean of a vector against a target, coordinate by coordinate, from running sums
+    over ``n`` draws (``total``, ``total_sq``: sums of the draws and of their squares, shape (d,)).
+
+    Each coordinate's z-test (the draws are many: normal), Holm-corrected over the coordinates at
+    ``ALPHA_FAIL``: refuted when any coordinate is rejected; otherwise reproduced when every
+    standard error is below ``MC_RESOLUTION`` of the target's size (precise enough to mean
+    something), inconclusive when not. The claim's FAIL p-value is the smallest Holm-adjusted one."""
+    from statsmodels.stats.multitest import multipletests
+
+    total, total_sq, target = (np.asarray(a, dtype=float).reshape(-1) for a in (total, total_sq, target))
+    if not (total.shape == total_sq.shape == target.shape):
+        raise ValueError(f"The 'total', 'total_sq' and 'target' parameters must have one shape. Got {total.shape}, "
+                         f"{total_sq.shape} and {target.shape} instead.")
+    if n < th.MIN_SEEDS:
+        raise ValueError(f"The 'n' parameter must be an int in the range [{th.MIN_SEEDS}, inf). Got {n!r} instead.")
+    mean = total / n
+    se = np.sqrt(np.maximum(total_sq / n - mean**2, 0) / (n - 1))
+    z = (mean - target) / np.where(se > 0, se, 1.0)
+    p = 2 * sps.norm.sf(np.abs(z))
+    rejected, p_holm = multipletests(p, alpha=th.ALPHA_FAIL, method="holm")[:2]
+    resolution = float(np.max(se / np.abs(target)))
+    stat = {"rejected": int(rejected.sum()), "max_abs_z": float(np.abs(z).max()), "p_holm_min": float(p_holm.min()),
+            "resolution": resolution, "rel_bias": float(np.linalg.norm(mean - target) / np.linalg.norm(target)),
+            "mean": mean, "se": se, "z": z, "p_fail": float(p_holm.min()), **dict(fields.pop("statistic", {}))}
+    d = total.size
+    if rejected.any():
+        outcome = REFUTED
+        summary = (f"{what} differs from the target on {int(rejected.sum())} of {d} coordinates (max |z| = "
+                   f"{stat['max_abs_z']:.1f}, Holm at {th.ALPHA_FAIL})")
+    elif resolution > th.MC_RESOLUTION:
+        outcome, summary = INCONCLUSIVE, f"too few draws: standard error up to {resolution:.1%} of the target"
+    else:
+        outcome = REPRODUCED
+        summary = (f"{what} = the target on all {d} coordinates (max |z| = {stat['max_abs_z']:.2f}, Holm at {th.ALPHA_FAIL}; "
+                   f"standard errors <= {resolution:.2%} of it, {n} draws)")
+    return Verdict(claim, study, outcome, summary, statistic=stat, seeds=int(n), **fields)

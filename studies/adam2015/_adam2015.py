@@ -114,7 +114,7 @@ def regret_rate(ctx, method, problems: dict, steps: int, claim: str, study: str,
     import pandas as pd
 
     from convcheck import engine
-    from convcheck.claims import combine
+    from convcheck.stats import combine
     from convcheck.optim import inverse_sqrt_t
     from convcheck.stats import check_rate
 

@@ -1,6 +1,6 @@
 """AMS-1: AMSGrad's regret bound (Reddi, Kale & Kumar 2018, Thm. 4; proof corrected by Phuong & Phong 2019).
 
-Claim:
+Claims:
     AMS-1: for online convex losses with bounded gradients on a bounded feasible set, AMSGrad
     (Alg. 2: v_hat_t = max(v_hat_{t-1}, v_t), no bias correction) with alpha_t = alpha/sqrt(t),
     beta_{1,t} <= beta_1 decaying (here beta_1 lambda^(t-1)) and gamma = beta_1/sqrt(beta_2) < 1
@@ -22,9 +22,11 @@ Objective:
 Optimizer:
     role ``amsgrad`` (Alg. 2 as written; torch.optim.Adam(amsgrad=True) fits it, with its bias
     corrections), alpha = half of sqrt(1 - beta_2) on the period-3 problems, 0.1 elsewhere.
-Fit and Verdict rule:
-    check_rate(regret, t, "sqrt(t)", "upper") at checkpoints on whole periods: refuted when the
-    regret grows credibly faster than sqrt(T) on some problem; reproduced when it does on none.
+Fit:
+    the regret R(T) at checkpoints on whole periods, per seed, against sqrt(T) and against B(T).
+Verdict rule:
+    check_rate(regret, t, "sqrt(t)", "upper"): refuted when the regret grows credibly faster
+    than sqrt(T) on some problem; reproduced when it does on none.
     The reading: R(T) / B(T) <= 1 on every seed and checkpoint of every problem. Linear losses
     have g_t = c_t wherever x_t is, so v_hat_t, beta_{1,t} / alpha_t and ||g_{1:T}|| are computed
     exactly from the loss sequence: the fixed one of a periodic problem, and each seed's own draws
@@ -39,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal
 
-from convcheck.claims import combine
+from convcheck.stats import combine
 from convcheck.stats import check_bound
 from convcheck.study import Claim, StudyResult
 

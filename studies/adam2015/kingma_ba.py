@@ -1,6 +1,6 @@
 """KB-1: Kingma & Ba (2015), Theorem 4.1, Adam's regret bound, as written.
 
-Claim:
+Claims:
     KB-1, Thm. 4.1 and Cor. 4.2: for online convex losses with bounded gradients on a bounded
     feasible set, Adam with alpha_t = alpha/sqrt(t), beta_{1,t} = beta_1 lambda^(t-1) (lambda in
     (0, 1)) and gamma = beta_1^2/sqrt(beta_2) < 1 has regret R(T) = O(sqrt(T)), so
@@ -15,7 +15,9 @@ Objective:
 Optimizer:
     role ``adam_kb``: Adam exactly as Theorem 4.1 states it (Alg. 1, beta_1 decaying by
     lambda = 1 - 1e-8, the paper's suggestion), alpha = half of sqrt(1 - beta_2).
-Fit and Verdict rule:
+Fit:
+    the regret R(T) at checkpoints on whole periods, per seed, against sqrt(T).
+Verdict rule:
     check_rate(regret, t, "sqrt(t)", "upper") per instance: refuted when the regret grows
     credibly faster than sqrt(T) on some instance (one counterexample refutes a general bound);
     reproduced when it grows no faster on all.

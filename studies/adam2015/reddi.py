@@ -19,15 +19,17 @@ Optimizer:
     role ``adam`` (standard Adam; torch.optim.Adam fits it), alpha_t = alpha/sqrt(t). Reddi et
     al. analyse Adam without bias correction; with beta < 1 the corrections tend to 1, so the
     limit behaviour is the same.
-Fit and Verdict rule:
+Fit:
     "R(T)/T does not tend to 0": the average regret of the later half of the rounds,
     (R(T) - R(T/2))/(T/2), at doubling checkpoints T on whole periods (free of the early rounds'
-    transient; it tends to 0 exactly when R(T)/T does), tested by check_rate(..., "1", "lower"),
+    transient; it tends to 0 exactly when R(T)/T does).
+Verdict rule:
+    check_rate(..., "1", "lower"),
     Omega(1): refuted only by sustained decay (over the window and its end segment alike);
     rising toward its limit is not decay. RKK-1 is refuted when it decays on an
     instance. RKK-2/3 are existence statements: a cell (beta_1, beta_2) is shown when some C of
     the grid gives Omega(1) average regret; reproduced when every cell is shown, inconclusive
-    otherwise (a finite search cannot refute an existence claim; the C of the proofs may lie
+    otherwise (``check_property`` with the cells not shown undecided) (a finite search cannot refute an existence claim; the C of the proofs may lie
     beyond the grid).
 References:
     Reddi, Kale & Kumar (2018), On the Convergence of Adam and Beyond, ICLR.
@@ -39,9 +41,10 @@ import numpy as np
 import pandas as pd
 
 from convcheck import engine
-from convcheck.claims import INCONCLUSIVE, REPRODUCED, Verdict, combine
+from convcheck.claims import INCONCLUSIVE, REPRODUCED, Verdict
+from convcheck.stats import combine
 from convcheck.optim import inverse_sqrt_t
-from convcheck.stats import check_rate
+from convcheck.stats import check_property, check_rate
 from convcheck.study import Claim, StudyResult
 
 from _adam2015 import doubling_checkpoints, late_average, periodic_rows, starts, stochastic_rows, theorem1_step
@@ -92,8 +95,11 @@ def _search(ctx, adam, cells, Cs, obj, ck, claim, what):
     summary = (f"{what} for every cell (x* = -1, median over seeds): " + "; ".join(f"betas ({r.beta1:g}, {r.beta2:g}): C = {r.C:g}, late R/T = "
                                                       f"{r.late_avg_regret:.3g}, final x {r.final_x:.2f}" for r in shown.itertuples())
                if not missing else f"no C in {list(Cs)} shows it for betas {missing} (a larger C or horizon may)")
-    return Verdict(claim, "reddi", INCONCLUSIVE if missing else REPRODUCED, summary, seeds=ctx.seeds,
-                   statistic={"cells": len(cells), "shown": len(cells) - len(missing)}), grid, frames
+    # an existence claim per cell: a cell where no C of the grid shows it is undecided, not a counterexample
+    found = check_property([c not in missing for c in cells], undecided=[c in missing for c in cells],
+                           labels=[f"betas ({c[0]:g}, {c[1]:g})" for c in cells], what=f"{what} for some C",
+                           claim=claim, seeds=ctx.seeds, statistic={"cells": len(cells), "shown": len(cells) - len(missing)})
+    return found.restated(summary=summary), grid, frames
 
 
 def run(ctx, *, steps, cells, Cs) -> StudyResult:

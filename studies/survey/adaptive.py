@@ -24,7 +24,8 @@ Optimizer:
     algorithms; torch.optim's classes fit them), GD with step 1/L (role ``gd``) as the
     non-adaptive baseline; the survey's variants (scalar v, k from 0) are convcheck's own,
     since they are the statements under test.
-Measure (AD-1, a general statement, tested over a grid):
+Fit:
+    AD-1, a general statement, is measured over a grid:
     progress of coordinate j after T steps, ``p_j = log10(|e_j(0)| / |e_j(T)|)`` decades (capped
     at 15, float64's resolution); the worst coordinate's progress ``min_j p_j`` per seed, paired
     AdaGrad(lr) vs GD with step 1/L, for every learning rate of the grid on three badly scaled
@@ -52,11 +53,14 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from convcheck.claims import REFUTED, REPRODUCED, Verdict, combine
+from convcheck.claims import REFUTED
+from convcheck.stats import combine
 from convcheck.objectives import LeastSquares, Logistic, Quadratic, WithReplacement
-from convcheck.optim import adagrad, adam, from_torch, gradient_descent, replay, rmsprop
-from convcheck.stats import check_identity, check_paired, check_rate, difference_scale, thresholds as th
+from convcheck.optim import from_torch, gradient_descent, replay, rmsprop
+from convcheck.stats import check_identity, check_paired, check_rate, difference_scale, relative_error, thresholds as th
 from convcheck.study import Claim, StudyResult
+
+from _survey import adagrad_survey, adam_survey, rmsprop_survey
 
 STANDARD_RMSPROP = "standard RMSProp (per-coordinate v)"
 STANDARD_ADAM = "standard Adam (per-coordinate v, k from 1)"
@@ -68,17 +72,13 @@ CLAIMS = [
     Claim("AD-3", "Eqs. (43)-(47)", "Adam = momentum + RMSProp with bias correction 1/(1 - gamma^k), scalar v", "identity",
           readings=(STANDARD_ADAM,), methods={STANDARD_ADAM: ("adam",)}),
     Claim("AD-4", "Sec. 6 (Duchi et al.)", "AdaGrad's averaged iterate converges at O(1/sqrt t) on a convex problem", "rate",
-          role="supporting", methods=("adagrad",)),
+          statement="supporting", methods=("adagrad",)),
 ]
 ROLES = ("gd", "adagrad", "rmsprop", "adam")
 
 SCALES = {"tiny": {"seeds": 6, "steps": 300, "rate_steps": 3000, "lrs": (0.01, 0.5)},
           "quick": {"seeds": 32, "steps": 1000, "rate_steps": 20_000, "lrs": (0.005, 0.02, 0.1, 0.5, 1.0)},
           "full": {"seeds": 256, "steps": 5000, "rate_steps": 1_000_000, "lrs": (0.001, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)}}
-
-
-def _rel(a, b):
-    return float(((a - b).abs().max() / b.abs().max()).item())
 
 
 def _progress(final, w0, w_star):
@@ -108,10 +108,10 @@ def _ad1(ctx, steps, lrs, adagrad_factory, gd):
     parts, rows = {}, []
     lrs = np.asarray(lrs, dtype=float)
     for label, obj in _ad1_problems(ctx).items():
-        w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator("ad1", label), dtype=ctx.dtype, device="cpu").to(ctx.device)
+        w0 = ctx.start_near(obj.w_star, "ad1", label)
         base = _progress(engine.run(obj, gd(lr=1.0 / obj.L), w0, steps, checkpoints=[steps]).final, w0, obj.w_star)
         W0 = w0.repeat(lrs.size, 1)
-        lr_rows = torch.tensor(np.repeat(lrs, ctx.seeds), dtype=ctx.dtype, device=ctx.device)
+        lr_rows = ctx.rows(lrs)
         tr = engine.run(obj, adagrad_factory(lr_rows), W0, steps, checkpoints=[steps])
         ada = _progress(tr.final, W0, obj.w_star).reshape(lrs.size, ctx.seeds, -1)
         for k, lr in enumerate(lrs):
@@ -126,15 +126,15 @@ def _ad1(ctx, steps, lrs, adagrad_factory, gd):
 
     def cells(df):
         return "; ".join(f"{p}: lr " + ", ".join(f"{r.lr:g}" for r in g.itertuples()) for p, g in df.groupby("problem", sort=False)) or "none"
-    v.summary = (f"over {len(grid)} cells ({len(lrs)} learning rates x {grid.problem.nunique()} problems, {steps} steps): "
-                 f"AdaGrad's worst coordinate progresses further than GD's (step 1/L) in {len(held)}, less in {len(worse)}, "
-                 f"undecided in {len(grid) - len(held) - len(worse)}")
+    summary = (f"over {len(grid)} cells ({len(lrs)} learning rates x {grid.problem.nunique()} problems, {steps} steps): "
+               f"AdaGrad's worst coordinate progresses further than GD's (step 1/L) in {len(held)}, less in {len(worse)}, "
+               f"undecided in {len(grid) - len(held) - len(worse)}")
     if v.outcome == REFUTED:
         w = worse.loc[worse.difference.idxmin()]
-        v.summary += (f"; counterexample: {w.problem}, lr = {w.lr:g}: worst coordinate {w.adagrad_worst:.2f} decades (AdaGrad) vs "
-                      f"{w.gd_worst:.2f} (GD), medians")
-    v.findings = [f"AdaGrad's worst coordinate ahead of GD's in: {cells(held)}", f"AdaGrad behind in: {cells(worse)}"]
-    return v, grid
+        summary += (f"; counterexample: {w.problem}, lr = {w.lr:g}: worst coordinate {w.adagrad_worst:.2f} decades (AdaGrad) vs "
+                    f"{w.gd_worst:.2f} (GD), medians")
+    return v.restated(summary=summary, findings=[f"AdaGrad's worst coordinate ahead of GD's in: {cells(held)}",
+                                                 f"AdaGrad behind in: {cells(worse)}"]), grid
 
 
 def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
@@ -153,10 +153,10 @@ def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
     # --- AD-1 and the variant comparison on a badly scaled diagonal quadratic --------------
     lam = torch.logspace(0, -3, 20, dtype=ctx.dtype, device="cpu")
     q = Quadratic(lam, rotate=False, w_star=torch.zeros(20, dtype=ctx.dtype, device=ctx.device), dtype=ctx.dtype, device=ctx.device)
-    e0 = torch.randn(ctx.seeds, 20, generator=ctx.generator("e0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
-    methods = {"GD (1/L)": gd(lr=1.0 / q.L), "AdaGrad": adagrad_factory(0.5), "AdaGrad (survey)": adagrad(0.5, eps=1e-8, variant="survey"),
-               "RMSProp": rmsprop_factory(0.01, 0.9), "RMSProp (survey)": rmsprop(0.01, 0.9, variant="survey"),
-               "Adam": adam_factory(0.01, 0.9, 0.999), "Adam (survey)": adam(0.01, variant="survey")}
+    e0 = ctx.normal((ctx.seeds, 20), "e0")
+    methods = {"GD (1/L)": gd(lr=1.0 / q.L), "AdaGrad": adagrad_factory(0.5), "AdaGrad (survey)": adagrad_survey(0.5, eps=1e-8),
+               "RMSProp": rmsprop_factory(0.01, 0.9), "RMSProp (survey)": rmsprop_survey(0.01, 0.9),
+               "Adam": adam_factory(0.01, 0.9, 0.999), "Adam (survey)": adam_survey(0.01)}
     progress, rows = {}, []
     for name, opt in methods.items():
         tr = engine.run(q, opt, e0, steps, checkpoints=[steps])
@@ -169,78 +169,76 @@ def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
     prog = pd.concat(rows, ignore_index=True)
     worst = {k: v.min(1) for k, v in progress.items()}
     ad1, ad1_grid = _ad1(ctx, steps, lrs, adagrad_factory, gd)
-    ad1.findings += ["diagonal problem, every variant at one setting each: median worst-coordinate progress after %d steps "
+    ad1 = ad1.restated(findings=["diagonal problem, every variant at one setting each: median worst-coordinate progress after %d steps "
                      "(decades): " % steps + ", ".join(
         f"{k} {np.median(v):.2f}" for k, v in worst.items()),
         "median spread of progress across coordinates (max - min, decades): " + ", ".join(
-        f"{k} {np.median(v.max(1) - v.min(1)):.2f}" for k, v in progress.items())]
+        f"{k} {np.median(v.max(1) - v.min(1)):.2f}" for k, v in progress.items())])
 
     # --- AD-2, AD-3: identities against torch.optim, on least squares ----------------------
     # Both sides are fed the same 100 gradients (a recorded stream), so the comparison is free
     # of the feedback through each method's own trajectory, which amplifies round-off.
     ls = LeastSquares.planted(30, 5, ctx.generator("ls"), kappa=5.0, dtype=ctx.dtype, device=ctx.device)
-    w0 = ls.w_star + torch.randn(ctx.seeds, 5, generator=ctx.generator("ls-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    w0 = ctx.start_near(ls.w_star, "ls-w0")
     stream = torch.stack([ls.grad(w) for w in replay(gradient_descent(0.2), w0, ls.grad(w0).expand(100, -1, -1))[:-1]])
-    stream = stream + 0.1 * torch.randn(stream.shape, generator=ctx.generator("noise"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    stream = stream + 0.1 * ctx.normal(stream.shape, "noise")
 
     def final(opt):
         return replay(opt, w0, stream)[1:]
 
     torch_rms = final(from_torch(torch.optim.RMSprop, lr=0.01, alpha=0.9))
     torch_adam = final(from_torch(torch.optim.Adam, lr=0.01, betas=(0.9, 0.999)))
-    d_rms = _rel(final(rmsprop_factory(0.01, 0.9)), torch_rms)
-    ad2_written = check_identity(final(rmsprop(0.01, 0.9, variant="survey")), torch_rms, rtol=RTOL, claim="AD-2",
-                                 what="RMSProp as Eqs. (41)-(42) write it (scalar v) and RMSProp (torch.optim.RMSprop), "
-                                      "100 steps on one gradient stream,", seeds=ctx.seeds)
+    ours_rms = final(rmsprop_factory(0.01, 0.9))
+    ours_adam, torch_adam_same = final(adam_factory(0.01, 0.9, 0.999)), torch_adam
     with np.errstate(all="ignore"):
-        literal = final(adam(0.01, 0.9, 0.999, variant="survey", first_k=0))
-    ad3_written = check_identity(literal, torch_adam, rtol=RTOL, claim="AD-3", seeds=ctx.seeds,
-                                 what="Adam as Eqs. (43)-(47) write it (scalar v, k from 0) and Adam (torch.optim.Adam)")
-    first_bad = int(np.argmax(~torch.isfinite(literal).reshape(literal.shape[0], -1).all(-1).cpu().numpy())) + 1
-    if not torch.isfinite(literal).all():
-        ad3_written.summary = (f"ill-posed as written: Eqs. (45)-(46) divide by 1 - gamma^k with k = 0 at the first update, "
-                               f"1 - 0.9^0 = 0, so iterate {first_bad} is not finite on "
-                               f"{int((~torch.isfinite(literal[first_bad - 1])).any(-1).sum())} of {ctx.seeds} seeds")
-    d_survey_k1 = _rel(final(adam(0.01, 0.9, 0.999, variant="survey")), torch_adam)
-    ad3_written.findings = [f"with k counted from 1 (Kingma & Ba), the survey's Adam (scalar v) still differs from "
-                            f"torch.optim.Adam by {d_survey_k1:.3g} relative over the 100 steps"]
-    d_adam = _rel(final(adam_factory(0.01, 0.9, 0.999)), torch_adam)
-    d_bc = _rel(final(adam_factory(0.01, 0.0, 0.9)), final(rmsprop(0.01, 0.9, bias_correction=True)))
+        literal = final(adam_survey(0.01, 0.9, 0.999, first_k=0))
+    d_survey_k1 = relative_error(final(adam_survey(0.01, 0.9, 0.999)), torch_adam)
     gaps = {k: float(np.median(prog[prog.method == k].final_gap)) for k in methods}
-    ad2 = Verdict("AD-2", "adaptive", REPRODUCED if d_rms <= RTOL else REFUTED,
-                  (f"standard RMSProp = torch.optim.RMSprop to {d_rms:.2g} relative" if d_rms <= RTOL else
-                   f"RMSProp differs from torch.optim.RMSprop by {d_rms:.3g} relative (> tolerance {RTOL:g})")
-                  + ", every iterate of 100 steps fed the same gradients",
-                  statistic={"max_rel_diff_vs_torch": d_rms}, seeds=ctx.seeds, reading=STANDARD_RMSPROP)
-    ad2_written.findings = [f"survey RMSProp (one scalar v from ||g||^2, eps inside the root) vs standard on the badly scaled "
-                            f"quadratic: median final gap {gaps['RMSProp (survey)']:.3g} vs {gaps['RMSProp']:.3g}; worst-coordinate "
-                            f"progress {np.median(worst['RMSProp (survey)']):.2f} vs {np.median(worst['RMSProp']):.2f} decades: "
-                            "a scalar v gives every coordinate the same step, so it cannot equalise progress"]
     with np.errstate(divide="ignore"):
         k0 = np.float64(1.0) / (1 - np.float64(0.9) ** 0)  # Eq. (45) read literally at k = 0: 1 / (1 - gamma^0)
-    ad3_ok = d_adam <= RTOL and d_bc <= RTOL
-    ad3 = Verdict("AD-3", "adaptive", REPRODUCED if ad3_ok else REFUTED,
-                  (f"standard Adam = torch.optim.Adam to {d_adam:.2g}; Adam with gamma1 = 0 = bias-corrected RMSProp to "
-                   f"{d_bc:.2g} (relative, every iterate of 100 steps fed the same gradients)") if ad3_ok else
-                  f"Adam differs from torch.optim.Adam by {d_adam:.3g} or from bias-corrected RMSProp by {d_bc:.3g} (relative)",
-                  statistic={"max_rel_diff_vs_torch": d_adam, "gamma1_0_vs_rmsprop_bc": d_bc}, seeds=ctx.seeds,
-                  reading=STANDARD_ADAM)
-    ad3_written.findings += [f"Eqs. (45)-(46) read literally at k = 0 give the factor {k0}; Kingma & Ba count k from 1, "
-                             "which is what torch.optim.Adam computes",
-                            f"survey Adam (scalar v) vs standard on the badly scaled quadratic: median final gap "
-                            f"{gaps['Adam (survey)']:.3g} vs {gaps['Adam']:.3g}; worst-coordinate progress "
-                            f"{np.median(worst['Adam (survey)']):.2f} vs {np.median(worst['Adam']):.2f} decades"]
+    ad2_written = check_identity(final(rmsprop_survey(0.01, 0.9)), torch_rms, rtol=RTOL, claim="AD-2",
+                                 what="RMSProp as Eqs. (41)-(42) write it (scalar v) and RMSProp (torch.optim.RMSprop), "
+                                      "100 steps on one gradient stream,", seeds=ctx.seeds,
+                                 findings=[f"survey RMSProp (one scalar v from ||g||^2, eps inside the root) vs standard on the "
+                                           f"badly scaled quadratic: median final gap {gaps['RMSProp (survey)']:.3g} vs "
+                                           f"{gaps['RMSProp']:.3g}; worst-coordinate progress "
+                                           f"{np.median(worst['RMSProp (survey)']):.2f} vs {np.median(worst['RMSProp']):.2f} "
+                                           "decades: a scalar v gives every coordinate the same step, so it cannot equalise progress"])
+    ad3_written = check_identity(literal, torch_adam, rtol=RTOL, claim="AD-3", seeds=ctx.seeds,
+                                 what="Adam as Eqs. (43)-(47) write it (scalar v, k from 0) and Adam (torch.optim.Adam)",
+                                 findings=[f"with k counted from 1 (Kingma & Ba), the survey's Adam (scalar v) still differs from "
+                                           f"torch.optim.Adam by {d_survey_k1:.3g} relative over the 100 steps",
+                                           f"Eqs. (45)-(46) read literally at k = 0 give the factor {k0}; Kingma & Ba count k "
+                                           "from 1, which is what torch.optim.Adam computes",
+                                           f"survey Adam (scalar v) vs standard on the badly scaled quadratic: median final gap "
+                                           f"{gaps['Adam (survey)']:.3g} vs {gaps['Adam']:.3g}; worst-coordinate progress "
+                                           f"{np.median(worst['Adam (survey)']):.2f} vs {np.median(worst['Adam']):.2f} decades"])
+    if not torch.isfinite(literal).all():
+        first_bad = int(np.argmax(~torch.isfinite(literal).reshape(literal.shape[0], -1).all(-1).cpu().numpy())) + 1
+        ad3_written = ad3_written.restated(
+            summary=f"ill-posed as written: Eqs. (45)-(46) divide by 1 - gamma^k with k = 0 at the first update, "
+                    f"1 - 0.9^0 = 0, so iterate {first_bad} is not finite on "
+                    f"{int((~torch.isfinite(literal[first_bad - 1])).any(-1).sum())} of {ctx.seeds} seeds")
+    same = "every iterate of 100 steps fed the same gradients"
+    ad2 = check_identity(ours_rms, torch_rms, rtol=RTOL, claim="AD-2", seeds=ctx.seeds, reading=STANDARD_RMSPROP,
+                         what=f"standard RMSProp and torch.optim.RMSprop, {same},")
+    ad3 = combine("AD-3", "adaptive", {
+        "vs torch.optim.Adam": check_identity(ours_adam, torch_adam_same, rtol=RTOL, claim="AD-3",
+                                              what=f"standard Adam and torch.optim.Adam, {same},"),
+        "gamma1 = 0 vs bias-corrected RMSProp": check_identity(
+            final(adam_factory(0.01, 0.0, 0.9)), final(rmsprop(0.01, 0.9, bias_correction=True)), rtol=RTOL, claim="AD-3",
+            what=f"Adam with gamma1 = 0 and bias-corrected RMSProp, {same},")}, seeds=ctx.seeds, reading=STANDARD_ADAM)
 
     # --- AD-4: AdaGrad's averaged iterate on a convex stochastic problem ------------------
     lg = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
-    w0 = lg.w_star + torch.randn(ctx.seeds, lg.dim, generator=ctx.generator("lg-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    w0 = ctx.start_near(lg.w_star, "lg-w0")
     tr = engine.run(lg, adagrad_factory(0.5), w0, rate_steps, checkpoints=engine.log_checkpoints(rate_steps, 12),
                     sampler=WithReplacement(lg.n), generator=ctx.generator("lg-sampler"), average=True)
     ad4 = check_rate(tr.metrics["avg_gap"], tr.steps, "1/sqrt(t)", "upper", claim="AD-4",
                      scale=difference_scale(lg.f_star, tr.metrics["avg_gap"]))
     last = check_rate(tr.metrics["gap"], tr.steps, "1/sqrt(t)", "upper", scale=difference_scale(lg.f_star, tr.metrics["gap"]))
-    ad4.study = "adaptive"
-    ad4.findings = [f"last iterate: slope {last.statistic.get('slope', float('nan')):.3f} ({last.outcome}) against 1/sqrt(t)"]
+    ad4 = ad4.restated(findings=[f"last iterate: slope {last.statistic.get('slope', float('nan')):.3f} ({last.outcome}) "
+                                 "against 1/sqrt(t)"])
     curves = tr.to_frame(seed=np.arange(ctx.seeds), setting="AdaGrad on logistic-anes96")
     figures = [
         {"kind": "points", "table": "progress", "title": "Progress per coordinate (decades) vs curvature, after the run",

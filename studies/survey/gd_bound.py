@@ -1,6 +1,6 @@
 """GD-1: the convergence bound of gradient descent with step 1/L (Prop. 1, Eq. 24).
 
-Claim:
+Claims:
     For convex, L-smooth f and GD with eta = 1/L (Eq. 3-4), after t + 1 steps
     ``f(w_{t+1}) - f* <= 2 L R^2 / (t + 1)`` with ``R = ||w_0 - w*||``. In steps done,
     k = t + 1: ``gap_k <= 2 L R^2 / k``.
@@ -37,7 +37,7 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from convcheck.claims import combine
+from convcheck.stats import combine
 from convcheck.objectives import HuberWorstCase, Logistic, Quadratic
 from convcheck.references import gd_classic, gd_tight
 from convcheck.stats import check_bound, thresholds as th
@@ -63,6 +63,11 @@ def _unit_directions(S, d, gen, ctx):
 def prop1_bound(k):
     """Eq. (24): ``f(w_k) - f* <= 2 L R^2 / k`` after k = t + 1 steps, in units of L R^2."""
     return 2.0 / np.asarray(k, dtype=float)
+
+# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
+INJECTIONS = {
+    'bound': "bound(k): the claimed bound in units of L R^2 (default Prop. 1's 2 / k)",
+}
 
 
 def run(ctx, *, steps, d, horizons, bound=prop1_bound) -> StudyResult:

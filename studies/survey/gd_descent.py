@@ -1,15 +1,16 @@
 """GD-2 and GD-3: monotone decrease with a fixed step, and the four stopping criteria.
 
-Claim GD-2 (Sec. 2.1, Eq. 4, Fig. 1):
-    as written: "for a convex function, the series of solutions converges to the optimal
-    solution while the function value decreases iteratively", for GD with any fixed step
-    eta > 0 (Eq. 4 asks only eta > 0). Reading "eta < 2/L" (the classical condition, added
-    here, not in the survey): decrease at every step and convergence; above 2/L GD diverges
-    on a quadratic.
-Claim GD-3 (Sec. 2.2):
-    the four stopping criteria (small gradient norm, small change of cost, small change of
-    gradient, maximum iterations) each stop where stated; the gradient-norm criterion can
-    stop at a saddle point of a non-convex f.
+Claims:
+    GD-2 (Sec. 2.1, Eq. 4, Fig. 1):
+        as written: "for a convex function, the series of solutions converges to the optimal
+        solution while the function value decreases iteratively", for GD with any fixed step
+        eta > 0 (Eq. 4 asks only eta > 0). Reading "eta < 2/L" (the classical condition, added
+        here, not in the survey): decrease at every step and convergence; above 2/L GD diverges
+        on a quadratic.
+    GD-3 (Sec. 2.2):
+        the four stopping criteria (small gradient norm, small change of cost, small change of
+        gradient, maximum iterations) each stop where stated; the gradient-norm criterion can
+        stop at a saddle point of a non-convex f.
 Kind:
     property (both).
 Objective:
@@ -19,16 +20,18 @@ Objective:
     ``1/2 x^2 - 1/2 y^2 + 1/4 y^4`` started on (or 1e-10 off) its stable manifold y = 0.
 Optimizer:
     GD with step h/L (role ``gd``: any method taking ``lr`` may replace it).
-Fit and Verdict rule:
-    GD-2 as written: refuted when any step h/L > 0 of the runs (the monotone runs and the
-    sweep, which crosses 2/L) makes f rise or the iterates diverge (recorded by the engine as
-    a blow-up, never a crash, or still moving away from w* at the end of the budget), with the
-    smallest such h as the counterexample; reproduced when none does. Reading "eta < 2/L":
-    reproduced when, for every h < 2, every seed's f decreases at every recorded step
-    (f_{k+1} <= f_k up to DESCENT_RTOL relative round-off) and no h < 2 of the sweep diverges;
-    the divergence boundary is located between the largest stable and the smallest diverging h. GD-3 reproduced when each criterion
-    fires at the first step where its condition holds, and the gradient-norm criterion stops
-    GD at a point whose Hessian has a negative eigenvalue.
+Fit:
+    none: every run is checked at every recorded step (f_{k+1} <= f_k up to DESCENT_RTOL
+    relative round-off); a diverging run is recorded by the engine as a blow-up, never a crash,
+    or found still moving away from w* at the end of the budget. The divergence boundary is
+    located between the largest stable and the smallest diverging h.
+Verdict rule:
+    ``check_property`` over instances. GD-2 as written: each step h/L > 0 of the runs (the
+    monotone runs and the sweep, which crosses 2/L) is an instance, failing when f rises or
+    the iterates diverge; the smallest failing h is the counterexample. Reading "eta < 2/L":
+    every (objective, h < 2) monotone check and every sweep step h < 2 is an instance. GD-3:
+    each criterion fires at the first step where its condition holds, and the gradient-norm
+    criterion stops GD at a point whose Hessian has a negative eigenvalue.
 References:
     Nesterov (2004), Introductory Lectures on Convex Optimization, Sec. 1.2.3 (descent lemma).
 """
@@ -41,7 +44,7 @@ import torch
 
 from convcheck import engine
 from convcheck.stats import thresholds as th
-from convcheck.claims import REFUTED, REPRODUCED, Verdict
+from convcheck.stats import check_property
 from convcheck.objectives import Logistic, Quadratic, Saddle
 from convcheck.stopping import REASONS, Stopping
 from convcheck.study import Claim, StudyResult
@@ -75,7 +78,7 @@ def run(ctx, *, steps, sweep) -> StudyResult:
     lg = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
     frames, violations = [], []
     for label, obj in (("quadratic", q), ("logistic-anes96", lg)):
-        w0 = obj.w_star + 2.0 * torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(label, "w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+        w0 = ctx.start_near(obj.w_star, label, "w0", scale=2.0)
         for h in H_MONOTONE:
             tr = engine.run(obj, make(h / obj.L), w0, 200, checkpoints=every)
             f = tr.metrics["gap"] + obj.f_star
@@ -88,8 +91,8 @@ def run(ctx, *, steps, sweep) -> StudyResult:
 
     # Divergence sweep on the quadratic: h/L above and below 2, all h as one batch of rows.
     hs = np.asarray(sweep, dtype=float)
-    rows_h = torch.tensor(np.repeat(hs, ctx.seeds), dtype=ctx.dtype, device=ctx.device)
-    w0 = q.w_star + torch.randn(hs.size * ctx.seeds, q.dim, generator=ctx.generator("sweep"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    rows_h = ctx.rows(hs)
+    w0 = ctx.start_near(q.w_star, "sweep", rows=hs.size * ctx.seeds)
     tr = engine.run(q, make(rows_h / q.L), w0, steps)
     # diverging: blown up (recorded by the engine), or still growing away from w* at the end of
     # the budget (just above 2/L the growth factor |1 - h| is close to 1: 1.02^300 is only 380)
@@ -101,10 +104,12 @@ def run(ctx, *, steps, sweep) -> StudyResult:
     lo = float(stable.max()) if stable.size else float("nan")
     hi = float(diverging[diverging > lo].min()) if np.any(diverging > lo) else float("nan")
     wrong_side = [float(h) for h, d in zip(hs, div.any(1)) if (h < 2) == bool(d)]
-    stable_below = [float(h) for h, d in zip(hs, div.any(1)) if h < 2 and d]
-    monotone_ok = int(viol.seeds_violating.sum()) == 0
     # The statement as written: any eta > 0. A counterexample is any h whose runs rise or diverge.
     bad_h = sorted({float(h) for h, d in zip(hs, div.any(1)) if d} | set(viol.h[viol.seeds_violating > 0].astype(float)))
+    # As written, each step h/L tried (the monotone checks' and the sweep's) is an instance: it fails when
+    # f rose on a seed or a run diverged.
+    tried = sorted(set(H_MONOTONE) | set(hs.tolist()))
+    growth, k = "", None
     if bad_h:
         h0 = bad_h[0]
         k = int(np.flatnonzero(hs == h0)[0]) if h0 in hs else None
@@ -112,40 +117,35 @@ def run(ctx, *, steps, sweep) -> StudyResult:
         at = tr.diverged_at.reshape(hs.size, ctx.seeds)[k] if k is not None else np.array([-1])
         growth = (f"; f - f* = {np.nanmedian(f_run[:, 0]):.3g} at the start, blown up by step {int(at.max())}"
                   if k is not None and (at >= 0).all() else "")
-        written = Verdict("GD-2", "gd_descent", REFUTED,
-                          f"counterexample: on the convex quadratic (L = {q.L:g}) GD with the fixed step eta = {h0:g}/L > 0 "
-                          f"diverges on {int(div[k].sum()) if k is not None else '?'} of {ctx.seeds} seeds{growth}; "
-                          f"steps h/L that fail: h = {bad_h}",
-                          statistic={"failing_h": bad_h, "boundary_low": lo, "boundary_high": hi}, seeds=ctx.seeds,
-                          diverged=int(div.sum()),
-                          findings=["the statement needs a condition on eta that the survey does not state: on a quadratic "
-                                    f"the boundary lies in ({lo:g}, {hi:g}] x 1/L, i.e. at 2/L (see the reading eta < 2/L)"])
-    else:
-        written = Verdict("GD-2", "gd_descent", REPRODUCED,
-                          f"f decreased at every step and no run diverged for every h in {sorted(set(H_MONOTONE) | set(hs.tolist()))}",
-                          seeds=ctx.seeds)
-    outcome = REPRODUCED if monotone_ok and not stable_below else REFUTED
-    if outcome == REPRODUCED:
-        summary = (f"f decreased at every step for h in {list(H_MONOTONE)} on every seed, and no h < 2 of the sweep diverged; "
-                   f"divergence boundary located in ({lo:g}, {hi:g}] x 1/L (2/L)")
-    else:
-        parts = []
-        if not monotone_ok:
-            v = viol[viol.seeds_violating > 0].iloc[0]
-            parts.append(f"f rose on {int(v.seeds_violating)} seeds at h={v.h:g} on {v.objective} (max rise {v.max_rise:.3g})")
-        if stable_below:
-            parts.append(f"divergence below 2/L at h = {stable_below}")
-        summary = "; ".join(parts)
-    gd2 = Verdict("GD-2", "gd_descent", outcome, summary, reading=BELOW_2_OVER_L,
-                  statistic={"boundary_low": lo, "boundary_high": hi, "violations": viol.to_dict("list"),
-                             "sweep": sweep_tab.to_dict("list")},
-                  seeds=ctx.seeds, diverged=int(div.sum()),
-                  notes=[f"sweep h={h:g}: {f:.0%} of seeds diverged" for h, f in zip(hs, div.mean(1))],
-                  findings=[f"divergence is recorded, not raised: {int(tr.diverged.sum())} rows of the sweep blew up, the first "
-                            f"at step {int(tr.diverged_at[tr.diverged].min()) if tr.diverged.any() else '-'}; "
-                            f"{int((div.reshape(-1) & ~tr.diverged).sum())} more were still growing at the end of the budget"]
-                  + ([f"every h > 2 of the sweep diverged, as the classical condition predicts"] if not [h for h in wrong_side if h > 2]
-                     else [f"h > 2 that did not diverge within the budget: {[h for h in wrong_side if h > 2]}"]))
+    written = check_property([h not in bad_h for h in tried], claim="GD-2", seeds=ctx.seeds, diverged=int(div.sum()),
+                             what=f"GD with a fixed step eta = h/L > 0 decreases f at every step and does not diverge on the "
+                                  f"convex quadratic (L = {q.L:g}) and logistic regression",
+                             labels=[f"h = {h:g}" for h in tried],
+                             detail=(f"counterexample: at h = {bad_h[0]:g}, {int(div[k].sum()) if k is not None else '?'} of "
+                                     f"{ctx.seeds} seeds diverge on the quadratic{growth}; steps h that fail: {bad_h}")
+                                    if bad_h else "",
+                             statistic={"failing_h": bad_h, "boundary_low": lo, "boundary_high": hi},
+                             findings=["the statement needs a condition on eta that the survey does not state: on a quadratic "
+                                       f"the boundary lies in ({lo:g}, {hi:g}] x 1/L, i.e. at 2/L (see the reading eta < 2/L)"]
+                             if bad_h else [])
+    # Below 2/L: every monotone check (objective x h) and every sweep step h < 2 is an instance.
+    holds = [int(r.seeds_violating) == 0 for r in viol.itertuples()] + [not d for h, d in zip(hs, div.any(1)) if h < 2]
+    labels = ([f"{r.objective}, h = {r.h:g}: f rose on {int(r.seeds_violating)} seeds (max rise {r.max_rise:.3g})"
+               for r in viol.itertuples()] + [f"sweep h = {h:g}: diverged below 2/L" for h in hs if h < 2])
+    gd2 = check_property(holds, labels=labels, claim="GD-2", reading=BELOW_2_OVER_L, seeds=ctx.seeds, diverged=int(div.sum()),
+                         what=f"with eta = h/L < 2/L, f decreases at every step (h in {list(H_MONOTONE)}) and no run of the "
+                              f"sweep diverges",
+                         detail=f"divergence boundary located in ({lo:g}, {hi:g}] x 1/L (2/L)",
+                         statistic={"boundary_low": lo, "boundary_high": hi, "violations": viol.to_dict("list"),
+                                    "sweep": sweep_tab.to_dict("list")},
+                         notes=[f"sweep h={h:g}: {f:.0%} of seeds diverged" for h, f in zip(hs, div.mean(1))],
+                         findings=[f"divergence is recorded, not raised: {int(tr.diverged.sum())} rows of the sweep blew up, "
+                                   f"the first at step {int(tr.diverged_at[tr.diverged].min()) if tr.diverged.any() else '-'}; "
+                                   f"{int((div.reshape(-1) & ~tr.diverged).sum())} more were still growing at the end of the "
+                                   "budget"]
+                         + ([f"every h > 2 of the sweep diverged, as the classical condition predicts"]
+                            if not [h for h in wrong_side if h > 2]
+                            else [f"h > 2 that did not diverge within the budget: {[h for h in wrong_side if h > 2]}"]))
 
     gd3, stop_tab = _stopping(ctx, make)
     curves = pd.concat(frames, ignore_index=True)
@@ -164,13 +164,13 @@ def run(ctx, *, steps, sweep) -> StudyResult:
 def _stopping(ctx, make):
     """Each criterion on a strongly convex quadratic, then the gradient norm at a saddle."""
     q = Quadratic.random(10, ctx.generator("stop-quadratic"), L=1.0, kappa=10.0, dtype=ctx.dtype, device=ctx.device)
-    w0 = q.w_star + torch.randn(ctx.seeds, q.dim, generator=ctx.generator("stop-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    w0 = ctx.start_near(q.w_star, "stop-w0")
     T = 400
     full = engine.run(q, make(0.5 / q.L), w0, T, checkpoints=np.arange(T + 1))
     # reconstruct f and grad at every step from an unstopped run of the same deterministic method
     f = full.metrics["gap"] + q.f_star
     gn = full.metrics["grad_norm"]
-    rows, ok = [], True
+    rows = []
     crits = {"grad_tol": Stopping(grad_tol=1e-4), "cost_tol": Stopping(cost_tol=1e-8),
              "max_iter": Stopping(max_iter=37)}
     for name, stop in crits.items():
@@ -184,7 +184,6 @@ def _stopping(ctx, make):
             cond = np.tile(np.arange(1, T + 1) >= stop.max_iter, (ctx.seeds, 1))
         first = np.where(cond.any(1), cond.argmax(1) + 1, -1)
         match = bool(np.all(at == first))
-        ok &= match
         rows.append({"criterion": name, "stopped_at_median": float(np.median(at)), "matches_first_step": match,
                      "reason": REASONS[int(tr.info["stop_code"][0])]})
     # change of gradient: needs the gradients of consecutive steps; compare with the same reconstruction
@@ -195,7 +194,6 @@ def _stopping(ctx, make):
     cond = np.linalg.norm(np.diff(G, axis=1), axis=-1) <= change.grad_change_tol
     first = np.where(cond.any(1), cond.argmax(1) + 1, -1)
     match = bool(np.all(tr.info["stopped_at"] == first))
-    ok &= match
     rows.append({"criterion": "grad_change_tol", "stopped_at_median": float(np.median(tr.info["stopped_at"])),
                  "matches_first_step": match, "reason": REASONS[int(tr.info["stop_code"][0])]})
 
@@ -208,18 +206,18 @@ def _stopping(ctx, make):
     at_saddle = (lam_min < 0) & (tr.info["stop_code"] == 1)
     rows.append({"criterion": "grad_tol at the saddle", "stopped_at_median": float(np.median(tr.info["stopped_at"])),
                  "matches_first_step": bool(at_saddle.all()), "reason": "gradient norm"})
-    outcome = REPRODUCED if ok and at_saddle.all() else REFUTED
-    summary = (f"each criterion fired at the first step its condition held; the gradient-norm criterion stopped "
-               f"{int(at_saddle.sum())}/{ctx.seeds} saddle runs where the Hessian's smallest eigenvalue is "
-               f"{float(np.median(lam_min)):.3f} < 0 (f - f* = {float(np.median((s.loss(tr.final) - s.f_star).cpu())):.3f})")
-    if outcome == REFUTED:
-        summary = "; ".join(f"{r['criterion']}: stop does not match its condition" for r in rows if not r["matches_first_step"])
     tab = pd.DataFrame(rows)
-    return Verdict("GD-3", "gd_descent", outcome, summary, statistic={"criteria": tab.to_dict("list")}, seeds=ctx.seeds,
-                   findings=["runs started 1e-10 off the stable manifold also stop at the saddle: "
-                             f"{int(at_saddle[1::2].sum())}/{len(at_saddle[1::2])} (the escape is slower than the "
-                             "gradient falls below 1e-6)"]), tab
-
+    verdict = check_property(tab.matches_first_step, labels=[f"{r.criterion}: stop does not match its condition"
+                                                             for r in tab.itertuples()],
+                             what="each stopping criterion fires at the first step its condition holds",
+                             detail=f"the gradient-norm criterion stopped {int(at_saddle.sum())}/{ctx.seeds} saddle runs where "
+                                    f"the Hessian's smallest eigenvalue is {float(np.median(lam_min)):.3f} < 0 (f - f* = "
+                                    f"{float(np.median((s.loss(tr.final) - s.f_star).cpu())):.3f})",
+                             claim="GD-3", seeds=ctx.seeds, statistic={"criteria": tab.to_dict("list")},
+                             findings=["runs started 1e-10 off the stable manifold also stop at the saddle: "
+                                       f"{int(at_saddle[1::2].sum())}/{len(at_saddle[1::2])} (the escape is slower than the "
+                                       "gradient falls below 1e-6)"])
+    return verdict, tab
 
 if __name__ == "__main__":
     from convcheck.study import main

@@ -1,6 +1,6 @@
 """GD-4: gradient descent with the halving line search (Alg. 1, Eqs. 5-7), Armijo and Wolfe.
 
-Claim:
+Claims:
     Alg. 1 starts every iteration at eta = 1 and halves eta until f decreases (Eq. 6); since
     any eta < 1/L guarantees decrease (Eq. 7), the search ends with eta >= 1/(2L) after at
     most ceil(log2 L) + 1 halvings, and f decreases at every iteration. Sec. 2.3 names the
@@ -14,11 +14,13 @@ Optimizer:
     the survey's halving search; Armijo backtracking (c1 = 1e-4, factor 1/2); weak Wolfe by
     bisection/expansion (c1 = 1e-4, c2 = 0.9). ``searches`` may replace them (a dict of name
     -> optimizer whose state has ``eta`` and ``shrinks``).
-Fit and Verdict rule:
+Fit:
     per accepted step: eta >= min(1, 1/(2L)), shrinks <= ceil(log2 L) + 1 (halving), f
     decreases strictly; for the Armijo search the sufficient-decrease condition, for the
     Wolfe search both Wolfe conditions, re-checked independently at every accepted step.
-    Reproduced when every check holds on every seed and step; refuted at the first failure.
+Verdict rule:
+    ``check_property`` over the checks: reproduced when every check holds on every seed and
+    step; refuted at the first failure.
 Findings:
     the smallest accepted eta in units of 1/L (on quadratics the halving rule accepts eta
     >= 1/L, stronger than the claim, because f decreases along -g for every eta < 2/L); how
@@ -35,9 +37,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from convcheck.claims import REFUTED, REPRODUCED, Verdict
+from convcheck.stats import check_property
 from convcheck.objectives import Logistic, Quadratic
-from convcheck.optim import Oracle, armijo, halving, wolfe
+from convcheck import engine
+from convcheck.optim import armijo, halving, wolfe
 from convcheck.study import Claim, StudyResult
 
 CLAIMS = [Claim("GD-4", "Alg. 1, Eqs. (5)-(7)",
@@ -52,6 +55,11 @@ SCALES = {
 
 C1, C2 = 1e-4, 0.9
 
+# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
+INJECTIONS = {
+    'searches': '{name: optimizer}: the line searches under test, each with eta and shrinks in its state',
+}
+
 
 def run(ctx, *, steps, searches=None) -> StudyResult:
     searches = searches or {"halving": halving(), "armijo": armijo(c1=C1), "wolfe": wolfe(c1=C1, c2=C2)}
@@ -60,27 +68,26 @@ def run(ctx, *, steps, searches=None) -> StudyResult:
     problems["logistic-anes96"] = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
     rows = []
     for pname, obj in problems.items():
-        w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(pname, "w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+        w0 = ctx.start_near(obj.w_star, pname, "w0")
         for sname, opt in searches.items():
-            w, state = w0.clone(), opt.init(w0)
+            # every step recorded, with the accepted step and its shrink count; the conditions are
+            # then re-checked independently at each accepted step from the recorded iterates
+            tr = engine.run(obj, opt, w0, steps, checkpoints=np.arange(steps + 1), keep_iterates=True,
+                            states=("eta", "shrinks"), metrics=("gap",))
             for t in range(1, steps + 1):
-                oracle = Oracle(obj)
+                w, w_new = tr.iterates[:, t - 1].contiguous(), tr.iterates[:, t].contiguous()
+                eta = torch.from_numpy(tr.states["eta"][:, t])
                 g = obj.grad(w)
-                f0 = obj.loss(w)
-                w_new, state = opt.update(w, state, oracle, t)
-                eta = state.eta
-                f1 = obj.loss(w_new)
+                f0, f1 = obj.loss(w), obj.loss(w_new)
                 moved = (g * g).sum(-1) > 0
-                # independent re-checks of the conditions at the accepted step
-                armijo_ok = f1 <= f0 - C1 * eta * (g * g).sum(-1)
+                armijo_ok = f1 <= f0 - C1 * eta.to(w) * (g * g).sum(-1)
                 wolfe_ok = armijo_ok & ((obj.grad(w_new) * g).sum(-1) <= C2 * (g * g).sum(-1))
                 rows.append(pd.DataFrame({
                     "problem": pname, "search": sname, "step": t, "seed": np.arange(ctx.seeds),
-                    "eta_L": (eta * obj.L).cpu().numpy(), "shrinks": state.shrinks.cpu().numpy(),
+                    "eta_L": tr.states["eta"][:, t] * obj.L, "shrinks": tr.states["shrinks"][:, t],
                     "decrease": (f1 < f0).cpu().numpy() | ~moved.cpu().numpy(),
                     "armijo": armijo_ok.cpu().numpy(), "wolfe": wolfe_ok.cpu().numpy(),
                     "L": obj.L, "gap": (f1 - obj.f_star).cpu().numpy()}))
-                w = w_new
     tab = pd.concat(rows, ignore_index=True)
     tab["setting"] = tab.problem + " / " + tab.search
     # steps before the gap reaches round-off, of the run's dtype (float32 stops 2^29 times sooner)
@@ -96,7 +103,6 @@ def run(ctx, *, steps, searches=None) -> StudyResult:
         if sname == "wolfe":
             checks[(pname, sname, "Wolfe conditions")] = bool(g.wolfe.all())
         checks[(pname, sname, "f decreases")] = bool(g.decrease.all())
-    failed = [k for k, ok in checks.items() if not ok]
     hal = tab[active & (tab.search == "halving")]
     min_eta = hal.groupby("problem").eta_L.min()
     armijo_rate = hal.armijo.mean()
@@ -109,16 +115,13 @@ def run(ctx, *, steps, searches=None) -> StudyResult:
             f"{int(v)} ({k}; ceil(log2 L) + 1 = {max(0, math.ceil(math.log2(tab[tab.problem == k].L.iloc[0]))) + 1})"
             for k, v in hal.groupby("problem").shrinks.max().items()),
     ]
-    if failed:
-        p, s_, what = failed[0]
-        outcome, summary = REFUTED, f"{what} fails for the {s_} search on {p}" + (f" (and {len(failed) - 1} more)" if len(failed) > 1 else "")
-    else:
-        outcome, summary = REPRODUCED, (f"all {len(checks)} checks hold on every seed and step: halving accepted eta >= "
-                                        f"{min_eta.min():.3f}/L, Armijo and Wolfe conditions met at every accepted step")
-    verdict = Verdict("GD-4", "line_search", outcome, summary, statistic={"checks": {" / ".join(k): v for k, v in checks.items()},
-                                                                        "min_eta_L": min_eta.to_dict()},
-                      seeds=ctx.seeds, window=[1, steps], findings=findings,
-                      notes=[f"{' / '.join(k)}: {'ok' if v else 'FAILS'}" for k, v in checks.items()])
+    verdict = check_property(list(checks.values()), labels=[f"{w} for the {s_} search on {p}" for p, s_, w in checks],
+                             what=f"all {len(checks)} checks of the line searches hold on every seed and step",
+                             detail=f"halving accepted eta >= {min_eta.min():.3f}/L, Armijo and Wolfe conditions checked at "
+                                    "every accepted step",
+                             claim="GD-4", seeds=ctx.seeds, window=[1, steps], findings=findings,
+                             statistic={"checks": {" / ".join(k): v for k, v in checks.items()}, "min_eta_L": min_eta.to_dict()},
+                             notes=[f"{' / '.join(k)}: {'ok' if v else 'FAILS'}" for k, v in checks.items()])
     figures = [
         {"kind": "hist", "table": "steps", "title": "Accepted step sizes of the halving search (units of 1/L)",
          "x": "eta_L", "y": "eta_L", "hue": "problem", "where": {"search": "halving"},

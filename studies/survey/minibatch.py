@@ -25,9 +25,9 @@ Optimizer:
 Fit:
     MB-1 exact over epochs; MB-4/5 exact enumeration (``check_exact``) and Monte-Carlo with
     99.8% intervals (``check_mean``); MB-2 tail floors and the slope of log floor vs log(1/b), and
-    Eq. (34)'s 1/t transient on noiseless least squares (``convcheck.experiments.convex_transient``)
+    Eq. (34)'s 1/t transient on noiseless least squares (``_survey.convex_transient``)
     (``check_floor``); MB-3 ``check_linear`` per b: as written against the survey's 1 - mu/L (on
-    the b grid and at eta = 1/L with the largest b, ``convcheck.experiments.survey_contraction``),
+    the b grid and at eta = 1/L with the largest b, ``_survey.survey_contraction``),
     reading "Bottou et al." against 1 - eta mu with MB-2's floor; MB-6 paired gaps at a fixed
     budget of steps.
 Verdict rule:
@@ -49,10 +49,11 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict, combine
-from convcheck.experiments import convex_transient, survey_contraction
+from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from convcheck.stats import combine
+from _survey import convex_transient, survey_contraction
 from convcheck.objectives import LeastSquares, WithoutReplacement, WithReplacement
-from convcheck.stats import check_exact, check_floor, check_linear, check_mean, check_paired, check_property, difference_scale, tail_floor
+from convcheck.stats import check_exact, check_floors, check_linear, check_mean, check_paired, check_property, difference_scale
 from convcheck.study import Claim, StudyResult
 
 BOTTOU = "Bottou et al.: contraction 1 - eta mu, floor proportional to 1/b"
@@ -73,6 +74,13 @@ SCALES = {
     "tiny": {"seeds": 16, "batches": (1, 4), "draws": 20_000, "burn_in": 40},
     "quick": {"seeds": 128, "batches": (1, 2, 4, 8), "draws": 400_000, "burn_in": 60},
     "full": {"seeds": 256, "batches": (1, 2, 4, 8, 16), "draws": 4_000_000, "burn_in": 120},
+}
+
+# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
+INJECTIONS = {
+    'eta': 'the constant step of the floor runs (MB-2, MB-3, MB-6)',
+    'without': 'the sampler claimed to draw without replacement (default WithoutReplacement)',
+    'with_replacement': 'the sampler claimed to draw with replacement (default WithReplacement)',
 }
 
 
@@ -101,16 +109,19 @@ def _partition(ctx, without):
         for _ in range(epochs):
             idx = torch.cat([sampler.draw(ctx.seeds, gen, "cpu") for _ in range(n // b)], dim=1)  # a CPU check
             ok.append((torch.sort(idx, dim=1).values == torch.arange(n, device="cpu")).all(1))
-        return torch.stack(ok).double().mean().item()
-    frac_without = epoch_partitions(without(n, b))
-    frac_with = epoch_partitions(WithReplacement(n, b))
-    ok = frac_without == 1.0 and frac_with < 1.0
-    return Verdict("MB-1", "minibatch", REPRODUCED if ok else REFUTED,
-                   f"without replacement: {frac_without:.1%} of {epochs * ctx.seeds} epochs are partitions of the data; "
-                   f"with replacement: {frac_with:.2%} (n = {n}, b = {b})",
-                   statistic={"partition_fraction_without": frac_without, "partition_fraction_with": frac_with},
-                   seeds=ctx.seeds, findings=[f"with replacement an epoch is a partition with probability n!/n^n = "
-                                              f"{math.factorial(n) / n**n:.2e}"])
+        return torch.stack(ok).reshape(-1).numpy()  # (epochs x seeds,) is each epoch a partition?
+    without_ok, with_ok = epoch_partitions(without(n, b)), epoch_partitions(WithReplacement(n, b))
+    frac_without, frac_with = float(without_ok.mean()), float(with_ok.mean())
+    # the check is a test only if it tells a sampler with replacement apart
+    return check_property(without_ok, claim="MB-1", seeds=ctx.seeds,
+                          what=f"without replacement every epoch is a partition of the data (n = {n}, b = {b})",
+                          labels=[f"epoch {i // ctx.seeds}, seed {i % ctx.seeds}" for i in range(without_ok.size)],
+                          assumptions={f"with replacement some epoch is not a partition ({frac_with:.2%} are)": frac_with < 1.0},
+                          detail=f"without replacement: {frac_without:.1%} of {epochs * ctx.seeds} epochs are partitions; "
+                                 f"with replacement: {frac_with:.2%}",
+                          statistic={"partition_fraction_without": frac_without, "partition_fraction_with": frac_with},
+                          findings=[f"with replacement an epoch is a partition with probability n!/n^n = "
+                                    f"{math.factorial(n) / n**n:.2e}"])
 
 
 def _per_sample_spread(n, ctx, label):
@@ -202,31 +213,24 @@ def _floors(ctx, batches, burn_in, eta, make):
                               device=ctx.device)
     steps = int(np.ceil(burn_in / (eta * ls.mu)))
     ck = engine.log_checkpoints(steps, dense_tail=300)
-    w0 = ls.w_star + torch.randn(ctx.seeds, ls.dim, generator=ctx.generator("w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
-    frames, floors, settled, lin, exact = [], [], {}, {}, []
+    w0 = ctx.start_near(ls.w_star, "w0")
+    frames, lin, exact = [], {}, []
     traces = {}
     for b in batches:
         tr = engine.run(ls, make(lr=eta), w0, steps, checkpoints=ck, sampler=WithReplacement(ls.n, b),
                         generator=ctx.generator("sampler", b))
         traces[b] = tr
-        tf = tail_floor(tr.metrics["gap"], tr.steps)
-        floors.append(tf.floors)
-        settled[b] = tf
         lin[f"b={b}"] = check_linear(tr.metrics["gap"], tr.steps, 1 - eta * ls.mu, kind="upper", claim="MB-3",
                                      scale=difference_scale(ls.f_star, tr.metrics["gap"]))
         exact.append(ls.sgd_stationary_gap(eta, b))
         frames.append(tr.to_frame(setting=f"b={b}", b=b, seed=np.arange(ctx.seeds)))
-    F = np.stack(floors, axis=1)
     bs = np.asarray(batches, dtype=float)
-    v2 = check_floor(F, 1.0 / bs, claim="MB-2", param_name="1/b")
-    unsettled = [f"b={b}" for b, tf in settled.items() if not tf.settled]
-    if unsettled:
-        v2.outcome, v2.summary = INCONCLUSIVE, "tail not settled at " + ", ".join(unsettled)
-    v2.study = "minibatch"
-    v2.findings = ["measured floor / exact expected floor (second-moment recursion with b): " + ", ".join(
+    v2, tails = check_floors([traces[b].metrics["gap"] for b in batches], traces[batches[0]].steps, 1.0 / bs, claim="MB-2", param_name="1/b")
+    F = np.stack([t.floors for t in tails], axis=1)
+    v2 = v2.restated(findings=["measured floor / exact expected floor (second-moment recursion with b): " + ", ".join(
         f"{f:.3f} (b={b})" for f, b in zip(F.mean(0) / np.asarray(exact), batches)),
         "floors drawn with replacement: E||e||^2 = sigma^2/b (Eq. 37); without replacement the factor (1 - b/n) "
-        f"is at least {1 - max(batches) / ls.n:.3f} here, too close to 1 to tell apart"]
+        f"is at least {1 - max(batches) / ls.n:.3f} here, too close to 1 to tell apart"])
     v3_written = survey_contraction(ctx, ls, ck, {f"b={b}": traces[b].metrics["gap"] for b in batches},
                                     lambda rows: make(lr=rows), WithReplacement(ls.n, max(batches)), "MB-3", "minibatch")
     floor_v2 = v2

@@ -1,9 +1,10 @@
 """GD-5: momentum reduces oscillation (Sec. 2.4, Eq. 8, Figs. 2-3).
 
-Claim (as written, a general statement):
-    Adding the momentum term of Eq. (8), ``dw_k = alpha dw_{k-1} - eta grad f(w_k)``, "reduces
-    the amount of oscillation of updates in gradient descent optimization". No step size or
-    alpha is named (Eq. 8 asks alpha > 0), so it is tested over a grid of both.
+Claims:
+    GD-5 (as written, a general statement):
+        Adding the momentum term of Eq. (8), ``dw_k = alpha dw_{k-1} - eta grad f(w_k)``, "reduces
+        the amount of oscillation of updates in gradient descent optimization". No step size or
+        alpha is named (Eq. 8 asks alpha > 0), so it is tested over a grid of both.
 Kind:
     comparative (paired across seeds), over a grid.
 Objective:
@@ -14,7 +15,7 @@ Optimizer:
     GD with step h/L against heavy ball with the same step and momentum alpha
     (roles ``gd`` and ``momentum``: torch.optim.SGD fits both), for h in (0, 2) and alpha in (0, 1): every cell of
     the grid. Also Polyak's tuned heavy ball as a finding.
-Measure:
+Fit:
     oscillation = total variation of the stiff coordinate (along the top eigenvector),
     ``sum_k |s_{k+1} - s_k|``, relative to ``|s_0|``, over the first 100 steps (1 for a
     monotone approach; larger when the iterate jumps back and forth).
@@ -39,7 +40,7 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from convcheck.claims import combine
+from convcheck.stats import combine
 from convcheck.objectives import Quadratic
 from convcheck.stats import check_linear, check_paired
 from convcheck.study import Claim, StudyResult
@@ -86,9 +87,9 @@ def run(ctx, *, steps, hs, alphas) -> StudyResult:
     hs, S = np.asarray(hs, dtype=float), ctx.seeds
     parts, rows, findings, paths = {}, [], [], []
     for label, q in problems.items():
-        w0 = q.w_star + 2.0 * torch.randn(S, q.dim, generator=ctx.generator(label, "w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+        w0 = ctx.start_near(q.w_star, label, "w0", scale=2.0)
         W0 = w0.repeat(hs.size, 1)  # rows = h x seeds: one batch per method
-        lr = torch.tensor(np.repeat(hs, S), dtype=ctx.dtype, device=ctx.device) / q.L
+        lr = ctx.rows(hs) / q.L
         gd_osc, _ = _oscillation(q, gd(lr=lr), W0, steps)
         for alpha in alphas:
             m_osc, _ = _oscillation(q, make_momentum(lr, alpha), W0, steps)
@@ -114,15 +115,15 @@ def run(ctx, *, steps, hs, alphas) -> StudyResult:
         findings.append(f"{label}: tuned heavy ball distance contraction {lin.statistic.get('rho_fit', float('nan')):.4f} "
                         f"per step vs (sqrt(kappa)-1)/(sqrt(kappa)+1) = {rho:.4f} ({lin.outcome})")
     grid = pd.DataFrame(rows)
-    verdict = combine("GD-5", "momentum", parts, findings=findings, seeds=S)
     held = grid[grid.outcome == "reproduced"]
     more = grid[grid.outcome == "refuted"]
 
     def cells(df):
         return "; ".join(f"{p}: " + ", ".join(f"(h={r.h:g}, a={r.alpha:g})" for r in g.itertuples())
                          for p, g in df.groupby("problem", sort=False)) or "none"
-    verdict.findings = [f"momentum reduces oscillation in {len(held)} of {len(grid)} cells: {cells(held)}",
-                        f"momentum oscillates MORE (credibly) in {len(more)} cells: {cells(more)}", *verdict.findings]
+    verdict = combine("GD-5", "momentum", parts, seeds=S,
+                      findings=[f"momentum reduces oscillation in {len(held)} of {len(grid)} cells: {cells(held)}",
+                                f"momentum oscillates MORE (credibly) in {len(more)} cells: {cells(more)}", *findings])
     summary = (f"over {len(grid)} cells (h in {[float(h) for h in hs]}, alpha in {list(alphas)}, {len(problems)} quadratics): "
                f"momentum reduces oscillation in {len(held)}, oscillates more in {len(more)}, undecided in "
                f"{len(grid) - len(held) - len(more)}")
@@ -130,7 +131,7 @@ def run(ctx, *, steps, hs, alphas) -> StudyResult:
         w = more.loc[more.log_gd_over_momentum.idxmin()]
         summary += (f"; counterexample: {w.problem}, step {w.h:g}/L, alpha = {w.alpha:g}: oscillation {w.median_momentum:.3g} "
                     f"(momentum) vs {w.median_gd:.3g} (GD), medians over seeds")
-    verdict.summary = summary
+    verdict = verdict.restated(summary=summary)
     q2 = problems["2-D, kappa 100"]
     figures = [
         {"kind": "paths", "table": "paths", "title": "2-D quadratic (kappa = 100): GD (step 1.8/L) vs momentum (alpha 0.5) paths",

@@ -1,18 +1,19 @@
 """GD-7 and SGD-7: gradient descent and SGD on non-convex functions (Sec. 2.1, Fig. 1; Sec. 4.2).
 
-Claim GD-7 (Sec. 2.1, Fig. 1):
-    "gradient descent even works relatively fine for non-convex cost functions; it might
-    oscillate for non-convex cost but its overall pattern is decreasing". As written (no step
-    size is named, Eq. 4 asks eta > 0): for every step of the grid and every init, the run's
-    overall pattern is decreasing, read as: no divergence, f(w_T) < f(w_0), and a negative rank
-    correlation between t and f(w_t). Reading "a stable step" (an added condition):
-    the same for steps below 1/L_0, L_0 the largest Hessian eigenvalue at the start.
-Claim SGD-7 (Sec. 4.2, after Eq. 29):
-    "SGD converges sublinearly for a non-convex function" by Eq. (27): with a fixed step eta,
-    f(w_{t+1}) - f* <= O(1/t + eta). As written: f - f* with f* the global minimum, so its floor
-    must shrink at least linearly with eta. Reading "Ghadimi & Lan (2013)": the standard
-    non-convex statement is about stationarity, ``min_k E||grad f(w_k)||^2 <= O(1/(eta t) + eta)``:
-    the tail level of E||grad f||^2 shrinks at least linearly with eta.
+Claims:
+    GD-7 (Sec. 2.1, Fig. 1):
+        "gradient descent even works relatively fine for non-convex cost functions; it might
+        oscillate for non-convex cost but its overall pattern is decreasing". As written (no step
+        size is named, Eq. 4 asks eta > 0): for every step of the grid and every init, the run's
+        overall pattern is decreasing, read as: no divergence, f(w_T) < f(w_0), and a negative rank
+        correlation between t and f(w_t). Reading "a stable step" (an added condition):
+        the same for steps below 1/L_0, L_0 the largest Hessian eigenvalue at the start.
+    SGD-7 (Sec. 4.2, after Eq. 29):
+        "SGD converges sublinearly for a non-convex function" by Eq. (27): with a fixed step eta,
+        f(w_{t+1}) - f* <= O(1/t + eta). As written: f - f* with f* the global minimum, so its floor
+        must shrink at least linearly with eta. Reading "Ghadimi & Lan (2013)": the standard
+        non-convex statement is about stationarity, ``min_k E||grad f(w_k)||^2 <= O(1/(eta t) + eta)``:
+        the tail level of E||grad f||^2 shrinks at least linearly with eta.
 Kind:
     property (GD-7); floor (SGD-7).
 Objective:
@@ -23,10 +24,13 @@ Objective:
 Optimizer:
     GD with step h / L_0 for h on a grid crossing 2 (role ``gd``); SGD with one sample per
     step and a fixed eta on a grid (role ``sgd``, lr a (rows,) tensor).
-Fit and Verdict rule:
+Fit:
+    GD-7: per run, the rank correlation of f with t and f_T / f_0. SGD-7: tail floors (stationary
+    tail) of f - f* and of ||grad f||^2 per eta, and the slope of log floor vs log eta.
+Verdict rule:
     GD-7 by ``check_property`` over every (problem, h, init), as written and for h < 1 (the
-    reading). SGD-7: tail floors (stationary tail, ``tail_floor``) of f - f* and of ||grad f||^2
-    per eta, then the slope of log floor vs log eta (``check_floor``, upper claim: at least 1).
+    reading). SGD-7 by ``check_floors`` (upper claim: slope at least 1): a diverged seed at any
+    eta refutes, an unsettled tail makes it inconclusive.
 References:
     Ghadimi & Lan (2013), Stochastic first- and zeroth-order methods for nonconvex stochastic
     programming, SIAM J. Optim. 23, Thm. 2.1; Rosenbrock (1960).
@@ -40,9 +44,9 @@ import torch
 from scipy import stats as sps
 
 from convcheck import engine
-from convcheck.claims import INCONCLUSIVE, Claim
+from convcheck.claims import Claim
 from convcheck.objectives import MLP, Rosenbrock, ScalarFactorisation, TiltedDoubleWell, WithReplacement
-from convcheck.stats import check_floor, check_property, tail_floor
+from convcheck.stats import check_floors, check_property
 from convcheck.study import StudyResult
 
 STABLE = "a stable step: eta < 1/L_0"
@@ -113,11 +117,11 @@ def _gd7(ctx, hs, steps, make):
                               labels=[f"{r.problem}, step {r.h:g}/L_0, init {r.seed}: " + ("diverged" if r.diverged else
                                       f"f_T/f_0 = {r.final_over_initial:.3g}, rank correlation {r.rank_correlation:.2f}")
                                       for r in df.itertuples()], **kw)
-    written = verdict(tab)
-    stable = verdict(tab[tab.h < 1], reading=STABLE)
     share = tab.groupby(["problem", "h"]).decreasing.mean().unstack()
-    written.findings = ["fraction of inits with a decreasing pattern, by problem (rows) and step h/L_0 (columns): " + "; ".join(
-        f"{p}: " + ", ".join(f"h={h:g}: {share.loc[p, h]:.0%}" for h in share.columns) for p in share.index)]
+    written = verdict(tab, findings=["fraction of inits with a decreasing pattern, by problem (rows) and step h/L_0 "
+                                     "(columns): " + "; ".join(f"{p}: " + ", ".join(f"h={h:g}: {share.loc[p, h]:.0%}"
+                                                                                   for h in share.columns) for p in share.index)])
+    stable = verdict(tab[tab.h < 1], reading=STABLE)
     return written, stable, tab, pd.concat(frames, ignore_index=True)
 
 
@@ -125,28 +129,23 @@ def _sgd7(ctx, etas, steps, make):
     dw = TiltedDoubleWell(100, ctx.generator("well"), tilt=0.3, noise=1.0, dtype=ctx.dtype, device=ctx.device)
     etas = np.asarray(sorted(etas), dtype=float)
     S, K = ctx.seeds, etas.size
-    rows = torch.tensor(np.repeat(etas, S), dtype=ctx.dtype, device=ctx.device)
-    w0 = dw.w_local + 0.05 * torch.randn(K * S, 1, generator=ctx.generator("well-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    rows = ctx.rows(etas)
+    w0 = dw.w_local + 0.05 * ctx.normal((K * S, 1), "well-w0")
     tr = engine.run(dw, make(rows), w0, steps, checkpoints=engine.log_checkpoints(steps, dense_tail=300),
                     sampler=WithReplacement(dw.n, 1), generator=ctx.generator("well-sampler"), metrics=("gap", "grad_norm"))
     gap = tr.metrics["gap"].reshape(K, S, -1)
     g2 = (tr.metrics["grad_norm"] ** 2).reshape(K, S, -1)
     out = []
     for values, reading, what in ((gap, None, "f - f*"), (g2, GHADIMI_LAN, "||grad f||^2")):
-        tails = [tail_floor(values[k], tr.steps) for k in range(K)]
+        v, tails = check_floors([values[k] for k in range(K)], tr.steps, etas, kind="upper", claim="SGD-7",
+                                param_name="eta", what=what)
         F = np.stack([t.floors for t in tails], axis=1)
-        v = check_floor(F, etas, kind="upper", claim="SGD-7", param_name="eta")
-        if reading:
-            v.reading = reading
-        unsettled = [f"eta={e:g}" for e, t in zip(etas, tails) if not t.settled]
-        if unsettled and v.outcome != "refuted":
-            v.outcome, v.summary = INCONCLUSIVE, f"tail of {what} not settled at " + ", ".join(unsettled)
-        v.summary = f"{what}: {v.summary}"
-        v.findings = [f"tail level of {what} per eta: " + ", ".join(f"{f:.4g} (eta={e:g})" for f, e in zip(F.mean(0), etas))]
-        out.append(v)
-    out[0].findings.append(f"the spurious minimum at w = {dw.w_local:.4f} lies {dw.f_local - dw.f_star:.4f} above f* "
-                           f"(global minimum at w = {dw.w_global:.4f}): SGD started in its basin stays there for every "
-                           "eta of the grid, so f - f* keeps a floor of that size however small eta is")
+        findings = [f"tail level of {what} per eta: " + ", ".join(f"{f:.4g} (eta={e:g})" for f, e in zip(F.mean(0), etas))]
+        if reading is None:
+            findings.append(f"the spurious minimum at w = {dw.w_local:.4f} lies {dw.f_local - dw.f_star:.4f} above f* "
+                            f"(global minimum at w = {dw.w_global:.4f}): SGD started in its basin stays there for every "
+                            "eta of the grid, so f - f* keeps a floor of that size however small eta is")
+        out.append(v.restated(findings=findings, reading=reading))
     curves = tr.to_frame(eta=np.repeat(etas, S), seed=np.tile(np.arange(S), K))
     curves["setting"] = "eta=" + curves.eta.map("{:g}".format)
     curves["grad_norm2"] = curves.grad_norm**2

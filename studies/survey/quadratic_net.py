@@ -1,7 +1,8 @@
 """OP-1, OP-2, OP-3: the landscape of Prop. 4's shallow network with quadratic activation.
 
-Claims (Prop. 4, Soltanolkotabi et al. 2018, Thm. 1), for ``x -> v^T (W x)^2`` with k >= 2d
-and at least d positive and d negative entries in v, and MSE loss:
+Claims:
+    Prop. 4 (Soltanolkotabi et al. 2018, Thm. 1), for ``x -> v^T (W x)^2`` with k >= 2d and at
+    least d positive and d negative entries in v, and MSE loss:
     OP-1: there are no spurious local minima: every local minimum is global;
     OP-2: every saddle point has a direction of negative curvature (strict saddles);
     OP-3: for d <= n <= c d^2 and generic data, the global optimum is zero;
@@ -23,7 +24,7 @@ Optimizer:
     gradient, which converges to saddles as readily as to minima) from random starts at three
     scales, the endpoints of as many L-BFGS descents (local minima), W = 0 and the half network. OP-7: plain GD (step 0.01, role ``gd``) with a step budget
     from random inits and from inits 1e-6 away from every saddle found.
-Fit / certificates:
+Fit:
     a run reaches the global value when ``loss - f* <= 1e-7 (1 + f*)``. A certified spurious
     minimum: gradient norm <= 1e-6, Hessian smallest eigenvalue >= -1e-8, and loss above the
     best loss over all inits by more than 1e-4 relative.
@@ -52,10 +53,11 @@ import torch
 
 from convcheck import engine
 from convcheck.stats import thresholds as th
-from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from convcheck.stats import check_property
 from convcheck.objectives import QuadraticNet
 from convcheck.study import Claim, StudyResult
+
+import _survey_tolerances as tol
 
 CLAIMS = [
     Claim("OP-1", "Prop. 4.1", "quadratic activation, k >= 2d, d positive and d negative v: no spurious local minima", "property"),
@@ -77,7 +79,7 @@ SCALES = {"tiny": {"seeds": 10, "ns": (30, 56), "gd_budget": 2000, "search_start
           "full": {"seeds": 200, "ns": (30, 45, 50, 54, 55, 56, 60, 80), "gd_budget": 200000, "search_starts": 200,
                    "search_iters": 100}}
 D, K = 10, 20
-REACH_TOL, GRAD_TOL, PSD_TOL, SPURIOUS_GAP = th.REACH_RTOL, th.STATIONARY_GRAD, -th.PSD_RTOL, th.SPURIOUS_GAP
+REACH_TOL, GRAD_TOL, PSD_TOL, SPURIOUS_GAP = tol.REACH_RTOL, tol.STATIONARY_GRAD, -tol.PSD_RTOL, tol.SPURIOUS_GAP
 
 
 def _data(ctx, n, d, labels, tag):
@@ -162,6 +164,13 @@ def _hessian_min_batched(net, w):
     H = torch.func.vmap(torch.func.jacfwd(lambda x: net.grad(x.unsqueeze(0))[0]))(w)
     return torch.linalg.eigvalsh((H + H.transpose(-1, -2)) / 2)[:, 0]
 
+# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
+INJECTIONS = {
+    'v_sign': "the output weights: 'balanced' (Prop. 4's assumption) or 'positive' (planted)",
+    'k': 'the hidden width (Prop. 4 needs k >= 2d)',
+    'search_n': "the data size of OP-2's search",
+}
+
 
 def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k=K, search_n=30) -> StudyResult:
     """``v_sign="positive"`` plants an all-positive v presented as satisfying Prop. 4; ``k`` the
@@ -175,27 +184,12 @@ def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k
             frames.append(df)
     main = pd.concat(frames, ignore_index=True)
     # certificates for the runs that did not reach the global value
-    spurious = 0
+    main["certified_minimum"] = False
     for i, r in main[main.excess > REACH_TOL].iterrows():
         net = QuadraticNet(*_data(ctx, int(r.n), D, r.labels, "main"), _v(k, D, v_sign))
         lam = _hessian_min(net, r.w)
         main.loc[i, "hess_min"] = lam
-        if r.grad_norm <= GRAD_TOL and lam >= PSD_TOL * max(1.0, r.scale):
-            spurious += 1
-    reached = float((main.excess <= REACH_TOL).mean())
-    if v_sign == "positive":
-        op1 = Verdict("OP-1", "quadratic_net", INCONCLUSIVE, "v is not balanced: Prop. 4's assumption does not hold", seeds=ctx.seeds)
-    elif spurious:
-        op1 = Verdict("OP-1", "quadratic_net", REFUTED, f"{spurious} certified spurious local minima in the Prop. 4 regime",
-                      seeds=ctx.seeds)
-    elif reached == 1.0:
-        op1 = Verdict("OP-1", "quadratic_net", REPRODUCED,
-                      f"every L-BFGS run ({len(main)} = {len(ns)} n x 2 label types x {ctx.seeds} inits) reached the exact "
-                      f"global value (max excess {main.excess.max():.1e})", seeds=ctx.seeds)
-    else:
-        op1 = Verdict("OP-1", "quadratic_net", INCONCLUSIVE,
-                      f"{(main.excess > REACH_TOL).sum()} runs stopped above the global value without a certificate of a "
-                      f"minimum (slow convergence near n = d(d+1)/2)", seeds=ctx.seeds)
+        main.loc[i, "certified_minimum"] = bool(r.grad_norm <= GRAD_TOL and lam >= PSD_TOL * max(1.0, r.scale))
 
     # contrast regimes
     # n = 50 exceeds the 40 degrees of freedom of a rank-5 M: no exact fit, room for spurious minima
@@ -206,21 +200,31 @@ def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k
         if r.above_best > SPURIOUS_GAP and r.grad_norm <= GRAD_TOL and _hessian_min(net_n, r.w) >= PSD_TOL * max(1.0, r.scale):
             cert += 1
     _, positive = _landscape(ctx, 30, D, K, "random", "positive", "positive")
-    op1.findings += [
-        f"contrast k = 5 < d (n = 50): {cert}/{len(narrow)} inits ended at certified spurious minima (loss above the best by "
-        f"> {SPURIOUS_GAP:g} relative, gradient <= {GRAD_TOL:g}, Hessian PSD); best loss {narrow.loss.min():.3g}",
-        f"all-positive v (n = 30, random labels): final losses span [{positive.loss.min():.6g}, {positive.loss.max():.6g}] "
-        f"across inits (benign landscape), above the symmetric least-squares value {positive.f_star.iloc[0]:.3g}: M is "
-        "forced positive semidefinite, so this is not a counterexample",
-    ]
     # plain GD within a budget, at n = 30
     X, y = _data(ctx, 30, D, "random", "main")
     net = QuadraticNet(X, y, _v(k, D, v_sign))
     w0 = torch.randn(ctx.seeds, net.dim, generator=ctx.generator("gd"), dtype=ctx.dtype, device="cpu") / np.sqrt(D)
     tr = engine.run(net, gd(lr=0.01), w0, gd_budget, checkpoints=[gd_budget])
-    gd_ok = float(((tr.metrics["gap"][:, -1]) / (1 + net.f_star) <= th.GD_REACH_RTOL).mean())
-    op1.findings.append(f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within {th.GD_REACH_RTOL:g} on "
-                        f"{gd_ok:.0%} of inits at n = 30 (diverged: {int(tr.diverged.sum())})")
+    gd_ok = float(((tr.metrics["gap"][:, -1]) / (1 + net.f_star) <= tol.GD_REACH_RTOL).mean())
+    # each L-BFGS run: reached the global value (holds), stopped at a certified spurious minimum (fails),
+    # or stopped above it without a certificate (undecided: slow convergence near n = d(d+1)/2)
+    reached = main.excess <= REACH_TOL
+    op1 = check_property(reached, undecided=~reached & ~main.certified_minimum.astype(bool), claim="OP-1", seeds=ctx.seeds,
+                         what=f"every L-BFGS run ({len(main)} = {len(ns)} n x 2 label types x {ctx.seeds} inits) reaches the "
+                              "exact global value in the Prop. 4 regime",
+                         labels=[f"n = {r['n']}, {r['labels']} labels, run {i}: " + (
+                             "a certified spurious local minimum" if r["certified_minimum"] else
+                             f"stopped {r['excess']:.2g} above the global value") for i, r in main.iterrows()],
+                         assumptions={"v is balanced (Prop. 4's assumption)": v_sign != "positive"},
+                         detail=f"max excess {main.excess.max():.1e}",
+                         findings=[
+        f"contrast k = 5 < d (n = 50): {cert}/{len(narrow)} inits ended at certified spurious minima (loss above the best by "
+        f"> {SPURIOUS_GAP:g} relative, gradient <= {GRAD_TOL:g}, Hessian PSD); best loss {narrow.loss.min():.3g}",
+        f"all-positive v (n = 30, random labels): final losses span [{positive.loss.min():.6g}, {positive.loss.max():.6g}] "
+        f"across inits (benign landscape), above the symmetric least-squares value {positive.f_star.iloc[0]:.3g}: M is "
+        "forced positive semidefinite, so this is not a counterexample",
+        f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within {tol.GD_REACH_RTOL:g} on "
+        f"{gd_ok:.0%} of inits at n = 30 (diverged: {int(tr.diverged.sum())})"])
 
     op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters, k, search_n)
     op7, gd_tab = _gd_avoids_saddles(ctx, v_sign, gd_budget, saddles, lambda lr: gd(lr=lr))
@@ -290,19 +294,19 @@ def _saddles(ctx, v_sign, starts, iters, k=K, n=30):
                            np.where(lam < PSD_TOL * max(1.0, scale), "strict saddle", "non-strict critical point"))
     non_min = tab[tab.kind != "global minimum"]
     strict = non_min.kind == "strict saddle"
-    op2 = check_property(strict.to_numpy(), what="every critical point that is not a global minimum has a negative Hessian "
-                         "eigenvalue", labels=[f"{r.point}: loss {r.loss:.4g}, smallest eigenvalue {r.hess_min:.3g}"
-                                               for r in non_min.itertuples()], claim="OP-2", seeds=starts)
-    op2.summary += (f"; {len(tab)} critical points ({int((gn <= GRAD_TOL).sum())} of {starts} Newton searches and "
-                    f"{minima.shape[0]} of {starts} L-BFGS descents converged, plus W = 0 and the half network): "
-                    f"{int(strict.sum())} strict saddles ("
-                    f"{np.unique(np.round(non_min.loss[strict], 4)).size} distinct losses), smallest eigenvalues in "
-                    f"[{non_min.hess_min.min():.3g}, {non_min.hess_min.max():.3g}], {int((tab.kind == 'global minimum').sum())} global minima")
     kick = half + 1e-6 * torch.randn(1, net.dim, generator=ctx.generator("kick"), dtype=ctx.dtype, device="cpu")
     _, loss_esc, _ = lbfgs(net, kick[0])
-    op2.findings = ["the half network is a stationary point GD never leaves: the gradient of a zero row is exactly "
-                    f"zero, so only a perturbation (or noise) escapes it; from a 1e-6 perturbation L-BFGS reaches loss "
-                    f"{loss_esc:.2e} (global {net.f_star:.2e})"]
+    op2 = check_property(strict.to_numpy(), what="every critical point that is not a global minimum has a negative Hessian "
+                         "eigenvalue", labels=[f"{r.point}: loss {r.loss:.4g}, smallest eigenvalue {r.hess_min:.3g}"
+                                               for r in non_min.itertuples()], claim="OP-2", seeds=starts,
+                         detail=f"{len(tab)} critical points ({int((gn <= GRAD_TOL).sum())} of {starts} Newton searches and "
+                                f"{minima.shape[0]} of {starts} L-BFGS descents converged, plus W = 0 and the half network): "
+                                f"{int(strict.sum())} strict saddles ({np.unique(np.round(non_min.loss[strict], 4)).size} "
+                                f"distinct losses), smallest eigenvalues in [{non_min.hess_min.min():.3g}, "
+                                f"{non_min.hess_min.max():.3g}], {int((tab.kind == 'global minimum').sum())} global minima",
+                         findings=["the half network is a stationary point GD never leaves: the gradient of a zero row is "
+                                   "exactly zero, so only a perturbation (or noise) escapes it; from a 1e-6 perturbation "
+                                   f"L-BFGS reaches loss {loss_esc:.2e} (global {net.f_star:.2e})"])
     spectra = pd.DataFrame([{"point": p, "eigenvalue": float(e)} for p, pt in (("W = 0", torch.zeros(1, net.dim, dtype=ctx.dtype, device="cpu")),
                                                                                ("half network", half))
                             for e in _hessian_spectrum(net, pt)])
@@ -321,29 +325,28 @@ def _gd_avoids_saddles(ctx, v_sign, budget, saddles, make):
     tr = engine.run(net, make(0.01), w0, budget, checkpoints=engine.log_checkpoints(budget, 8))
     excess = tr.metrics["gap"][:, -1] / (1 + net.f_star)
     gn = tr.metrics["grad_norm"][:, -1]
-    at_rest = (gn <= th.STALLED_GRAD) & ~(excess <= th.GD_REACH_RTOL)
+    at_rest = (gn <= tol.STALLED_GRAD) & ~(excess <= tol.GD_REACH_RTOL)
     lam = np.full(w0.shape[0], np.nan)
     if at_rest.any():
         lam[at_rest] = _hessian_min_batched(net, tr.final[torch.from_numpy(at_rest)]).numpy()
     at_saddle = at_rest & (lam < 0)
-    reached = excess <= th.GD_REACH_RTOL
+    reached = excess <= tol.GD_REACH_RTOL
     kind = np.array(["random"] * S + ["near a saddle"] * int(pts.shape[0]))
     labels = [f"{k} init {i}: final excess {e:.2g}, gradient {g:.2g}" for i, (k, e, g) in enumerate(zip(kind, excess, gn))]
-    v = check_property(~at_saddle, what="no GD run ends at a saddle point", labels=labels, claim="OP-7", seeds=S)
     # escape time from the near-saddle inits: the first checkpoint below 99% of the saddle's loss
     loss0 = tr.metrics["gap"][S:, 0]
     esc = [int(tr.steps[np.argmax(row < 0.99 * l0)]) if (row < 0.99 * l0).any() else None
            for row, l0 in zip(tr.metrics["gap"][S:], loss0)]
-    if v.outcome == REPRODUCED and not reached.all():
-        v.outcome = INCONCLUSIVE
-        v.summary = (f"no run ended at a saddle, but {int((~reached).sum())} of {reached.size} were still moving after "
-                     f"{budget} steps (final excess above {th.GD_REACH_RTOL:g})")
-    elif v.outcome == REPRODUCED:
-        v.summary = (f"every GD run (step 0.01, {budget} steps) reached the global value: {S} random inits and "
-                     f"{int(pts.shape[0])} inits 1e-6 away from the strict saddles of OP-2; none ended at a saddle")
-    v.findings = [f"escape from 1e-6 next to a saddle (first step below 99% of its loss): " + ", ".join(
-        str(e) for e in esc) + " steps", "an init exactly on the half network (rows with v < 0 exactly zero) never leaves "
-        "it: a measure-zero set of inits, which 'different initialisations' at random avoid"]
+    # a run that ended at a saddle refutes; one still moving at the end of the budget is undecided
+    v = check_property(~at_saddle, undecided=~reached & ~at_saddle, labels=labels, claim="OP-7", seeds=S,
+                       what=f"no GD run (step 0.01, {budget} steps) ends at a saddle point: {S} random inits and "
+                            f"{int(pts.shape[0])} inits 1e-6 away from the strict saddles of OP-2",
+                       detail=f"{int(reached.sum())} of {reached.size} reached the global value (final excess <= "
+                              f"{tol.GD_REACH_RTOL:g})",
+                       findings=[f"escape from 1e-6 next to a saddle (first step below 99% of its loss): " + ", ".join(
+                           str(e) for e in esc) + " steps", "an init exactly on the half network (rows with v < 0 exactly "
+                           "zero) never leaves it: a measure-zero set of inits, which 'different initialisations' at random "
+                           "avoid"])
     tab = pd.DataFrame({"start": kind, "excess": excess, "grad_norm": gn, "log10_excess": np.log10(np.clip(excess, 1e-16, None))})
     return v, tab
 
@@ -359,22 +362,21 @@ def _threshold(ctx, v_sign, main):
             rows.append({"d": d, "n": n, "n_ratio": n / thr, "f_star": net.f_star, "rel": net.f_star / scale})
     sweep = pd.DataFrame(rows)
     sweep["f_star_plot"] = sweep.f_star.clip(lower=1e-30)
-    thr_ok = bool((((sweep.n_ratio <= 1) & (sweep.rel <= th.ZERO_RTOL)) | ((sweep.n_ratio > 1) & (sweep.rel > th.POSITIVE_RTOL))).all())
     if v_sign == "positive":
         # the exact value over symmetric M does not apply: the best found over inits is the evidence
         pos = main[main.n <= 55].groupby("n").loss.min()
-        zero = bool((pos <= th.ZERO_LOSS).all())
-        return Verdict("OP-3", "quadratic_net", REPRODUCED if zero else REFUTED,
-                       "with all-positive v the best loss over inits is " + ", ".join(f"{v:.3g} (n={n})" for n, v in pos.items())
-                       + (": zero" if zero else ": not zero, so Prop. 4.3 does not hold without d negative entries in v"),
-                       statistic={"best_loss": pos.to_dict()}), sweep
-    return Verdict("OP-3", "quadratic_net", REPRODUCED if thr_ok else REFUTED,
-                   ("global optimum zero exactly for n <= d(d+1)/2 and positive above, for d = 10 (threshold 55) and d = 6 "
-                    "(threshold 21), random labels") if thr_ok else "the zero-optimum threshold is not at d(d+1)/2",
-                   statistic={"sweep": sweep.drop(columns=["f_star_plot"]).to_dict("list")},
-                   findings=["the survey's c d^2 threshold is d(d+1)/2 = (1/2 + 1/(2d)) d^2: c is about 1/2 "
-                             "(0.55 at d = 10, 0.58 at d = 6)"]), sweep
-
+        return check_property(pos <= tol.ZERO_LOSS, labels=[f"n = {n}: best loss {v:.3g}" for n, v in pos.items()],
+                              what=f"with all-positive v the best loss over inits is zero (<= {tol.ZERO_LOSS:g}) for n <= 55",
+                              detail="Prop. 4.3 needs d negative entries in v", claim="OP-3",
+                              statistic={"best_loss": pos.to_dict()}), sweep
+    # zero (to ZERO_RTOL of the labels' energy) at or below d(d+1)/2, positive (above POSITIVE_RTOL) above it
+    holds = ((sweep.n_ratio <= 1) & (sweep.rel <= tol.ZERO_RTOL)) | ((sweep.n_ratio > 1) & (sweep.rel > tol.POSITIVE_RTOL))
+    return check_property(holds, labels=[f"d = {r.d}, n = {r.n}: f*/energy = {r.rel:.3g}" for r in sweep.itertuples()],
+                          what="the global optimum is zero exactly for n <= d(d+1)/2 and positive above, for d = 10 "
+                               "(threshold 55) and d = 6 (threshold 21), random labels", claim="OP-3",
+                          statistic={"sweep": sweep.drop(columns=["f_star_plot"]).to_dict("list")},
+                          findings=["the survey's c d^2 threshold is d(d+1)/2 = (1/2 + 1/(2d)) d^2: c is about 1/2 "
+                                    "(0.55 at d = 10, 0.58 at d = 6)"]), sweep
 
 if __name__ == "__main__":
     from convcheck.study import main

@@ -16,7 +16,7 @@ Optimizer:
     GD and SAM (rho = 0.1 on the factorisation, 0.05 on the MLP) with the same step; for
     SAM-7 SAM against SDS in both forms (fraction gamma = 0.5; threshold alpha = median
     sharpness of a first batch).
-Measure:
+Fit:
     SAM-5: the top Hessian eigenvalue at the end (closed form on the factorisation; Lanczos
     via scipy's eigsh on Hessian-vector products on the MLP, at the first checkpoint where
     the training loss is below a common target, so both are compared at matched loss).
@@ -43,10 +43,11 @@ import scipy.sparse.linalg as spla
 import torch
 
 from convcheck import engine
-from convcheck.claims import REFUTED, REPRODUCED, Verdict, combine
+
+from convcheck.stats import combine
 from convcheck.objectives import MLP, LeastSquares, ScalarFactorisation, WithReplacement
 from convcheck.optim import Oracle, dual_eps, sam
-from convcheck.stats import check_paired
+from convcheck.stats import check_paired, check_property
 from convcheck.study import Claim, StudyResult
 
 CLAIMS = [
@@ -61,6 +62,11 @@ SCALES = {"tiny": {"seeds": 4, "steps": 1500, "mlp_steps": 1500},
           "quick": {"seeds": 16, "steps": 4000, "mlp_steps": 4000},
           "full": {"seeds": 256, "steps": 20000, "mlp_steps": 20000}}  # 256: SDS is stochastic
 
+# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
+INJECTIONS = {
+    'sds_factory': 'sds_factory(lr, rho, **sds_options): SAM with data selection under test (SAM-7)',
+}
+
 
 def run(ctx, *, steps, mlp_steps, sds_factory=None) -> StudyResult:
     """``sds_factory(lr, rho, **sds_options)``: SAM with data selection (SAM-7; default
@@ -72,7 +78,7 @@ def run(ctx, *, steps, mlp_steps, sds_factory=None) -> StudyResult:
 
     # --- SAM-5 (a): the scalar factorisation -------------------------------------------------
     f = ScalarFactorisation(dtype=ctx.dtype, device=ctx.device)
-    jitter = 0.05 * torch.randn(ctx.seeds, 2, generator=ctx.generator("uv"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    jitter = 0.05 * ctx.normal((ctx.seeds, 2), "uv")
     w0 = torch.tensor([4.0, 0.2], dtype=ctx.dtype, device=ctx.device) + jitter
     ck = engine.log_checkpoints(steps)
     runs = {"GD": engine.run(f, gd(lr=0.05), w0, steps, checkpoints=ck),
@@ -162,7 +168,7 @@ def _top_eig(net, w):
 def _sds(ctx, make_sds, make_sam):
     ls = LeastSquares.planted(256, 10, ctx.generator("sds"), kappa=10.0, noise=0.5, dtype=ctx.dtype, device=ctx.device)
     S, b, T = ctx.seeds, 32, 300
-    w0 = ls.w_star + torch.randn(S, 10, generator=ctx.generator("sds-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    w0 = ctx.start_near(ls.w_star, "sds-w0")
     rho, lr, gamma = 0.05, 0.1, 0.5
     # the threshold: the median per-sample sharpness of a first batch (so about half is kept)
     idx0 = WithReplacement(256, b).draw(S, ctx.generator("alpha"), ctx.device)
@@ -187,17 +193,21 @@ def _sds(ctx, make_sds, make_sam):
     per_step = {n: traces[n].grad_evals[-1] / T for n in methods}
     cost_ok = per_step["SAM"] == 2 * b and per_step["SDS (fraction)"] == b + k
     final = {n: float(np.median(tr.metrics["gap"][:, -1])) for n, tr in traces.items()}
-    ok = frac_ok and thr_ok and cost_ok
-    v7 = Verdict("SAM-7", "sam_flatness", REPRODUCED if ok else REFUTED,
-                 (f"SDS keeps exactly ceil(gamma b) = {k} of {b} samples (fraction form) and exactly those with sharpness > "
-                  f"alpha (threshold form); sample gradients per step: SAM {per_step['SAM']:.0f}, SDS {per_step['SDS (fraction)']:.0f}, "
-                  f"SDS-threshold {per_step['SDS (threshold)']:.1f}") if ok else
-                 f"SDS selection or cost does not match: fraction ok {frac_ok}, threshold ok {thr_ok}, cost {per_step}",
-                 statistic={"per_step_evals": per_step, "final_gap": final, "alpha": alpha}, seeds=S,
-                 findings=[f"median gap after {T} steps: " + ", ".join(f"{n} {v:.3g}" for n, v in final.items())
-                           + f"; SDS (fraction) saves {1 - per_step['SDS (fraction)'] / per_step['SAM']:.0%} of SAM's sample gradients",
-                           "the survey states SDS with a fixed threshold alpha; ESAM's code keeps the top gamma fraction "
-                           "(both implemented, named sds='threshold' and sds='fraction')"])
+    v7 = check_property([frac_ok, thr_ok, cost_ok], claim="SAM-7", seeds=S,
+                        labels=[f"fraction form: kept {frac_state.kept.reshape(-1)[0].item():.4g} of the batch, not ceil(gamma b)/b = {k / b:.4g}",
+                                "threshold form: kept set is not the samples with sharpness > alpha",
+                                f"cost: {per_step['SAM']:.1f} sample gradients per step for SAM (2b = {2 * b}) and "
+                                f"{per_step['SDS (fraction)']:.1f} for SDS (b + ceil(gamma b) = {b + k})"],
+                        what=f"SDS keeps exactly ceil(gamma b) = {k} of {b} samples (fraction form) and exactly those with "
+                             "sharpness > alpha (threshold form), at the stated cost",
+                        detail=f"sample gradients per step: SAM {per_step['SAM']:.0f}, SDS {per_step['SDS (fraction)']:.0f}, "
+                               f"SDS-threshold {per_step['SDS (threshold)']:.1f}",
+                        statistic={"per_step_evals": per_step, "final_gap": final, "alpha": alpha},
+                        findings=[f"median gap after {T} steps: " + ", ".join(f"{n} {v:.3g}" for n, v in final.items())
+                                  + f"; SDS (fraction) saves {1 - per_step['SDS (fraction)'] / per_step['SAM']:.0%} of SAM's "
+                                  "sample gradients",
+                                  "the survey states SDS with a fixed threshold alpha; ESAM's code keeps the top gamma fraction "
+                                  "(both implemented, named sds='threshold' and sds='fraction')"])
     return v7, pd.concat(frames, ignore_index=True)
 
 

@@ -17,7 +17,7 @@ Kind:
 Objective:
     random gradient vectors (d = 8; SAM-1/2); a tanh MLP regression (n = 24, sizes 3-8-8-1) at
     random weights (SAM-3/4); a fixed gradient and many masks (SAM-6).
-Optimizer / method:
+Optimizer:
     ``dual_eps`` (``eps_fn(g, rho, p)`` may replace it); scipy's SLSQP (p < inf) and linprog
     (p = inf) for the constrained maximisation; 400 steps of projected gradient ascent for the
     inner maximum; autograd through eps*(w) for the dropped term; ``swp_eps`` for the masks.
@@ -47,14 +47,13 @@ import numpy as np
 import pandas as pd
 import scipy.optimize
 import torch
-from scipy import stats as sps
-from statsmodels.stats.multitest import multipletests
 
-from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from convcheck.objectives import MLP
 from convcheck.optim import dual_eps, swp_eps
-from convcheck.stats import check_identity, check_property, equivalence, thresholds as th
+from convcheck.stats import check_exponent, check_identity, check_mean_vector, check_property, thresholds as th
 from convcheck.study import Claim, StudyResult
+
+import _survey_tolerances as tol
 
 SAM3_RATE = "first-order eps* near-optimal: gap to the true maximum O(rho^2)"
 CLAIMS = [
@@ -74,6 +73,13 @@ RHOS = np.geomspace(0.003, 0.1, 6)
 PRACTICE_RHOS = (0.01, 0.05, 0.1, 0.2, 0.5)  # "the rho used in practice" for SAM-4 (Foret et al. tune 0.01-0.5)
 # SciPy solvers (SLSQP, linprog) per seed on 8-dimensional vectors: the study runs on the CPU.
 DEVICE = "cpu"
+
+# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
+INJECTIONS = {
+    'eps_fn': 'eps_fn(g, rho, p): the perturbation under test (SAM-1 to SAM-4)',
+    'swp_fn': "swp_fn(g, rho, beta, generator, form, groups): SWP's masked perturbation (SAM-6)",
+    'sharpness_fn': "sharpness_fn(net, w, eps): Eq. (51)'s sharpness term (SAM-3)",
+}
 
 
 def run(ctx, *, draws, eps_fn=None, swp_fn=None, sharpness_fn=None) -> StudyResult:
@@ -125,20 +131,20 @@ def _dual_norm(ctx, eps_fn):
                          "value_rel_err": abs((gs / np.abs(gs).max()) @ eps[s] / (rho * np.linalg.norm(gs / np.abs(gs).max(), q)) - 1)})
     tab = pd.DataFrame(rows)
     worst = tab.groupby("p")[["argmax_rel_err", "norm_rel_err", "value_rel_err"]].max()
-    ok = bool((worst.argmax_rel_err <= th.SOLVER_RTOL).all() and (worst.norm_rel_err <= th.carried(th.IDENTITY_RTOL, ctx.dtype)).all()
-              and (worst.value_rel_err <= th.carried(th.IDENTITY_RTOL, ctx.dtype)).all())
-    v1 = Verdict("SAM-1", "sam_perturbation", REPRODUCED if ok else REFUTED,
-                 ("closed form = numerical argmax for p in {1.5, 2, 3, inf}: max relative error " + ", ".join(
-                     f"{e:.1e} (p={p})" for p, e in worst.argmax_rel_err.items())
-                  + f"; ||eps*||_p = rho and g^T eps* = rho ||g||_q to {max(worst.norm_rel_err.max(), worst.value_rel_err.max()):.1e}")
-                 if ok else "Eq. (52) misses the maximiser: " + ", ".join(
-                     f"p={p}: argmax error {r.argmax_rel_err:.2g}, norm error {r.norm_rel_err:.2g}" for p, r in worst.iterrows()),
-                 statistic={"worst": worst.to_dict()}, seeds=ctx.seeds)
+    id_tol = th.carried(th.IDENTITY_RTOL, ctx.dtype)
+    holds = (worst.argmax_rel_err <= th.SOLVER_RTOL) & (worst.norm_rel_err <= id_tol) & (worst.value_rel_err <= id_tol)
+    v1 = check_property(holds, labels=[f"p={p}: argmax error {r.argmax_rel_err:.2g}, norm error {r.norm_rel_err:.2g}, "
+                                       f"value error {r.value_rel_err:.2g}" for p, r in worst.iterrows()],
+                        what=f"Eq. (52)'s closed form is the numerical argmax (to the solver's {th.SOLVER_RTOL:g}) with "
+                             f"||eps*||_p = rho and g^T eps* = rho ||g||_q (to {id_tol:g}), p in {{1.5, 2, 3, inf}}",
+                        detail="max relative error of the argmax " + ", ".join(
+                            f"{e:.1e} (p={p})" for p, e in worst.argmax_rel_err.items())
+                               + f"; of the norm and value {max(worst.norm_rel_err.max(), worst.value_rel_err.max()):.1e}",
+                        claim="SAM-1", statistic={"worst": worst.to_dict()}, seeds=ctx.seeds)
     e2 = eps_fn(g, rho, 2.0)
     direct = rho * g / torch.linalg.vector_norm(g, dim=-1, keepdim=True)
-    err2 = float(((e2 - direct).abs().max() / direct.abs().max()).item())
-    v2 = Verdict("SAM-2", "sam_perturbation", REPRODUCED if err2 <= th.carried(th.EXACT_RTOL, ctx.dtype) else REFUTED,
-                 f"Eq. (52) at p = 2 equals rho g / ||g|| to {err2:.1e} relative", statistic={"max_rel_err": err2}, seeds=ctx.seeds)
+    v2 = check_identity(e2, direct, rtol=th.carried(th.EXACT_RTOL, ctx.dtype), claim="SAM-2", seeds=ctx.seeds,
+                        what="Eq. (52) at p = 2 and rho g / ||g||")
     return v1, v2, tab
 
 
@@ -198,31 +204,25 @@ def _inner_max(ctx, eps_fn, sharpness_fn):
                                 f"by projected ascent, over {len(identity_sides)} rho x {ctx.seeds} seeds,", claim="SAM-3")
     practice = full_tab[full_tab.practice]
     worst_at = practice.groupby("rho").dropped_ratio.max()
-    v4 = check_property(worst_at.to_numpy() <= th.SMALL_RATIO, labels=[f"rho = {r:g}: max ratio {x:.3g}" for r, x in worst_at.items()],
-                        what=f"||d eps*/dw term|| / ||first term|| <= {th.SMALL_RATIO:g} on every seed", claim="SAM-4",
+    v4 = check_property(worst_at.to_numpy() <= tol.SMALL_RATIO, labels=[f"rho = {r:g}: max ratio {x:.3g}" for r, x in worst_at.items()],
+                        what=f"||d eps*/dw term|| / ||first term|| <= {tol.SMALL_RATIO:g} on every seed", claim="SAM-4",
                         statistic={"max_ratio_by_rho": worst_at.to_dict()}, seeds=ctx.seeds)
     tab = full_tab[full_tab.in_rate_grid].reset_index(drop=True)
     G = tab.pivot(index="seed", columns="rho", values="gap").to_numpy()
     R = tab.pivot(index="seed", columns="rho", values="dropped_ratio").to_numpy()
-    lr = np.log(RHOS) - np.log(RHOS).mean()
-    with np.errstate(divide="ignore"):
-        slopes = (np.log(G) - np.log(G).mean(1, keepdims=True)) @ lr / (lr @ lr)
-    eq = equivalence(2.0 - slopes, 0.0, th.DELTA_EXPONENT, sided="upper")
-    s_mean = 2.0 - eq.estimate
-    v3 = Verdict("SAM-3", "sam_perturbation", eq.outcome, reading=SAM3_RATE, summary=
-                 f"gap to the true maximum shrinks like rho^{s_mean:.2f} (90% CI [{2 - eq.pass_interval[1]:.2f}, "
-                 f"{2 - eq.pass_interval[0]:.2f}]); claim: at least rho^2",
-                 statistic={"exponent": s_mean, "p_fail": eq.p_fail, "per_seed": slopes}, seeds=int(np.isfinite(slopes).sum()),
-                 notes=[eq.reason], findings=[f"the measured exponent is {s_mean:.2f}: with the linear term maximised exactly, what "
-                                              "is left is the curvature's effect on the direction, third order in rho; relative "
-                                              "to the first-order sharpness rho ||g|| the gap is O(rho^2)"])
-    r_slopes = (np.log(R) - np.log(R).mean(1, keepdims=True)) @ lr / (lr @ lr)
-    m, lo = float(np.mean(r_slopes)), float(np.mean(r_slopes) - sps.t.ppf(1 - th.ALPHA_FAIL / 2, R.shape[0] - 1) * np.std(r_slopes, ddof=1) / np.sqrt(R.shape[0]))
-    v4.statistic.update(slope=m, slope_lower_998=lo)
-    v4.findings = [f"||dropped|| / ||kept|| grows like rho^{m:.2f} (99.8% lower bound {lo:.2f}): the dropped term is second "
-                   "order in rho, not first: d eps*/dw = rho (I - g g^T/||g||^2) H / ||g||, and the projection annihilates "
-                   "the leading part g of grad L(w + eps*); median ratio " + ", ".join(
-                       f"{practice[np.isclose(practice.rho, r)].dropped_ratio.median():.3g} (rho={r:g})" for r in PRACTICE_RHOS)]
+    v3 = check_exponent(G, RHOS, 2.0, kind="at_least", what="gap to the true maximum", param_name="rho", claim="SAM-3",
+                        reading=SAM3_RATE)
+    s_mean = v3.statistic["exponent"]
+    v3 = v3.restated(findings=[f"the measured exponent is {s_mean:.2f}: with the linear term maximised exactly, what is left "
+                               "is the curvature's effect on the direction, third order in rho; relative to the first-order "
+                               "sharpness rho ||g|| the gap is O(rho^2)"])
+    growth = check_exponent(R, RHOS, 1.0, kind="at_least", what="||dropped|| / ||kept||", param_name="rho")
+    m, lo = growth.statistic["exponent"], growth.statistic["exponent_ci998"][0]
+    v4 = v4.restated(statistic={"slope": m, "slope_lower_998": lo}, findings=[
+        f"||dropped|| / ||kept|| grows like rho^{m:.2f} (99.8% lower bound {lo:.2f}): the dropped term is second "
+        "order in rho, not first: d eps*/dw = rho (I - g g^T/||g||^2) H / ||g||, and the projection annihilates "
+        "the leading part g of grad L(w + eps*); median ratio " + ", ".join(
+            f"{practice[np.isclose(practice.rho, r)].dropped_ratio.median():.3g} (rho={r:g})" for r in PRACTICE_RHOS)])
     scale3 = np.median(G[:, -1]) / RHOS[-1] ** 3
     tab["rho2"] = np.median(G[:, -1]) * (tab.rho / RHOS[-1]) ** 2
     tab["rho3"] = scale3 * tab.rho**3
@@ -233,7 +233,7 @@ def _swp(ctx, draws, swp_fn):
     g = torch.linspace(-2.0, 3.0, 10, dtype=ctx.dtype, device="cpu").reshape(1, -1)
     rho, beta = 0.1, 0.3
     eps_star = dual_eps(g, rho, 2.0)[0].numpy()
-    rows, results = [], {}
+    rows, checks, kept_norm = [], {}, {}
     groups = torch.arange(10, device="cpu") // 2  # five "tensors" of two coordinates each, for the ESAM-code form
     for form in ("coordinate", "tensor"):
         total, total_sq, n_done, norms = np.zeros(10), np.zeros(10), 0, []
@@ -246,33 +246,19 @@ def _swp(ctx, draws, swp_fn):
             total_sq += (e * e).sum(0)
             norms.append(np.linalg.norm(e[mask.any(-1).numpy()], axis=1))
             n_done += m
-        mean = total / n_done
-        se = np.sqrt(np.maximum(total_sq / n_done - mean**2, 0) / (n_done - 1))
-        z = (mean - eps_star) / np.where(se > 0, se, 1.0)
-        p = 2 * sps.norm.sf(np.abs(z))
-        rejected, p_holm = multipletests(p, alpha=th.ALPHA_FAIL, method="holm")[:2]
-        norms = np.concatenate(norms)
-        results[form] = {"rejected": int(rejected.sum()), "max_abs_z": float(np.abs(z).max()), "p_holm_min": float(p_holm.min()),
-                         "resolution": float(np.max(se / np.abs(eps_star))),
-                         "rel_bias": float(np.linalg.norm(mean - eps_star) / np.linalg.norm(eps_star)),
-                         "norm_kept_over_rho": float(np.median(norms) / rho)}
-        rows.append(pd.DataFrame({"form": form, "coordinate": np.arange(10), "eps_star": eps_star, "mean_eps_hat": mean,
-                                  "se": se, "z": z}))
-    c, t_ = results["coordinate"], results["tensor"]
-    if c["rejected"]:
-        outcome = REFUTED
-        summary = f"SWP mean differs from eps* on {c['rejected']} of 10 coordinates (max |z| = {c['max_abs_z']:.1f}, Holm at {th.ALPHA_FAIL})"
-    elif c["resolution"] > th.MC_RESOLUTION:
-        outcome, summary = INCONCLUSIVE, f"too few draws: standard error up to {c['resolution']:.1%} of |eps*|"
-    else:
-        outcome = REPRODUCED
-        summary = (f"per-coordinate SWP: mean eps_hat = eps* on all 10 coordinates (max |z| = {c['max_abs_z']:.2f}, Holm at "
-                   f"{th.ALPHA_FAIL}; standard errors <= {c['resolution']:.2%} of |eps*|, {draws} draws)")
+        kept_norm[form] = float(np.median(np.concatenate(norms)) / rho)
+        checks[form] = c = check_mean_vector(total, total_sq, n_done, eps_star, what=f"the mean of {form} SWP's eps_hat",
+                                             claim="SAM-6")
+        rows.append(pd.DataFrame({"form": form, "coordinate": np.arange(10), "eps_star": eps_star,
+                                  "mean_eps_hat": c.statistic["mean"], "se": c.statistic["se"], "z": c.statistic["z"]}))
+    t_ = checks["tensor"].statistic
+    results = {form: {k: v.statistic[k] for k in ("rejected", "max_abs_z", "p_holm_min", "resolution", "rel_bias")}
+               | {"norm_kept_over_rho": kept_norm[form]} for form, v in checks.items()}
     # the coordinates' Holm-adjusted FAIL p-value enters the suite's multiplicity family
-    v6 = Verdict("SAM-6", "sam_perturbation", outcome, summary, statistic={**results, "p_fail": c["p_holm_min"]}, seeds=draws,
-                 findings=[f"the ESAM code's per-tensor form with the norm renormalised over the kept tensors is biased: "
-                           f"{t_['rejected']}/10 coordinates rejected, relative bias of the mean {t_['rel_bias']:.1%}, and "
-                           f"||eps_hat|| = {t_['norm_kept_over_rho']:.4f} rho = rho / beta (1/beta = {1 / beta:.4f})"])
+    v6 = checks["coordinate"].restated(statistic={"forms": results}, findings=[
+        f"the ESAM code's per-tensor form with the norm renormalised over the kept tensors is biased: "
+        f"{t_['rejected']}/10 coordinates rejected, relative bias of the mean {t_['rel_bias']:.1%}, and "
+        f"||eps_hat|| = {kept_norm['tensor']:.4f} rho = rho / beta (1/beta = {1 / beta:.4f})"])
     return v6, pd.concat(rows, ignore_index=True)
 
 

@@ -55,11 +55,10 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from convcheck.claims import INCONCLUSIVE
-from convcheck.experiments import convex_transient, survey_contraction
+from _survey import convex_transient, survey_contraction
 from convcheck.objectives import LeastSquares, WithReplacement
-from convcheck.claims import combine
-from convcheck.stats import check_floor, check_linear, check_paired, check_property, difference_scale, tail_floor
+from convcheck.stats import combine
+from convcheck.stats import check_floors, check_linear, check_paired, check_property, difference_scale, tail_floor
 from convcheck.study import Claim, StudyResult
 
 THETA_ETA = "floor proportional to eta (Theta)"
@@ -80,6 +79,14 @@ SCALES = {
     "full": {"seeds": 512, "etas": (0.0025, 0.005, 0.01, 0.02, 0.04), "burn_in": 120},
 }
 
+# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
+INJECTIONS = {
+    'n': 'samples of the least-squares instance',
+    'd': 'its dimension',
+    'kappa': 'its condition number',
+    'noise': 'the standard deviation of its label noise',
+}
+
 
 def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0) -> StudyResult:
     method = ctx.method("sgd")
@@ -92,36 +99,29 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0) -> StudyResult:
     etas = np.asarray(sorted(etas), dtype=float)
     K, S = etas.size, ctx.seeds
     steps = int(np.ceil(burn_in / (etas[0] * problem.mu)))
-    rows_eta = torch.tensor(np.repeat(etas, S), dtype=ctx.dtype, device=ctx.device)
-    w0 = problem.w_star + torch.randn(K * S, d, generator=ctx.generator("w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    rows_eta = ctx.rows(etas)
+    w0 = ctx.start_near(problem.w_star, "w0", rows=K * S)
     trace = engine.run(problem, make_opt(rows_eta), w0, steps, checkpoints=engine.log_checkpoints(steps, dense_tail=400),
                        sampler=WithReplacement(n, 1), generator=ctx.generator("sampler"), average=True)
 
     gap = trace.metrics["gap"].reshape(K, S, -1)
     avg_gap = trace.metrics["avg_gap"].reshape(K, S, -1)
-    tails = [tail_floor(gap[k], trace.steps) for k in range(K)]
+    floor_upper, tails = check_floors([gap[k] for k in range(K)], trace.steps, etas, claim="SGD-3", param_name="eta",
+                                      kind="upper")
+    theta, _ = check_floors([gap[k] for k in range(K)], trace.steps, etas, claim="SGD-3", param_name="eta")
+    theta = theta.restated(reading=THETA_ETA)
     avg_tails = [tail_floor(avg_gap[k], trace.steps) for k in range(K)]
     floors = np.stack([tf.floors for tf in tails], axis=1)  # (S, K)
-    floor_upper = check_floor(floors, etas, claim="SGD-3", param_name="eta", kind="upper")
-    theta = check_floor(floors, etas, claim="SGD-3", param_name="eta")
-    theta.reading = THETA_ETA
-
-    unsettled = [f"eta={e:g} ({tf.stationarity.reason})" for e, tf in zip(etas, tails) if not tf.settled]
-    for v in (floor_upper, theta):
-        if unsettled:
-            v.outcome = INCONCLUSIVE
-            v.summary = "tail not settled at " + "; ".join(unsettled)
-        v.notes += [f"eta={e:g}: tail stationarity {tf.stationarity.reason}" for e, tf in zip(etas, tails)]
     exact = np.array([problem.sgd_stationary_gap(e) for e in etas])
     ratio = floors.mean(axis=0) / exact
     se = floors.std(axis=0, ddof=1) / np.sqrt(floors.shape[0]) / exact
-    floor_upper.window = theta.window = [int(tails[0].window[0]), int(tails[0].window[1])]
     transient, transient_curves = convex_transient(ctx, make_opt, WithReplacement(400, 1), "SGD-3", min(steps, 20_000))
     verdict = combine("SGD-3", "sgd_floor", {"floor O(eta)": floor_upper, "transient O(1/t)": transient},
                       window=floor_upper.window, notes=floor_upper.notes,
+                      statistic={"exact_floor": exact, "floor_over_exact": ratio, "steps": steps},
                       summary=f"floor: {floor_upper.summary}; transient on noiseless least squares with a continuous "
-                              f"spectrum: {transient.summary}")
-    verdict.findings += [
+                              f"spectrum: {transient.summary}",
+                      findings=[
         "measured floor / exact expected floor (second-moment recursion): "
         + ", ".join(f"{r:.3f} +- {2 * s:.3f} (eta={e:g})" for r, s, e in zip(ratio, se, etas)),
         "floor per unit eta (the O(eta) constant): " + ", ".join(f"{f / e:.3f} (eta={e:g})" for f, e in zip(floors.mean(0), etas))
@@ -129,8 +129,7 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0) -> StudyResult:
         "averaged iterate: no floor; its tail still falls, log(early/late) = "
         + ", ".join(f"{tf.stationarity.estimate:.2f} (eta={e:g})" for tf, e in zip(avg_tails, etas))
         + "; the O(eta) floor is a property of the last iterate only.",
-    ]
-    verdict.statistic.update({"exact_floor": exact, "floor_over_exact": ratio, "steps": steps})
+    ])
     v5, v6, extra = _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n, d, kappa, noise, theta)
 
     curves = trace.to_frame(eta=np.repeat(etas, S), seed=np.tile(np.arange(S), K))
@@ -167,7 +166,7 @@ def _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n,
                                 device=ctx.device)
     e = float(etas[len(etas) // 2])
     S = ctx.seeds
-    w0 = loud.w_star + torch.randn(S, d, generator=ctx.generator("w0-loud"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    w0 = ctx.start_near(loud.w_star, "w0-loud")
     tr = engine.run(loud, make_opt(torch.full((S,), e, dtype=ctx.dtype, device=ctx.device)), w0, steps,
                     checkpoints=trace.steps, sampler=WithReplacement(n, 1), generator=ctx.generator("sampler-loud"))
     loud_floor = tail_floor(tr.metrics["gap"], tr.steps).floors.mean()
@@ -192,7 +191,7 @@ def _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n,
 
     # SGD-6: GD and SGD with the same step from the same starts.
     e_gd = float(etas[-1])
-    w0 = problem.w_star + torch.randn(S, d, generator=ctx.generator("w0-gd"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    w0 = ctx.start_near(problem.w_star, "w0-gd")
     T = min(steps, int(np.ceil(60 / (e_gd * problem.mu))))
     ck = engine.log_checkpoints(T, dense_tail=100)
     rows = torch.full((S,), e_gd, dtype=ctx.dtype, device=ctx.device)

@@ -52,7 +52,7 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from convcheck.claims import combine
+from convcheck.stats import combine
 from convcheck.objectives import LeastAbsolute, LeastSquares, Logistic, Quadratic, WithReplacement
 from convcheck.optim import inverse_sqrt_t, inverse_t, strongly_convex
 from convcheck.stats import check_rate, difference_scale
@@ -106,7 +106,7 @@ def run(ctx, *, steps, betas) -> StudyResult:
     for claim, sched_name in (("SGD-1", "1/t"), ("SGD-2", "1/sqrt(t)")):
         parts, findings = {}, []
         label, obj = stochastic[claim]
-        w0 = obj.w_star + torch.randn(ctx.seeds, obj.dim, generator=ctx.generator(claim, "w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+        w0 = ctx.start_near(obj.w_star, claim, "w0")
         if obj is ls1:  # lambda_i e_i^2 = 1/d in every eigendirection, random signs per seed
             lam, Q = torch.linalg.eigh(ls1.H)
             signs = torch.sign(torch.randn(ctx.seeds, ls1.dim, generator=ctx.generator(claim, "signs"), dtype=ctx.dtype, device="cpu"))
@@ -118,7 +118,7 @@ def run(ctx, *, steps, betas) -> StudyResult:
                               generator=ctx.generator(claim, "sampler"), average=True),
         }
         if claim == "SGD-2":
-            w0 = lad.w_star + torch.randn(ctx.seeds, lad.dim, generator=ctx.generator(claim, "lad-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+            w0 = ctx.start_near(lad.w_star, claim, "lad-w0")
             runs["median regression, engel (SGD, non-smooth)"] = engine.run(
                 lad, method(lr=schedules[sched_name]), w0, steps, checkpoints=ck, sampler=WithReplacement(lad.n),
                 generator=ctx.generator(claim, "lad-sampler"), average=True)
@@ -153,8 +153,8 @@ def run(ctx, *, steps, betas) -> StudyResult:
 
     # SGD-4: strongly convex least squares, eta_t = beta / (mu t), all betas as one batch.
     betas = np.asarray(betas, dtype=float)
-    rows_beta = torch.tensor(np.repeat(betas, ctx.seeds), dtype=ctx.dtype, device=ctx.device)
-    w0 = ls.w_star + torch.randn(betas.size * ctx.seeds, ls.dim, generator=ctx.generator("ls-w0"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    rows_beta = ctx.rows(betas)
+    w0 = ctx.start_near(ls.w_star, "ls-w0", rows=betas.size * ctx.seeds)
     base = strongly_convex(ls.mu, 1.0)
     tr = engine.run(ls, method(lr=lambda t: rows_beta * base(t)), w0, steps, checkpoints=ck,
                     sampler=WithReplacement(ls.n), generator=ctx.generator("ls-sampler"), average=True)
@@ -172,11 +172,10 @@ def run(ctx, *, steps, betas) -> StudyResult:
             df["rate_ref"] = _reference(df.step.to_numpy(float), "1/t", np.nanmean(g[:, 1]), tr.steps[1])
         frames.append(df)
     main_beta = 1.0 if 1.0 in per_beta else betas[-1]
-    v4 = per_beta[main_beta]
-    v4.summary = f"beta = {main_beta:g} (the survey's 1/(mu t)): {v4.summary}"
-    v4.study = "sgd_rates"
-    v4.findings = findings + ["the 1/t rate needs the step constant large enough: below beta = 1/2 the decay is "
-                              "t^(-2 beta) (see the sweep), so Eq. (28)'s 1/(mu t) is on the safe side"]
+    v4 = per_beta[main_beta].restated(
+        prefix=f"beta = {main_beta:g} (the survey's 1/(mu t)): ",
+        findings=findings + ["the 1/t rate needs the step constant large enough: below beta = 1/2 the decay is "
+                             "t^(-2 beta) (see the sweep), so Eq. (28)'s 1/(mu t) is on the safe side"])
     verdicts.append(v4)
 
     data = pd.concat(frames, ignore_index=True)

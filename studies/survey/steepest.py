@@ -1,11 +1,12 @@
 """GD-6: steepest descent takes the exact minimiser along -g (Eq. 9).
 
-Claim (as written):
-    Steepest descent picks ``eta_k = argmin_eta f(w_k - eta g_k)`` (Eq. 9). On a quadratic
-    the minimiser is ``g^T g / g^T A g``.
-Supporting check (not in the survey):
-    the error in f contracts per step by at most ``((kappa - 1)/(kappa + 1))^2``, attained on
-    the two-dimensional instance ``1/2 (mu x1^2 + L x2^2)`` from ``x0 = (1/mu, 1/L)`` at every step.
+Claims:
+    GD-6 (as written):
+        Steepest descent picks ``eta_k = argmin_eta f(w_k - eta g_k)`` (Eq. 9). On a quadratic
+        the minimiser is ``g^T g / g^T A g``.
+    Supporting check (not in the survey):
+        the error in f contracts per step by at most ``((kappa - 1)/(kappa + 1))^2``, attained on
+        the two-dimensional instance ``1/2 (mu x1^2 + L x2^2)`` from ``x0 = (1/mu, 1/L)`` at every step.
 Kind:
     identity (the claim); linear bound (the supporting check).
 Objective:
@@ -13,12 +14,15 @@ Objective:
 Optimizer:
     steepest descent with the closed-form step, and with a numerical 1-D minimisation
     (batched golden section), which must agree with it (``numeric`` may replace the latter).
-Fit and Verdict rule:
+Fit:
+    the per-step ratio ``(f_{k+1} - f*)/(f_k - f*)`` and the largest relative difference of the
+    numerical and closed-form steps, over every seed and step.
+Verdict rule:
     identity: closed-form and numerical steps agree to STEP_RTOL = 1e-5 relative at every
     step. A search that compares function values resolves the minimiser only to about
     ``sqrt(eps f / (f - f_min))`` relative (f is flat at its minimum): ~1e-7 here, a few
     times that with the comparisons' round-off.
-    bound: per-step ratio ``(f_{k+1} - f*)/(f_k - f*) <= ((kappa - 1)/(kappa + 1))^2 (1 + 1e-9)``
+    Bound (``check_property``): per-step ratio ``(f_{k+1} - f*)/(f_k - f*) <= ((kappa - 1)/(kappa + 1))^2 (1 + 1e-9)``
     on every seed and step; on the worst case the ratio equals the bound to 1e-9.
 References:
     Chong & Zak (2004), An Introduction to Optimization, Sec. 8.3; de Klerk, Glineur &
@@ -32,10 +36,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from convcheck.claims import REFUTED, REPRODUCED, Verdict
+from convcheck.stats import check_property
 from convcheck.stats import thresholds as th
 from convcheck.objectives import Quadratic
-from convcheck.optim import Oracle, steepest_descent
+from convcheck import engine
+from convcheck.optim import steepest_descent
 from convcheck.study import Claim, StudyResult
 
 RATE = "contraction ((kappa-1)/(kappa+1))^2 per step"
@@ -45,10 +50,21 @@ STEP_RTOL = th.LINE_SEARCH_RTOL  # a bounded Brent search vs the closed form
 
 SCALES = {"tiny": {"seeds": 4, "steps": 15}, "quick": {"seeds": 32, "steps": 40}, "full": {"seeds": 256, "steps": 100}}
 
+# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
+INJECTIONS = {
+    'numeric': 'the steepest-descent method with a numerical 1-D search under test',
+}
+
+
+def _closed_form_step(q, w):
+    """Eq. (9)'s minimiser on a quadratic: ``eta = g^T g / g^T A g`` (0 where g^T A g = 0)."""
+    g = q.grad(w)
+    gAg = (g * q.hvp(w, g)).sum(-1)
+    return torch.where(gAg > 0, (g * g).sum(-1) / torch.where(gAg > 0, gAg, torch.ones_like(gAg)), torch.zeros_like(gAg))
+
 
 def run(ctx, *, steps, numeric=None) -> StudyResult:
     numeric = numeric or steepest_descent("numeric", iters=120)
-    exact = steepest_descent("quadratic")
     rows, max_step_err, max_ratio_excess = [], 0.0, -np.inf
     problems = {f"kappa={k:g}": Quadratic.random(30, ctx.generator("q", k), L=1.0, kappa=k, dtype=ctx.dtype,
                                                   device=ctx.device) for k in (10.0, 100.0)}
@@ -62,17 +78,18 @@ def run(ctx, *, steps, numeric=None) -> StudyResult:
         if label.startswith("worst"):
             w = torch.tensor([[1 / q.mu, 1 / q.L]], dtype=ctx.dtype, device=ctx.device).repeat(ctx.seeds, 1)
         else:
-            w = q.w_star + torch.randn(ctx.seeds, q.dim, generator=ctx.generator(label), dtype=ctx.dtype, device="cpu").to(ctx.device)
-        se, sn = exact.init(w), numeric.init(w)
+            w = ctx.start_near(q.w_star, label)
+        # the method under test (the numerical search) runs, every step recorded with its accepted step; the
+        # closed form is evaluated at the same points afterwards
+        tr = engine.run(q, numeric, w, steps, checkpoints=np.arange(steps + 1), keep_iterates=True, states=("eta",),
+                        metrics=("gap",))
         for t in range(1, steps + 1):
-            gap0 = q.gap(w)
-            # the method under test (the numerical search) moves; the closed form is evaluated at the same point
-            w_new, sn = numeric.update(w, sn, Oracle(q), t)
-            _, se = exact.update(w, se, Oracle(q), t)
-            gap1 = q.gap(w_new)
+            w, w_new = tr.iterates[:, t - 1].contiguous(), tr.iterates[:, t].contiguous()
+            eta_numeric, eta_exact = torch.from_numpy(tr.states["eta"][:, t]).to(w), _closed_form_step(q, w)
+            gap0, gap1 = q.gap(w), q.gap(w_new)
             live = gap0 > 1e3 * torch.finfo(w.dtype).eps * q.gap(w[:1]).max()  # stop before round-off
             ratio = torch.where(live, gap1 / torch.where(live, gap0, torch.ones_like(gap0)), torch.nan)
-            step_err = ((sn.eta - se.eta).abs() / se.eta.abs().clamp_min(1e-300))[live]
+            step_err = ((eta_numeric - eta_exact).abs() / eta_exact.abs().clamp_min(1e-300))[live]
             if step_err.numel():
                 max_step_err = max(max_step_err, float(step_err.max()))
             r = ratio.cpu().numpy()
@@ -81,36 +98,28 @@ def run(ctx, *, steps, numeric=None) -> StudyResult:
                 if label.startswith("worst"):
                     tight.append(float(np.nanmax(np.abs(r / bound - 1))))
             rows.append(pd.DataFrame({"problem": label, "step": t, "seed": np.arange(ctx.seeds), "ratio": r,
-                                      "ratio_over_bound": r / bound, "eta": se.eta.cpu().numpy(),
-                                      "eta_numeric": sn.eta.cpu().numpy(), "gap": gap1.cpu().numpy()}))
-            w = w_new
+                                      "ratio_over_bound": r / bound, "eta": eta_exact.cpu().numpy(),
+                                      "eta_numeric": eta_numeric.cpu().numpy(), "gap": gap1.cpu().numpy()}))
     tab = pd.concat(rows, ignore_index=True)
     tight_err = max(tight) if tight else float("nan")
-    step_ok = max_step_err <= STEP_RTOL
-    identity = Verdict("GD-6", "steepest", REPRODUCED if step_ok else REFUTED,
-                       f"the numerical minimiser along -g equals the closed-form step g'g / g'Ag to {max_step_err:.2g} relative "
-                       f"(tolerance {STEP_RTOL:g}) at every step and seed" if step_ok else
-                       f"numerical and closed-form steps differ by {max_step_err:.3g} relative (> {STEP_RTOL:g})",
-                       statistic={"max_step_rel_error": max_step_err, "rtol": STEP_RTOL}, seeds=ctx.seeds, window=[1, steps])
-    if not step_ok and ctx.dtype != torch.float64:  # the report says when a refutation is about precision
-        identity.findings.append(f"precision: a 1-D search in {str(ctx.dtype).replace('torch.', '')} locates a minimiser "
-                                 f"only to about sqrt(eps) = {torch.finfo(ctx.dtype).eps ** 0.5:.1g} relative; in float64 "
-                                 "this check holds to 1e-5")
-    fails = []
-    if max_ratio_excess > th.BOUND_RTOL:
-        fails.append(f"a per-step contraction exceeds ((kappa-1)/(kappa+1))^2 by {max_ratio_excess:.3g} relative")
-    if not tight_err <= th.BOUND_RTOL:
-        fails.append(f"the worst case misses the bound by {tight_err:.3g} relative")
-    outcome = REFUTED if fails else REPRODUCED
-    summary = "; ".join(fails) if fails else (
-        f"per-step contraction <= bound on every seed (max ratio/bound - 1 = {max_ratio_excess:.2g}); the 2-D worst case "
-        f"attains it to {tight_err:.2g}")
-    verdict = Verdict("GD-6", "steepest", outcome, summary, reading=RATE, statistic={"max_ratio_over_bound_minus_1": max_ratio_excess,
-                                                                       "worst_case_rel_error": tight_err},
-                      seeds=ctx.seeds, window=[1, steps],
-                      findings=["median per-step contraction / bound on random quadratics: " + ", ".join(
-                          f"{tab[tab.problem == k].ratio_over_bound.median():.3f} ({k})" for k in problems if not k.startswith("worst"))
-                          + " (the bound is a worst case over starting points)"])
+    precision = [] if ctx.dtype == torch.float64 or max_step_err <= STEP_RTOL else [
+        f"precision: a 1-D search in {str(ctx.dtype).replace('torch.', '')} locates a minimiser only to about sqrt(eps) = "
+        f"{torch.finfo(ctx.dtype).eps ** 0.5:.1g} relative; in float64 this check holds to 1e-5"]
+    identity = check_property([max_step_err <= STEP_RTOL], labels=[f"largest relative difference {max_step_err:.3g}"],
+                              what=f"the numerical minimiser along -g equals the closed-form step g'g / g'Ag (to {STEP_RTOL:g} "
+                                   "relative) at every step and seed", detail=f"max relative difference {max_step_err:.2g}",
+                              claim="GD-6", seeds=ctx.seeds, window=[1, steps], findings=precision,
+                              statistic={"max_step_rel_error": max_step_err, "rtol": STEP_RTOL})
+    verdict = check_property([max_ratio_excess <= th.BOUND_RTOL, tight_err <= th.BOUND_RTOL],
+                             labels=[f"a per-step contraction exceeds ((kappa-1)/(kappa+1))^2 by {max_ratio_excess:.3g} relative",
+                                     f"the worst case misses the bound by {tight_err:.3g} relative"],
+                             what="per-step contraction <= ((kappa-1)/(kappa+1))^2 on every seed, attained by the 2-D worst case",
+                             detail=f"max ratio/bound - 1 = {max_ratio_excess:.2g}; the 2-D worst case attains it to {tight_err:.2g}",
+                             claim="GD-6", reading=RATE, seeds=ctx.seeds, window=[1, steps],
+                             statistic={"max_ratio_over_bound_minus_1": max_ratio_excess, "worst_case_rel_error": tight_err},
+                             findings=["median per-step contraction / bound on random quadratics: " + ", ".join(
+                                 f"{tab[tab.problem == k].ratio_over_bound.median():.3f} ({k})" for k in problems
+                                 if not k.startswith("worst")) + " (the bound is a worst case over starting points)"])
     figures = [{"kind": "curves", "table": "steps", "title": "Per-step contraction of f - f* / ((kappa-1)/(kappa+1))^2",
                 "x": "step", "y": "ratio_over_bound", "hue": "problem", "hlines": {"bound": 1.0}}]
     return StudyResult([identity, verdict], {"steps": tab}, figures, {k: v.constants() for k, v in problems.items()})

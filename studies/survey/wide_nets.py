@@ -1,6 +1,7 @@
 """OP-4, OP-5, OP-6: over-parameterised ReLU networks converge linearly (Prop. 5, Eqs. 59-60).
 
-Claims (as written: Prop. 5 is about fully connected l-layer ReLU networks, "deep networks"):
+Claims:
+    As written, Prop. 5 is about fully connected l-layer ReLU networks, "deep networks":
     OP-4, Prop. 5 / Eq. (59): wide deep ReLU networks trained by GD reach loss eps in
           O(log 1/eps) iterations: the loss decays linearly (geometrically). Reading "two-layer
           net of Du et al. (2018)": the same with Du et al.'s constant ``1 - eta lambda_0 / 2``.
@@ -60,10 +61,12 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict, combine
+from convcheck.claims import REFUTED, REPRODUCED
+from convcheck.stats import combine
 from convcheck.objectives import TwoLayerReLU, WithReplacement, ntk_gram_infinite, prop5_data, relu_net
 from convcheck.optim import gradient_descent, sgd
-from convcheck.stats import check_bound, check_linear, check_paired, check_spread, equivalence, thresholds as th
+from convcheck.stats import (check_bound, check_linear, check_paired, check_per_seed, check_property, check_runs_finite,
+                             check_spread, thresholds as th)
 from convcheck.stats import roundoff_limit
 from convcheck.stats.linear import linear_window
 from convcheck.study import Claim, StudyResult
@@ -87,12 +90,18 @@ SCALES = {"tiny": {"seeds": 4, "widths": (32, 256), "steps": 600, "deep_widths":
 N, D = 16, 10
 TARGET = 1e-6  # OP-5's measure: iterations until the loss is TARGET * L_0 (a setting, not a tolerance)
 
+# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
+INJECTIONS = {
+    'width_fn': 'width_fn(m): the width actually built for a stated width m',
+    'lr_scale': 'a factor on every step',
+}
+
 
 def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0) -> StudyResult:
     """``width_fn(m)``: the width actually built; ``lr_scale`` multiplies the step (a planted too-large step)."""
     width_fn = width_fn or (lambda m: m)
     X = prop5_data(N, D, ctx.generator("data"), dtype=ctx.dtype, device=ctx.device)
-    y = torch.randn(N, generator=ctx.generator("labels"), dtype=ctx.dtype, device="cpu").to(ctx.device)
+    y = ctx.normal(N, "labels")
     H = ntk_gram_infinite(X)
     ev = torch.linalg.eigvalsh(H)
     lam0, lam_max = float(ev[0]), float(ev[-1])
@@ -116,8 +125,8 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
     trw = traces[widest]
     parts = {}
     if trw.diverged.any():
-        parts["divergence"] = Verdict("OP-4", "wide_nets", REFUTED, f"{int(trw.diverged.sum())} seeds diverged at width {widest} "
-                                      f"(step {eta:.3g}): recorded at step {int(trw.diverged_at[trw.diverged].min())}")
+        parts["divergence"] = check_runs_finite(trw.diverged, trw.diverged_at, what=f"GD at width {widest} (step {eta:.3g})",
+                                                claim="OP-4")
     else:
         lin = check_linear(trw.metrics["gap"], trw.steps, rho, kind="upper", claim="OP-4")
         L0 = trw.metrics["gap"][:, :1]
@@ -200,8 +209,7 @@ def _log_linear(tr, m, step) -> Verdict:
     ``MIN_DECADES_CROSSED`` decades within the budget did not converge: Prop. 5 allows that with a
     small probability, so such seeds make the verdict at best inconclusive and are counted."""
     if tr.diverged.any():  # a diverging run is an outcome of the claim, recorded with its step
-        return Verdict("OP-4", "wide_nets", REFUTED, f"3-layer net, width {m}: {int(tr.diverged.sum())} seeds diverged "
-                       f"(first at step {int(tr.diverged_at[tr.diverged].min())}, step size {step:g})", diverged=int(tr.diverged.sum()))
+        return check_runs_finite(tr.diverged, tr.diverged_at, what=f"3-layer net, width {m}, step size {step:g}", claim="OP-4")
     g = tr.metrics["gap"]
     rel = g / g[:, :1]
     top = min(DECADES, int(np.floor(np.log10(float(np.max(g)) / roundoff_limit(float(np.max(g)))))))
@@ -219,21 +227,19 @@ def _log_linear(tr, m, step) -> Verdict:
         ratios.append(np.log(max(second, 1.0) / max(first, 1.0)))
     ratios = np.asarray(ratios)
     stuck = np.isinf(ratios)
-    eq = equivalence(ratios[~stuck], 0.0, th.DELTA_RELATIVE * 2, sided="upper")
-    summary = (f"width {m}: steps per decade of loss, later half of the decades vs the first: log ratio {eq.estimate:.3f} "
-               f"on the {int((~stuck).sum())} converging seeds (upper margin 0.2; {eq.reason}); decades crossed per seed {reached}")
-    outcome = eq.outcome
-    if stuck.any():
-        # Prop. 5 holds "with high probability" (at least 1 - exp(-Omega(log^2 m)), constants unknown): a seed stuck
-        # at a non-zero loss is allowed at a finite width, so it cannot refute, but it cannot be reproduced either.
-        summary += (f"; {int(stuck.sum())} of {ratios.size} seeds crossed fewer than {MIN_DECADES_CROSSED} decades in "
-                    f"{int(tr.steps[-1])} steps (final loss / initial {np.median(rel[stuck, -1]):.3g}, median)")
-        if outcome == REPRODUCED:
-            outcome = INCONCLUSIVE
-    return Verdict("OP-4", "wide_nets", outcome, summary,
-                   statistic={"log_cost_ratio": eq.estimate, "p_fail": eq.p_fail, "decades_crossed": reached,
-                              "stuck": int(stuck.sum())},
-                   interval=None if eq.deterministic else list(eq.pass_interval), seeds=int(g.shape[0]))
+    cost = check_per_seed(ratios[~stuck], 0.0, margin=th.DELTA_RELATIVE * 2, sided="upper", claim="OP-4",
+                          what=f"width {m}: steps per decade of loss, later half of the decades vs the first: log ratio "
+                               f"on the converging seeds (upper margin {th.DELTA_RELATIVE * 2:g})")
+    # Prop. 5 holds "with high probability" (at least 1 - exp(-Omega(log^2 m)), constants unknown): a seed stuck at a
+    # non-zero loss is allowed at a finite width, so it cannot refute, but it cannot be reproduced either: undecided.
+    converged = check_property(~stuck, undecided=stuck, claim="OP-4",
+                               what=f"every seed crosses at least {MIN_DECADES_CROSSED} decades in {int(tr.steps[-1])} steps",
+                               labels=[f"seed {s}: {k} decades, final loss / initial {rel[s, -1]:.3g}"
+                                       for s, k in enumerate(reached)])
+    return combine("OP-4", "wide_nets", {"later decades cost no more": cost, "every seed converges": converged},
+                   summary=f"{cost.summary}; decades crossed per seed {reached}",
+                   statistic={"log_cost_ratio": cost.statistic["estimate"], "decades_crossed": reached,
+                              "stuck": int(stuck.sum())}, seeds=int(g.shape[0]))
 
 
 def _iterations_to(tr, target):
@@ -257,13 +263,10 @@ def _minibatch_deep(ctx, X, y, m, width_fn, steps, batches, lr_scale):
                         generator=ctx.generator("deep-sgd", b), blowup=1e6, metrics=("gap",))
         iters[b], _ = _iterations_to(tr, TARGET)
         frames.append(tr.to_frame(seed=np.arange(ctx.seeds), setting=f"3-layer m={m}, b={b}, eta={step:g}"))
-    missed = {b: int(np.isinf(v).sum()) for b, v in iters.items() if np.isinf(v).any()}
     cmp = check_paired(iters[b_hi], iters[b_lo], measure=f"iterations to {TARGET:g} L_0", names=(f"b={b_hi}", f"b={b_lo}"),
                        claim="OP-5", log=True)
-    if missed:
-        cmp = Verdict("OP-5", "wide_nets", REFUTED, f"3-layer net, width {m}, eta = 0.5 b/{b_hi}: runs that did not reach "
-                      f"{TARGET:g} L_0 within {T} steps: " + ", ".join(f"b={b}: {k} of {ctx.seeds}" for b, k in missed.items()))
-    v = combine("OP-5", "wide_nets", {"converges; more iterations for smaller b": cmp},
+    reach = _every_run_reaches(iters, T, ctx.seeds)
+    v = combine("OP-5", "wide_nets", {"converges": reach, "more iterations for smaller b": cmp},
                 summary=f"3-layer net, width {m}, step 0.5 b/{b_hi} (Eq. 60): {cmp.summary}",
                 findings=[f"median iterations to {TARGET:g} L_0: " + ", ".join(f"b={b}: {np.median(v):.0f}" for b, v in iters.items())
                           + f"; Eq. (60) predicts iterations proportional to 1/b (ratio {b_hi / b_lo:g} between b={b_lo} and b={b_hi})"])
@@ -283,19 +286,24 @@ def _minibatch(ctx, X, y, m, width_fn, eta, steps, batches):
         final[b] = float(np.median(rel[:, -1]))
         frames.append(tr.to_frame(seed=np.arange(ctx.seeds), setting=f"b={b}"))
     b_lo, b_hi = min(batches), max(batches)
-    all_reach = all(np.isfinite(v).all() for v in iters.values())
     cmp = check_paired(iters[b_hi], iters[b_lo], measure="iterations to 1e-6 L_0", names=(f"b={b_hi}", f"b={b_lo}"),
                        claim="OP-5", log=True)
-    if not all_reach:
-        cmp = Verdict("OP-5", "wide_nets", REFUTED, "some runs did not reach 1e-6 L_0 within " + str(T) + " steps: "
-                      + ", ".join(f"b={b}: {int(np.isinf(v).sum())}" for b, v in iters.items()))
-    v5 = combine("OP-5", "wide_nets", {"converges; fewer iterations for larger b": cmp}, reading=FIXED_STEP,
+    reach = _every_run_reaches(iters, T, ctx.seeds)
+    v5 = combine("OP-5", "wide_nets", {"converges": reach, "fewer iterations for larger b": cmp}, reading=FIXED_STEP,
                  findings=["median iterations to 1e-6 L_0: " + ", ".join(f"b={b}: {np.median(v):.0f}" for b, v in iters.items()),
                            "no noise floor at the interpolating solution: median final loss / L_0 " + ", ".join(
                                f"{v:.1e} (b={b})" for b, v in final.items()) + "; the gradient noise vanishes where every "
                            "sample is fitted, unlike the O(eta) floor of Eq. (27)"],
                  summary=f"{cmp.summary}; every b reached 1e-6 L_0")
     return v5, pd.concat(frames, ignore_index=True)
+
+
+def _every_run_reaches(iters: dict, T: int, seeds: int):
+    """Every run (each b, each seed) reaches TARGET L_0 within T steps: a run that does not is a
+    counterexample to "converges"."""
+    return check_property([np.isfinite(v).all() for v in iters.values()], claim="OP-5",
+                          what=f"every run reaches {TARGET:g} L_0 within {T} steps",
+                          labels=[f"b={b}: {int(np.isinf(v).sum())} of {seeds} seeds did not" for b, v in iters.items()])
 
 
 def _width_effect(ctx, widths, move, spread, ntk_err, X, lam0, width_fn, final_loss):
@@ -306,14 +314,13 @@ def _width_effect(ctx, widths, move, spread, ntk_err, X, lam0, width_fn, final_l
                        names=("0", "slope"), claim="OP-6")
     m_slope = float(np.mean(slopes))
     ci90 = cmp.statistic.get("ci90", [float("nan"), float("nan")])
-    cmp.summary = (f"relative weight movement ~ m^{m_slope:.3f} (90% CI [{-ci90[1]:.3f}, {-ci90[0]:.3f}]): " +
-                   ("wider networks move less" if cmp.outcome == REPRODUCED else
-                    "no credible width effect" if cmp.outcome != REFUTED else "wider networks move more"))
+    cmp = cmp.restated(summary=f"relative weight movement ~ m^{m_slope:.3f} (90% CI [{-ci90[1]:.3f}, {-ci90[0]:.3f}]): " +
+                       ("wider networks move less" if cmp.outcome == REPRODUCED else
+                        "no credible width effect" if cmp.outcome != REFUTED else "wider networks move more"))
     # the second half: "converge more reliably": the spread over seeds of log(L_T / L_0), widest vs narrowest
     wide, narrow = max(widths), min(widths)
     reliable = check_spread(final_loss[wide], final_loss[narrow], log=True, measure=f"iterations to {TARGET:g} L_0",
                             names=(f"m={wide}", f"m={narrow}"), claim="OP-6")
-    both = combine("OP-6", "wide_nets", {"move less": cmp, "converge more reliably": reliable}, seeds=ctx.seeds)
     # separation: lambda_0 against the distance delta between two of the points
     sep = []
     z1 = X[1, :-1]
@@ -325,16 +332,18 @@ def _width_effect(ctx, widths, move, spread, ntk_err, X, lam0, width_fn, final_l
         Xd = X.clone()
         Xd[0, :-1] = math.cos(theta) * z1 + math.sin(theta) * u
         sep.append((delta, float(torch.linalg.eigvalsh(ntk_gram_infinite(Xd))[0])))
-    both.statistic.update(movement_slope=m_slope, movement_ci90=ci90)
-    both.summary = f"{cmp.summary}; {reliable.summary}" if both.outcome != REFUTED else both.summary
-    both.findings = [f"movement slope {m_slope:.3f} vs the m^(-1/2) of the NTK analysis",
+    both = combine("OP-6", "wide_nets", {"move less": cmp, "converge more reliably": reliable}, seeds=ctx.seeds,
+                   statistic={"movement_slope": m_slope, "movement_ci90": ci90},
+                   findings=[f"movement slope {m_slope:.3f} vs the m^(-1/2) of the NTK analysis",
                              "spread (std over seeds) of log10 final/initial loss by width: " + ", ".join(
                                  f"m={m}: {v:.3f}" for m, v in spread.items()),
                              "empirical NTK smallest eigenvalue at init vs lambda_0 (median relative error): " + ", ".join(
                                  f"m={m}: {v:.3f}" for m, v in ntk_err.items()),
                              "separation: lambda_0 when two points are delta apart: " + ", ".join(
                                  f"{lam:.4f} (delta={dist:g})" for dist, lam in sep) + f" (the data as drawn: {lam0:.4f}); "
-                             "lambda_0 shrinks with delta, and the iterations of GD scale as 1/lambda_0 (see OP-4)"]
+                             "lambda_0 shrinks with delta, and the iterations of GD scale as 1/lambda_0 (see OP-4)"])
+    if both.outcome != REFUTED:
+        both = both.restated(summary=f"{cmp.summary}; {reliable.summary}")
     return both
 
 

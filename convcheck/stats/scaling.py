@@ -1,0 +1,86 @@
+"""Scaling claims: a quantity grows or shrinks like a power of a parameter, ``y ~ c x^k``.
+
+:func:`check_exponent`: per seed, the least-squares slope of ``log y`` against ``log x`` over
+the parameter grid (the seed is the unit, as for rates); the claim on the exponent ``k`` is an
+equivalence test on those slopes with the margin ``DELTA_EXPONENT``:
+
+* ``kind="theta"``: the slope equals ``k`` within the margin (two-sided);
+* ``kind="at_least"``: ``y = O(x^k)`` as ``x -> 0``: only a slope credibly *below* ``k`` refutes
+  (a steeper decay is fine);
+* ``kind="at_most"``: only a slope credibly *above* ``k`` refutes.
+
+A zero value has no logarithm: the seed's slope is not finite and the seed is left out (the
+count of seeds used is reported). Floors against a parameter (:mod:`.floors`) are the same fit
+with a relative margin and an intercept test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..claims import Verdict
+from . import thresholds as th
+from ._arrays import as_numpy
+from .intervals import equivalence, t_interval
+
+__all__ = ["log_log_slopes", "check_exponent", "check_per_seed"]
+
+KINDS = ("theta", "at_least", "at_most")
+
+
+def log_log_slopes(values, params) -> np.ndarray:
+    """Per-row least-squares slope of ``log values`` against ``log params``: ``(S, K), (K,) -> (S,)``
+    (``-inf``/``nan`` where a row holds a zero or a non-finite value)."""
+    Y, x = as_numpy(values), as_numpy(params)
+    if Y.ndim != 2 or x.ndim != 1 or Y.shape[1] != x.shape[0] or x.shape[0] < 2:
+        raise ValueError(f"The 'values' and 'params' parameters must have shapes (seeds, K) and (K,) with K >= 2. "
+                         f"Got {Y.shape} and {x.shape} instead.")
+    if np.any(x <= 0):
+        raise ValueError(f"The 'params' parameter must be in the range (0, inf). Got {x.tolist()} instead.")
+    lx = np.log(x) - np.log(x).mean()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.log(Y) - np.log(Y).mean(1, keepdims=True)) @ lx / (lx @ lx)
+
+
+def check_exponent(values, params, exponent: float, *, kind: str = "theta", what: str = "y", param_name: str = "x",
+                   claim: str = "", study: str = "", **fields) -> Verdict:
+    """Does ``values (S, K)`` scale like ``params (K,) ** exponent``? See the module note for
+    ``kind``. The statistic holds the mean exponent, its 90% and 99.8% intervals, the per-seed
+    slopes and the FAIL p-value."""
+    if kind not in KINDS:
+        raise ValueError(f"The 'kind' parameter must be one of {list(KINDS)}. Got {kind!r} instead.")
+    slopes = log_log_slopes(values, params)
+    k = float(exponent)
+    # one-sided kinds test the shortfall (or excess) against the upper margin
+    if kind == "at_least":
+        eq = equivalence(k - slopes, 0.0, th.DELTA_EXPONENT, sided="upper")
+        est, ci = k - eq.estimate, (k - eq.pass_interval[1], k - eq.pass_interval[0])
+    elif kind == "at_most":
+        eq = equivalence(slopes - k, 0.0, th.DELTA_EXPONENT, sided="upper")
+        est, ci = k + eq.estimate, (k + eq.pass_interval[0], k + eq.pass_interval[1])
+    else:
+        eq = equivalence(slopes, k, th.DELTA_EXPONENT)
+        est, ci = eq.estimate, eq.pass_interval
+    _, lo998, hi998 = t_interval(slopes, 1 - th.ALPHA_FAIL)
+    claimed = {"theta": f"{param_name}^{k:g}", "at_least": f"at least {param_name}^{k:g}",
+               "at_most": f"at most {param_name}^{k:g}"}[kind]
+    summary = (f"{what} scales like {param_name}^{est:.2f} (90% CI [{ci[0]:.2f}, {ci[1]:.2f}]); claim: {claimed}")
+    finite = int(np.isfinite(slopes).sum())
+    statistic = {"exponent": est, "exponent_ci90": list(ci), "exponent_ci998": [lo998, hi998], "p_fail": eq.p_fail,
+                 "per_seed": slopes, **dict(fields.pop("statistic", {}))}
+    return Verdict(claim, study, eq.outcome, summary, statistic=statistic, seeds=finite,
+                   notes=[eq.reason, *fields.pop("notes", ())], **fields)
+
+
+def check_per_seed(values, target: float, *, margin: float, sided: str = "two", what: str, claim: str = "",
+                   study: str = "", **fields) -> Verdict:
+    """One number per seed (a fitted slope, a log cost ratio) against a claimed ``target``: the
+    equivalence test of :func:`~convcheck.stats.intervals.equivalence` with ``margin``
+    (``sided="upper"``: only an excess above ``target + margin`` refutes). Non-finite values are
+    left out (the count used is reported)."""
+    x = as_numpy(values).reshape(-1)
+    eq = equivalence(x, float(target), float(margin), sided=sided)
+    summary = f"{what}: {eq.estimate:.3f} on {eq.n} seeds ({eq.reason})"
+    statistic = {"estimate": eq.estimate, "p_fail": eq.p_fail, "ci90": list(eq.pass_interval), **dict(fields.pop("statistic", {}))}
+    return Verdict(claim, study, eq.outcome, summary, statistic=statistic, seeds=int(eq.n),
+                   interval=None if eq.deterministic else list(eq.pass_interval), **fields)
