@@ -208,7 +208,9 @@ class _Recorder:
         if avg is not None:
             rec["avg_gap"].append(torch.where(dead, nan, objective.gap(avg)))
         for name, kept in self.states.items():
-            kept.append(torch.as_tensor(getattr(state, name)).detach().clone().reshape(-1))
+            x = getattr(state, name)
+            x = x if torch.is_tensor(x) else torch.as_tensor(x, device=self.device)  # (a number: on the run's device)
+            kept.append(x.detach().clone().reshape(-1))
         self.evals_at.append(evals)
         if self.keep_iterates:
             self.kept.append(w.clone())

@@ -86,6 +86,12 @@ class Context:
     roles: tuple = ()
     methods: dict = field(default_factory=dict)  # role -> convcheck.roles.Method
     role_table: dict = field(default_factory=dict)  # role name -> convcheck.roles.Role
+    claims: frozenset | None = None  # the claim ids asked for (None: all of the study's)
+
+    def wants(self, *claims: str) -> bool:
+        """Whether any of ``claims`` was asked for: a study computes a claim's part only then, so
+        ``convcheck check --claim X`` runs only what X needs (parts two claims share run for either)."""
+        return self.claims is None or any(c in self.claims for c in claims)
 
     def generator(self, *names) -> torch.Generator:
         """A CPU ``torch.Generator`` seeded from (study, *names).
@@ -165,6 +171,20 @@ class StudyResult:
     figures: list[dict] = field(default_factory=list)
     setup: dict = field(default_factory=dict)
     compile: dict | None = None  # the tally of compiled and eager engine runs (convcheck.compiling)
+
+    @classmethod
+    def merge(cls, *parts: "StudyResult") -> "StudyResult":
+        """One result from a study's parts (one per claim, or per group of claims that share a
+        computation), in the order given; a table or setup key made by two parts is an error."""
+        tables, setup = {}, {}
+        for part in parts:
+            for name, mapping in (("table", part.tables), ("setup key", part.setup)):
+                twice = sorted(set(mapping) & set(tables if name == "table" else setup))
+                if twice:
+                    raise ValueError(f"Two parts of a study made the {name}s {twice}.")
+            tables.update(part.tables)
+            setup.update(part.setup)
+        return cls([v for p in parts for v in p.verdicts], tables, [f for p in parts for f in p.figures], setup)
 
 
 def studies_dir(suite: str | None = None) -> Path:
@@ -289,8 +309,12 @@ def study_files(folder: Path) -> list[Path]:
 
 def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None, device: str = "cpu",
               dtype: torch.dtype = torch.float64, family: int | str | None = "suite", methods: dict | None = None,
-              hyper: dict | None = None, compile: bool | str = "auto", **overrides) -> StudyResult:
+              hyper: dict | None = None, compile: bool | str = "auto", claims=None, **overrides) -> StudyResult:
     """Run one study at a scale; ``seeds`` overrides the scale's default count.
+
+    ``claims``: the claim ids to evaluate (case-insensitive; default all of the study's): the
+    study computes only their parts (:meth:`Context.wants`) and must return a verdict for each of
+    their readings; the result holds those verdicts, and the tables and figures that were made.
 
     ``compile``: the mode its engine runs compile their step in (:mod:`convcheck.compiling`:
     ``auto``, ``on``, ``off`` or a bool); ``result.compile`` tallies the runs compiled and those
@@ -325,16 +349,22 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     resolved = {r: resolve(r, m, hyper, table=module.ROLE_TABLE) for r, m in methods.items()}
     dtype = getattr(module, "DTYPE", dtype)  # a study whose certificates need float64 says so
     device = declared_device(module) or device  # a study that must run on the CPU says so
+    asked = _claims_asked(module, claims)
     ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype,
-                  roles=module.ROLES, methods=resolved, role_table=module.ROLE_TABLE)
+                  roles=module.ROLES, methods=resolved, role_table=module.ROLE_TABLE, claims=asked)
     from .compiling import compiling
 
     with compiling(compile) as tally:
         result = module.run(ctx, **config)
     result = dataclasses.replace(result, compile=tally)
-    claims = {c.id: c for c in module.CLAIMS}
-    verdicts = [v.restated(study=module.NAME, supporting=claims[v.claim].is_supporting(v.reading) if v.claim in claims
-                           else v.supporting) for v in result.verdicts]
+    by_id = {c.id: c for c in module.CLAIMS}
+    verdicts = [v.restated(study=module.NAME, supporting=by_id[v.claim].is_supporting(v.reading) if v.claim in by_id
+                           else v.supporting) for v in result.verdicts if asked is None or v.claim in asked]
+    if asked is not None:  # the contract: every reading of every claim asked for has its verdict
+        missing = [k for c in by_id.values() if c.id in asked for k in c.keys() if k not in {v.key for v in verdicts}]
+        if missing:
+            raise RuntimeError(f"Study {module.NAME!r} gave no verdict for {missing} when asked for {sorted(asked)}.")
+        result = dataclasses.replace(result, figures=[f for f in result.figures if f.get("table") in result.tables])
     if family == "suite":
         family = family_size(discover(Path(module.__file__).parent))
     if family is not None:
@@ -342,6 +372,19 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
 
         verdicts = family_adjust(verdicts, int(family))
     return dataclasses.replace(result, verdicts=verdicts)
+
+
+def _claims_asked(module: ModuleType, claims) -> frozenset | None:
+    """The study's claim ids named by ``claims`` (case-insensitive), or None for all of them."""
+    if claims is None:
+        return None
+    claims = [claims] if isinstance(claims, str) else list(claims)
+    ids = {c.id.upper(): c.id for c in module.CLAIMS}
+    unknown = [c for c in claims if str(c).upper() not in ids]
+    if unknown or not claims:
+        raise ValueError(f"The 'claims' parameter must name claims of study {module.NAME!r}, which are {sorted(ids.values())}. "
+                         f"Got {unknown or claims} instead.")
+    return frozenset(ids[str(c).upper()] for c in claims)
 
 
 def declared_device(module: ModuleType) -> str:

@@ -320,3 +320,31 @@ def test_context_helpers_draw_what_the_studies_drew_by_hand():
                        center + torch.randn(10, 3, generator=ctx.generator("w0"), dtype=ctx.dtype))
     assert torch.equal(ctx.normal((2, 4), "a", 1), torch.randn(2, 4, generator=ctx.generator("a", 1), dtype=ctx.dtype))
     assert torch.equal(ctx.rows([0.1, 0.5]), torch.tensor(np.repeat([0.1, 0.5], 5), dtype=torch.float64))
+
+
+def optimizer_steps_by_hand(source: str) -> list[str]:
+    """Where a study steps an optimizer itself (an ``Oracle`` built, ``.update(...)`` or ``.init(...)``
+    called) instead of through ``engine.run``, which records what the study needs (``states=``)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Name) and f.id in ("Oracle", "OnlineOracle"):
+                found.append(f"line {node.lineno}: {f.id}(...)")
+            # an optimizer's update(params, state, oracle, t) and init(params); not dict.update(x) or a
+            # network's init(seeds, generator)
+            if isinstance(f, ast.Attribute) and ((f.attr == "update" and len(node.args) >= 3) or
+                                                 (f.attr == "init" and len(node.args) == 1 and not node.keywords)):
+                found.append(f"line {node.lineno}: .{f.attr}(...)")
+    return found
+
+
+@pytest.mark.parametrize("path", [p for p in STUDY_FILES if not p.name.startswith("_")], ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_studies_step_optimizers_only_through_the_engine(path):
+    found = optimizer_steps_by_hand(path.read_text())
+    assert not found, f"{path.name} steps an optimizer by hand (use engine.run, with states=):\n" + "\n".join(found)
+
+
+def test_the_step_scan_finds_a_planted_loop():
+    planted = "s = opt.init(w)\nfor t in range(5):\n    w, s = opt.update(w, s, Oracle(obj), t)\nx = net.init(3, g)\nd.update(e)\n"
+    assert len(optimizer_steps_by_hand(planted)) == 3

@@ -14,6 +14,7 @@ check                      claim kind
 :func:`check_mean_vector`
 :func:`check_exponent`     scaling: y ~ x^k over a parameter grid, per-seed log-log slopes
 :func:`check_per_seed`     one number per seed against a target and margin (equivalence)
+:func:`rank_trend`         a measure: each curve's rank correlation with the step (overall direction)
 :func:`check_paired`       comparative, paired across seeds
 :func:`check_spread`       comparative: spread over seeds (F-test of variances)
 :func:`check_identity`     identity: two computations agree to a tolerance
@@ -36,11 +37,12 @@ from .linear import check_linear
 from .identity import check_identity, check_property, check_runs_finite, relative_error
 from .multiple import claim_p, combine, family_adjust
 from .rates import RATES, check_rate, rate_function
+from .trend import rank_trend
 from .seeds import SeedAudit, audit, difference_scale, roundoff_limit, worst
 from .scaling import check_exponent, check_per_seed, log_log_slopes
 from .variance import check_exact, check_mean, check_mean_vector
 
 __all__ = ["thresholds", "check_rate", "RATES", "rate_function", "check_bound", "check_floor", "check_floors", "tail_floor", "TailFloor",
-           "check_linear", "check_exact", "check_mean", "check_mean_vector", "check_exponent", "check_per_seed", "log_log_slopes", "check_paired", "check_spread", "check_identity", "check_property", "check_runs_finite", "relative_error",
+           "check_linear", "check_exact", "check_mean", "check_mean_vector", "check_exponent", "check_per_seed", "log_log_slopes", "rank_trend", "check_paired", "check_spread", "check_identity", "check_property", "check_runs_finite", "relative_error",
            "family_adjust", "claim_p", "combine", "audit", "SeedAudit", "roundoff_limit", "difference_scale", "worst", "equivalence", "Equivalence",
            "t_interval"]

@@ -48,6 +48,8 @@ References:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 import torch
@@ -138,19 +140,52 @@ def _ad1(ctx, steps, lrs, adagrad_factory, gd):
 
 
 def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
-    RTOL = th.carried(th.SAME_ARITHMETIC_RTOL, ctx.dtype)  # the same number of ulps in the run's dtype
-    gd, ada_m, rms_m, adam_m = (ctx.method(r) for r in ROLES)
+    make = _Methods(ctx)
+    parts, variants = [], None
+    if ctx.wants("AD-1", "AD-2", "AD-3"):  # every variant on one problem: findings of AD-1, AD-2 and AD-3
+        variants = _variants(ctx, steps, make)
+        parts.append(StudyResult([], {"progress": variants.table}, [VARIANTS_FIGURE], {"quadratic": variants.constants}))
+    if ctx.wants("AD-1"):
+        parts.append(_grid(ctx, steps, lrs, make, variants))
+    if ctx.wants("AD-2", "AD-3"):
+        parts.append(_identities(ctx, make, variants))
+    if ctx.wants("AD-4"):
+        parts.append(_averaged_rate(ctx, rate_steps, make))
+    return StudyResult.merge(*parts)
 
-    def adagrad_factory(lr):
-        return ada_m(lr=lr, eps=1e-10)
 
-    def rmsprop_factory(lr, gamma):
-        return rms_m(lr=lr, alpha=gamma, eps=1e-8)
+VARIANTS_FIGURE = {"kind": "points", "table": "progress", "title": "Progress per coordinate (decades) vs curvature, after the run",
+                   "x": "curvature", "y": "progress_decades", "hue": "method", "logx": True}
 
-    def adam_factory(lr, g1, g2):
-        return adam_m(lr=lr, betas=(g1, g2), eps=1e-8)
 
-    # --- AD-1 and the variant comparison on a badly scaled diagonal quadratic --------------
+class _Methods:
+    """The methods in the study's roles, with the settings every part uses."""
+
+    def __init__(self, ctx):
+        self.gd, self._ada, self._rms, self._adam = (ctx.method(r) for r in ROLES)
+
+    def adagrad(self, lr):
+        return self._ada(lr=lr, eps=1e-10)
+
+    def rmsprop(self, lr, gamma):
+        return self._rms(lr=lr, alpha=gamma, eps=1e-8)
+
+    def adam(self, lr, g1, g2):
+        return self._adam(lr=lr, betas=(g1, g2), eps=1e-8)
+
+
+class _Variants(NamedTuple):
+    table: pd.DataFrame       # progress per method, seed and coordinate
+    progress: dict            # method -> (S, d) decades of progress per coordinate
+    worst: dict               # method -> (S,) the worst coordinate's progress
+    gaps: dict                # method -> median final gap
+    constants: dict
+
+
+def _variants(ctx, steps, make) -> _Variants:
+    """Every method (standard and the survey's variants, one setting each) on a badly scaled
+    diagonal quadratic: progress per coordinate after ``steps`` steps."""
+    gd, adagrad_factory, rmsprop_factory, adam_factory = make.gd, make.adagrad, make.rmsprop, make.adam
     lam = torch.logspace(0, -3, 20, dtype=ctx.dtype, device="cpu")
     q = Quadratic(lam, rotate=False, w_star=torch.zeros(20, dtype=ctx.dtype, device=ctx.device), dtype=ctx.dtype, device=ctx.device)
     e0 = ctx.normal((ctx.seeds, 20), "e0")
@@ -168,16 +203,30 @@ def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
                                   "final_gap": np.repeat(q.gap(tr.final).cpu().numpy(), 20)}))
     prog = pd.concat(rows, ignore_index=True)
     worst = {k: v.min(1) for k, v in progress.items()}
-    ad1, ad1_grid = _ad1(ctx, steps, lrs, adagrad_factory, gd)
-    ad1 = ad1.restated(findings=["diagonal problem, every variant at one setting each: median worst-coordinate progress after %d steps "
-                     "(decades): " % steps + ", ".join(
-        f"{k} {np.median(v):.2f}" for k, v in worst.items()),
-        "median spread of progress across coordinates (max - min, decades): " + ", ".join(
-        f"{k} {np.median(v.max(1) - v.min(1)):.2f}" for k, v in progress.items())])
+    gaps = {k: float(np.median(prog[prog.method == k].final_gap)) for k in methods}
+    return _Variants(prog, progress, worst, gaps, q.constants())
 
-    # --- AD-2, AD-3: identities against torch.optim, on least squares ----------------------
-    # Both sides are fed the same 100 gradients (a recorded stream), so the comparison is free
-    # of the feedback through each method's own trajectory, which amplifies round-off.
+
+def _grid(ctx, steps, lrs, make, variants) -> StudyResult:
+    """AD-1 over its grid, with the variant comparison's findings."""
+    ad1, ad1_grid = _ad1(ctx, steps, lrs, make.adagrad, make.gd)
+    ad1 = ad1.restated(findings=[
+        "diagonal problem, every variant at one setting each: median worst-coordinate progress after %d steps "
+        "(decades): " % steps + ", ".join(f"{k} {np.median(v):.2f}" for k, v in variants.worst.items()),
+        "median spread of progress across coordinates (max - min, decades): " + ", ".join(
+            f"{k} {np.median(v.max(1) - v.min(1)):.2f}" for k, v in variants.progress.items())])
+    return StudyResult([ad1], {"ad1_grid": ad1_grid}, [
+        {"kind": "points", "table": "ad1_grid", "title": "AD-1: median worst-coordinate progress, AdaGrad minus GD (1/L), "
+         "decades; above 0, AdaGrad's worst coordinate went further", "x": "lr", "y": "difference", "hue": "problem",
+         "logx": True, "hlines": {"no difference": 0.0}}])
+
+
+def _identities(ctx, make, variants) -> StudyResult:
+    """AD-2 and AD-3 against torch.optim, as written and standard, on least squares. Both sides are
+    fed the same 100 gradients (a recorded stream), so the comparison is free of the feedback
+    through each method's own trajectory, which amplifies round-off."""
+    RTOL = th.carried(th.SAME_ARITHMETIC_RTOL, ctx.dtype)  # the same number of ulps in the run's dtype
+    rmsprop_factory, adam_factory, gaps, worst = make.rmsprop, make.adam, variants.gaps, variants.worst
     ls = LeastSquares.planted(30, 5, ctx.generator("ls"), kappa=5.0, dtype=ctx.dtype, device=ctx.device)
     w0 = ctx.start_near(ls.w_star, "ls-w0")
     stream = torch.stack([ls.grad(w) for w in replay(gradient_descent(0.2), w0, ls.grad(w0).expand(100, -1, -1))[:-1]])
@@ -193,7 +242,6 @@ def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
     with np.errstate(all="ignore"):
         literal = final(adam_survey(0.01, 0.9, 0.999, first_k=0))
     d_survey_k1 = relative_error(final(adam_survey(0.01, 0.9, 0.999)), torch_adam)
-    gaps = {k: float(np.median(prog[prog.method == k].final_gap)) for k in methods}
     with np.errstate(divide="ignore"):
         k0 = np.float64(1.0) / (1 - np.float64(0.9) ** 0)  # Eq. (45) read literally at k = 0: 1 / (1 - gamma^0)
     ad2_written = check_identity(final(rmsprop_survey(0.01, 0.9)), torch_rms, rtol=RTOL, claim="AD-2",
@@ -229,7 +277,12 @@ def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
             final(adam_factory(0.01, 0.0, 0.9)), final(rmsprop(0.01, 0.9, bias_correction=True)), rtol=RTOL, claim="AD-3",
             what=f"Adam with gamma1 = 0 and bias-corrected RMSProp, {same},")}, seeds=ctx.seeds, reading=STANDARD_ADAM)
 
-    # --- AD-4: AdaGrad's averaged iterate on a convex stochastic problem ------------------
+    return StudyResult([ad2_written, ad2, ad3_written, ad3], {}, [], {"least_squares": ls.constants()})
+
+
+def _averaged_rate(ctx, rate_steps, make) -> StudyResult:
+    """AD-4: AdaGrad's averaged iterate on a convex stochastic problem (logistic regression)."""
+    adagrad_factory = make.adagrad
     lg = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
     w0 = ctx.start_near(lg.w_star, "lg-w0")
     tr = engine.run(lg, adagrad_factory(0.5), w0, rate_steps, checkpoints=engine.log_checkpoints(rate_steps, 12),
@@ -240,17 +293,9 @@ def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
     ad4 = ad4.restated(findings=[f"last iterate: slope {last.statistic.get('slope', float('nan')):.3f} ({last.outcome}) "
                                  "against 1/sqrt(t)"])
     curves = tr.to_frame(seed=np.arange(ctx.seeds), setting="AdaGrad on logistic-anes96")
-    figures = [
-        {"kind": "points", "table": "progress", "title": "Progress per coordinate (decades) vs curvature, after the run",
-         "x": "curvature", "y": "progress_decades", "hue": "method", "logx": True},
-        {"kind": "points", "table": "ad1_grid", "title": "AD-1: median worst-coordinate progress, AdaGrad minus GD (1/L), decades; "
-         "above 0, AdaGrad's worst coordinate went further", "x": "lr", "y": "difference", "hue": "problem", "logx": True,
-         "hlines": {"no difference": 0.0}},
+    return StudyResult([ad4], {"rate": curves}, [
         {"kind": "curves", "table": "rate", "title": "AD-4: AdaGrad on logistic regression, averaged iterate", "x": "step",
-         "y": "avg_gap", "hue": "setting", "logx": True, "logy": True},
-    ]
-    return StudyResult([ad1, ad2_written, ad2, ad3_written, ad3, ad4], {"progress": prog, "rate": curves, "ad1_grid": ad1_grid}, figures,
-                       {"quadratic": q.constants(), "least_squares": ls.constants(), "logistic": lg.constants()})
+         "y": "avg_gap", "hue": "setting", "logx": True, "logy": True}], {"logistic": lg.constants()})
 
 
 if __name__ == "__main__":

@@ -65,33 +65,7 @@ def run(ctx, *, gradient=None, eta: float = 0.1) -> StudyResult:
     gradient = gradient or delta_rule_gradient
     # two paths to one number: the same number of ulps in the run's dtype
     autograd_tol, step_tol = th.carried(AUTOGRAD_RTOL, ctx.dtype), th.carried(STEP_RTOL, ctx.dtype)
-    gen = ctx.generator("data")
-    X = torch.randn(16, 4, generator=gen, dtype=ctx.dtype, device=gen.device).to(ctx.device)
-    Y = torch.randn(16, 2, generator=gen, dtype=ctx.dtype, device=gen.device).to(ctx.device)
-    rows = []
-    for act in ("sigmoid", "tanh", "relu"):
-        for depth in (2, 3, 4):
-            net = MLP(X, Y, [4] + [6] * (depth - 1) + [2], act)
-            label = f"{act}, depth {depth}"
-            # small random biases keep ReLU pre-activations off their kink, where central
-            # differences average two one-sided slopes
-            w = net.init(ctx.seeds, ctx.generator(label)) + 0.05 * ctx.normal((ctx.seeds, net.dim), label, "b")
-            ours, auto = gradient(net, w), net.grad(w)
-            # central differences are the reference: in float64 whatever the run's dtype
-            net64, w64, h = MLP(X.double(), Y.double(), [4] + [6] * (depth - 1) + [2], act), w.double(), 1e-6
-            E = torch.eye(net.dim, dtype=torch.float64, device=ctx.device) * h
-            fd = torch.stack([(net64.loss(w64 + E[j]) - net64.loss(w64 - E[j])) / (2 * h) for j in range(net.dim)], -1)
-            fd = fd.to(ctx.dtype)
-            step_ours = w - eta * ours
-            step_gd = w - eta * auto
-            step_alg2 = backprop_in_place_step(net, w, eta)
-            r = {"network": label, "activation": act, "depth": depth, "params": net.dim,
-                 "vs_autograd": relative_error(ours, auto), "vs_central_differences": relative_error(ours, fd),
-                 "step_vs_gd": relative_error(step_ours, step_gd), "alg2_vs_gd": relative_error(step_alg2, step_gd),
-                 "alg2_vs_gd_over_eta": relative_error(step_alg2 - w, step_gd - w),
-                 "alg2_vs_gd_over_eta_half": relative_error(backprop_in_place_step(net, w, eta / 2) - w, -eta / 2 * auto)}
-            rows.append(r)
-    tab = pd.DataFrame(rows)
+    tab = _compare(ctx, gradient, eta)
     a, c = tab.vs_autograd.max(), tab.vs_central_differences.max()
     bp1 = check_property((tab.vs_autograd <= autograd_tol) & (tab.vs_central_differences <= FD_RTOL), claim="BP-1",
                          what=f"delta rule = autograd (to {autograd_tol:g}) and = central differences (to {FD_RTOL:g}), "
@@ -127,6 +101,38 @@ def run(ctx, *, gradient=None, eta: float = 0.1) -> StudyResult:
     figures = [{"kind": "points", "table": "errors", "title": "Delta rule vs autograd: max relative error per network",
                 "x": "depth", "y": "vs_autograd", "hue": "activation", "logy": True, "hlines": {"tolerance": autograd_tol}}]
     return StudyResult([bp1, bp2, bp2_eq18], {"errors": tab}, figures, {"n": 16, "inputs": 4, "outputs": 2, "width": 6})
+
+
+def _compare(ctx, gradient, eta) -> pd.DataFrame:
+    """Per network: the delta rule against autograd and central differences (BP-1), and one step
+    three ways (delta rule, autograd, Alg. 2 in place) for BP-2, as relative errors."""
+    gen = ctx.generator("data")
+    X = torch.randn(16, 4, generator=gen, dtype=ctx.dtype, device=gen.device).to(ctx.device)
+    Y = torch.randn(16, 2, generator=gen, dtype=ctx.dtype, device=gen.device).to(ctx.device)
+    rows = []
+    for act in ("sigmoid", "tanh", "relu"):
+        for depth in (2, 3, 4):
+            net = MLP(X, Y, [4] + [6] * (depth - 1) + [2], act)
+            label = f"{act}, depth {depth}"
+            # small random biases keep ReLU pre-activations off their kink, where central
+            # differences average two one-sided slopes
+            w = net.init(ctx.seeds, ctx.generator(label)) + 0.05 * ctx.normal((ctx.seeds, net.dim), label, "b")
+            ours, auto = gradient(net, w), net.grad(w)
+            # central differences are the reference: in float64 whatever the run's dtype
+            net64, w64, h = MLP(X.double(), Y.double(), [4] + [6] * (depth - 1) + [2], act), w.double(), 1e-6
+            E = torch.eye(net.dim, dtype=torch.float64, device=ctx.device) * h
+            fd = torch.stack([(net64.loss(w64 + E[j]) - net64.loss(w64 - E[j])) / (2 * h) for j in range(net.dim)], -1)
+            fd = fd.to(ctx.dtype)
+            step_ours = w - eta * ours
+            step_gd = w - eta * auto
+            step_alg2 = backprop_in_place_step(net, w, eta)
+            r = {"network": label, "activation": act, "depth": depth, "params": net.dim,
+                 "vs_autograd": relative_error(ours, auto), "vs_central_differences": relative_error(ours, fd),
+                 "step_vs_gd": relative_error(step_ours, step_gd), "alg2_vs_gd": relative_error(step_alg2, step_gd),
+                 "alg2_vs_gd_over_eta": relative_error(step_alg2 - w, step_gd - w),
+                 "alg2_vs_gd_over_eta_half": relative_error(backprop_in_place_step(net, w, eta / 2) - w, -eta / 2 * auto)}
+            rows.append(r)
+    return pd.DataFrame(rows)
 
 
 if __name__ == "__main__":

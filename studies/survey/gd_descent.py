@@ -68,11 +68,22 @@ H_MONOTONE = (0.5, 1.0, 1.5, 1.9, 1.99)
 
 
 def run(ctx, *, steps, sweep) -> StudyResult:
-    """``optimizer(lr)`` builds the method under test (default GD with step lr)."""
     gd = ctx.method("gd")
 
     def make(lr):
         return gd(lr=lr)
+    parts = []
+    if ctx.wants("GD-2"):
+        parts.append(_decrease(ctx, make, steps, sweep))
+    if ctx.wants("GD-3"):
+        gd3, stop_tab = _stopping(ctx, make)
+        parts.append(StudyResult([gd3], {"stopping": stop_tab}))
+    return StudyResult.merge(*parts)
+
+
+def _decrease(ctx, make, steps, sweep) -> StudyResult:
+    """GD-2: monotone decrease at every step for h in H_MONOTONE on two objectives, and the
+    divergence sweep across 2/L on the quadratic."""
     every = np.arange(0, 201)  # every step of the first 200: monotonicity is a per-step claim
     q = Quadratic.random(20, ctx.generator("quadratic"), L=1.0, kappa=100.0, dtype=ctx.dtype, device=ctx.device)
     lg = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
@@ -147,7 +158,6 @@ def run(ctx, *, steps, sweep) -> StudyResult:
                             if not [h for h in wrong_side if h > 2]
                             else [f"h > 2 that did not diverge within the budget: {[h for h in wrong_side if h > 2]}"]))
 
-    gd3, stop_tab = _stopping(ctx, make)
     curves = pd.concat(frames, ignore_index=True)
     figures = [
         {"kind": "curves", "table": "curves", "title": "GD with fixed step h/L: f - f* at every step (quadratic)",
@@ -157,7 +167,7 @@ def run(ctx, *, steps, sweep) -> StudyResult:
         {"kind": "points", "table": "sweep", "title": "Fraction of seeds diverged vs h (step h/L)", "x": "h",
          "y": "diverged_fraction", "vlines": {"h = 2": 2.0}},
     ]
-    return StudyResult([written, gd2, gd3], {"curves": curves, "sweep": sweep_tab, "stopping": stop_tab}, figures,
+    return StudyResult([written, gd2], {"curves": curves, "sweep": sweep_tab}, figures,
                        {"quadratic": q.constants(), "logistic": lg.constants(), "steps": steps})
 
 

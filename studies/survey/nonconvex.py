@@ -41,12 +41,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats as sps
 
 from convcheck import engine
 from convcheck.claims import Claim
 from convcheck.objectives import MLP, Rosenbrock, ScalarFactorisation, TiltedDoubleWell, WithReplacement
-from convcheck.stats import check_floors, check_property
+from convcheck.stats import check_floors, check_property, rank_trend
 from convcheck.study import StudyResult
 
 STABLE = "a stable step: eta < 1/L_0"
@@ -102,9 +101,9 @@ def _gd7(ctx, hs, steps, make):
                             metrics=("gap",), blowup=1e6)
             f = tr.metrics["gap"]
             f0 = obj.gap(w0).cpu().numpy()
+            trend = rank_trend(f, tr.steps)
             for s in range(w0.shape[0]):
-                ok_run = bool(np.isfinite(f[s]).all())
-                rho = float(sps.spearmanr(tr.steps, f[s]).statistic) if ok_run and np.ptp(f[s]) > 0 else (0.0 if ok_run else np.nan)
+                ok_run, rho = bool(np.isfinite(f[s]).all()), float(trend[s])
                 decreasing = ok_run and f[s, -1] < f0[s] and rho < 0
                 rows.append({"problem": label, "h": h, "seed": s, "decreasing": decreasing, "diverged": not ok_run,
                              "rank_correlation": rho, "final_over_initial": float(f[s, -1] / f0[s]) if ok_run else np.inf})
@@ -153,19 +152,21 @@ def _sgd7(ctx, etas, steps, make):
 
 
 def run(ctx, *, hs, steps, etas, sgd_steps) -> StudyResult:
-    gd7, gd7_stable, gd_tab, gd_curves = _gd7(ctx, hs, steps, lambda lr, gd=ctx.method("gd"): gd(lr=lr))
-    sgd7, sgd7_gl, sgd_curves, dw = _sgd7(ctx, etas, sgd_steps, lambda lr, sgd=ctx.method("sgd"): sgd(lr=lr))
-    figures = [
-        {"kind": "curves", "table": "gd_curves", "title": "GD-7: f - f* on non-convex problems, by step h/L_0",
-         "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True},
-        {"kind": "curves", "table": "sgd_curves", "title": "SGD-7: f - f* on the tilted double well, started in the spurious basin",
-         "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True},
-        {"kind": "curves", "table": "sgd_curves", "title": "SGD-7: ||grad f||^2 on the tilted double well", "x": "step",
-         "y": "grad_norm2", "hue": "setting", "logx": True, "logy": True},
-    ]
-    return StudyResult([gd7, gd7_stable, sgd7, sgd7_gl], {"gd": gd_tab, "gd_curves": gd_curves, "sgd_curves": sgd_curves},
-                       figures, {"hs": list(hs), "etas": list(etas), "double_well": {"f_star": dw.f_star, "f_local": dw.f_local,
-                                                                                      "sigma2": dw.sigma2}})
+    parts = []
+    if ctx.wants("GD-7"):
+        gd7, gd7_stable, gd_tab, gd_curves = _gd7(ctx, hs, steps, lambda lr, gd=ctx.method("gd"): gd(lr=lr))
+        parts.append(StudyResult([gd7, gd7_stable], {"gd": gd_tab, "gd_curves": gd_curves}, [
+            {"kind": "curves", "table": "gd_curves", "title": "GD-7: f - f* on non-convex problems, by step h/L_0",
+             "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True}], {"hs": list(hs)}))
+    if ctx.wants("SGD-7"):
+        sgd7, sgd7_gl, sgd_curves, dw = _sgd7(ctx, etas, sgd_steps, lambda lr, sgd=ctx.method("sgd"): sgd(lr=lr))
+        parts.append(StudyResult([sgd7, sgd7_gl], {"sgd_curves": sgd_curves}, [
+            {"kind": "curves", "table": "sgd_curves", "title": "SGD-7: f - f* on the tilted double well, started in the "
+             "spurious basin", "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True},
+            {"kind": "curves", "table": "sgd_curves", "title": "SGD-7: ||grad f||^2 on the tilted double well", "x": "step",
+             "y": "grad_norm2", "hue": "setting", "logx": True, "logy": True}],
+            {"etas": list(etas), "double_well": {"f_star": dw.f_star, "f_local": dw.f_local, "sigma2": dw.sigma2}}))
+    return StudyResult.merge(*parts)
 
 
 if __name__ == "__main__":

@@ -173,16 +173,34 @@ INJECTIONS = {
 
 
 def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k=K, search_n=30) -> StudyResult:
-    """``v_sign="positive"`` plants an all-positive v presented as satisfying Prop. 4; ``k`` the
-    hidden width (Prop. 4 needs k >= 2d = 20; a smaller one planted as if it were enough);
-    ``search_n`` the data size of OP-2's search."""
     gd = ctx.method("gd")
-    frames = []
-    for n in ns:
-        for labels in ("random", "planted"):
-            _, df = _landscape(ctx, n, D, k, labels, v_sign, "main")
-            frames.append(df)
-    main = pd.concat(frames, ignore_index=True)
+    parts, main = [], None
+    if ctx.wants("OP-1") or (ctx.wants("OP-3") and v_sign == "positive"):  # L-BFGS from random inits, every n
+        main = pd.concat([_landscape(ctx, n, D, k, labels, v_sign, "main")[1] for n in ns for labels in ("random", "planted")],
+                         ignore_index=True)
+    if ctx.wants("OP-1"):
+        parts.append(_benign(ctx, main, ns, k, v_sign, gd_budget, gd))
+    if ctx.wants("OP-2", "OP-7"):  # OP-7 starts next to the saddles OP-2's search finds
+        op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters, k, search_n)
+        parts.append(StudyResult([op2], {"spectra": spectra}, [
+            {"kind": "hist", "table": "spectra", "title": "Hessian spectra at the two saddles", "x": "eigenvalue",
+             "y": "eigenvalue", "hue": "point", "vlines": {"0": 0.0}}]))
+        if ctx.wants("OP-7"):
+            op7, gd_tab = _gd_avoids_saddles(ctx, v_sign, gd_budget, saddles, lambda lr: gd(lr=lr))
+            parts.append(StudyResult([op7], {"gd_runs": gd_tab}, [
+                {"kind": "hist", "table": "gd_runs", "title": "OP-7: log10 final loss excess of GD, random and near-saddle "
+                 "inits", "x": "log10_excess", "y": "log10_excess", "hue": "start"}]))
+    if ctx.wants("OP-3"):
+        op3, sweep = _threshold(ctx, v_sign, main)
+        parts.append(StudyResult([op3], {"sweep": sweep}, [
+            {"kind": "points", "table": "sweep", "title": "Global optimum (exact) vs n / (d(d+1)/2)", "x": "n_ratio",
+             "y": "f_star_plot", "hue": "d", "logy": True, "vlines": {"n = d(d+1)/2": 1.0}}]))
+    return StudyResult.merge(StudyResult([], {}, [], {"d": D, "k": K, "v": v_sign}), *parts)
+
+
+def _benign(ctx, main, ns, k, v_sign, gd_budget, gd) -> StudyResult:
+    """OP-1: every L-BFGS run reaches the global value (certificates for those that do not),
+    with contrasts outside Prop. 4's regime and plain GD within a budget as findings."""
     # certificates for the runs that did not reach the global value
     main["certified_minimum"] = False
     for i, r in main[main.excess > REACH_TOL].iterrows():
@@ -226,27 +244,15 @@ def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k
         f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within {tol.GD_REACH_RTOL:g} on "
         f"{gd_ok:.0%} of inits at n = 30 (diverged: {int(tr.diverged.sum())})"])
 
-    op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters, k, search_n)
-    op7, gd_tab = _gd_avoids_saddles(ctx, v_sign, gd_budget, saddles, lambda lr: gd(lr=lr))
-    op3, sweep = _threshold(ctx, v_sign, main)
-    main = main.drop(columns=["w"])
-    main["excess_plot"] = main.excess.clip(lower=1e-16)
-    main["log10_excess"] = np.log10(main.excess_plot)
-    main["setting"] = "n=" + main.n.astype(str)
-    figures = [
+    runs = main.drop(columns=["w"])
+    runs["excess_plot"] = runs.excess.clip(lower=1e-16)
+    runs["log10_excess"] = np.log10(runs.excess_plot)
+    runs["setting"] = "n=" + runs.n.astype(str)
+    return StudyResult([op1], {"runs": runs}, [
         {"kind": "hist", "table": "runs", "title": "log10 (final loss - global value) / (1 + global), all inits, by n",
          "x": "log10_excess", "y": "log10_excess", "hue": "setting", "vlines": {"reach tolerance": np.log10(REACH_TOL)}},
-        {"kind": "hist", "table": "spectra", "title": "Hessian spectra at the two saddles", "x": "eigenvalue", "y": "eigenvalue",
-         "hue": "point", "vlines": {"0": 0.0}},
         {"kind": "points", "table": "runs", "title": "Final loss minus global value, per init (L-BFGS), by n", "x": "n",
-         "y": "excess_plot", "hue": "labels", "logy": True, "hlines": {"reach tolerance": REACH_TOL}},
-        {"kind": "points", "table": "sweep", "title": "Global optimum (exact) vs n / (d(d+1)/2)", "x": "n_ratio",
-         "y": "f_star_plot", "hue": "d", "logy": True, "vlines": {"n = d(d+1)/2": 1.0}},
-    ]
-    figures.append({"kind": "hist", "table": "gd_runs", "title": "OP-7: log10 final loss excess of GD, random and near-saddle inits",
-                    "x": "log10_excess", "y": "log10_excess", "hue": "start"})
-    return StudyResult([op1, op2, op3, op7], {"runs": main, "sweep": sweep, "spectra": spectra, "gd_runs": gd_tab}, figures,
-                       {"d": D, "k": K, "v": v_sign})
+         "y": "excess_plot", "hue": "labels", "logy": True, "hlines": {"reach tolerance": REACH_TOL}}])
 
 
 def _saddles(ctx, v_sign, starts, iters, k=K, n=30):

@@ -46,7 +46,7 @@ from convcheck import engine
 
 from convcheck.stats import combine
 from convcheck.objectives import MLP, LeastSquares, ScalarFactorisation, WithReplacement
-from convcheck.optim import Oracle, dual_eps, sam
+from convcheck.optim import dual_eps, sam
 from convcheck.stats import check_paired, check_property
 from convcheck.study import Claim, StudyResult
 
@@ -69,13 +69,24 @@ INJECTIONS = {
 
 
 def run(ctx, *, steps, mlp_steps, sds_factory=None) -> StudyResult:
-    """``sds_factory(lr, rho, **sds_options)``: SAM with data selection (SAM-7; default
-    convcheck's ``sam``), a fixture for planted wrong selections; SAM and GD are roles."""
     sam_m, gd = ctx.method("sam"), ctx.method("gd")
 
     def sam_factory(lr, rho):
         return sam_m(lr=lr, rho=rho)
+    parts = []
+    if ctx.wants("SAM-5"):
+        parts.append(_flatter(ctx, steps, mlp_steps, sam_factory, gd))
+    if ctx.wants("SAM-7"):
+        v7, sds_tab = _sds(ctx, sds_factory or sam, sam_factory)
+        parts.append(StudyResult([v7], {"sds": sds_tab}, [
+            {"kind": "curves", "table": "sds", "title": "SAM-7: loss per step, SAM vs SDS", "x": "step", "y": "gap",
+             "hue": "method", "logx": True, "logy": True}]))
+    return StudyResult.merge(*parts)
 
+
+def _flatter(ctx, steps, mlp_steps, sam_factory, gd) -> StudyResult:
+    """SAM-5: the top Hessian eigenvalue SAM ends at against GD's, on the scalar factorisation
+    (at the end) and on a small MLP (at matched training loss), paired per seed."""
     # --- SAM-5 (a): the scalar factorisation -------------------------------------------------
     f = ScalarFactorisation(dtype=ctx.dtype, device=ctx.device)
     jitter = 0.05 * ctx.normal((ctx.seeds, 2), "uv")
@@ -119,8 +130,6 @@ def run(ctx, *, steps, mlp_steps, sds_factory=None) -> StudyResult:
                            f"(the flattest minimum has 2); final loss GD {np.median(loss['GD']):.2e}, SAM {np.median(loss['SAM']):.2e}",
                            f"MLP: median top eigenvalue at matched loss GD {np.median(lam_at['GD']):.3f}, SAM {np.median(lam_at['SAM']):.3f}",
                            "test accuracy is not measured: flatness is not claimed to imply generalisation here"])
-    # --- SAM-7: SDS ------------------------------------------------------------------------
-    v7, sds_tab = _sds(ctx, sds_factory or sam, sam_factory)
     lam_tab = pd.DataFrame([{"method": k, "problem": p, "seed": s, "top_eigenvalue": v}
                             for p, d in (("factorisation", top), ("MLP", lam_at)) for k, arr in d.items() for s, v in enumerate(arr)])
     uu, vv = np.meshgrid(np.linspace(0.0, 4.5, 120), np.linspace(0.0, 2.5, 120))
@@ -132,12 +141,9 @@ def run(ctx, *, steps, mlp_steps, sds_factory=None) -> StudyResult:
          "x": "train_loss", "y": "top_eigenvalue", "hue": "method", "logx": True, "logy": True},
         {"kind": "points", "table": "eigen", "title": "Top Hessian eigenvalue at the end (factorisation) / at matched loss (MLP)",
          "x": "method", "y": "top_eigenvalue", "hue": "problem", "logy": True},
-        {"kind": "curves", "table": "sds", "title": "SAM-7: loss per step, SAM vs SDS", "x": "step", "y": "gap", "hue": "method",
-         "logx": True, "logy": True},
     ]
-    return StudyResult([v5, v7], {"paths": paths, "eigen": lam_tab, "curves": frames[0], "sds": sds_tab, "grid": grid,
-                                  "along": pd.DataFrame(along)}, figures,
-                       {"mlp_target_loss": target})
+    return StudyResult([v5], {"paths": paths, "eigen": lam_tab, "curves": frames[0], "grid": grid,
+                              "along": pd.DataFrame(along)}, figures, {"mlp_target_loss": target})
 
 
 def _path(f, opt, w0, steps, name):
@@ -186,15 +192,17 @@ def _sds(ctx, make_sds, make_sam):
     e = dual_eps(g, rho, 2.0)
     sharp = ls.per_sample_losses_batch(w0 + e, idx) - ls.per_sample_losses_batch(w0, idx)
     k = math.ceil(gamma * b)
-    frac_state = methods["SDS (fraction)"].update(w0, methods["SDS (fraction)"].init(w0), Oracle(ls, idx), 1)[1]
-    thr_state = methods["SDS (threshold)"].update(w0, methods["SDS (threshold)"].init(w0), Oracle(ls, idx), 1)[1]
-    frac_ok = bool(torch.all(frac_state.kept == k / b))
-    thr_ok = bool(torch.all(thr_state.kept == (sharp > alpha).double().mean(-1)))
+    def kept_at_first_step(opt):  # the share of the batch the method kept, at its first step (on the batch idx)
+        return engine.run(ls, opt, w0, 1, checkpoints=[1], sampler=WithReplacement(256, b), generator=ctx.generator("check"),
+                          states=("kept",), metrics=("gap",)).states["kept"][:, 0]
+    frac_kept, thr_kept = kept_at_first_step(methods["SDS (fraction)"]), kept_at_first_step(methods["SDS (threshold)"])
+    frac_ok = bool(np.all(frac_kept == k / b))
+    thr_ok = bool(np.all(thr_kept == (sharp > alpha).double().mean(-1).cpu().numpy()))
     per_step = {n: traces[n].grad_evals[-1] / T for n in methods}
     cost_ok = per_step["SAM"] == 2 * b and per_step["SDS (fraction)"] == b + k
     final = {n: float(np.median(tr.metrics["gap"][:, -1])) for n, tr in traces.items()}
     v7 = check_property([frac_ok, thr_ok, cost_ok], claim="SAM-7", seeds=S,
-                        labels=[f"fraction form: kept {frac_state.kept.reshape(-1)[0].item():.4g} of the batch, not ceil(gamma b)/b = {k / b:.4g}",
+                        labels=[f"fraction form: kept {frac_kept[0]:.4g} of the batch, not ceil(gamma b)/b = {k / b:.4g}",
                                 "threshold form: kept set is not the samples with sharpness > alpha",
                                 f"cost: {per_step['SAM']:.1f} sample gradients per step for SAM (2b = {2 * b}) and "
                                 f"{per_step['SDS (fraction)']:.1f} for SDS (b + ceil(gamma b) = {b + k})"],

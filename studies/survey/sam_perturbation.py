@@ -86,19 +86,24 @@ def run(ctx, *, draws, eps_fn=None, swp_fn=None, sharpness_fn=None) -> StudyResu
     """``eps_fn(g, rho, p)``: the perturbation under test (SAM-1 to SAM-4); ``swp_fn``: SWP's masked
     perturbation (SAM-6); ``sharpness_fn(net, w, eps)``: Eq. (51)'s sharpness term (SAM-3)."""
     eps_fn = eps_fn or dual_eps
-    swp_fn = swp_fn or swp_eps
-    v1, v2, tab1 = _dual_norm(ctx, eps_fn)
-    v3_written, v3, v4, tab3 = _inner_max(ctx, eps_fn, sharpness_fn or _sharpness)
-    v6, tab6 = _swp(ctx, draws, swp_fn)
-    figures = [
-        {"kind": "points", "table": "inner", "title": "SAM-3: max over the rho-ball minus L(w + eps*), vs rho", "x": "rho",
-         "y": "gap", "reference": {"rho^2 (scaled)": "rho2", "rho^3 (scaled)": "rho3"}, "logx": True, "logy": True},
-        {"kind": "points", "table": "inner", "title": "SAM-4: ||dropped term|| / ||kept term|| vs rho", "x": "rho",
-         "y": "dropped_ratio", "logx": True, "logy": True},
-        {"kind": "points", "table": "swp", "title": "SAM-6: mean eps_hat vs eps* per coordinate", "x": "eps_star",
-         "y": "mean_eps_hat", "hue": "form", "reference": {"y = x": "eps_star"}},
-    ]
-    return StudyResult([v1, v2, v3_written, v3, v4, v6], {"dual": tab1, "inner": tab3, "swp": tab6}, figures, {"ps": [str(p) for p in PS]})
+    parts = []
+    if ctx.wants("SAM-1", "SAM-2"):
+        v1, v2, tab1 = _dual_norm(ctx, eps_fn)
+        parts.append(StudyResult([v1, v2], {"dual": tab1}, [], {"ps": [str(p) for p in PS]}))
+    if ctx.wants("SAM-3", "SAM-4"):
+        v3_written, v3, v4, tab3 = _inner_max(ctx, eps_fn, sharpness_fn or _sharpness)
+        parts.append(StudyResult([v3_written, v3, v4], {"inner": tab3}, [
+            {"kind": "points", "table": "inner", "title": "SAM-3: max over the rho-ball minus L(w + eps*), vs rho",
+             "x": "rho", "y": "gap", "reference": {"rho^2 (scaled)": "rho2", "rho^3 (scaled)": "rho3"}, "logx": True,
+             "logy": True},
+            {"kind": "points", "table": "inner", "title": "SAM-4: ||dropped term|| / ||kept term|| vs rho", "x": "rho",
+             "y": "dropped_ratio", "logx": True, "logy": True}]))
+    if ctx.wants("SAM-6"):
+        v6, tab6 = _swp(ctx, draws, swp_fn or swp_eps)
+        parts.append(StudyResult([v6], {"swp": tab6}, [
+            {"kind": "points", "table": "swp", "title": "SAM-6: mean eps_hat vs eps* per coordinate", "x": "eps_star",
+             "y": "mean_eps_hat", "hue": "form", "reference": {"y = x": "eps_star"}}]))
+    return StudyResult.merge(*parts)
 
 
 def _numeric_argmax(g, rho, p):

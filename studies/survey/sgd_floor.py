@@ -97,8 +97,20 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0) -> StudyResult:
     problem = LeastSquares.planted(n, d, ctx.generator("problem"), L=1.0, kappa=kappa, noise=noise,
                                    dtype=ctx.dtype, device=ctx.device)
     etas = np.asarray(sorted(etas), dtype=float)
-    K, S = etas.size, ctx.seeds
     steps = int(np.ceil(burn_in / (etas[0] * problem.mu)))
+    parts = []
+    if ctx.wants("SGD-3", "SGD-5"):  # one sweep over eta: SGD-3's floors, SGD-5's geometric phase
+        parts.append(_sweep(ctx, problem, etas, steps, make_opt, n, d, kappa, noise))
+    if ctx.wants("SGD-6"):
+        parts.append(_cost(ctx, problem, etas, steps, make_opt, n))
+    setup = {"problem": problem.constants(), "etas": etas.tolist(), "steps": steps, "seeds": ctx.seeds,
+             "sampler": "uniform, one sample per step (with replacement)"}
+    return StudyResult.merge(StudyResult([], {}, [], setup), *parts)
+
+
+def _sweep(ctx, problem, etas, steps, make_opt, n, d, kappa, noise) -> StudyResult:
+    """SGD-3 (the O(eta) floor and the 1/t transient) and SGD-5, from one batch of runs over eta."""
+    K, S = etas.size, ctx.seeds
     rows_eta = ctx.rows(etas)
     w0 = ctx.start_near(problem.w_star, "w0", rows=K * S)
     trace = engine.run(problem, make_opt(rows_eta), w0, steps, checkpoints=engine.log_checkpoints(steps, dense_tail=400),
@@ -130,7 +142,7 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0) -> StudyResult:
         + ", ".join(f"{tf.stationarity.estimate:.2f} (eta={e:g})" for tf, e in zip(avg_tails, etas))
         + "; the O(eta) floor is a property of the last iterate only.",
     ])
-    v5, v6, extra = _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n, d, kappa, noise, theta)
+    v5 = _linear(ctx, problem, trace, gap, etas, steps, make_opt, floors, n, d, kappa, noise, theta)
 
     curves = trace.to_frame(eta=np.repeat(etas, S), seed=np.tile(np.arange(S), K))
     curves["setting"] = "eta=" + curves.eta.map("{:g}".format)
@@ -144,18 +156,13 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0) -> StudyResult:
         {"kind": "points", "table": "floors", "title": f"Floor vs eta: fitted slope {verdict.statistic.get('slope', float('nan')):.3f} (claim: 1)",
          "x": "eta", "y": "floor", "reference": {"exact expected floor": "exact"}, "logx": True, "logy": True},
     ]
-    setup = {"problem": problem.constants(), "etas": etas.tolist(), "steps": steps, "seeds": S,
-             "sampler": "uniform, one sample per step (with replacement)"}
-    figures.append({"kind": "curves", "table": "sgd_vs_gd", "title": "SGD vs GD (same eta) against gradient evaluations",
-                    "x": "grad_evals", "y": "gap", "hue": "method", "logx": True, "logy": True})
     figures.append({"kind": "curves", "table": "transient", "title": "SGD-3: the 1/t transient of Eq. (27) (noiseless least squares, "
                     "curvatures 1/80 to 1, constant step)", "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True})
-    return StudyResult([verdict, theta, *v5, v6], {"curves": curves, "floors": floor_tab, "sgd_vs_gd": extra,
-                                                   "transient": transient_curves}, figures, setup)
+    return StudyResult([verdict, theta, *v5], {"curves": curves, "floors": floor_tab, "transient": transient_curves}, figures)
 
 
-def _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n, d, kappa, noise, v3):
-    """SGD-5 (geometric phase, noise scaling, Bottou's floor) and SGD-6 (SGD vs GD)."""
+def _linear(ctx, problem, trace, gap, etas, steps, make_opt, floors, n, d, kappa, noise, v3):
+    """SGD-5: the geometric phase at every eta, the floor's noise scaling, Bottou et al.'s floor."""
     parts = {}
     for k, e in enumerate(etas):
         parts[f"eta={e:g}"] = check_linear(gap[k], trace.steps, 1 - e * problem.mu, kind="upper", claim="SGD-5",
@@ -188,8 +195,12 @@ def _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n,
                          f"proportional to eta (slope {v3.statistic.get('slope', float('nan')):.3f})")
     v5_written = survey_contraction(ctx, problem, trace.steps, dict(zip([f"eta={e:g}" for e in etas], gap)), make_opt,
                                     WithReplacement(n, 1), "SGD-5", "sgd_floor")
+    return [v5_written, v5]
 
-    # SGD-6: GD and SGD with the same step from the same starts.
+
+def _cost(ctx, problem, etas, steps, make_opt, n) -> StudyResult:
+    """SGD-6: GD and SGD with the same step from the same starts: accuracy, and cost per step."""
+    S = ctx.seeds
     e_gd = float(etas[-1])
     w0 = ctx.start_near(problem.w_star, "w0-gd")
     T = min(steps, int(np.ceil(60 / (e_gd * problem.mu))))
@@ -213,7 +224,11 @@ def _linear_and_cost(ctx, problem, trace, gap, etas, steps, make_opt, floors, n,
                            f"(GD has taken {gd_tr.steps[j]} steps)"])
     extra = pd.concat([sgd_tr.to_frame(method="SGD", seed=np.arange(S)), gd_tr.to_frame(method="GD", seed=np.arange(S))],
                       ignore_index=True)
-    return [v5_written, v5], v6, extra
+    return StudyResult([v6], {"sgd_vs_gd": extra}, [
+        {"kind": "curves", "table": "sgd_vs_gd", "title": "SGD vs GD (same eta) against gradient evaluations",
+         "x": "grad_evals", "y": "gap", "hue": "method", "logx": True, "logy": True}])
+
+
 
 
 def _floor_table(floors, etas, exact):

@@ -86,72 +86,113 @@ def _tight_quadratic(ctx, d=300):
 
 def run(ctx, *, steps, betas) -> StudyResult:
     method = ctx.method("sgd")
-    schedules = {"1/t": inverse_t(1.0), "1/sqrt(t)": inverse_sqrt_t(1.0)}
     ck = engine.log_checkpoints(steps, per_decade=12)
-    frames, verdicts, setup = [], [], {"steps": steps}
+    inst = _instances(ctx)
+    setup = {"steps": steps, **{name: inst[key].constants() for key, name in SETUP.items()}}
+    verdicts, frames = [], []
+    for claim, sched_name in (("SGD-1", "1/t"), ("SGD-2", "1/sqrt(t)")):
+        if ctx.wants(claim):
+            v, f = _decreasing(ctx, method, claim, sched_name, steps, ck, inst)
+            verdicts.append(v)
+            frames += f
+    if ctx.wants("SGD-4"):
+        v, f = _strongly_convex(ctx, method, steps, ck, betas, inst["ls"])
+        verdicts.append(v)
+        frames += f
+    figures = [
+        {"kind": "curves", "table": "curves", "title": "SGD-1: steps 1/t, gap (last iterate); dashed: 1/log t through the first point",
+         "x": "step", "y": "gap", "hue": "setting", "where": {"claim": "SGD-1"}, "reference": {"1/log t": "rate_ref"},
+         "logx": True, "logy": True},
+        {"kind": "curves", "table": "curves", "title": "SGD-1: averaged iterate", "x": "step", "y": "avg_gap",
+         "hue": "setting", "where": {"claim": "SGD-1"}, "logx": True, "logy": True},
+        {"kind": "curves", "table": "curves", "title": "SGD-2: steps 1/sqrt t; dashed: log t / sqrt t", "x": "step", "y": "gap",
+         "hue": "setting", "where": {"claim": "SGD-2"}, "reference": {"log t / sqrt t": "rate_ref"}, "logx": True, "logy": True},
+        {"kind": "curves", "table": "curves", "title": "SGD-4: steps beta/(mu t) on least squares; dashed: 1/t", "x": "step", "y": "gap",
+         "reference": {"1/t": "rate_ref"},
+         "hue": "setting", "where": {"claim": "SGD-4"}, "logx": True, "logy": True},
+    ]
+    figures = [f for f in figures if f["where"]["claim"] in {v.claim for v in verdicts}]
+    return StudyResult(verdicts, {"curves": pd.concat(frames, ignore_index=True)}, figures, setup)
+
+
+#: SGD-1's and SGD-2's stochastic instances, and the instances their verdicts rest on (None: all);
+#: the others are findings (smooth instances decay faster than Eq. (26)'s rate).
+STOCHASTIC = {"SGD-1": "least squares, curvatures 0.01 to 1 (SGD)", "SGD-2": "logistic-anes96 (SGD)"}
+DECISIVE = {"SGD-1": None, "SGD-2": {"median regression, engel (SGD, non-smooth)"}}
+SETUP = {"tight": "tight_quadratic", "SGD-2": "logistic", "ls": "least_squares", "SGD-1": "least_squares_sgd1",
+         "lad": "least_absolute_engel"}
+
+
+def _instances(ctx) -> dict:
+    """The study's problems, each drawn from its own named generator."""
     q, qw0 = _tight_quadratic(ctx)
-    lg = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
-    ls = LeastSquares.planted(200, 5, ctx.generator("ls"), L=1.0, kappa=2.0, noise=1.0, dtype=ctx.dtype, device=ctx.device)
     # SGD-1's stochastic instance: least squares whose curvatures spread over two decades, started with
     # equal error energy lambda_i e_i^2 in every eigendirection (the tight instance's shape, with sampling noise):
     # the 1/log t of Eq. (25) can show there, unlike on a well-conditioned problem that decays like 1/t.
     ls1 = LeastSquares.planted(200, 5, ctx.generator("ls1"), L=1.0, kappa=100.0, noise=1.0, dtype=ctx.dtype, device=ctx.device)
-    lad = LeastAbsolute.engel(dtype=ctx.dtype, device=ctx.device)
-    stochastic = {"SGD-1": ("least squares, curvatures 0.01 to 1 (SGD)", ls1), "SGD-2": ("logistic-anes96 (SGD)", lg)}
-    # The instances a verdict rests on; the others are findings (smooth instances decay faster than Eq. (26)'s rate).
-    decisive = {"SGD-1": None, "SGD-2": {"median regression, engel (SGD, non-smooth)"}}
-    setup.update(tight_quadratic=q.constants(), logistic=lg.constants(), least_squares=ls.constants(),
-                 least_squares_sgd1=ls1.constants(), least_absolute_engel=lad.constants())
+    return {"tight": q, "tight_w0": qw0, "SGD-1": ls1, "ls1": ls1, "SGD-2": Logistic.anes96(dtype=ctx.dtype, device=ctx.device),
+            "ls": LeastSquares.planted(200, 5, ctx.generator("ls"), L=1.0, kappa=2.0, noise=1.0, dtype=ctx.dtype,
+                                       device=ctx.device),
+            "lad": LeastAbsolute.engel(dtype=ctx.dtype, device=ctx.device)}
 
-    for claim, sched_name in (("SGD-1", "1/t"), ("SGD-2", "1/sqrt(t)")):
-        parts, findings = {}, []
-        label, obj = stochastic[claim]
-        w0 = ctx.start_near(obj.w_star, claim, "w0")
-        if obj is ls1:  # lambda_i e_i^2 = 1/d in every eigendirection, random signs per seed
-            lam, Q = torch.linalg.eigh(ls1.H)
-            signs = torch.sign(torch.randn(ctx.seeds, ls1.dim, generator=ctx.generator(claim, "signs"), dtype=ctx.dtype, device="cpu"))
-            w0 = ls1.w_star + (signs.to(ctx.device) / torch.sqrt(lam * ls1.dim)) @ Q.T
-        runs = {
-            "tight quadratic (deterministic)": engine.run(q, method(lr=schedules[sched_name]), qw0.repeat(3, 1), steps,
-                                                          checkpoints=ck, average=True),
-            label: engine.run(obj, method(lr=schedules[sched_name]), w0, steps, checkpoints=ck, sampler=WithReplacement(obj.n),
-                              generator=ctx.generator(claim, "sampler"), average=True),
-        }
-        if claim == "SGD-2":
-            w0 = ctx.start_near(lad.w_star, claim, "lad-w0")
-            runs["median regression, engel (SGD, non-smooth)"] = engine.run(
-                lad, method(lr=schedules[sched_name]), w0, steps, checkpoints=ck, sampler=WithReplacement(lad.n),
-                generator=ctx.generator(claim, "lad-sampler"), average=True)
-        for label, tr in runs.items():
-            f_star = (q if label.startswith("tight") else lad if label.startswith("median") else obj).f_star
-            last = check_rate(tr.metrics["gap"], tr.steps, RATES[claim], "upper", claim=claim,
-                              scale=difference_scale(f_star, tr.metrics["gap"]))
-            avg = check_rate(tr.metrics["avg_gap"], tr.steps, RATES[claim], "upper", claim=claim,
-                             scale=difference_scale(f_star, tr.metrics["avg_gap"]))
-            if decisive[claim] is None or label in decisive[claim]:
-                parts[label] = last
-            findings.append(f"{label}: last iterate slope {last.statistic.get('slope', float('nan')):.3f} "
-                            f"({last.outcome}), averaged iterate slope {avg.statistic.get('slope', float('nan')):.3f} "
-                            f"({avg.outcome}) of log(e/r) vs log t, r = {RATES[claim]}")
-            if claim == "SGD-1" and label.startswith("tight"):
-                tight = check_rate(tr.metrics["gap"], tr.steps, "1/log(t)", "theta")
-                findings.append(f"tight instance: gap x log t = {np.nanmedian(tr.metrics['gap'][:, -1]) * np.log(steps):.3f} at "
-                                f"t = {steps}; Theta(1/log t) test {tight.outcome} ({tight.summary})")
-            if claim == "SGD-2" and label.startswith("median"):
-                tight = check_rate(tr.metrics["gap"], tr.steps, "1/sqrt(t)", "theta", scale=difference_scale(f_star, tr.metrics["gap"]))
-                findings.append(f"non-smooth instance: gap x sqrt t = {np.nanmedian(tr.metrics['gap'][:, -1]) * np.sqrt(steps):.3f} "
-                                f"at t = {steps}; Theta(1/sqrt t) test {tight.outcome} ({tight.summary})"
-                                + ("; the claimed rate is attained up to its log factor, so the upper test has power here"
-                                   if tight.outcome == "reproduced" else ""))
-            df = tr.to_frame(setting=label, claim=claim, seed=np.arange(tr.n_seeds))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                df["rate_ref"] = _reference(df.step.to_numpy(float), RATES[claim], tr.metrics["gap"][:, 1].mean(), tr.steps[1])
-            frames.append(df)
-        verdicts.append(combine(claim, "sgd_rates", parts, findings=findings,
-                                summary="last iterate within O(" + RATES[claim] + ") on every instance the verdict rests on: " + "; ".join(
-                                    f"{k}: slope {v.statistic.get('slope', float('nan')):.3f}" for k, v in parts.items())))
 
-    # SGD-4: strongly convex least squares, eta_t = beta / (mu t), all betas as one batch.
+def _decreasing(ctx, method, claim, sched_name, steps, ck, inst):
+    """SGD-1 (steps 1/t, Eq. 25) or SGD-2 (steps 1/sqrt t, Eq. 26): the tight deterministic quadratic
+    and the claim's stochastic instance(s); the verdict rests on the instances in ``DECISIVE``."""
+    schedules = {"1/t": inverse_t(1.0), "1/sqrt(t)": inverse_sqrt_t(1.0)}
+    q, qw0, lad, ls1 = inst["tight"], inst["tight_w0"], inst["lad"], inst["ls1"]
+    frames, parts, findings = [], {}, []
+    label, obj = STOCHASTIC[claim], inst[claim]
+    w0 = ctx.start_near(obj.w_star, claim, "w0")
+    if obj is ls1:  # lambda_i e_i^2 = 1/d in every eigendirection, random signs per seed
+        lam, Q = torch.linalg.eigh(ls1.H)
+        signs = torch.sign(torch.randn(ctx.seeds, ls1.dim, generator=ctx.generator(claim, "signs"), dtype=ctx.dtype, device="cpu"))
+        w0 = ls1.w_star + (signs.to(ctx.device) / torch.sqrt(lam * ls1.dim)) @ Q.T
+    runs = {
+        "tight quadratic (deterministic)": engine.run(q, method(lr=schedules[sched_name]), qw0.repeat(3, 1), steps,
+                                                      checkpoints=ck, average=True),
+        label: engine.run(obj, method(lr=schedules[sched_name]), w0, steps, checkpoints=ck, sampler=WithReplacement(obj.n),
+                          generator=ctx.generator(claim, "sampler"), average=True),
+    }
+    if claim == "SGD-2":
+        w0 = ctx.start_near(lad.w_star, claim, "lad-w0")
+        runs["median regression, engel (SGD, non-smooth)"] = engine.run(
+            lad, method(lr=schedules[sched_name]), w0, steps, checkpoints=ck, sampler=WithReplacement(lad.n),
+            generator=ctx.generator(claim, "lad-sampler"), average=True)
+    for label, tr in runs.items():
+        f_star = (q if label.startswith("tight") else lad if label.startswith("median") else obj).f_star
+        last = check_rate(tr.metrics["gap"], tr.steps, RATES[claim], "upper", claim=claim,
+                          scale=difference_scale(f_star, tr.metrics["gap"]))
+        avg = check_rate(tr.metrics["avg_gap"], tr.steps, RATES[claim], "upper", claim=claim,
+                         scale=difference_scale(f_star, tr.metrics["avg_gap"]))
+        if DECISIVE[claim] is None or label in DECISIVE[claim]:
+            parts[label] = last
+        findings.append(f"{label}: last iterate slope {last.statistic.get('slope', float('nan')):.3f} "
+                        f"({last.outcome}), averaged iterate slope {avg.statistic.get('slope', float('nan')):.3f} "
+                        f"({avg.outcome}) of log(e/r) vs log t, r = {RATES[claim]}")
+        if claim == "SGD-1" and label.startswith("tight"):
+            tight = check_rate(tr.metrics["gap"], tr.steps, "1/log(t)", "theta")
+            findings.append(f"tight instance: gap x log t = {np.nanmedian(tr.metrics['gap'][:, -1]) * np.log(steps):.3f} at "
+                            f"t = {steps}; Theta(1/log t) test {tight.outcome} ({tight.summary})")
+        if claim == "SGD-2" and label.startswith("median"):
+            tight = check_rate(tr.metrics["gap"], tr.steps, "1/sqrt(t)", "theta", scale=difference_scale(f_star, tr.metrics["gap"]))
+            findings.append(f"non-smooth instance: gap x sqrt t = {np.nanmedian(tr.metrics['gap'][:, -1]) * np.sqrt(steps):.3f} "
+                            f"at t = {steps}; Theta(1/sqrt t) test {tight.outcome} ({tight.summary})"
+                            + ("; the claimed rate is attained up to its log factor, so the upper test has power here"
+                               if tight.outcome == "reproduced" else ""))
+        df = tr.to_frame(setting=label, claim=claim, seed=np.arange(tr.n_seeds))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df["rate_ref"] = _reference(df.step.to_numpy(float), RATES[claim], tr.metrics["gap"][:, 1].mean(), tr.steps[1])
+        frames.append(df)
+    verdict = combine(claim, "sgd_rates", parts, findings=findings,
+                      summary="last iterate within O(" + RATES[claim] + ") on every instance the verdict rests on: " + "; ".join(
+                          f"{k}: slope {v.statistic.get('slope', float('nan')):.3f}" for k, v in parts.items()))
+    return verdict, frames
+
+
+def _strongly_convex(ctx, method, steps, ck, betas, ls):
+    """SGD-4: strongly convex least squares, eta_t = beta / (mu t), all betas as one batch."""
+    frames = []
     betas = np.asarray(betas, dtype=float)
     rows_beta = ctx.rows(betas)
     w0 = ctx.start_near(ls.w_star, "ls-w0", rows=betas.size * ctx.seeds)
@@ -176,22 +217,7 @@ def run(ctx, *, steps, betas) -> StudyResult:
         prefix=f"beta = {main_beta:g} (the survey's 1/(mu t)): ",
         findings=findings + ["the 1/t rate needs the step constant large enough: below beta = 1/2 the decay is "
                              "t^(-2 beta) (see the sweep), so Eq. (28)'s 1/(mu t) is on the safe side"])
-    verdicts.append(v4)
-
-    data = pd.concat(frames, ignore_index=True)
-    figures = [
-        {"kind": "curves", "table": "curves", "title": "SGD-1: steps 1/t, gap (last iterate); dashed: 1/log t through the first point",
-         "x": "step", "y": "gap", "hue": "setting", "where": {"claim": "SGD-1"}, "reference": {"1/log t": "rate_ref"},
-         "logx": True, "logy": True},
-        {"kind": "curves", "table": "curves", "title": "SGD-1: averaged iterate", "x": "step", "y": "avg_gap",
-         "hue": "setting", "where": {"claim": "SGD-1"}, "logx": True, "logy": True},
-        {"kind": "curves", "table": "curves", "title": "SGD-2: steps 1/sqrt t; dashed: log t / sqrt t", "x": "step", "y": "gap",
-         "hue": "setting", "where": {"claim": "SGD-2"}, "reference": {"log t / sqrt t": "rate_ref"}, "logx": True, "logy": True},
-        {"kind": "curves", "table": "curves", "title": "SGD-4: steps beta/(mu t) on least squares; dashed: 1/t", "x": "step", "y": "gap",
-         "reference": {"1/t": "rate_ref"},
-         "hue": "setting", "where": {"claim": "SGD-4"}, "logx": True, "logy": True},
-    ]
-    return StudyResult(verdicts, {"curves": data}, figures, setup)
+    return v4, frames
 
 
 def _reference(t, rate, e1, t1):

@@ -68,8 +68,8 @@ def run(ctx, *, steps, numeric=None) -> StudyResult:
     rows, max_step_err, max_ratio_excess = [], 0.0, -np.inf
     problems = {f"kappa={k:g}": Quadratic.random(30, ctx.generator("q", k), L=1.0, kappa=k, dtype=ctx.dtype,
                                                   device=ctx.device) for k in (10.0, 100.0)}
-    worst = Quadratic(torch.tensor([0.1, 1.0], dtype=ctx.dtype, device="cpu"), rotate=False, w_star=torch.zeros(2, dtype=ctx.dtype, device=ctx.device),
-                      device=ctx.device)
+    worst = Quadratic(torch.tensor([0.1, 1.0], dtype=ctx.dtype, device="cpu"), rotate=False,
+                      w_star=torch.zeros(2, dtype=ctx.dtype, device=ctx.device), dtype=ctx.dtype, device=ctx.device)
     problems["worst case (kappa=10)"] = worst
     tight = []
     for label, q in problems.items():

@@ -56,6 +56,8 @@ from __future__ import annotations
 
 import math
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 import torch
@@ -98,29 +100,78 @@ INJECTIONS = {
 
 
 def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0) -> StudyResult:
-    """``width_fn(m)``: the width actually built; ``lr_scale`` multiplies the step (a planted too-large step)."""
     width_fn = width_fn or (lambda m: m)
-    X = prop5_data(N, D, ctx.generator("data"), dtype=ctx.dtype, device=ctx.device)
-    y = ctx.normal(N, "labels")
-    H = ntk_gram_infinite(X)
-    ev = torch.linalg.eigvalsh(H)
-    lam0, lam_max = float(ev[0]), float(ev[-1])
-    eta = lr_scale / lam_max
-    rho = 1 - eta * lam0 / 2
-    ck = np.arange(steps + 1)
-    rows, move, spread, ntk_err, traces, final_loss = [], {}, {}, {}, {}, {}
+    net = _Setting(ctx, steps, lr_scale)
+    parts, curves, wide = [], [], None
+    if ctx.wants("OP-4", "OP-6"):  # GD on two-layer nets of every width: OP-4's reading, OP-6
+        wide = _two_layer(ctx, net, widths, width_fn)
+        curves.append(wide.frame)
+    if ctx.wants("OP-4"):
+        result, deep_frame = _linear_rate(ctx, net, widths, wide, deep_widths, width_fn, lr_scale)
+        parts.append(result)
+        curves.append(deep_frame)
+    if ctx.wants("OP-5"):
+        v5_written, deep_sgd = _minibatch_deep(ctx, net.X, net.y, min(deep_widths), width_fn, steps, batches, lr_scale)
+        v5, sgd_tab = _minibatch(ctx, net.X, net.y, max(widths), width_fn, net.eta, steps, batches)
+        parts.append(StudyResult([v5_written, v5], {"sgd": pd.concat([sgd_tab, deep_sgd], ignore_index=True)}, [
+            {"kind": "curves", "table": "sgd", "title": "Mini-batch SGD on the widest net: no noise floor", "x": "step",
+             "y": "gap", "hue": "setting", "logy": True}]))
+    if ctx.wants("OP-6"):
+        v6 = _width_effect(ctx, widths, wide.move, wide.spread, wide.ntk_err, net.X, net.lam0, width_fn, wide.final_loss)
+        move_tab = pd.DataFrame([{"width": m, "seed": s, "movement": v} for m, arr in wide.move.items() for s, v in enumerate(arr)])
+        parts.append(StudyResult([v6], {"movement": move_tab}, [
+            {"kind": "points", "table": "movement", "title": "Relative weight movement ||W_T - W_0|| / ||W_0|| vs width",
+             "x": "width", "y": "movement", "logx": True, "logy": True}]))
+    setup = {"n": N, "d": D, "lambda_0": net.lam0, "lambda_max": net.lam_max, "eta": net.eta, "widths": list(widths)}
+    return StudyResult.merge(StudyResult([], {"curves": pd.concat(curves, ignore_index=True)} if curves else {}, [], setup), *parts)
+
+
+class _Setting:
+    """Prop. 5's data (n points on the sphere, random labels), the infinite-width NTK Gram matrix's
+    extreme eigenvalues, the step ``eta = lr_scale / lambda_max`` and the claimed contraction."""
+
+    def __init__(self, ctx, steps, lr_scale):
+        self.X = prop5_data(N, D, ctx.generator("data"), dtype=ctx.dtype, device=ctx.device)
+        self.y = ctx.normal(N, "labels")
+        ev = torch.linalg.eigvalsh(ntk_gram_infinite(self.X))
+        self.lam0, self.lam_max = float(ev[0]), float(ev[-1])
+        self.eta = lr_scale / self.lam_max
+        self.rho = 1 - self.eta * self.lam0 / 2
+        self.steps, self.ck = steps, np.arange(steps + 1)
+
+
+class _Wide(NamedTuple):
+    traces: dict      # width -> Trace of GD
+    frame: pd.DataFrame
+    move: dict        # width -> (S,) relative weight movement
+    spread: dict      # width -> std over seeds of log10 final/initial loss
+    final_loss: dict  # width -> (S,) iterations to TARGET L_0 (inf: never)
+    ntk_err: dict     # width -> median relative error of the empirical NTK's smallest eigenvalue
+
+
+def _two_layer(ctx, net, widths, width_fn) -> _Wide:
+    """GD with step eta on two-layer ReLU nets of every width, from the same data."""
+    traces, rows, move, spread, final_loss, ntk_err = {}, [], {}, {}, {}, {}
     for m in widths:
-        net = TwoLayerReLU.random(X, y, width_fn(m), ctx.generator("a", m))
-        w0 = net.init(ctx.seeds, ctx.generator("w", m))
-        tr = engine.run(net, gradient_descent(eta), w0, steps, checkpoints=ck, blowup=1e6, metrics=("gap",))
+        tl = TwoLayerReLU.random(net.X, net.y, width_fn(m), ctx.generator("a", m))
+        w0 = tl.init(ctx.seeds, ctx.generator("w", m))
+        tr = engine.run(tl, gradient_descent(net.eta), w0, net.steps, checkpoints=net.ck, blowup=1e6, metrics=("gap",))
         traces[m] = tr
         loss = tr.metrics["gap"]
         move[m] = (torch.linalg.vector_norm(tr.final - w0, dim=-1) / torch.linalg.vector_norm(w0, dim=-1)).cpu().numpy()
         spread[m] = float(np.nanstd(np.log10(np.maximum(loss[:, -1] / loss[:, 0], 1e-300))))
         final_loss[m] = _iterations_to(tr, TARGET)[0]  # reliability: iterations to TARGET L_0 (inf: never)
-        ntk_err[m] = float(np.median(np.abs(torch.linalg.eigvalsh(net.gram(w0))[:, 0].cpu().numpy() - lam0) / lam0))
+        ntk_err[m] = float(np.median(np.abs(torch.linalg.eigvalsh(tl.gram(w0))[:, 0].cpu().numpy() - net.lam0) / net.lam0))
         rows.append(tr.to_frame(width=m, seed=np.arange(ctx.seeds), setting=f"m={m}").assign(
-            du_bound=lambda df: df.gap.groupby(df.row).transform("first") * rho ** df.step))
+            du_bound=lambda df: df.gap.groupby(df.row).transform("first") * net.rho ** df.step))
+    return _Wide(traces, pd.concat(rows, ignore_index=True), move, spread, final_loss, ntk_err)
+
+
+def _linear_rate(ctx, net, widths, wide, deep_widths, width_fn, lr_scale):
+    """OP-4: as written on 3-layer nets (log loss linear in t), and the two-layer reading (Du et
+    al.'s contraction and bound at the widest width)."""
+    steps, ck, rho, eta, X, y = net.steps, net.ck, net.rho, net.eta, net.X, net.y
+    traces = wide.traces
     widest = max(widths)
     trw = traces[widest]
     parts = {}
@@ -145,7 +196,7 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
     else:
         coef, r2 = [np.nan, np.nan], np.nan
     # OP-4 as written, the 3-layer nets: is log loss linear in t? rates over the two halves agree
-    deep, deep_parts, stalled = {}, {}, {}
+    deep, deep_parts, stalled, rows = {}, {}, {}, []
     for m in (NARROW, *deep_widths):
         dn = relu_net(X, y, width_fn(m), 3)
         w0 = dn.init(ctx.seeds, ctx.generator("deep", m))
@@ -156,7 +207,7 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
         deep[m] = v = _log_linear(dtr, m, 0.5 * lr_scale)
         if m != NARROW:
             deep_parts[f"3-layer m={m}"] = v
-    findings = [f"lambda_0 = {lam0:.4f}, lambda_max = {lam_max:.3f}, step {eta:.4f}: claimed contraction per step "
+    findings = [f"lambda_0 = {net.lam0:.4f}, lambda_max = {net.lam_max:.3f}, step {eta:.4f}: claimed contraction per step "
                 f"1 - eta lambda_0/2 = {rho:.5f}",
                 f"iterations to eps (seed median, width {widest}) = {coef[0]:.1f} + {coef[1]:.1f} log(1/eps), R^2 = {r2:.4f}",
                 "fitted contraction per width: " + ", ".join(
@@ -171,11 +222,7 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
         summary="3-layer ReLU nets, log loss linear in t at every deep width: " + "; ".join(
             f"{k}: {v.summary}" for k, v in deep_parts.items()))
 
-    v5_written, deep_sgd = _minibatch_deep(ctx, X, y, min(deep_widths), width_fn, steps, batches, lr_scale)
-    v5, sgd_tab = _minibatch(ctx, X, y, widest, width_fn, eta, steps, batches)
-    v6 = _width_effect(ctx, widths, move, spread, ntk_err, X, lam0, width_fn, final_loss)
-    curves = pd.concat(rows, ignore_index=True)
-    move_tab = pd.DataFrame([{"width": m, "seed": s, "movement": v} for m, arr in move.items() for s, v in enumerate(arr)])
+    iter_tab = pd.DataFrame({"log_inv_eps": np.log(1 / eps_grid), "iterations": iters}).dropna()
     figures = [
         {"kind": "curves", "table": "curves", "title": "Two-layer nets: loss vs step by width (dashed: Du et al.'s bound)",
          "x": "step", "y": "gap", "hue": "setting", "where": {"setting": [f"m={m}" for m in widths]},
@@ -188,16 +235,8 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
         {"kind": "points", "table": "iterations", "title": f"Iterations to eps vs log(1/eps), width {widest} (seed median)",
          "x": "log_inv_eps", "y": "iterations", "label": "median over seeds",
          "caption": "dots and line: the median over seeds of the iterations to reach eps L_0"},
-        {"kind": "points", "table": "movement", "title": "Relative weight movement ||W_T - W_0|| / ||W_0|| vs width",
-         "x": "width", "y": "movement", "logx": True, "logy": True},
-        {"kind": "curves", "table": "sgd", "title": "Mini-batch SGD on the widest net: no noise floor", "x": "step",
-         "y": "gap", "hue": "setting", "logy": True},
     ]
-    iter_tab = pd.DataFrame({"log_inv_eps": np.log(1 / eps_grid), "iterations": iters}).dropna()
-    return StudyResult([v4_written, v4, v5_written, v5, v6], {"curves": curves, "movement": move_tab,
-                                                              "sgd": pd.concat([sgd_tab, deep_sgd], ignore_index=True),
-                                                              "iterations": iter_tab}, figures,
-                       {"n": N, "d": D, "lambda_0": lam0, "lambda_max": lam_max, "eta": eta, "widths": list(widths)})
+    return StudyResult([v4_written, v4], {"iterations": iter_tab}, figures), pd.concat(rows, ignore_index=True)
 
 
 def _log_linear(tr, m, step) -> Verdict:

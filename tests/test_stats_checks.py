@@ -1,0 +1,160 @@
+"""The checks that used to live in studies, each passing on the right input and failing on a
+planted wrong one: floors over a grid (one divergence and settling rule), scaling exponents,
+per-seed numbers against a margin, a vector Monte-Carlo mean, divergence, and properties with
+undecided instances and assumptions."""
+
+import numpy as np
+import pytest
+
+from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED
+from convcheck.stats import (check_exponent, check_floors, check_mean_vector, check_per_seed, check_property,
+                             check_runs_finite, log_log_slopes)
+
+ETAS = np.array([0.01, 0.02, 0.04, 0.08])
+T = np.arange(0, 20001, 10, dtype=float)
+
+
+def _floor_curves(rng, S, floor, tau=50.0, sd=0.3):
+    """A decaying transient plus a stationary AR(1) lognormal fluctuation around ``floor``."""
+    phi = np.exp(-1.0 / tau)
+    z = np.empty((S, T.size))
+    z[:, 0] = rng.standard_normal(S)
+    for k in range(1, T.size):
+        z[:, k] = phi * z[:, k - 1] + np.sqrt(1 - phi**2) * rng.standard_normal(S)
+    return floor * np.exp(sd * z - sd**2 / 2) + 5.0 * np.exp(-T / tau)
+
+
+# --- check_floors ---------------------------------------------------------------------------------
+
+def test_floors_proportional_to_eta_are_reproduced_and_flat_floors_refuted():
+    rng = np.random.default_rng(10)
+    right, tails = check_floors([_floor_curves(rng, 64, 3 * e) for e in ETAS], T, ETAS, claim="X-1")
+    assert right.outcome == REPRODUCED and len(tails) == 4 and all(t.settled for t in tails)
+    assert right.window == (2000, 20000) and any("tail stationarity" in n for n in right.notes)
+    flat, _ = check_floors([_floor_curves(rng, 64, 0.1) for _ in ETAS], T, ETAS, claim="X-1")  # planted: no eta in it
+    assert flat.outcome == REFUTED
+
+
+def test_a_diverged_seed_refutes_a_floor_claim():
+    rng = np.random.default_rng(11)
+    curves = [_floor_curves(rng, 16, 3 * e) for e in ETAS]
+    curves[-1][3, 1500:] = np.inf  # one seed of the largest eta blows up
+    v, _ = check_floors(curves, T, ETAS, claim="X-1")
+    assert v.outcome == REFUTED and v.diverged == 1 and "diverged" in v.summary
+
+
+def test_an_unsettled_tail_makes_a_floor_claim_inconclusive_even_when_the_slope_is_wrong():
+    """A tail still decaying biases its time average: the floors are not read, so neither a right
+    nor a planted wrong slope decides."""
+    rng = np.random.default_rng(12)
+    slow = [_floor_curves(rng, 32, 0.01, tau=400.0 * (1 + k)) for k in range(4)]  # transients not over
+    v, tails = check_floors([c[:, :201] for c in slow], T[:201], ETAS)
+    assert not all(t.settled for t in tails)
+    assert v.outcome == INCONCLUSIVE and v.summary.startswith("tail not settled")
+    assert "slope" in v.statistic and "p_fail" not in v.statistic  # the number is kept, it is not evidence
+
+
+def test_check_floors_bad_input():
+    with pytest.raises(ValueError, match="'curves' parameter must hold one curve per value"):
+        check_floors([np.ones((3, T.size))], T, ETAS)
+
+
+# --- check_exponent and check_per_seed ------------------------------------------------------------
+
+RHOS = np.geomspace(0.003, 0.1, 6)
+
+
+def _powers(rng, k, S=24, sd=0.05):
+    return 0.7 * RHOS**k * rng.lognormal(0, sd, size=(S, RHOS.size))
+
+
+@pytest.mark.parametrize("kind,true,claimed,expected", [
+    ("at_least", 2.0, 2.0, REPRODUCED), ("at_least", 3.0, 2.0, REPRODUCED), ("at_least", 1.0, 2.0, REFUTED),
+    ("theta", 2.0, 2.0, REPRODUCED), ("theta", 1.5, 2.0, REFUTED), ("at_most", 1.0, 2.0, REPRODUCED),
+    ("at_most", 3.0, 2.0, REFUTED)])
+def test_check_exponent(kind, true, claimed, expected):
+    v = check_exponent(_powers(np.random.default_rng(20), true), RHOS, claimed, kind=kind, what="gap", param_name="rho")
+    assert v.outcome == expected, v.summary
+    assert v.statistic["exponent"] == pytest.approx(true, abs=0.05)
+    assert v.seeds == 24 and v.statistic["exponent_ci998"][0] < true < v.statistic["exponent_ci998"][1]
+
+
+def test_check_exponent_leaves_out_seeds_with_a_zero_and_checks_its_input():
+    Y = _powers(np.random.default_rng(21), 2.0)
+    Y[0, 2] = 0.0
+    assert check_exponent(Y, RHOS, 2.0, kind="at_least").seeds == 23
+    assert log_log_slopes(Y, RHOS)[1] == pytest.approx(2.0, abs=0.1)
+    with pytest.raises(ValueError, match="'kind' parameter"):
+        check_exponent(Y, RHOS, 2.0, kind="upper")
+    with pytest.raises(ValueError, match="'params' parameter must be in the range"):
+        log_log_slopes(Y, -RHOS)
+
+
+def test_check_per_seed():
+    rng = np.random.default_rng(22)
+    assert check_per_seed(rng.normal(0.0, 0.1, 40), 0.0, margin=0.2, sided="upper", what="x").outcome == REPRODUCED
+    assert check_per_seed(rng.normal(-1.0, 0.1, 40), 0.0, margin=0.2, sided="upper", what="x").outcome == REPRODUCED
+    assert check_per_seed(rng.normal(1.0, 0.1, 40), 0.0, margin=0.2, sided="upper", what="x").outcome == REFUTED
+    assert check_per_seed(rng.normal(-1.0, 0.1, 40), 0.0, margin=0.2, what="x").outcome == REFUTED
+    assert check_per_seed(rng.normal(0.0, 3.0, 4), 0.0, margin=0.2, what="x").outcome == INCONCLUSIVE
+
+
+# --- check_mean_vector ----------------------------------------------------------------------------
+
+def _sums(rng, mean, n):
+    x = mean + rng.standard_normal((n, mean.size))
+    return x.sum(0), (x * x).sum(0)
+
+
+def test_check_mean_vector_passes_an_unbiased_mean_and_fails_a_biased_one():
+    rng = np.random.default_rng(30)
+    target = np.linspace(1.0, 3.0, 10)
+    assert check_mean_vector(*_sums(rng, target, 400_000), 400_000, target).outcome == REPRODUCED
+    bias = target.copy()
+    bias[4] *= 1.01  # planted: one coordinate off by 1%
+    wrong = check_mean_vector(*_sums(rng, bias, 400_000), 400_000, target)
+    assert wrong.outcome == REFUTED and wrong.statistic["rejected"] == 1 and wrong.statistic["p_fail"] < 1e-4
+    few = check_mean_vector(*_sums(rng, target, 100), 100, target)  # standard errors far above 1%
+    assert few.outcome == INCONCLUSIVE and "too few draws" in few.summary
+
+
+def test_check_mean_vector_calibration():
+    """Unbiased draws are refuted in at most ALPHA_FAIL-ish of 200 replications (Holm over 10)."""
+    rng = np.random.default_rng(31)
+    target = np.linspace(1.0, 3.0, 10)
+    refuted = sum(check_mean_vector(*_sums(rng, target, 20_000), 20_000, target).outcome == REFUTED for _ in range(200))
+    assert refuted <= 2
+
+
+# --- divergence and properties --------------------------------------------------------------------
+
+def test_check_runs_finite():
+    ok = check_runs_finite(np.zeros(8, bool), np.full(8, -1), what="GD")
+    assert ok.outcome == REPRODUCED and ok.diverged == 0
+    d = np.zeros(8, bool)
+    d[[2, 5]] = True
+    bad = check_runs_finite(d, np.where(d, [0, 0, 40, 0, 0, 17, 0, 0], -1), what="GD")
+    assert bad.outcome == REFUTED and bad.diverged == 2 and "first recorded at step 17" in bad.summary
+
+
+def test_check_property_with_undecided_instances_and_assumptions():
+    assert check_property([True, True], what="x").outcome == REPRODUCED
+    assert check_property([True, False], what="x", labels=["a", "b"]).summary.endswith("(first: b)")
+    open_ = check_property([True, False], undecided=[False, True], what="x", labels=["a", "b"])
+    assert open_.outcome == INCONCLUSIVE and "undecided on 1" in open_.summary
+    # a decided failure refutes whatever else is undecided
+    assert check_property([False, False], undecided=[False, True], what="x").outcome == REFUTED
+    unmet = check_property([True, False], what="x", assumptions={"the instance is convex": False})
+    assert unmet.outcome == INCONCLUSIVE and "not a test of the claim" in unmet.summary
+    assert unmet.statistic["assumptions_unmet"] == ["the instance is convex"]
+    with pytest.raises(ValueError, match="'undecided' parameter"):
+        check_property([True], undecided=[True, False], what="x")
+
+
+def test_rank_trend():
+    from convcheck.stats import rank_trend
+
+    t = np.arange(10.0)
+    E = np.stack([10 - t, t, np.ones(10), np.where(t == 4, np.nan, t), 10 - t + 3 * (t % 2)])
+    r = rank_trend(E, t)
+    assert r[0] == pytest.approx(-1) and r[1] == pytest.approx(1) and r[2] == 0 and np.isnan(r[3]) and -0.99 < r[4] < 0
