@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED
+from test_stats_bounds_floors import _floor_curves  # a transient plus an AR(1) lognormal floor
+
 from convcheck.stats import (check_exponent, check_floors, check_mean_vector, check_per_seed, check_property,
                              check_runs_finite, log_log_slopes)
 
@@ -14,30 +16,20 @@ ETAS = np.array([0.01, 0.02, 0.04, 0.08])
 T = np.arange(0, 20001, 10, dtype=float)
 
 
-def _floor_curves(rng, S, floor, tau=50.0, sd=0.3):
-    """A decaying transient plus a stationary AR(1) lognormal fluctuation around ``floor``."""
-    phi = np.exp(-1.0 / tau)
-    z = np.empty((S, T.size))
-    z[:, 0] = rng.standard_normal(S)
-    for k in range(1, T.size):
-        z[:, k] = phi * z[:, k - 1] + np.sqrt(1 - phi**2) * rng.standard_normal(S)
-    return floor * np.exp(sd * z - sd**2 / 2) + 5.0 * np.exp(-T / tau)
-
-
 # --- check_floors ---------------------------------------------------------------------------------
 
 def test_floors_proportional_to_eta_are_reproduced_and_flat_floors_refuted():
     rng = np.random.default_rng(10)
-    right, tails = check_floors([_floor_curves(rng, 64, 3 * e) for e in ETAS], T, ETAS, claim="X-1")
+    right, tails = check_floors([_floor_curves(rng, 64, T, 3 * e) for e in ETAS], T, ETAS, claim="X-1")
     assert right.outcome == REPRODUCED and len(tails) == 4 and all(t.settled for t in tails)
     assert right.window == (2000, 20000) and any("tail stationarity" in n for n in right.notes)
-    flat, _ = check_floors([_floor_curves(rng, 64, 0.1) for _ in ETAS], T, ETAS, claim="X-1")  # planted: no eta in it
+    flat, _ = check_floors([_floor_curves(rng, 64, T, 0.1) for _ in ETAS], T, ETAS, claim="X-1")  # planted: no eta in it
     assert flat.outcome == REFUTED
 
 
 def test_a_diverged_seed_refutes_a_floor_claim():
     rng = np.random.default_rng(11)
-    curves = [_floor_curves(rng, 16, 3 * e) for e in ETAS]
+    curves = [_floor_curves(rng, 16, T, 3 * e) for e in ETAS]
     curves[-1][3, 1500:] = np.inf  # one seed of the largest eta blows up
     v, _ = check_floors(curves, T, ETAS, claim="X-1")
     assert v.outcome == REFUTED and v.diverged == 1 and "diverged" in v.summary
@@ -47,7 +39,7 @@ def test_an_unsettled_tail_makes_a_floor_claim_inconclusive_even_when_the_slope_
     """A tail still decaying biases its time average: the floors are not read, so neither a right
     nor a planted wrong slope decides."""
     rng = np.random.default_rng(12)
-    slow = [_floor_curves(rng, 32, 0.01, tau=400.0 * (1 + k)) for k in range(4)]  # transients not over
+    slow = [_floor_curves(rng, 32, T, 0.01, tau=400.0 * (1 + k)) for k in range(4)]  # transients not over
     v, tails = check_floors([c[:, :201] for c in slow], T[:201], ETAS)
     assert not all(t.settled for t in tails)
     assert v.outcome == INCONCLUSIVE and v.summary.startswith("tail not settled")

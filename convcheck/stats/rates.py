@@ -257,9 +257,10 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
         # Slope of the log seed-mean curve, with a bootstrap over seeds.
         rng = np.random.default_rng(seed)
         Ew = E[:, w]
-        mean_slope = float(_ols_slope(lt, np.log(Ew.mean(axis=0)) - np.log(r[w])))
         boot = rng.integers(0, Ew.shape[0], size=(th.N_BOOTSTRAP, Ew.shape[0]))
-        boot_slopes = _ols_slope(lt, np.log(Ew[boot].mean(axis=1)) - np.log(r[w]))
+        with np.errstate(invalid="ignore", divide="ignore"):  # a mean curve at or below 0 has no log: NaN, reported as such
+            mean_slope = float(_ols_slope(lt, np.log(Ew.mean(axis=0)) - np.log(r[w])))
+            boot_slopes = _ols_slope(lt, np.log(Ew[boot].mean(axis=1)) - np.log(r[w]))
         stat.update(mean_curve_slope=mean_slope, mean_curve_ci90=[float(np.quantile(boot_slopes, 0.05)),
                                                                    float(np.quantile(boot_slopes, 0.95))])
         if abs(mean_slope - whole.estimate) > delta / 2:

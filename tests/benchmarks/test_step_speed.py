@@ -98,3 +98,27 @@ def test_loop_over_torch_optim(benchmark, setup, which):
     else:
         make = {"sgd": lambda ps: torch.optim.SGD(ps, lr=0.01), "adam": lambda ps: torch.optim.Adam(ps, lr=0.01)}[which]
         benchmark(_loop(problem, w0, idx, make))
+
+
+# --- a user's torch.optim class in the engine: the adapter's layouts against the library's method --------
+
+def _engine_run(problem, w0, opt, steps=50):
+    from convcheck import engine
+
+    def run():
+        engine.run(problem, opt, w0, steps, checkpoints=[0, steps], sampler=WithReplacement(N, B),
+                   generator=torch.Generator().manual_seed(1))
+
+    return run
+
+
+@pytest.mark.parametrize("layout", ["library", "blocks", "rows", "per-seed", "auto"])
+def test_user_class_in_the_engine(benchmark, setup, layout):
+    """50 engine steps of Adam over S = 256 seeds: the library's batched method, and
+    torch.optim.Adam through the adapter in each layout (auto probes for 2 steps, then blocks)."""
+    from convcheck.optim import from_torch
+
+    problem, w0, _ = setup
+    opt = adam(0.01) if layout == "library" else from_torch(torch.optim.Adam, instances=layout, lr=0.01)
+    benchmark.group = "torch.optim.Adam in the engine"
+    benchmark(_engine_run(problem, w0, opt))
