@@ -24,12 +24,12 @@ import torch
 
 from .claims import AS_WRITTEN, REFUTED, REPRODUCED, Verdict
 
-__all__ = ["check", "CheckResult", "load_target", "parse_hyper", "find_claim"]
+__all__ = ["check", "CheckResult", "load_target", "parse_hyper", "find_claim", "default_scale", "set_default_scale"]
 
 
 @dataclass
 class CheckResult:
-    """The verdicts of one claim with the target in one role."""
+    """The verdicts of the claims asked for, with the target in the role each tests."""
 
     target: str
     role: str
@@ -102,7 +102,8 @@ def load_target(spec: str):
 
 
 def parse_hyper(items) -> dict:
-    """``["weight_decay=0.0", "foreach=False", "name=x"]`` -> a dict, values read as Python literals."""
+    """``["weight_decay=0.0", "foreach=False", "base=torch.optim:SGD", "name=x"]`` -> a dict: values read as
+    Python literals, ``module:attr`` as the object it names, anything else as text."""
     out = {}
     for item in items or ():
         key, eq, value = item.partition("=")
@@ -111,19 +112,33 @@ def parse_hyper(items) -> dict:
         try:
             out[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
-            out[key] = value
+            # module:attr passes an object (a base optimizer's class for a wrapper); else the text itself
+            out[key] = load_target(value) if ":" in value and not value.startswith(("/", ".")) or value.endswith(".py") \
+                else value
     return out
 
 
 def find_claim(claim: str, studies=None, suite: str | None = None):
-    """(study module, Claim) for a claim id of a suite (default: the default suite)."""
+    """(study module, Claim) for a claim id of a suite (default: the default suite); the id is
+    case-insensitive, and an id that belongs to another suite is named with its suite."""
     from .study import discover
+    from .suites import list_suites
 
     studies = discover(suite=suite) if studies is None else studies
     for mod in studies.values():
         for c in mod.CLAIMS:
-            if c.id == claim:
+            if c.id.upper() == str(claim).upper():
                 return mod, c
+    for other in list_suites():  # a helpful word when the id is another suite's
+        if other == suite:
+            continue
+        try:
+            ids = {c.id.upper(): c.id for m in discover(suite=other).values() for c in m.CLAIMS}
+        except ValueError:
+            continue
+        if str(claim).upper() in ids:
+            raise ValueError(f"The 'claim' parameter {claim!r} is a claim of suite {other!r}: name the suite with "
+                             f"--suite {other} (or {other}:{ids[str(claim).upper()]}).")
     ids = sorted(c.id for m in studies.values() for c in m.CLAIMS)
     raise ValueError(f"The 'claim' parameter must be a claim id ({', '.join(ids)}). Got {claim!r} instead.")
 
@@ -140,53 +155,84 @@ def _match_reading(c, reading: str | None) -> str | None:
     raise ValueError(f"The 'reading' parameter must name one reading of {c.id}: {names}. Got {reading!r} instead.")
 
 
-def check(target, claim: str, *, reading: str | None = None, role: str | None = None, hyper: dict | None = None,
-          scale: str = "quick", seeds: int | None = None, device: str = "cpu", dtype=torch.float64,
+def check(target, claim, *, reading: str | None = None, role: str | None = None, hyper: dict | None = None,
+          scale: str | None = None, seeds: int | None = None, device: str = "cpu", dtype=torch.float64,
           suite: str | None = None) -> CheckResult:
-    """Run the study holding ``claim`` with ``target`` in ``role`` and return the verdicts that test it.
+    """Run what ``claim`` needs with ``target`` in its role and return the verdicts that test it.
 
     Args:
       target: a ``torch.optim.Optimizer`` subclass, a convcheck factory, or ``"module:attr"``;
         None runs the library's own method (the reference a user's verdicts compare with).
-      claim: a claim id (``convcheck list`` shows them, with their readings and roles).
+      claim: a claim id (``convcheck list`` shows them, with their readings and roles;
+        case-insensitive), or a list of ids: each study holding some runs once, for those alone.
       reading: one reading of the claim (a unique prefix of its name is enough); default all
         readings that test the role.
-      role: the role to fill; default the claim's first (its primary method).
+      role: the role to fill; default each claim's first (its primary method).
       hyper: fixed keyword arguments passed to the target on every construction.
+      scale: ``tiny``, ``quick`` or ``full``; default ``quick``, or inside pytest the value of
+        ``--convcheck-scale`` (the pytest plugin).
       suite: the suite holding the claim (default: the default suite); ``claim="adam2015:AMS-1"`` names it too.
     """
     from .study import run_study
 
+    scale = default_scale() if scale is None else scale
     spec = target if isinstance(target, str) else None
     if spec is not None:
         target = load_target(spec)
-    methods = {} if target is None else None  # None: the library's own method, for comparisons
-    if ":" in claim:
-        suite, claim = claim.split(":", 1)
-    module, c = find_claim(claim, suite=suite)
-    reading = _match_reading(c, reading)
-    candidates = c.roles_of(reading) if reading is not None else c.roles()
-    if not candidates:
-        raise ValueError(f"{c.id}{' (' + reading + ')' if reading else ''} tests no method that can be replaced "
-                         f"(it is a statement about {c.kind}); claims with roles are listed by 'convcheck list'.")
-    if role is None:
-        role = candidates[0]
-    elif role not in candidates:
-        raise ValueError(f"The 'role' parameter must be one of the roles {c.id} tests: {list(candidates)}. Got {role!r} instead.")
-    if methods is None:
-        methods = {role: target}
-    # only what the claim needs: the study skips the parts of its other claims
-    result = run_study(module, scale, seeds=seeds, device=device, dtype=dtype, methods=methods, hyper=hyper,
-                       claims=[c.id])
-    chosen = [v for v in result.verdicts if v.claim == c.id and role in c.roles_of(v.reading)
-              and (reading is None or v.reading == reading)]
+    claims = [claim] if isinstance(claim, str) else list(claim)
+    if not claims:
+        raise ValueError("The 'claim' parameter must name at least one claim. Got none.")
+    if reading is not None and len(claims) > 1:
+        raise ValueError(f"The 'reading' parameter names one reading of one claim. Got {len(claims)} claims.")
+    asked = []  # (module, claim, reading, role)
+    for cid in claims:
+        where = suite
+        if ":" in cid:
+            where, cid = cid.split(":", 1)
+        module, c = find_claim(cid, suite=where)
+        r = _match_reading(c, reading)
+        candidates = c.roles_of(r) if r is not None else c.roles()
+        if not candidates:
+            raise ValueError(f"{c.id}{' (' + r + ')' if r else ''} tests no method that can be replaced "
+                             f"(it is a statement about {c.kind}); claims with roles are listed by 'convcheck list'.")
+        if role is not None and role not in candidates:
+            raise ValueError(f"The 'role' parameter must be one of the roles {c.id} tests: {list(candidates)}. Got {role!r} instead.")
+        asked.append((module, c, r, role or candidates[0]))
+    verdicts, studies = [], []
+    for module in dict.fromkeys(m for m, *_ in asked):  # each study once, in the order asked
+        mine = [(c, r, ro) for m, c, r, ro in asked if m is module]
+        methods = {} if target is None else {ro: target for _, _, ro in mine}  # {}: the library's own methods
+        # only what the claims need: the study skips the parts of its other claims
+        result = run_study(module, scale, seeds=seeds, device=device, dtype=dtype, methods=methods, hyper=hyper,
+                           claims=[c.id for c, _, _ in mine])
+        for c, r, ro in mine:
+            verdicts += [v for v in result.verdicts if v.claim == c.id and ro in c.roles_of(v.reading)
+                         and (r is None or v.reading == r)]
+        studies.append(module.NAME)
     if spec is not None:
         label = spec
     elif target is None:
         label = "convcheck default"
     else:
         label = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}"
-    return CheckResult(label, role, c.id, module.NAME, scale, chosen)
+    return CheckResult(label, ", ".join(dict.fromkeys(ro for *_, ro in asked)), ", ".join(c.id for _, c, _, _ in asked),
+                       ", ".join(studies), scale, verdicts)
+
+
+#: The scale check() runs at when none is given; the pytest plugin sets it from --convcheck-scale.
+_DEFAULT_SCALE = ["quick"]
+
+
+def default_scale() -> str:
+    """The scale :func:`check` runs at when none is given."""
+    return _DEFAULT_SCALE[0]
+
+
+def set_default_scale(scale: str) -> None:
+    """Set the scale :func:`check` runs at when none is given (the pytest plugin's --convcheck-scale)."""
+    from ._validation import check_choice
+
+    _DEFAULT_SCALE[0] = check_choice("scale", scale, ("tiny", "quick", "full"))
 
 
 def print_result(result: CheckResult) -> None:

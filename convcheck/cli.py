@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("target", metavar="TARGET",
                    help="module:attr, a torch.optim.Optimizer subclass (e.g. torch.optim:Adam, my_opt.py:MyAdam) "
                         "or a convcheck optimizer factory")
-    c.add_argument("--claim", required=True, help="claim id (convcheck list shows the claims, readings and roles)")
+    c.add_argument("--claim", required=True, action="append",
+                   help="claim id, case-insensitive (convcheck list shows the claims, readings and roles); repeatable: "
+                        "each study holding some runs once, for those alone")
     c.add_argument("--suite", default=None, help="the suite holding the claim (default: the default suite)")
     c.add_argument("--reading", default=None, help="one reading of the claim (a unique prefix of its name); default: all "
                                                    "that test the role")
@@ -63,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="a fixed keyword argument for TARGET (repeatable; values read as Python literals)")
     c.add_argument("--scale", default="quick", help="tiny, quick (default) or full")
     c.add_argument("--seeds", type=int, default=None, help="seeds per setting (default: the scale's)")
+    c.add_argument("--device", default="cpu", help="auto, cpu (default) or cuda")
+    c.add_argument("--dtype", default="float64", help="float64 (default) or float32")
     c.add_argument("--json", action="store_true", help="print the verdicts as the records of verdicts.json")
     cl = sub.add_parser("clean", help="delete old run folders (and, with --cache, the cache of finished studies)")
     cl.add_argument("--out", default="reports", help="the runs' folder (default: reports)")
@@ -144,9 +148,16 @@ def _check(args) -> int:
 
     from .checking import check, parse_hyper, print_result
 
+    import torch
+
+    from ._validation import check_choice
+    from .executors import resolve_device
+
     try:
-        result = check(args.target, args.claim, reading=args.reading, role=args.role, hyper=parse_hyper(args.hyper),
-                       scale=args.scale, seeds=args.seeds, suite=args.suite)
+        dtype = getattr(torch, check_choice("dtype", args.dtype, ("float64", "float32")))
+        result = check(args.target, args.claim[0] if len(args.claim) == 1 else args.claim, reading=args.reading,
+                       role=args.role, hyper=parse_hyper(args.hyper), scale=args.scale, seeds=args.seeds,
+                       suite=args.suite, device=resolve_device(args.device), dtype=dtype)
     except ValueError as exc:
         return _fail(str(exc))
     if args.json:

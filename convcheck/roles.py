@@ -107,6 +107,40 @@ def _check_binds(role: Role, method, hyper: dict) -> None:
                          + (f" with {', '.join(hyper)}" if hyper else "") + f"; {name} cannot take that: {e}") from None
 
 
+def _first(value):
+    """A hyperparameter's value for one seed: a tensor's first entry, a schedule's first step."""
+    if callable(value) and not inspect.isclass(value):
+        value = value(1)
+    if torch.is_tensor(value):
+        return value.reshape(-1)[0].item() if value.numel() else value
+    return value
+
+
+def _check_taken(role: Role, cls, args: dict) -> None:
+    """Build ``cls`` once with the role's arguments (one seed's values) and make sure it took each:
+    a class that cannot be built says what the role passes; an argument swallowed by ``**kwargs``
+    (absent from the signature, the defaults and the param groups) is an error, never a verdict for
+    another algorithm."""
+    first = {k: _first(v) for k, v in args.items()}
+    shown = ", ".join(f"{k}={v!r}" for k, v in first.items())
+    try:
+        inst = cls([torch.nn.Parameter(torch.zeros(2, dtype=torch.float64))], **first)
+    except Exception as e:  # the class's own error, whatever its type: one line that says what was passed
+        raise ValueError(f"{cls.__qualname__} in role {role.name!r} cannot be built with what the role passes "
+                         f"({shown}): {type(e).__name__}: {e}") from None
+    try:
+        named = set(inspect.signature(cls.__init__).parameters)
+    except (TypeError, ValueError):
+        return
+    kept = set(getattr(inst, "defaults", {})) | {k for g in getattr(inst, "param_groups", []) for k in g}
+    swallowed = [k for k in first if k not in named and k not in kept]
+    if swallowed:
+        raise ValueError(f"{cls.__qualname__} in role {role.name!r} did not take {', '.join(map(repr, swallowed))}: "
+                         "its signature does not name it and it is in neither its defaults nor its param groups "
+                         "(swallowed by **kwargs); the verdict would be for another algorithm. Use a role whose "
+                         "arguments the class takes (convcheck list shows them), or an adapter.")
+
+
 @dataclass
 class Method:
     """A resolved role: call it with the role's keyword arguments to get an Optimizer."""
@@ -114,6 +148,7 @@ class Method:
     spec: Role
     target: Any = None
     hyper: dict = field(default_factory=dict)
+    checked: bool = field(default=False, repr=False)  # whether a torch class was built once and took every argument
 
     @property
     def role(self) -> str:
@@ -128,6 +163,9 @@ class Method:
         if _is_torch_class(self.target):
             from .optim import from_torch
 
+            if not self.checked:
+                _check_taken(r, self.target, {**kwargs, **self.hyper})
+                self.checked = True
             return from_torch(self.target, **kwargs, **self.hyper)
         opt = self.target(**kwargs, **self.hyper)
         if not isinstance(opt, Optimizer):

@@ -74,6 +74,10 @@ def test_cli_checks_a_torch_class_and_a_custom_subclass(capsys, monkeypatch, tmp
     (["check", "torch.optim:Adam", "--claim", "AD-3", "--reading", "nonsense"], "'reading' parameter"),
     (["check", "torch.optim:Adam", "--claim", "AD-3", "--hyper", "lr=1"], "must not set"),
     (["check", "torch.optim:Adam", "--claim", "AD-3", "--hyper", "=1"], "KEY=VALUE"),
+    (["check", "torch.optim:Adam", "--claim", "rkk-1"], "is a claim of suite 'adam2015': name the suite with --suite adam2015"),
+    (["check", "torch.optim:Adam", "--claim", "AD-3", "--dtype", "float16"], "'dtype' parameter"),
+    (["check", "torch.optim:Adam", "--claim", "AD-3", "--device", "tpu"], "'device' parameter"),
+    (["check", "torch.optim:Adam", "--claim", "AD-3", "--claim", "AD-2", "--reading", "standard"], "one reading of one claim"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(capsys, argv, needle):
     assert main(argv) == 2
@@ -116,3 +120,43 @@ def test_pytest_plugin_fixture_and_failure_evidence(pytester):
     res = pytester.runpytest("--convcheck-scale=tiny", "-p", "no:cacheprovider")
     res.assert_outcomes(passed=1, failed=1)
     res.stdout.fnmatch_lines(["*AD-3*REFUTED*"])
+
+
+def test_several_claims_run_each_study_once_for_those_alone(capsys):
+    """Ids are case-insensitive; each study holding some of them runs once, for those claims only."""
+    assert main(["check", "torch.optim:SGD", "--claim", "gd-1", "--claim", "SGD-3", "--claim", "GD-2", "--scale", "tiny",
+                 "--json"]) == 1  # GD-2 as written is refuted (no condition on the step)
+    records = json.loads(capsys.readouterr().out)
+    assert {r["claim"] for r in records} == {"GD-1", "GD-2", "SGD-3"}
+    assert {r["study"] for r in records} == {"gd_bound", "gd_descent", "sgd_floor"}
+    result = check(torch.optim.SGD, ["GD-1", "GD-2"], scale="tiny")
+    assert result.claim == "GD-1, GD-2" and result.study == "gd_bound, gd_descent"
+
+
+def test_pytest_plugin_marks_fixture_tests_and_sets_the_scale_of_check(pytester):
+    """``-m "not convcheck"`` deselects the tests that use the fixture; ``convcheck.check`` called
+    directly runs at ``--convcheck-scale``."""
+    pytester.makepyfile(test_user="""
+        import convcheck
+        import convcheck.checking
+
+        def test_uses_the_fixture(convcheck_check):
+            raise AssertionError("deselected by -m 'not convcheck'")
+
+        def test_plain_check_follows_the_option():
+            assert convcheck.checking.default_scale() == "tiny"
+    """)
+    res = pytester.runpytest("--convcheck-scale=tiny", "-m", "not convcheck", "-p", "no:cacheprovider")
+    res.assert_outcomes(passed=1, deselected=1)
+    from convcheck.checking import default_scale
+
+    assert default_scale() == "quick"  # the inner run's option does not leak into this one
+
+
+def test_hyper_passes_an_object_named_module_attr():
+    from convcheck.checking import parse_hyper
+
+    got = parse_hyper(["base=torch.optim:SGD", "wd=0.1", "name=plain", "flag=True"])
+    assert got == {"base": torch.optim.SGD, "wd": 0.1, "name": "plain", "flag": True}
+    with pytest.raises(ValueError, match="does not define"):
+        parse_hyper(["base=torch.optim:NoSuchClass"])

@@ -108,5 +108,54 @@ def test_from_torch_matches_batched_methods_with_row_step_sizes_schedules_and_cl
     both(rmsprop(0.01, 0.9), from_torch(torch.optim.RMSprop, lr=0.01, alpha=0.9))
     both(adam(rows), from_torch(torch.optim.Adam, lr=rows))
     both(sam(0.1, rho=0.05), from_torch(uo.SAM, lr=0.1, rho=0.05))
+    both(sam(0.1, rho=0.05), from_torch(uo.ModelSAM, lr=0.1, rho=0.05))  # the README's SAM (runs per seed)
     with pytest.raises(ValueError, match="one value per seed"):
         engine.run(ls, from_torch(torch.optim.SGD, lr=torch.ones(3, dtype=torch.float64)), w0, 2)
+
+
+# --- mismatches are errors ---------------------------------------------------------------------------
+
+class _Swallower(torch.optim.Optimizer):
+    """Takes **kwargs and keeps only lr: in the momentum role it would run without momentum."""
+
+    def __init__(self, params, lr, **kwargs):
+        super().__init__(params, dict(lr=lr))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.add_(p.grad, alpha=-group["lr"])
+
+
+class _ThreeBetas(torch.optim.Optimizer):
+    def __init__(self, params, lr, betas=(0.9, 0.99, 0.999), eps=1e-8):
+        b1, b2, b3 = betas
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+
+    def step(self, closure=None):
+        pass
+
+
+class _KeepsItsOwn(torch.optim.Optimizer):
+    """Names rho in its signature and keeps it as an attribute: that is taken, not swallowed."""
+
+    def __init__(self, params, lr, rho=0.05):
+        self.rho = rho
+        super().__init__(params, dict(lr=lr))
+
+    def step(self, closure=None):
+        pass
+
+
+def test_an_argument_swallowed_by_kwargs_is_an_error():
+    method = resolve("momentum", _Swallower)
+    with pytest.raises(ValueError, match=r"_Swallower in role 'momentum' did not take 'momentum'.*swallowed by \*\*kwargs"):
+        method(lr=0.1, momentum=0.9)
+    assert resolve("sam", _KeepsItsOwn)(lr=0.1, rho=0.05) is not None
+
+
+def test_a_class_that_cannot_take_the_role_says_what_the_role_passes():
+    with pytest.raises(ValueError, match=r"_ThreeBetas in role 'adam' cannot be built with what the role passes "
+                                         r"\(lr=0.01, betas=\(0.9, 0.999\), eps=1e-08\): ValueError: not enough values"):
+        resolve("adam", _ThreeBetas)(lr=torch.full((3,), 0.01, dtype=torch.float64), betas=(0.9, 0.999), eps=1e-8)

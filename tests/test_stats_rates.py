@@ -156,6 +156,7 @@ def test_family_correction_withdraws_marginal_refutations_only():
     strong, marginal, exact = family_adjust([strong, marginal, exact], family_size=40)
     assert strong.outcome == REFUTED and exact.outcome == REFUTED and marginal.outcome == INCONCLUSIVE
     assert "multiplicity" in marginal.notes[-1] and marginal.statistic["p_fail_family"] == pytest.approx(0.032)
+    assert marginal.summary.startswith("refuted before the suite's multiplicity correction (p = 0.0008, adjusted 0.032")
 
 
 def test_assertions_raise_with_evidence():

@@ -138,3 +138,27 @@ class OvershootSGD(torch.optim.SGD):
         for group in self.param_groups:
             group["lr"] /= 1.3
         return loss
+
+
+class ModelSAM(torch.optim.Optimizer):
+    """SAM for a whole model, as the README writes it: one ascent over every parameter (the norm of
+    all their gradients), one closure call, the step from w."""
+
+    def __init__(self, params, lr, rho=0.05):
+        super().__init__(params, dict(lr=lr, rho=rho))
+
+    @torch.no_grad()
+    def step(self, closure):
+        ps = [p for group in self.param_groups for p in group["params"] if p.grad is not None]
+        norm = torch.norm(torch.stack([p.grad.norm() for p in ps]))
+        w = {p: p.clone() for p in ps}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.add_(p.grad * (group["rho"] / norm))
+        with torch.enable_grad():
+            closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.copy_(w[p] - group["lr"] * p.grad)

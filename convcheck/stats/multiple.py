@@ -67,7 +67,9 @@ def family_adjust(verdicts: list[Verdict], family_size: int) -> list[Verdict]:
         withdrawn = v.outcome == REFUTED and adj > th.ALPHA_FAIL / 2
         notes = [f"refutation withdrawn by the suite's multiplicity correction (Bonferroni over {family_size} "
                  f"claims): adjusted p = {adj:.3g} > {th.ALPHA_FAIL / 2:g}"] if withdrawn else []
-        out.append(dataclasses.replace(v, outcome=INCONCLUSIVE if withdrawn else v.outcome,
+        summary = (f"refuted before the suite's multiplicity correction (p = {float(p):.3g}, adjusted {adj:.3g} > "
+                   f"{th.ALPHA_FAIL / 2:g}): {v.summary}") if withdrawn else v.summary  # the reason, in the one line
+        out.append(dataclasses.replace(v, outcome=INCONCLUSIVE if withdrawn else v.outcome, summary=summary,
                                        statistic={**v.statistic, "p_fail_family": adj}, notes=(*v.notes, *notes)))
     return out
 
@@ -95,7 +97,9 @@ def combine(claim: str, study: str, parts: dict[str, Verdict], summary: str | No
         summary = summary or "; ".join(f"{k}: {v.summary}" for k, v in parts.items())
     else:
         outcome = INCONCLUSIVE
-        summary = "; ".join(f"{k}: {v.summary}" for k, v in parts.items() if outcome_of[k] == INCONCLUSIVE)
+        summary = "; ".join(f"{k}: " + (f"refuted before Holm's correction over the claim's {len(adjusted)} parts "
+                                         f"(adjusted p = {adjusted[k]:.3g}): " if outcome_of[k] != v.outcome else "")
+                            + v.summary for k, v in parts.items() if outcome_of[k] == INCONCLUSIVE)
     notes = list(fields.pop("notes", [])) + [f"{k}: {outcome_of[k]}: {v.summary}" + (
         f" (refutation withdrawn: Holm-adjusted p = {adjusted[k]:.3g} over {len(adjusted)} parts)"
         if outcome_of[k] != v.outcome else "") for k, v in parts.items()]
