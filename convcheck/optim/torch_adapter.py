@@ -137,11 +137,12 @@ def from_torch(optimizer_class, instances: str = "auto", **hyper) -> Optimizer:
             for layout in layouts:
                 _set_lr(layout, lrs, optimizer_class.__name__)
         g = oracle.grad(params)
-        results = [_step(layout, params, g, oracle, closure_ok) for layout in layouts]
-        new, extra = results[-1]  # the slowest layout is the reference while probing
+        results = [_try_step(layout, params, g, oracle, closure_ok, probing=len(layouts) > 1) for layout in layouts[:-1]]
+        new, extra = results_last = _step(layouts[-1], params, g, oracle, closure_ok)  # the reference while probing
+        results.append(results_last)
         if len(layouts) > 1:
-            # the same iterates bit for bit, and the same gradient evaluations
-            same = [r_extra == extra and torch.equal(torch.nan_to_num(r, nan=0.0), torch.nan_to_num(new, nan=0.0))
+            # the same iterates bit for bit, and the same gradient evaluations (a layout whose step failed: dropped)
+            same = [r is not None and r_extra == extra and torch.equal(torch.nan_to_num(r, nan=0.0), torch.nan_to_num(new, nan=0.0))
                     and torch.equal(r.isnan(), new.isnan()) for r, r_extra in results]
             layouts = [lay for lay, ok in zip(layouts, same) if ok]
             mode["probed"] += 1
@@ -165,6 +166,17 @@ def _set_lr(layout, lrs, name):
                 raise ValueError(f"The 'lr' schedule of {name} gave different steps to seeds {seeds} that shared every "
                                  "hyperparameter at the first step; run it with instances='per-seed'.")
             group["lr"] = lrs[seeds[0]]
+
+
+def _try_step(layout, params, g, oracle, closure_ok, probing):
+    """:func:`_step`; while probing, a layout whose step fails (a multi-tensor path that will not
+    take these tensors) gives (None, None) and is dropped."""
+    if not probing:
+        return _step(layout, params, g, oracle, closure_ok)
+    try:
+        return _step(layout, params, g, oracle, closure_ok)
+    except Exception:  # the per-seed reference decides; this layout is not kept
+        return None, None
 
 
 def _step(layout, params, g, oracle, closure_ok):
