@@ -66,7 +66,7 @@ def rmsprop(lr: Schedule = 0.01, gamma: float = 0.99, eps: float = 1e-8, eps_ins
 
     def update(params, state, oracle, t):
         g = oracle.grad(params)
-        v = gamma * state.v + (1 - gamma) * g * g
+        v = gamma * state.v + (1 - gamma) * (g * g)
         # Adam's operation order (see adam), so that Adam with gamma1 = 0 and this method agree to
         # round-off; written out here, not delegated to adam, so that an identity check between
         # them compares two independent implementations.
@@ -94,7 +94,7 @@ def adam(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: 
     def update(params, state, oracle, t):
         g = oracle.grad(params)
         m = gamma1 * state.m + (1 - gamma1) * g
-        v = gamma2 * state.v + (1 - gamma2) * g * g
+        v = gamma2 * state.v + (1 - gamma2) * (g * g)
         with torch.no_grad():
             bc1 = 1 - gamma1**t if bias_correction else 1.0
             bc2 = 1 - gamma2**t if bias_correction else 1.0
