@@ -150,3 +150,16 @@ def test_rank_trend():
     E = np.stack([10 - t, t, np.ones(10), np.where(t == 4, np.nan, t), 10 - t + 3 * (t % 2)])
     r = rank_trend(E, t)
     assert r[0] == pytest.approx(-1) and r[1] == pytest.approx(1) and r[2] == 0 and np.isnan(r[3]) and -0.99 < r[4] < 0
+
+
+def test_an_identity_refuted_at_a_lower_precisions_round_off_says_so():
+    """A float64 identity missed by 5e-8 (a method keeping a weight in float32) is refuted, and the
+    line says the gap is float32 round-off; a gap of 1e-1 is a real difference and says nothing."""
+    from convcheck.stats import check_identity
+
+    b = np.linspace(1.0, 2.0, 10)
+    near = check_identity(b * (1 + 5e-8), b, what="x and y")
+    assert near.outcome == REFUTED and "within float32 round-off" in near.summary
+    far = check_identity(b * 1.1, b, what="x and y")
+    assert far.outcome == REFUTED and "round-off" not in far.summary
+    assert "round-off" not in check_identity(b * (1 + 1e-3), b, what="x and y").summary  # above float32's 1.2e-4

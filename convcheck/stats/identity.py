@@ -50,9 +50,19 @@ def check_identity(a, b, *, rtol: float | None = None, what: str = "the two comp
     err = relative_error(a, b)
     ok = err <= rtol
     summary = f"{what} agree to {err:.2g} relative (tolerance {rtol:g})" if ok else \
-        f"{what} differ by {err:.3g} relative (> tolerance {rtol:g})"
+        f"{what} differ by {err:.3g} relative (> tolerance {rtol:g})" + _lower_precision(err, rtol)
     statistic = {"max_rel_err": err, "rtol": rtol, **dict(fields.pop("statistic", {}))}
     return Verdict(claim, study, REPRODUCED if ok else REFUTED, summary, statistic=statistic, **fields)
+
+
+def _lower_precision(err: float, rtol: float) -> str:
+    """Words for a gap that float32's round-off explains (at most ``ROUNDOFF_FACTOR`` float32 ulps,
+    relative, the round-off of a sum of up to a thousand terms): a method that keeps part of its
+    computation in float32 misses a float64 identity by that much. Empty for a larger gap."""
+    level = th.ROUNDOFF_FACTOR * float(np.finfo(np.float32).eps)
+    if np.isfinite(err) and rtol < err <= level:
+        return f"; the gap is within float32 round-off ({level:.2g}): part of one computation may run in float32"
+    return ""
 
 
 def check_property(holds, *, what: str, labels=None, undecided=None, assumptions: dict | None = None,
