@@ -6,9 +6,10 @@ The public API, re-exported from one place:
 * objectives: :mod:`convcheck.objectives` (Quadratic, LeastSquares, HuberWorstCase, samplers)
 * optimizers: :mod:`convcheck.optim` (``init``/``update`` pairs over a seed axis)
 * the engine: :func:`run` -> :class:`Trace`
-* statistics: :func:`check_rate`, :func:`check_bound`, :func:`check_floor`, :func:`tail_floor`,
-  :func:`check_linear`, :func:`check_mean`, :func:`check_exact`, :func:`check_paired`;
-  assertions for users' tests in :mod:`convcheck.testing`
+* statistics: :func:`check_rate`, :func:`check_bound`, :func:`check_floor`, :func:`check_floors`,
+  :func:`tail_floor`, :func:`check_linear`, :func:`check_mean`, :func:`check_exact`, :func:`check_paired`,
+  :func:`check_identity`, :func:`check_property`, :func:`check_exponent`, :func:`combine` (all in
+  :mod:`convcheck.stats`); assertions for users' tests in :mod:`convcheck.testing`
 * studies and runs: :func:`run_suite`, :func:`run_study`, :func:`discover`
 * a user's optimizer against a claim: :func:`check` (roles: :mod:`convcheck.roles`)
 """
@@ -17,8 +18,9 @@ The public API, re-exported from one place:
 _LAZY = {
     **dict.fromkeys(["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE"], "claims"),
     **dict.fromkeys(["run", "log_checkpoints"], "engine"),
-    **dict.fromkeys(["check_rate", "check_bound", "check_floor", "tail_floor", "check_linear", "check_mean",
-                     "check_exact", "check_paired"], "stats"),
+    **dict.fromkeys(["check_rate", "check_bound", "check_floor", "check_floors", "tail_floor", "check_linear",
+                     "check_mean", "check_exact", "check_paired", "check_identity", "check_property", "check_exponent",
+                     "combine"], "stats"),
     "check": "checking",
     **dict.fromkeys(["Context", "StudyResult", "discover", "run_study"], "study"),
     "Trace": "trace",

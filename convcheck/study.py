@@ -151,6 +151,12 @@ class Context:
         with worker_client() as client:  # leaves the worker's thread free for the units
             return client.gather(client.map(fn, settings, pure=False))
 
+    def label(self, role: str) -> str:
+        """What is in ``role`` for this run, in words: the user's class or factory, or convcheck's
+        own method (for a verdict's line: the method actually under test)."""
+        m = self.methods.get(role)
+        return m.label if m is not None else f"convcheck's {role}"
+
     def method(self, role: str):
         """The method in ``role``: call it with the role's keyword arguments (torch.optim's
         names, see :mod:`convcheck.roles`) to get an Optimizer."""

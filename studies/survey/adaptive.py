@@ -269,13 +269,14 @@ def _identities(ctx, make, variants) -> StudyResult:
                     f"{int((~torch.isfinite(literal[first_bad - 1])).any(-1).sum())} of {ctx.seeds} seeds")
     same = "every iterate of 100 steps fed the same gradients"
     ad2 = check_identity(ours_rms, torch_rms, rtol=RTOL, claim="AD-2", seeds=ctx.seeds, reading=STANDARD_RMSPROP,
-                         what=f"standard RMSProp and torch.optim.RMSprop, {same},")
+                         what=f"{ctx.label('rmsprop')} (role rmsprop) and torch.optim.RMSprop, {same},")
     ad3 = combine("AD-3", "adaptive", {
         "vs torch.optim.Adam": check_identity(ours_adam, torch_adam_same, rtol=RTOL, claim="AD-3",
-                                              what=f"standard Adam and torch.optim.Adam, {same},"),
+                                              what=f"{ctx.label('adam')} (role adam) and torch.optim.Adam, {same},"),
         "gamma1 = 0 vs bias-corrected RMSProp": check_identity(
             final(adam_factory(0.01, 0.0, 0.9)), final(rmsprop(0.01, 0.9, bias_correction=True)), rtol=RTOL, claim="AD-3",
-            what=f"Adam with gamma1 = 0 and bias-corrected RMSProp, {same},")}, seeds=ctx.seeds, reading=STANDARD_ADAM)
+            what=f"{ctx.label('adam')} with gamma1 = 0 and bias-corrected RMSProp, {same},")}, seeds=ctx.seeds,
+        reading=STANDARD_ADAM)
 
     return StudyResult([ad2_written, ad2, ad3_written, ad3], {}, [], {"least_squares": ls.constants()})
 
