@@ -14,6 +14,7 @@ IS the library's algorithm gets the library's verdict.
 from __future__ import annotations
 
 import ast
+import re
 import importlib
 import importlib.util
 import sys
@@ -101,6 +102,10 @@ def load_target(spec: str):
     return obj
 
 
+#: A value naming an object: an importable module or a .py file, a colon, an attribute path.
+_TARGET = re.compile(r"[\w./\\-]+:[A-Za-z_][\w.]*")
+
+
 def parse_hyper(items) -> dict:
     """``["weight_decay=0.0", "foreach=False", "base=torch.optim:SGD", "name=x"]`` -> a dict: values read as
     Python literals, ``module:attr`` as the object it names, anything else as text."""
@@ -113,8 +118,7 @@ def parse_hyper(items) -> dict:
             out[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
             # module:attr passes an object (a base optimizer's class for a wrapper); else the text itself
-            out[key] = load_target(value) if ":" in value and not value.startswith(("/", ".")) or value.endswith(".py") \
-                else value
+            out[key] = load_target(value) if _TARGET.fullmatch(value) else value
     return out
 
 

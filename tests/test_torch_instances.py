@@ -12,33 +12,6 @@ from convcheck.objectives import LeastSquares, WithReplacement
 from convcheck.optim import from_torch
 
 
-class GlobalSAM(torch.optim.Optimizer):
-    """SAM as its authors' code writes it: one ascent step over every parameter, normalised by the
-    norm of all their gradients together, one closure call. Right for one model; over seeds held
-    as param groups of one instance it couples the seeds."""
-
-    def __init__(self, params, lr, rho=0.05):
-        super().__init__(params, dict(lr=lr, rho=rho))
-
-    @torch.no_grad()
-    def step(self, closure):
-        with torch.enable_grad():
-            loss = closure()
-        ps = [p for group in self.param_groups for p in group["params"]]
-        norm = torch.norm(torch.stack([p.grad.norm() for p in ps]))
-        old = [p.clone() for p in ps]
-        for group in self.param_groups:
-            for p in group["params"]:
-                p.add_(p.grad * group["rho"] / norm)
-        with torch.enable_grad():
-            closure()
-        for group in self.param_groups:
-            for p, w in zip(group["params"], old[:len(group["params"])]):
-                p.copy_(w - group["lr"] * p.grad)
-            old = old[len(group["params"]):]
-        return loss
-
-
 def _run(opt, steps=30):
     g = torch.Generator().manual_seed(0)
     ls = LeastSquares.planted(50, 5, g)
@@ -71,7 +44,7 @@ def test_one_instance_gives_the_per_seed_bits(name):
         assert torch.equal(_run(from_torch(cls, instances=layout, **hyper)).final, per_seed.final)
 
 
-@pytest.mark.parametrize("cls", [GlobalSAM, uo.SAM], ids=["ascent over every parameter", "a closure call per parameter"])
+@pytest.mark.parametrize("cls", [uo.ModelSAM, uo.SAM], ids=["ascent over every parameter", "a closure call per parameter"])
 def test_a_class_that_couples_its_parameters_runs_per_seed(cls):
     per_seed = _run(from_torch(cls, instances="per-seed", lr=0.1, rho=0.05))
     auto = from_torch(cls, lr=0.1, rho=0.05)

@@ -74,6 +74,7 @@ class _Layout:
 
     def __init__(self, name, buf, views, opts, groups, params):
         self.name, self.buf, self.views, self.opts, self.groups, self.params = name, buf, views, opts, groups, params
+        self.block_of = {s: k for k, seeds in enumerate(groups) for s in seeds}  # seed -> its param group
 
 
 def from_torch(optimizer_class, instances: str = "auto", **hyper) -> Optimizer:
@@ -259,7 +260,7 @@ def _set_row_grad(layout, s, value):
     if layout.name != "blocks":
         layout.params[s].grad = value.clone()
         return
-    k = next(i for i, seeds in enumerate(layout.groups) if seeds[0] <= s <= seeds[-1])
+    k = layout.block_of[s]
     p = layout.params[k]
     if p.grad is None:  # a step that reset its gradients to None
         p.grad = torch.zeros_like(p)

@@ -24,6 +24,7 @@ from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_curves, as_numpy
 from .intervals import Equivalence, equivalence, t_interval
+from .scaling import log_log_slopes
 from .seeds import audit
 
 __all__ = ["TailFloor", "tail_floor", "check_floor", "check_floors"]
@@ -95,8 +96,7 @@ def check_floor(floors, params, *, slope: float = 1.0, kind: str = "theta", clai
     if np.any(F <= 0):
         return Verdict(claim, study, INCONCLUSIVE, f"{int((F <= 0).any(axis=1).sum())} seeds have a floor <= 0: "
                        "no log scale to fit on", seeds=seeds.n)
-    x = np.log(p) - np.log(p).mean()
-    slopes = (np.log(F) - np.log(F).mean(axis=1, keepdims=True)) @ x / (x @ x)
+    slopes = log_log_slopes(F, p)
     if kind not in ("theta", "upper"):
         raise ValueError(f"The 'kind' parameter must be one of ['theta', 'upper']. Got {kind!r} instead.")
     if kind == "upper":  # only a shallower slope refutes: test (slope - fitted) against the upper margin

@@ -130,7 +130,7 @@ def _instances(ctx) -> dict:
     # equal error energy lambda_i e_i^2 in every eigendirection (the tight instance's shape, with sampling noise):
     # the 1/log t of Eq. (25) can show there, unlike on a well-conditioned problem that decays like 1/t.
     ls1 = LeastSquares.planted(200, 5, ctx.generator("ls1"), L=1.0, kappa=100.0, noise=1.0, dtype=ctx.dtype, device=ctx.device)
-    return {"tight": q, "tight_w0": qw0, "SGD-1": ls1, "ls1": ls1, "SGD-2": Logistic.anes96(dtype=ctx.dtype, device=ctx.device),
+    return {"tight": q, "tight_w0": qw0, "SGD-1": ls1, "SGD-2": Logistic.anes96(dtype=ctx.dtype, device=ctx.device),
             "ls": LeastSquares.planted(200, 5, ctx.generator("ls"), L=1.0, kappa=2.0, noise=1.0, dtype=ctx.dtype,
                                        device=ctx.device),
             "lad": LeastAbsolute.engel(dtype=ctx.dtype, device=ctx.device)}
@@ -140,7 +140,7 @@ def _decreasing(ctx, method, claim, sched_name, steps, ck, inst):
     """SGD-1 (steps 1/t, Eq. 25) or SGD-2 (steps 1/sqrt t, Eq. 26): the tight deterministic quadratic
     and the claim's stochastic instance(s); the verdict rests on the instances in ``DECISIVE``."""
     schedules = {"1/t": inverse_t(1.0), "1/sqrt(t)": inverse_sqrt_t(1.0)}
-    q, qw0, lad, ls1 = inst["tight"], inst["tight_w0"], inst["lad"], inst["ls1"]
+    q, qw0, lad, ls1 = inst["tight"], inst["tight_w0"], inst["lad"], inst["SGD-1"]
     frames, parts, findings = [], {}, []
     label, obj = STOCHASTIC[claim], inst[claim]
     w0 = ctx.start_near(obj.w_star, claim, "w0")
