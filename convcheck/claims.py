@@ -86,6 +86,13 @@ class Claim:
       methods: the roles (:mod:`convcheck.roles`) whose method each verdict tests: a tuple of
         role names for every verdict of the claim, or ``{reading: roles}`` per verdict. A
         user's method put in a role is judged by the verdicts that name it.
+      hypotheses: what the statement assumes, as names of :data:`convcheck.hypotheses.PROPERTIES`
+        (``("bounded below", "L-smooth", ...)``): a refutation as written must rest on an
+        instance certifying all of them.
+      scope: the cases the statement covers (``("non-convex", "convex")``): a reproduction as
+        written must rest on instances certifying each case (and every hypothesis).
+      same_as: the id of a claim of the same study that states the same equation: the two get one
+        verdict as written (the runner checks their outcomes agree).
     """
 
     id: str
@@ -96,8 +103,20 @@ class Claim:
     supporting: tuple[str, ...] = ()
     statement: str = "paper"
     methods: tuple | dict = ()
+    hypotheses: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()
+    same_as: str | None = None
 
     def __post_init__(self):
+        from .hypotheses import PROPERTIES
+
+        for name in ("hypotheses", "scope"):
+            value = tuple(getattr(self, name))
+            unknown = [p for p in value if p not in PROPERTIES]
+            if isinstance(getattr(self, name), str) or unknown:
+                raise ValueError(f"The '{name}' parameter of {self.id} must be a tuple of properties from "
+                                 f"{sorted(PROPERTIES)}. Got {unknown or getattr(self, name)!r} instead.")
+            object.__setattr__(self, name, value)
         if self.statement not in STATEMENTS:
             raise ValueError(f"The 'statement' parameter must be one of {list(STATEMENTS)}. Got {self.statement!r} instead.")
         readings = {r for _, r in self.keys()}
@@ -180,6 +199,7 @@ class Verdict:
     findings: tuple[str, ...] = ()
     reading: str = AS_WRITTEN
     supporting: bool = False
+    instances: tuple = ()
 
     def __post_init__(self):
         if self.outcome not in OUTCOMES:
@@ -194,14 +214,17 @@ class Verdict:
             if value is not None:
                 object.__setattr__(self, name, tuple(value))
         object.__setattr__(self, "statistic", FrozenDict(self.statistic or {}))
+        object.__setattr__(self, "instances", tuple(FrozenDict(_instance_json(e)) for e in self.instances))
 
     def restated(self, *, summary: str | None = None, prefix: str = "", findings=(), notes=(), statistic=None,
                  reading: str | None = None, window=None, study: str | None = None,
-                 supporting: bool | None = None) -> "Verdict":
+                 supporting: bool | None = None, instances=None) -> "Verdict":
         """The same verdict (same outcome) with a study's words around it: a new ``summary`` (or a
         ``prefix`` to the old one), ``findings`` and ``notes`` added after the verdict's own, more
         numbers in ``statistic`` (added, never replacing the check's own), the ``reading`` it
-        answers, the ``window`` read. The outcome is the statistics' and is not an argument."""
+        answers, the ``window`` read, the certified ``instances`` it rests on (given as
+        :class:`~convcheck.hypotheses.Instance`, each refuting when the verdict is refuted, or as
+        their JSON; added to those it had). The outcome is the statistics' and is not an argument."""
         extra = dict(statistic or {})
         clash = sorted(k for k in extra if k in self.statistic)
         if clash:
@@ -210,7 +233,8 @@ class Verdict:
             self, summary=prefix + (self.summary if summary is None else summary), findings=(*self.findings, *findings),
             notes=(*self.notes, *notes), statistic={**self.statistic, **extra},
             reading=self.reading if reading is None else reading, window=self.window if window is None else window,
-            study=self.study if study is None else study, supporting=self.supporting if supporting is None else supporting)
+            study=self.study if study is None else study, supporting=self.supporting if supporting is None else supporting,
+            instances=(*self.instances, *(_instance_json(e, self.outcome == REFUTED) for e in (instances or ()))))
 
     @property
     def key(self) -> tuple[str, str]:
@@ -243,7 +267,16 @@ class Verdict:
             lines.append(f"  window: {list(self.window)}")
         lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  finding: {f}" for f in self.findings]
+        lines += [f"  instance: {e['name']}" + (" (refutes)" if e.get("refutes") else "") + ": " + ", ".join(
+            p for p, c in e.get("certificates", {}).items() if c.get("holds")) for e in self.instances]
         return "\n".join(lines)
+
+
+def _instance_json(entry, refutes: bool = False) -> dict:
+    """An instance a verdict rests on, as JSON (:meth:`convcheck.hypotheses.Instance.to_json`)."""
+    if hasattr(entry, "to_json") and hasattr(entry, "certificates"):
+        return entry.to_json(refutes=refutes)
+    return dict(entry)
 
 
 def headline(verdicts: list["Verdict"]) -> dict[str, int]:

@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="list a suite's studies and claims (--suites: the suites)")
     ls.add_argument("--suite", default=None, help="the suite (default: the one whose suite.toml says default = true)")
     ls.add_argument("--suites", action="store_true", help="list the suites instead")
+    ls.add_argument("--json", action="store_true", help="every claim as JSON: its study, readings, roles, hypotheses and scope")
     r = sub.add_parser("run", help="run studies and write a report")
     r.add_argument("targets", nargs="*", metavar="STUDY|CLAIM", help="studies or claim ids (default: all)")
     r.add_argument("--suite", default=None, help="the suite to run (default: the default suite; convcheck list --suites)")
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _listing(suite) -> str:
+def _listing(suite, as_json: bool = False) -> str:
     """The text of ``convcheck list`` for a suite: its studies, claims, roles and readings.
 
     Listing means importing every study (torch, scipy, the statistics: about 2 s), so the text
@@ -186,7 +187,8 @@ def _listing(suite) -> str:
     from ._hashing import hash_files
 
     digest = hash_files(sorted([*suite.path.glob("*.py"), *suite.path.glob("*.toml"), *Path(__file__).parent.rglob("*.py")]))
-    store = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "convcheck" / f"list-{suite.name}-{digest[:20]}.txt"
+    store = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "convcheck"
+             / f"list-{suite.name}-{digest[:20]}.{'json' if as_json else 'txt'}")
     try:
         return store.read_text(encoding="utf-8")
     except OSError:
@@ -195,6 +197,14 @@ def _listing(suite) -> str:
     from .suites import check_suite
 
     studies = discover(suite.path)
+    if as_json:
+        import json
+
+        from .hypotheses import describe
+
+        text = json.dumps([{"study": name, **c.to_json(), **describe(c)} for name, mod in studies.items() for c in mod.CLAIMS],
+                          indent=1) + "\n"
+        return _keep(store, text)
     lines = [f"suite {suite.name}: {suite.citation}"]
     lines += [f"  warning: {problem}" for problem in check_suite(suite, studies)]
     for name, mod in studies.items():
@@ -205,10 +215,17 @@ def _listing(suite) -> str:
             if c.roles():
                 lines.append(f"    {'':<7} {'':<11} roles: " + "; ".join(
                     f"{r}: {', '.join(c.roles_of(r))}" for _, r in c.keys() if c.roles_of(r)))
+            lines.append(f"    {'':<7} {'':<11} hypotheses: " + (", ".join(c.hypotheses) if c.hypotheses or c.scope
+                                                                else "not declared") + (f"; scope: {', '.join(c.scope)}" if c.scope else "")
+                         + (f"; the same equation as {c.same_as}" if c.same_as else ""))
             lines += [f"    {'':<7} {'':<11} reading: {r}" for r in c.readings]
             lines += [f"    {'':<7} {'':<11} supporting check: {r}" for r in c.supporting]
         lines += [f"    injection {k}: {v}" for k, v in getattr(mod, "INJECTIONS", {}).items()]
-    text = "\n".join(lines) + "\n"
+    return _keep(store, "\n".join(lines) + "\n")
+
+
+def _keep(store, text: str) -> str:
+    """Keep a listing's text in the cache (a read-only home: list without keeping it)."""
     try:
         from .store import atomic_write_text
 
@@ -229,7 +246,7 @@ def _main(argv: list[str] | None = None) -> int:
                 for s in list_suites().values():
                     print(f"{s.name}: {s.citation} ({len(s.claim_ids)} claims)")
                 return 0
-            print(_listing(load_suite(args.suite)), end="")
+            print(_listing(load_suite(args.suite), as_json=args.json), end="")
         except ValueError as exc:
             return _fail(str(exc))
         return 0

@@ -63,6 +63,7 @@ import torch
 from ._hashing import hash_files
 from ._validation import check_choice, check_int
 from .claims import Claim, Verdict
+from .hypotheses import enforce
 from .seeding import seed_from, torch_generator
 
 #: The headings of a study's docstring, in this order; "Findings:" may be left out.
@@ -313,6 +314,16 @@ def study_files(folder: Path) -> list[Path]:
 
 
 
+def _check_same_statement(study: str, by_id: dict, verdicts: list) -> None:
+    """One equation, one verdict: claims declared ``same_as`` each other must agree as written."""
+    written = {v.claim: v.outcome for v in verdicts if v.reading == "as written"}
+    for c in by_id.values():
+        other = c.same_as
+        if other and c.id in written and other in written and written[c.id] != written[other]:
+            raise RuntimeError(f"Study {study!r} gave {c.id} ({written[c.id]}) and {other} ({written[other]}) different "
+                               f"verdicts as written, and they state the same equation.")
+
+
 def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None, device: str = "cpu",
               dtype: torch.dtype = torch.float64, family: int | str | None = "suite", methods: dict | None = None,
               hyper: dict | None = None, compile: bool | str = "auto", claims=None, **overrides) -> StudyResult:
@@ -366,6 +377,10 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     by_id = {c.id: c for c in module.CLAIMS}
     verdicts = [v.restated(study=module.NAME, supporting=by_id[v.claim].is_supporting(v.reading) if v.claim in by_id
                            else v.supporting) for v in result.verdicts if asked is None or v.claim in asked]
+    # The library's rule, not the study's: as written, a refutation rests on an instance inside the
+    # claim's hypotheses and a reproduction covers its scope (convcheck.hypotheses).
+    verdicts = [enforce(by_id[v.claim], v) if v.claim in by_id else v for v in verdicts]
+    _check_same_statement(module.NAME, by_id, verdicts)
     if asked is not None:  # the contract: every reading of every claim asked for has its verdict
         missing = [k for c in by_id.values() if c.id in asked for k in c.keys() if k not in {v.key for v in verdicts}]
         if missing:

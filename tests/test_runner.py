@@ -33,7 +33,7 @@ def test_run_folder_layout_and_contract(tmp_path):
     # a subset run moves `last`, never `latest` (which names the newest complete run of the suite)
     assert (tmp_path / "last").resolve() == rec.run_dir.resolve() and not (tmp_path / "latest").exists()
     verdicts = json.loads((rec.run_dir / "verdicts.json").read_text())
-    assert {v["claim"] for v in verdicts} == {"GD-1", "SGD-3", "SGD-5", "SGD-6"}
+    assert {v["claim"] for v in verdicts} == {"GD-1", "SGD-3", "SGD-5", "SGD-6", "SGD-7"}
     for v in verdicts:
         assert {"claim", "study", "outcome", "summary", "statistic", "findings"} <= set(v)
         assert v["outcome"] in ("reproduced", "refuted", "inconclusive")

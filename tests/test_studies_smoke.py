@@ -33,6 +33,8 @@ def test_study_runs_at_tiny_scale(name):
     for v in result.verdicts:
         assert v.outcome in OUTCOMES and v.summary and v.study == module.NAME
         assert v.supporting == claims[v.claim].is_supporting(v.reading)
+        assert not v.summary.startswith("withheld"), (f"{v.label}: the library withheld the verdict (convcheck.hypotheses): "
+                                                      f"{v.summary}")
         if v.statistic.get("deterministic"):
             assert v.interval is None, f"{v.label}: a deterministic verdict quotes no interval over seeds"
     for spec in result.figures:  # every figure draws from the study's own tables

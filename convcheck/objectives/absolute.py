@@ -114,5 +114,18 @@ class LeastAbsolute(FiniteSum):
         Xb = gather_rows(self.X, idx)
         return batched_combine(Xb, torch.sign(batched_dot(Xb, w) - self.y[idx])) / idx.shape[1]
 
+    def certificates(self):
+        """Convex (a mean of absolute values of affine forms) and non-smooth (a kink at every
+        zero residual); subgradients bounded by max ||x_i|| on the whole space."""
+        from ..hypotheses import Certificate
+
+        return [Certificate("finite sum", True, f"f = 1/n sum of n = {self.n} absolute residuals"),
+                Certificate("bounded below", True, "absolute values are nonnegative"),
+                Certificate("convex", True, "a mean of absolute values of affine forms"),
+                Certificate("L-smooth", False, "the gradient jumps by 2 x_i / n where a residual crosses zero"),
+                Certificate("non-smooth", True, "the gradient jumps where a residual crosses zero"),
+                Certificate("bounded stochastic gradients", True, "||sign(r_i) x_i|| <= max_i ||x_i|| everywhere",
+                            self.G**2)]
+
     def constants(self):
         return {**super().constants(), "G": self.G}

@@ -71,6 +71,12 @@ class Objective:
         g = torch.autograd.grad(self.loss(w).sum(), w, create_graph=True)[0]
         return torch.autograd.grad((g * v).sum(), w)[0]
 
+    def certificates(self) -> list:
+        """Certificates (:class:`convcheck.hypotheses.Certificate`) of the properties this objective
+        has or lacks, each computed from the objective, not assumed. None by default: an objective
+        that certifies nothing supports no verdict on a claim with hypotheses."""
+        return []
+
     def constants(self) -> dict:
         """The known constants, as plain floats for provenance and reports."""
         return {"L": float(self.L), "mu": float(self.mu), "f_star": float(self.f_star), "d": int(self.dim), "n": int(self.n)}

@@ -22,8 +22,9 @@ import math
 import torch
 
 from .._validation import check_int, check_real
+from ..hypotheses import Certificate
 from .base import FiniteSum, batched_combine, batched_dot, gather_rows
-from .quadratic import _haar_rotation, spectrum
+from .quadratic import _haar_rotation, quadratic_certificates, spectrum
 
 __all__ = ["LeastSquares"]
 
@@ -138,6 +139,20 @@ class LeastSquares(FiniteSum):
         sigma = torch.linalg.solve(op, rhs).reshape(d, d)
         gap = 0.5 * float(torch.trace(H @ sigma))
         return gap if gap > 0 and torch.linalg.eigvalsh((sigma + sigma.T) / 2).min() > -1e-12 * abs(gap) else float("inf")
+
+    def certificates(self):
+        """Exact spectra: of H for f, and of the rank-one Hessians x_i x_i^T for the f_i (each
+        f_i is strongly convex only in one dimension). Quadratic growth: the stochastic
+        gradients are bounded on every bounded set, not on the whole space."""
+        lam = torch.linalg.eigvalsh(self.H.double())
+        comp_min = float(torch.linalg.eigvalsh(self.X[:, :, None].double() * self.X[:, None, :].double())[:, 0].min())
+        comp = ("every x_i x_i^T has rank one" if self.dim > 1 else "the f_i's curvatures x_i^2") + f": smallest {comp_min:.3g}"
+        return [*quadratic_certificates(lam, "H = X^T X / n"),
+                Certificate("finite sum", True, f"f = 1/n sum of n = {self.n} squared residuals"),
+                Certificate("each f_i L-smooth", True, "exact: max_i ||x_i||^2", self.L_max),
+                Certificate("each f_i mu-strongly convex", comp_min > 0, f"exact: {comp}", comp_min),
+                Certificate("bounded stochastic gradients", True, "E_i ||grad f_i(w)||^2 grows quadratically in ||w - w*||: "
+                            "bounded on every bounded set (a run that does not diverge stays in one)")]
 
     def constants(self):
         return {**super().constants(), "L_max": self.L_max, "sigma2_n": self.sigma2_n, "sigma2_n1": self.sigma2_n1}

@@ -121,5 +121,21 @@ class Logistic(FiniteSum):
         c = -self.y * torch.sigmoid(-self._margins(w))  # (S, n)
         return c.unsqueeze(-1) * self.X + self.lam * w.unsqueeze(1)
 
+    def certificates(self):
+        """f and each f_i are convex (log-sum-exp of linear forms), L-smooth with the bound
+        ||X||_2^2 / (4n) valid everywhere; per-sample gradients are bounded by max ||x_i|| on the
+        whole space (the sigmoid is at most 1)."""
+        from ..hypotheses import Certificate
+
+        G = float(torch.linalg.vector_norm(self.X, dim=-1).max())
+        return [Certificate("finite sum", True, f"f = 1/n sum of n = {self.n} logistic losses"),
+                Certificate("bounded below", True, "every logistic loss is positive"),
+                Certificate("L-smooth", True, "||X||_2^2 / (4n) + lam bounds the Hessian everywhere", self.L),
+                Certificate("convex", True, "the Hessian X^T diag(s(1-s)) X / n + lam I is PSD everywhere"),
+                Certificate("mu-strongly convex", self.lam > 0, "the ridge term lam is the only curvature valid everywhere",
+                            self.lam),
+                Certificate("bounded stochastic gradients", True, "||grad f_i|| <= ||x_i|| + lam ||w||: bounded on every "
+                            "bounded set", G * G)]
+
     def constants(self):
         return {**super().constants(), "lam": self.lam, "newton_steps": self.newton_steps}

@@ -14,9 +14,10 @@ import math
 import torch
 
 from .._validation import check_choice, check_int, check_real
-from .base import Objective
+from ..hypotheses import Certificate
+from .base import FiniteSum, Objective, gather_rows
 
-__all__ = ["Quadratic", "spectrum"]
+__all__ = ["Quadratic", "ShiftedQuadratics", "spectrum", "quadratic_certificates"]
 
 
 def spectrum(d: int, L: float = 1.0, kappa: float = 10.0, kind: str = "uniform", zeros: int = 0,
@@ -108,3 +109,106 @@ class Quadratic(Objective):
 
     def distance(self, w):
         return torch.linalg.vector_norm((w - self.w_star) @ self._P, dim=-1)
+
+    def certificates(self):
+        """Exact spectrum of the constant Hessian A: L-smooth and convex everywhere, strongly
+        convex when its smallest eigenvalue is positive."""
+        return [*quadratic_certificates(self.eigenvalues, f"the constant Hessian's spectrum [{self.mu:.4g}, {self.L:.4g}]"),
+                Certificate("finite sum", True, "n = 1: f itself (exact gradients, the noise-free case of SGD)"),
+                Certificate("bounded stochastic gradients", True, "||grad f(w)|| = ||A (w - w*)||: bounded on every bounded set")]
+
+
+def quadratic_certificates(eigenvalues: torch.Tensor, where: str) -> list:
+    """Certificates of a quadratic whose (constant) Hessian has these eigenvalues."""
+    lo, hi = float(eigenvalues.min()), float(eigenvalues.max())
+    return [Certificate("bounded below", lo >= 0, f"a quadratic with a PSD Hessian is bounded below ({where})"),
+            Certificate("L-smooth", True, f"exact: L = the largest eigenvalue of {where}", hi),
+            Certificate("convex", lo >= 0, f"exact: the smallest eigenvalue of {where} is {lo:.3g}", lo),
+            Certificate("mu-strongly convex", lo > 0, f"exact: mu = the smallest eigenvalue of {where}", lo),
+            Certificate("non-convex", lo < 0, f"exact: the smallest eigenvalue of {where} is {lo:.3g}", lo)]
+
+
+
+class ShiftedQuadratics(FiniteSum):
+    """A finite sum whose every component is mu-strongly convex and L-smooth (Eqs. 28-29, 35)::
+
+        f_i(w) = 1/2 (w - c_i)^T A (w - c_i),   f = 1/n sum_i f_i,   w* = mean_i c_i.
+
+    Every f_i has the Hessian A, so each is mu-strongly convex and L-smooth with A's extreme
+    eigenvalues, the same constants as f: the hypotheses of Prop. 2's Eqs. (28)-(29) hold with
+    one mu and one L, which least squares with rank-one terms cannot give. The gradient noise
+    ``grad f_i - grad f = A (c_bar - c_i)`` does not depend on w: its spread is ``sigma2_n``
+    (1/n) at every point. ``f* = 1/(2n) sum_i (c_i - c_bar)^T A (c_i - c_bar)``.
+    """
+
+    name = "shifted_quadratics"
+
+    def __init__(self, A: torch.Tensor, centres: torch.Tensor):
+        if A.ndim != 2 or A.shape[0] != A.shape[1] or centres.ndim != 2 or centres.shape[1] != A.shape[0]:
+            raise ValueError(f"The 'A' and 'centres' parameters must have shapes (d, d) and (n, d). Got {tuple(A.shape)} "
+                             f"and {tuple(centres.shape)} instead.")
+        self.A, self.C = (A + A.T) / 2, centres
+        self.n, self.dim = centres.shape
+        self.eigenvalues = torch.linalg.eigvalsh(self.A.double())
+        self.L, self.mu = float(self.eigenvalues[-1]), float(self.eigenvalues[0])
+        if self.mu <= 0:
+            raise ValueError(f"The 'A' parameter must be positive definite. Got smallest eigenvalue {self.mu!r} instead.")
+        self.w_star = centres.mean(0)
+        D = (centres - self.w_star).double()
+        self.f_star = float(0.5 * ((D @ self.A.double()) * D).sum(-1).mean())
+        G = D @ self.A.double()
+        self.sigma2_n = float((G * G).sum(-1).mean())
+
+    @classmethod
+    def random(cls, n: int, d: int, generator: torch.Generator, *, L: float = 1.0, kappa: float = 2.0, noise: float = 1.0,
+               dtype=torch.float64, device="cpu") -> "ShiftedQuadratics":
+        """A with spectrum uniform on [L/kappa, L] (random rotation); centres ``w_true + noise N(0, I)``."""
+        n, d = check_int("n", n, 2), check_int("d", d, 1)
+        noise = check_real("noise", noise, 0.0)
+        lam = spectrum(d, L, kappa, dtype=dtype)
+        Q = _haar_rotation(d, generator, dtype)
+        A = (Q * lam) @ Q.T
+        C = torch.randn(d, generator=generator, dtype=dtype, device=generator.device) + noise * torch.randn(
+            n, d, generator=generator, dtype=dtype, device=generator.device)
+        return cls(A.to(device), C.to(device))
+
+    def loss(self, w):
+        return self.gap(w) + self.f_star
+
+    def gap(self, w):
+        e = w - self.w_star
+        return 0.5 * ((e @ self.A) * e).sum(-1)
+
+    def grad(self, w):
+        return (w - self.w_star) @ self.A
+
+    def hvp(self, w, v):
+        return v @ self.A
+
+    def grad_batch(self, w, idx):
+        return (w - gather_rows(self.C, idx).mean(1)) @ self.A
+
+    def per_sample_losses(self, w):
+        E = w.unsqueeze(1) - self.C  # (S, n, d)
+        return 0.5 * ((E @ self.A) * E).sum(-1)
+
+    def per_sample_losses_batch(self, w, idx):
+        E = w.unsqueeze(1) - gather_rows(self.C, idx)
+        return 0.5 * ((E @ self.A) * E).sum(-1)
+
+    def loss_batch(self, w, idx):
+        return self.per_sample_losses_batch(w, idx).mean(-1)
+
+    def certificates(self):
+        """Exact: every f_i has the Hessian A (one spectrum for f and for each component)."""
+        lam = self.eigenvalues
+        where = f"A, the Hessian of f and of every f_i (spectrum [{self.mu:.4g}, {self.L:.4g}])"
+        return [*quadratic_certificates(lam, where),
+                Certificate("finite sum", True, f"f = 1/n sum of n = {self.n} quadratics with the same Hessian"),
+                Certificate("each f_i L-smooth", True, f"exact: the largest eigenvalue of {where}", self.L),
+                Certificate("each f_i mu-strongly convex", True, f"exact: the smallest eigenvalue of {where}", self.mu),
+                Certificate("bounded stochastic gradients", True, "E_i ||grad f_i(w)||^2 = ||grad f(w)||^2 + sigma^2: "
+                            "bounded on every bounded set", self.sigma2_n)]
+
+    def constants(self):
+        return {**super().constants(), "sigma2_n": self.sigma2_n}

@@ -24,9 +24,10 @@ import numpy as np
 
 import torch
 
+from ..hypotheses import Certificate
 from .base import FiniteSum, Objective
 
-__all__ = ["ScalarFactorisation", "Saddle", "Rosenbrock", "TiltedDoubleWell"]
+__all__ = ["ScalarFactorisation", "Saddle", "Rosenbrock", "TiltedDoubleWell", "TwoWells"]
 
 
 class ScalarFactorisation(Objective):
@@ -158,3 +159,119 @@ class TiltedDoubleWell(FiniteSum):
 
     def loss_batch(self, w, idx):
         return self.loss(w) + self.xi[idx].mean(-1) * w[:, 0]
+
+    def certificates(self):
+        """Non-convex with a spurious minimum (exact roots of the cubic); the quartic's curvature
+        12 w^2 - 4 grows without bound, so it is not L-smooth on the whole line."""
+        curv = lambda w: 12 * w * w - 4  # noqa: E731
+        mid = float(np.sort(np.roots([4.0, 0.0, -4.0, self.tilt]).real)[1])
+        return [Certificate("finite sum", True, f"n = {self.n} summands f + xi_i w"),
+                Certificate("bounded below", True, "a quartic with positive leading coefficient", self.f_star),
+                Certificate("L-smooth", False, "f'' = 12 w^2 - 4 is unbounded"),
+                Certificate("non-convex", True, f"witness: f''({mid:.4f}) = {curv(mid):.4f} at the local maximum", curv(mid)),
+                Certificate("spurious local minimum", True, f"w = {self.w_local:.4f}: f' = 0 (cubic root), f'' = "
+                            f"{curv(self.w_local):.3f} > 0, f - f* = {self.f_local - self.f_star:.4f}", self.f_local - self.f_star),
+                Certificate("bounded stochastic gradients", True, "|f'(w) + xi_i| is bounded on every bounded set")]
+
+
+class TwoWells(FiniteSum):
+    """A smooth non-convex finite sum inside Prop. 2's hypotheses, with a spurious local minimum::
+
+        f(w) = eps sqrt(1 + w^2) - a_1 exp(-(w + m)^2 / (2 s^2)) - a_2 exp(-(w - m)^2 / (2 s^2)),
+        f_i(w) = f(w) + z_i w,   sum_i z_i = 0.
+
+    Two Gaussian wells on a gently rising floor: the deeper one (a_1, near -m) holds the global
+    minimum, the shallower one (a_2, near +m) a spurious local minimum. Unlike a polynomial double
+    well it is L-smooth and has bounded gradients on the whole line, with bounds in closed form:
+    ``|f''| <= eps + (a_1 + a_2) / s^2`` (``sup |1 - x^2| e^{-x^2/2} = 1``) and
+    ``|f'| <= eps + (a_1 + a_2) e^{-1/2} / s`` (``sup |x| e^{-x^2/2} = e^{-1/2}``); so every f_i is
+    L-smooth with the same L, and ``E_i (f_i')^2 = f'^2 + mean z^2`` is bounded everywhere. The
+    critical points are found to round-off (a fine grid, then Newton's method in float64).
+    """
+
+    name = "two_wells"
+
+    def __init__(self, n: int, generator: torch.Generator, *, eps: float = 0.2, a=(1.5, 1.0), m: float = 2.0,
+                 s: float = 0.7, noise: float = 0.5, dtype=torch.float64, device="cpu"):
+        self.n, self.dim = int(n), 1
+        self.eps, self.a, self.m, self.s = float(eps), tuple(float(x) for x in a), float(m), float(s)
+        z = torch.randn(self.n, generator=generator, dtype=torch.float64, device=generator.device).cpu()
+        self.z = ((z - z.mean()) * noise).to(dtype=dtype, device=device)
+        self.sigma2 = float((self.z.double() ** 2).mean())
+        self.L = self.eps + sum(self.a) / self.s**2
+        self.G = self.eps + sum(self.a) * math.exp(-0.5) / self.s
+        crit = self._critical_points()
+        vals = self._f(crit)
+        order = np.argsort(vals)
+        curv = self._f2(crit)
+        minima = [c for c in crit[order] if self._f2(np.array([c]))[0] > 0]
+        self.w_global, self.w_local = float(minima[0]), float(minima[1])
+        self.f_star, self.f_local = float(self._f(np.array([self.w_global]))[0]), float(self._f(np.array([self.w_local]))[0])
+        self.w_max = float(crit[np.argmin(curv)])
+        self.w_star = torch.tensor([self.w_global], dtype=dtype, device=device)
+        self.mu = 0.0
+
+    # float64 numpy versions for the landscape (critical points, certificates)
+    def _terms(self, w):
+        return [(ak, sign * self.m) for ak, sign in zip(self.a, (-1.0, 1.0))]
+
+    def _f(self, w):
+        return self.eps * np.sqrt(1 + w * w) - sum(ak * np.exp(-(w - c) ** 2 / (2 * self.s**2)) for ak, c in self._terms(w))
+
+    def _f1(self, w):
+        return self.eps * w / np.sqrt(1 + w * w) + sum(ak * (w - c) / self.s**2 * np.exp(-(w - c) ** 2 / (2 * self.s**2))
+                                                       for ak, c in self._terms(w))
+
+    def _f2(self, w):
+        return self.eps / (1 + w * w) ** 1.5 + sum(ak / self.s**2 * (1 - (w - c) ** 2 / self.s**2)
+                                                   * np.exp(-(w - c) ** 2 / (2 * self.s**2)) for ak, c in self._terms(w))
+
+    def _critical_points(self):
+        grid = np.linspace(-self.m - 8 * self.s, self.m + 8 * self.s, 20001)
+        g = self._f1(grid)
+        out = []
+        for i in np.flatnonzero(np.sign(g[:-1]) != np.sign(g[1:])):
+            w = grid[i]
+            for _ in range(50):
+                w = w - self._f1(w) / self._f2(w)
+            out.append(w)
+        return np.array(out)
+
+    def loss(self, w):
+        x = w[:, 0]
+        return self.eps * torch.sqrt(1 + x * x) - sum(ak * torch.exp(-(x - c) ** 2 / (2 * self.s**2))
+                                                      for ak, c in self._terms(x))
+
+    def grad(self, w):
+        return self.eps * w / torch.sqrt(1 + w * w) + sum(ak * (w - c) / self.s**2 * torch.exp(-(w - c) ** 2 / (2 * self.s**2))
+                                                          for ak, c in self._terms(w))
+
+    def grad_batch(self, w, idx):
+        return self.grad(w) + self.z[idx].mean(-1, keepdim=True)
+
+    def loss_batch(self, w, idx):
+        return self.loss(w) + self.z[idx].mean(-1) * w[:, 0]
+
+    def distance(self, w):
+        return (w[:, 0] - self.w_global).abs()
+
+    def certificates(self):
+        """Closed-form bounds valid on the whole line, and the landscape's critical points."""
+        f2_max, f1_loc = float(self._f2(np.array([self.w_max]))[0]), float(self._f1(np.array([self.w_local]))[0])
+        f2_loc = float(self._f2(np.array([self.w_local]))[0])
+        return [Certificate("finite sum", True, f"n = {self.n} summands f + z_i w, sum z_i = 0"),
+                Certificate("bounded below", True, f"f >= -(a_1 + a_2) everywhere; f* = {self.f_star:.6f} at "
+                            f"w = {self.w_global:.6f}", self.f_star),
+                Certificate("L-smooth", True, "|f''| <= eps + (a_1 + a_2)/s^2 on the whole line (closed form)", self.L),
+                Certificate("each f_i L-smooth", True, "every f_i has f's Hessian (z_i w is linear)", self.L),
+                Certificate("bounded stochastic gradients", True, "E_i (f'(w) + z_i)^2 <= (eps + (a_1 + a_2) e^{-1/2}/s)^2 "
+                            "+ mean z^2 on the whole line", self.G**2 + self.sigma2),
+                Certificate("convex", False, f"f''({self.w_max:.4f}) = {f2_max:.4f} < 0"),
+                Certificate("non-convex", True, f"witness: f''({self.w_max:.4f}) = {f2_max:.4f} at the barrier", f2_max),
+                Certificate("spurious local minimum", f2_loc > 0 and abs(f1_loc) < 1e-12 and self.f_local > self.f_star,
+                            f"w = {self.w_local:.6f}: |f'| = {abs(f1_loc):.1e}, f'' = {f2_loc:.3f} > 0, f - f* = "
+                            f"{self.f_local - self.f_star:.4f}", self.f_local - self.f_star)]
+
+    def constants(self):
+        return {**super().constants(), "f_local": self.f_local, "w_local": self.w_local, "sigma2": self.sigma2,
+                "barrier": float(self._f(np.array([self.w_max]))[0])}

@@ -82,7 +82,16 @@ def combine(claim: str, study: str, parts: dict[str, Verdict], summary: str | No
     Multiplicity inside the claim (:func:`claim_p`): the parts' FAIL
     p-values are Holm-corrected; a part's refutation counts only when its adjusted p-value is
     below ``th.ALPHA_FAIL / 2`` (otherwise that part reads as inconclusive here), and the claim
-    carries the smallest adjusted p-value into the suite's family."""
+    carries the smallest adjusted p-value into the suite's family.
+
+    ``instances``: part label -> :class:`~convcheck.hypotheses.Instance` the part ran on (a part
+    not named there brings the instances its verdict names); the verdict records each instance
+    once, refuting when one of its parts refutes (the rule of
+    :func:`convcheck.hypotheses.enforce` reads it)."""
+    instance_of = dict(fields.pop("instances", None) or {})
+    unknown = sorted(set(instance_of) - set(parts))
+    if unknown:
+        raise ValueError(f"The 'instances' parameter must be keyed by the parts {sorted(parts)}. Got {unknown} instead.")
     adjusted, p_claim = claim_p(parts)
     outcome_of = {}
     for k, v in parts.items():
@@ -104,6 +113,13 @@ def combine(claim: str, study: str, parts: dict[str, Verdict], summary: str | No
         f" (refutation withdrawn: Holm-adjusted p = {adjusted[k]:.3g} over {len(adjusted)} parts)"
         if outcome_of[k] != v.outcome else "") for k, v in parts.items()]
     statistic = dict(fields.pop("statistic", {}))
+    rested: dict[str, dict] = {}
+    for k, v in parts.items():  # a part's own instances (a verdict that named them), unless mapped here
+        entries = [instance_of[k].to_json()] if k in instance_of else [dict(e) for e in v.instances]
+        for e in entries:
+            entry = rested.setdefault(e["name"], {**e, "refutes": False})
+            entry["refutes"] = entry["refutes"] or (outcome_of[k] == REFUTED and (k in instance_of or e.get("refutes", True)))
+    fields["instances"] = list(rested.values())
     if p_claim is not None:
         statistic.setdefault("p_fail", p_claim)
         statistic.setdefault("p_fail_parts", adjusted)

@@ -42,22 +42,47 @@ import torch
 from convcheck import engine
 from convcheck._validation import check_real
 from convcheck.claims import REFUTED
+from convcheck.hypotheses import certify
 from convcheck.objectives import LeastSquares
 from convcheck.optim import Optimizer
 from convcheck.optim.adaptive import AdaptiveState
 from convcheck.optim.schedules import Schedule, as_schedule, step_size
 from convcheck.stats import check_linear, check_rate, combine, difference_scale
 
-__all__ = ["survey_contraction", "convex_transient", "adagrad_survey", "rmsprop_survey", "adam_survey"]
+__all__ = ["PROP2", "PROP2_STRONG", "PROP3", "PROP3_STRONG", "BOTH_CASES", "two_wells", "survey_contraction", "convex_transient", "adagrad_survey", "rmsprop_survey", "adam_survey"]
+
+
+# --- the hypotheses of Props. 2 and 3 (convcheck.hypotheses) ------------------------------------
+#: Prop. 2: f = sum f_i bounded below, its gradient L-smooth, E[||grad f_i||^2 | w_k] <= beta^2. No convexity.
+PROP2 = ("finite sum", "bounded below", "L-smooth", "bounded stochastic gradients")
+#: Eqs. (28)-(29): "if the functions f_i's are mu-strongly convex", on top of Prop. 2's.
+PROP2_STRONG = (*PROP2, "each f_i mu-strongly convex")
+#: Prop. 3: as Prop. 2 without the gradient bound (the batch error e_t appears in the bound instead).
+PROP3 = ("finite sum", "bounded below", "L-smooth")
+PROP3_STRONG = (*PROP3, "each f_i mu-strongly convex")
+#: "for non-convex and convex functions" (Eq. 34); Prop. 2 assumes no convexity at all.
+BOTH_CASES = ("non-convex", "convex")
+
+
+def two_wells(ctx, name: str = "two-wells", rows: int | None = None):
+    """The non-convex instance of Props. 2-3's claims (``convcheck.objectives.TwoWells``: L-smooth
+    with bounded gradients on the whole line, a spurious minimum 0.5 above f*), n = 100 summands,
+    and starts in the spurious basin (``w_local + 0.05 N(0, 1)``, one row per seed): the bounds of
+    Eqs. (25)-(27) and (34) are stated for every start, so one basin is a fair counterexample."""
+    from convcheck.objectives import TwoWells
+
+    tw = TwoWells(100, ctx.generator(name), dtype=ctx.dtype, device=ctx.device)
+    return tw, tw.w_local + 0.05 * ctx.normal((rows or ctx.seeds, 1), name, "w0")
 
 
 def survey_contraction(ctx, problem, steps: np.ndarray, gaps: dict[str, np.ndarray], make_opt, sampler, claim: str,
-                       study: str, **fields) -> Verdict:
+                       study: str, instance=None, **fields) -> Verdict:
     """Verdict on "the gap contracts like (1 - mu/L)^t with a constant step".
 
     ``gaps``: setting label -> (S, C) gap curves at ``steps`` from the study's own runs;
     ``make_opt(eta_rows)`` builds the method (as the study's); ``sampler`` draws the batches of
-    the added run at ``eta = 1/L``. Each setting is a part (``check_linear``, upper claim, fitted
+    the added run at ``eta = 1/L``; ``instance``: the certified problem
+    (:func:`convcheck.hypotheses.certify`) every part ran on. Each setting is a part (``check_linear``, upper claim, fitted
     before the floor); the parts are Holm-corrected by :func:`~convcheck.claims.combine`.
     """
     rho = 1 - problem.mu / problem.L
@@ -76,6 +101,8 @@ def survey_contraction(ctx, problem, steps: np.ndarray, gaps: dict[str, np.ndarr
         rho_fit = v.statistic.get("rho_fit")
         return f"{rho_fit:.4f}" if isinstance(rho_fit, float) and np.isfinite(rho_fit) else f"{v.outcome} ({v.summary})"
     fits = ", ".join(f"{k}: {fit(v)}" for k, v in parts.items())
+    if instance is not None:
+        fields["instances"] = {k: instance for k in parts}
     verdict = combine(claim, study, parts, summary=f"contraction at least 1 - mu/L = {rho:g} per step at every eta: {fits}",
                       findings=[f"fitted contraction of the gap per step (claim: {rho:g}): {fits}; with a constant step the "
                                 "transient contracts like (1 - eta mu)^2 per step, so 1 - mu/L could only be reached near "
@@ -107,7 +134,7 @@ def convex_transient(ctx, make_opt, sampler, claim: str, steps: int):
                     checkpoints=engine.log_checkpoints(steps, 12), sampler=sampler, generator=ctx.generator("transient-sampler"))
     v = check_rate(tr.metrics["gap"], tr.steps, "1/t", "upper", claim=claim,
                    scale=difference_scale(ls.f_star, tr.metrics["gap"]))
-    return v.restated(prefix=f"eta = {eta:.3g}: "), tr.to_frame(seed=np.arange(ctx.seeds), setting=f"eta={eta:.3g}")
+    return v.restated(prefix=f"eta = {eta:.3g}: ", instances=[certify(ls, "noiseless least squares (the 1/t transient)")]), tr.to_frame(seed=np.arange(ctx.seeds), setting=f"eta={eta:.3g}")
 
 
 # --- the survey's adaptive methods (Sec. 6) ----------------------------------------------------

@@ -1,4 +1,4 @@
-"""GD-7 and SGD-7: gradient descent and SGD on non-convex functions (Sec. 2.1, Fig. 1; Sec. 4.2).
+"""GD-7: gradient descent on non-convex functions (Sec. 2.1, Fig. 1).
 
 Claims:
     GD-7 (Sec. 2.1, Fig. 1):
@@ -8,32 +8,22 @@ Claims:
         overall pattern is decreasing, read as: no divergence, f(w_T) < f(w_0), and a negative rank
         correlation between t and f(w_t). Reading "a stable step" (an added condition):
         the same for steps below 1/L_0, L_0 the largest Hessian eigenvalue at the start.
-    SGD-7 (Sec. 4.2, after Eq. 29):
-        "SGD converges sublinearly for a non-convex function" by Eq. (27): with a fixed step eta,
-        f(w_{t+1}) - f* <= O(1/t + eta). As written: f - f* with f* the global minimum, so its floor
-        must shrink at least linearly with eta. Reading "Ghadimi & Lan (2013)": the standard
-        non-convex statement is about stationarity, ``min_k E||grad f(w_k)||^2 <= O(1/(eta t) + eta)``:
-        the tail level of E||grad f||^2 shrinks at least linearly with eta.
+    (SGD-7, Eq. (27) for a non-convex function, is judged with SGD-3 in ``sgd_floor``: one
+    equation, one verdict.)
 Kind:
-    property (GD-7); floor (SGD-7).
+    property.
 Objective:
     GD-7: Rosenbrock's valley, the scalar factorisation 1/2 (uv - 1)^2, and a tanh MLP
-    regression (3-16-1, n = 24), random inits. SGD-7: the tilted double well
-    ``(w^2 - 1)^2 + 0.3 w`` as a finite sum with zero-mean gradient noise (n = 100), whose
-    spurious local minimum (near +1) lies above f* by a fixed amount; inits in its basin.
+    regression (3-16-1, n = 24), random inits.
 Optimizer:
-    GD with step h / L_0 for h on a grid crossing 2 (role ``gd``); SGD with one sample per
-    step and a fixed eta on a grid (role ``sgd``, lr a (rows,) tensor).
+    GD with step h / L_0 for h on a grid crossing 2 (role ``gd``).
 Fit:
-    GD-7: per run, the rank correlation of f with t and f_T / f_0. SGD-7: tail floors (stationary
-    tail) of f - f* and of ||grad f||^2 per eta, and the slope of log floor vs log eta.
+    per run, the rank correlation of f with t and f_T / f_0.
 Verdict rule:
-    GD-7 by ``check_property`` over every (problem, h, init), as written and for h < 1 (the
-    reading). SGD-7 by ``check_floors`` (upper claim: slope at least 1): a diverged seed at any
-    eta refutes, an unsettled tail makes it inconclusive.
+    ``check_property`` over every (problem, h, init), as written and for h < 1 (the reading).
 References:
-    Ghadimi & Lan (2013), Stochastic first- and zeroth-order methods for nonconvex stochastic
-    programming, SIAM J. Optim. 23, Thm. 2.1; Rosenbrock (1960).
+    Rosenbrock (1960), An automatic method for finding the greatest or least value of a function,
+    The Computer Journal 3.
 """
 
 from __future__ import annotations
@@ -44,26 +34,21 @@ import torch
 
 from convcheck import engine
 from convcheck.claims import Claim
-from convcheck.objectives import MLP, Rosenbrock, ScalarFactorisation, TiltedDoubleWell, WithReplacement
-from convcheck.stats import check_floors, check_property, rank_trend
+from convcheck.objectives import MLP, Rosenbrock, ScalarFactorisation
+from convcheck.stats import check_property, rank_trend
 from convcheck.study import StudyResult
 
 STABLE = "a stable step: eta < 1/L_0"
-GHADIMI_LAN = "Ghadimi & Lan: min E||grad f||^2 <= O(1/(eta t) + eta)"
 CLAIMS = [
     Claim("GD-7", "Sec. 2.1, Fig. 1", "GD works relatively fine for non-convex cost functions: it might oscillate but its "
           "overall pattern is decreasing", "property", readings=(STABLE,), methods=("gd",)),
-    Claim("SGD-7", "Sec. 4.2, Eq. (27)", "Eq. (27) holds for a non-convex function: with a fixed eta, "
-          "f(w_{t+1}) - f* <= O(1/t + eta)", "floor", readings=(GHADIMI_LAN,), methods=("sgd",)),
 ]
-ROLES = ("gd", "sgd")
+ROLES = ("gd",)
 
 SCALES = {
-    "tiny": {"seeds": 6, "hs": (0.5, 2.5), "steps": 300, "etas": (0.02, 0.04), "sgd_steps": 4000},
-    "quick": {"seeds": 64, "hs": (0.1, 0.5, 0.9, 1.5, 2.5), "steps": 2000, "etas": (0.005, 0.01, 0.02, 0.04),
-              "sgd_steps": 30000},
-    "full": {"seeds": 64, "hs": (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1.5, 1.9, 2.5, 4.0), "steps": 20000,
-             "etas": (0.0025, 0.005, 0.01, 0.02, 0.04), "sgd_steps": 200000},
+    "tiny": {"seeds": 6, "hs": (0.5, 2.5), "steps": 300},
+    "quick": {"seeds": 64, "hs": (0.1, 0.5, 0.9, 1.5, 2.5), "steps": 2000},
+    "full": {"seeds": 64, "hs": (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1.5, 1.9, 2.5, 4.0), "steps": 20000},
 }
 
 
@@ -124,49 +109,11 @@ def _gd7(ctx, hs, steps, make):
     return written, stable, tab, pd.concat(frames, ignore_index=True)
 
 
-def _sgd7(ctx, etas, steps, make):
-    dw = TiltedDoubleWell(100, ctx.generator("well"), tilt=0.3, noise=1.0, dtype=ctx.dtype, device=ctx.device)
-    etas = np.asarray(sorted(etas), dtype=float)
-    S, K = ctx.seeds, etas.size
-    rows = ctx.rows(etas)
-    w0 = dw.w_local + 0.05 * ctx.normal((K * S, 1), "well-w0")
-    tr = engine.run(dw, make(rows), w0, steps, checkpoints=engine.log_checkpoints(steps, dense_tail=300),
-                    sampler=WithReplacement(dw.n, 1), generator=ctx.generator("well-sampler"), metrics=("gap", "grad_norm"))
-    gap = tr.metrics["gap"].reshape(K, S, -1)
-    g2 = (tr.metrics["grad_norm"] ** 2).reshape(K, S, -1)
-    out = []
-    for values, reading, what in ((gap, None, "f - f*"), (g2, GHADIMI_LAN, "||grad f||^2")):
-        v, tails = check_floors([values[k] for k in range(K)], tr.steps, etas, kind="upper", claim="SGD-7",
-                                param_name="eta", what=what)
-        F = np.stack([t.floors for t in tails], axis=1)
-        findings = [f"tail level of {what} per eta: " + ", ".join(f"{f:.4g} (eta={e:g})" for f, e in zip(F.mean(0), etas))]
-        if reading is None:
-            findings.append(f"the spurious minimum at w = {dw.w_local:.4f} lies {dw.f_local - dw.f_star:.4f} above f* "
-                            f"(global minimum at w = {dw.w_global:.4f}): SGD started in its basin stays there for every "
-                            "eta of the grid, so f - f* keeps a floor of that size however small eta is")
-        out.append(v.restated(findings=findings, reading=reading))
-    curves = tr.to_frame(eta=np.repeat(etas, S), seed=np.tile(np.arange(S), K))
-    curves["setting"] = "eta=" + curves.eta.map("{:g}".format)
-    curves["grad_norm2"] = curves.grad_norm**2
-    return out[0], out[1], curves, dw
-
-
-def run(ctx, *, hs, steps, etas, sgd_steps) -> StudyResult:
-    parts = []
-    if ctx.wants("GD-7"):
-        gd7, gd7_stable, gd_tab, gd_curves = _gd7(ctx, hs, steps, lambda lr, gd=ctx.method("gd"): gd(lr=lr))
-        parts.append(StudyResult([gd7, gd7_stable], {"gd": gd_tab, "gd_curves": gd_curves}, [
-            {"kind": "curves", "table": "gd_curves", "title": "GD-7: f - f* on non-convex problems, by step h/L_0",
-             "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True}], {"hs": list(hs)}))
-    if ctx.wants("SGD-7"):
-        sgd7, sgd7_gl, sgd_curves, dw = _sgd7(ctx, etas, sgd_steps, lambda lr, sgd=ctx.method("sgd"): sgd(lr=lr))
-        parts.append(StudyResult([sgd7, sgd7_gl], {"sgd_curves": sgd_curves}, [
-            {"kind": "curves", "table": "sgd_curves", "title": "SGD-7: f - f* on the tilted double well, started in the "
-             "spurious basin", "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True},
-            {"kind": "curves", "table": "sgd_curves", "title": "SGD-7: ||grad f||^2 on the tilted double well", "x": "step",
-             "y": "grad_norm2", "hue": "setting", "logx": True, "logy": True}],
-            {"etas": list(etas), "double_well": {"f_star": dw.f_star, "f_local": dw.f_local, "sigma2": dw.sigma2}}))
-    return StudyResult.merge(*parts)
+def run(ctx, *, hs, steps) -> StudyResult:
+    gd7, gd7_stable, gd_tab, gd_curves = _gd7(ctx, hs, steps, lambda lr, gd=ctx.method("gd"): gd(lr=lr))
+    return StudyResult([gd7, gd7_stable], {"gd": gd_tab, "gd_curves": gd_curves}, [
+        {"kind": "curves", "table": "gd_curves", "title": "GD-7: f - f* on non-convex problems, by step h/L_0",
+         "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True}], {"hs": list(hs)})
 
 
 if __name__ == "__main__":

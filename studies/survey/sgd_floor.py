@@ -1,11 +1,18 @@
-"""SGD-3, SGD-5, SGD-6: constant-step SGD (Prop. 2, Eqs. 27 and 29; Sec. 4.2).
+"""SGD-3, SGD-7, SGD-5, SGD-6: constant-step SGD (Prop. 2, Eqs. 27 and 29; Sec. 4.2).
 
 Claims:
     SGD-3, Eq. (27): with a fixed step eta, ``f(w_{t+1}) - f* <= O(1/t + eta)``: the error
     stops falling at a neighbourhood of size O(eta) (Sec. 4.2: "stagnates to a neighborhood
-    O(eta)"). As written an upper statement: floor <= C eta as eta -> 0, i.e. the floor shrinks
-    at least linearly in eta. Reading "Theta(eta)": the floor is proportional to eta.
-    SGD-5, Eq. (29): mu-strongly convex, fixed eta: ``O((1 - mu/L)^t + eta)``. As written: the
+    O(eta)"). As written an upper statement under Prop. 2's hypotheses (no convexity; Sec. 4.2
+    says Eq. (27) is the non-convex case): the floor shrinks at least linearly in eta, on
+    non-convex and convex instances. Reading "convex f": the same on convex least squares, with
+    the 1/t transient. Reading "Theta(eta)": the floor is proportional to eta.
+    SGD-7, Sec. 4.2: "SGD converges sublinearly for a non-convex function" by Eq. (27): the same
+    equation as SGD-3, so the same verdict as written (declared ``same_as``; the runner checks
+    it). Reading "Ghadimi & Lan (2013)": the standard non-convex statement is about
+    stationarity, ``min_k E||grad f(w_k)||^2 <= O(1/(eta t) + eta)``: the tail level of
+    E||grad f||^2 shrinks at least linearly with eta.
+    SGD-5, Eq. (29): each f_i mu-strongly convex, fixed eta: ``O((1 - mu/L)^t + eta)``. As written: the
     transient contracts like ``(1 - mu/L)^t`` with a constant step, at every eta (the constants
     of O(.) do not depend on eta). Reading "Bottou et al." (Thm. 4.6): the contraction
     ``1 - eta mu`` (equal to ``1 - mu/L`` only at eta = 1/L) and the floor ``eta L M / (2 mu)``,
@@ -18,6 +25,11 @@ Objective:
     finite sum whose gradient noise at w* does not vanish (sigma^2 > 0), so a floor exists.
     The exact expected floor of constant-step SGD is known here from the second-moment
     recursion (``LeastSquares.sgd_stationary_gap``), which checks the measured floors.
+    The non-convex instance of Eq. (27) (``TwoWells``: L-smooth and with bounded gradients on the
+    whole line, a spurious local minimum 0.497 above f*), started in the spurious basin.
+    SGD-5 as written: shifted quadratics ``f_i = 1/2 (w - c_i)^T A (w - c_i)`` (n = 200, d = 5,
+    eig(A) on [1/2, 1]), whose every f_i is mu-strongly convex as Eq. (29) assumes (the rank-one
+    terms of least squares are not).
 Optimizer:
     SGD with one uniformly drawn sample per step (Eq. 23) and step eta, in role ``sgd`` (any
     method taking ``lr``, here a (rows,) tensor, may replace it; GD in SGD-6 is the same
@@ -55,19 +67,27 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from _survey import convex_transient, survey_contraction
-from convcheck.objectives import LeastSquares, WithReplacement
+from _survey import BOTH_CASES, PROP2, PROP2_STRONG, convex_transient, survey_contraction, two_wells
+from convcheck.hypotheses import certify
+from convcheck.objectives import LeastSquares, ShiftedQuadratics, WithReplacement
 from convcheck.stats import combine
 from convcheck.stats import check_floors, check_linear, check_paired, check_property, difference_scale, tail_floor
 from convcheck.study import Claim, StudyResult
 
 THETA_ETA = "floor proportional to eta (Theta)"
+CONVEX_F = "convex f: floor O(eta) and the 1/t transient"
 BOTTOU = "Bottou et al.: contraction 1 - eta mu, floor eta L M / (2 mu)"
+GHADIMI_LAN = "Ghadimi & Lan: min E||grad f||^2 <= O(1/(eta t) + eta)"
+NONCONVEX = "two wells (non-convex): floor O(eta)"
 CLAIMS = [
-    Claim("SGD-3", "Prop. 2, Eq. (27)", "constant step eta: f(w_{t+1}) - f* <= O(1/t + eta); SGD stalls at a floor O(eta)",
-          "floor", readings=(THETA_ETA,), methods=("sgd",)),
-    Claim("SGD-5", "Prop. 2, Eq. (29)", "strongly convex, constant eta: f - f* <= O((1 - mu/L)^t + eta)", "linear",
-          readings=(BOTTOU,), methods=("sgd",)),
+    Claim("SGD-3", "Prop. 2, Eq. (27)", "f bounded below, L-smooth, bounded stochastic gradients; constant step eta: "
+          "f(w_{t+1}) - f* <= O(1/t + eta); SGD stalls at a floor O(eta)",
+          "floor", readings=(CONVEX_F, THETA_ETA), methods=("sgd",), hypotheses=PROP2, scope=BOTH_CASES),
+    Claim("SGD-7", "Sec. 4.2, Eq. (27)", "Eq. (27) holds for a non-convex function: with a fixed eta, "
+          "f(w_{t+1}) - f* <= O(1/t + eta)", "floor", readings=(GHADIMI_LAN,), methods=("sgd",), hypotheses=PROP2,
+          scope=("non-convex",), same_as="SGD-3"),
+    Claim("SGD-5", "Prop. 2, Eq. (29)", "each f_i mu-strongly convex, constant eta: f - f* <= O((1 - mu/L)^t + eta)",
+          "linear", readings=(BOTTOU,), methods=("sgd",), hypotheses=PROP2_STRONG),
     Claim("SGD-6", "Sec. 4.2", "SGD is less accurate than GD, but each step is about n times cheaper", "comparative",
           methods=("sgd",)),
 ]
@@ -99,7 +119,7 @@ def run(ctx, *, etas, burn_in, n=200, d=5, kappa=2.0, noise=1.0) -> StudyResult:
     etas = np.asarray(sorted(etas), dtype=float)
     steps = int(np.ceil(burn_in / (etas[0] * problem.mu)))
     parts = []
-    if ctx.wants("SGD-3", "SGD-5"):  # one sweep over eta: SGD-3's floors, SGD-5's geometric phase
+    if ctx.wants("SGD-3", "SGD-7", "SGD-5"):  # one sweep over eta: Eq. (27)'s floors, SGD-5's geometric phase
         parts.append(_sweep(ctx, problem, etas, steps, make_opt, n, d, kappa, noise))
     if ctx.wants("SGD-6"):
         parts.append(_cost(ctx, problem, etas, steps, make_opt, n))
@@ -128,8 +148,9 @@ def _sweep(ctx, problem, etas, steps, make_opt, n, d, kappa, noise) -> StudyResu
     ratio = floors.mean(axis=0) / exact
     se = floors.std(axis=0, ddof=1) / np.sqrt(floors.shape[0]) / exact
     transient, transient_curves = convex_transient(ctx, make_opt, WithReplacement(400, 1), "SGD-3", min(steps, 20_000))
+    ls_cert = certify(problem, "least squares (convex)")
     verdict = combine("SGD-3", "sgd_floor", {"floor O(eta)": floor_upper, "transient O(1/t)": transient},
-                      window=floor_upper.window, notes=floor_upper.notes,
+                      instances={"floor O(eta)": ls_cert}, reading=CONVEX_F, window=floor_upper.window, notes=floor_upper.notes,
                       statistic={"exact_floor": exact, "floor_over_exact": ratio, "steps": steps},
                       summary=f"floor: {floor_upper.summary}; transient on noiseless least squares with a continuous "
                               f"spectrum: {transient.summary}",
@@ -143,6 +164,17 @@ def _sweep(ctx, problem, etas, steps, make_opt, n, d, kappa, noise) -> StudyResu
         + "; the O(eta) floor is a property of the last iterate only.",
     ])
     v5 = _linear(ctx, problem, trace, gap, etas, steps, make_opt, floors, n, d, kappa, noise, theta)
+    wells_floor, ghadimi_lan, wells_curves, wells = _two_wells(ctx, etas, steps, make_opt)
+    # Eq. (27) as written, one verdict for SGD-3 and SGD-7: every instance inside Prop. 2's hypotheses.
+    eq27 = {"least squares (convex): floor O(eta)": floor_upper, "transient O(1/t)": transient, NONCONVEX: wells_floor}
+    certified = {"least squares (convex): floor O(eta)": ls_cert, NONCONVEX: certify(wells, "two wells (non-convex)")}
+    spurious = (f"the spurious minimum of the two wells lies {wells.f_local - wells.f_star:.4f} above f*; SGD started in its "
+                "basin stays there at every eta of the grid, so f - f* keeps a floor of that size however small eta is: "
+                "Eq. (27) bounds f - f* with f* the minimum of f, which no local method reaches from there")
+    written = [combine(c, "sgd_floor", eq27, instances=certified, findings=[*verdict.findings, spurious],
+                       summary=f"floor O(eta) on every instance inside Prop. 2's hypotheses (non-convex and convex): "
+                               f"least squares: {floor_upper.summary}; two wells: {wells_floor.summary}")
+               for c in ("SGD-3", "SGD-7")]
 
     curves = trace.to_frame(eta=np.repeat(etas, S), seed=np.tile(np.arange(S), K))
     curves["setting"] = "eta=" + curves.eta.map("{:g}".format)
@@ -158,7 +190,35 @@ def _sweep(ctx, problem, etas, steps, make_opt, n, d, kappa, noise) -> StudyResu
     ]
     figures.append({"kind": "curves", "table": "transient", "title": "SGD-3: the 1/t transient of Eq. (27) (noiseless least squares, "
                     "curvatures 1/80 to 1, constant step)", "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True})
-    return StudyResult([verdict, theta, *v5], {"curves": curves, "floors": floor_tab, "transient": transient_curves}, figures)
+    figures += [
+        {"kind": "curves", "table": "wells_curves", "title": "Eq. (27) on the two wells (non-convex), started in the spurious "
+         "basin: f - f* per eta", "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True},
+        {"kind": "curves", "table": "wells_curves", "title": "SGD-7 [Ghadimi & Lan]: ||grad f||^2 on the two wells", "x": "step",
+         "y": "grad_norm2", "hue": "setting", "logx": True, "logy": True}]
+    return StudyResult([*written, verdict, theta, ghadimi_lan, *v5], {"curves": curves, "floors": floor_tab,
+                       "transient": transient_curves, "wells_curves": wells_curves}, figures)
+
+
+def _two_wells(ctx, etas, steps, make_opt):
+    """Eq. (27) on a non-convex instance inside Prop. 2's hypotheses: tail floors of f - f* (as
+    written) and of ||grad f||^2 (Ghadimi & Lan) per eta, all etas as one batch."""
+    K, S = etas.size, ctx.seeds
+    wells, w0 = two_wells(ctx, rows=K * S)
+    tr = engine.run(wells, make_opt(ctx.rows(etas)), w0, steps, checkpoints=engine.log_checkpoints(steps, dense_tail=300),
+                    sampler=WithReplacement(wells.n, 1), generator=ctx.generator("wells-sampler"), metrics=("gap", "grad_norm"))
+    gap = tr.metrics["gap"].reshape(K, S, -1)
+    g2 = (tr.metrics["grad_norm"] ** 2).reshape(K, S, -1)
+    out = []
+    for values, claim, what, reading in ((gap, "SGD-3", "f - f*", None), (g2, "SGD-7", "||grad f||^2", GHADIMI_LAN)):
+        v, tails = check_floors([values[k] for k in range(K)], tr.steps, etas, kind="upper", claim=claim, param_name="eta",
+                                what=what)
+        F = np.stack([t.floors for t in tails], axis=1)
+        out.append(v.restated(reading=reading, instances=[certify(wells, "two wells (non-convex)")], findings=[
+            f"two wells: tail level of {what} per eta: " + ", ".join(f"{f:.4g} (eta={e:g})" for f, e in zip(F.mean(0), etas))]))
+    curves = tr.to_frame(eta=np.repeat(etas, S), seed=np.tile(np.arange(S), K))
+    curves["setting"] = "eta=" + curves.eta.map("{:g}".format)
+    curves["grad_norm2"] = curves.grad_norm**2
+    return out[0], out[1], curves, wells
 
 
 def _linear(ctx, problem, trace, gap, etas, steps, make_opt, floors, n, d, kappa, noise, v3):
@@ -193,9 +253,23 @@ def _linear(ctx, problem, trace, gap, etas, steps, make_opt, floors, n, d, kappa
     v5 = combine("SGD-5", "sgd_floor", parts, findings=findings, reading=BOTTOU,
                  summary="geometric decay at least as fast as 1 - eta mu before the floor at every eta, and floor "
                          f"proportional to eta (slope {v3.statistic.get('slope', float('nan')):.3f})")
-    v5_written = survey_contraction(ctx, problem, trace.steps, dict(zip([f"eta={e:g}" for e in etas], gap)), make_opt,
-                                    WithReplacement(n, 1), "SGD-5", "sgd_floor")
-    return [v5_written, v5]
+    return [_contraction_as_written(ctx, etas, make_opt, n, d, kappa, noise), v5]
+
+
+def _contraction_as_written(ctx, etas, make_opt, n, d, kappa, noise):
+    """SGD-5 as written: the survey's 1 - mu/L on shifted quadratics, whose every f_i is mu-strongly
+    convex (Eq. 29's hypothesis), at every eta of the grid and at eta = 1/L. The horizon covers the
+    geometric phase at the smallest eta (12 relaxation times 1/(eta mu)); the fit stops at the floor."""
+    K, S = etas.size, ctx.seeds
+    sq = ShiftedQuadratics.random(n, d, ctx.generator("shifted"), L=1.0, kappa=kappa, noise=noise, dtype=ctx.dtype,
+                                  device=ctx.device)
+    T = int(np.ceil(12 / (etas[0] * sq.mu)))
+    w0 = ctx.start_near(sq.w_star, "w0-shifted", rows=K * S)
+    tr = engine.run(sq, make_opt(ctx.rows(etas)), w0, T, checkpoints=engine.log_checkpoints(T, dense_tail=200),
+                    sampler=WithReplacement(sq.n, 1), generator=ctx.generator("sampler-shifted"))
+    gap = tr.metrics["gap"].reshape(K, S, -1)
+    return survey_contraction(ctx, sq, tr.steps, dict(zip([f"eta={e:g}" for e in etas], gap)), make_opt,
+                              WithReplacement(sq.n, 1), "SGD-5", "sgd_floor", instance=certify(sq, "shifted quadratics"))
 
 
 def _cost(ctx, problem, etas, steps, make_opt, n) -> StudyResult:
