@@ -150,7 +150,7 @@ PLANTED = [
              ("SGD-7", "Ghadimi & Lan: min E||grad f||^2 <= O(1/(eta t) + eta)")],
             methods={"gd": _ascent, "sgd": _fixed_step(0.02)}, seeds=64),
     Planted("backprop", "backprop sending the error through W2^T instead of W2",
-            [("BP-1", AS_WRITTEN), ("BP-2", AS_WRITTEN), ("BP-2", "Eq. (18): all deltas before any update")],
+            [("BP-1", AS_WRITTEN), ("BP-2", AS_WRITTEN), ("BP-2", "in place: line 10 uses the weights already updated above")],
             {"gradient": _transposed_backprop}),
     Planted("sgd_rates", "steps 1/t^2 for 1/t and 1/sqrt(t), and SGD-4's constant secretly 1/4",
             [("SGD-1", AS_WRITTEN), ("SGD-2", AS_WRITTEN), ("SGD-4", AS_WRITTEN)],

@@ -83,7 +83,9 @@ def caption(spec: dict) -> str:
     parts = {"curves": "line: median over seeds; band: 10th-90th percentile over seeds",
              "points": "dots: seeds; marks: the mean over seeds",
              "hist": "histogram over seeds and settings",
-             "paths": "one seed's path per method over the contours of f; circle: start, star: end"}.get(kind, "")
+             "paths": "one seed's path per method over the contours of f; circle: start, star: end",
+             "heatmap": f"one cell per setting; colour: {_label(spec.get('value', 'value'))}; mark: + reproduced, "
+                        "x refuted, ? inconclusive"}.get(kind, "")
     refs = list((spec.get("reference") or {})) + [k for k in (spec.get("hlines") or {}) if isinstance(k, str)]
     if refs:
         parts += "; black / dashed: " + ", ".join(refs)
@@ -103,7 +105,9 @@ def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
         if hue:
             levels = list(dict.fromkeys(df[hue]))
             palette = dict(zip(levels, sns.color_palette("viridis", len(levels))))
-        if spec["kind"] == "curves":
+        if spec["kind"] == "heatmap":
+            _heatmap(ax, df, spec)
+        elif spec["kind"] == "curves":
             sns.lineplot(df, x=x, y=y, hue=hue, palette=palette, estimator="median", errorbar=("pi", 80), ax=ax)
         elif spec["kind"] == "hist":
             sns.histplot(df, x=x, hue=hue, palette=palette, element="step", log_scale=bool(spec.get("logx")), ax=ax)
@@ -146,9 +150,10 @@ def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
                        label=None if level in (palette or {}) else level)
         for (label, value), style in zip((spec.get("vlines") or {}).items(), ("--", ":", "-.")):
             ax.axvline(value, linestyle=style, linewidth=1.2, color="black", label=label)
-        if spec["kind"] != "hist" and not (_categorical(df[x]) or spec.get("categorical")):
+        if spec["kind"] not in ("hist", "heatmap") and not (_categorical(df[x]) or spec.get("categorical")):
             ax.set_xscale("log" if spec.get("logx") else "linear")
-        ax.set_yscale("log" if spec.get("logy") else "linear")
+        if spec["kind"] != "heatmap":
+            ax.set_yscale("log" if spec.get("logy") else "linear")
         ax.set_xlabel(spec.get("xlabel") or _label(x))
         ax.set_ylabel(spec.get("ylabel") or _label(y))
         if ax.get_legend_handles_labels()[0]:
@@ -156,6 +161,24 @@ def draw(spec: dict, tables: dict[str, pd.DataFrame]) -> plt.Figure:
     ax.set_title(spec.get("title", ""), fontsize=10)
     fig.tight_layout()
     return fig
+
+
+_MARKS = {"reproduced": "+", "refuted": "x", "inconclusive": "?"}
+
+
+def _heatmap(ax, df: pd.DataFrame, spec: dict) -> None:
+    """A grid verdict as a picture: one cell per (y, x) setting, coloured by the effect size
+    (``value``, a diverging scale centred at 0) and marked with the cell's outcome."""
+    x, y, value, outcome = spec["x"], spec["y"], spec["value"], spec.get("outcome", "outcome")
+    first = df.drop_duplicates([y, x])
+    grid = first.pivot(index=y, columns=x, values=value).reindex(index=list(dict.fromkeys(first[y])))
+    marks = first.pivot(index=y, columns=x, values=outcome).reindex(index=grid.index).map(lambda o: _MARKS.get(o, ""))
+    finite = np.abs(grid.to_numpy(float)[np.isfinite(grid.to_numpy(float))])
+    vmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    sns.heatmap(grid.astype(float), ax=ax, cmap="RdBu", center=0.0, vmin=-vmax, vmax=vmax, annot=marks, fmt="",
+                cbar_kws={"label": spec.get("ylabel") or _label(value)}, linewidths=0.5, linecolor="white")
+    ax.tick_params(axis="y", labelrotation=0, labelsize=7)
+    ax.tick_params(axis="x", labelsize=7)
 
 
 def _contour(ax, contour, xs, ys):

@@ -21,6 +21,7 @@ check                      claim kind
 :func:`check_property`     property: a fact holds on every instance (undecided ones, assumptions)
 :func:`check_runs_finite`  property: no run diverged (the one divergence rule)
 :func:`combine`            one verdict from a claim's parts (Holm inside the claim)
+:func:`agree`              one verdict from several measures of one vague word (refuted only when all agree)
 :func:`family_adjust`      the suite's multiplicity correction (:mod:`.multiple`)
 =========================  ==============================================================
 
@@ -34,8 +35,8 @@ from .comparative import check_paired, check_spread
 from .floors import TailFloor, check_floor, check_floors, tail_floor
 from .intervals import Equivalence, equivalence, t_interval
 from .linear import check_linear
-from .identity import check_identity, check_property, check_runs_finite, relative_error
-from .multiple import claim_p, combine, family_adjust
+from .identity import check_identity, check_property, check_runs_finite, failure_rate_bound, relative_error
+from .multiple import agree, claim_p, combine, family_adjust
 from .rates import RATES, check_rate, rate_function
 from .trend import rank_trend
 from .seeds import SeedAudit, audit, difference_scale, roundoff_limit, worst
@@ -43,6 +44,6 @@ from .scaling import check_exponent, check_per_seed, log_log_slopes
 from .variance import check_exact, check_mean, check_mean_vector
 
 __all__ = ["thresholds", "check_rate", "RATES", "rate_function", "check_bound", "check_floor", "check_floors", "tail_floor", "TailFloor",
-           "check_linear", "check_exact", "check_mean", "check_mean_vector", "check_exponent", "check_per_seed", "log_log_slopes", "rank_trend", "check_paired", "check_spread", "check_identity", "check_property", "check_runs_finite", "relative_error",
-           "family_adjust", "claim_p", "combine", "audit", "SeedAudit", "roundoff_limit", "difference_scale", "worst", "equivalence", "Equivalence",
+           "check_linear", "check_exact", "check_mean", "check_mean_vector", "check_exponent", "check_per_seed", "log_log_slopes", "rank_trend", "check_paired", "check_spread", "check_identity", "check_property", "check_runs_finite", "failure_rate_bound", "relative_error",
+           "family_adjust", "claim_p", "combine", "agree", "audit", "SeedAudit", "roundoff_limit", "difference_scale", "worst", "equivalence", "Equivalence",
            "t_interval"]

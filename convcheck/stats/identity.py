@@ -65,8 +65,22 @@ def _lower_precision(err: float, rtol: float) -> str:
     return ""
 
 
+def failure_rate_bound(failures: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """For a "for every start" statement tried on ``n`` random draws with ``failures`` failing:
+    the one-sided Clopper-Pearson upper bound on the failure rate at ``level``, and the rate that
+    ``n`` draws would find with probability ``level`` (``1 - (1 - level)^(1/n)``): a search of
+    n = 299 finds a 1% failure rate with 95% probability."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    n, failures = int(n), int(failures)
+    if n < 1 or not 0 <= failures <= n:
+        raise ValueError(f"The 'failures' and 'n' parameters must satisfy 0 <= failures <= n, n >= 1. Got {failures} and {n} instead.")
+    upper = 1.0 if failures == n else float(proportion_confint(failures, n, alpha=2 * (1 - level), method="beta")[1])
+    return upper, float(1 - (1 - level) ** (1 / n))
+
+
 def check_property(holds, *, what: str, labels=None, undecided=None, assumptions: dict | None = None,
-                   detail: str = "", claim: str = "", study: str = "", **fields) -> Verdict:
+                   detail: str = "", claim: str = "", study: str = "", sampled: bool = False, **fields) -> Verdict:
     """Does ``what`` hold on every instance? ``holds``: booleans, one per instance; ``labels``
     name the instances (default: their indices) so a counterexample can be quoted.
 
@@ -75,7 +89,11 @@ def check_property(holds, *, what: str, labels=None, undecided=None, assumptions
     instance fails; otherwise inconclusive when any is undecided; reproduced when all hold.
     ``assumptions``: ``{name: bool}``, what the claim assumes of the instance; one that does not
     hold makes the verdict inconclusive (the instance is no test of the claim), whatever ``holds``
-    says. ``detail`` (the numbers behind the fact) is appended to the summary."""
+    says. ``detail`` (the numbers behind the fact) is appended to the summary. ``sampled``: the
+    instances are random draws (starts, seeds) from a "for every" statement's range, so holding
+    on all of them bounds the failure rate but does not prove it zero: the summary and statistic
+    quote the Clopper-Pearson 95% upper bound of the rate and the rate the search would have
+    found with probability 95% (:func:`failure_rate_bound`)."""
     h = np.asarray(holds, dtype=bool).reshape(-1)
     if h.size == 0:
         raise ValueError("The 'holds' parameter must have at least one instance. Got none instead.")
@@ -102,6 +120,12 @@ def check_property(holds, *, what: str, labels=None, undecided=None, assumptions
         outcome, summary = REPRODUCED, f"{what}: holds on all {h.size} instances"
     statistic = {"holds": int((h & ~u).sum()), "instances": int(h.size), "failed": failed[:20], "undecided": open_[:20],
                  "assumptions_unmet": unmet, **dict(fields.pop("statistic", {}))}
+    if sampled:
+        decided = int((~u).sum())
+        upper, detectable = failure_rate_bound(len(failed), max(decided, 1)) if decided else (1.0, 1.0)
+        statistic.update(failure_rate_upper95=upper, detectable_rate95=detectable)
+        tail += (f"; {len(failed)} failures in {decided} random draws: failure rate below {upper:.2%} (Clopper-Pearson, "
+                 f"95%); a rate of {detectable:.2%} would have been found with probability 95%")
     return Verdict(claim, study, outcome, summary + tail, statistic=statistic, **fields)
 
 

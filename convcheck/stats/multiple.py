@@ -29,7 +29,7 @@ from statsmodels.stats.multitest import multipletests
 from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 
-__all__ = ["claim_p", "combine", "family_adjust", "p_fail_of"]
+__all__ = ["claim_p", "combine", "agree", "family_adjust", "p_fail_of"]
 
 
 def p_fail_of(v: Verdict) -> float | None:
@@ -126,3 +126,29 @@ def combine(claim: str, study: str, parts: dict[str, Verdict], summary: str | No
     return Verdict(claim, study, outcome, summary, statistic=statistic, notes=notes,
                    seeds=fields.pop("seeds", max((v.seeds or 0) for v in parts.values()) if parts else None),
                    diverged=fields.pop("diverged", sum(v.diverged for v in parts.values())), **fields)
+
+
+def agree(claim: str, study: str, measures: dict[str, Verdict], *, what: str = "", **fields) -> Verdict:
+    """One verdict from several natural measures of one vague word (an oscillation measured by
+    amplitude, by direction reversals and by path length): refuted only when every measure
+    refutes, reproduced only when every measure reproduces, otherwise inconclusive with the
+    disagreement shown. Its FAIL p-value is the largest of the measures' (an intersection-union
+    test: rejecting only when every test rejects keeps the level without a correction)."""
+    if not measures:
+        raise ValueError("The 'measures' parameter must hold at least one verdict. Got none instead.")
+    outcomes = {k: v.outcome for k, v in measures.items()}
+    head = f"{what}: " if what else ""
+    listing = "; ".join(f"{k}: {v.outcome} ({v.summary})" for k, v in measures.items())
+    if all(o == REFUTED for o in outcomes.values()):
+        outcome, summary = REFUTED, f"{head}every measure refutes: {listing}"
+    elif all(o == REPRODUCED for o in outcomes.values()):
+        outcome, summary = REPRODUCED, f"{head}every measure agrees: {listing}"
+    else:
+        outcome = INCONCLUSIVE
+        summary = f"{head}the measures disagree or are undecided (" + ", ".join(f"{k}: {o}" for k, o in outcomes.items()) + f"): {listing}"
+    ps = [p_fail_of(v) for v in measures.values()]
+    statistic = {"measures": outcomes, **dict(fields.pop("statistic", {}))}
+    statistic["p_fail"] = max(1.0 if p is None else p for p in ps)
+    return Verdict(claim, study, outcome, summary, statistic=statistic,
+                   seeds=fields.pop("seeds", max((v.seeds or 0) for v in measures.values())),
+                   diverged=fields.pop("diverged", max(v.diverged for v in measures.values())), **fields)

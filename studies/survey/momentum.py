@@ -16,14 +16,18 @@ Optimizer:
     (roles ``gd`` and ``momentum``: torch.optim.SGD fits both), for h in (0, 2) and alpha in (0, 1): every cell of
     the grid. Also Polyak's tuned heavy ball as a finding.
 Fit:
-    oscillation = total variation of the stiff coordinate (along the top eigenvector),
-    ``sum_k |s_{k+1} - s_k|``, relative to ``|s_0|``, over the first 100 steps (1 for a
-    monotone approach; larger when the iterate jumps back and forth).
+    "oscillation" has several natural measures, all taken over the first 100 steps: the
+    amplitude (total variation of the error along every eigendirection, relative to its start,
+    averaged over the directions: 1 for a monotone approach), the fraction of direction
+    reversals of the update, and the path length relative to the distance to w*.
 Verdict rule:
-    per cell, paired per seed on the log of the oscillation: reproduced when the 90% interval
-    of log(GD / momentum) lies above 0, refuted when the 99.8% interval lies below 0 (momentum
-    oscillates more). The general statement is reproduced when every cell is, refuted when any
-    cell is (Holm over the cells); the map of cells is a table and a figure.
+    per cell and measure, paired per seed (on the log for amplitude and path length):
+    reproduced when the 90% interval of GD - momentum lies above 0, refuted when the 99.8%
+    interval lies below 0. A cell is refuted only when all three measures refute, reproduced
+    only when all three reproduce, else inconclusive with the disagreement shown
+    (``stats.agree``). Cells that repeat a computation count once. The general statement is
+    reproduced when every cell is, refuted when any cell is (Holm over the cells); the map of
+    cells is a table and a heatmap.
 Findings:
     the cells where momentum reduces and where it increases oscillation; the tuned heavy ball's
     contraction per step against ``(sqrt(kappa) - 1)/(sqrt(kappa) + 1)``.
@@ -40,7 +44,7 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from convcheck.stats import combine
+from convcheck.stats import agree, combine
 from convcheck.objectives import Quadratic
 from convcheck.stats import check_linear, check_paired
 from convcheck.study import Claim, StudyResult
@@ -68,14 +72,28 @@ def _problems(ctx):
     }
 
 
-def _oscillation(q, opt, w0, steps):
-    """Total variation of the stiff coordinate over ``steps`` steps, relative to |s_0|, per row."""
-    top = q.Q[:, int(torch.argmax(q.eigenvalues))]
+#: The natural measures of "the amount of oscillation of updates": each per row (a run), smaller is less.
+MEASURES = {
+    "amplitude": "total variation of the error along every eigendirection, relative to its start, averaged over "
+                 "the directions (1 for a monotone approach)",
+    "reversals": "fraction of steps whose update points against the previous one (<dw_k, dw_{k-1}> < 0)",
+    "path length": "length of the path sum ||w_{k+1} - w_k||, relative to ||w_0 - w*|| (1 for a straight approach)",
+}
+
+
+def _oscillation(q, opt, w0, steps) -> dict[str, np.ndarray]:
+    """The three oscillation measures (``MEASURES``) of each row's first ``steps`` steps; a diverged
+    run is the worst value (+inf) for each."""
     tr = engine.run(q, opt, w0, steps, checkpoints=np.arange(steps + 1), metrics=("gap",), keep_iterates=True)
-    s_path = ((tr.iterates - q.w_star) @ top).cpu().numpy()
-    with np.errstate(invalid="ignore"):
-        osc = np.abs(np.diff(s_path, axis=1)).sum(1) / np.abs(s_path[:, 0])
-    return np.where(tr.diverged, np.inf, osc), tr
+    W = tr.iterates.double().cpu().numpy()  # (rows, steps + 1, d)
+    E = (W - q.w_star.double().cpu().numpy()) @ q.Q.double().cpu().numpy()  # the error in the eigenbasis
+    dW = np.diff(W, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        amplitude = (np.abs(np.diff(E, axis=1)).sum(1) / np.abs(E[:, 0])).mean(-1)
+        reversals = ((dW[:, 1:] * dW[:, :-1]).sum(-1) < 0).mean(-1)
+        path = np.linalg.norm(dW, axis=-1).sum(-1) / np.linalg.norm(E[:, 0], axis=-1)
+    return {k: np.where(tr.diverged | ~np.isfinite(v), np.inf, v)
+            for k, v in {"amplitude": amplitude, "reversals": reversals, "path length": path}.items()}
 
 
 def run(ctx, *, steps, hs, alphas) -> StudyResult:
@@ -85,22 +103,32 @@ def run(ctx, *, steps, hs, alphas) -> StudyResult:
         return mom(lr=lr, momentum=alpha)
     problems = _problems(ctx)
     hs, S = np.asarray(hs, dtype=float), ctx.seeds
-    parts, rows, findings, paths = {}, [], [], []
+    parts, rows, findings, paths, seen, repeats = {}, [], [], [], set(), []
     for label, q in problems.items():
         w0 = ctx.start_near(q.w_star, label, "w0", scale=2.0)
         W0 = w0.repeat(hs.size, 1)  # rows = h x seeds: one batch per method
         lr = ctx.rows(hs) / q.L
-        gd_osc, _ = _oscillation(q, gd(lr=lr), W0, steps)
+        gd_osc = _oscillation(q, gd(lr=lr), W0, steps)
         for alpha in alphas:
-            m_osc, _ = _oscillation(q, make_momentum(lr, alpha), W0, steps)
+            m_osc = _oscillation(q, make_momentum(lr, alpha), W0, steps)
             for k, h in enumerate(hs):
-                a, b = m_osc[k * S:(k + 1) * S], gd_osc[k * S:(k + 1) * S]
                 cell = f"{label}, h={h:g}, alpha={alpha:g}"
-                parts[cell] = v = check_paired(a, b, log=True, measure=f"oscillation ({cell})", names=("momentum", "GD"),
-                                               claim="GD-5")
+                sl = slice(k * S, (k + 1) * S)
+                key = tuple(np.round(np.concatenate([v[sl] for d in (m_osc, gd_osc) for v in d.values()]), 12).tobytes()
+                            for _ in (0,))
+                if key in seen:  # the same computation as a cell already counted: counted once
+                    repeats.append(cell)
+                    continue
+                seen.add(key)
+                measures = {m: check_paired(m_osc[m][sl], gd_osc[m][sl], log=m != "reversals", names=("momentum", "GD"),
+                                            measure=f"{m} ({cell})", claim="GD-5") for m in MEASURES}
+                parts[cell] = v = agree("GD-5", "momentum", measures, what=cell)
                 rows.append({"problem": label, "h": h, "alpha": alpha, "outcome": v.outcome,
-                             "log_gd_over_momentum": float(v.statistic.get("mean_difference", np.nan)),
-                             "median_gd": float(np.median(b)), "median_momentum": float(np.median(a))})
+                             "cell": f"{label}, alpha={alpha:g}",
+                             **{f"effect {m}": float(measures[m].statistic.get("mean_difference", np.nan)) for m in MEASURES},
+                             **{f"outcome {m}": measures[m].outcome for m in MEASURES},
+                             "median_gd": float(np.median(gd_osc["amplitude"][sl])),
+                             "median_momentum": float(np.median(m_osc["amplitude"][sl]))})
         if label.startswith("2-D"):
             for name, opt in {"GD": gd(lr=1.8 / q.L), "momentum": make_momentum(1.8 / q.L, 0.5)}.items():
                 tr = engine.run(q, opt, w0[:1], steps, checkpoints=np.arange(steps + 1), metrics=("gap",), keep_iterates=True)
@@ -115,29 +143,38 @@ def run(ctx, *, steps, hs, alphas) -> StudyResult:
         findings.append(f"{label}: tuned heavy ball distance contraction {lin.statistic.get('rho_fit', float('nan')):.4f} "
                         f"per step vs (sqrt(kappa)-1)/(sqrt(kappa)+1) = {rho:.4f} ({lin.outcome})")
     grid = pd.DataFrame(rows)
-    held = grid[grid.outcome == "reproduced"]
-    more = grid[grid.outcome == "refuted"]
+    held, more = grid[grid.outcome == "reproduced"], grid[grid.outcome == "refuted"]
+    split = grid[grid.outcome == "inconclusive"]
 
     def cells(df):
         return "; ".join(f"{p}: " + ", ".join(f"(h={r.h:g}, a={r.alpha:g})" for r in g.itertuples())
                          for p, g in df.groupby("problem", sort=False)) or "none"
-    verdict = combine("GD-5", "momentum", parts, seeds=S,
-                      findings=[f"momentum reduces oscillation in {len(held)} of {len(grid)} cells: {cells(held)}",
-                                f"momentum oscillates MORE (credibly) in {len(more)} cells: {cells(more)}", *findings])
-    summary = (f"over {len(grid)} cells (h in {[float(h) for h in hs]}, alpha in {list(alphas)}, {len(problems)} quadratics): "
-               f"momentum reduces oscillation in {len(held)}, oscillates more in {len(more)}, undecided in "
-               f"{len(grid) - len(held) - len(more)}")
+    per_measure = "; ".join(f"{m}: momentum oscillates more in {int((grid[f'outcome {m}'] == 'refuted').sum())}, less in "
+                            f"{int((grid[f'outcome {m}'] == 'reproduced').sum())}" for m in MEASURES)
+    verdict = combine("GD-5", "momentum", parts, seeds=S, findings=[
+        f"momentum reduces oscillation by every measure in {len(held)} of {len(grid)} distinct cells: {cells(held)}",
+        f"momentum oscillates MORE by every measure (credibly) in {len(more)} cells: {cells(more)}",
+        f"the measures disagree or are undecided in {len(split)} cells: {cells(split)}",
+        f"per measure over the cells: {per_measure}",
+        "measures: " + "; ".join(f"{m}: {d}" for m, d in MEASURES.items()),
+        *([f"{len(repeats)} cells repeat a computation already counted and count once: {', '.join(repeats[:6])}"
+           + ("..." if len(repeats) > 6 else "")] if repeats else []), *findings])
+    summary = (f"over {len(grid)} distinct cells (h in {[float(h) for h in hs]}, alpha in {list(alphas)}, {len(problems)} "
+               f"quadratics) and three measures (amplitude in every eigendirection, direction reversals, path length): "
+               f"momentum reduces oscillation by all three in {len(held)}, increases it by all three in {len(more)}, "
+               f"the measures disagree or are undecided in {len(split)}")
     if verdict.outcome == "refuted":  # the most convincing counterexample: the largest credible increase
-        w = more.loc[more.log_gd_over_momentum.idxmin()]
-        summary += (f"; counterexample: {w.problem}, step {w.h:g}/L, alpha = {w.alpha:g}: oscillation {w.median_momentum:.3g} "
-                    f"(momentum) vs {w.median_gd:.3g} (GD), medians over seeds")
+        w = more.loc[more["effect amplitude"].idxmin()]
+        summary += (f"; counterexample: {w.problem}, step {w.h:g}/L, alpha = {w.alpha:g}: amplitude {w.median_momentum:.3g} "
+                    f"(momentum) vs {w.median_gd:.3g} (GD), medians over seeds, and more reversals and a longer path")
     verdict = verdict.restated(summary=summary)
     q2 = problems["2-D, kappa 100"]
     figures = [
         {"kind": "paths", "table": "paths", "title": "2-D quadratic (kappa = 100): GD (step 1.8/L) vs momentum (alpha 0.5) paths",
          "x": "x", "y": "y", "hue": "method", "contour": {"A": q2.A.cpu().tolist(), "center": q2.w_star.cpu().tolist()}},
-        {"kind": "points", "table": "grid", "title": "log(oscillation of GD / of momentum) per cell: above 0, momentum oscillates less",
-         "x": "h", "y": "log_gd_over_momentum", "hue": "alpha", "hlines": {"no change": 0.0}},
+        {"kind": "heatmap", "table": "grid", "title": "GD-5 per cell: log(amplitude of GD / of momentum) (blue: momentum "
+         "oscillates less); mark: the cell's verdict over the three measures", "x": "h", "y": "cell", "value": "effect amplitude",
+         "outcome": "outcome"},
     ]
     return StudyResult([verdict], {"grid": grid, "paths": pd.concat(paths, ignore_index=True)}, figures,
                        {k: v.constants() for k, v in problems.items()})

@@ -18,10 +18,12 @@ Fit:
     the per-step ratio ``(f_{k+1} - f*)/(f_k - f*)`` and the largest relative difference of the
     numerical and closed-form steps, over every seed and step.
 Verdict rule:
-    identity: closed-form and numerical steps agree to STEP_RTOL = 1e-5 relative at every
-    step. A search that compares function values resolves the minimiser only to about
-    ``sqrt(eps f / (f - f_min))`` relative (f is flat at its minimum): ~1e-7 here, a few
-    times that with the comparisons' round-off.
+    identity: closed-form and numerical steps agree at every step to the instrument's
+    precision: STEP_RTOL = 1e-5 relative, or, where larger, 4x the resolution of a search that
+    compares f values, ``sqrt(2 df / g'Ag) / eta*`` relative with ``df = eps (|f| + ||w|| ||grad f||)``
+    the round-off of f at the line's minimiser (f is flat there, so values within df cannot be
+    told apart): ~1e-7 in float64, ~1e-3 in float32, where a precision limit must not read as a
+    counterexample.
     Bound (``check_property``): per-step ratio ``(f_{k+1} - f*)/(f_k - f*) <= ((kappa - 1)/(kappa + 1))^2 (1 + 1e-9)``
     on every seed and step; on the worst case the ratio equals the bound to 1e-9.
 References:
@@ -65,7 +67,8 @@ def _closed_form_step(q, w):
 
 def run(ctx, *, steps, numeric=None) -> StudyResult:
     numeric = numeric or steepest_descent("numeric", iters=120)
-    rows, max_step_err, max_ratio_excess = [], 0.0, -np.inf
+    rows, max_step_err, max_excess, max_resolution, max_ratio_excess = [], 0.0, 0.0, 0.0, -np.inf
+    eps = torch.finfo(ctx.dtype).eps
     problems = {f"kappa={k:g}": Quadratic.random(30, ctx.generator("q", k), L=1.0, kappa=k, dtype=ctx.dtype,
                                                   device=ctx.device) for k in (10.0, 100.0)}
     worst = Quadratic(torch.tensor([0.1, 1.0], dtype=ctx.dtype, device="cpu"), rotate=False,
@@ -90,8 +93,16 @@ def run(ctx, *, steps, numeric=None) -> StudyResult:
             live = gap0 > 1e3 * torch.finfo(w.dtype).eps * q.gap(w[:1]).max()  # stop before round-off
             ratio = torch.where(live, gap1 / torch.where(live, gap0, torch.ones_like(gap0)), torch.nan)
             step_err = ((eta_numeric - eta_exact).abs() / eta_exact.abs().clamp_min(1e-300))[live]
+            g = q.grad(w)
+            w_min = w - eta_exact.unsqueeze(-1) * g
+            # f's round-off at a point stored to eps relative: eps (|f| + ||w|| ||grad f||)
+            at_min = q.loss(w_min).abs() + torch.linalg.vector_norm(w_min, dim=-1) * torch.linalg.vector_norm(q.grad(w_min), dim=-1)
+            resolution = (torch.sqrt(2 * eps * at_min / (g * q.hvp(w, g)).sum(-1).clamp_min(1e-300))
+                          / eta_exact.abs().clamp_min(1e-300))[live]
             if step_err.numel():
                 max_step_err = max(max_step_err, float(step_err.max()))
+                max_resolution = max(max_resolution, float(resolution.max()))
+                max_excess = max(max_excess, float((step_err / torch.clamp(4 * resolution, min=STEP_RTOL)).max()))
             r = ratio.cpu().numpy()
             if np.isfinite(r).any():
                 max_ratio_excess = max(max_ratio_excess, float(np.nanmax(r / bound)) - 1)
@@ -102,14 +113,17 @@ def run(ctx, *, steps, numeric=None) -> StudyResult:
                                       "eta_numeric": eta_numeric.cpu().numpy(), "gap": gap1.cpu().numpy()}))
     tab = pd.concat(rows, ignore_index=True)
     tight_err = max(tight) if tight else float("nan")
-    precision = [] if ctx.dtype == torch.float64 or max_step_err <= STEP_RTOL else [
-        f"precision: a 1-D search in {str(ctx.dtype).replace('torch.', '')} locates a minimiser only to about sqrt(eps) = "
-        f"{torch.finfo(ctx.dtype).eps ** 0.5:.1g} relative; in float64 this check holds to 1e-5"]
-    identity = check_property([max_step_err <= STEP_RTOL], labels=[f"largest relative difference {max_step_err:.3g}"],
+    precision = [f"the search compares f values, so it resolves the minimiser to at most {max_resolution:.2g} relative "
+                 f"in {str(ctx.dtype).replace('torch.', '')} (sqrt(2 df / g'Ag) / eta*, df the round-off of f at the minimiser); largest difference "
+                 f"found {max_step_err:.2g}"]
+    identity = check_property([max_excess <= 1.0], labels=[f"largest relative difference {max_step_err:.3g}, "
+                                                            f"{max_excess:.3g}x the tolerance"],
                               what=f"the numerical minimiser along -g equals the closed-form step g'g / g'Ag (to {STEP_RTOL:g} "
-                                   "relative) at every step and seed", detail=f"max relative difference {max_step_err:.2g}",
-                              claim="GD-6", seeds=ctx.seeds, window=[1, steps], findings=precision,
-                              statistic={"max_step_rel_error": max_step_err, "rtol": STEP_RTOL})
+                                   "relative, or 4x the search's resolution where larger) at every step and seed",
+                              detail=f"max relative difference {max_step_err:.2g}", claim="GD-6", seeds=ctx.seeds,
+                              window=[1, steps], findings=precision,
+                              statistic={"max_step_rel_error": max_step_err, "rtol": STEP_RTOL,
+                                         "search_resolution": max_resolution, "max_error_over_tolerance": max_excess})
     verdict = check_property([max_ratio_excess <= th.BOUND_RTOL, tight_err <= th.BOUND_RTOL],
                              labels=[f"a per-step contraction exceeds ((kappa-1)/(kappa+1))^2 by {max_ratio_excess:.3g} relative",
                                      f"the worst case misses the bound by {tight_err:.3g} relative"],

@@ -8,8 +8,9 @@ Claims:
     OP-5, Prop. 5 / Eq. (60): mini-batch SGD also converges, with more iterations for smaller b,
           with Eq. (60)'s step eta proportional to b. Reading "two-layer net, fixed step": the
           same step for every b.
-    OP-6, Sec. 8: wider networks move less from their initialisation AND converge more
-          reliably (both halves of the sentence).
+    OP-6, supporting (no sentence of Sec. 8 says it; reported apart from the survey's claims):
+          wider networks move less from their initialisation AND converge more reliably (both
+          halves).
     Prop. 5's constants are astronomically large; only the trends are testable.
 Kind:
     linear (OP-4), linear + comparative (OP-5), comparative (OP-6).
@@ -82,7 +83,8 @@ CLAIMS = [
           readings=(TWO_LAYER,)),
     Claim("OP-5", "Prop. 5, Eq. (60)", "mini-batch SGD also converges (step proportional to b), with more iterations for smaller b",
           "linear", readings=(FIXED_STEP,)),
-    Claim("OP-6", "Sec. 8", "wider networks move less from their initialisation and converge more reliably", "comparative"),
+    Claim("OP-6", "Sec. 8 (supporting: no sentence of Sec. 8 says it)", "wider networks move less from their initialisation "
+          "and converge more reliably", "comparative", statement="supporting"),
 ]
 
 SCALES = {"tiny": {"seeds": 4, "widths": (32, 256), "steps": 600, "deep_widths": (32,), "batches": (4, 16)},
