@@ -30,7 +30,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable
 
-__all__ = ["PROPERTIES", "Certificate", "Instance", "certify", "enforce", "problems", "describe"]
+__all__ = ["PROPERTIES", "Certificate", "Instance", "certify", "curvature_witness", "enforce", "problems", "describe"]
 
 #: The properties a hypothesis or a scope item may name, and what a certificate of each must show.
 PROPERTIES: dict[str, str] = {
@@ -101,6 +101,19 @@ def certify(objective, name: str | None = None, *extra: Certificate) -> Instance
     ``extra`` ones a study computed (e.g. bounded gradients along its runs)."""
     own = tuple(objective.certificates()) if hasattr(objective, "certificates") else ()
     return Instance(name or getattr(objective, "name", type(objective).__name__), own + tuple(extra))
+
+
+def curvature_witness(objective, w) -> Certificate:
+    """"non-convex" at one point ``w: (d,)``: the full Hessian by autograd (small d), its smallest
+    eigenvalue the witness (holds when it is below -1e-8 of the largest in magnitude)."""
+    import torch
+
+    x = w.detach().reshape(1, -1).double()
+    H = torch.autograd.functional.hessian(lambda v: objective.loss(v.to(w.dtype)).sum().double(), x).reshape(x.numel(), -1)
+    lam = torch.linalg.eigvalsh((H + H.T) / 2)
+    lo, scale = float(lam[0]), float(lam.abs().max())
+    return Certificate("non-convex", lo < -1e-8 * max(scale, 1e-300),
+                       f"witness: the Hessian at a point (autograd, d = {x.numel()}) has smallest eigenvalue {lo:.4g}", lo)
 
 
 def problems(claim, verdict) -> list[str]:

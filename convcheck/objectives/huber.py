@@ -54,5 +54,16 @@ class HuberWorstCase(Objective):
         r = torch.linalg.vector_norm(w, dim=-1, keepdim=True)
         return torch.where(r >= self.a, self.L * self.a * w / r.clamp_min(torch.finfo(w.dtype).tiny), self.L * w)
 
+    def certificates(self):
+        """phi is convex and nondecreasing with phi'' in [0, L], so f = phi(||w||) is convex and
+        L-smooth on all of R^d (a composition with the norm, in closed form)."""
+        from ..hypotheses import Certificate
+
+        return [Certificate("bounded below", True, "f >= 0 = f(0)", 0.0),
+                Certificate("convex", True, "phi convex and nondecreasing on [0, inf), composed with the norm"),
+                Certificate("L-smooth", True, "the Huber profile's curvature is L inside the ball of radius a and "
+                            "L a / ||w|| <= L outside: L on the whole space", self.L),
+                Certificate("mu-strongly convex", False, "linear growth outside the ball of radius a")]
+
     def constants(self):
         return {**super().constants(), "N": self.N, "R": self.R, "h": self.h, "tight_value": self.tight_value()}

@@ -48,6 +48,13 @@ class ScalarFactorisation(Objective):
         r = (w[:, 0] * w[:, 1] - 1).unsqueeze(-1)
         return r * w.flip(-1)
 
+    def certificates(self):
+        """Closed form: the Hessian at (0, 0) is [[0, -1], [-1, 0]] (eigenvalue -1); at (u, v) it
+        grows with u^2 + v^2 (no global L)."""
+        return [Certificate("bounded below", True, "a square, f* = 0 on u v = 1", 0.0),
+                Certificate("non-convex", True, "witness: the Hessian at (0, 0) has eigenvalue -1", -1.0),
+                Certificate("L-smooth", False, "the Hessian grows like u^2 + v^2")]
+
     def hessian(self, w):
         """(S, 2, 2) closed-form Hessian."""
         u, v = w[:, 0], w[:, 1]
@@ -123,6 +130,13 @@ class Rosenbrock(Objective):
     def grad(self, w):
         x, y = w[:, 0], w[:, 1]
         return torch.stack([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)], -1)
+
+    def certificates(self):
+        """Closed form: the Hessian [[2 - 400 (y - 3 x^2), -400 x], [-400 x, 200]] is indefinite at
+        (0, 1) (entry -398) and grows with x^2 (no global L)."""
+        return [Certificate("bounded below", True, "a sum of squares, f* = 0 at (1, 1)", 0.0),
+                Certificate("non-convex", True, "witness: d^2f/dx^2 = -398 at (0, 1)", -398.0),
+                Certificate("L-smooth", False, "the Hessian's entries grow like x^2")]
 
 
 class TiltedDoubleWell(FiniteSum):

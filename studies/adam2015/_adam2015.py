@@ -107,10 +107,12 @@ def theorem1_step(C: float) -> float:
     return 0.5 * (1 - 1 / (1 + C * C)) ** 0.5
 
 
-def regret_rate(ctx, method, problems: dict, steps: int, claim: str, study: str, what: str):
+def regret_rate(ctx, method, problems: dict, steps: int, claim: str, study: str, what: str,
+                rates: dict | None = None):
     """Run ``method(lr=alpha/sqrt(t), betas, eps=1e-8)`` on each ``{label: (problem, betas, alpha, period)}``
-    to whole periods and test R(T) = O(sqrt(T)) on each; one verdict (refuted by one counterexample),
-    and the regret curves."""
+    to whole periods and test R(T) = O(rate) on each: ``rates`` maps a reading (None: as written)
+    to its rate in t (default ``{None: "sqrt(t)"}``); one verdict per reading (refuted by one
+    counterexample), and the regret curves."""
     import pandas as pd
 
     from convcheck import engine
@@ -118,18 +120,23 @@ def regret_rate(ctx, method, problems: dict, steps: int, claim: str, study: str,
     from convcheck.optim import inverse_sqrt_t
     from convcheck.stats import check_rate
 
-    parts, frames, findings = {}, [], []
+    rates = rates or {None: "sqrt(t)"}
+    parts, frames, findings = {r: {} for r in rates}, [], []
     for label, (obj, betas, alpha, period) in problems.items():
         ck = doubling_checkpoints(period, steps)
         tr = engine.run(obj, method(lr=inverse_sqrt_t(alpha), betas=betas, eps=1e-8), starts(ctx, label), int(ck[-1]),
                         checkpoints=ck, generator=ctx.generator(label, "rounds"),
                         metrics=("regret", "avg_regret", "dist", "realised_regret"))
-        parts[label] = v = check_rate(tr.metrics["regret"], tr.steps, "sqrt(t)", "upper", claim=claim)
+        for reading, rate in rates.items():
+            parts[reading][label] = check_rate(tr.metrics["regret"], tr.steps, rate, "upper", claim=claim)
+        v = parts[next(iter(rates))][label]
         T = tr.steps[-1]
         findings.append(f"{label}: R(T)/T = {np.nanmedian(tr.metrics['avg_regret'][:, -1]):.4g}, R(T)/sqrt(T) = "
                         f"{np.nanmedian(tr.metrics['regret'][:, -1]) / np.sqrt(T):.3g} at T = {T}; final x median "
                         f"{np.median(tr.final.cpu().numpy()):.3f} (x* = -1); {v.outcome}")
         frames.append(tr.to_frame(setting=label, seed=np.arange(tr.n_seeds)))
-    verdict = combine(claim, study, parts, findings=findings, summary=f"regret within O(sqrt(T)) on every {what}: " + "; ".join(
-        f"{k}: slope {p.statistic.get('slope', float('nan')):.3f}" for k, p in parts.items()))
-    return verdict, pd.concat(frames, ignore_index=True)
+    verdicts = [combine(claim, study, ps, findings=findings, **({"reading": reading} if reading else {}),
+                        summary=f"regret within O({rates[reading]}) on every {what}: " + "; ".join(
+                            f"{k}: slope {p.statistic.get('slope', float('nan')):.3f}" for k, p in ps.items()))
+                for reading, ps in parts.items()]
+    return (verdicts[0] if len(verdicts) == 1 else verdicts), pd.concat(frames, ignore_index=True)

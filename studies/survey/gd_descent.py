@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from convcheck.hypotheses import certify
 from convcheck import engine
 from convcheck.stats import thresholds as th
 from convcheck.stats import check_property
@@ -52,7 +53,8 @@ from convcheck.study import Claim, StudyResult
 BELOW_2_OVER_L = "eta < 2/L"
 CLAIMS = [
     Claim("GD-2", "Sec. 2.1, Eq. (4)", "for a convex function, GD with a fixed step eta > 0 converges to the optimum while "
-          "f decreases at every iteration", "property", readings=(BELOW_2_OVER_L,), methods=("gd",)),
+          "f decreases at every iteration", "property", readings=(BELOW_2_OVER_L,), methods=("gd",),
+          hypotheses=("convex",), scope=("convex",)),
     Claim("GD-3", "Sec. 2.2", "four stopping criteria stop where stated; the gradient-norm one can stop at a saddle", "property",
           methods=("gd",)),
 ]
@@ -139,6 +141,9 @@ def _decrease(ctx, make, steps, sweep) -> StudyResult:
                              findings=["the statement needs a condition on eta that the survey does not state: on a quadratic "
                                        f"the boundary lies in ({lo:g}, {hi:g}] x 1/L, i.e. at 2/L (see the reading eta < 2/L)"]
                              if bad_h else [])
+    failing = set(viol.objective[viol.seeds_violating > 0]) | ({"quadratic"} if div.any() else set())
+    written = written.restated(instances=[certify(obj, name) if name in failing else certify(obj, name).to_json(refutes=False)
+                                          for name, obj in (("quadratic", q), ("logistic-anes96", lg))])
     # Below 2/L: every monotone check (objective x h) and every sweep step h < 2 is an instance.
     holds = [int(r.seeds_violating) == 0 for r in viol.itertuples()] + [not d for h, d in zip(hs, div.any(1)) if h < 2]
     labels = ([f"{r.objective}, h = {r.h:g}: f rose on {int(r.seeds_violating)} seeds (max rise {r.max_rise:.3g})"

@@ -38,13 +38,14 @@ import torch
 from convcheck import engine
 from convcheck.claims import Claim
 from convcheck.objectives import MLP, Rosenbrock, ScalarFactorisation
+from convcheck.hypotheses import certify, curvature_witness
 from convcheck.stats import check_property, failure_rate_bound, rank_trend
 from convcheck.study import StudyResult
 
 STABLE = "a stable step: eta < 1/L_0"
 CLAIMS = [
     Claim("GD-7", "Sec. 2.1, Fig. 1", "GD works relatively fine for non-convex cost functions: it might oscillate but its "
-          "overall pattern is decreasing", "property", readings=(STABLE,), methods=("gd",)),
+          "overall pattern is decreasing", "property", readings=(STABLE,), methods=("gd",), scope=("non-convex",)),
 ]
 ROLES = ("gd",)
 
@@ -81,9 +82,11 @@ def _top_curvature(obj, w):
 
 
 def _gd7(ctx, hs, steps, make):
-    rows, frames = [], []
+    rows, frames, certified = [], [], []
     for label, (obj, w0) in _problems(ctx).items():
         w0 = w0.to(ctx.device)
+        certified.append(certify(obj, label) if hasattr(obj, "certificates") and obj.certificates()
+                         else certify(obj, label, curvature_witness(obj, w0[0])))
         L0 = _top_curvature(obj, w0)  # (S,) the curvature at the start sets each run's step scale
         for h in hs:
             tr = engine.run(obj, make(h / L0), w0, steps, checkpoints=np.unique(np.geomspace(1, steps, 60).astype(int)),
@@ -100,11 +103,13 @@ def _gd7(ctx, hs, steps, make):
     tab = pd.DataFrame(rows)
 
     def verdict(df, **kw):
+        failing = set(df.problem[~df.decreasing])
+        instances = [c if c.name in failing else c.to_json(refutes=False) for c in certified]
         return check_property(df.decreasing.to_numpy(), what="the overall pattern of f is decreasing (no divergence, "
                               "f_T < f_0, rank correlation of f with t < 0)", claim="GD-7", seeds=ctx.seeds, sampled=True,
                               labels=[f"{r.problem}, step {r.h:g}/L_0, init {r.seed}: " + ("diverged" if r.diverged else
                                       f"f_T/f_0 = {r.final_over_initial:.3g}, rank correlation {r.rank_correlation:.2f}")
-                                      for r in df.itertuples()], **kw)
+                                      for r in df.itertuples()], **kw).restated(instances=instances)
     share = tab.groupby(["problem", "h"]).decreasing.mean().unstack()
     written = verdict(tab, findings=["fraction of inits with a decreasing pattern, by problem (rows) and step h/L_0 "
                                      "(columns): " + "; ".join(f"{p}: " + ", ".join(f"h={h:g}: {share.loc[p, h]:.0%}"
