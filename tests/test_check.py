@@ -28,7 +28,7 @@ SAME = [
 # (planted wrong class, claim, reading, role, seeds): each family's error, refuted by the claim it breaks
 WRONG = [
     (uo.OvershootSGD, "GD-2", "eta < 2/L", "gd", None),
-    (uo.FrozenScheduleSGD, "SGD-4", None, "sgd", None),
+    (uo.FrozenScheduleSGD, "SGD-4", None, "sgd", 24),
     (uo.SignFlippedMomentum, "GD-5", None, "momentum", None),
     (uo.TinyAdagrad, "AD-4", None, None, None),
     (uo.EpsInsideRMSprop, "AD-2", "standard", None, None),

@@ -91,6 +91,7 @@ def test_adam2015_planted_wrong_methods(adam2015):
     assert v["RKK-2"].outcome == INCONCLUSIVE and v["RKK-3"].outcome == INCONCLUSIVE, (v["RKK-2"].summary, v["RKK-3"].summary)
     ams = {x.reading: x for x in run_study(adam2015["amsgrad"], "tiny", methods={"amsgrad": _amsgrad_without_max}).verdicts}
     assert ams["as written"].outcome == REFUTED, ams["as written"].evidence()
+    assert ams[adam2015["amsgrad"].SQRT_T].outcome == REFUTED, ams[adam2015["amsgrad"].SQRT_T].evidence()
     constants = ams[adam2015["amsgrad"].CONSTANTS]  # Theorem 4's bound with its constants fails for Adam's short memory
     assert constants.outcome == REFUTED, constants.evidence()
     v = run_study(adam2015["kingma_ba"], "tiny", seeds=12, methods={"adam_kb": lambda lr, betas, eps: gradient_descent(0.5)}).verdicts[0]

@@ -5,6 +5,9 @@ with a deliberately wrong method, sampler, bound or step, and asserts ``refuted`
 "not reproduced") for every claim and reading it names.
 """
 
+import json
+from pathlib import Path
+
 import pytest
 
 from convcheck.claims import REFUTED
@@ -28,3 +31,22 @@ def test_every_claim_and_reading_has_a_planted_wrong_input(studies):
     missing = registered - planted - set(NOT_PLANTED)
     assert not missing, f"claims and readings without a planted wrong input: {sorted(missing)}"
     assert set(NOT_PLANTED) <= registered, "NOT_PLANTED names keys that are not registered"
+
+
+def _recorded() -> dict:
+    """Every suite's recorded quick-scale outcomes: (claim, reading) -> outcome."""
+    root = Path(__file__).resolve().parents[1] / "studies"
+    out = {}
+    for path in root.glob("*/recorded_outcomes.json"):
+        out.update({(c, r): o for c, readings in json.loads(path.read_text()).items() for r, o in readings.items()})
+    return out
+
+
+@pytest.mark.parametrize("row", PLANTED, ids=[f"{p.study}: {p.what}" for p in PLANTED])
+def test_every_row_flips_a_verdict_that_holds_on_the_true_input(row):
+    """A planted row whose every key is refuted on the true input cannot show that its check can
+    tell right from wrong: it must flip some verdict, or say why it cannot."""
+    recorded = _recorded()
+    flips = [k for k in row.keys if recorded.get(k, REFUTED) != REFUTED]
+    assert flips or row.why, (f"planted: {row.what}: every key {row.keys} is refuted on the true input "
+                              "(recorded_outcomes.json); plant an input that flips a verdict that holds, or say why")

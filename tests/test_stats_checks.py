@@ -163,3 +163,47 @@ def test_an_identity_refuted_at_a_lower_precisions_round_off_says_so():
     far = check_identity(b * 1.1, b, what="x and y")
     assert far.outcome == REFUTED and "round-off" not in far.summary
     assert "round-off" not in check_identity(b * (1 + 1e-3), b, what="x and y").summary  # above float32's 1.2e-4
+
+
+# --- agree: several measures of one vague word ------------------------------------------------------
+
+def test_agree_refutes_only_when_every_measure_refutes():
+    from convcheck.stats import agree, check_paired
+
+    rng = np.random.default_rng(0)
+    base, noise = rng.normal(size=32), rng.normal(scale=0.3, size=(4, 32))
+    worse = {"a": check_paired(base + 1.0 + noise[0], base, measure="a"), "b": check_paired(base + 2.0 + noise[1], base, measure="b")}
+    v = agree("X-1", "s", worse)
+    assert v.outcome == "refuted" and v.statistic["p_fail"] == max(x.statistic["p_fail"] for x in worse.values())
+    split = {"a": check_paired(base + 1.0 + noise[2], base, measure="a"), "b": check_paired(base - 1.0 + noise[3], base, measure="b")}
+    v = agree("X-1", "s", split, what="cell")
+    assert v.outcome == "inconclusive" and "disagree" in v.summary and "a: refuted" in v.summary
+    better = {"a": check_paired(base - 1.0 + noise[0], base, measure="a"), "b": check_paired(base - 2.0 + noise[1], base, measure="b")}
+    assert agree("X-1", "s", better).outcome == "reproduced"
+    with pytest.raises(ValueError, match="'measures' parameter"):
+        agree("X-1", "s", {})
+
+
+# --- "for every start": Clopper-Pearson bounds on the failure rate ----------------------------------
+
+def test_failure_rate_bound_is_clopper_pearson_and_sizes_a_search():
+    from convcheck.stats import failure_rate_bound
+
+    upper, detectable = failure_rate_bound(0, 299)
+    assert upper == pytest.approx(1 - 0.05 ** (1 / 299), rel=1e-6) and detectable == pytest.approx(upper)
+    assert detectable < 0.01  # 299 starts find a 1% failure rate with probability 95%
+    assert failure_rate_bound(0, 64)[1] > 0.04  # 64 starts could miss a 4% rate
+    upper5, _ = failure_rate_bound(5, 300)
+    assert 5 / 300 < upper5 < 0.04
+    with pytest.raises(ValueError, match="'failures' and 'n' parameters"):
+        failure_rate_bound(3, 2)
+
+
+def test_a_sampled_property_quotes_the_rate_it_could_have_missed():
+    from convcheck.stats import check_property
+
+    held = check_property([True] * 64, what="decreasing", sampled=True)
+    assert held.outcome == "reproduced" and "failure rate below 4.57%" in held.summary
+    assert held.statistic["detectable_rate95"] > 0.04
+    failed = check_property([True] * 63 + [False], what="decreasing", sampled=True)
+    assert failed.outcome == "refuted" and "1 failures in 64" in failed.summary

@@ -51,6 +51,8 @@ def _jitter_seeded(key: str):
 def _filtered(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
     for col, val in (spec.get("where") or {}).items():
         df = df[df[col].isin(val if isinstance(val, list) else [val])]
+    if spec.get("kind") == "heatmap":  # categorical rows and columns: every cell is drawn, a non-finite one blank
+        return df
     y = spec["y"]
     df = df[np.isfinite(df[y])]
     if spec.get("logy"):
@@ -175,6 +177,7 @@ def _heatmap(ax, df: pd.DataFrame, spec: dict) -> None:
     marks = first.pivot(index=y, columns=x, values=outcome).reindex(index=grid.index).map(lambda o: _MARKS.get(o, ""))
     finite = np.abs(grid.to_numpy(float)[np.isfinite(grid.to_numpy(float))])
     vmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    ax.figure.set_size_inches(7.0, max(4.2, 0.32 * len(grid) + 1.6))  # a row per setting stays readable
     sns.heatmap(grid.astype(float), ax=ax, cmap="RdBu", center=0.0, vmin=-vmax, vmax=vmax, annot=marks, fmt="",
                 cbar_kws={"label": spec.get("ylabel") or _label(value)}, linewidths=0.5, linecolor="white")
     ax.tick_params(axis="y", labelrotation=0, labelsize=7)

@@ -125,6 +125,12 @@ def run(ctx, *, steps, cells, Cs) -> StudyResult:
                 "(R(T) - R(T/2))/(T/2): it does not vanish", "x": "step", "y": "late_avg_regret",
                 "hue": "setting", "logx": True, "logy": True}]
     tables = {"regret": pd.concat(frames, ignore_index=True), **({"search": pd.concat(grids, ignore_index=True)} if grids else {})}
+    if grids:  # the existence searches as pictures: one cell per (betas, C), coloured by the late average regret
+        tables["search"]["betas"] = tables["search"].apply(lambda r: f"{r.claim}: ({r.beta1:g}, {r.beta2:g})", axis=1)
+        tables["search"]["log10_late_avg_regret"] = np.log10(tables["search"].late_avg_regret.clip(lower=1e-300))
+        figures.append({"kind": "heatmap", "table": "search", "title": "RKK-2/RKK-3 searches: log10 of Adam's late average "
+                        "regret per (betas, C); mark: Omega(1) shown (+), refuted (x), undecided (?)", "x": "C",
+                        "y": "betas", "value": "log10_late_avg_regret", "outcome": "outcome"})
     return StudyResult(verdicts, tables, figures, {"delta": DELTA, "alpha": ALPHA, "cells": [list(c) for c in cells],
                                                    "Cs": list(Cs)})
 

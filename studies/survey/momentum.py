@@ -172,8 +172,8 @@ def run(ctx, *, steps, hs, alphas) -> StudyResult:
     figures = [
         {"kind": "paths", "table": "paths", "title": "2-D quadratic (kappa = 100): GD (step 1.8/L) vs momentum (alpha 0.5) paths",
          "x": "x", "y": "y", "hue": "method", "contour": {"A": q2.A.cpu().tolist(), "center": q2.w_star.cpu().tolist()}},
-        {"kind": "heatmap", "table": "grid", "title": "GD-5 per cell: log(amplitude of GD / of momentum) (blue: momentum "
-         "oscillates less); mark: the cell's verdict over the three measures", "x": "h", "y": "cell", "value": "effect amplitude",
+        {"kind": "heatmap", "table": "grid", "title": "GD-5: log(GD / momentum amplitude) per cell (blue: momentum oscillates "
+         "less); mark: the cell's verdict", "x": "h", "y": "cell", "value": "effect amplitude",
          "outcome": "outcome"},
     ]
     return StudyResult([verdict], {"grid": grid, "paths": pd.concat(paths, ignore_index=True)}, figures,

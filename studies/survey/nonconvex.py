@@ -117,18 +117,23 @@ def _gd7(ctx, hs, steps, make):
     failures = tab[tab.h < 1].groupby(["problem", "h"]).decreasing.agg(lambda x: int((~x).sum()))
     per_cell = [f"{p}, h={h:g}: {n} of {ctx.seeds} failed, rate below {failure_rate_bound(n, ctx.seeds)[0]:.1%}"
                 for (p, h), n in failures.items()]
+    cells = tab.groupby(["problem", "h"], sort=False).agg(share=("decreasing", "mean")).reset_index()
+    cells["outcome"] = np.where(cells.share == 1.0, "reproduced", "refuted")
     stable = verdict(tab[tab.h < 1], reading=STABLE, findings=[
         "per problem and step (Clopper-Pearson 95% upper bounds of the failure rate): " + "; ".join(per_cell),
         "L_0 is the curvature at the start; the minima the runs reach can curve more (on 1/2 (uv - 1)^2 a minimum's "
         "curvature is u^2 + v^2 >= 2), so a step below 1/L_0 is not a step below 1/L where the iterates go"])
-    return written, stable, tab, pd.concat(frames, ignore_index=True)
+    return written, stable, tab, pd.concat(frames, ignore_index=True), cells
 
 
 def run(ctx, *, hs, steps) -> StudyResult:
-    gd7, gd7_stable, gd_tab, gd_curves = _gd7(ctx, hs, steps, lambda lr, gd=ctx.method("gd"): gd(lr=lr))
-    return StudyResult([gd7, gd7_stable], {"gd": gd_tab, "gd_curves": gd_curves}, [
+    gd7, gd7_stable, gd_tab, gd_curves, cells = _gd7(ctx, hs, steps, lambda lr, gd=ctx.method("gd"): gd(lr=lr))
+    return StudyResult([gd7, gd7_stable], {"gd": gd_tab, "gd_curves": gd_curves, "gd_cells": cells}, [
         {"kind": "curves", "table": "gd_curves", "title": "GD-7: f - f* on non-convex problems, by step h/L_0",
-         "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True}], {"hs": list(hs)})
+         "x": "step", "y": "gap", "hue": "setting", "logx": True, "logy": True},
+        {"kind": "heatmap", "table": "gd_cells", "title": "GD-7: share of starts whose overall pattern is decreasing, per "
+         "problem and step h/L_0; mark: every start (+) or not (x)", "x": "h", "y": "problem", "value": "share",
+         "outcome": "outcome"}], {"hs": list(hs)})
 
 
 if __name__ == "__main__":

@@ -169,10 +169,12 @@ INJECTIONS = {
     'v_sign': "the output weights: 'balanced' (Prop. 4's assumption) or 'positive' (planted)",
     'k': 'the hidden width (Prop. 4 needs k >= 2d)',
     'search_n': "the data size of OP-2's search",
+    'net_class': "the network class of OP-2's search, built as net_class(X, y, v) (default QuadraticNet)",
 }
 
 
-def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k=K, search_n=30) -> StudyResult:
+def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k=K, search_n=30,
+        net_class=QuadraticNet) -> StudyResult:
     gd = ctx.method("gd")
     parts, main = [], None
     if ctx.wants("OP-1") or (ctx.wants("OP-3") and v_sign == "positive"):  # L-BFGS from random inits, every n
@@ -181,7 +183,7 @@ def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k
     if ctx.wants("OP-1"):
         parts.append(_benign(ctx, main, ns, k, v_sign, gd_budget, gd))
     if ctx.wants("OP-2", "OP-7"):  # OP-7 starts next to the saddles OP-2's search finds
-        op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters, k, search_n)
+        op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters, k, search_n, net_class)
         parts.append(StudyResult([op2], {"spectra": spectra}, [
             {"kind": "hist", "table": "spectra", "title": "Hessian spectra at the two saddles", "x": "eigenvalue",
              "y": "eigenvalue", "hue": "point", "vlines": {"0": 0.0}}]))
@@ -255,11 +257,11 @@ def _benign(ctx, main, ns, k, v_sign, gd_budget, gd) -> StudyResult:
          "y": "excess_plot", "hue": "labels", "logy": True, "hlines": {"reach tolerance": REACH_TOL}}])
 
 
-def _saddles(ctx, v_sign, starts, iters, k=K, n=30):
+def _saddles(ctx, v_sign, starts, iters, k=K, n=30, net_class=QuadraticNet):
     """OP-2: critical points found by search, classified by the Hessian; W = 0 and the half
     network among them."""
     X, y = _data(ctx, n, D, "random", "saddle")
-    net = QuadraticNet(X, y, _v(k, D, v_sign))
+    net = net_class(X, y, _v(k, D, v_sign))
     scale = float((y * y).mean()) / 2
     # the half network: rows with v < 0 held at zero, the others fitted
     neg = (net.v < 0).repeat_interleave(D)
