@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +42,16 @@ class Trace:
     @property
     def diverged(self) -> np.ndarray:
         return self.diverged_at >= 0
+
+    def select(self, rows) -> "Trace":
+        """The trace of some rows (a slice or index array): a sweep run as one batch of rows split
+        back into its settings. Per-row fields are cut; steps and gradient counts are shared."""
+        def cut(x):
+            return x[rows] if x is not None and getattr(x, "shape", ()) and x.shape[0] == self.n_seeds else x
+        return dataclasses.replace(self, metrics={k: v[rows] for k, v in self.metrics.items()},
+                                   diverged_at=self.diverged_at[rows], final=cut(self.final), iterates=cut(self.iterates),
+                                   states={k: v[rows] for k, v in self.states.items()},
+                                   info={k: cut(v) for k, v in self.info.items()})
 
     def to_frame(self, **row_labels) -> pd.DataFrame:
         """Tidy table: one row per seed-row x checkpoint.

@@ -150,6 +150,12 @@ def test_rank_trend():
     E = np.stack([10 - t, t, np.ones(10), np.where(t == 4, np.nan, t), 10 - t + 3 * (t % 2)])
     r = rank_trend(E, t)
     assert r[0] == pytest.approx(-1) and r[1] == pytest.approx(1) and r[2] == 0 and np.isnan(r[3]) and -0.99 < r[4] < 0
+    # all rows at once give scipy's spearmanr row by row, ties included
+    from scipy import stats as sps
+
+    walks = np.random.default_rng(0).integers(-2, 3, size=(40, 30)).cumsum(1).astype(float)  # integer walks: ties
+    expected = [sps.spearmanr(np.arange(30.0), w).statistic if np.ptp(w) > 0 else 0.0 for w in walks]
+    np.testing.assert_allclose(rank_trend(walks, np.arange(30.0)), expected, rtol=0, atol=1e-12)
 
 
 def test_an_identity_refuted_at_a_lower_precisions_round_off_says_so():

@@ -88,13 +88,16 @@ def _gd7(ctx, hs, steps, make):
         certified.append(certify(obj, label) if hasattr(obj, "certificates") and obj.certificates()
                          else certify(obj, label, curvature_witness(obj, w0[0])))
         L0 = _top_curvature(obj, w0)  # (S,) the curvature at the start sets each run's step scale
-        for h in hs:
-            tr = engine.run(obj, make(h / L0), w0, steps, checkpoints=np.unique(np.geomspace(1, steps, 60).astype(int)),
-                            metrics=("gap",), blowup=1e6)
+        S = w0.shape[0]
+        # every step h of the grid as rows of one batch: rows = h x starts, each row its own step h / L_0
+        tr_all = engine.run(obj, make(ctx.rows(hs, per=S) / L0.repeat(len(hs))), w0.repeat(len(hs), 1), steps,
+                            checkpoints=np.unique(np.geomspace(1, steps, 60).astype(int)), metrics=("gap",), blowup=1e6)
+        f0 = obj.gap(w0).cpu().numpy()
+        for j, h in enumerate(hs):
+            tr = tr_all.select(slice(j * S, (j + 1) * S))
             f = tr.metrics["gap"]
-            f0 = obj.gap(w0).cpu().numpy()
             trend = rank_trend(f, tr.steps)
-            for s in range(w0.shape[0]):
+            for s in range(S):
                 ok_run, rho = bool(np.isfinite(f[s]).all()), float(trend[s])
                 decreasing = ok_run and f[s, -1] < f0[s] and rho < 0
                 rows.append({"problem": label, "h": h, "seed": s, "decreasing": decreasing, "diverged": not ok_run,

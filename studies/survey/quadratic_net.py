@@ -18,8 +18,10 @@ Objective:
     k = 5 < d (spurious minima expected), and all-positive v (M forced positive semidefinite:
     the optimum is non-zero, the landscape stays benign).
 Optimizer:
-    L-BFGS (scipy, float64, gtol 1e-9) from Gaussian inits (``seeds`` of them per setting, 100 at
-    the quick scale), to a second-order-accurate stationary point; the Hessian by autograd.
+    L-BFGS (float64, gtol 1e-11, memory 30) from Gaussian inits (``seeds`` of them per setting,
+    100 at the quick scale), every init a row of one batch (``convcheck.solvers.lbfgs_rows``, each
+    row its own history and line search), to a second-order-accurate stationary point; the
+    Hessian by autograd; scipy's L-BFGS-B for the single descents (the half network).
     OP-2: critical points found by search: Levenberg-Marquardt on ``||grad f||^2`` (Newton on the
     gradient, which converges to saddles as readily as to minima) from random starts at three
     scales, the endpoints of as many L-BFGS descents (local minima), W = 0 and the half network. OP-7: plain GD (step 0.01, role ``gd``) with a step budget
@@ -55,6 +57,7 @@ from convcheck import engine
 from convcheck.stats import thresholds as th
 from convcheck.stats import check_property
 from convcheck.objectives import QuadraticNet
+from convcheck.solvers import lbfgs_rows
 from convcheck.study import Claim, StudyResult
 
 import _survey_tolerances as tol
@@ -71,7 +74,7 @@ ROLES = ("gd",)
 # L-BFGS to gradient 1e-11, Hessian spectra and exact global values are float64 certificates:
 # this study runs in float64 whatever the run's dtype (the manifest records it).
 DTYPE = torch.float64
-# Nets of a few dozen weights, Newton and L-BFGS steps one point at a time: launch-bound on a GPU,
+# Nets of a few hundred weights, Newton and L-BFGS steps on small batches: launch-bound on a GPU,
 # so the study runs on the CPU whatever the run's device (the manifest records it).
 DEVICE = "cpu"
 SCALES = {"tiny": {"seeds": 10, "ns": (30, 56), "gd_budget": 2000, "search_starts": 6, "search_iters": 30},
@@ -121,17 +124,24 @@ def _hessian_min(net, w):
     return float(_hessian_spectrum(net, w)[0])
 
 
+def lbfgs_batch(net, W0):
+    """Minimise from every row of ``W0`` at once (``convcheck.solvers.lbfgs_rows``: L-BFGS with each
+    row's own history and line search, memory 30 and SciPy's gtol 1e-11 as in :func:`lbfgs`); return
+    the points, losses and gradient norms. A row gives the same bits alone or in the batch."""
+    res = lbfgs_rows(lambda w: (net.loss(w), net.grad(w)), W0, gtol=1e-11, memory=30)
+    return res.w, res.loss, torch.linalg.vector_norm(net.grad(res.w), dim=-1)
+
+
 def _landscape(ctx, n, d, k, labels, sign, tag):
     X, y = _data(ctx, n, d, labels, tag)
     net = QuadraticNet(X, y, _v(k, d, sign))
     scale = float((y * y).mean()) / 2
-    rows = []
-    for s in range(ctx.seeds):
-        w0 = torch.randn(1, net.dim, generator=ctx.generator("init", n, d, k, labels, sign, tag, s), dtype=ctx.dtype, device="cpu") / np.sqrt(d)
-        w, loss, gn = lbfgs(net, w0[0])
-        rows.append({"n": n, "d": d, "k": k, "labels": labels, "v": sign, "init": s, "loss": loss, "grad_norm": gn,
-                     "f_star": net.f_star, "scale": scale, "w": w})
-    df = pd.DataFrame(rows)
+    W0 = torch.cat([torch.randn(1, net.dim, generator=ctx.generator("init", n, d, k, labels, sign, tag, s), dtype=ctx.dtype,
+                                device="cpu") for s in range(ctx.seeds)]) / np.sqrt(d)  # each init its own named draw
+    W, loss, gn = lbfgs_batch(net, W0)
+    df = pd.DataFrame({"n": n, "d": d, "k": k, "labels": labels, "v": sign, "init": np.arange(ctx.seeds),
+                       "loss": loss.numpy(), "grad_norm": gn.numpy(), "f_star": net.f_star, "scale": scale,
+                       "w": list(W.unsqueeze(1))})
     df["excess"] = (df.loss - df.f_star) / (1 + df.f_star)
     best = df.loss.min()
     df["above_best"] = (df.loss - best) / (abs(best) + scale * 1e-12 + 1e-300)
@@ -287,9 +297,9 @@ def _saddles(ctx, v_sign, starts, iters, k=K, n=30, net_class=QuadraticNet):
     W0 = torch.randn(starts, net.dim, generator=ctx.generator("search"), dtype=ctx.dtype, device="cpu") / np.sqrt(D) * sizes[:, None]
     found, gn = critical_points(net, W0, iters)
     # and the local minima a descent method finds from as many random inits (L-BFGS endpoints)
-    descents = [lbfgs(net, w[0]) for w in torch.randn(starts, 1, net.dim, generator=ctx.generator("search-descent"),
-                                                      dtype=ctx.dtype, device="cpu") / np.sqrt(D)]
-    minima = torch.cat([w for w, _, g in descents if g <= GRAD_TOL] or [torch.zeros(0, net.dim, dtype=ctx.dtype, device="cpu")])
+    ends, _, ends_gn = lbfgs_batch(net, torch.randn(starts, net.dim, generator=ctx.generator("search-descent"),
+                                                    dtype=ctx.dtype, device="cpu") / np.sqrt(D))
+    minima = ends[ends_gn <= GRAD_TOL]
     pts = torch.cat([torch.zeros(1, net.dim, dtype=ctx.dtype, device="cpu"), half, found[gn <= GRAD_TOL], minima])
     labels = (["W = 0", "half network"] + [f"search {i}" for i in torch.nonzero(gn <= GRAD_TOL).flatten().tolist()]
               + [f"descent {i}" for i in range(minima.shape[0])])
