@@ -213,3 +213,31 @@ def test_a_sampled_property_quotes_the_rate_it_could_have_missed():
     assert held.statistic["detectable_rate95"] > 0.04
     failed = check_property([True] * 63 + [False], what="decreasing", sampled=True)
     assert failed.outcome == "refuted" and "1 failures in 64" in failed.summary
+
+
+def test_check_exponent_says_which_seeds_it_left_out():
+    """A value at round-off (0) or blown up (NaN) has no logarithm: the seed is left out, and the
+    verdict says so in its summary and counts it, instead of dropping it silently."""
+    from convcheck.stats import check_exponent
+
+    rho = np.geomspace(0.003, 0.1, 6)
+    G = (rho**3)[None] * np.exp(0.05 * np.random.default_rng(0).normal(size=(16, 6)))
+    clean = check_exponent(G, rho, 2.0, kind="at_least")
+    assert "left out" not in clean.summary and clean.seeds == 16
+    G[2, 0], G[5, 3] = 0.0, np.nan
+    v = check_exponent(G, rho, 2.0, kind="at_least", what="gap")
+    assert "1 of 16 seeds have a gap of 0" in v.summary and "1 a non-finite one" in v.summary
+    assert v.seeds == 14 and v.diverged == 1 and v.statistic["left_out"] == 2
+
+
+def test_holm_adjusted_p_values_are_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    from convcheck.stats.multiple import holm
+
+    rng = np.random.default_rng(5)
+    for m in (1, 2, 7, 40):
+        p = rng.uniform(0, 0.2, m) ** 2
+        p[rng.integers(m)] = p[0]  # ties
+        np.testing.assert_allclose(holm(p), multipletests(p, method="holm")[1], rtol=0, atol=1e-15)
+        assert ((holm(p) <= 0.002) == multipletests(p, alpha=0.002, method="holm")[0]).all()

@@ -24,12 +24,27 @@ from __future__ import annotations
 
 import dataclasses
 
-from statsmodels.stats.multitest import multipletests
+import numpy as np
 
 from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 
-__all__ = ["claim_p", "combine", "agree", "family_adjust", "p_fail_of"]
+__all__ = ["claim_p", "combine", "agree", "family_adjust", "p_fail_of", "holm"]
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm's step-down adjusted p-values: sorted ascending, ``p_(i) (m - i + 1)``, made monotone
+    and capped at 1; the values statsmodels' ``multipletests(method="holm")`` returns (a test
+    compares them). Computed here because that function runs a full ``gc.collect()`` on every
+    call, measured at 26-90 ms per call in a process holding torch and a test session: 69 s of one
+    calibration test of 200 replications, and a cost on every claim combined from parts."""
+    p = np.asarray(pvalues, dtype=float).reshape(-1)
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    adjusted = np.minimum(1.0, np.maximum.accumulate(p[order] * np.arange(m, 0, -1)))
+    out = np.empty(m)
+    out[order] = adjusted
+    return out
 
 
 def p_fail_of(v: Verdict) -> float | None:
@@ -46,7 +61,7 @@ def claim_p(parts: dict[str, Verdict]) -> tuple[dict[str, float], float | None]:
     labelled = [(k, p) for k, p in labelled if p is not None]
     if not labelled:
         return {}, None
-    adjusted = multipletests([p for _, p in labelled], method="holm")[1]
+    adjusted = holm([p for _, p in labelled])
     adj = {k: float(p) for (k, _), p in zip(labelled, adjusted)}
     return adj, min(adj.values())
 

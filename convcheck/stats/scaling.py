@@ -66,10 +66,16 @@ def check_exponent(values, params, exponent: float, *, kind: str = "theta", what
                "at_most": f"at most {param_name}^{k:g}"}[kind]
     summary = (f"{what} scales like {param_name}^{est:.2f} (90% CI [{ci[0]:.2f}, {ci[1]:.2f}]); claim: {claimed}")
     finite = int(np.isfinite(slopes).sum())
+    Y = as_numpy(values)
+    broken = ~np.isfinite(Y).all(axis=1)  # a value that blew up: a diverged seed
+    zero = np.isfinite(Y).all(axis=1) & (Y <= 0).any(axis=1)  # a value at or below round-off: no logarithm
+    left_out = ([f"{int(zero.sum())} of {Y.shape[0]} seeds have a {what} of 0 (below round-off) at some {param_name} and "
+                 f"{int(broken.sum())} a non-finite one: their slopes are undefined and left out ({finite} used)"]
+                if zero.any() or broken.any() else [])
     statistic = {"exponent": est, "exponent_ci90": list(ci), "exponent_ci998": [lo998, hi998], "p_fail": eq.p_fail,
-                 "per_seed": slopes, **dict(fields.pop("statistic", {}))}
-    return Verdict(claim, study, eq.outcome, summary, statistic=statistic, seeds=finite,
-                   notes=[eq.reason, *fields.pop("notes", ())], **fields)
+                 "per_seed": slopes, "left_out": int(Y.shape[0] - finite), **dict(fields.pop("statistic", {}))}
+    return Verdict(claim, study, eq.outcome, summary + (f"; {left_out[0]}" if left_out else ""), statistic=statistic,
+                   seeds=finite, diverged=int(broken.sum()), notes=[eq.reason, *fields.pop("notes", ())], **fields)
 
 
 def check_per_seed(values, target: float, *, margin: float, sided: str = "two", what: str, claim: str = "",

@@ -38,6 +38,7 @@ import pandas as pd
 import torch
 
 from convcheck.stats import check_property
+from convcheck.hypotheses import certify
 from convcheck.objectives import Logistic, Quadratic
 from convcheck import engine
 from convcheck.optim import armijo, halving, wolfe
@@ -45,7 +46,8 @@ from convcheck.study import Claim, StudyResult
 
 CLAIMS = [Claim("GD-4", "Alg. 1, Eqs. (5)-(7)",
                 "halving line search from eta = 1: accepted eta >= 1/(2L) after at most ceil(log2 L) + 1 halvings, "
-                "f decreases every step; Armijo and Wolfe conditions hold at their accepted steps", "bound")]
+                "f decreases every step; Armijo and Wolfe conditions hold at their accepted steps", "bound",
+                hypotheses=("L-smooth",))]
 
 SCALES = {
     "tiny": {"seeds": 4, "steps": 20},
@@ -122,6 +124,9 @@ def run(ctx, *, steps, searches=None) -> StudyResult:
                              claim="GD-4", seeds=ctx.seeds, window=[1, steps], findings=findings,
                              statistic={"checks": {" / ".join(k): v for k, v in checks.items()}, "min_eta_L": min_eta.to_dict()},
                              notes=[f"{' / '.join(k)}: {'ok' if v else 'FAILS'}" for k, v in checks.items()])
+    failing = {p for (p, _, _), ok in checks.items() if not ok}
+    verdict = verdict.restated(instances=[certify(obj, name) if name in failing or not failing
+                                          else certify(obj, name).to_json(refutes=False) for name, obj in problems.items()])
     figures = [
         {"kind": "hist", "table": "steps", "title": "Accepted step sizes of the halving search (units of 1/L)",
          "x": "eta_L", "y": "eta_L", "hue": "problem", "where": {"search": "halving"},

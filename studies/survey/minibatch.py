@@ -81,7 +81,7 @@ CLAIMS = [
     Claim("MB-5", "Eq. (37)", "with replacement: E||e||^2 = sigma^2 / b, sigma^2 the variance of the whole dataset",
           "variance", readings=(SIGMA_N1,)),
     Claim("MB-6", "Sec. 5", "larger b brings mini-batch SGD toward GD, at a higher cost per step", "comparative",
-          methods=("sgd",)),
+          methods=("sgd",), hypotheses=("finite sum",)),
 ]
 ROLES = ("sgd",)
 
@@ -305,6 +305,7 @@ def _floors(ctx, batches, burn_in, eta, make):
     cost = check_property([per_step[b] == b for b in batches], what="each step costs b sample gradients",
                           labels=[f"b={b}: {per_step[b]:g} per step" for b in batches], claim="MB-6")
     v6 = combine("MB-6", "minibatch", {"closer to GD": cmp, "higher cost per step": cost},
+                 instances={"closer to GD": ls_cert, "higher cost per step": ls_cert},
                  summary=f"{cmp.summary}; cost per step = b sample gradients exactly ({cost_ok})",
                  findings=[f"steps / sample gradients for the seed median to reach {target:.3g} (1.5x the b={b_lo} floor): "
                            + ", ".join(f"b={b}: {s} / {e}" for b, (s, e) in reach.items())])
