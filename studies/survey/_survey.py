@@ -90,7 +90,9 @@ def survey_contraction(ctx, problem, steps: np.ndarray, gaps: dict[str, np.ndarr
              for k, g in gaps.items()}
     S = ctx.seeds
     T = int(np.ceil(200 * problem.L / problem.mu))
-    w0 = ctx.start_near(problem.w_star, "w0-1/L")
+    # started 100x farther than the sweep's starts: at eta = 1/L the gradient noise sets a floor within a
+    # few steps, and the geometric phase needs decades above it to be fitted
+    w0 = ctx.start_near(problem.w_star, "w0-1/L", scale=100.0)
     tr = engine.run(problem, make_opt(torch.full((S,), 1 / problem.L, dtype=ctx.dtype, device=ctx.device)), w0, T,
                     checkpoints=np.arange(T + 1), sampler=sampler, generator=ctx.generator("sampler-1/L"))
     parts["eta=1/L"] = check_linear(tr.metrics["gap"], tr.steps, rho, kind="upper", claim=claim,
