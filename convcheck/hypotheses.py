@@ -119,6 +119,7 @@ def curvature_witness(objective, w) -> Certificate:
 def problems(claim, verdict) -> list[str]:
     """Why ``verdict`` (on ``claim`` as written) does not rest on what the claim assumes and
     covers; empty when it does, or when the claim declares nothing."""
+    # the outcome and reading names of convcheck.claims, spelled here: claims imports this module
     hyp, scope = tuple(getattr(claim, "hypotheses", ())), tuple(getattr(claim, "scope", ()))
     if not (hyp or scope) or verdict.reading != "as written" or verdict.outcome == "inconclusive":
         return []

@@ -38,8 +38,8 @@ def lbfgs_rows(loss_grad: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Ten
                patience: int = 10) -> RowsResult:
     """Minimise every row of ``w0: (S, d)`` independently.
 
-    ``loss_grad(w)`` returns ``(f: (S,), grad: (S, d))`` for the rows given (a subset as the rows
-    converge). A row stops when ``max_i |grad_i| <= gtol`` (SciPy's L-BFGS-B criterion), after
+    ``loss_grad(w)`` returns ``(f: (S,), grad: (S, d))`` for all S rows (a row that has stopped is
+    evaluated with the others and left where it is). A row stops when ``max_i |grad_i| <= gtol`` (SciPy's L-BFGS-B criterion), after
     ``maxiter`` iterations, when its line search cannot decrease f in ``max_halvings`` halvings, or
     when f has fallen by no more than its round-off (100 eps |f|) for ``patience`` iterations in a
     row: at a minimum whose gradient cannot reach ``gtol`` in floating point, the steps that are

@@ -62,7 +62,7 @@ import torch
 
 from ._hashing import hash_files
 from ._validation import check_choice, check_int
-from .claims import Claim, Verdict
+from .claims import AS_WRITTEN, Claim, Verdict
 from .hypotheses import enforce
 from .seeding import seed_from, torch_generator
 
@@ -316,7 +316,7 @@ def study_files(folder: Path) -> list[Path]:
 
 def _check_same_statement(study: str, by_id: dict, verdicts: list) -> None:
     """One equation, one verdict: claims declared ``same_as`` each other must agree as written."""
-    written = {v.claim: v.outcome for v in verdicts if v.reading == "as written"}
+    written = {v.claim: v.outcome for v in verdicts if v.reading == AS_WRITTEN}
     for c in by_id.values():
         other = c.same_as
         if other and c.id in written and other in written and written[c.id] != written[other]:

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from convcheck.claims import AS_WRITTEN
-from convcheck.objectives import WithoutReplacement, WithReplacement
+from convcheck.objectives import QuadraticNet, WithoutReplacement, WithReplacement
 from convcheck.optim import (Optimizer, Oracle, adagrad, adam, delta_rule_gradient, dual_eps, gradient_descent, rmsprop, sam, sgd,
                              steepest_descent)
 from convcheck.optim.linesearch import LineSearchState
@@ -134,27 +134,19 @@ def _undivided_swp(g, rho, beta, generator, form="coordinate", groups=None):
     return mask * dual_eps(g, rho, 2.0), mask  # the mask not divided by beta
 
 
-class _CubicNet:
+class _CubicNet(QuadraticNet):
     """Prop. 4's network with a cubic activation, v^T (W x)^3: at W = 0 the gradient and the Hessian
     vanish while f falls along W -> t W (f(t W) = f(0) - t^3 sum_i a_i y_i / n + ...): a saddle with
     no direction of negative curvature, planted into OP-2's search."""
 
-    def __new__(cls, X, y, v):
-        from convcheck.objectives import QuadraticNet
+    def _predict(self, w, X, batched: bool = False):
+        Z = torch.matmul(X, w.view(w.shape[0], self.k, self.d).transpose(1, 2))  # (S, n, k)
+        return (Z**3) @ self.v.unsqueeze(-1)
 
-        class Cubic(QuadraticNet):
-            def _predict(self, w, X, batched: bool = False):
-                W = w.view(w.shape[0], self.k, self.d)
-                Z = torch.einsum("snd,skd->snk", X, W) if batched else torch.einsum("nd,skd->snk", X, W)
-                return (Z ** 3 * self.v).sum(-1, keepdim=True)
-
-            def grad(self, w):
-                W = w.view(w.shape[0], self.k, self.d)
-                Z = torch.einsum("nd,skd->snk", self.X, W)
-                r = (Z ** 3 * self.v).sum(-1) - self.y
-                return (3.0 / self.n * torch.einsum("sn,snk,nd->skd", r, Z * Z * self.v, self.X)).reshape(w.shape[0], -1)
-
-        return Cubic(X, y, v)
+    def grad(self, w):
+        Z = torch.matmul(self.X, w.view(w.shape[0], self.k, self.d).transpose(1, 2))
+        r = (Z**3) @ self.v - self.y
+        return (torch.matmul((Z * Z * self.v).transpose(1, 2), r.unsqueeze(-1) * self.X) * (3.0 / self.n)).reshape(w.shape[0], -1)
 
 
 def _inverted_adagrad(lr, eps):

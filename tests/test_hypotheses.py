@@ -1,14 +1,11 @@
 """Hypotheses and scope (convcheck.hypotheses): the certificates are computed and true, and the
 library, not the study, holds a verdict as written to the claim's hypotheses and scope."""
 
-import textwrap
-
-import numpy as np
 import pytest
 import torch
 
 from convcheck.claims import Claim, Verdict
-from convcheck.hypotheses import PROPERTIES, Certificate, Instance, certify, enforce, problems
+from convcheck.hypotheses import PROPERTIES, Certificate, certify, enforce, problems
 from convcheck.objectives import LeastSquares, Logistic, Quadratic, ShiftedQuadratics, TwoWells
 from convcheck.stats import combine
 from convcheck.study import load_study, run_study

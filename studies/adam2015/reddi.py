@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from convcheck import engine
-from convcheck.claims import INCONCLUSIVE, REPRODUCED, Verdict
+from convcheck.claims import REPRODUCED
 from convcheck.stats import combine
 from convcheck.optim import inverse_sqrt_t
 from convcheck.stats import check_property, check_rate

@@ -41,7 +41,7 @@ import torch
 
 from convcheck import engine
 from convcheck._validation import check_real
-from convcheck.claims import REFUTED
+from convcheck.claims import REFUTED, Verdict
 from convcheck.hypotheses import certify
 from convcheck.objectives import LeastSquares
 from convcheck.optim import Optimizer

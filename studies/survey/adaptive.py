@@ -59,7 +59,6 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from convcheck.claims import REFUTED
 from convcheck.stats import agree, combine
 from convcheck.objectives import LeastSquares, Logistic, Quadratic, WithReplacement
 from convcheck.optim import from_torch, gradient_descent, replay, rmsprop

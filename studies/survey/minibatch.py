@@ -58,7 +58,7 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from convcheck.claims import REFUTED
 from convcheck.hypotheses import certify
 from convcheck.stats import combine
 from _survey import BOTH_CASES, PROP3, PROP3_STRONG, convex_transient, survey_contraction, two_wells
@@ -334,7 +334,7 @@ def _floors(ctx, batches, burn_in, eta, make):
 def _two_wells(ctx, batches, steps, eta, make):
     """Eq. (34) on a non-convex instance inside Prop. 3's hypotheses: the tail floor of f - f* per b
     (an upper claim: the floor falls at least like E||e||^2, i.e. like 1/b with replacement)."""
-    K, S = len(batches), ctx.seeds
+    S = ctx.seeds
     wells, w0 = two_wells(ctx)
     ck = engine.log_checkpoints(steps, dense_tail=300)
     traces = [engine.run(wells, make(lr=eta), w0, steps, checkpoints=ck, sampler=WithReplacement(wells.n, b),

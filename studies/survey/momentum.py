@@ -114,8 +114,7 @@ def run(ctx, *, steps, hs, alphas) -> StudyResult:
             for k, h in enumerate(hs):
                 cell = f"{label}, h={h:g}, alpha={alpha:g}"
                 sl = slice(k * S, (k + 1) * S)
-                key = tuple(np.round(np.concatenate([v[sl] for d in (m_osc, gd_osc) for v in d.values()]), 12).tobytes()
-                            for _ in (0,))
+                key = np.round(np.concatenate([v[sl] for d in (m_osc, gd_osc) for v in d.values()]), 12).tobytes()
                 if key in seen:  # the same computation as a cell already counted: counted once
                     repeats.append(cell)
                     continue

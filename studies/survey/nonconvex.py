@@ -85,8 +85,8 @@ def _gd7(ctx, hs, steps, make):
     rows, frames, certified = [], [], []
     for label, (obj, w0) in _problems(ctx).items():
         w0 = w0.to(ctx.device)
-        certified.append(certify(obj, label) if hasattr(obj, "certificates") and obj.certificates()
-                         else certify(obj, label, curvature_witness(obj, w0[0])))
+        own = certify(obj, label)  # a witness of non-convexity where the objective certifies none in closed form
+        certified.append(own if own.has("non-convex") else certify(obj, label, curvature_witness(obj, w0[0])))
         L0 = _top_curvature(obj, w0)  # (S,) the curvature at the start sets each run's step scale
         S = w0.shape[0]
         # every step h of the grid as rows of one batch: rows = h x starts, each row its own step h / L_0

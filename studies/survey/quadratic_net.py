@@ -54,7 +54,6 @@ import scipy.optimize
 import torch
 
 from convcheck import engine
-from convcheck.stats import thresholds as th
 from convcheck.stats import check_property
 from convcheck.objectives import QuadraticNet
 from convcheck.solvers import lbfgs_rows

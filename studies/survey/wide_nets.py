@@ -64,14 +64,13 @@ import pandas as pd
 import torch
 
 from convcheck import engine
-from convcheck.claims import REFUTED, REPRODUCED
+from convcheck.claims import REFUTED, REPRODUCED, Verdict
 from convcheck.stats import combine
 from convcheck.objectives import TwoLayerReLU, WithReplacement, ntk_gram_infinite, prop5_data, relu_net
 from convcheck.optim import gradient_descent, sgd
 from convcheck.stats import (check_bound, check_linear, check_paired, check_per_seed, check_property, check_runs_finite,
                              check_spread, thresholds as th)
 from convcheck.stats import roundoff_limit
-from convcheck.stats.linear import linear_window
 from convcheck.study import Claim, StudyResult
 
 TWO_LAYER = "two-layer net of Du et al. (2018)"
