@@ -67,8 +67,9 @@ from .hypotheses import enforce
 from .seeding import seed_from, torch_generator
 
 #: The headings of a study's docstring, in this order; "Findings:" may be left out.
-DOCSTRING_HEADINGS = ("Claims:", "Kind:", "Objective:", "Optimizer:", "Fit:", "Verdict rule:", "Findings:", "References:")
-OPTIONAL_HEADINGS = ("Findings:",)
+DOCSTRING_HEADINGS = ("Claims:", "Kind:", "Objective:", "Optimizer:", "Fit:", "Verdict rule:", "Certified:", "Findings:",
+                      "References:")
+OPTIONAL_HEADINGS = ("Certified:", "Findings:")  # Certified: the worst case over a class (convcheck.pep), where there is one
 
 __all__ = ["Claim", "Context", "StudyResult", "DOCSTRING_HEADINGS", "docstring_problems", "injections_of", "discover",
            "load_study", "studies_dir", "source_hash", "run_study", "main", "family_size", "study_files", "study_record",

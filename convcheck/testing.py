@@ -21,7 +21,38 @@ from .claims import INCONCLUSIVE, REFUTED, Verdict
 from .stats import check_bound, check_floor, check_linear, check_rate
 
 __all__ = ["check_rate", "assert_rate", "check_bound", "assert_bound", "check_floor", "assert_floor", "check_linear",
-           "assert_linear", "assert_verdict", "check_optimizer"]
+           "assert_linear", "assert_verdict", "check_optimizer", "certify"]
+
+
+def certify(method, function_class, bound, N, *, metric="gap", initial: str = "distance", solver: str = "auto",
+            claim: str = "user") -> Verdict:
+    """A bound checked over a whole function class: the certified worst case (performance
+    estimation, :mod:`convcheck.pep`; needs ``pip install -e ".[pep]"``) against ``bound``.
+
+    ``method(f, x0, N)`` returns the iterates ``[x_0, ..., x_N]`` in PEPit's terms (or use
+    :func:`convcheck.pep.gd`, :func:`~convcheck.pep.heavy_ball`, :func:`~convcheck.pep.nesterov`,
+    :func:`~convcheck.pep.exact_line_search`); ``function_class`` is a
+    :class:`~convcheck.pep.FunctionClass` or its kind (``"smooth convex"`` with L = 1);
+    ``bound`` is a number, or ``bound(N)``; ``N`` one horizon or several. The measure
+    (``metric``, :data:`convcheck.pep.METRICS`) starts from ``initial`` (``||w_0 - w*||^2 <= 1`` or
+    ``f(w_0) - f* <= 1``). Reproduced when the dual certificate puts the worst case under the
+    bound, refuted with the solver's counterexample when a function of the class exceeds it,
+    inconclusive when the solver fails, is inaccurate, or cannot separate the two
+    (:func:`convcheck.stats.check_certified`)::
+
+        from convcheck import pep
+        v = certify(pep.gd(1.0), "smooth convex", lambda N: 1 / (4 * N + 2), N=[1, 5, 20])
+    """
+    from . import pep
+    from .stats.certified import check_certified
+
+    fc = pep.FunctionClass(function_class) if isinstance(function_class, str) else function_class
+    horizons = [N] if isinstance(N, int) else list(N)
+
+    def cells():
+        return {f"N={n}": (pep.worst_case(method, fc, n, metric=metric, initial=initial, solver=solver),
+                           bound(n) if callable(bound) else bound) for n in horizons}
+    return check_certified(cells, claim=claim, reading=pep.CERTIFIED, statistic={"instrument": pep.versions()})
 
 
 def assert_verdict(verdict: Verdict, *, allow_inconclusive: bool = False) -> Verdict:

@@ -44,7 +44,7 @@ _STAT_LABELS = {"slope": "fitted slope (window)", "slope_end": "fitted slope (en
                 "mean_curve_slope": "slope of the seed-mean curve", "mean_curve_ci90": "its 90% bootstrap interval",
                 "slope_end_ci90": "end-segment slope, 90% CI", "p_fail_family": "p-value after the suite's multiplicity correction",
                 "p_fail_parts": "p-values of the parts (Holm within the claim)", "n_diverged": "seeds diverged", "slope_ci_fail": "slope, interval of the failure test",
-                "per_seed_slopes": None, "z_mean": None, "t_window": None, "slope_ci90": None, "t_end": "end segment (steps)"}
+                "per_seed_slopes": None, "certified": None, "instrument": "instrument (versions)", "z_mean": None, "t_window": None, "slope_ci90": None, "t_end": "end segment (steps)"}
 
 
 _LONG = 8  # more entries than this: a one-line summary, the whole list folded under it
@@ -93,7 +93,17 @@ def _setup_rows(setup: dict) -> list[tuple[str, str]]:
     return rows
 
 
+def _certified_table(v) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """A certified check's cells as a table: (columns, [(cell, values)]); empty when there are none."""
+    rows = v.statistic.get("certified") or {}
+    cols = []
+    for r in rows.values():
+        cols += [c for c in r if c not in cols]
+    return cols, [(label, [_fmt(r.get(c)) for c in cols]) for label, r in rows.items()]
+
+
 _ENV.filters["fmt"] = _fmt
+_ENV.filters["certified_table"] = _certified_table
 _ENV.filters["anchor"] = _anchor
 _ENV.filters["stat_rows"] = _stat_rows
 _ENV.filters["notes_summary"] = _notes_summary

@@ -22,6 +22,7 @@ check                      claim kind
 :func:`check_runs_finite`  property: no run diverged (the one divergence rule)
 :func:`combine`            one verdict from a claim's parts (Holm inside the claim)
 :func:`agree`              one verdict from several measures of one vague word (refuted only when all agree)
+:func:`check_certified`    a bound over a whole function class: certified worst cases (PEPit) vs the claim
 :func:`family_adjust`      the suite's multiplicity correction (:mod:`.multiple`)
 =========================  ==============================================================
 
@@ -31,6 +32,7 @@ test) and takes its tolerances from :mod:`.thresholds`.
 
 from . import thresholds
 from .bounds import check_bound
+from .certified import check_certified
 from .comparative import check_paired, check_spread
 from .floors import TailFloor, check_floor, check_floors, tail_floor
 from .intervals import Equivalence, equivalence, t_interval
@@ -43,7 +45,7 @@ from .seeds import SeedAudit, audit, difference_scale, roundoff_limit, worst
 from .scaling import check_exponent, check_per_seed, log_log_slopes
 from .variance import check_exact, check_mean, check_mean_vector
 
-__all__ = ["thresholds", "check_rate", "RATES", "rate_function", "check_bound", "check_floor", "check_floors", "tail_floor", "TailFloor",
+__all__ = ["thresholds", "check_rate", "RATES", "rate_function", "check_bound", "check_certified", "check_floor", "check_floors", "tail_floor", "TailFloor",
            "check_linear", "check_exact", "check_mean", "check_mean_vector", "check_exponent", "check_per_seed", "log_log_slopes", "rank_trend", "check_paired", "check_spread", "check_identity", "check_property", "check_runs_finite", "failure_rate_bound", "relative_error",
            "family_adjust", "claim_p", "combine", "agree", "audit", "SeedAudit", "roundoff_limit", "difference_scale", "worst", "equivalence", "Equivalence",
            "t_interval"]

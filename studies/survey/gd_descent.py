@@ -32,8 +32,21 @@ Verdict rule:
     every (objective, h < 2) monotone check and every sweep step h < 2 is an instance. GD-3:
     each criterion fires at the first step where its condition holds, and the gradient-norm
     criterion stops GD at a point whose Hessian has a negative eigenvalue.
+Certified:
+    a supporting check, beside the verdict, never in its place:
+    over every L-smooth convex f (PEPit,
+    :mod:`convcheck.pep`), the worst one-step change ``f(w_1) - f(w_0)`` for each step h/L tried:
+    from every start with ``||grad f(w_0)|| = 1`` (any start that is not stationary, after scaling
+    w and f); at most 0 means f never rises at any iteration of GD (every iterate is a start;
+    the descent lemma's tight value is ``-h (1 - h/2) / L``), so the as-written
+    statement is certified over the class or refuted with the solver's counterexample; the same
+    for the reading "eta < 2/L" on the steps below 2. Findings: the largest step with a certified
+    decrease (bisection), and the worst ``f(w_N) - f*`` per h against the closed form
+    ``L R^2/2 max(1/(2Nh+1), (1-h)^(2N))`` (Teboulle & Vaisbourd 2023).
 References:
     Nesterov (2004), Introductory Lectures on Convex Optimization, Sec. 1.2.3 (descent lemma).
+    Teboulle & Vaisbourd (2023), An elementary approach to tight worst case complexity analysis
+    of gradient based methods, Math. Program. 201.
 """
 
 from __future__ import annotations
@@ -43,33 +56,35 @@ import pandas as pd
 import torch
 
 from convcheck.hypotheses import certify
-from convcheck import engine
+from convcheck import engine, pep
 from convcheck.stats import thresholds as th
-from convcheck.stats import check_property
+from convcheck.stats import check_certified, check_property
 from convcheck.objectives import Logistic, Quadratic, Saddle
 from convcheck.stopping import REASONS, Stopping
 from convcheck.study import Claim, StudyResult
 
 BELOW_2_OVER_L = "eta < 2/L"
+BELOW_2_CERTIFIED = f"{BELOW_2_OVER_L}, {pep.CERTIFIED}"
 CLAIMS = [
     Claim("GD-2", "Sec. 2.1, Eq. (4)", "for a convex function, GD with a fixed step eta > 0 converges to the optimum while "
-          "f decreases at every iteration", "property", readings=(BELOW_2_OVER_L,), methods=("gd",),
-          hypotheses=("convex",), scope=("convex",)),
+          "f decreases at every iteration", "property", readings=(BELOW_2_OVER_L,),
+          methods={"as written": ("gd",), BELOW_2_OVER_L: ("gd",)}, hypotheses=("convex",), scope=("convex",),
+          supporting=(pep.CERTIFIED, BELOW_2_CERTIFIED)),
     Claim("GD-3", "Sec. 2.2", "four stopping criteria stop where stated; the gradient-norm one can stop at a saddle", "property",
           methods=("gd",)),
 ]
 ROLES = ("gd",)
 
 SCALES = {
-    "tiny": {"seeds": 4, "steps": 300, "sweep": (1.9, 1.98, 2.02, 2.1)},
-    "quick": {"seeds": 16, "steps": 2000, "sweep": (1.5, 1.9, 1.96, 1.98, 2.02, 2.04, 2.1, 2.5, 3.0)},
-    "full": {"seeds": 64, "steps": 20000, "sweep": tuple(np.round(np.arange(1.80, 2.21, 0.01), 2))},
+    "tiny": {"seeds": 4, "steps": 300, "sweep": (1.9, 1.98, 2.02, 2.1), "pep_N": 5},
+    "quick": {"seeds": 16, "steps": 2000, "sweep": (1.5, 1.9, 1.96, 1.98, 2.02, 2.04, 2.1, 2.5, 3.0), "pep_N": 10},
+    "full": {"seeds": 64, "steps": 20000, "sweep": tuple(np.round(np.arange(1.80, 2.21, 0.01), 2)), "pep_N": 20},
 }
 
 H_MONOTONE = (0.5, 1.0, 1.5, 1.9, 1.99)
 
 
-def run(ctx, *, steps, sweep) -> StudyResult:
+def run(ctx, *, steps, sweep, pep_N=10) -> StudyResult:
     gd = ctx.method("gd")
 
     def make(lr):
@@ -77,10 +92,58 @@ def run(ctx, *, steps, sweep) -> StudyResult:
     parts = []
     if ctx.wants("GD-2"):
         parts.append(_decrease(ctx, make, steps, sweep))
+        parts.append(_certified(sorted(set(H_MONOTONE) | {float(h) for h in sweep}), pep_N))
     if ctx.wants("GD-3"):
         gd3, stop_tab = _stopping(ctx, make)
         parts.append(StudyResult([gd3], {"stopping": stop_tab}))
     return StudyResult.merge(*parts)
+
+
+def _tv_worst_gap(h: float, N: int) -> float:
+    """Teboulle & Vaisbourd's tight worst case of f(w_N) - f* for GD with step h/L, 0 < h < 2, in
+    units of L R^2: ``max(1/(2Nh+1), (1-h)^(2N)) / 2``."""
+    return 0.5 * max(1.0 / (2 * N * h + 1), (1 - h) ** (2 * N))
+
+
+def _certified(hs, N) -> StudyResult:
+    """GD-2 over the whole class of L-smooth convex functions (L = R = 1): the worst one-step change
+    of f from a start with ||grad f|| = 1 per step h tried (bound 0), as written (every h) and for
+    the reading (h < 2)."""
+    smooth_convex = pep.FunctionClass("smooth convex", L=1.0)
+    got = {}
+
+    def cells(which):
+        def make():
+            for h in which:
+                if h not in got:
+                    got[h] = pep.worst_case(pep.gd(h), smooth_convex, 1, metric="increase", initial="gradient")
+            return {f"h = {h:g}": (got[h], 0.0) for h in which}
+        return make
+
+    written = check_certified(cells(hs), claim="GD-2", reading=pep.CERTIFIED, statistic={"instrument": pep.versions()})
+    below = check_certified(cells([h for h in hs if h < 2]), claim="GD-2", reading=BELOW_2_CERTIFIED)
+    if not got:  # PEPit is not installed: both verdicts say so
+        return StudyResult([written, below])
+    # The largest step with a certified decrease, by bisection between a decreasing and a rising step.
+    lo, hi = max([h for h in hs if got[h].status == "optimal" and got[h].upper <= got[h].accuracy], default=1.0), \
+        min([h for h in hs if got[h].status == "optimal" and got[h].value > got[h].accuracy], default=4.0)
+    for _ in range(12):
+        mid = 0.5 * (lo + hi)
+        w = pep.worst_case(pep.gd(mid), smooth_convex, 1, metric="increase", initial="gradient")
+        if w.status != "optimal":
+            break
+        lo, hi = (mid, hi) if w.upper <= w.accuracy else (lo, mid)
+    conv = []
+    for h in [h for h in hs if h < 2]:  # the closed form's range (above 2/L the worst case grows like (h-1)^(2N))
+        w = pep.worst_case(pep.gd(h), smooth_convex, N)
+        if w.status == "optimal":
+            tv = _tv_worst_gap(h, N)
+            conv.append(f"h = {h:g}: {w.value:.6g} (closed form {tv:.6g}, {w.value / tv - 1:+.1e})")
+    findings = [f"the largest step with a certified decrease over the class lies in [{lo:.6f}, {hi:.6f}] x 1/L "
+                "(bisection on the worst one-step change): the classical 2/L",
+                f"worst f(w_N) - f* over the class after N = {N} steps from ||w_0 - w*|| <= 1, against the closed form "
+                "max(1/(2Nh+1), (1-h)^(2N))/2 below h = 2 (Teboulle & Vaisbourd): " + "; ".join(conv)]
+    return StudyResult([written.restated(findings=findings), below])
 
 
 def _decrease(ctx, make, steps, sweep) -> StudyResult:

@@ -28,6 +28,18 @@ Verdict rule:
     (``stats.agree``). Cells that repeat a computation count once. The general statement is
     reproduced when every cell is, refuted when any cell is (Holm over the cells); the map of
     cells is a table and a heatmap.
+Certified:
+    a supporting check, beside the verdict, never in its place:
+    over every L-smooth mu-strongly convex function
+    with kappa = 100 (a class holding the quadratics above; PEPit, :mod:`convcheck.pep`), from
+    ``||w_0 - w*|| <= 1``, the worst case of two oscillation measures that performance
+    estimation can express (linear in the Gram matrix) after ``pep_N`` steps: the path energy
+    ``sum ||w_{k+1} - w_k||^2`` and the reversal ``-sum <dw_{k+1}, dw_k>``, for heavy ball
+    against GD at the same step on the cells ``pep_cells``. Per cell the claim "momentum's worst
+    case is at most GD's" is judged on each measure (:func:`convcheck.stats.check_certified`) and
+    the measures combine as above (refuted only when both refute). Nesterov's momentum with
+    the same coefficients is a finding (not the survey's Eq. 8). The amplitude along
+    eigendirections and the count of reversals are not expressible (an absolute value, a sign).
 Findings:
     the cells where momentum reduces and where it increases oscillation; the tuned heavy ball's
     contraction per step against ``(sqrt(kappa) - 1)/(sqrt(kappa) + 1)``.
@@ -43,20 +55,23 @@ import numpy as np
 import pandas as pd
 import torch
 
-from convcheck import engine
-from convcheck.stats import agree, combine
+from convcheck import engine, pep
+from convcheck.stats import agree, check_certified, combine
 from convcheck.objectives import Quadratic
 from convcheck.stats import check_linear, check_paired
 from convcheck.study import Claim, StudyResult
 
 CLAIMS = [Claim("GD-5", "Eq. (8), Figs. 2-3", "momentum reduces the oscillation of gradient descent", "comparative",
-                methods=("momentum", "gd"))]
+                methods={"as written": ("momentum", "gd")}, supporting=(pep.CERTIFIED,))]
 ROLES = ("gd", "momentum")
 
-SCALES = {"tiny": {"seeds": 6, "steps": 100, "hs": (0.5, 1.8), "alphas": (0.5, 0.9)},
-          "quick": {"seeds": 32, "steps": 100, "hs": (0.1, 0.5, 1.0, 1.5, 1.8, 1.95), "alphas": (0.1, 0.5, 0.9)},
+SCALES = {"tiny": {"seeds": 6, "steps": 100, "hs": (0.5, 1.8), "alphas": (0.5, 0.9), "pep_N": 5,
+                   "pep_cells": ((0.5, 0.5), (1.5, 0.5))},
+          "quick": {"seeds": 32, "steps": 100, "hs": (0.1, 0.5, 1.0, 1.5, 1.8, 1.95), "alphas": (0.1, 0.5, 0.9), "pep_N": 8,
+                    "pep_cells": ((0.5, 0.5), (1.0, 0.5), (1.5, 0.5), (1.5, 0.9))},
           "full": {"seeds": 128, "steps": 100, "hs": (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.8, 1.95),
-                   "alphas": (0.1, 0.3, 0.5, 0.7, 0.9, 0.95)}}
+                   "alphas": (0.1, 0.3, 0.5, 0.7, 0.9, 0.95), "pep_N": 10,
+                   "pep_cells": tuple((h, a) for h in (0.5, 1.0, 1.5, 1.8) for a in (0.3, 0.5, 0.9))}}
 
 KAPPA = 100.0
 
@@ -96,7 +111,7 @@ def _oscillation(q, opt, w0, steps) -> dict[str, np.ndarray]:
             for k, v in {"amplitude": amplitude, "reversals": reversals, "path length": path}.items()}
 
 
-def run(ctx, *, steps, hs, alphas) -> StudyResult:
+def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=()) -> StudyResult:
     mom, gd = ctx.method("momentum"), ctx.method("gd")
 
     def make_momentum(lr, alpha):
@@ -175,8 +190,40 @@ def run(ctx, *, steps, hs, alphas) -> StudyResult:
          "less); mark: the cell's verdict", "x": "h", "y": "cell", "value": "effect amplitude",
          "outcome": "outcome"},
     ]
-    return StudyResult([verdict], {"grid": grid, "paths": pd.concat(paths, ignore_index=True)}, figures,
-                       {k: v.constants() for k, v in problems.items()})
+    return StudyResult([verdict, _certified(pep_N, pep_cells)], {"grid": grid, "paths": pd.concat(paths, ignore_index=True)},
+                       figures, {k: v.constants() for k, v in problems.items()})
+
+
+#: The oscillation measures performance estimation can express (:data:`convcheck.pep.METRICS`).
+CERTIFIED_MEASURES = ("path energy", "reversal")
+
+
+def _certified(N, cells_hs_alphas):
+    """The supporting verdict: per (h, alpha) cell and measure, heavy ball's worst case over the
+    class against GD's at the same step; Nesterov's worst cases as findings."""
+    fc = pep.FunctionClass("smooth strongly convex", L=1.0, mu=1.0 / KAPPA)
+    gd_worst, heavy, nesterov = {}, {}, {}
+
+    def cells():
+        for h, alpha in cells_hs_alphas:
+            for m in CERTIFIED_MEASURES:
+                if (h, m) not in gd_worst:
+                    gd_worst[h, m] = pep.worst_case(pep.gd(h), fc, N, metric=m)
+                heavy[h, alpha, m] = pep.worst_case(pep.heavy_ball(h, alpha), fc, N, metric=m)
+                nesterov[h, alpha, m] = pep.worst_case(pep.nesterov(h, alpha), fc, N, metric=m)
+        return {(f"h={h:g}, alpha={a:g}", m): (w, gd_worst[h, m]) for (h, a, m), w in heavy.items()}
+
+    v = check_certified(cells, claim="GD-5", reading=pep.CERTIFIED, statistic={"instrument": pep.versions()})
+    if not heavy:
+        return v
+
+    def told(w):
+        return f"{w.value:.4g}" if w.status == "optimal" else w.status
+
+    return v.restated(findings=[
+        f"worst case over {fc.describe()} after N = {N} steps from ||w_0 - w*|| <= 1, GD / heavy ball / Nesterov at the "
+        "same step and coefficient: " + "; ".join(f"h={h:g}, alpha={a:g}, {m}: {told(gd_worst[h, m])} / {told(w)} / "
+                                                  f"{told(nesterov[h, a, m])}" for (h, a, m), w in heavy.items())])
 
 
 if __name__ == "__main__":

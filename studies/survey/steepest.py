@@ -26,6 +26,13 @@ Verdict rule:
     counterexample.
     Bound (``check_property``): per-step ratio ``(f_{k+1} - f*)/(f_k - f*) <= ((kappa - 1)/(kappa + 1))^2 (1 + 1e-9)``
     on every seed and step; on the worst case the ratio equals the bound to 1e-9.
+Certified:
+    a supporting check, beside the verdict, never in its place:
+    the worst ``f(w_N) - f*`` after N exact
+    line-search steps from ``f(w_0) - f* <= 1`` over every quadratic with spectrum in [mu, L]
+    and over every L-smooth mu-strongly convex function (PEPit, :mod:`convcheck.pep`), kappa in
+    {10, 100}, against ``((kappa - 1)/(kappa + 1))^(2N)``; the table sets the worst measured
+    per-step contraction beside it.
 References:
     Chong & Zak (2004), An Introduction to Optimization, Sec. 8.3; de Klerk, Glineur &
     Taylor (2017), On the worst-case complexity of the gradient method with exact line
@@ -41,16 +48,20 @@ import torch
 from convcheck.stats import check_property
 from convcheck.stats import thresholds as th
 from convcheck.objectives import Quadratic
-from convcheck import engine
+from convcheck import engine, pep
 from convcheck.optim import steepest_descent
+from convcheck.stats import check_certified
 from convcheck.study import Claim, StudyResult
 
 RATE = "contraction ((kappa-1)/(kappa+1))^2 per step"
-CLAIMS = [Claim("GD-6", "Eq. (9)", "steepest descent takes the exact minimising step along -g", "identity", supporting=(RATE,))]
+RATE_CERTIFIED = f"{RATE}, {pep.CERTIFIED}"
+CLAIMS = [Claim("GD-6", "Eq. (9)", "steepest descent takes the exact minimising step along -g", "identity",
+                supporting=(RATE, RATE_CERTIFIED))]
 
 STEP_RTOL = th.LINE_SEARCH_RTOL  # a bounded Brent search vs the closed form
 
-SCALES = {"tiny": {"seeds": 4, "steps": 15}, "quick": {"seeds": 32, "steps": 40}, "full": {"seeds": 256, "steps": 100}}
+SCALES = {"tiny": {"seeds": 4, "steps": 15, "pep_horizons": (1,)}, "quick": {"seeds": 32, "steps": 40, "pep_horizons": (1, 2)},
+          "full": {"seeds": 256, "steps": 100, "pep_horizons": (1, 2, 3)}}
 
 # What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
 INJECTIONS = {
@@ -65,7 +76,7 @@ def _closed_form_step(q, w):
     return torch.where(gAg > 0, (g * g).sum(-1) / torch.where(gAg > 0, gAg, torch.ones_like(gAg)), torch.zeros_like(gAg))
 
 
-def run(ctx, *, steps, numeric=None) -> StudyResult:
+def run(ctx, *, steps, pep_horizons=(1,), numeric=None) -> StudyResult:
     numeric = numeric or steepest_descent("numeric", iters=120)
     rows, max_step_err, max_excess, max_resolution, max_ratio_excess = [], 0.0, 0.0, 0.0, -np.inf
     eps = torch.finfo(ctx.dtype).eps
@@ -134,9 +145,29 @@ def run(ctx, *, steps, numeric=None) -> StudyResult:
                              findings=["median per-step contraction / bound on random quadratics: " + ", ".join(
                                  f"{tab[tab.problem == k].ratio_over_bound.median():.3f} ({k})" for k in problems
                                  if not k.startswith("worst")) + " (the bound is a worst case over starting points)"])
+    measured = {k: float(tab[tab.problem == lab].ratio.max()) for k in (10.0, 100.0)
+                for lab in problems if lab.startswith(f"kappa={k:g}")}
+    certified = _certified(pep_horizons, measured)
     figures = [{"kind": "curves", "table": "steps", "title": "Per-step contraction of f - f* / ((kappa-1)/(kappa+1))^2",
                 "x": "step", "y": "ratio_over_bound", "hue": "problem", "hlines": {"bound": 1.0}}]
-    return StudyResult([identity, verdict], {"steps": tab}, figures, {k: v.constants() for k, v in problems.items()})
+    return StudyResult([identity, verdict, certified], {"steps": tab}, figures, {k: v.constants() for k, v in problems.items()})
+
+
+def _certified(horizons, measured):
+    """The supporting rate over whole classes: PEPit's worst case of N exact line-search steps."""
+    cases = [(kind, kappa, N) for kind in ("quadratic", "smooth strongly convex") for kappa in (10.0, 100.0) for N in horizons]
+
+    def label(kind, kappa, N):
+        return f"{kind}, kappa={kappa:g}, N={N}"
+
+    def cells():
+        return {label(kind, kappa, N): (pep.worst_case(pep.exact_line_search(), pep.FunctionClass(kind, L=1.0, mu=1.0 / kappa),
+                                                       N, initial="gap"), ((kappa - 1) / (kappa + 1)) ** (2 * N))
+                for kind, kappa, N in cases}
+
+    columns = {label(kind, kappa, N): {"worst measured per-step contraction": measured.get(kappa)} for kind, kappa, N in cases}
+    return check_certified(cells, claim="GD-6", reading=RATE_CERTIFIED, columns=columns,
+                           statistic={"instrument": pep.versions()})
 
 
 if __name__ == "__main__":

@@ -1,0 +1,358 @@
+"""Certified worst cases of first-order methods over a function class (performance estimation).
+
+A study measures a method on the instances it builds; this module asks the other question: what
+is the *worst* value of a performance measure after N steps over *every* function of a class
+(L-smooth convex, L-smooth mu-strongly convex, quadratics with spectrum in [mu, L]), from every
+start with ``||w_0 - w*||^2 <= 1`` (or ``f(w_0) - f* <= 1``)? Performance estimation
+(Drori & Teboulle 2014; Taylor, Hendrickx & Glineur 2017) writes that supremum as a
+semidefinite program over the Gram matrix of the iterates and gradients; PEPit builds it and an
+SDP solver (Clarabel, an interior-point method, through CVXPY) solves it.
+
+What comes back (:class:`WorstCase`) is an instrument's reading, stated as such:
+
+* ``value``: the primal optimum, attained by the iterates, gradients and function values the
+  solver returns (a finite set that satisfies the class's interpolation conditions up to the
+  solver's residuals, so a function of the class passes through it): a counterexample when it
+  exceeds a claimed bound;
+* ``upper``: the dual optimum, an upper bound on the worst case certified by the dual
+  multipliers (a numerical certificate, not a proof: it holds up to the dual residuals);
+* ``status``, ``solver`` and ``errors``: the solver's status and every residual PEPit's own
+  feasibility check looks at (duality gap, the Gram matrix's and the dual residual's negative
+  eigenvalues, the largest primal constraint violation, the most negative inequality
+  multiplier); ``accuracy`` is the largest of them, in the units of the measure.
+
+Judging a claim from these readings is :func:`convcheck.stats.check_certified`'s job. PEPit is an
+optional extra (``pip install -e ".[pep]"``, in ``[dev]``); without it :func:`worst_case`
+raises :class:`PEPUnavailable`, which the studies turn into an inconclusive verdict.
+
+Methods are written in PEPit's terms: ``method(f, x0, N)`` returns the iterates
+``[x_0, ..., x_N]`` built from ``x0`` with ``f.gradient`` (see :func:`gd`, :func:`heavy_ball`,
+:func:`nesterov`, :func:`exact_line_search`).
+
+What performance estimation cannot express, and so which claims stay measured only: stochastic
+gradients with an O(.) rate and no constants (SGD-1..7, MB-*): there is no number to certify;
+coordinate-wise scaling by running averages of squared gradients (AdaGrad, RMSProp, Adam: not a
+fixed linear combination of gradients); SAM's normalised ascent step g/||g|| (a ratio of Gram
+entries); the halving and Armijo line searches of GD-4 (a branch on the outcome of a test);
+"the overall pattern is decreasing" on non-convex nets (GD-7, no finite-dimensional class that
+describes the instances); identities about backpropagation and the over-parameterised nets'
+landscapes (not statements about a method's worst case).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["CERTIFIED", "FunctionClass", "WorstCase", "PEPUnavailable", "worst_case", "available", "versions",
+           "gd", "heavy_ball", "nesterov", "exact_line_search", "METRICS", "INITIAL", "PEPIT_VERSION"]
+
+#: The PEPit release the certified checks were written and cross-checked against (pinned in the
+#: ``pep`` extra): its SDP formulation is part of the instrument.
+PEPIT_VERSION = "0.5.1"
+
+#: The reading under which a study reports a certified worst case beside its measured verdict.
+CERTIFIED = "certified over the class (PEPit)"
+
+#: PEPit keeps its points and functions in class attributes: one problem at a time per process.
+_LOCK = threading.Lock()
+
+
+class PEPUnavailable(ImportError):
+    """PEPit (or its solver) is not installed: the certified check cannot run."""
+
+
+def available() -> bool:
+    """Whether PEPit and the Clarabel solver can be imported."""
+    try:
+        import PEPit  # noqa: F401
+        import clarabel  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def versions() -> dict:
+    """The instrument's versions (PEPit, CVXPY, Clarabel), for the verdict's record."""
+    out = {}
+    for name, mod in (("PEPit", "PEPit"), ("cvxpy", "cvxpy"), ("clarabel", "clarabel")):
+        try:
+            out[name] = __import__(mod).__version__
+        except (ImportError, AttributeError):
+            out[name] = None
+    return out
+
+
+@dataclass(frozen=True)
+class FunctionClass:
+    """A class of functions PEPit can describe, with its constants.
+
+    ``kind`` is one of :data:`KINDS`: ``"smooth convex"`` (L-smooth convex), ``"smooth strongly
+    convex"`` (L-smooth, mu-strongly convex) or ``"quadratic"`` (quadratics whose Hessian has its
+    spectrum in [mu, L]). ``hypotheses`` names the same class in :data:`convcheck.hypotheses.PROPERTIES`.
+    """
+
+    kind: str
+    L: float = 1.0
+    mu: float = 0.0
+
+    KINDS = ("smooth convex", "smooth strongly convex", "quadratic")
+
+    def __post_init__(self):
+        if self.kind not in self.KINDS:
+            raise ValueError(f"The 'kind' parameter must be one of {list(self.KINDS)}. Got {self.kind!r} instead.")
+        if not (self.L > 0 and np.isfinite(self.L)):
+            raise ValueError(f"The 'L' parameter must be a finite number > 0. Got {self.L!r} instead.")
+        if not (0 <= self.mu < self.L):
+            raise ValueError(f"The 'mu' parameter must lie in [0, L) = [0, {self.L}). Got {self.mu!r} instead.")
+        if self.kind == "smooth strongly convex" and self.mu == 0:
+            raise ValueError("The 'mu' parameter of a 'smooth strongly convex' class must be > 0. Got 0 instead.")
+
+    @property
+    def hypotheses(self) -> tuple[str, ...]:
+        out = ("convex", "L-smooth")
+        return out + (("mu-strongly convex",) if self.mu > 0 else ())
+
+    def describe(self) -> str:
+        what = {"smooth convex": f"L-smooth convex functions (L = {self.L:g})",
+                "smooth strongly convex": f"L-smooth mu-strongly convex functions (L = {self.L:g}, mu = {self.mu:g})",
+                "quadratic": f"quadratics with Hessian spectrum in [{self.mu:g}, {self.L:g}]"}
+        return what[self.kind]
+
+    def declare(self, problem):
+        from PEPit.functions import (SmoothConvexFunction, SmoothStronglyConvexFunction,
+                                     SmoothStronglyConvexQuadraticFunction)
+        if self.kind == "smooth convex":
+            return problem.declare_function(SmoothConvexFunction, L=self.L)
+        if self.kind == "smooth strongly convex":
+            return problem.declare_function(SmoothStronglyConvexFunction, mu=self.mu, L=self.L)
+        return problem.declare_function(SmoothStronglyConvexQuadraticFunction, mu=self.mu, L=self.L)
+
+
+# ---- methods in PEPit's terms: method(f, x0, N) -> [x_0, x_1, ..., x_N] -------------------------
+
+def gd(eta: float) -> Callable:
+    """Gradient descent, Eq. (4): ``w_{k+1} = w_k - eta grad f(w_k)``."""
+    def method(f, x0, N):
+        xs = [x0]
+        for _ in range(N):
+            xs.append(xs[-1] - eta * f.gradient(xs[-1]))
+        return xs
+    method.__name__ = f"gd(eta={eta:g})"
+    return method
+
+
+def heavy_ball(eta: float, alpha: float) -> Callable:
+    """Momentum, Eq. (8): ``dw_k = alpha dw_{k-1} - eta grad f(w_k)``, ``w_{k+1} = w_k + dw_k``,
+    ``dw_{-1} = 0`` (Polyak's heavy ball)."""
+    def method(f, x0, N):
+        xs = [x0]
+        prev = x0
+        for _ in range(N):
+            x = xs[-1]
+            xs.append(x - eta * f.gradient(x) + alpha * (x - prev))
+            prev = x
+        return xs
+    method.__name__ = f"heavy_ball(eta={eta:g}, alpha={alpha:g})"
+    return method
+
+
+def nesterov(eta: float, alpha: float) -> Callable:
+    """Nesterov's momentum with a constant coefficient: ``y_k = w_k + alpha (w_k - w_{k-1})``,
+    ``w_{k+1} = y_k - eta grad f(y_k)`` (torch.optim.SGD(nesterov=True) in its own variables)."""
+    def method(f, x0, N):
+        xs = [x0]
+        prev = x0
+        for _ in range(N):
+            x = xs[-1]
+            y = x + alpha * (x - prev)
+            xs.append(y - eta * f.gradient(y))
+            prev = x
+        return xs
+    method.__name__ = f"nesterov(eta={eta:g}, alpha={alpha:g})"
+    return method
+
+
+def exact_line_search() -> Callable:
+    """Steepest descent with the exact minimising step along ``-grad f(w_k)`` (Eq. 9)."""
+    def method(f, x0, N):
+        from PEPit.primitive_steps import exact_linesearch_step
+
+        xs, g = [x0], f.gradient(x0)
+        for _ in range(N):
+            x, g, _ = exact_linesearch_step(xs[-1], f, [g])
+            xs.append(x)
+        return xs
+    method.__name__ = "exact line search"
+    return method
+
+
+# ---- what is measured, from where --------------------------------------------------------------
+
+#: Performance measures: name -> (what it is, expression from f, the iterates, w*, f*).
+METRICS = {
+    "gap": ("f(w_N) - f*", lambda f, xs, xstar, fstar: f(xs[-1]) - fstar),
+    "distance": ("||w_N - w*||^2", lambda f, xs, xstar, fstar: (xs[-1] - xstar) ** 2),
+    "gradient": ("||grad f(w_N)||^2", lambda f, xs, xstar, fstar: f.gradient(xs[-1]) ** 2),
+    "increase": ("f(w_N) - f(w_{N-1})", lambda f, xs, xstar, fstar: f(xs[-1]) - f(xs[-2])),
+    "path energy": ("sum_k ||w_{k+1} - w_k||^2",
+                    lambda f, xs, xstar, fstar: sum(((b - a) ** 2 for a, b in zip(xs[:-1], xs[1:])), 0 * fstar)),
+    "reversal": ("-sum_k <w_{k+2} - w_{k+1}, w_{k+1} - w_k> (larger: the path turns back more)",
+                 lambda f, xs, xstar, fstar: sum((-((c - b) * (b - a)) for a, b, c in zip(xs[:-2], xs[1:-1], xs[2:])),
+                                                 0 * fstar)),
+}
+
+#: Initial conditions (the measure is in these units): name -> what it is.
+#: "gradient" normalises a start that is not stationary (any one, after scaling w and f): the
+#: worst one-step change of f is then bounded away from 0 wherever its sign is certain.
+INITIAL = {"distance": "||w_0 - w*||^2 <= 1", "gap": "f(w_0) - f* <= 1", "gradient": "||grad f(w_0)||^2 = 1"}
+
+
+@dataclass(frozen=True)
+class WorstCase:
+    """One solved performance-estimation problem (see the module's docstring for each field).
+
+    ``example`` is the primal solution read back at the iterates: ``f(w_k) - f*``,
+    ``||grad f(w_k)||`` and ``||w_k - w*||`` for k = 0..N, and the dimension the example lives in
+    (the numerical rank of its Gram matrix)."""
+
+    value: float
+    upper: float
+    status: str
+    solver: str
+    errors: dict
+    seconds: float
+    N: int
+    metric: str
+    initial: str
+    function_class: str
+    method: str
+    example: dict = field(default_factory=dict)
+    attempts: tuple = ()
+
+    @property
+    def accuracy(self) -> float:
+        vals = [v for v in self.errors.values() if v is not None]
+        return float(max(vals)) if vals else float("nan")
+
+    def to_json(self) -> dict:
+        return {"value": self.value, "upper": self.upper, "status": self.status, "solver": self.solver,
+                "accuracy": self.accuracy, "errors": dict(self.errors), "seconds": self.seconds, "N": self.N,
+                "metric": self.metric, "initial": self.initial, "function_class": self.function_class,
+                "method": self.method, "example": dict(self.example),
+                "attempts": list(self.attempts)}
+
+
+def worst_case(method: Callable, function_class: FunctionClass, N: int, *, metric: str | Callable = "gap",
+               initial: str = "distance", solver: str = "auto") -> WorstCase:
+    """The worst value of ``metric`` after ``N`` steps of ``method`` over ``function_class``, from
+    every start satisfying ``initial`` (:data:`INITIAL`); see :class:`WorstCase`.
+
+    ``metric`` is a name of :data:`METRICS` or ``metric(f, iterates, w*, f*)`` returning a PEPit
+    expression linear in the Gram matrix and the function values. A solver failure or an
+    unbounded problem is a recorded outcome (``status`` says which, ``value`` is nan), never a crash.
+    ``solver="auto"`` tries Clarabel, then SCS where Clarabel is not "optimal" (:data:`_SOLVERS`);
+    a CVXPY solver name uses that one alone.
+    """
+    if not isinstance(N, (int, np.integer)) or N < 1:
+        raise ValueError(f"The 'N' parameter must be an integer >= 1. Got {N!r} instead.")
+    if initial not in INITIAL:
+        raise ValueError(f"The 'initial' parameter must be one of {list(INITIAL)}. Got {initial!r} instead.")
+    if isinstance(metric, str):
+        if metric not in METRICS:
+            raise ValueError(f"The 'metric' parameter must be one of {list(METRICS)} or a callable. Got {metric!r} instead.")
+        metric_name, measure = metric, METRICS[metric][1]
+    else:
+        metric_name, measure = getattr(metric, "__name__", "user metric"), metric
+    if not available():
+        raise PEPUnavailable('PEPit and its solver are not installed: pip install -e ".[pep]"')
+    from PEPit import PEP
+
+    with _LOCK:
+        problem = PEP()
+        f = function_class.declare(problem)
+        xstar = f.stationary_point()
+        fstar = f(xstar)
+        x0 = problem.set_initial_point()
+        problem.set_initial_condition({"distance": lambda: (x0 - xstar) ** 2 <= 1, "gap": lambda: f(x0) - fstar <= 1,
+                                       "gradient": lambda: f.gradient(x0) ** 2 == 1}[initial]())
+        xs = method(f, x0, int(N))
+        for x in xs:  # every iterate evaluated, so the example can be read back at each of them
+            f.oracle(x)
+        problem.set_performance_metric(measure(f, xs, xstar, fstar))
+        t0 = time.perf_counter()
+        attempts = []
+        for name in _SOLVERS if solver == "auto" else (solver,):
+            status, solver_name, upper, value, errors = _solve(problem, name)
+            attempts.append(f"{solver_name}: {status}")
+            if status == "optimal":
+                break
+        seconds = time.perf_counter() - t0
+        example = _example(f, xs, xstar, fstar, problem) if errors else {}
+    return WorstCase(value=value, upper=upper, status=status, solver=solver_name, errors=errors, seconds=seconds,
+                     attempts=tuple(attempts),
+                     N=int(N), metric=metric_name, initial=initial, function_class=function_class.describe(),
+                     method=getattr(method, "__name__", "user method"), example=example)
+
+
+#: ``solver="auto"`` tries these in order until one reports "optimal": Clarabel (interior point,
+#: residuals about 1e-9) first; SCS (first-order, run to 1e-9 here) where Clarabel fails or is
+#: inaccurate, as it does on the quadratic class's LMI and on some degenerate problems.
+_SOLVERS = ("CLARABEL", "SCS")
+_SOLVER_OPTIONS = {"SCS": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000}}
+
+
+def _solve(problem, solver: str):
+    """One solver's attempt: (status, solver, upper, value, residuals); a failure is a status."""
+    status, upper, value, errors = "solver error", float("nan"), float("nan"), {}
+    try:
+        # PEPit prints its own report and CVXPY warns on inaccuracy: both are read from the
+        # status and the residuals instead.
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            upper = problem.solve(verbose=0, solver=solver, **_SOLVER_OPTIONS.get(solver, {}))
+        status = str(problem.wrapper.prob.status)
+        if upper is None:  # unbounded: the measure has no finite worst case over the class
+            status, upper, value = "unbounded", float("inf"), float("inf")
+        else:
+            value, upper = float(problem.objective.eval()), float(upper)
+            errors = _residuals(problem, value, upper)
+    except Exception as exc:  # noqa: BLE001 - a solver failure is an outcome, recorded with its message
+        status = f"solver error: {type(exc).__name__}: {exc}"[:300]
+    return status, solver, upper, value, errors
+
+
+def _residuals(problem, value: float, upper: float) -> dict:
+    """The residuals PEPit's ``check_feasibility`` looks at, as numbers (absolute, in the units
+    of the measure for the constraint violations and the gap)."""
+    ineq = [c for c in problem._list_of_prepared_constraints if c.equality_or_inequality == "inequality"]
+    eq = [c for c in problem._list_of_prepared_constraints if c.equality_or_inequality == "equality"]
+    viol = [float(c.eval()) for c in ineq] + [abs(float(c.eval())) for c in eq]
+    duals = [float(c.eval_dual()) for c in ineq]
+    return {
+        "duality gap": abs(upper - value),
+        "Gram matrix negative eigenvalue": max(0.0, -float(np.linalg.eigvalsh(problem.G_value).min())),
+        "primal constraint violation": max([0.0, *viol]),
+        "dual residual negative eigenvalue": max(0.0, -float(np.linalg.eigvalsh(problem.residual).min())),
+        "negative inequality multiplier": max([0.0, *(-d for d in duals)]),
+    }
+
+
+def _example(f, xs, xstar, fstar, problem) -> dict:
+    """The primal worst case read back at the iterates (the counterexample's data)."""
+    fs = float(fstar.eval())
+    xstar_v = xstar.eval()
+    eig = np.linalg.eigvalsh(problem.G_value)
+    return {
+        "f_minus_fstar": [float(f(x).eval()) - fs for x in xs],
+        "gradient_norm": [float(np.linalg.norm(f.gradient(x).eval())) for x in xs],
+        "distance": [float(np.linalg.norm(x.eval() - xstar_v)) for x in xs],
+        "dimension": int(np.sum(eig > 1e-6 * max(eig.max(), 1e-300))),
+    }
