@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from convcheck import pep
 from convcheck.claims import AS_WRITTEN
 from convcheck.objectives import QuadraticNet, WithoutReplacement, WithReplacement
 from convcheck.optim import (Optimizer, Oracle, adagrad, adam, delta_rule_gradient, dual_eps, gradient_descent, rmsprop, sam, sgd,
@@ -167,17 +168,25 @@ def _fixed_step(value):
 
 
 PLANTED = [
-    Planted("gd_bound", "Prop. 1's bound replaced by L R^2 / (4 t^2), too strong", [("GD-1", AS_WRITTEN)],
+    Planted("gd_bound", "Prop. 1's bound replaced by L R^2 / (4 t^2), too strong",
+            [("GD-1", AS_WRITTEN), ("GD-1", pep.CERTIFIED)],
             {"bound": lambda k: 1.0 / (4.0 * np.asarray(k, float) ** 2)}),
     Planted("gd_descent", "GD takes a step 1.3x the one it reports", [("GD-2", AS_WRITTEN), ("GD-2", "eta < 2/L")],
             methods={"gd": lambda lr: gradient_descent(lr * 1.3)}),
     Planted("gd_descent", "GD drifts by 1e-3 per step: it cannot stop at the saddle", [("GD-3", AS_WRITTEN)],
             methods={"gd": _drifting_gd}),
+    Planted("gd_descent", "the certified GD takes a step 1.3x the one it reports",
+            [("GD-2", pep.CERTIFIED), ("GD-2", f"eta < 2/L, {pep.CERTIFIED}")], {"pep_gd": lambda h: pep.gd(1.3 * h)}),
     Planted("line_search", "a line search that accepts any step", [("GD-4", AS_WRITTEN)], {"searches": {"halving": _accept_any_step()}}),
     Planted("momentum", "momentum with the sign of the history term flipped", [("GD-5", AS_WRITTEN)],
             methods={"momentum": _wrong_sign_momentum},
             why="GD-5 has one verdict, refuted as written on the true input (cells where momentum oscillates more by all "
                 "three measures); the wrong sign makes more cells refute, which the claim's one verdict cannot show"),
+    Planted("momentum", "the certified heavy ball with the sign of the history term flipped", [("GD-5", pep.CERTIFIED)],
+            {"pep_momentum": lambda h, alpha: pep.heavy_ball(h, -alpha)}),
+    Planted("steepest", "the certified 'exact' line search replaced by a fixed step 1/L",
+            [("GD-6", f"contraction ((kappa-1)/(kappa+1))^2 per step, {pep.CERTIFIED}")],
+            {"pep_line_search": lambda: pep.gd(1.0)}),
     Planted("steepest", "an 'exact' line search 10% short of the minimiser",
             [("GD-6", AS_WRITTEN), ("GD-6", "contraction ((kappa-1)/(kappa+1))^2 per step")], {"numeric": _short_line_search()}),
     Planted("nonconvex", "gradient ascent presented as descent",

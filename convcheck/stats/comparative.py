@@ -26,7 +26,7 @@ from scipy import stats as sps
 from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_numpy
-from .intervals import t_interval
+from .intervals import price_sentence, smallest_seeds, t_interval
 from .seeds import audit, deterministic_label, values_agree, worst
 
 __all__ = ["check_paired", "check_spread"]
@@ -102,8 +102,15 @@ def check_paired(a, b, *, smaller: bool = True, log: bool = False, margin: float
         outcome = INCONCLUSIVE
     summary = (f"{names[0]} {rel} than {names[1]} on {measure}: mean paired {unit}difference {m:.4g}, "
                f"90% CI [{lo90:.4g}, {hi90:.4g}] over {n} seeds")
+    price = {}
+    if outcome == INCONCLUSIVE and (m > margin or m < 0) and se > 0:  # between 0 and the margin no seed count decides
+        toward = "reproduce" if m > margin else "refute"
+        need = smallest_seeds(m - margin if m > margin else -m, se * np.sqrt(n),
+                              1 - th.ALPHA_PASS / 2 if m > margin else 1 - th.ALPHA_FAIL / 2, n)
+        price = {"seeds_to_decide": need, "decide_toward": toward}
+        summary += f"; {price_sentence(need, toward)}"
     return Verdict(claim, study, outcome, summary, statistic={**stat, "mean_difference": m, "ci90": [lo90, hi90],
-                                                              "ci_fail": [lo, hi], "p_fail": p_fail},
+                                                              "ci_fail": [lo, hi], "p_fail": p_fail, **price},
                    interval=[lo90, hi90], seeds=n, diverged=diverged, notes=notes)
 
 

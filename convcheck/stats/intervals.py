@@ -19,6 +19,7 @@ error to correct for).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,18 +29,65 @@ from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED
 from . import thresholds as th
 from .seeds import deterministic_label, values_agree
 
-__all__ = ["t_interval", "Equivalence", "equivalence"]
+__all__ = ["t_interval", "Equivalence", "equivalence", "seeds_to_decide", "smallest_seeds", "price_of", "price_sentence"]
 
 
-def t_interval(x, level: float) -> tuple[float, float, float]:
-    """(mean, low, high) of the two-sided ``level`` t-interval of the mean of ``x``."""
+#: ``trim="auto"``: the trimming used when the per-seed values' tails are heavy (below).
+AUTO_TRIM = 0.2
+
+
+@functools.lru_cache(maxsize=None)
+def _gaussian_tail_ratio(n: int) -> float:
+    """The 95% quantile of ``sd / (1.4826 MAD)`` in Gaussian samples of size n (20,000 samples
+    from a fixed generator: the same number on every machine)."""
+    z = np.random.default_rng(20261206).standard_normal((20_000, n))
+    mad = 1.4826 * np.median(np.abs(z - np.median(z, axis=1, keepdims=True)), axis=1)
+    return float(np.quantile(z.std(axis=1, ddof=1) / mad, 0.95))
+
+
+def resolve_trim(x: np.ndarray, trim) -> float:
+    """The trimming for ``x``: a number as given; ``"auto"`` (Hogg's adaptive estimation, Hogg
+    1974) trims :data:`AUTO_TRIM` when the sample's tail weight ``sd / (1.4826 MAD)`` exceeds
+    what 95% of Gaussian samples of its size show, else 0. The ratio does not depend on the
+    values' location, so choosing by it keeps the level of the test of the location (checked
+    by the calibration tests); Gaussian seeds keep the plain mean and its full efficiency."""
+    if trim != "auto":
+        return float(trim)
+    n = x.size
+    if n < 8:
+        return 0.0
+    mad = 1.4826 * float(np.median(np.abs(x - np.median(x))))
+    sd = float(x.std(ddof=1))
+    if mad == 0:
+        return AUTO_TRIM if sd > 0 else 0.0
+    return AUTO_TRIM if sd / mad > _gaussian_tail_ratio(n) else 0.0
+
+
+def _location(x: np.ndarray, trim: float) -> tuple[float, float, int]:
+    """(estimate, standard error, degrees of freedom) of the mean of ``x``, or with ``trim`` > 0
+    of its ``trim``-trimmed mean (Tukey & McLaughlin 1963; Wilcox 2012, Sec. 4.4): the mean of the
+    middle h = n - 2g values (g = floor(trim n)), standard error ``s_w / ((h/n) sqrt(n))`` from the
+    variance of the g-winsorized sample, h - 1 degrees of freedom. One seed far out (a heavy-tailed
+    excursion) moves the trimmed mean by at most one rank and does not inflate its standard error."""
+    n = x.size
+    g = int(np.floor(trim * n))
+    if g == 0:
+        return float(x.mean()), float(x.std(ddof=1) / np.sqrt(n)), n - 1
+    xs = np.sort(x)
+    h = n - 2 * g
+    wins = np.clip(xs, xs[g], xs[n - g - 1])
+    return float(xs[g:n - g].mean()), float(wins.std(ddof=1) / ((h / n) * np.sqrt(n))), h - 1
+
+
+def t_interval(x, level: float, trim: float = 0.0) -> tuple[float, float, float]:
+    """(mean, low, high) of the two-sided ``level`` t-interval of the mean of ``x`` (of its
+    ``trim``-trimmed mean when ``trim`` > 0, see :func:`_location`)."""
     x = np.asarray(x, dtype=np.float64)
     x = x[np.isfinite(x)]
-    m = float(x.mean())
     if x.size < 2:
-        return m, -np.inf, np.inf
-    se = float(x.std(ddof=1) / np.sqrt(x.size))
-    q = float(sps.t.ppf(0.5 + level / 2, x.size - 1))
+        return float(x.mean()), -np.inf, np.inf
+    m, se, df = _location(x, trim)
+    q = float(sps.t.ppf(0.5 + level / 2, df))
     return m, m - q * se, m + q * se
 
 
@@ -53,16 +101,89 @@ class Equivalence:
     p_fail: float | None  # p-value of "the true value is inside the margin"; None when deterministic
     reason: str
     deterministic: bool = False
+    # inconclusive only: the seeds at which the interval would clear the margin if the estimate and
+    # the per-seed spread stayed as observed, and which way ("reproduce" or "refute"); None when
+    # seeds cannot settle it (the estimate sits on the margin's edge)
+    seeds_to_decide: int | None = None
+    toward: str | None = None
+
+
+#: The largest seed count a price is quoted for; beyond it "more than" this.
+MAX_PRICED_SEEDS = 1_000_000
+
+
+def seeds_to_decide(estimate: float, se: float, n: int, lo_m: float, hi_m: float, *, sided: str,
+                    alpha_fail: float, trim: float = 0.0) -> tuple[int | None, str | None]:
+    """The smallest seed count n' > n at which the interval of an estimate that stays at
+    ``estimate`` with per-seed spread ``se sqrt(n)`` clears the margin ``[lo_m, hi_m]`` (the 90%
+    interval inside it, or the ``1 - alpha_fail`` interval outside it), and the direction. The
+    price of a decision under the observed variance: a planning figure, not a promise (the next
+    seeds move the estimate too). ``(None, None)`` when the estimate sits on the margin's edge."""
+    inside = estimate <= hi_m if sided == "upper" else lo_m <= estimate <= hi_m
+    room = (hi_m - estimate if sided == "upper" else min(hi_m - estimate, estimate - lo_m)) if inside else \
+        (estimate - hi_m if estimate > hi_m else lo_m - estimate)
+    if not (room > 0 and se > 0 and np.isfinite(se)):
+        return None, None
+    level = 1 - th.ALPHA_PASS / 2 if inside else 1 - alpha_fail / 2
+    return smallest_seeds(room, se * np.sqrt(n), level, n, trim), "reproduce" if inside else "refute"
+
+
+def smallest_seeds(room: float, spread: float, level: float, n: int, trim: float = 0.0) -> int:
+    """The smallest n' > n whose t-quantile at ``level`` times ``spread / sqrt(n')`` fits in
+    ``room`` (capped at :data:`MAX_PRICED_SEEDS`)."""
+    def clears(m: int) -> bool:
+        df = max(1, m - 1 - 2 * int(np.floor(trim * m)))
+        return float(sps.t.ppf(level, df)) * spread / np.sqrt(m) <= room
+
+    hi = max(n + 1, 2)
+    while not clears(hi):
+        if hi >= MAX_PRICED_SEEDS:
+            return MAX_PRICED_SEEDS
+        hi = min(2 * hi, MAX_PRICED_SEEDS)
+    lo = n
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if clears(mid) else (mid, hi)
+    return hi
+
+
+def price_of(parts, *, refute_any: bool) -> tuple[int | None, str]:
+    """The seeds that would settle a verdict decided by several equivalence tests: ``refute_any``
+    (Theta: one refuting part refutes; reproduced needs all) or not (O: refuted and reproduced
+    both need every part). Returns the count and a sentence; None and the reason when more seeds
+    would not settle it (parts pointing different ways, or an estimate on the margin's edge)."""
+    way = {REPRODUCED: "reproduce", REFUTED: "refute"}
+    dirs = [way.get(e.outcome, e.toward) for e in parts]
+    undecided = [e for e in parts if e.outcome == INCONCLUSIVE]
+    if not undecided:
+        return None, ""
+    if any(d is None for d in dirs):
+        return None, "more seeds would not settle it: an estimate sits on the margin's edge"
+    if refute_any and "refute" in dirs:
+        n = min(e.seeds_to_decide for e in undecided if e.toward == "refute") if REFUTED not in [e.outcome for e in parts] else None
+        return n, (price_sentence(n, "refute") if n else "")
+    if len(set(dirs)) > 1:
+        return None, "more seeds would not settle it: its parts point different ways (a longer horizon might)"
+    n = max(e.seeds_to_decide for e in undecided)
+    return n, price_sentence(n, dirs[0])
+
+
+def price_sentence(n: int, toward: str) -> str:
+    """'about N seeds would refute it at the observed mean and spread' (the one wording)."""
+    more = "more than " if n >= MAX_PRICED_SEEDS else "about "
+    return f"{more}{n} seeds would {toward} it at the observed mean and spread"
 
 
 def equivalence(x, target: float, delta: float, *, sided: str = "two", alpha_fail: float | None = None,
-                deterministic: bool | None = None) -> Equivalence:
+                deterministic: bool | None = None, trim: float = 0.0) -> Equivalence:
     """Decide whether the mean of the per-seed values ``x`` equals ``target`` within ``delta``.
 
     ``sided="two"``: Theta-type claims; ``sided="upper"``: the mean may be anything below
     ``target + delta`` (an O-type claim where larger values are worse). ``alpha_fail``: the FAIL
     level (default ``ALPHA_FAIL``; smaller when several FAIL tests share one claim).
     ``deterministic``: None detects values that agree to round-off; True/False overrides.
+    ``trim``: test the ``trim``-trimmed mean instead of the mean (robust to a few seeds far out);
+    ``"auto"`` trims only when the values' tails are heavier than Gaussian (:func:`resolve_trim`).
     Non-finite values are the caller's business (:func:`convcheck.stats.seeds.worst`): here they
     are dropped.
     """
@@ -87,12 +208,15 @@ def equivalence(x, target: float, delta: float, *, sided: str = "two", alpha_fai
     if n < th.MIN_SEEDS:
         return Equivalence(INCONCLUSIVE, float(np.mean(x)) if n else np.nan, (np.nan, np.nan), (np.nan, np.nan), n,
                            1.0, f"only {n} usable seeds (need >= {th.MIN_SEEDS})")
-    m, lo90, hi90 = t_interval(x, 1 - th.ALPHA_PASS)
-    _, lo_f, hi_f = t_interval(x, 1 - alpha_fail)
-    se = float(x.std(ddof=1) / np.sqrt(n))
+    trim = resolve_trim(x, trim)
+    if trim and _location(x, trim)[1] == 0:  # the middle seeds agree exactly: the winsorized spread says nothing
+        trim = 0.0
+    m, lo90, hi90 = t_interval(x, 1 - th.ALPHA_PASS, trim)
+    _, lo_f, hi_f = t_interval(x, 1 - alpha_fail, trim)
+    _, se, df = _location(x, trim)
     # p-value of the FAIL test: H0 "mean within the margin", one-sided toward the observed side.
-    p_up = float(sps.t.sf((m - hi_m) / se, n - 1))
-    p_lo = float(sps.t.cdf((m - lo_m) / se, n - 1))
+    p_up = float(sps.t.sf((m - hi_m) / se, df))
+    p_lo = float(sps.t.cdf((m - lo_m) / se, df))
     if sided == "upper":
         inside = hi90 <= hi_m
         outside = lo_f > hi_m
@@ -102,10 +226,15 @@ def equivalence(x, target: float, delta: float, *, sided: str = "two", alpha_fai
         outside = lo_f > hi_m or hi_f < lo_m
         p = min(p_up, p_lo)
     level = f"{100 * (1 - alpha_fail):.4g}%"
+    if trim:
+        margin += f" ({100 * trim:g}%-trimmed mean: the seeds' values have heavy tails)"
     if inside:
         outcome, reason = REPRODUCED, f"90% interval [{lo90:.3g}, {hi90:.3g}] inside the margin"
     elif outside:
         outcome, reason = REFUTED, f"{level} interval [{lo_f:.3g}, {hi_f:.3g}] outside the margin"
     else:
         outcome, reason = INCONCLUSIVE, f"90% interval [{lo90:.3g}, {hi90:.3g}] straddles the margin"
-    return Equivalence(outcome, m, (lo90, hi90), (lo_f, hi_f), n, p, f"{reason} {margin}")
+    need, toward = (seeds_to_decide(m, se, n, lo_m, hi_m, sided=sided, alpha_fail=alpha_fail, trim=trim)
+                    if outcome == INCONCLUSIVE else (None, None))
+    return Equivalence(outcome, m, (lo90, hi90), (lo_f, hi_f), n, p, f"{reason} {margin}", seeds_to_decide=need,
+                       toward=toward)

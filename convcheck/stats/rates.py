@@ -18,9 +18,16 @@ Method (the seed is the unit; free-exponent fits misread log factors, so they ar
    change the local slope by far more than that within half a decade; the slowly varying
    factors of the claimed rates (log t, log log t) change it by less than 0.2 per half decade
    for t >= 10, so they are fitted, not cut away. The window must span ``MIN_DECADES``.
-4. Two slopes per seed, OLS of z against log t: over the whole window, and over its end
-   segment (the last half of the window in log t, at least ``END_DECADES``), each with a
-   Student-t interval over seeds.
+4. Two slopes per seed of z against log t: over the whole window, and over its end segment
+   (the last half of the window in log t, at least ``END_DECADES``), each with a Student-t
+   interval over seeds. The slope is least squares'; the interval is that of the mean, or of
+   the 20%-trimmed mean when the seeds' slopes have heavier tails than Gaussian ones
+   (:func:`~.intervals.resolve_trim`). Chosen by calibration (``tests/test_stats_robust.py``):
+   on log-scale noise with Student-t (df 2, 1.5), spiked and Cauchy innovations, 16 seeds,
+   1/sqrt(t) data against O(1/t) are refuted in 96-100% of replications (the plain mean:
+   77-99%) with no false refutation, and on Gaussian noise the power is unchanged. Theil-Sen
+   slopes (``slope="theil-sen"``) gain as much on heavy tails but read a stall over the last
+   half decade as outliers: refuted under O in 2% of replications instead of 76%.
 
    * **Theta**: the decay must go on at the claimed rate through the end of the window.
      Reproduced when both 90% intervals lie in ``[-delta, delta]``; refuted when either
@@ -47,7 +54,7 @@ import numpy as np
 from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_curves, as_numpy
-from .intervals import equivalence
+from .intervals import equivalence, price_of
 from .seeds import audit, deterministic_label, eps_of, roundoff_limit
 
 __all__ = ["RATES", "rate_function", "choose_window", "check_rate"]
@@ -83,6 +90,20 @@ def _ols_slope(x: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """Slopes of each row of Y (..., n) against x (n,)."""
     xc = x - x.mean()
     return (Y - Y.mean(axis=-1, keepdims=True)) @ xc / (xc @ xc)
+
+
+def _theil_sen_slope(x: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Theil-Sen slopes of each row of Y (..., n) against x (n,): the median of the slopes
+    between every pair of checkpoints. A spike at one checkpoint moves it by one rank among
+    n(n-1)/2 pairwise slopes, where it moves a least-squares slope in proportion to its size."""
+    i, j = np.triu_indices(x.size, k=1)
+    keep = x[j] != x[i]
+    i, j = i[keep], j[keep]
+    return np.median((Y[..., j] - Y[..., i]) / (x[j] - x[i]), axis=-1)
+
+
+#: Per-seed slope estimators of check_rate (see the module note): name -> slopes(x, Y).
+SLOPES = {"ols": _ols_slope, "theil-sen": _theil_sen_slope}
 
 
 def choose_window(E: np.ndarray, t: np.ndarray, r: np.ndarray, delta: float = th.DELTA_EXPONENT,
@@ -163,7 +184,8 @@ def _mirror(e, delta: float):
 
 
 def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, window=None, scale: float | None = None,
-               deterministic: bool | None = None, claim: str = "", study: str = "", seed: int = 0) -> Verdict:
+               deterministic: bool | None = None, claim: str = "", study: str = "", seed: int = 0,
+               slope: str = "ols", trim="auto") -> Verdict:
     """Test ``errors: (S, C)`` at ``steps: (C,)`` against the rate ``r(t)``.
 
     Args:
@@ -176,7 +198,12 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
         for the round-off level; default: the largest error.
       deterministic: None detects seeds that agree to round-off; a 1-D ``errors`` is one
         deterministic curve.
+      slope: the per-seed slope estimator, ``"ols"`` (default) or ``"theil-sen"`` (:data:`SLOPES`).
+      trim: the interval over seeds: ``"auto"`` (default: a 20%-trimmed mean when the per-seed
+        slopes' tails are heavier than Gaussian, else the mean), or a fixed fraction.
     """
+    if slope not in SLOPES:
+        raise ValueError(f"The 'slope' parameter must be one of {list(SLOPES)}. Got {slope!r} instead.")
     if kind not in ("theta", "upper", "lower"):
         raise ValueError(f"The 'kind' parameter must be one of ['theta', 'upper', 'lower']. Got {kind!r} instead.")
     delta = th.DELTA_EXPONENT if delta is None else float(delta)
@@ -209,7 +236,16 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
         i0, i1 = (int(sel[0]), int(sel[-1])) if sel.size else (0, -1)
         reason = "" if sel.size >= 3 and np.log10(t[i1] / t[i0]) >= th.MIN_DECADES - 1e-9 else \
             f"the given window spans less than {th.MIN_DECADES:g} decades"
+        if reason and np.isfinite(window[0]) and window[0] > 0:  # the price from the curve: the horizon that decides
+            horizon = float(window[0]) * 10 ** th.MIN_DECADES
+            base = {**base, "horizon_to_decide": horizon}
+            reason += f" (it starts at t = {float(window[0]):.3g}; a horizon of t = {horizon:.3g} would decide)"
     if reason or i1 <= i0:
+        if reason.startswith("window") and i1 > i0 and t[i0] > 0:  # the price from the curve: the horizon that decides
+            horizon = float(t[i0]) * 10 ** th.MIN_DECADES
+            base = {**base, "horizon_to_decide": horizon}
+            reason += (f"; a horizon of t = {horizon:.3g} (if the curve stays above round-off) would give the window "
+                       f"{th.MIN_DECADES:g} decades")
         return Verdict(claim, study, INCONCLUSIVE, reason or "no usable window", seeds=seeds.n, statistic=base)
     w = slice(i0, i1 + 1)
     k = _end_segment(t, i0, i1)
@@ -217,7 +253,7 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
     # Values at or below round-off (a seed that reached 0) count as the round-off level:
     # "at least this small", never a dropped seed.
     Z = np.log(np.maximum(E, limit if limit > 0 else np.finfo(np.float64).tiny)) - np.log(np.where(r > 0, r, np.nan))
-    slopes, slopes_end = _ols_slope(lt, Z[:, w]), _ols_slope(lt_end, Z[:, k:i1 + 1])
+    slopes, slopes_end = SLOPES[slope](lt, Z[:, w]), SLOPES[slope](lt_end, Z[:, k:i1 + 1])
     det = seeds.deterministic
     sided = "two" if kind == "theta" else "upper"
     # Theta: refuted if EITHER test fails, so each gets ALPHA_FAIL / 2 (Bonferroni). O (and
@@ -225,8 +261,8 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
     # or sustained decay), which keeps the level at ALPHA_FAIL.
     alpha = th.ALPHA_FAIL / 2 if kind == "theta" else th.ALPHA_FAIL
     sign = -1.0 if kind == "lower" else 1.0
-    whole = equivalence(sign * slopes, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det)
-    end = equivalence(sign * slopes_end, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det)
+    whole = equivalence(sign * slopes, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det, trim=trim)
+    end = equivalence(sign * slopes_end, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det, trim=trim)
     if sign < 0:  # report the slopes as measured, against the margin [-delta, inf)
         whole, end = (_mirror(e, delta) for e in (whole, end))
     outcomes = (whole.outcome, end.outcome)
@@ -238,6 +274,7 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
     else:
         outcome = REFUTED if outcomes == (REFUTED, REFUTED) else REPRODUCED if outcomes == (REPRODUCED, REPRODUCED) else INCONCLUSIVE
         p_fail = None if det else max(p_whole, p_end)
+    need, price = price_of([whole, end], refute_any=kind == "theta") if outcome == INCONCLUSIVE and not det else (None, "")
     notes = [f"whole window: {whole.reason}", f"end segment t in [{t[k]:g}, {t[i1]:g}]: {end.reason}",
              f"window t in [{t[i0]:g}, {t[i1]:g}] ({np.log10(t[i1] / t[i0]):.2f} decades, {i1 - i0 + 1} checkpoints)"]
     if kind == "upper" and outcome == INCONCLUSIVE and whole.estimate > delta and end.estimate < whole.estimate:
@@ -249,7 +286,8 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
         notes.append(burn_note)
     stat = {**base, "slope": whole.estimate, "slope_end": end.estimate, "p_fail": p_fail, "delta": delta,
             "per_seed_slopes": slopes, "z_mean": Z[:, w].mean(axis=0), "t_window": t[w], "t_end": [float(t[k]), float(t[i1])],
-            "roundoff_limit": limit}
+            "roundoff_limit": limit,
+            **({"seeds_to_decide": need, "decide_toward": "refute" if "refute" in price else "reproduce"} if need else {})}
     interval = None
     if not det:
         stat.update(slope_ci90=whole.pass_interval, slope_ci_fail=whole.fail_interval, slope_end_ci90=end.pass_interval)
@@ -267,5 +305,7 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
             notes.append(f"warning: the seed-mean curve's slope {mean_slope:.3f} differs from the per-seed slope "
                          f"{whole.estimate:.3f} by more than delta/2")
     summary = (deterministic_label(seeds.n) + ": " if det else "") + _verdict_summary(kind, name, whole, end, delta)
+    if price:
+        summary += f"; {price}"
     return Verdict(claim, study, outcome, summary, statistic=stat, interval=interval,
                    window=[float(t[i0]), float(t[i1])], seeds=seeds.n, diverged=0, notes=notes)

@@ -108,11 +108,14 @@ def theorem1_step(C: float) -> float:
 
 
 def regret_rate(ctx, method, problems: dict, steps: int, claim: str, study: str, what: str,
-                rates: dict | None = None):
+                rates: dict | None = None, regime: dict | None = None):
     """Run ``method(lr=alpha/sqrt(t), betas, eps=1e-8)`` on each ``{label: (problem, betas, alpha, period)}``
     to whole periods and test R(T) = O(rate) on each: ``rates`` maps a reading (None: as written)
     to its rate in t (default ``{None: "sqrt(t)"}``); one verdict per reading (refuted by one
-    counterexample), and the regret curves."""
+    counterexample), and the regret curves. ``regime``: ``{label: T0}`` where the claim's
+    asymptotic regime starts at T0 on that problem (the window starts there; a horizon short of
+    two decades beyond it decides nothing, and says which horizon would)."""
+    regime = regime or {}
     import pandas as pd
 
     from convcheck import engine
@@ -128,7 +131,8 @@ def regret_rate(ctx, method, problems: dict, steps: int, claim: str, study: str,
                         checkpoints=ck, generator=ctx.generator(label, "rounds"),
                         metrics=("regret", "avg_regret", "dist", "realised_regret"))
         for reading, rate in rates.items():
-            parts[reading][label] = check_rate(tr.metrics["regret"], tr.steps, rate, "upper", claim=claim)
+            window = (regime[label], np.inf) if label in regime else None
+            parts[reading][label] = check_rate(tr.metrics["regret"], tr.steps, rate, "upper", claim=claim, window=window)
         v = parts[next(iter(rates))][label]
         T = tr.steps[-1]
         findings.append(f"{label}: R(T)/T = {np.nanmedian(tr.metrics['avg_regret'][:, -1]):.4g}, R(T)/sqrt(T) = "

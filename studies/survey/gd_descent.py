@@ -83,8 +83,13 @@ SCALES = {
 
 H_MONOTONE = (0.5, 1.0, 1.5, 1.9, 1.99)
 
+# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
+INJECTIONS = {
+    'pep_gd': "pep_gd(h): GD with step h/L in PEPit's terms (convcheck.pep.gd), certified over the class",
+}
 
-def run(ctx, *, steps, sweep, pep_N=10) -> StudyResult:
+
+def run(ctx, *, steps, sweep, pep_N=10, pep_gd=pep.gd) -> StudyResult:
     gd = ctx.method("gd")
 
     def make(lr):
@@ -92,7 +97,7 @@ def run(ctx, *, steps, sweep, pep_N=10) -> StudyResult:
     parts = []
     if ctx.wants("GD-2"):
         parts.append(_decrease(ctx, make, steps, sweep))
-        parts.append(_certified(sorted(set(H_MONOTONE) | {float(h) for h in sweep}), pep_N))
+        parts.append(_certified(sorted(set(H_MONOTONE) | {float(h) for h in sweep}), pep_N, pep_gd))
     if ctx.wants("GD-3"):
         gd3, stop_tab = _stopping(ctx, make)
         parts.append(StudyResult([gd3], {"stopping": stop_tab}))
@@ -105,7 +110,7 @@ def _tv_worst_gap(h: float, N: int) -> float:
     return 0.5 * max(1.0 / (2 * N * h + 1), (1 - h) ** (2 * N))
 
 
-def _certified(hs, N) -> StudyResult:
+def _certified(hs, N, method=pep.gd) -> StudyResult:
     """GD-2 over the whole class of L-smooth convex functions (L = R = 1): the worst one-step change
     of f from a start with ||grad f|| = 1 per step h tried (bound 0), as written (every h) and for
     the reading (h < 2)."""
@@ -116,7 +121,7 @@ def _certified(hs, N) -> StudyResult:
         def make():
             for h in which:
                 if h not in got:
-                    got[h] = pep.worst_case(pep.gd(h), smooth_convex, 1, metric="increase", initial="gradient")
+                    got[h] = pep.worst_case(method(h), smooth_convex, 1, metric="increase", initial="gradient")
             return {f"h = {h:g}": (got[h], 0.0) for h in which}
         return make
 
@@ -129,13 +134,13 @@ def _certified(hs, N) -> StudyResult:
         min([h for h in hs if got[h].status == "optimal" and got[h].value > got[h].accuracy], default=4.0)
     for _ in range(12):
         mid = 0.5 * (lo + hi)
-        w = pep.worst_case(pep.gd(mid), smooth_convex, 1, metric="increase", initial="gradient")
+        w = pep.worst_case(method(mid), smooth_convex, 1, metric="increase", initial="gradient")
         if w.status != "optimal":
             break
         lo, hi = (mid, hi) if w.upper <= w.accuracy else (lo, mid)
     conv = []
     for h in [h for h in hs if h < 2]:  # the closed form's range (above 2/L the worst case grows like (h-1)^(2N))
-        w = pep.worst_case(pep.gd(h), smooth_convex, N)
+        w = pep.worst_case(method(h), smooth_convex, N)
         if w.status == "optimal":
             tv = _tv_worst_gap(h, N)
             conv.append(f"h = {h:g}: {w.value:.6g} (closed form {tv:.6g}, {w.value / tv - 1:+.1e})")

@@ -111,7 +111,13 @@ def _oscillation(q, opt, w0, steps) -> dict[str, np.ndarray]:
             for k, v in {"amplitude": amplitude, "reversals": reversals, "path length": path}.items()}
 
 
-def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=()) -> StudyResult:
+# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
+INJECTIONS = {
+    'pep_momentum': "pep_momentum(h, alpha): heavy ball in PEPit's terms (convcheck.pep.heavy_ball), certified over the class",
+}
+
+
+def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=(), pep_momentum=pep.heavy_ball) -> StudyResult:
     mom, gd = ctx.method("momentum"), ctx.method("gd")
 
     def make_momentum(lr, alpha):
@@ -190,7 +196,7 @@ def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=()) -> StudyResult:
          "less); mark: the cell's verdict", "x": "h", "y": "cell", "value": "effect amplitude",
          "outcome": "outcome"},
     ]
-    return StudyResult([verdict, _certified(pep_N, pep_cells)], {"grid": grid, "paths": pd.concat(paths, ignore_index=True)},
+    return StudyResult([verdict, _certified(pep_N, pep_cells, pep_momentum)], {"grid": grid, "paths": pd.concat(paths, ignore_index=True)},
                        figures, {k: v.constants() for k, v in problems.items()})
 
 
@@ -198,7 +204,7 @@ def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=()) -> StudyResult:
 CERTIFIED_MEASURES = ("path energy", "reversal")
 
 
-def _certified(N, cells_hs_alphas):
+def _certified(N, cells_hs_alphas, momentum=pep.heavy_ball):
     """The supporting verdict: per (h, alpha) cell and measure, heavy ball's worst case over the
     class against GD's at the same step; Nesterov's worst cases as findings."""
     fc = pep.FunctionClass("smooth strongly convex", L=1.0, mu=1.0 / KAPPA)
@@ -209,7 +215,7 @@ def _certified(N, cells_hs_alphas):
             for m in CERTIFIED_MEASURES:
                 if (h, m) not in gd_worst:
                     gd_worst[h, m] = pep.worst_case(pep.gd(h), fc, N, metric=m)
-                heavy[h, alpha, m] = pep.worst_case(pep.heavy_ball(h, alpha), fc, N, metric=m)
+                heavy[h, alpha, m] = pep.worst_case(momentum(h, alpha), fc, N, metric=m)
                 nesterov[h, alpha, m] = pep.worst_case(pep.nesterov(h, alpha), fc, N, metric=m)
         return {(f"h={h:g}, alpha={a:g}", m): (w, gd_worst[h, m]) for (h, a, m), w in heavy.items()}
 

@@ -66,6 +66,7 @@ SCALES = {"tiny": {"seeds": 4, "steps": 15, "pep_horizons": (1,)}, "quick": {"se
 # What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
 INJECTIONS = {
     'numeric': 'the steepest-descent method with a numerical 1-D search under test',
+    'pep_line_search': "pep_line_search(): the line search in PEPit's terms (convcheck.pep.exact_line_search), certified",
 }
 
 
@@ -76,7 +77,7 @@ def _closed_form_step(q, w):
     return torch.where(gAg > 0, (g * g).sum(-1) / torch.where(gAg > 0, gAg, torch.ones_like(gAg)), torch.zeros_like(gAg))
 
 
-def run(ctx, *, steps, pep_horizons=(1,), numeric=None) -> StudyResult:
+def run(ctx, *, steps, pep_horizons=(1,), numeric=None, pep_line_search=pep.exact_line_search) -> StudyResult:
     numeric = numeric or steepest_descent("numeric", iters=120)
     rows, max_step_err, max_excess, max_resolution, max_ratio_excess = [], 0.0, 0.0, 0.0, -np.inf
     eps = torch.finfo(ctx.dtype).eps
@@ -147,13 +148,13 @@ def run(ctx, *, steps, pep_horizons=(1,), numeric=None) -> StudyResult:
                                  if not k.startswith("worst")) + " (the bound is a worst case over starting points)"])
     measured = {k: float(tab[tab.problem == lab].ratio.max()) for k in (10.0, 100.0)
                 for lab in problems if lab.startswith(f"kappa={k:g}")}
-    certified = _certified(pep_horizons, measured)
+    certified = _certified(pep_horizons, measured, pep_line_search)
     figures = [{"kind": "curves", "table": "steps", "title": "Per-step contraction of f - f* / ((kappa-1)/(kappa+1))^2",
                 "x": "step", "y": "ratio_over_bound", "hue": "problem", "hlines": {"bound": 1.0}}]
     return StudyResult([identity, verdict, certified], {"steps": tab}, figures, {k: v.constants() for k, v in problems.items()})
 
 
-def _certified(horizons, measured):
+def _certified(horizons, measured, line_search=pep.exact_line_search):
     """The supporting rate over whole classes: PEPit's worst case of N exact line-search steps."""
     cases = [(kind, kappa, N) for kind in ("quadratic", "smooth strongly convex") for kappa in (10.0, 100.0) for N in horizons]
 
@@ -161,7 +162,7 @@ def _certified(horizons, measured):
         return f"{kind}, kappa={kappa:g}, N={N}"
 
     def cells():
-        return {label(kind, kappa, N): (pep.worst_case(pep.exact_line_search(), pep.FunctionClass(kind, L=1.0, mu=1.0 / kappa),
+        return {label(kind, kappa, N): (pep.worst_case(line_search(), pep.FunctionClass(kind, L=1.0, mu=1.0 / kappa),
                                                        N, initial="gap"), ((kappa - 1) / (kappa + 1)) ** (2 * N))
                 for kind, kappa, N in cases}
 
