@@ -36,7 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="with --executor dask: an existing dask.distributed scheduler (tcp://host:8786)")
     r.add_argument("--scale", default="quick", help="tiny (a smoke run, seconds), quick (default, a laptop CPU) or full (a GPU)")
-    r.add_argument("--seeds", type=int, default=None, help="seeds per setting, at least 3 (default: the scale's)")
+    r.add_argument("--seeds", default=None, help="seeds per setting, at least 3 (default: the scale's), or auto: "
+                        "the scale's count first, more in stages for the claims still undecided, up to --budget, with "
+                        "the error rates kept across the looks (O'Brien-Fleming alpha spending)")
+    r.add_argument("--budget", type=int, default=None, help="with --seeds auto: the most seeds per setting (default 4x "
+                        "the scale's count)")
     r.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
     r.add_argument("--dtype", default="float64", help="float64 (default) or float32")
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
@@ -300,12 +304,18 @@ def _main(argv: list[str] | None = None) -> int:
         from .executors import make_executor
 
         executor = make_executor(args.executor, args.workers, args.scheduler, device=args.device, threads=args.threads)
-        record = run_suite(args.targets, scale=args.scale, seeds=args.seeds, device=args.device, dtype=args.dtype,
+        seeds = args.seeds
+        if seeds is not None and seeds != "auto":
+            try:
+                seeds = int(seeds)
+            except ValueError:
+                return _fail(f"The '--seeds' parameter must be an int in the range [3, inf) or 'auto'. Got {seeds!r} instead.")
+        record = run_suite(args.targets, scale=args.scale, seeds=seeds, device=args.device, dtype=args.dtype,
                            out=args.out, use_cache=not args.no_cache, progress=sys.stderr.isatty(), suite=args.suite,
-                           executor=executor, compile=args.compile)
+                           executor=executor, compile=args.compile, budget=args.budget)
     except ValueError as exc:  # raised before any study runs: the input is at fault
         msg = str(exc)
-        for name in ("seeds", "out", "scale", "dtype", "device", "suite", "executor", "workers", "compile"):
+        for name in ("seeds", "budget", "out", "scale", "dtype", "device", "suite", "executor", "workers", "compile"):
             msg = msg.replace(f"The '{name}' parameter", f"The '--{name}' parameter")
         return _fail(msg)
     except KeyboardInterrupt:

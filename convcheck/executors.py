@@ -48,6 +48,7 @@ class Task:
     source: str = ""     # the sources' hash the key was made from (recorded with the cache entry)
     compile: str = "auto"  # the engine's compile mode (convcheck.compiling)
     declared_device: str = ""  # the study's own DEVICE ("cpu" for studies that always run there), or ""
+    budget: int = 0      # seeds on demand: up to this many seeds in stages from ``seeds`` (convcheck.sequential); 0: one run
 
 
 def execute_study(task: Task) -> dict:
@@ -68,13 +69,21 @@ def execute_study(task: Task) -> dict:
         device = resolve_device(task.device)
         module = load_study(task.path)
         with blas_limits(task.threads):  # the BLAS behind numpy and scipy too, on every worker
-            result = run_study(module, task.scale, seeds=task.seeds, device=device, dtype=getattr(torch, task.dtype),
-                               family=None, compile=task.compile)
+            if task.budget:
+                from .sequential import run_staged
+
+                result = run_staged(module, task.scale, pilot=task.seeds, budget=task.budget, device=device,
+                                    dtype=getattr(torch, task.dtype), family=None, compile=task.compile)
+            else:
+                result = run_study(module, task.scale, seeds=task.seeds, device=device, dtype=getattr(torch, task.dtype),
+                                   family=None, compile=task.compile)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:
         return {"name": task.name, "error": describe_failure(exc, task.seeds)}
-    info = study_record(module, result, scale=task.scale, seeds=task.seeds, device=device, dtype=task.dtype,
+    stages = result.setup.get("stages") if task.budget else None
+    info = study_record(module, result, scale=task.scale, seeds=stages[-1]["seeds"] if stages else task.seeds,
+                        device=device, dtype=task.dtype,
                         cache_key=task.key, source_hash=task.source, wall_time_s=time.perf_counter() - t0)
     return {"name": task.name, "frame": tables_to_frame(task.name, result.tables),
             "verdicts": [v.to_json() for v in result.verdicts], "info": info}

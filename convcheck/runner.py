@@ -88,19 +88,27 @@ def _recorded_timings(folder: Path) -> dict[str, float]:
         return {}
 
 
-def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: int | None = None, device: str = "auto",
+def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: int | str | None = None, device: str = "auto",
               dtype: str = "float64", out: Path | str = "reports", use_cache: bool = True, progress: bool = True,
               studies_folder: Path | None = None, render: bool = True, suite: str | None = None,
-              executor=None, compile: bool | str = "auto") -> RunRecord:
+              executor=None, compile: bool | str = "auto", budget: int | None = None) -> RunRecord:
     """Run the selected studies of a suite (default: the default suite) and write ``<out>/<run-id>/``;
     returns the run's record. ``executor``: where the studies run (:mod:`convcheck.executors`;
     default in this process). ``compile``: when the engine's steps are fused by ``torch.compile``
-    (:mod:`convcheck.compiling`: ``auto``, the default, compiles long CPU runs; ``on``; ``off``)."""
+    (:mod:`convcheck.compiling`: ``auto``, the default, compiles long CPU runs; ``on``; ``off``).
+    ``seeds="auto"``: seeds on demand (:mod:`convcheck.sequential`): each study starts at its
+    scale's count and gives its undecided claims more, in stages, up to ``budget`` seeds per
+    setting (default 4x the scale's count), under O'Brien-Fleming alpha spending."""
     check_choice("scale", scale, ("tiny", "quick", "full"))
     check_choice("dtype", dtype, ("float64", "float32"))
     from .compiling import mode_of
 
     compile = mode_of(compile)
+    staged = seeds == "auto"
+    if staged:
+        seeds = None
+    elif budget is not None:
+        raise ValueError(f"The 'budget' parameter needs seeds = 'auto'. Got seeds = {seeds!r} instead.")
     if seeds is not None:  # every interval over seeds needs at least MIN_SEEDS of them
         check_int("seeds", seeds, MIN_SEEDS)
     executor = executor or InProcess()
@@ -138,8 +146,12 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         if config is None:
             raise ValueError(f"The 'scale' parameter {scale!r} is not declared by study {name!r}; it has {sorted(module.SCALES)}.")
         n_seeds = seeds if seeds is not None else config.get("seeds", 32)
+        study_budget = 0
+        if staged:
+            study_budget = check_int("budget", budget, n_seeds) if budget is not None else 4 * n_seeds
         source = source_hash(module)
-        key = cache_key(source, config, n_seeds, device, dtype, compile)
+        key = cache_key(source, {**config, **({"budget": study_budget} if study_budget else {})}, n_seeds, device, dtype,
+                        compile)
         hit = cache.load(f"{suite_info.name}.{name}", key) if use_cache else None
         if hit is not None:
             study_verdicts, info = hit
@@ -147,7 +159,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         else:
             # the task carries the device asked for; it is resolved again where it runs
             tasks.append(Task(name, str(module.__file__), scale, n_seeds, requested, dtype, torch.get_num_threads(), key,
-                              source, compile, declared_device(module)))
+                              source, compile, declared_device(module), study_budget))
     bar = None
     if progress and tasks:
         from tqdm.auto import tqdm
@@ -195,7 +207,8 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         "failed": failed, **(executor.describe() if tasks else {"executor": "cache only"}),
         "studies": {n: {"seeds": i["seeds"], "seed_root": i["seed_root"], "wall_time_s": i["wall_time_s"],
                         "device": i.get("device", device), "dtype": i.get("dtype", dtype), "host": i.get("host"),
-                        "cached": cached[n], "cache_key": i["cache_key"], "compile": i.get("compile")}
+                        "cached": cached[n], "cache_key": i["cache_key"], "compile": i.get("compile"),
+                        **({"stages": i["setup"]["stages"]} if "stages" in (i.get("setup") or {}) else {})}
                     for n, i in infos.items()},
         "wall_time_s": time.perf_counter() - t_start,
     })

@@ -44,7 +44,8 @@ _STAT_LABELS = {"slope": "fitted slope (window)", "slope_end": "fitted slope (en
                 "mean_curve_slope": "slope of the seed-mean curve", "mean_curve_ci90": "its 90% bootstrap interval",
                 "slope_end_ci90": "end-segment slope, 90% CI", "p_fail_family": "p-value after the suite's multiplicity correction",
                 "p_fail_parts": "p-values of the parts (Holm within the claim)", "n_diverged": "seeds diverged", "slope_ci_fail": "slope, interval of the failure test",
-                "per_seed_slopes": None, "certified": None, "instrument": "instrument (versions)", "z_mean": None, "t_window": None, "slope_ci90": None, "t_end": "end segment (steps)"}
+                "per_seed_slopes": None, "certified": None, "stages": "looks (seeds, levels, outcome at each)",
+                "seeds_to_decide": "seeds that would decide it", "decide_toward": "which way", "horizon_to_decide": "horizon that would decide it", "instrument": "instrument (versions)", "z_mean": None, "t_window": None, "slope_ci90": None, "t_end": "end segment (steps)"}
 
 
 _LONG = 8  # more entries than this: a one-line summary, the whole list folded under it

@@ -106,7 +106,7 @@ def check_paired(a, b, *, smaller: bool = True, log: bool = False, margin: float
     if outcome == INCONCLUSIVE and (m > margin or m < 0) and se > 0:  # between 0 and the margin no seed count decides
         toward = "reproduce" if m > margin else "refute"
         need = smallest_seeds(m - margin if m > margin else -m, se * np.sqrt(n),
-                              1 - th.ALPHA_PASS / 2 if m > margin else 1 - th.ALPHA_FAIL / 2, n)
+                              1 - th.NOMINAL_ALPHA_PASS / 2 if m > margin else 1 - th.NOMINAL_ALPHA_FAIL / 2, n)
         price = {"seeds_to_decide": need, "decide_toward": toward}
         summary += f"; {price_sentence(need, toward)}"
     return Verdict(claim, study, outcome, summary, statistic={**stat, "mean_difference": m, "ci90": [lo90, hi90],

@@ -124,7 +124,7 @@ def seeds_to_decide(estimate: float, se: float, n: int, lo_m: float, hi_m: float
         (estimate - hi_m if estimate > hi_m else lo_m - estimate)
     if not (room > 0 and se > 0 and np.isfinite(se)):
         return None, None
-    level = 1 - th.ALPHA_PASS / 2 if inside else 1 - alpha_fail / 2
+    level = 1 - th.nominal(th.ALPHA_PASS, "pass") / 2 if inside else 1 - th.nominal(alpha_fail, "fail") / 2
     return smallest_seeds(room, se * np.sqrt(n), level, n, trim), "reproduce" if inside else "refute"
 
 

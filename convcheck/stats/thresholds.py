@@ -11,6 +11,8 @@ round-off; and the instrument tolerances of identity claims, named for what they
 (each says why it is the size it is).
 """
 
+import contextlib
+
 # --- decision levels and margins -----------------------------------------------------------
 
 #: Equivalence margin on exponents (slope of log(e_t / r(t)) against log t).
@@ -117,3 +119,31 @@ def carried(tol: float, dtype) -> float:
 #: reading less accurate than this cannot separate a bound from a worst case 0.1% away at the
 #: measures' smallest values (about 1e-2), so it is inconclusive, never reproduced.
 CERT_MAX_ACCURACY = 1e-5
+
+
+#: The single-look levels, whatever a look of a staged run sets (:func:`levels`).
+NOMINAL_ALPHA_FAIL, NOMINAL_ALPHA_PASS = ALPHA_FAIL, ALPHA_PASS
+
+
+def nominal(alpha: float, which: str) -> float:
+    """``alpha`` as it would be at the single-look levels: a check's own share of ALPHA_FAIL (or
+    ALPHA_PASS) scaled back to the nominal level. Prices of a decision are quoted at these (what
+    one run with that many seeds would decide), not at an early look's tiny level."""
+    now, nom = (ALPHA_FAIL, NOMINAL_ALPHA_FAIL) if which == "fail" else (ALPHA_PASS, NOMINAL_ALPHA_PASS)
+    return nom if now <= 0 else alpha * nom / now
+
+
+@contextlib.contextmanager
+def levels(*, alpha_fail: float, alpha_pass: float):
+    """Every check inside runs at these FAIL and PASS levels (a look of a group-sequential design,
+    :mod:`convcheck.sequential`); the module's levels come back afterwards."""
+    global ALPHA_FAIL, ALPHA_PASS
+    for name, value in (("alpha_fail", alpha_fail), ("alpha_pass", alpha_pass)):
+        if not 0 <= value < 1:  # 0: this look cannot decide that way (an early look spends almost nothing)
+            raise ValueError(f"The '{name}' parameter must be in the range [0, 1). Got {value!r} instead.")
+    saved = ALPHA_FAIL, ALPHA_PASS
+    ALPHA_FAIL, ALPHA_PASS = float(alpha_fail), float(alpha_pass)
+    try:
+        yield
+    finally:
+        ALPHA_FAIL, ALPHA_PASS = saved

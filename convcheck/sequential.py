@@ -1,0 +1,111 @@
+"""Seeds on demand: a study runs at a pilot seed count and its undecided claims get more seeds, in
+stages, up to a budget, with the error rates controlled across the looks.
+
+A group-sequential design (Lan & DeMets 1983) with O'Brien-Fleming-type spending: after stage k
+with ``S_k`` seeds of a budget ``B``, the information fraction is ``t_k = S_k / B`` and the error
+spent so far is
+
+    alpha(t) = 2 - 2 Phi(z_{1 - alpha/2} / sqrt(t)),
+
+so the look at stage k runs every check at the increment ``alpha(t_k) - alpha(t_{k-1})``
+(for the FAIL level ``ALPHA_FAIL`` and, alike, the PASS level ``ALPHA_PASS``). The increments sum
+to at most alpha, so by the union bound the chance of a false refutation (or reproduction) over
+every look together stays at or below the single-look level, however many looks are taken
+(``tests/test_sequential.py`` shows it with many looks, and shows naive re-testing at the full
+level exceeding it). O'Brien-Fleming spends almost nothing early: the pilot decides only on
+overwhelming evidence, the last look gets nearly the whole level.
+
+Stages rerun the study with the larger count. Seeds are named (:mod:`convcheck.seeding`): seed k
+draws the same numbers whether it first ran in the pilot or in the last stage, so a stage's
+verdicts are bit for bit those of one run with that count (at that stage's levels; a test checks
+it). A claim decided at a look keeps that look's verdicts (stopping for it is part of the
+design); a claim left inconclusive for a reason seeds cannot fix (its price, :func:`~convcheck.
+stats.intervals.price_of`, is None) stops too. The next count is the largest price quoted by the
+claims still undecided, at least double the last, at most the budget. Each verdict records its
+stages (``statistic["stages"]``: seeds, levels, outcome at each look).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from types import ModuleType
+
+import numpy as np
+from scipy import stats as sps
+
+from .claims import INCONCLUSIVE
+from .stats import thresholds as th
+
+__all__ = ["spent", "stage_levels", "next_count", "run_staged"]
+
+
+def spent(fraction, alpha: float) -> np.ndarray:
+    """O'Brien-Fleming-type alpha spending: ``2 - 2 Phi(z_{1-alpha/2} / sqrt(t))`` at information
+    fraction t in [0, 1] (0 at t = 0, alpha at t = 1)."""
+    t = np.clip(np.asarray(fraction, dtype=float), 0.0, 1.0)
+    with np.errstate(divide="ignore"):
+        return np.where(t > 0, 2.0 - 2.0 * sps.norm.cdf(sps.norm.ppf(1 - alpha / 2) / np.sqrt(t)), 0.0)
+
+
+def stage_levels(counts, budget: int, alpha_fail: float | None = None, alpha_pass: float | None = None) -> list[dict]:
+    """The levels of each look at seed counts ``counts`` (increasing, at most ``budget``): the
+    increments of the spending function, for the FAIL and the PASS decisions."""
+    counts = [int(c) for c in counts]
+    if not counts or any(b <= a for a, b in zip(counts, counts[1:])) or counts[-1] > budget or counts[0] < 1:
+        raise ValueError(f"The 'counts' parameter must increase from 1 up to the budget {budget}. Got {counts} instead.")
+    a_fail = th.ALPHA_FAIL if alpha_fail is None else alpha_fail
+    a_pass = th.ALPHA_PASS if alpha_pass is None else alpha_pass
+    t = np.array([0.0, *counts]) / budget
+    fail, pas = np.diff(spent(t, a_fail)), np.diff(spent(t, a_pass))
+    return [{"seeds": c, "alpha_fail": float(f), "alpha_pass": float(p)} for c, f, p in zip(counts, fail, pas)]
+
+
+def next_count(current: int, prices: list[int], budget: int) -> int:
+    """The next stage's seeds: the largest price asked, at least double the current count, at most the budget."""
+    return int(min(budget, max(2 * current, *prices) if prices else 2 * current))
+
+
+def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = None, budget: int, claims=None,
+               **kwargs):
+    """Run ``module`` in stages (see the module's docstring): ``pilot`` seeds first (default the
+    scale's count), more for the claims still undecided, up to ``budget`` seeds. Returns the
+    :class:`~convcheck.study.StudyResult` of the last stage, its verdicts replaced by each claim's
+    deciding look, each with its ``stages``; ``result.setup["stages"]`` lists every look."""
+    from .stats.thresholds import MIN_SEEDS
+    from .study import _claims_asked, run_study
+    from ._validation import check_int
+
+    pilot = check_int("pilot", pilot if pilot is not None else module.SCALES[scale].get("seeds", 32), MIN_SEEDS)
+    budget = check_int("budget", budget, pilot)
+    asked = _claims_asked(module, claims)
+    pending = set(asked) if asked is not None else {c.id for c in module.CLAIMS}
+    final, history, looks, counts, tables, figures = {}, {}, [], [pilot], {}, {}
+    result = None
+    while pending:
+        count = counts[-1]
+        level = stage_levels(counts, budget)[-1]
+        with th.levels(alpha_fail=level["alpha_fail"], alpha_pass=level["alpha_pass"]):
+            result = run_study(module, scale, seeds=count, claims=sorted(pending), **kwargs)
+        tables.update(result.tables)  # a claim decided earlier keeps the tables of its deciding look
+        figures.update({f.get("title", str(i)): f for i, f in enumerate(result.figures)})
+        by_claim: dict[str, list] = {}
+        for v in result.verdicts:
+            by_claim.setdefault(v.claim, []).append(v)
+            history.setdefault(v.key, []).append({**level, "outcome": v.outcome})
+        prices, undecided = [], set()
+        for claim, vs in by_claim.items():
+            open_ = [v for v in vs if v.outcome == INCONCLUSIVE and v.statistic.get("seeds_to_decide")]
+            if open_ and count < budget:
+                undecided.add(claim)
+                prices += [int(v.statistic["seeds_to_decide"]) for v in open_]
+            else:
+                final.update({v.key: v for v in vs})
+        looks.append({**level, "claims": sorted(by_claim), "undecided": sorted(undecided)})
+        pending = undecided
+        if pending:
+            counts.append(next_count(count, prices, budget))
+    verdicts = [v.restated(statistic={"stages": history[v.key]}) for v in final.values()]
+    keys = [k for c in module.CLAIMS for k in c.keys()]
+    verdicts.sort(key=lambda v: keys.index(v.key) if v.key in keys else len(keys))
+    return dataclasses.replace(result, verdicts=verdicts, tables=tables, figures=list(figures.values()),
+                               setup={**result.setup, "stages": looks})

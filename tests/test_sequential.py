@@ -1,0 +1,133 @@
+"""Seeds on demand (convcheck.sequential): alpha spending keeps the false-refutation rate at its
+level however many looks are taken, naive re-testing does not; a staged study gives each claim
+the verdict of one run at its deciding count, bit for bit."""
+
+import numpy as np
+import pytest
+
+from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED
+from convcheck.sequential import next_count, run_staged, spent, stage_levels
+from convcheck.stats import equivalence, thresholds as th
+from convcheck.study import load_study, run_study
+
+
+def test_spending_function():
+    assert spent(0.0, 0.05) == 0.0 and spent(1.0, 0.05) == pytest.approx(0.05)
+    t = np.linspace(0, 1, 50)
+    assert np.all(np.diff(spent(t, 0.05)) >= 0)
+    lv = stage_levels([4, 8, 16], 16, alpha_fail=0.002, alpha_pass=0.1)
+    assert sum(x["alpha_fail"] for x in lv) == pytest.approx(0.002) and lv[0]["alpha_fail"] < 1e-6
+    with pytest.raises(ValueError, match="'counts' parameter must increase"):
+        stage_levels([8, 4], 16)
+    assert next_count(8, [11], 64) == 16 and next_count(8, [40], 64) == 40 and next_count(8, [500], 64) == 64
+
+
+def test_many_looks_keep_the_false_refutation_rate():
+    """Six looks (4 ... 128 nested seeds) at the edge of the margin (the null's worst case): spending
+    keeps the refutation rate at the single look's one-sided alpha/2 = 2.5%; re-testing at the full
+    level each time roughly quadruples it."""
+    counts, alpha, reps = [4, 8, 16, 32, 64, 128], 0.05, 2000
+    X = np.random.default_rng(0).standard_normal((reps, counts[-1])) + 0.1  # mean = delta: H0 true
+
+    def rate(levels):
+        return np.mean([any(equivalence(x[:c], 0.0, 0.1, sided="upper", alpha_fail=a).outcome == REFUTED
+                            for c, a in zip(counts, levels)) for x in X])
+    staged = rate([x["alpha_fail"] for x in stage_levels(counts, counts[-1], alpha_fail=alpha, alpha_pass=0.1)])
+    naive = rate([alpha] * len(counts))
+    print(f"\nsix looks: spending {staged:.2%}, naive {naive:.2%} (level 2.5%)")
+    assert staged <= 0.025 + 3 * np.sqrt(0.025 * 0.975 / reps) and naive >= 0.06
+
+
+STUDY = '''"""A staged study: one claim decided only with more seeds, one decided at once.
+
+Claims:
+    S-1: the curve decays like 1/t (it decays like t^-0.8: refuted given enough seeds).
+    S-2: a fact that holds.
+Kind:
+    rate; property.
+Objective:
+    synthetic curves.
+Optimizer:
+    none.
+Fit:
+    slopes.
+Verdict rule:
+    check_rate, check_property.
+References:
+    none.
+"""
+import numpy as np
+from convcheck.claims import Claim
+from convcheck.stats import check_property, check_rate
+from convcheck.study import StudyResult
+
+CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate"), Claim("S-2", "Eq. (2)", "a fact", "property")]
+ROLES = ()
+SCALES = {"quick": {"seeds": 4}, "full": {"seeds": 4}}
+T = np.unique(np.round(np.logspace(0, 4, 30)))
+
+
+def run(ctx):
+    out = []
+    if ctx.wants("S-1"):
+        z = ctx.normal((ctx.seeds, T.size + 1), "curves").cpu().numpy()
+        e = T ** -0.8 * np.exp(0.3 * z[:, 1:] + 1.2 * z[:, :1] * np.log(T) / np.log(1e4))
+        out.append(check_rate(e, T, "1/t", "upper", claim="S-1"))
+    if ctx.wants("S-2"):
+        out.append(check_property([True], what="a fact", labels=["it"], claim="S-2"))
+    return StudyResult(out)
+'''
+
+
+@pytest.fixture
+def staged_study(tmp_path):
+    folder = tmp_path / "staged"
+    folder.mkdir()
+    (folder / "staged.py").write_text(STUDY)
+    return load_study(folder / "staged.py")
+
+
+def test_a_staged_study_decides_with_more_seeds_and_matches_one_run(staged_study):
+    pilot = run_study(staged_study, "quick", family=None)
+    assert {v.claim: v.outcome for v in pilot.verdicts} == {"S-1": INCONCLUSIVE, "S-2": REPRODUCED}
+    res = run_staged(staged_study, "quick", budget=256, family=None)
+    by = {v.claim: v for v in res.verdicts}
+    assert by["S-1"].outcome == REFUTED and by["S-2"].outcome == REPRODUCED
+    stages = by["S-1"].statistic["stages"]
+    assert len(stages) >= 2 and stages[0]["seeds"] == 4 and [s["seeds"] for s in by["S-2"].statistic["stages"]] == [4]
+    assert [s["seeds"] for s in res.setup["stages"]] == [s["seeds"] for s in stages]
+    # bit for bit the verdict of one run at the deciding count and that look's levels
+    last = stages[-1]
+    with th.levels(alpha_fail=last["alpha_fail"], alpha_pass=last["alpha_pass"]):
+        one = run_study(staged_study, "quick", seeds=last["seeds"], claims=["S-1"], family=None).verdicts[0]
+    got = by["S-1"].to_json()
+    got["statistic"].pop("stages")
+    assert got == one.to_json()
+
+
+def test_a_budget_no_larger_than_the_pilot_is_one_look_at_the_full_level(staged_study):
+    res = run_staged(staged_study, "quick", budget=4, family=None)
+    one = run_study(staged_study, "quick", family=None)
+    assert [v.outcome for v in res.verdicts] == [v.outcome for v in one.verdicts]
+    assert res.verdicts[0].statistic["stages"][0]["alpha_fail"] == pytest.approx(th.ALPHA_FAIL)
+
+
+def test_bad_budget_is_a_clear_error(staged_study):
+    with pytest.raises(ValueError, match="'budget'"):
+        run_staged(staged_study, "quick", budget=2, family=None)
+
+
+def test_the_runner_stages_a_suite_and_records_the_looks(tmp_path, staged_study):
+    import json
+
+    from convcheck.runner import run_suite
+
+    folder = __import__("pathlib").Path(staged_study.__file__).parent
+    record = run_suite(None, scale="quick", seeds="auto", budget=256, out=tmp_path / "out", studies_folder=folder,
+                       progress=False, render=False)
+    assert {v.claim: v.outcome for v in record.verdicts} == {"S-1": REFUTED, "S-2": REPRODUCED}
+    manifest = json.loads((record.run_dir / "manifest.json").read_text())
+    looks = manifest["studies"]["staged"]["stages"]
+    assert looks[0]["seeds"] == 4 and looks[0]["undecided"] == ["S-1"] and manifest["studies"]["staged"]["seeds"] == looks[-1]["seeds"]
+    with pytest.raises(ValueError, match="'budget' parameter needs seeds = 'auto'"):
+        run_suite(None, scale="quick", seeds=8, budget=16, out=tmp_path / "out", studies_folder=folder, progress=False)
