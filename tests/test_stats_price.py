@@ -78,3 +78,14 @@ def test_measures_that_agree_in_direction_carry_a_price_and_disagreeing_ones_do_
     same_way = agree("X", "s", {"m1": undecided, "m2": undecided})
     assert same_way.statistic["seeds_to_decide"] == undecided.statistic["seeds_to_decide"]
     assert "seeds_to_decide" not in agree("X", "s", {"m1": undecided, "m2": worse}).statistic
+
+
+def test_a_spread_comparison_names_its_seeds_per_side():
+    from convcheck.stats import check_spread
+
+    a, b = sample(8, 0.0, 0.8, 1), sample(8, 0.0, 1.0, 2)  # variance ratio 0.64: not yet credibly below 1
+    v = check_spread(a, b)
+    assert v.outcome == INCONCLUSIVE and v.statistic["decide_toward"] == "reproduce"
+    n = v.statistic["seeds_to_decide"]
+    assert check_spread(sample(n, 0.0, 0.8, 3), sample(n, 0.0, 1.0, 4)).outcome == REPRODUCED
+    assert check_spread(sample(n - 2, 0.0, 0.8, 3), sample(n - 2, 0.0, 1.0, 4)).outcome == INCONCLUSIVE

@@ -147,7 +147,26 @@ def check_spread(a, b, *, log: bool = False, measure: str = "measure", names=("A
     cif = [ratio / sps.f.ppf(1 - th.ALPHA_FAIL / 2, da, db), ratio / sps.f.ppf(th.ALPHA_FAIL / 2, da, db)]
     p_fail = float(sps.f.sf(ratio, da, db))  # H0: var(a) <= var(b)
     outcome = REPRODUCED if ci90[1] < 1 else REFUTED if cif[0] > 1 else INCONCLUSIVE
-    return Verdict(claim, study, outcome, f"{rel}: variance ratio {ratio:.3g}, 90% CI [{ci90[0]:.3g}, {ci90[1]:.3g}] "
-                   f"({a.size} and {b.size} seeds)", statistic={**stat, "var_ratio": ratio, "ci90": ci90, "ci_fail": cif,
-                                                                 "p_fail": p_fail, "sd_a": va**0.5, "sd_b": vb**0.5},
+    summary = f"{rel}: variance ratio {ratio:.3g}, 90% CI [{ci90[0]:.3g}, {ci90[1]:.3g}] ({a.size} and {b.size} seeds)"
+    price = {}
+    if outcome == INCONCLUSIVE and ratio != 1:
+        toward = "reproduce" if ratio < 1 else "refute"
+        need = _spread_seeds(ratio, toward, a.size)
+        price = {"seeds_to_decide": need, "decide_toward": toward}
+        summary += f"; {price_sentence(need, toward)} (seeds per side)"
+    return Verdict(claim, study, outcome, summary, statistic={**stat, "var_ratio": ratio, "ci90": ci90, "ci_fail": cif,
+                                                              "p_fail": p_fail, "sd_a": va**0.5, "sd_b": vb**0.5, **price},
                    interval=ci90, seeds=int(min(a.size, b.size)))
+
+
+def _spread_seeds(ratio: float, toward: str, n: int) -> int:
+    """The seeds per side at which the F interval of an unchanged variance ratio clears 1: the 90%
+    upper end below 1 (reproduce) or the 99.8% lower end above 1 (refute), at the single-look levels."""
+    from .intervals import MAX_PRICED_SEEDS
+
+    m = np.unique(np.geomspace(n + 1, MAX_PRICED_SEEDS, 512).astype(np.int64))
+    if toward == "reproduce":
+        ok = ratio * sps.f.ppf(1 - th.NOMINAL_ALPHA_PASS / 2, m - 1, m - 1) < 1
+    else:
+        ok = ratio / sps.f.ppf(1 - th.NOMINAL_ALPHA_FAIL / 2, m - 1, m - 1) > 1
+    return int(m[np.argmax(ok)]) if ok.any() else MAX_PRICED_SEEDS
