@@ -15,10 +15,11 @@ every look together stays at or below the single-look level, however many looks 
 level exceeding it). O'Brien-Fleming spends almost nothing early: the pilot decides only on
 overwhelming evidence, the last look gets nearly the whole level.
 
-Stages rerun the study with the larger count. Seeds are named (:mod:`convcheck.seeding`): seed k
-draws the same numbers whether it first ran in the pilot or in the last stage, so a stage's
-verdicts are bit for bit those of one run with that count (at that stage's levels; a test checks
-it). A claim decided at a look keeps that look's verdicts (stopping for it is part of the
+Stages rerun the study with the larger count, so a stage's verdicts are bit for bit those of one
+run with that count (at that stage's levels; a test checks it). The error control does not need
+the stages' samples nested (the union bound holds whatever their dependence): seed k draws the
+same numbers at every count only where a draw's size is a multiple of torch's 16-value normal
+chunk, not yet everywhere. A claim decided at a look keeps that look's verdicts (stopping for it is part of the
 design); a claim left inconclusive for a reason seeds cannot fix (its price, :func:`~convcheck.
 stats.intervals.price_of`, is None) stops too. The next count is the largest price quoted by the
 claims still undecided, at least double the last, at most the budget. Each verdict records its

@@ -26,7 +26,7 @@ from scipy import stats as sps
 from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_numpy
-from .intervals import price_sentence, smallest_seeds, t_interval
+from .intervals import price_fields, price_sentence, smallest_seeds, t_interval
 from .seeds import audit, deterministic_label, values_agree, worst
 
 __all__ = ["check_paired", "check_spread"]
@@ -107,7 +107,7 @@ def check_paired(a, b, *, smaller: bool = True, log: bool = False, margin: float
         toward = "reproduce" if m > margin else "refute"
         need = smallest_seeds(m - margin if m > margin else -m, se * np.sqrt(n),
                               1 - th.NOMINAL_ALPHA_PASS / 2 if m > margin else 1 - th.NOMINAL_ALPHA_FAIL / 2, n)
-        price = {"seeds_to_decide": need, "decide_toward": toward}
+        price = price_fields(need, toward)
         summary += f"; {price_sentence(need, toward)}"
     return Verdict(claim, study, outcome, summary, statistic={**stat, "mean_difference": m, "ci90": [lo90, hi90],
                                                               "ci_fail": [lo, hi], "p_fail": p_fail, **price},
@@ -152,7 +152,7 @@ def check_spread(a, b, *, log: bool = False, measure: str = "measure", names=("A
     if outcome == INCONCLUSIVE and ratio != 1:
         toward = "reproduce" if ratio < 1 else "refute"
         need = _spread_seeds(ratio, toward, a.size)
-        price = {"seeds_to_decide": need, "decide_toward": toward}
+        price = price_fields(need, toward)
         summary += f"; {price_sentence(need, toward)} (seeds per side)"
     return Verdict(claim, study, outcome, summary, statistic={**stat, "var_ratio": ratio, "ci90": ci90, "ci_fail": cif,
                                                               "p_fail": p_fail, "sd_a": va**0.5, "sd_b": vb**0.5, **price},

@@ -29,7 +29,8 @@ from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED
 from . import thresholds as th
 from .seeds import deterministic_label, values_agree
 
-__all__ = ["t_interval", "Equivalence", "equivalence", "seeds_to_decide", "smallest_seeds", "price_of", "price_sentence"]
+__all__ = ["t_interval", "Equivalence", "equivalence", "seeds_to_decide", "smallest_seeds", "price_of", "price_fields",
+           "price_sentence"]
 
 
 #: ``trim="auto"``: the trimming used when the per-seed values' tails are heavy (below).
@@ -145,25 +146,34 @@ def smallest_seeds(room: float, spread: float, level: float, n: int, trim: float
     return int(span[np.argmax(clears(span))])
 
 
-def price_of(parts, *, refute_any: bool) -> tuple[int | None, str]:
-    """The seeds that would settle a verdict decided by several equivalence tests: ``refute_any``
-    (Theta: one refuting part refutes; reproduced needs all) or not (O: refuted and reproduced
-    both need every part). Returns the count and a sentence; None and the reason when more seeds
-    would not settle it (parts pointing different ways, or an estimate on the margin's edge)."""
+def price_of(parts, *, refute_any: bool) -> tuple[int | None, str | None, str]:
+    """The seeds that would settle a verdict decided by several parts, each given as
+    ``(outcome, seeds_to_decide, toward)``: ``refute_any`` (Theta, and the parts of a claim: one
+    refuting part refutes; reproduced needs all) or not (O, and the measures of one word: refuted
+    and reproduced both need every part). Returns the count, the direction and a sentence; None
+    and the reason when more seeds would not settle it (parts pointing different ways, or an
+    estimate on the margin's edge or a part without a price)."""
     way = {REPRODUCED: "reproduce", REFUTED: "refute"}
-    dirs = [way.get(e.outcome, e.toward) for e in parts]
-    undecided = [e for e in parts if e.outcome == INCONCLUSIVE]
+    dirs = [way.get(outcome, toward) for outcome, _, toward in parts]
+    undecided = [(n, toward) for outcome, n, toward in parts if outcome == INCONCLUSIVE]
     if not undecided:
-        return None, ""
-    if any(d is None for d in dirs):
-        return None, "more seeds would not settle it: an estimate sits on the margin's edge"
+        return None, None, ""
+    if any(d is None for d in dirs) or not all(n for n, _ in undecided):
+        return None, None, "more seeds would not settle it: an estimate sits on the margin's edge"
     if refute_any and "refute" in dirs:
-        n = min(e.seeds_to_decide for e in undecided if e.toward == "refute") if REFUTED not in [e.outcome for e in parts] else None
-        return n, (price_sentence(n, "refute") if n else "")
+        if REFUTED in [outcome for outcome, _, _ in parts]:
+            return None, None, ""
+        n = min(n for n, toward in undecided if toward == "refute")
+        return n, "refute", price_sentence(n, "refute")
     if len(set(dirs)) > 1:
-        return None, "more seeds would not settle it: its parts point different ways (a longer horizon might)"
-    n = max(e.seeds_to_decide for e in undecided)
-    return n, price_sentence(n, dirs[0])
+        return None, None, "more seeds would not settle it: its parts point different ways (a longer horizon might)"
+    n = max(n for n, _ in undecided)
+    return n, dirs[0], price_sentence(n, dirs[0])
+
+
+def price_fields(n: int | None, toward: str | None) -> dict:
+    """A price as a verdict's statistic entries (none when there is no price)."""
+    return {"seeds_to_decide": n, "decide_toward": toward} if n else {}
 
 
 def price_sentence(n: int, toward: str) -> str:
@@ -209,9 +219,9 @@ def equivalence(x, target: float, delta: float, *, sided: str = "two", alpha_fai
     trim = resolve_trim(x, trim)
     if trim and _location(x, trim)[1] == 0:  # the middle seeds agree exactly: the winsorized spread says nothing
         trim = 0.0
-    m, lo90, hi90 = t_interval(x, 1 - th.ALPHA_PASS, trim)
-    _, lo_f, hi_f = t_interval(x, 1 - alpha_fail, trim)
-    _, se, df = _location(x, trim)
+    m, se, df = _location(x, trim)
+    q90, q_f = (float(sps.t.ppf(0.5 + level / 2, df)) for level in (1 - th.ALPHA_PASS, 1 - alpha_fail))
+    lo90, hi90, lo_f, hi_f = m - q90 * se, m + q90 * se, m - q_f * se, m + q_f * se
     # p-value of the FAIL test: H0 "mean within the margin", one-sided toward the observed side.
     p_up = float(sps.t.sf((m - hi_m) / se, df))
     p_lo = float(sps.t.cdf((m - lo_m) / se, df))

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
-from .intervals import price_sentence
+from .intervals import price_fields, price_of
 
 __all__ = ["claim_p", "combine", "agree", "family_adjust", "p_fail_of", "holm"]
 
@@ -46,6 +46,11 @@ def holm(pvalues) -> np.ndarray:
     out = np.empty(m)
     out[order] = adjusted
     return out
+
+
+def _priced(outcome: str, v: Verdict) -> tuple:
+    """A part as :func:`~.intervals.price_of` reads it: (its outcome here, its price, which way)."""
+    return outcome, v.statistic.get("seeds_to_decide"), v.statistic.get("decide_toward")
 
 
 def p_fail_of(v: Verdict) -> float | None:
@@ -127,15 +132,12 @@ def combine(claim: str, study: str, parts: dict[str, Verdict], summary: str | No
                             + v.summary for k, v in parts.items() if outcome_of[k] == INCONCLUSIVE)
     statistic = dict(fields.pop("statistic", {}))
     if outcome == INCONCLUSIVE:  # the price of settling it: every undecided part must be priced
-        undecided = [parts[k] for k in parts if outcome_of[k] == INCONCLUSIVE]
-        priced = [(v.statistic.get("seeds_to_decide"), v.statistic.get("decide_toward")) for v in undecided]
-        if priced and all(n for n, _ in priced):
-            refute = [n for n, way in priced if way == "refute"]
-            need, way = (min(refute), "refute") if refute else (max(n for n, _ in priced), "reproduce")
-            statistic.setdefault("seeds_to_decide", need)
-            statistic.setdefault("decide_toward", way)
-            if price_sentence(need, way) not in summary:
-                summary += f"; settling it: {price_sentence(need, way)} (the undecided parts' own prices)"
+        need, way, sentence = price_of([_priced(outcome_of[k], v) for k, v in parts.items()], refute_any=True)
+        if need:
+            for key, value in price_fields(need, way).items():
+                statistic.setdefault(key, value)
+            if sentence not in summary:
+                summary += f"; settling it: {sentence} (the undecided parts' own prices)"
     notes = list(fields.pop("notes", [])) + [f"{k}: {outcome_of[k]}: {v.summary}" + (
         f" (refutation withdrawn: Holm-adjusted p = {adjusted[k]:.3g} over {len(adjusted)} parts)"
         if outcome_of[k] != v.outcome else "") for k, v in parts.items()]
@@ -175,12 +177,10 @@ def agree(claim: str, study: str, measures: dict[str, Verdict], *, what: str = "
     ps = [p_fail_of(v) for v in measures.values()]
     statistic = {"measures": outcomes, **dict(fields.pop("statistic", {}))}
     if outcome == INCONCLUSIVE:  # settled by seeds only when every measure points the same way
-        way = {REPRODUCED: "reproduce", REFUTED: "refute"}
-        dirs = {way.get(v.outcome, v.statistic.get("decide_toward")) for v in measures.values()}
-        prices = [v.statistic.get("seeds_to_decide") for v in measures.values() if v.outcome == INCONCLUSIVE]
-        if len(dirs) == 1 and None not in dirs and all(prices):
-            statistic.update(seeds_to_decide=max(prices), decide_toward=dirs.pop())
-            summary += f"; {price_sentence(statistic['seeds_to_decide'], statistic['decide_toward'])} by every measure"
+        need, way, sentence = price_of([_priced(v.outcome, v) for v in measures.values()], refute_any=False)
+        if need:
+            statistic.update(price_fields(need, way))
+            summary += f"; {sentence} by every measure"
     statistic["p_fail"] = max(1.0 if p is None else p for p in ps)
     return Verdict(claim, study, outcome, summary, statistic=statistic,
                    seeds=fields.pop("seeds", max((v.seeds or 0) for v in measures.values())),

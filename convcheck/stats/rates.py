@@ -54,7 +54,7 @@ import numpy as np
 from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_curves, as_numpy
-from .intervals import equivalence, price_of
+from .intervals import equivalence, price_fields, price_of
 from .seeds import audit, deterministic_label, eps_of, roundoff_limit
 
 __all__ = ["RATES", "rate_function", "choose_window", "check_rate"]
@@ -153,6 +153,12 @@ def choose_window(E: np.ndarray, t: np.ndarray, r: np.ndarray, delta: float = th
     return int(idx[min(i0, i1)]), int(idx[i1]), reason or note
 
 
+def _horizon(base: dict, start) -> tuple[dict, float]:
+    """The price from the curve: the horizon that gives a window from ``start`` its MIN_DECADES."""
+    horizon = float(start) * 10 ** th.MIN_DECADES
+    return {**base, "horizon_to_decide": horizon}, horizon
+
+
 def _end_segment(t: np.ndarray, i0: int, i1: int) -> int:
     """First index of the end segment: the window's last half in log t, and at least its last
     END_DECADES (and 3 checkpoints)."""
@@ -236,14 +242,12 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
         i0, i1 = (int(sel[0]), int(sel[-1])) if sel.size else (0, -1)
         reason = "" if sel.size >= 3 and np.log10(t[i1] / t[i0]) >= th.MIN_DECADES - 1e-9 else \
             f"the given window spans less than {th.MIN_DECADES:g} decades"
-        if reason and np.isfinite(window[0]) and window[0] > 0:  # the price from the curve: the horizon that decides
-            horizon = float(window[0]) * 10 ** th.MIN_DECADES
-            base = {**base, "horizon_to_decide": horizon}
+        if reason and np.isfinite(window[0]) and window[0] > 0:
+            base, horizon = _horizon(base, window[0])
             reason += f" (it starts at t = {float(window[0]):.3g}; a horizon of t = {horizon:.3g} would decide)"
     if reason or i1 <= i0:
-        if reason.startswith("window") and i1 > i0 and t[i0] > 0:  # the price from the curve: the horizon that decides
-            horizon = float(t[i0]) * 10 ** th.MIN_DECADES
-            base = {**base, "horizon_to_decide": horizon}
+        if reason.startswith("window") and i1 > i0 and t[i0] > 0:
+            base, horizon = _horizon(base, t[i0])
             reason += (f"; a horizon of t = {horizon:.3g} (if the curve stays above round-off) would give the window "
                        f"{th.MIN_DECADES:g} decades")
         return Verdict(claim, study, INCONCLUSIVE, reason or "no usable window", seeds=seeds.n, statistic=base)
@@ -274,7 +278,8 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
     else:
         outcome = REFUTED if outcomes == (REFUTED, REFUTED) else REPRODUCED if outcomes == (REPRODUCED, REPRODUCED) else INCONCLUSIVE
         p_fail = None if det else max(p_whole, p_end)
-    need, price = price_of([whole, end], refute_any=kind == "theta") if outcome == INCONCLUSIVE and not det else (None, "")
+    need, toward, price = (price_of([(e.outcome, e.seeds_to_decide, e.toward) for e in (whole, end)], refute_any=kind == "theta")
+                           if outcome == INCONCLUSIVE and not det else (None, None, ""))
     notes = [f"whole window: {whole.reason}", f"end segment t in [{t[k]:g}, {t[i1]:g}]: {end.reason}",
              f"window t in [{t[i0]:g}, {t[i1]:g}] ({np.log10(t[i1] / t[i0]):.2f} decades, {i1 - i0 + 1} checkpoints)"]
     if kind == "upper" and outcome == INCONCLUSIVE and whole.estimate > delta and end.estimate < whole.estimate:
@@ -287,7 +292,7 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
     stat = {**base, "slope": whole.estimate, "slope_end": end.estimate, "p_fail": p_fail, "delta": delta,
             "per_seed_slopes": slopes, "z_mean": Z[:, w].mean(axis=0), "t_window": t[w], "t_end": [float(t[k]), float(t[i1])],
             "roundoff_limit": limit,
-            **({"seeds_to_decide": need, "decide_toward": "refute" if "refute" in price else "reproduce"} if need else {})}
+            **price_fields(need, toward)}
     interval = None
     if not det:
         stat.update(slope_ci90=whole.pass_interval, slope_ci_fail=whole.fail_interval, slope_end_ci90=end.pass_interval)

@@ -21,7 +21,7 @@ import numpy as np
 from ..claims import Verdict
 from . import thresholds as th
 from ._arrays import as_numpy
-from .intervals import equivalence, price_sentence, t_interval
+from .intervals import equivalence, price_fields, price_sentence, t_interval
 
 __all__ = ["log_log_slopes", "check_exponent", "check_per_seed"]
 
@@ -73,16 +73,12 @@ def check_exponent(values, params, exponent: float, *, kind: str = "theta", what
                  f"{int(broken.sum())} a non-finite one: their slopes are undefined and left out ({finite} used)"]
                 if zero.any() or broken.any() else [])
     statistic = {"exponent": est, "exponent_ci90": list(ci), "exponent_ci998": [lo998, hi998], "p_fail": eq.p_fail,
-                 "per_seed": slopes, "left_out": int(Y.shape[0] - finite), **_price(eq), **dict(fields.pop("statistic", {}))}
+                 "per_seed": slopes, "left_out": int(Y.shape[0] - finite), **price_fields(eq.seeds_to_decide, eq.toward),
+                 **dict(fields.pop("statistic", {}))}
     if eq.seeds_to_decide:
         summary += f"; {price_sentence(eq.seeds_to_decide, eq.toward)}"
     return Verdict(claim, study, eq.outcome, summary + (f"; {left_out[0]}" if left_out else ""), statistic=statistic,
                    seeds=finite, diverged=int(broken.sum()), notes=[eq.reason, *fields.pop("notes", ())], **fields)
-
-
-def _price(eq) -> dict:
-    """The price of deciding an inconclusive equivalence test, as statistic entries."""
-    return {"seeds_to_decide": eq.seeds_to_decide, "decide_toward": eq.toward} if eq.seeds_to_decide else {}
 
 
 def check_per_seed(values, target: float, *, margin: float, sided: str = "two", what: str, claim: str = "",
@@ -96,7 +92,8 @@ def check_per_seed(values, target: float, *, margin: float, sided: str = "two", 
     summary = f"{what}: {eq.estimate:.3f} on {eq.n} seeds ({eq.reason})"
     if eq.seeds_to_decide:
         summary += f"; {price_sentence(eq.seeds_to_decide, eq.toward)}"
-    statistic = {"estimate": eq.estimate, "p_fail": eq.p_fail, "ci90": list(eq.pass_interval), **_price(eq),
+    statistic = {"estimate": eq.estimate, "p_fail": eq.p_fail, "ci90": list(eq.pass_interval),
+                 **price_fields(eq.seeds_to_decide, eq.toward),
                  **dict(fields.pop("statistic", {}))}
     return Verdict(claim, study, eq.outcome, summary, statistic=statistic, seeds=int(eq.n),
                    interval=None if eq.deterministic else list(eq.pass_interval), **fields)
