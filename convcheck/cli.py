@@ -55,13 +55,19 @@ def _parser() -> argparse.ArgumentParser:
                      "is refuted, 2 on bad input, 3 when a study failed (an internal error), 130 when interrupted "
                      "(run again to resume).")
     c = sub.add_parser("check", help="put your optimizer in a claim's role and print the claim's verdicts",
-                       description="Exit status: 0 when no verdict is refuted, 1 when one is, 2 on bad input.")
+                       description="With --claim: the verdicts of those claims with TARGET in the role. Without it, or "
+                                   "with a module or a comma-separated list of classes as TARGET: a conformance matrix, "
+                                   "every class against every claim with a role it fits, written as conformance.html "
+                                   "and conformance.json under --out. Exit status: 0 when no verdict is refuted, 1 when "
+                                   "one is, 2 on bad input, 3 when the class failed inside a study.")
     c.add_argument("target", metavar="TARGET",
                    help="module:attr, a torch.optim.Optimizer subclass (e.g. torch.optim:Adam, my_opt.py:MyAdam) "
-                        "or a convcheck optimizer factory")
-    c.add_argument("--claim", required=True, action="append",
+                        "or a convcheck optimizer factory; or a module (torch.optim) or a comma-separated list of "
+                        "classes for a conformance matrix")
+    c.add_argument("--claim", action="append", default=None,
                    help="claim id, case-insensitive (convcheck list shows the claims, readings and roles); repeatable: "
                         "each study holding some runs once, for those alone")
+    c.add_argument("--out", default="conformance", help="the folder of a conformance matrix's page (default: ./conformance)")
     c.add_argument("--suite", default=None, help="the suite holding the claim (default: the default suite)")
     c.add_argument("--reading", default=None, help="one reading of the claim (a unique prefix of its name); default: all "
                                                    "that test the role")
@@ -158,18 +164,53 @@ def _check(args) -> int:
     from ._validation import check_choice
     from .executors import resolve_device
 
+    matrix = args.claim is None or ":" not in args.target or "," in args.target
     try:
         dtype = getattr(torch, check_choice("dtype", args.dtype, ("float64", "float32")))
+        if matrix:
+            return _conformance(args, dtype, resolve_device(args.device))
         result = check(args.target, args.claim[0] if len(args.claim) == 1 else args.claim, reading=args.reading,
                        role=args.role, hyper=parse_hyper(args.hyper), scale=args.scale, seeds=args.seeds,
                        suite=args.suite, device=resolve_device(args.device), dtype=dtype)
     except ValueError as exc:
         return _fail(str(exc))
+    except Exception as exc:  # the class failed inside a study: one line, the status of a failed study
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"convcheck: error: the check could not finish: {type(exc).__name__}: {first}", file=sys.stderr)
+        return 3
     if args.json:
         print(json.dumps(result.to_json(), indent=1))
     else:
         print_result(result)
     return result.exit_code
+
+
+def _conformance(args, dtype, device) -> int:
+    """``convcheck check MODULE``: the conformance matrix of a module's (or a list's) classes."""
+    from .conformance import classes_of, conformance, write_page
+
+    for name in ("reading", "role", "seeds"):
+        if getattr(args, name) is not None:
+            raise ValueError(f"The '--{name}' parameter applies to one class and one claim; a conformance matrix takes "
+                             "--claim, --suite, --scale, --out, --device and --dtype.")
+    if args.hyper:
+        raise ValueError("The '--hyper' parameter applies to one class; a conformance matrix passes each role's switches.")
+    classes = classes_of(args.target)
+    out = Path(args.out)
+
+    def line(row):
+        if row.error and not row.verdicts:
+            print(f"{row.target} [{row.role or '-'}]: {row.error}", flush=True)
+            return
+        tally = {o: sum(v.outcome == o for _, v in row.verdicts) for o in ("reproduced", "refuted", "inconclusive")}
+        print(f"{row.target} [{row.role}, {row.how}]: " + ", ".join(f"{n} {o}" for o, n in tally.items() if n)
+              + (f"; then {row.error}" if row.error else "") + f" ({row.seconds:.1f} s)", flush=True)
+
+    rows = conformance(classes, scale=args.scale, suites=[args.suite] if args.suite else None, claims=args.claim,
+                       device=device, dtype=dtype, progress=line)
+    page = write_page(rows, out, scale=args.scale, spec=args.target)
+    print(f"{len(classes)} classes, {sum(len(r.verdicts) for r in rows)} verdicts: {page}")
+    return 1 if any(v.outcome == "refuted" for r in rows for _, v in r.verdicts) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

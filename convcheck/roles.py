@@ -11,17 +11,32 @@ builds the method: the keyword arguments it passes, named as torch.optim names t
 fits the role unchanged. ``torch.optim.SGD`` fits ``gd``, ``sgd`` and ``momentum``;
 ``torch.optim.Adagrad``, ``RMSprop`` and ``Adam`` fit ``adagrad``, ``rmsprop`` and ``adam``.
 
-=============  ========================  ===============================================  =========
-role           keyword arguments         default (the library's method)                   survey
-=============  ========================  ===============================================  =========
-gd             lr                        gradient descent, w -= lr grad f                  Eqs. 3-4
-sgd            lr                        the same step on a sampled gradient               Eq. 23
-momentum       lr, momentum              heavy ball, dw = momentum dw - lr g               Eq. 8
-adagrad        lr, eps                   standard AdaGrad (per-coordinate accumulator)     Eqs. 38-40
-rmsprop        lr, alpha, eps            standard RMSProp (per-coordinate v)               Eqs. 41-42
-adam           lr, betas, eps            standard Adam (per-coordinate v, k from 1)        Eqs. 43-47
-sam            lr, rho                   SAM with the l2 dual perturbation                 Eqs. 48-53
-=============  ========================  ===============================================  =========
+=============  ===========================  ===============================================  ==========
+role           keyword arguments            default (the library's method)                   survey
+=============  ===========================  ===============================================  ==========
+gd             lr                           gradient descent, w -= lr grad f                  Eqs. 3-4
+sgd            lr                           the same step on a sampled gradient               Eq. 23
+line_search    lr                           GD whose step is searched from lr each iteration  Alg. 1
+                                            (Alg. 1's halving until f decreases)
+momentum       lr, momentum                 heavy ball, dw = momentum dw - lr g               Eq. 8
+nesterov       lr, momentum                 Nesterov (torch.optim.SGD's nesterov=True form)   (GD-5)
+adagrad        lr, eps                      standard AdaGrad (per-coordinate accumulator)     Eqs. 38-40
+rmsprop        lr, alpha, eps               standard RMSProp (per-coordinate v)               Eqs. 41-42
+adam           lr, betas, eps               standard Adam (per-coordinate v, k from 1)        Eqs. 43-47
+adamw          lr, betas, eps, weight_decay Adam with decoupled weight decay (AdamW)          (AD-3)
+sam            lr, rho                      SAM with the l2 dual perturbation                 Eqs. 48-53
+swp            lr, rho, beta                SAM with ESAM's stochastic weight perturbation    Eq. 55
+asam           lr, rho, eta                 ASAM, T_w = |w| + eta (p = 2)                     Eqs. 57-58
+=============  ===========================  ===============================================  ==========
+
+A role may *require* values of arguments it does not pass (``Role.requires``): the
+``nesterov`` role needs ``nesterov=True`` from a class that has that switch (torch.optim.SGD
+runs heavy ball without it), and a class holding another value by default is an error, never
+a silent verdict for the other algorithm; a value passed explicitly (``hyper``) is the user's
+choice and is run. Methods whose steps evaluate the gradient elsewhere than at
+the iterate (SAM, ASAM, a line search) are observed from outside: the study sees where they
+call the objective (the closure, for a torch.optim class), so a user's wrapper is judged on
+what it does, not on what it says it does.
 
 ``lr`` is a float, an ``(S,)`` tensor (one step size per seed row: studies sweep step sizes
 as one batch) or a schedule ``t -> float | (S,) tensor``; other arguments are plain values.
@@ -39,7 +54,7 @@ from typing import Any, Callable
 
 import torch
 
-from .optim import adagrad, adam, gradient_descent, heavy_ball, rmsprop, sam, sgd
+from .optim import adagrad, adam, adamw, asam, gradient_descent, halving, heavy_ball, nesterov_sgd, rmsprop, sam, sgd
 from .optim.base import Optimizer
 
 __all__ = ["Role", "ROLES", "resolve", "describe"]
@@ -52,21 +67,37 @@ class Role:
     default: Callable[..., Optimizer]
     doc: str
     torch_class: str | None = None  # the torch.optim class that implements the same algorithm
+    requires: dict = field(default_factory=dict)  # switches a class must hold at these values (nesterov=True)
 
 
 ROLES: dict[str, Role] = {r.name: r for r in (
     Role("gd", ("lr",), lambda lr: gradient_descent(lr), "gradient descent with step lr (full gradient)", "torch.optim.SGD"),
     Role("sgd", ("lr",), lambda lr: sgd(lr), "the gradient step on the step's sampled (mini-batch) gradient", "torch.optim.SGD"),
+    Role("line_search", ("lr",), lambda lr: halving(eta0=lr),
+         "gradient descent whose step is searched afresh each iteration from lr (Alg. 1: halve until f decreases); "
+         "the study reads the accepted step from the iterates"),
     Role("momentum", ("lr", "momentum"), lambda lr, momentum: heavy_ball(lr, momentum),
          "heavy-ball momentum: v = momentum v + g, w -= lr v (torch.optim.SGD's form)", "torch.optim.SGD"),
+    Role("nesterov", ("lr", "momentum"), lambda lr, momentum: nesterov_sgd(lr, momentum),
+         "Nesterov's momentum: b = momentum b + g, w -= lr (g + momentum b) (torch.optim.SGD with nesterov=True)",
+         "torch.optim.SGD", requires={"nesterov": True}),
     Role("adagrad", ("lr", "eps"), lambda lr, eps: adagrad(lr, eps), "AdaGrad, per-coordinate accumulator",
          "torch.optim.Adagrad"),
     Role("rmsprop", ("lr", "alpha", "eps"), lambda lr, alpha, eps: rmsprop(lr, alpha, eps),
          "RMSProp, per-coordinate v with smoothing alpha", "torch.optim.RMSprop"),
     Role("adam", ("lr", "betas", "eps"), lambda lr, betas, eps: adam(lr, betas[0], betas[1], eps),
          "Adam with bias correction", "torch.optim.Adam"),
+    Role("adamw", ("lr", "betas", "eps", "weight_decay"),
+         lambda lr, betas, eps, weight_decay: adamw(lr, betas[0], betas[1], eps, weight_decay),
+         "Adam with decoupled weight decay: w <- (1 - lr weight_decay) w, then Adam's step", "torch.optim.AdamW"),
     Role("sam", ("lr", "rho"), lambda lr, rho: sam(lr, rho=rho),
          "sharpness-aware minimisation: gradient at w + rho g/||g||, then a step of lr", None),
+    Role("swp", ("lr", "rho", "beta"),
+         lambda lr, rho, beta: sam(lr, rho=rho, swp="coordinate", beta=beta, generator=torch.Generator().manual_seed(0)),
+         "SAM with stochastic weight perturbation (ESAM): the ascent mask * rho g/||g|| / beta, each coordinate "
+         "kept with probability beta", None),
+    Role("asam", ("lr", "rho", "eta"), lambda lr, rho, eta: asam(lr, rho, eta),
+         "adaptive SAM: gradient at w + rho T^2 g/||T g|| with T = |w| + eta, then a step of lr", None),
 )}
 
 
@@ -133,6 +164,12 @@ def _check_taken(role: Role, cls, args: dict) -> None:
     except (TypeError, ValueError):
         return
     kept = set(getattr(inst, "defaults", {})) | {k for g in getattr(inst, "param_groups", []) for k in g}
+    held = getattr(inst, "defaults", {})
+    for k, want in role.requires.items():
+        if k in held and held[k] != want and k not in first:  # a value passed explicitly is the user's choice
+            raise ValueError(f"{cls.__qualname__} in role {role.name!r} runs with {k}={held[k]!r} by default; the role's "
+                             f"algorithm needs {k}={want!r} (pass --hyper {k}={want!r}, or hyper={{{k!r}: {want!r}}}; "
+                             f"pass {k}={held[k]!r} explicitly to judge the class without it)")
     swallowed = [k for k in first if k not in named and k not in kept]
     if swallowed:
         raise ValueError(f"{cls.__qualname__} in role {role.name!r} did not take {', '.join(map(repr, swallowed))}: "
@@ -154,7 +191,12 @@ class Method:
     def role(self) -> str:
         return self.spec.name
 
-    def __call__(self, **kwargs) -> Optimizer:
+    def __call__(self, *, tensors=None, instances: str = "auto", **kwargs) -> Optimizer:
+        """The method built with the role's keyword arguments. ``tensors``: sizes summing to the
+        dimension, so that a torch.optim class holds each seed as that many parameter tensors (a
+        model's layers) and a method that works per tensor is seen doing so; the library's methods
+        and factories work on the flat vector. ``instances``: the torch adapter's layout
+        (:func:`convcheck.optim.from_torch`; ``"rows"`` for one instance drawing for every seed)."""
         r = self.spec
         if set(kwargs) != set(r.params):
             raise TypeError(f"role {r.name!r} is called with {describe(r)}; got {sorted(kwargs)}")
@@ -166,7 +208,7 @@ class Method:
             if not self.checked:
                 _check_taken(r, self.target, {**kwargs, **self.hyper})
                 self.checked = True
-            return from_torch(self.target, **kwargs, **self.hyper)
+            return from_torch(self.target, instances=instances, tensors=tensors, **kwargs, **self.hyper)
         opt = self.target(**kwargs, **self.hyper)
         if not isinstance(opt, Optimizer):
             raise ValueError(f"role {r.name!r}: {getattr(self.target, '__qualname__', self.target)!r} must return a "

@@ -89,11 +89,17 @@ class Context:
     methods: dict = field(default_factory=dict)  # role -> convcheck.roles.Method
     role_table: dict = field(default_factory=dict)  # role name -> convcheck.roles.Role
     claims: frozenset | None = None  # the claim ids asked for (None: all of the study's)
+    readings: frozenset | None = None  # the (claim, reading) pairs asked for (None: every reading of those claims)
 
     def wants(self, *claims: str) -> bool:
         """Whether any of ``claims`` was asked for: a study computes a claim's part only then, so
         ``convcheck check --claim X`` runs only what X needs (parts two claims share run for either)."""
         return self.claims is None or any(c in self.claims for c in claims)
+
+    def wants_reading(self, claim: str, reading: str) -> bool:
+        """Whether the verdict on ``reading`` of ``claim`` was asked for (``convcheck check`` asks
+        only for the readings that test the role it fills): a study may skip another reading's part."""
+        return self.wants(claim) and (self.readings is None or (claim, reading) in self.readings)
 
     def generator(self, *names) -> torch.Generator:
         """A CPU ``torch.Generator`` seeded from (study, *names).
@@ -327,12 +333,15 @@ def _check_same_statement(study: str, by_id: dict, verdicts: list) -> None:
 
 def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None, device: str = "cpu",
               dtype: torch.dtype = torch.float64, family: int | str | None = "suite", methods: dict | None = None,
-              hyper: dict | None = None, compile: bool | str = "auto", claims=None, **overrides) -> StudyResult:
+              hyper: dict | None = None, compile: bool | str = "auto", claims=None, readings=None,
+              **overrides) -> StudyResult:
     """Run one study at a scale; ``seeds`` overrides the scale's default count.
 
     ``claims``: the claim ids to evaluate (case-insensitive; default all of the study's): the
     study computes only their parts (:meth:`Context.wants`) and must return a verdict for each of
     their readings; the result holds those verdicts, and the tables and figures that were made.
+    ``readings``: (claim id, reading) pairs, narrower still: only those verdicts are owed and kept
+    (:meth:`Context.wants_reading`); their claims are asked for.
 
     ``compile``: the mode its engine runs compile their step in (:mod:`convcheck.compiling`:
     ``auto``, ``on``, ``off`` or a bool); ``result.compile`` tallies the runs compiled and those
@@ -367,9 +376,12 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     resolved = {r: resolve(r, m, hyper, table=module.ROLE_TABLE) for r, m in methods.items()}
     dtype = getattr(module, "DTYPE", dtype)  # a study whose certificates need float64 says so
     device = declared_device(module) or device  # a study that must run on the CPU says so
+    wanted = _readings_asked(module, readings)
+    if wanted is not None:
+        claims = sorted({c for c, _ in wanted} | set(_claims_asked(module, claims) or ()))
     asked = _claims_asked(module, claims)
     ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype,
-                  roles=module.ROLES, methods=resolved, role_table=module.ROLE_TABLE, claims=asked)
+                  roles=module.ROLES, methods=resolved, role_table=module.ROLE_TABLE, claims=asked, readings=wanted)
     from .compiling import compiling
 
     with compiling(compile) as tally:
@@ -377,13 +389,15 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     result = dataclasses.replace(result, compile=tally)
     by_id = {c.id: c for c in module.CLAIMS}
     verdicts = [v.restated(study=module.NAME, supporting=by_id[v.claim].is_supporting(v.reading) if v.claim in by_id
-                           else v.supporting) for v in result.verdicts if asked is None or v.claim in asked]
+                           else v.supporting) for v in result.verdicts
+                if (asked is None or v.claim in asked) and (wanted is None or v.key in wanted)]
     # The library's rule, not the study's: as written, a refutation rests on an instance inside the
     # claim's hypotheses and a reproduction covers its scope (convcheck.hypotheses).
     verdicts = [enforce(by_id[v.claim], v) if v.claim in by_id else v for v in verdicts]
     _check_same_statement(module.NAME, by_id, verdicts)
     if asked is not None:  # the contract: every reading of every claim asked for has its verdict
-        missing = [k for c in by_id.values() if c.id in asked for k in c.keys() if k not in {v.key for v in verdicts}]
+        missing = [k for c in by_id.values() if c.id in asked for k in c.keys()
+                   if k not in {v.key for v in verdicts} and (wanted is None or k in wanted)]
         if missing:
             raise RuntimeError(f"Study {module.NAME!r} gave no verdict for {missing} when asked for {sorted(asked)}.")
         result = dataclasses.replace(result, figures=[f for f in result.figures if f.get("table") in result.tables])
@@ -407,6 +421,24 @@ def _claims_asked(module: ModuleType, claims) -> frozenset | None:
         raise ValueError(f"The 'claims' parameter must name claims of study {module.NAME!r}, which are {sorted(ids.values())}. "
                          f"Got {unknown or claims} instead.")
     return frozenset(ids[str(c).upper()] for c in claims)
+
+
+def _readings_asked(module: ModuleType, readings) -> frozenset | None:
+    """The (claim id, reading) pairs named by ``readings``, checked against the study's claims."""
+    if readings is None:
+        return None
+    by_id = {c.id.upper(): c for c in module.CLAIMS}
+    out = set()
+    for pair in readings:
+        claim, reading = pair
+        c = by_id.get(str(claim).upper())
+        if c is None or (c.id, reading) not in c.keys():
+            raise ValueError(f"The 'readings' parameter must name (claim, reading) pairs of study {module.NAME!r}. "
+                             f"Got {tuple(pair)!r} instead.")
+        out.add((c.id, reading))
+    if not out:
+        raise ValueError("The 'readings' parameter must name at least one (claim, reading) pair. Got none.")
+    return frozenset(out)
 
 
 def declared_device(module: ModuleType) -> str:

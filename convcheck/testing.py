@@ -93,7 +93,8 @@ def assert_linear(errors, steps, rho, kind: str = "upper", *, allow_inconclusive
 
 # --- the optimizer battery --------------------------------------------------------------------
 
-_BATTERY_ARGS = {"lr": None, "momentum": 0.9, "eps": 1e-8, "alpha": 0.99, "betas": (0.9, 0.999), "rho": 0.05}
+_BATTERY_ARGS = {"lr": None, "momentum": 0.9, "eps": 1e-8, "alpha": 0.99, "betas": (0.9, 0.999), "rho": 0.05,
+                 "weight_decay": 0.01, "eta": 0.01, "beta": 0.5}
 
 
 def check_optimizer(method, role: str = "sgd", *, steps: int = 25, seeds: int = 6, batch: int = 4, **hyper) -> dict:
@@ -118,7 +119,7 @@ def check_optimizer(method, role: str = "sgd", *, steps: int = 25, seeds: int = 
 
     from .objectives import LeastSquares
     from .optim.base import Oracle
-    from .roles import ROLES, resolve
+    from .roles import resolve
 
     m = resolve(role, method, hyper)
     gen = torch.Generator().manual_seed(1234)

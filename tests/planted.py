@@ -25,8 +25,8 @@ import torch
 from convcheck import pep
 from convcheck.claims import AS_WRITTEN
 from convcheck.objectives import QuadraticNet, WithoutReplacement, WithReplacement
-from convcheck.optim import (Optimizer, Oracle, adagrad, adam, delta_rule_gradient, dual_eps, gradient_descent, rmsprop, sam, sgd,
-                             steepest_descent)
+from convcheck.optim import (Optimizer, Oracle, adagrad, adam, delta_rule_gradient, dual_eps, from_torch, gradient_descent,
+                             nesterov_sgd, rmsprop, sam, sgd, steepest_descent)
 from convcheck.optim.linesearch import LineSearchState
 from convcheck.optim.momentum import MomentumState
 from convcheck.optim.schedules import step_size
@@ -52,6 +52,16 @@ def _accept_any_step():
         return LineSearchState(torch.ones(w.shape[0], dtype=w.dtype), torch.zeros(w.shape[0], dtype=torch.long))
 
     return Optimizer("accept-any", init, lambda w, state, oracle, t: (w - oracle.grad(w), state))
+
+
+def _l1_sam(lr, rho):
+    """SAM whose ascent is rho g / ||g||_1 (the l1 norm where Eq. (53) has the l2 norm)."""
+    def update(w, state, oracle, t):
+        g = oracle.grad(w)
+        eps = rho * g / torch.linalg.vector_norm(g, ord=1, dim=-1, keepdim=True)
+        return w - step_size(lr) * oracle.grad(w + eps), state
+
+    return Optimizer("l1-sam", lambda w: (), update)
 
 
 def _wrong_sign_momentum(lr, momentum):
@@ -182,6 +192,12 @@ PLANTED = [
             methods={"momentum": _wrong_sign_momentum},
             why="GD-5 has one verdict, refuted as written on the true input (cells where momentum oscillates more by all "
                 "three measures); the wrong sign makes more cells refute, which the claim's one verdict cannot show"),
+    Planted("momentum", "Nesterov taking twice the step it is given",
+            [("GD-5", "Nesterov's momentum (torch.optim.SGD's nesterov=True form), the same grid and measures")],
+            methods={"nesterov": lambda lr, momentum: nesterov_sgd(2 * lr, momentum)},
+            why="the Nesterov reading is refuted on the true input (Nesterov oscillates more than GD by all three "
+                "measures in most cells); the row keeps a wrong Nesterov refuted too (with the sign of its history "
+                "term flipped it damps oscillation instead, and is reproduced in cells where the true one is not)"),
     Planted("momentum", "the certified heavy ball with the sign of the history term flipped", [("GD-5", pep.CERTIFIED)],
             {"pep_momentum": lambda h, alpha: pep.heavy_ball(h, -alpha)}),
     Planted("steepest", "the certified 'exact' line search replaced by a fixed step 1/L",
@@ -221,6 +237,10 @@ PLANTED = [
              }, methods={"sgd": _first_sample_only}, seeds=64),
     Planted("adaptive", "AdaGrad that damps the coordinates that moved least", [("AD-1", AS_WRITTEN)],
             methods={"adagrad": _inverted_adagrad}),
+    Planted("adaptive", "'AdamW' whose weight decay is the coupled L2 penalty (torch.optim.Adam's weight_decay)",
+            [("AD-3", "decoupled weight decay (AdamW): w <- (1 - lr wd) w, then Adam's step; wd = 0 is Adam")],
+            methods={"adamw": lambda lr, betas, eps, weight_decay: from_torch(torch.optim.Adam, lr=lr, betas=betas, eps=eps,
+                                                                              weight_decay=weight_decay)}),
     Planted("adaptive", "AdaGrad with a secretly tiny step, RMSProp with eps inside the root, Adam without bias correction",
             [("AD-2", AS_WRITTEN), ("AD-2", "standard RMSProp (per-coordinate v)"), ("AD-3", AS_WRITTEN),
              ("AD-3", "standard Adam (per-coordinate v, k from 1)"), ("AD-4", AS_WRITTEN)],
@@ -231,10 +251,11 @@ PLANTED = [
             [("SAM-1", AS_WRITTEN), ("SAM-6", AS_WRITTEN)],
             {"eps_fn": lambda g, rho, p: rho * g / torch.linalg.vector_norm(g, ord=1 if p == 2.0 else p, dim=-1, keepdim=True),
              "swp_fn": _undivided_swp}),
-    Planted("sam_perturbation", "eps* normalised by the l1 norm at p = 2, and a sharpness that forgets to subtract L(w)",
+    Planted("sam_perturbation", "a SAM ascending by the l1-normalised gradient, eps* normalised by the l1 norm at p = 2, "
+            "and a sharpness that forgets to subtract L(w)",
             [("SAM-2", AS_WRITTEN), ("SAM-3", AS_WRITTEN), ("SAM-3", "first-order eps* near-optimal: gap to the true maximum O(rho^2)")],
             {"eps_fn": lambda g, rho, p: rho * g / torch.linalg.vector_norm(g, ord=1, dim=-1, keepdim=True),
-             "sharpness_fn": lambda net, w, eps: net.loss(w + eps)}),
+             "sharpness_fn": lambda net, w, eps: net.loss(w + eps)}, methods={"sam": _l1_sam}),
     Planted("sam_perturbation", "eps* ten times longer than rho", [("SAM-4", AS_WRITTEN)],
             {"eps_fn": lambda g, rho, p: dual_eps(g, 10 * rho, p)},
             why="SAM-4 is refuted as written on the true input (along training the dropped term is larger than the kept "

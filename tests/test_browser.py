@@ -118,3 +118,15 @@ def test_the_checker_fails_on_a_broken_anchor_a_missing_image_and_a_network_requ
         "index.html links to other.html#elsewhere, which has no such anchor",
         "index.html links to a missing page gone.html",
     ]), found  # (the failed loads also show as console errors)
+
+
+def test_the_conformance_page_loads_offline_with_every_badge_linked_to_its_evidence(browser, tmp_path):
+    import torch
+
+    from convcheck.conformance import conformance, write_page
+
+    rows = conformance([torch.optim.SGD, torch.optim.Adam, torch.optim.ASGD], scale="tiny", claims=["GD-2", "AD-3"])
+    page = write_page(rows, tmp_path, scale="tiny", spec="torch.optim:SGD,torch.optim:Adam,torch.optim:ASGD")
+    html = page.read_text()
+    assert html.count('href="#r') >= 3 and "fits no role" in html
+    assert problems(browser, tmp_path, os.environ.get("CONVCHECK_SCREENSHOTS")) == []

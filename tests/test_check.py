@@ -23,6 +23,11 @@ SAME = [
     (torch.optim.RMSprop, "AD-2", "standard", None),
     (torch.optim.Adam, "AD-3", "standard", None),
     (uo.SAM, "SAM-5", None, None),
+    (uo.ModelSAM, "SAM-2", None, "sam"),
+    (uo.ASAM, "SAM-8", None, "asam"),
+    (uo.HalvingGD, "GD-4", None, "line_search"),
+    (torch.optim.AdamW, "AD-3", "decoupled", "adamw"),
+    (uo.SWPSAM, "SAM-6", None, "swp"),
 ]
 
 # (planted wrong class, claim, reading, role, seeds): each family's error, refuted by the claim it breaks
@@ -34,6 +39,11 @@ WRONG = [
     (uo.EpsInsideRMSprop, "AD-2", "standard", None, None),
     (uo.AdamNoBiasCorrection, "AD-3", "standard", None, None),
     (uo.DownhillSAM, "SAM-5", None, None, 12),
+    (uo.SAM, "SAM-2", None, "sam", None),  # one norm and one closure call per tensor: not Eq. (53) on a model
+    (uo.FixedEtaASAM, "SAM-8", None, "asam", None),
+    (uo.TenthGD, "GD-4", None, "line_search", None),
+    (torch.optim.Adam, "AD-3", "decoupled", "adamw", None),  # Adam's weight_decay is the coupled L2 penalty
+    (uo.UndividedSWPSAM, "SAM-6", None, "swp", None),
 ]
 
 
@@ -43,6 +53,17 @@ def test_the_same_algorithm_gets_the_library_verdict(cls, claim, reading, role):
     library = check(None, claim, reading=reading, role=role, scale="tiny")
     assert user.verdicts, "no verdict tests the role"
     assert [(v.key, v.outcome) for v in user.verdicts] == [(v.key, v.outcome) for v in library.verdicts], user.evidence()
+
+
+def test_nesterov_role_needs_the_switch_and_then_gets_the_library_verdict():
+    with pytest.raises(ValueError, match="runs with nesterov=False by default; the role.s algorithm needs nesterov=True"):
+        check(torch.optim.SGD, "GD-5", role="nesterov", scale="tiny")
+    user = check(torch.optim.SGD, "GD-5", role="nesterov", hyper={"nesterov": True}, scale="tiny")
+    library = check(None, "GD-5", role="nesterov", scale="tiny")
+    assert [v.reading for v in user.verdicts] == ["Nesterov's momentum (torch.optim.SGD's nesterov=True form), the same "
+                                                  "grid and measures"]
+    assert [(v.key, v.outcome, v.summary.split(" (role")[1]) for v in user.verdicts] == \
+        [(v.key, v.outcome, v.summary.split(" (role")[1]) for v in library.verdicts], user.evidence()
 
 
 @pytest.mark.parametrize("cls, claim, reading, role, seeds", WRONG, ids=[c.__name__ for c, *_ in WRONG])
@@ -160,3 +181,20 @@ def test_hyper_passes_an_object_named_module_attr():
     assert got == {"base": torch.optim.SGD, "wd": 0.1, "name": "plain", "flag": True}
     with pytest.raises(ValueError, match="does not define"):
         parse_hyper(["base=torch.optim:NoSuchClass"])
+
+
+def test_a_check_says_where_the_class_departs_from_the_roles_algorithm():
+    """Not a verdict, the reason beside one: the same algorithm follows the role's iterates to round-off;
+    another (RAdam's rectification, a SAM normalising each tensor alone) departs, at the step named."""
+    from convcheck.checking import departure
+    from convcheck.roles import resolve
+
+    def words(cls, role, **hyper):
+        return departure(resolve(role, cls, hyper), resolve(role))
+
+    assert words(torch.optim.Adam, "adam").startswith("the same iterates")
+    assert words(torch.optim.SGD, "nesterov", nesterov=True).startswith("the same iterates")
+    assert words(uo.ModelSAM, "sam").startswith("the same iterates")
+    assert words(torch.optim.RAdam, "adam").startswith("departs at step 1 of 20")
+    assert words(uo.SAM, "sam").startswith("departs at step 1 of 20")  # its own norm per tensor
+    assert words(uo.OvershootSGD, "gd").startswith("departs at step 1 of 20")

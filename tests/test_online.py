@@ -103,7 +103,9 @@ def test_torch_amsgrad_through_check_and_plain_adam_refuted():
 
     ok = check("torch.optim:Adam", "adam2015:AMS-1", hyper={"amsgrad": True}, scale="tiny")
     assert ok.verdicts and not ok.refuted, ok.evidence()
-    bad = check("torch.optim:Adam", "AMS-1", suite="adam2015", scale="tiny")  # plain Adam is not AMSGrad
+    with pytest.raises(ValueError, match="runs with amsgrad=False by default"):  # no silent verdict for plain Adam
+        check("torch.optim:Adam", "AMS-1", suite="adam2015", scale="tiny")
+    bad = check("torch.optim:Adam", "AMS-1", suite="adam2015", scale="tiny", hyper={"amsgrad": False})  # asked for
     assert bad.refuted, bad.evidence()
 
 

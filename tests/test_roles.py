@@ -13,7 +13,9 @@ from convcheck.study import run_study
 from convcheck.testing import check_optimizer
 
 
-@pytest.mark.parametrize("role, method", [(r, None) for r in ROLES] + [
+# swp draws a mask per row from one generator: its rows are independent in distribution, not bit for bit
+# under a permutation, which the battery checks; SAM-6 checks its draws (tests/test_check.py)
+@pytest.mark.parametrize("role, method", [(r, None) for r in ROLES if r != "swp"] + [
     ("sgd", torch.optim.SGD), ("momentum", torch.optim.SGD), ("adagrad", torch.optim.Adagrad),
     ("rmsprop", torch.optim.RMSprop), ("adam", torch.optim.Adam), ("sam", uo.SAM),
     ("momentum", lambda lr, momentum: nesterov(lr, momentum)),
@@ -159,3 +161,81 @@ def test_a_class_that_cannot_take_the_role_says_what_the_role_passes():
     with pytest.raises(ValueError, match=r"_ThreeBetas in role 'adam' cannot be built with what the role passes "
                                          r"\(lr=0.01, betas=\(0.9, 0.999\), eps=1e-08\): ValueError: not enough values"):
         resolve("adam", _ThreeBetas)(lr=torch.full((3,), 0.01, dtype=torch.float64), betas=(0.9, 0.999), eps=1e-8)
+
+
+# --- the roles added for SAM-2, SAM-8, GD-4, GD-5 (Nesterov) and AD-3 (AdamW) -----------------------------
+
+def test_nesterov_and_adamw_defaults_are_torchs_algorithms():
+    """The library's methods behind the nesterov and adamw roles give torch.optim's iterates."""
+    from convcheck.optim import adamw, nesterov_sgd
+
+    g = torch.Generator().manual_seed(3)
+    ls = LeastSquares.planted(30, 4, g)
+    w0 = ls.w_star + torch.randn(3, 4, generator=g, dtype=torch.float64)
+
+    def final(opt):
+        return engine.run(ls, opt, w0, 60, sampler=WithReplacement(ls.n, 3), generator=torch.Generator().manual_seed(2)).final
+
+    torch.testing.assert_close(final(nesterov_sgd(0.05, 0.9)),
+                               final(from_torch(torch.optim.SGD, lr=0.05, momentum=0.9, nesterov=True)), rtol=1e-13, atol=1e-15)
+    torch.testing.assert_close(final(adamw(0.05, 0.9, 0.999, 1e-8, 0.1)),
+                               final(from_torch(torch.optim.AdamW, lr=0.05, weight_decay=0.1)), rtol=1e-13, atol=1e-15)
+    # the coupled L2 penalty of torch.optim.Adam is another method
+    assert not torch.allclose(final(adamw(0.05, 0.9, 0.999, 1e-8, 0.1)),
+                              final(from_torch(torch.optim.Adam, lr=0.05, weight_decay=0.1)))
+
+
+def test_the_ascent_a_method_takes_is_observed_where_it_evaluates_the_gradient():
+    from convcheck import probes
+    from convcheck.optim import dual_eps, gradient_descent
+
+    g = torch.randn(5, 8, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    w = torch.randn(5, 8, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    want = dual_eps(g, 0.05, 2.0)
+    for batched in (True, False):
+        eps = probes.ascent_step(lambda: sam(0.01, rho=0.05), lambda rows: probes.Linear(g[rows]), w, batched=batched)
+        torch.testing.assert_close(eps, want, rtol=1e-14, atol=1e-15)  # (w + eps) - w: round-off of w
+    # through the torch adapter, a SAM over the whole model and one per tensor
+    whole = probes.ascent_step(lambda: from_torch(uo.ModelSAM, lr=0.01, rho=0.05, tensors=(3, 5)),
+                               lambda rows: probes.Linear(g[rows]), w)
+    torch.testing.assert_close(whole, want, rtol=1e-14, atol=1e-15)
+    per_tensor = probes.ascent_step(lambda: from_torch(uo.SAM, lr=0.01, rho=0.05, tensors=(3, 5)),
+                                    lambda rows: probes.Linear(g[rows]), w)
+    assert not torch.allclose(per_tensor, want)
+    # a method that never leaves w shows no ascent
+    assert torch.equal(probes.ascent_step(lambda: gradient_descent(0.1), lambda rows: probes.Linear(g[rows]), w),
+                       torch.zeros_like(w))
+
+
+def test_a_study_computes_only_the_readings_asked_for():
+    from convcheck.study import load_study
+    from pathlib import Path
+
+    mod = load_study(Path(__file__).parents[1] / "studies" / "survey" / "momentum.py")
+    nesterov = next(r for _, r in mod.CLAIMS[0].keys() if r.startswith("Nesterov"))
+    result = run_study(mod, "tiny", readings=[("GD-5", nesterov)])
+    assert [v.key for v in result.verdicts] == [("GD-5", nesterov)]
+    assert "grid" not in result.tables and "nesterov_grid" in result.tables  # the as-written map was not computed
+    with pytest.raises(ValueError, match="'readings' parameter must name"):
+        run_study(mod, "tiny", readings=[("GD-5", "no such reading")])
+
+
+def test_random_perturbations_are_drawn_afresh_each_step_and_reproducibly():
+    """SWP observed at a user's closure: a new mask each step, the same draws for the same seed, and the
+    mean over draws near the target (kept coordinates divided by beta) only when the class divides."""
+    from convcheck import probes
+    from convcheck.optim import dual_eps
+
+    g = torch.linspace(-2.0, 3.0, 10, dtype=torch.float64).reshape(1, -1)
+    target = dual_eps(g, 0.1, 2.0)[0]
+
+    def draws(cls, seed=7):
+        return probes.ascent_draws(lambda: from_torch(cls, instances="per-seed", tensors=(2,) * 5, lr=0.01, rho=0.1,
+                                                      beta=0.3), probes.Linear(g), torch.zeros(4, 10, dtype=torch.float64),
+                                   300, seed=seed).reshape(-1, 10)
+
+    a = draws(uo.SWPSAM)
+    assert torch.equal(a, draws(uo.SWPSAM)) and not torch.equal(a, draws(uo.SWPSAM, seed=8))
+    assert len({tuple((row != 0).tolist()) for row in a}) > 50  # masks differ from step to step
+    torch.testing.assert_close(a.mean(0), target, rtol=0.25, atol=0.01)
+    torch.testing.assert_close(draws(uo.UndividedSWPSAM).mean(0), 0.3 * target, rtol=0.25, atol=0.005)

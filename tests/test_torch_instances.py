@@ -80,3 +80,29 @@ def test_a_per_tensor_method_runs_with_a_parameter_per_seed():
     auto = from_torch(NormalisedSGD, lr=0.05)  # one step size: one block would hold every seed
     tr = _run(auto)
     assert auto.update.instances() == "rows" and torch.equal(tr.final, per_seed.final)
+
+
+# --- a seed as several tensors (a model's layers) --------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_a_seed_as_several_tensors_gives_the_same_bits_for_an_elementwise_method(name):
+    """Adam, SGD, ... work coordinate by coordinate: holding each seed as tensors of 2 + 3 changes nothing,
+    in every layout (blocks hold column slices of the seed rows)."""
+    cls, hyper = CLASSES[name]
+    flat = _run(from_torch(cls, instances="per-seed", **hyper)).final
+    for layout in ("auto", "blocks", "rows", "per-seed"):
+        assert torch.equal(_run(from_torch(cls, instances=layout, tensors=(2, 3), **hyper)).final, flat), layout
+
+
+def test_a_per_tensor_method_is_seen_per_tensor():
+    """NormalisedSGD normalises each tensor by its own norm: with a seed held as 2 + 3 it takes another
+    path than on the flat 5 (what a model's layers would see), and every layout agrees on it."""
+    flat = _run(from_torch(NormalisedSGD, instances="per-seed", lr=0.05)).final
+    split = _run(from_torch(NormalisedSGD, instances="per-seed", lr=0.05, tensors=(2, 3))).final
+    assert not torch.allclose(flat, split)
+    assert torch.equal(_run(from_torch(NormalisedSGD, lr=0.05, tensors=(2, 3))).final, split)
+
+
+def test_tensors_is_checked():
+    with pytest.raises(ValueError, match="'tensors' parameter must be positive sizes summing to the dimension 5"):
+        _run(from_torch(torch.optim.SGD, lr=0.1, tensors=(2, 2)))

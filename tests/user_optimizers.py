@@ -162,3 +162,97 @@ class ModelSAM(torch.optim.Optimizer):
             for p in group["params"]:
                 if p.grad is not None:
                     p.copy_(w[p] - group["lr"] * p.grad)
+
+
+class HalvingGD(torch.optim.Optimizer):
+    """Alg. 1 as a user writes it: from eta = lr, halve until the closure's loss decreases (Eq. 6),
+    then step by eta along -g. ``factor`` < 1/2 plants a wrong search that can undershoot 1/(2L)."""
+
+    factor = 0.5
+
+    def __init__(self, params, lr=1.0):
+        super().__init__(params, dict(lr=lr))
+
+    @torch.no_grad()
+    def step(self, closure):
+        with torch.enable_grad():
+            f0 = float(closure())
+        ps = [p for group in self.param_groups for p in group["params"]]
+        w, g = [p.clone() for p in ps], [p.grad.clone() for p in ps]
+        eta = self.param_groups[0]["lr"]
+        for _ in range(60):
+            for p, wp, gp in zip(ps, w, g):
+                p.copy_(wp - eta * gp)
+            with torch.enable_grad():
+                if float(closure()) < f0:
+                    break
+            eta *= self.factor
+        return f0
+
+
+class TenthGD(HalvingGD):
+    """Planted wrong: shrinks by 10 instead of 2, so its accepted step can fall below 1/(2L)."""
+
+    factor = 0.1
+
+
+class ASAM(torch.optim.Optimizer):
+    """Adaptive SAM (Kwon et al. 2021) for a whole model: T_w = |w| + eta elementwise over every
+    parameter, the ascent rho T^2 g / ||T g|| (one norm over all parameters), one closure call."""
+
+    def __init__(self, params, lr, rho=0.5, eta=0.0):
+        super().__init__(params, dict(lr=lr, rho=rho, eta=eta))
+
+    @torch.no_grad()
+    def step(self, closure):
+        ps = [(p, group) for group in self.param_groups for p in group["params"] if p.grad is not None]
+        tg = [(p.abs() + group["eta"]) * p.grad for p, group in ps]
+        norm = torch.norm(torch.stack([t.norm() for t in tg]))
+        w = {p: p.clone() for p, _ in ps}
+        for (p, group), t in zip(ps, tg):
+            p.add_((p.abs() + group["eta"]) * t * (group["rho"] / norm))
+        with torch.enable_grad():
+            closure()
+        for p, group in ps:
+            p.copy_(w[p] - group["lr"] * p.grad)
+
+
+class FixedEtaASAM(ASAM):
+    """Planted wrong: T_w = |w| + 0.01 whatever eta it is given (an additive eta breaks the invariance)."""
+
+    @torch.no_grad()
+    def step(self, closure):
+        for group in self.param_groups:
+            group["eta"], given = 0.01, group["eta"]
+        super().step(closure)
+        for group in self.param_groups:
+            group["eta"] = given
+
+
+class SWPSAM(torch.optim.Optimizer):
+    """SAM with ESAM's stochastic weight perturbation, per coordinate: keep each coordinate of the ascent
+    rho g / ||g|| (one norm over the model) with probability beta, divide by beta; one closure call."""
+
+    scale = True
+
+    def __init__(self, params, lr, rho=0.05, beta=0.5):
+        super().__init__(params, dict(lr=lr, rho=rho, beta=beta))
+
+    @torch.no_grad()
+    def step(self, closure):
+        ps = [(p, group) for group in self.param_groups for p in group["params"] if p.grad is not None]
+        norm = torch.norm(torch.stack([p.grad.norm() for p, _ in ps]))
+        w = {p: p.clone() for p, _ in ps}
+        for p, group in ps:
+            keep = (torch.rand_like(p) < group["beta"]).to(p.dtype)
+            p.add_(keep * p.grad * (group["rho"] / norm) / (group["beta"] if self.scale else 1.0))
+        with torch.enable_grad():
+            closure()
+        for p, group in ps:
+            p.copy_(w[p] - group["lr"] * p.grad)
+
+
+class UndividedSWPSAM(SWPSAM):
+    """Planted wrong: the kept coordinates are not divided by beta (biased by the factor beta)."""
+
+    scale = False

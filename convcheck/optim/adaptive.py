@@ -25,7 +25,7 @@ from .._validation import check_real
 from .base import Optimizer
 from .schedules import Schedule, as_schedule, divide, step_size
 
-__all__ = ["AdaptiveState", "adagrad", "rmsprop", "adam"]
+__all__ = ["AdaptiveState", "adagrad", "rmsprop", "adam", "adamw"]
 
 
 class AdaptiveState(NamedTuple):
@@ -83,16 +83,23 @@ def rmsprop(lr: Schedule = 0.01, gamma: float = 0.99, eps: float = 1e-8, eps_ins
 
 
 def adam(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: float = 1e-8,
-         eps_inside: bool = False, bias_correction: bool = True) -> Optimizer:
+         eps_inside: bool = False, bias_correction: bool = True, weight_decay: float = 0.0) -> Optimizer:
     """Adam: per-coordinate moments (torch.optim.Adam with ``betas = (gamma1, gamma2)``); the
-    t-th update (t = 1, 2, ...) divides by ``1 - gamma^t`` as Kingma & Ba do."""
+    t-th update (t = 1, 2, ...) divides by ``1 - gamma^t`` as Kingma & Ba do.
+
+    ``weight_decay`` > 0 decays the weights *decoupled* from the gradient (Loshchilov & Hutter's
+    AdamW, torch.optim.AdamW): ``w <- (1 - lr wd) w`` before Adam's step, the moments seeing the
+    gradient alone; see :func:`adamw`."""
     schedule = as_schedule(lr)
+    weight_decay = check_real("weight_decay", weight_decay, 0.0)
     gamma1 = check_real("gamma1", gamma1, 0.0, 1.0, high_open=True)
     gamma2 = check_real("gamma2", gamma2, 0.0, 1.0, high_open=True)
     eps, inside = check_real("eps", eps, 0.0), bool(eps_inside)
 
     def update(params, state, oracle, t):
         g = oracle.grad(params)
+        if weight_decay:  # decoupled: the decay scales w, the moments below see g alone
+            params = params * (1 - step_size(schedule(t)) * weight_decay)
         m = gamma1 * state.m + (1 - gamma1) * g
         v = gamma2 * state.v + (1 - gamma2) * (g * g)
         with torch.no_grad():
@@ -105,6 +112,15 @@ def adam(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: 
             new = params - step_size(divide(schedule(t), bc1)) * (m / denom)
         return new, AdaptiveState(m, v)
 
-    return Optimizer("adam", _zero_state, update,
+    return Optimizer("adamw" if weight_decay else "adam", _zero_state, update,
                      {"lr": lr, "gamma1": gamma1, "gamma2": gamma2, "eps": eps, "eps_inside": inside,
-                      "bias_correction": bias_correction})
+                      "bias_correction": bias_correction, "weight_decay": weight_decay})
+
+
+def adamw(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: float = 1e-8,
+          weight_decay: float = 0.01) -> Optimizer:
+    """AdamW (Loshchilov & Hutter 2019; torch.optim.AdamW): Adam with decoupled weight decay,
+    ``w <- (1 - lr wd) w - lr m_hat / (sqrt(v_hat) + eps)``. With ``weight_decay = 0`` it is Adam;
+    torch.optim.Adam's own ``weight_decay`` is the coupled L2 penalty (``g + wd w`` enters the
+    moments), a different method."""
+    return adam(lr, gamma1, gamma2, eps, weight_decay=weight_decay)

@@ -36,23 +36,40 @@ def _sq(g):
     return (g * g).sum(-1)
 
 
-def _initial_state(eta0: float):
+def _start(eta0, like: torch.Tensor) -> torch.Tensor:
+    """The first trial step per row: ``eta0`` a float, or an ``(S,)`` tensor (one per seed row,
+    as the roles pass step sizes)."""
+    if torch.is_tensor(eta0):
+        return eta0.to(dtype=like.dtype, device=like.device).expand_as(like).clone()
+    return torch.full_like(like, eta0)
+
+
+def _check_eta0(eta0):
+    if torch.is_tensor(eta0):
+        if eta0.ndim > 1 or not bool((eta0 > 0).all()):
+            raise ValueError(f"The 'eta0' parameter must be a float or an (S,) tensor in the range (0, inf). "
+                             f"Got {eta0!r} instead.")
+        return eta0
+    return check_real("eta0", eta0, 0, None, low_open=True)
+
+
+def _initial_state(eta0):
     def init(params):
         S = params.shape[0]
-        return LineSearchState(torch.full((S,), eta0, dtype=params.dtype, device=params.device),
+        return LineSearchState(_start(eta0, torch.zeros(S, dtype=params.dtype, device=params.device)),
                                torch.zeros(S, dtype=torch.long, device=params.device))
 
     return init
 
 
-def _backtrack(condition, eta0: float, factor: float, max_iter: int, name: str, hyper: dict) -> Optimizer:
+def _backtrack(condition, eta0, factor: float, max_iter: int, name: str, hyper: dict) -> Optimizer:
     init = _initial_state(eta0)
 
     def update(params, state, oracle, t):
         g = oracle.grad(params)
         f0 = oracle.loss(params)
         gg = _sq(g)
-        eta = torch.full_like(f0, eta0)
+        eta = _start(eta0, f0)
         shrinks = torch.zeros_like(state.shrinks)
         done = gg == 0  # a stationary point: nothing to search
         for _ in range(max_iter):
@@ -68,26 +85,27 @@ def _backtrack(condition, eta0: float, factor: float, max_iter: int, name: str, 
     return Optimizer(name, init, update, hyper, capturable=False)  # its inner loop ends on data
 
 
-def halving(eta0: float = 1.0, max_halvings: int = 60) -> Optimizer:
-    """Alg. 1: eta := eta0 (1 in the survey), halve until ``f(w - eta g) < f(w)`` (Eq. 6)."""
-    eta0 = check_real("eta0", eta0, 0, None, low_open=True)
+def halving(eta0=1.0, max_halvings: int = 60) -> Optimizer:
+    """Alg. 1: eta := eta0 (1 in the survey; a float or one per seed row), halve until
+    ``f(w - eta g) < f(w)`` (Eq. 6)."""
+    eta0 = _check_eta0(eta0)
     max_halvings = check_int("max_halvings", max_halvings, 1)
     return _backtrack(lambda f1, f0, eta, gg: f1 < f0, eta0, 0.5, max_halvings, "halving",
                       {"eta0": eta0})
 
 
-def armijo(eta0: float = 1.0, c1: float = 1e-4, factor: float = 0.5, max_iter: int = 60) -> Optimizer:
+def armijo(eta0=1.0, c1: float = 1e-4, factor: float = 0.5, max_iter: int = 60) -> Optimizer:
     """Backtracking until ``f(w - eta g) <= f(w) - c1 eta ||g||^2``."""
-    eta0 = check_real("eta0", eta0, 0, None, low_open=True)
+    eta0 = _check_eta0(eta0)
     c1 = check_real("c1", c1, 0, 1, low_open=True, high_open=True)
     factor = check_real("factor", factor, 0, 1, low_open=True, high_open=True)
     return _backtrack(lambda f1, f0, eta, gg: f1 <= f0 - c1 * eta * gg, eta0, factor, check_int("max_iter", max_iter, 1),
                       "armijo", {"eta0": eta0, "c1": c1, "factor": factor})
 
 
-def wolfe(eta0: float = 1.0, c1: float = 1e-4, c2: float = 0.9, max_iter: int = 60) -> Optimizer:
+def wolfe(eta0=1.0, c1: float = 1e-4, c2: float = 0.9, max_iter: int = 60) -> Optimizer:
     """A step meeting the weak Wolfe conditions along ``-g``, by bisection and expansion."""
-    eta0 = check_real("eta0", eta0, 0, None, low_open=True)
+    eta0 = _check_eta0(eta0)
     c1 = check_real("c1", c1, 0, 1, low_open=True, high_open=True)
     c2 = check_real("c2", c2, c1, 1, low_open=True, high_open=True)
     max_iter = check_int("max_iter", max_iter, 1)
@@ -100,7 +118,7 @@ def wolfe(eta0: float = 1.0, c1: float = 1e-4, c2: float = 0.9, max_iter: int = 
         gg = _sq(g)
         lo = torch.zeros_like(f0)
         hi = torch.full_like(f0, float("inf"))
-        eta = torch.full_like(f0, eta0)
+        eta = _start(eta0, f0)
         done = gg == 0
         iters = torch.zeros_like(state.shrinks)
         for _ in range(max_iter):

@@ -68,18 +68,37 @@ def _takes(cls, name: str, method: str = "__init__") -> bool:
 
 
 class _Layout:
-    """S seeds held by optimizer instances: ``views[s]`` is seed s's row of the buffer ``buf``
-    (layouts with one instance) or its own parameter (per seed); ``steps`` the instance(s);
-    ``groups`` the seeds of each param group."""
+    """S seeds held by optimizer instances as views of one buffer ``buf: (S, d)``: ``opts`` the
+    instance(s), ``groups`` the seeds of each param group, ``entries`` one ``(param, first seed,
+    columns, single)`` per parameter (``single``: a ``(width,)`` parameter of one seed, else an
+    ``(n, width)`` block of consecutive seeds), ``by_seed[s]`` the entries holding seed s."""
 
-    def __init__(self, name, buf, views, opts, groups, params):
-        self.name, self.buf, self.views, self.opts, self.groups, self.params = name, buf, views, opts, groups, params
-        self.block_of = {s: k for k, seeds in enumerate(groups) for s in seeds}  # seed -> its param group
+    def __init__(self, name, buf, opts, groups, entries):
+        self.name, self.buf, self.opts, self.groups, self.entries = name, buf, opts, groups, entries
+        self.by_seed: dict[int, list] = {}
+        for e in entries:
+            p, r0, _, single = e
+            for s in ([r0] if single else range(r0, r0 + p.shape[0])):
+                self.by_seed.setdefault(s, []).append(e)
 
 
-def from_torch(optimizer_class, instances: str = "auto", **hyper) -> Optimizer:
+def _column_slices(d: int, tensors) -> list[slice]:
+    """The columns of each of a seed's parameter tensors: ``tensors`` sizes summing to d, or None (one tensor)."""
+    if tensors is None:
+        return [slice(0, d)]
+    sizes = [int(x) for x in tensors]
+    if any(x < 1 for x in sizes) or sum(sizes) != d:
+        raise ValueError(f"The 'tensors' parameter must be positive sizes summing to the dimension {d}. Got {list(tensors)} instead.")
+    cuts = [0, *torch.tensor(sizes).cumsum(0).tolist()]
+    return [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+def from_torch(optimizer_class, instances: str = "auto", tensors=None, **hyper) -> Optimizer:
     """An :class:`Optimizer` over S seeds backed by ``optimizer_class(**hyper)`` in one of the
-    layouts of the module docstring (``instances``: ``"auto"`` or one of :data:`LAYOUTS`)."""
+    layouts of the module docstring (``instances``: ``"auto"`` or one of :data:`LAYOUTS`).
+    ``tensors``: sizes summing to d; each seed's parameters are then that many tensors, as a
+    model's layers are, so a method that works per tensor (a norm per parameter, a trust ratio)
+    is run as it would run on a model, not on one flat vector."""
     if instances not in ("auto", *LAYOUTS):
         raise ValueError(f"The 'instances' parameter must be one of {['auto', *LAYOUTS]}. Got {instances!r} instead.")
     schedule = hyper.get("lr") if callable(hyper.get("lr")) else None
@@ -92,30 +111,34 @@ def from_torch(optimizer_class, instances: str = "auto", **hyper) -> Optimizer:
 
     def build(name, params):
         S, rows = params.shape[0], rows_of(params.shape[0])
+        cols = _column_slices(params.shape[1], tensors)
+        buf = params.detach().clone()  # every parameter is a view of it: one copy in, one out
+
+        def seed_params(s):
+            return [(torch.nn.Parameter(buf[s, c]), s, c, True) for c in cols]
+
         if name == "per-seed":
-            ps = [torch.nn.Parameter(params[s].detach().clone()) for s in range(S)]
-            opts = [optimizer_class([p], **{k: rows[k][s] for k in rows}) for s, p in enumerate(ps)]
-            return _Layout(name, None, ps, opts, [[s] for s in range(S)], ps)
+            entries = [seed_params(s) for s in range(S)]
+            opts = [optimizer_class([e[0] for e in es], **{k: rows[k][s] for k in rows}) for s, es in enumerate(entries)]
+            return _Layout(name, buf, opts, [[s] for s in range(S)], [e for es in entries for e in es])
         varying = [k for k, v in rows.items() if any(x != v[0] for x in v)]
         groups: dict[tuple, list[int]] = {}
         for s in range(S):
             groups.setdefault(tuple(rows[k][s] for k in varying), []).append(s)
         seeds_of = list(groups.values())
-        buf = params.detach().clone()
         if name == "blocks":
             if any(seeds != list(range(seeds[0], seeds[-1] + 1)) for seeds in seeds_of):
                 raise ValueError("the seeds that share hyperparameters are not consecutive rows")
-            tensors = [torch.nn.Parameter(buf[seeds[0]:seeds[-1] + 1]) for seeds in seeds_of]
-            group_params = [[t] for t in tensors]
+            group_entries = [[(torch.nn.Parameter(buf[seeds[0]:seeds[-1] + 1, c]), seeds[0], c, False) for c in cols]
+                             for seeds in seeds_of]
         else:
-            tensors = [torch.nn.Parameter(buf[s]) for s in range(S)]  # views of one buffer: one copy in, one out
-            group_params = [[tensors[s] for s in seeds] for seeds in seeds_of]
+            group_entries = [[e for s in seeds for e in seed_params(s)] for seeds in seeds_of]
         fixed = {k: v[0] for k, v in rows.items()}  # the constructor's; a group's own values override them
         if takes_foreach and "foreach" not in hyper:
             fixed["foreach"] = True  # the multi-tensor path; the probe holds it to the per-seed bits
-        opt = optimizer_class([{"params": ps, **{k: rows[k][seeds[0]] for k in varying}}
-                               for ps, seeds in zip(group_params, seeds_of)], **fixed)
-        return _Layout(name, buf, [buf[s] for s in range(S)], [opt], seeds_of, tensors)
+        opt = optimizer_class([{"params": [e[0] for e in es], **{k: rows[k][seeds[0]] for k in varying}}
+                               for es, seeds in zip(group_entries, seeds_of)], **fixed)
+        return _Layout(name, buf, [opt], seeds_of, [e for es in group_entries for e in es])
 
     def init(params):
         mode["instances"], mode["probed"] = instances, 0  # every run probes afresh
@@ -183,15 +206,10 @@ def _try_step(layout, params, g, oracle, closure_ok, probing):
 def _step(layout, params, g, oracle, closure_ok):
     """One step of the layout's instance(s): the new iterates (S, d) and the extra evaluations."""
     with torch.no_grad():
-        if layout.buf is not None:
-            layout.buf.copy_(params)  # the engine may have frozen a diverged row
-        else:
-            for s, p in enumerate(layout.views):
-                p.copy_(params[s])
+        layout.buf.copy_(params)  # the engine may have frozen a diverged row
     # .grad is set before the step too: a step that accepts a closure but never calls it (hand-written
     # optimizers often do) still sees its gradient
-    grads = g.detach().clone()
-    _set_grads(layout, grads)
+    _set_grads(layout, g.detach().clone())
     extra = [0] * params.shape[0]
     losses = []  # the batch's losses at params, computed once if an optimizer asks
     if layout.name == "per-seed":
@@ -201,18 +219,14 @@ def _step(layout, params, g, oracle, closure_ok):
         opt = layout.opts[0]
         opt.step(_closure(oracle, params, g, losses, extra, layout, range(params.shape[0]))) if closure_ok else opt.step()
     with torch.no_grad():
-        new = layout.buf.clone() if layout.buf is not None else torch.stack([p.detach() for p in layout.views]).clone()
+        new = layout.buf.clone()
     return new, max(extra)
 
 
 def _set_grads(layout, grads):
-    """Every parameter's ``.grad``: its rows of ``grads``."""
-    if layout.name == "blocks":
-        for p, seeds in zip(layout.params, layout.groups):
-            p.grad = grads[seeds[0]:seeds[-1] + 1]
-    else:
-        for s, p in enumerate(layout.params):
-            p.grad = grads[s]
+    """The ``.grad`` of every parameter: its part of ``grads`` (S, d), a view."""
+    for p, r0, cols, single in layout.entries:
+        p.grad = grads[r0, cols] if single else grads[r0:r0 + p.shape[0], cols]
 
 
 def _closure(oracle, params, g, losses, extra, layout, seeds):
@@ -223,31 +237,39 @@ def _closure(oracle, params, g, losses, extra, layout, seeds):
     is counted)."""
     first = [True]
     seeds = list(seeds)
+    every = len(seeds) == params.shape[0]
 
-    def step_loss(s):
+    def step_losses():
         if not losses:  # a replayed gradient stream has no loss to report
             losses.append(oracle.loss(params) if hasattr(oracle, "loss") else None)
-        return None if losses[0] is None else losses[0][s]
+        return losses[0]
 
     def closure():
         out = []
         with torch.no_grad():
-            if first[0] and layout.buf is not None and torch.equal(layout.buf, params):  # every seed unchanged
+            unchanged = first[0] and (torch.equal(layout.buf, params) if every else
+                                      all(torch.equal(layout.buf[s], params[s]) for s in seeds))
+            if unchanged:  # every seed of the instance at its step's point: the step's gradient
                 first[0] = False
-                _set_grads(layout, g.detach().clone())
-                out = [step_loss(s) for s in seeds]
-            else:
-                for s in seeds:
-                    if first[0] and torch.equal(layout.views[s], params[s]):
+                if every:
+                    _set_grads(layout, g.detach().clone())
+                else:  # this instance's rows only (an instance per seed: no copy of every seed's gradient)
+                    for s in seeds:
                         _set_row_grad(layout, s, g[s])
-                        out.append(step_loss(s))
-                        continue
-                    row = _RowOracle(oracle, s)
-                    w = layout.views[s].detach().unsqueeze(0)
-                    _set_row_grad(layout, s, row.grad(w)[0])
-                    extra[s] += row.evals
-                    out.append(row.loss(w)[0])
-                first[0] = False
+                total = step_losses()  # the seeds' losses summed in one op, not a Python loop over seeds
+                return None if total is None else (total.sum() if every else total[seeds].sum())
+            for s in seeds:
+                if first[0] and torch.equal(layout.buf[s], params[s]):
+                    _set_row_grad(layout, s, g[s])
+                    total = step_losses()
+                    out.append(None if total is None else total[s])
+                    continue
+                row = _RowOracle(oracle, s)
+                w = layout.buf[s].detach().unsqueeze(0)
+                _set_row_grad(layout, s, row.grad(w)[0])
+                extra[s] += row.evals
+                out.append(row.loss(w)[0])
+            first[0] = False
         if any(x is None for x in out):
             return None
         return out[0] if len(out) == 1 else torch.stack(out).sum()
@@ -256,25 +278,27 @@ def _closure(oracle, params, g, losses, extra, layout, seeds):
 
 
 def _set_row_grad(layout, s, value):
-    """Seed s's ``.grad``: its own parameter's, or its row of its block's."""
-    if layout.name != "blocks":
-        layout.params[s].grad = value.clone()
-        return
-    k = layout.block_of[s]
-    p = layout.params[k]
-    if p.grad is None:  # a step that reset its gradients to None
-        p.grad = torch.zeros_like(p)
-    p.grad[s - layout.groups[k][0]] = value
+    """Seed s's ``.grad``: its own parameters', or its row of its blocks'."""
+    for p, r0, cols, single in layout.by_seed[s]:
+        if single:
+            p.grad = value[cols].clone()
+            continue
+        if p.grad is None:  # a step that reset its gradients to None
+            p.grad = torch.zeros_like(p)
+        p.grad[s - r0] = value[cols]
 
 
 class _RowOracle:
     """The step's oracle restricted to seed ``s`` (the same batch row), with its own count."""
 
     def __init__(self, oracle, s):
-        self.objective, self.evals = oracle.objective, 0
+        self.objective, self.evals, self.s = oracle.objective, 0, s
         self.idx = None if oracle.idx is None else oracle.idx[s:s + 1]
 
     def grad(self, w):
+        note = getattr(self.objective, "note_row", None)  # an observer (convcheck.probes) learns whose row it is
+        if note is not None:
+            note(self.s)
         if self.idx is None:
             self.evals += self.objective.n
             return self.objective.grad(w)

@@ -58,7 +58,7 @@ def amsgrad(lr, betas=(0.9, 0.999), eps=1e-8, lam=LAMBDA) -> Optimizer:
 ADAM = Role("adam_kb", ("lr", "betas", "eps"), kingma_ba_adam,
             "Adam as Theorem 4.1 states it (beta_1 decaying by lambda = 1 - 1e-8)", "torch.optim.Adam")
 AMSGRAD = Role("amsgrad", ("lr", "betas", "eps"), amsgrad, "AMSGrad, Reddi et al. Alg. 2",
-               "torch.optim.Adam(amsgrad=True)")
+               "torch.optim.Adam", requires={"amsgrad": True})
 
 
 def periodic(C: float, period: int = 3, dtype=torch.float64) -> OnlineLinear:

@@ -69,17 +69,18 @@ from _survey import adagrad_survey, adam_survey, rmsprop_survey
 
 STANDARD_RMSPROP = "standard RMSProp (per-coordinate v)"
 STANDARD_ADAM = "standard Adam (per-coordinate v, k from 1)"
+DECOUPLED = "decoupled weight decay (AdamW): w <- (1 - lr wd) w, then Adam's step; wd = 0 is Adam"
 CLAIMS = [
     Claim("AD-1", "Eqs. (38)-(40)", "AdaGrad damps coordinates that moved a lot, so all coordinates progress", "comparative",
           methods=("adagrad", "gd")),
     Claim("AD-2", "Eqs. (41)-(42)", "RMSProp: v = gamma v + (1 - gamma) ||g||^2 (a scalar), w -= eta g / sqrt(eps + v)",
           "identity", readings=(STANDARD_RMSPROP,), methods={STANDARD_RMSPROP: ("rmsprop",)}),
     Claim("AD-3", "Eqs. (43)-(47)", "Adam = momentum + RMSProp with bias correction 1/(1 - gamma^k), scalar v", "identity",
-          readings=(STANDARD_ADAM,), methods={STANDARD_ADAM: ("adam",)}),
+          readings=(STANDARD_ADAM,), supporting=(DECOUPLED,), methods={STANDARD_ADAM: ("adam",), DECOUPLED: ("adamw",)}),
     Claim("AD-4", "Sec. 6 (Duchi et al.)", "AdaGrad's averaged iterate converges at O(1/sqrt t) on a convex problem", "rate",
           statement="supporting", methods=("adagrad",)),
 ]
-ROLES = ("gd", "adagrad", "rmsprop", "adam")
+ROLES = ("gd", "adagrad", "rmsprop", "adam", "adamw")
 
 SCALES = {"tiny": {"seeds": 6, "steps": 300, "rate_steps": 3000, "lrs": (0.01, 0.5)},
           "quick": {"seeds": 32, "steps": 1000, "rate_steps": 20_000, "lrs": (0.005, 0.02, 0.1, 0.5, 1.0)},
@@ -188,7 +189,7 @@ class _Methods:
     """The methods in the study's roles, with the settings every part uses."""
 
     def __init__(self, ctx):
-        self.gd, self._ada, self._rms, self._adam = (ctx.method(r) for r in ROLES)
+        self.gd, self._ada, self._rms, self._adam, self._adamw = (ctx.method(r) for r in ROLES)
 
     def adagrad(self, lr):
         return self._ada(lr=lr, eps=1e-10)
@@ -198,6 +199,9 @@ class _Methods:
 
     def adam(self, lr, g1, g2):
         return self._adam(lr=lr, betas=(g1, g2), eps=1e-8)
+
+    def adamw(self, lr, g1, g2, wd):
+        return self._adamw(lr=lr, betas=(g1, g2), eps=1e-8, weight_decay=wd)
 
 
 class _Variants(NamedTuple):
@@ -303,7 +307,35 @@ def _identities(ctx, make, variants) -> StudyResult:
             what=f"{ctx.label('adam')} with gamma1 = 0 and bias-corrected RMSProp, {same},")}, seeds=ctx.seeds,
         reading=STANDARD_ADAM)
 
-    return StudyResult([ad2_written, ad2, ad3_written, ad3], {}, [], {"least_squares": ls.constants()})
+    verdicts = [ad2_written, ad2, ad3_written, ad3]
+    if ctx.wants_reading("AD-3", DECOUPLED):
+        verdicts.append(_decoupled(ctx, make, w0, stream, final, torch_adam, RTOL, same))
+    return StudyResult(verdicts, {}, [], {"least_squares": ls.constants()})
+
+
+#: AD-3's decoupled reading: the decay and step checked (Loshchilov & Hutter's AdamW).
+WD, WD_LR = 0.1, 0.01
+
+
+def _decoupled(ctx, make, w0, stream, final, torch_adam, rtol, same):
+    """The method in role adamw fed the recorded gradients: with weight decay ``WD`` its iterates
+    are ``w_{t+1} = (1 - lr WD) w_t + (a_{t+1} - a_t)``, ``a`` Adam's iterates on the same gradients
+    (the decay scales w; the moments see the gradients alone); with weight decay 0 they are
+    torch.optim.Adam's. torch.optim.Adam's own ``weight_decay`` adds ``wd w`` to the gradient (L2,
+    coupled): that is refuted here, by design."""
+    a = replay(make.adam(WD_LR, 0.9, 0.999), w0, stream)
+    ref, w = [], w0
+    for t in range(stream.shape[0]):
+        w = (1 - WD_LR * WD) * w + (a[t + 1] - a[t])
+        ref.append(w)
+    label = f"{ctx.label('adamw')} (role adamw)"
+    return combine("AD-3", "adaptive", {
+        "weight decay 0.1": check_identity(final(make.adamw(WD_LR, 0.9, 0.999, WD)), torch.stack(ref), rtol=rtol,
+                                           claim="AD-3", what=f"{label} with weight_decay = {WD:g} and (1 - lr wd) w plus "
+                                                              f"Adam's step on the same gradients, {same},"),
+        "weight decay 0": check_identity(final(make.adamw(WD_LR, 0.9, 0.999, 0.0)), torch_adam, rtol=rtol, claim="AD-3",
+                                         what=f"{label} with weight_decay = 0 and torch.optim.Adam, {same},")},
+        seeds=ctx.seeds, reading=DECOUPLED)
 
 
 def _averaged_rate(ctx, rate_steps, make) -> StudyResult:

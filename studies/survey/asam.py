@@ -15,8 +15,10 @@ Objective:
 Optimizer:
     sharpness at the first-order maximiser, for p = 2: SAM's ``eps = rho g/||g||`` and ASAM's
     ``eps = rho T^2 g / ||T g||`` with ``T_w = |w| + eta`` on a chosen set of parameters (1
-    elsewhere). Default: every parameter, eta = 0 (``asam_eps_fn`` may replace it).
-    No optimizer runs: a property of the sharpness measures at given weights.
+    elsewhere). The adaptive perturbation under test is the one the method in role ``asam``
+    (eta = 0; the library's: every parameter) visits in one step, observed where it takes the
+    gradient, with each weight matrix and bias its own tensor (:mod:`convcheck.probes`);
+    ``asam_eps_fn`` may replace it. The other variants (eta = 0.01, biases left out) are findings.
 Fit:
     none: relative changes of the loss and of each sharpness under every rescaling and network.
 Verdict rule:
@@ -40,6 +42,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from convcheck import probes
 from convcheck.stats import check_property
 from convcheck.stats import thresholds as th
 from convcheck.objectives import MLP
@@ -49,7 +52,8 @@ from convcheck.study import Claim, StudyResult
 import _survey_tolerances as tol
 
 CLAIMS = [Claim("SAM-8", "Eqs. (57)-(58)", "adaptive sharpness is invariant to function-preserving weight rescaling; "
-                "plain sharpness is not", "identity")]
+                "plain sharpness is not", "identity", methods=("asam",))]
+ROLES = ("asam",)  # the adaptive perturbation: the one the method in the role visits (convcheck.probes)
 
 SCALES = {"tiny": {"seeds": 4, "rescalings": 4}, "quick": {"seeds": 16, "rescalings": 16}, "full": {"seeds": 64, "rescalings": 64}}
 RHO = 0.05
@@ -75,7 +79,6 @@ INJECTIONS = {
 
 
 def run(ctx, *, rescalings, asam_eps_fn=None) -> StudyResult:
-    asam_eps_fn = asam_eps_fn or (lambda g, w, rho, mask: asam_eps(g, w, rho, 0.0, mask))
     gen = ctx.generator("data")
     X = torch.randn(32, 4, generator=gen, dtype=ctx.dtype, device=gen.device)
     net = MLP(X, torch.randn(32, 1, generator=gen, dtype=ctx.dtype, device=gen.device), [4, 12, 12, 1], "relu")
@@ -84,6 +87,12 @@ def run(ctx, *, rescalings, asam_eps_fn=None) -> StudyResult:
     all_params = torch.ones(net.dim, dtype=torch.bool, device=w.device)
     no_bias = net.layout.flatten({k: torch.full((1, *s), not k.startswith("b"), dtype=torch.bool, device=w.device)
                                   for k, s in net.layout.shapes.items()})[0]
+    if asam_eps_fn is None:  # the method in role asam (eta = 0), observed where its step takes the gradient
+        role, tensors = ctx.method("asam"), tuple(net.layout.sizes.values())  # one tensor per weight matrix and bias
+
+        def asam_eps_fn(g, v, rho, mask):
+            return probes.ascent_step(lambda: role(lr=0.01, rho=rho, eta=0.0, tensors=tensors), lambda rows: net, v,
+                                      batched=role.target is None)
 
     def sharpness(v, kind):
         g = net.grad(v)
@@ -118,7 +127,7 @@ def run(ctx, *, rescalings, asam_eps_fn=None) -> StudyResult:
     asam_rows = tab[tab.measure == "ASAM"]
     # the rescalings are a test only if they preserve the loss and move plain sharpness: otherwise inconclusive
     v = check_property(asam_rows.rel_change <= id_tol, claim="SAM-8", seeds=ctx.seeds,
-                       what=f"ASAM's adaptive sharpness unchanged (to {id_tol:g} relative) under {rescalings} "
+                       what=f"the adaptive sharpness of {ctx.label('asam')} (role asam, eta = 0) unchanged (to {id_tol:g} relative) under {rescalings} "
                             f"function-preserving rescalings x {ctx.seeds} networks",
                        labels=[f"rescaling {r.rescaling}, network {r.seed}: changed by {r.rel_change:.3g}"
                                for r in asam_rows.itertuples()],

@@ -227,7 +227,7 @@ def _decrease(ctx, make, steps, sweep) -> StudyResult:
                                    f"the first at step {int(tr.diverged_at[tr.diverged].min()) if tr.diverged.any() else '-'}; "
                                    f"{int((div.reshape(-1) & ~tr.diverged).sum())} more were still growing at the end of the "
                                    "budget"]
-                         + ([f"every h > 2 of the sweep diverged, as the classical condition predicts"]
+                         + (["every h > 2 of the sweep diverged, as the classical condition predicts"]
                             if not [h for h in wrong_side if h > 2]
                             else [f"h > 2 that did not diverge within the budget: {[h for h in wrong_side if h > 2]}"]))
 

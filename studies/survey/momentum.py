@@ -14,7 +14,9 @@ Objective:
 Optimizer:
     GD with step h/L against heavy ball with the same step and momentum alpha
     (roles ``gd`` and ``momentum``: torch.optim.SGD fits both), for h in (0, 2) and alpha in (0, 1): every cell of
-    the grid. Also Polyak's tuned heavy ball as a finding.
+    the grid. Also Polyak's tuned heavy ball as a finding. A supporting reading runs Nesterov's
+    momentum (role ``nesterov``: torch.optim.SGD with ``nesterov=True``) over the same grid, with
+    the same measures and rule: not the survey's Eq. (8), but the momentum most code uses.
 Fit:
     "oscillation" has several natural measures, all taken over the first 100 steps: the
     amplitude (total variation of the error along every eigendirection, relative to its start,
@@ -59,11 +61,13 @@ from convcheck import engine, pep
 from convcheck.stats import agree, check_certified, combine
 from convcheck.objectives import Quadratic
 from convcheck.stats import check_linear, check_paired
+from convcheck.claims import AS_WRITTEN
 from convcheck.study import Claim, StudyResult
 
+NESTEROV = "Nesterov's momentum (torch.optim.SGD's nesterov=True form), the same grid and measures"
 CLAIMS = [Claim("GD-5", "Eq. (8), Figs. 2-3", "momentum reduces the oscillation of gradient descent", "comparative",
-                methods={"as written": ("momentum", "gd")}, supporting=(pep.CERTIFIED,))]
-ROLES = ("gd", "momentum")
+                methods={AS_WRITTEN: ("momentum", "gd"), NESTEROV: ("nesterov", "gd")}, supporting=(pep.CERTIFIED, NESTEROV))]
+ROLES = ("gd", "momentum", "nesterov")
 
 SCALES = {"tiny": {"seeds": 6, "steps": 100, "hs": (0.5, 1.8), "alphas": (0.5, 0.9), "pep_N": 5,
                    "pep_cells": ((0.5, 0.5), (1.5, 0.5))},
@@ -117,21 +121,20 @@ INJECTIONS = {
 }
 
 
-def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=(), pep_momentum=pep.heavy_ball) -> StudyResult:
-    mom, gd = ctx.method("momentum"), ctx.method("gd")
-
-    def make_momentum(lr, alpha):
-        return mom(lr=lr, momentum=alpha)
-    problems = _problems(ctx)
-    hs, S = np.asarray(hs, dtype=float), ctx.seeds
-    parts, rows, findings, paths, seen, repeats = {}, [], [], [], set(), []
+def _grid(ctx, problems, gd, make, steps, hs, alphas, name):
+    """GD-5's map for the momentum method ``make(lr, alpha)`` against GD at the same step: per
+    distinct cell (problem, h, alpha) the three measures paired over seeds, combined by ``agree``.
+    Returns (parts, rows, repeats): the cells' verdicts, the map's rows, the cells that repeat a
+    computation already counted."""
+    S = ctx.seeds
+    parts, rows, seen, repeats = {}, [], set(), []
     for label, q in problems.items():
         w0 = ctx.start_near(q.w_star, label, "w0", scale=2.0)
         W0 = w0.repeat(hs.size, 1)  # rows = h x seeds: one batch per method
         lr = ctx.rows(hs) / q.L
         gd_osc = _oscillation(q, gd(lr=lr), W0, steps)
         for alpha in alphas:
-            m_osc = _oscillation(q, make_momentum(lr, alpha), W0, steps)
+            m_osc = _oscillation(q, make(lr, alpha), W0, steps)
             for k, h in enumerate(hs):
                 cell = f"{label}, h={h:g}, alpha={alpha:g}"
                 sl = slice(k * S, (k + 1) * S)
@@ -140,7 +143,7 @@ def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=(), pep_momentum=pep.heavy
                     repeats.append(cell)
                     continue
                 seen.add(key)
-                measures = {m: check_paired(m_osc[m][sl], gd_osc[m][sl], log=m != "reversals", names=("momentum", "GD"),
+                measures = {m: check_paired(m_osc[m][sl], gd_osc[m][sl], log=m != "reversals", names=(name, "GD"),
                                             measure=f"{m} ({cell})", claim="GD-5") for m in MEASURES}
                 parts[cell] = v = agree("GD-5", "momentum", measures, what=cell)
                 rows.append({"problem": label, "h": h, "alpha": alpha, "outcome": v.outcome,
@@ -149,6 +152,60 @@ def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=(), pep_momentum=pep.heavy
                              **{f"outcome {m}": measures[m].outcome for m in MEASURES},
                              "median_gd": float(np.median(gd_osc["amplitude"][sl])),
                              "median_momentum": float(np.median(m_osc["amplitude"][sl]))})
+    return parts, pd.DataFrame(rows), repeats
+
+
+def _cells(df):
+    return "; ".join(f"{p}: " + ", ".join(f"(h={r.h:g}, a={r.alpha:g})" for r in g.itertuples())
+                     for p, g in df.groupby("problem", sort=False)) or "none"
+
+
+def _nesterov(ctx, problems, gd, steps, hs, alphas):
+    """The supporting reading: Nesterov's momentum (role ``nesterov``, torch.optim.SGD's
+    ``nesterov=True`` form) over the same grid, measures and rule as Eq. (8)'s heavy ball."""
+    nag = ctx.method("nesterov")
+    parts, grid, repeats = _grid(ctx, problems, gd, lambda lr, alpha: nag(lr=lr, momentum=alpha), steps, hs, alphas,
+                                 "Nesterov")
+    held, more = grid[grid.outcome == "reproduced"], grid[grid.outcome == "refuted"]
+    v = combine("GD-5", "momentum", parts, seeds=ctx.seeds, reading=NESTEROV, findings=[
+        f"Nesterov reduces oscillation by every measure in {len(held)} of {len(grid)} distinct cells: {_cells(held)}",
+        f"Nesterov oscillates MORE by every measure (credibly) in {len(more)} cells: {_cells(more)}",
+        *([f"{len(repeats)} cells repeat a computation already counted and count once"] if repeats else [])])
+    return v.restated(summary=f"{ctx.label('nesterov')} (role nesterov) against GD at the same step, over {len(grid)} "
+                              f"distinct cells and the three measures: less oscillation by all three in {len(held)}, more "
+                              f"by all three in {len(more)}, undecided or disagreeing in "
+                              f"{len(grid) - len(held) - len(more)}"), grid
+
+
+def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=(), pep_momentum=pep.heavy_ball) -> StudyResult:
+    problems, hs = _problems(ctx), np.asarray(hs, dtype=float)
+    gd = ctx.method("gd")
+    parts = []
+    if ctx.wants_reading("GD-5", AS_WRITTEN):
+        parts.append(_as_written(ctx, problems, gd, steps, hs, alphas))
+    if ctx.wants_reading("GD-5", NESTEROV):
+        v, grid = _nesterov(ctx, problems, gd, steps, hs, alphas)
+        parts.append(StudyResult([v], {"nesterov_grid": grid}, [
+            {"kind": "heatmap", "table": "nesterov_grid", "title": "GD-5 (Nesterov): log(GD / Nesterov amplitude) per "
+             "cell (blue: Nesterov oscillates less); mark: the cell's verdict", "x": "h", "y": "cell",
+             "value": "effect amplitude", "outcome": "outcome"}]))
+    if ctx.wants_reading("GD-5", pep.CERTIFIED):
+        parts.append(StudyResult([_certified(pep_N, pep_cells, pep_momentum)], {}, []))
+    return StudyResult.merge(*parts)
+
+
+def _as_written(ctx, problems, gd, steps, hs, alphas) -> StudyResult:
+    """GD-5 as written: Eq. (8)'s heavy ball (role ``momentum``) against GD over the grid; the
+    2-D paths and the tuned heavy ball's contraction as findings."""
+    mom, S = ctx.method("momentum"), ctx.seeds
+
+    def make_momentum(lr, alpha):
+        return mom(lr=lr, momentum=alpha)
+
+    parts, grid, repeats = _grid(ctx, problems, gd, make_momentum, steps, hs, alphas, "momentum")
+    findings, paths = [], []
+    for label, q in problems.items():
+        w0 = ctx.start_near(q.w_star, label, "w0", scale=2.0)
         if label.startswith("2-D"):
             for name, opt in {"GD": gd(lr=1.8 / q.L), "momentum": make_momentum(1.8 / q.L, 0.5)}.items():
                 tr = engine.run(q, opt, w0[:1], steps, checkpoints=np.arange(steps + 1), metrics=("gap",), keep_iterates=True)
@@ -162,19 +219,14 @@ def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=(), pep_momentum=pep.heavy
         lin = check_linear(tr.metrics["dist"], tr.steps, rho, kind="theta", window=(30, 300))
         findings.append(f"{label}: tuned heavy ball distance contraction {lin.statistic.get('rho_fit', float('nan')):.4f} "
                         f"per step vs (sqrt(kappa)-1)/(sqrt(kappa)+1) = {rho:.4f} ({lin.outcome})")
-    grid = pd.DataFrame(rows)
     held, more = grid[grid.outcome == "reproduced"], grid[grid.outcome == "refuted"]
     split = grid[grid.outcome == "inconclusive"]
-
-    def cells(df):
-        return "; ".join(f"{p}: " + ", ".join(f"(h={r.h:g}, a={r.alpha:g})" for r in g.itertuples())
-                         for p, g in df.groupby("problem", sort=False)) or "none"
     per_measure = "; ".join(f"{m}: momentum oscillates more in {int((grid[f'outcome {m}'] == 'refuted').sum())}, less in "
                             f"{int((grid[f'outcome {m}'] == 'reproduced').sum())}" for m in MEASURES)
     verdict = combine("GD-5", "momentum", parts, seeds=S, findings=[
-        f"momentum reduces oscillation by every measure in {len(held)} of {len(grid)} distinct cells: {cells(held)}",
-        f"momentum oscillates MORE by every measure (credibly) in {len(more)} cells: {cells(more)}",
-        f"the measures disagree or are undecided in {len(split)} cells: {cells(split)}",
+        f"momentum reduces oscillation by every measure in {len(held)} of {len(grid)} distinct cells: {_cells(held)}",
+        f"momentum oscillates MORE by every measure (credibly) in {len(more)} cells: {_cells(more)}",
+        f"the measures disagree or are undecided in {len(split)} cells: {_cells(split)}",
         f"per measure over the cells: {per_measure}",
         "measures: " + "; ".join(f"{m}: {d}" for m, d in MEASURES.items()),
         *([f"{len(repeats)} cells repeat a computation already counted and count once: {', '.join(repeats[:6])}"
@@ -196,7 +248,7 @@ def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=(), pep_momentum=pep.heavy
          "less); mark: the cell's verdict", "x": "h", "y": "cell", "value": "effect amplitude",
          "outcome": "outcome"},
     ]
-    return StudyResult([verdict, _certified(pep_N, pep_cells, pep_momentum)], {"grid": grid, "paths": pd.concat(paths, ignore_index=True)},
+    return StudyResult([verdict], {"grid": grid, "paths": pd.concat(paths, ignore_index=True)},
                        figures, {k: v.constants() for k, v in problems.items()})
 
 

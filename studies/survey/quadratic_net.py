@@ -360,7 +360,7 @@ def _gd_avoids_saddles(ctx, v_sign, budget, saddles, make):
                             f"{int(pts.shape[0])} inits 1e-6 away from the strict saddles of OP-2",
                        detail=f"{int(reached.sum())} of {reached.size} reached the global value (final excess <= "
                               f"{tol.GD_REACH_RTOL:g})",
-                       findings=[f"escape from 1e-6 next to a saddle (first step below 99% of its loss): " + ", ".join(
+                       findings=["escape from 1e-6 next to a saddle (first step below 99% of its loss): " + ", ".join(
                            str(e) for e in esc) + " steps", "an init exactly on the half network (rows with v < 0 exactly "
                            "zero) never leaves it: a measure-zero set of inits, which 'different initialisations' at random "
                            "avoid"])

@@ -52,9 +52,10 @@ import pandas as pd
 import scipy.optimize
 import torch
 
+from convcheck import probes
 from convcheck.objectives import MLP
 from convcheck.optim import dual_eps, swp_eps
-from convcheck.stats import check_exponent, check_identity, check_mean_vector, check_property, thresholds as th
+from convcheck.stats import check_exponent, check_identity, check_mean_vector, check_property, relative_error, thresholds as th
 from convcheck.study import Claim, StudyResult
 
 import _survey_tolerances as tol
@@ -62,13 +63,18 @@ import _survey_tolerances as tol
 SAM3_RATE = "first-order eps* near-optimal: gap to the true maximum O(rho^2)"
 CLAIMS = [
     Claim("SAM-1", "Eq. (52)", "eps* solves the linearised inner maximisation over ||eps||_p <= rho, p in (1, inf]", "identity"),
-    Claim("SAM-2", "Eq. (53)", "p = 2: eps* = rho g / ||g||", "identity"),
+    Claim("SAM-2", "Eq. (53)", "p = 2: eps* = rho g / ||g||", "identity", methods=("sam",)),
     Claim("SAM-3", "Eq. (51)", "L_SAM(w) = L(w) + sharpness(w): empirical loss plus the maximal loss increase in the rho-ball",
           "identity", supporting=(SAM3_RATE,)),
     Claim("SAM-4", "Eq. (54)", "the d eps*/dw term of the SAM gradient is small compared to the first term and can be ignored",
           "property"),
-    Claim("SAM-6", "Eq. (55)", "SWP is unbiased: E[eps_hat] = eps*", "variance"),
+    Claim("SAM-6", "Eq. (55)", "SWP is unbiased: E[eps_hat] = eps*", "variance", methods=("swp",)),
 ]
+
+ROLES = ("sam", "swp")  # SAM-2 and SAM-6: the perturbation the method in the role visits (convcheck.probes)
+ROLE_CHUNK = 20_000  # draws per observed batch of a user's SWP
+ROLE_ROWS = 16  # its instances (one per row, a fresh draw per step): a class may couple its parameters
+SAM2_TENSORS = (3, 5)  # SAM-2's 8 coordinates as a model's two parameter tensors
 
 SCALES = {"tiny": {"seeds": 4, "draws": 60_000}, "quick": {"seeds": 16, "draws": 400_000},
           "full": {"seeds": 64, "draws": 4_000_000}}
@@ -151,10 +157,21 @@ def _dual_norm(ctx, eps_fn):
                             f"{e:.1e} (p={p})" for p, e in worst.argmax_rel_err.items())
                                + f"; of the norm and value {max(worst.norm_rel_err.max(), worst.value_rel_err.max()):.1e}",
                         claim="SAM-1", statistic={"worst": worst.to_dict()}, seeds=ctx.seeds)
-    e2 = eps_fn(g, rho, 2.0)
     direct = rho * g / torch.linalg.vector_norm(g, dim=-1, keepdim=True)
-    v2 = check_identity(e2, direct, rtol=th.carried(th.EXACT_RTOL, ctx.dtype), claim="SAM-2", seeds=ctx.seeds,
-                        what="Eq. (52) at p = 2 and rho g / ||g||")
+    rtol = th.carried(th.EXACT_RTOL, ctx.dtype)
+    # the method in role sam, observed: the point where its step takes the gradient, on f(w) = <g, w>
+    sam = ctx.method("sam")
+    w = 0.1 * ctx.normal(g.shape, "sam2-w").to(g)
+    # each seed's 8 coordinates are two parameter tensors (3 + 5), as a model's layers are: a SAM that
+    # normalises each tensor by its own norm is seen doing so (Eq. 53 takes ||g|| over all of w)
+    visited = probes.ascent_step(lambda: sam(lr=0.01, rho=rho, tensors=SAM2_TENSORS),
+                                 lambda rows: probes.Linear(g[rows]), w, batched=sam.target is None)
+    v2 = check_identity(visited, direct, rtol=rtol, claim="SAM-2", seeds=ctx.seeds,
+                        what=f"the perturbation {ctx.label('sam')} (role sam) takes, observed where it evaluates the "
+                             f"gradient (each seed's parameters as tensors of {' + '.join(map(str, SAM2_TENSORS))}), and "
+                             "rho g / ||g||",
+                        findings=[f"Eq. (52)'s closed form at p = 2 and rho g / ||g|| agree to "
+                                  f"{float(relative_error(eps_fn(g, rho, 2.0), direct)):.2g} relative"])
     return v1, v2, tab
 
 
@@ -292,20 +309,29 @@ def _swp(ctx, draws, swp_fn):
     eps_star = dual_eps(g, rho, 2.0)[0].numpy()
     rows, checks, kept_norm = [], {}, {}
     groups = torch.arange(10, device="cpu") // 2  # five "tensors" of two coordinates each, for the ESAM-code form
+    role = ctx.methods.get("swp") if swp_fn is swp_eps else None  # a user's SWP in the role (the claim's form)
     for form in ("coordinate", "tensor"):
         total, total_sq, n_done, norms = np.zeros(10), np.zeros(10), 0, []
         gen = ctx.generator("swp", form)
+        observed = role is not None and form == "coordinate"
         while n_done < draws:
-            m = min(200_000, draws - n_done)
-            e, mask = swp_fn(g.expand(m, -1), rho, beta, gen, form, groups)
+            m = min(ROLE_CHUNK if observed else 200_000, draws - n_done)
+            if observed:  # the perturbations the class draws, an instance per row, a draw per step, seen at its closure
+                e = probes.ascent_draws(lambda: role(lr=0.01, rho=rho, beta=beta, tensors=(2,) * 5, instances="per-seed"),
+                                        probes.Linear(g), torch.zeros(ROLE_ROWS, 10, dtype=g.dtype),
+                                        -(-m // ROLE_ROWS), seed=ctx.seed("swp-role", n_done)).reshape(-1, 10)[:m]
+                mask = e != 0
+            else:
+                e, mask = swp_fn(g.expand(m, -1), rho, beta, gen, form, groups)
             e = e.numpy()
             total += e.sum(0)
             total_sq += (e * e).sum(0)
             norms.append(np.linalg.norm(e[mask.any(-1).numpy()], axis=1))
             n_done += m
         kept_norm[form] = float(np.median(np.concatenate(norms)) / rho)
-        checks[form] = c = check_mean_vector(total, total_sq, n_done, eps_star, what=f"the mean of {form} SWP's eps_hat",
-                                             claim="SAM-6")
+        what = f"the mean of {form} SWP's eps_hat" if not observed else \
+            f"the mean of the eps_hat {ctx.label('swp')} (role swp) draws, observed at its closure (10 coordinates as 5 tensors),"
+        checks[form] = c = check_mean_vector(total, total_sq, n_done, eps_star, what=what, claim="SAM-6")
         rows.append(pd.DataFrame({"form": form, "coordinate": np.arange(10), "eps_star": eps_star,
                                   "mean_eps_hat": c.statistic["mean"], "se": c.statistic["se"], "z": c.statistic["z"]}))
     t_ = checks["tensor"].statistic

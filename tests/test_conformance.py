@@ -1,0 +1,64 @@
+"""The conformance matrix (convcheck check MODULE): which roles a class fits, and cells that are the
+claims' own verdicts, never decided by the matrix."""
+
+import json
+
+import pytest
+import torch
+
+import user_optimizers as uo
+from convcheck import check
+from convcheck.cli import main
+from convcheck.conformance import classes_of, conformance, fitting_roles, write_page
+from convcheck.roles import ROLES
+
+
+def _fits(cls):
+    return {(f.role.name, f.how, tuple(sorted(f.hyper.items()))) for f in fitting_roles(cls, ROLES)}
+
+
+def test_reference_classes_fit_their_roles_and_others_fit_by_argument_names():
+    assert _fits(torch.optim.SGD) == {("gd", "reference", ()), ("sgd", "reference", ()), ("momentum", "reference", ()),
+                                      ("nesterov", "reference", (("nesterov", True),))}
+    assert _fits(torch.optim.AdamW) == {("adamw", "reference", ())}
+    # NAdam is no role's reference: every role whose arguments (beyond lr) it names
+    assert {r for r, *_ in _fits(torch.optim.NAdam)} == {"adagrad", "adam", "adamw"}
+    assert {r for r, *_ in _fits(uo.ASAM)} == {"sam", "asam"}
+    # a role needing a switch fits by names only a class that has the switch; lr alone fits nothing
+    assert "nesterov" not in {r for r, *_ in _fits(torch.optim.RMSprop)}
+    assert _fits(uo.HalvingGD) == set() and _fits(torch.optim.ASGD) == set()
+
+
+def test_classes_of_a_module_and_of_a_list():
+    found = classes_of("torch.optim")
+    assert torch.optim.Adam in found and torch.optim.SGD in found and torch.optim.Optimizer not in found
+    assert classes_of("torch.optim:SGD, torch.optim:Adam") == [torch.optim.SGD, torch.optim.Adam]
+    with pytest.raises(ValueError, match="must be torch.optim.Optimizer subclasses"):
+        classes_of("torch.optim.lr_scheduler:StepLR")
+    with pytest.raises(ValueError, match="holds no torch.optim.Optimizer subclass"):
+        classes_of("json")
+
+
+def test_cells_are_the_claims_own_verdicts(tmp_path):
+    rows = conformance([torch.optim.Adam, uo.FixedEtaASAM, torch.optim.ASGD], scale="tiny", claims=["AD-3", "SAM-8"])
+    by = {(r.target.rsplit(".", 1)[-1], r.role): r for r in rows}
+    assert by["ASGD", ""].error.startswith("fits no role")
+    adam = check(torch.optim.Adam, "AD-3", scale="tiny")
+    assert [(v.key, v.outcome) for _, v in by["Adam", "adam"].verdicts] == [(v.key, v.outcome) for v in adam.verdicts]
+    # the planted wrong ASAM is refuted in its cell, as check() refutes it
+    assert [v.outcome for _, v in by["FixedEtaASAM", "asam"].verdicts] == ["refuted"]
+    page = write_page(rows, tmp_path, scale="tiny", spec="test")
+    html = page.read_text()
+    assert html.count('class="badge refuted"') >= 2 and "fits no role" in html
+    records = json.loads((tmp_path / "conformance.json").read_text())
+    assert {r.get("outcome") for r in records} >= {"refuted", "reproduced"}
+    assert all('href="#' + a + '"' in html for a in ("r0v0",)) and 'id="r0v0"' in html  # links resolve
+
+
+def test_the_command_line_matrix(tmp_path, capsys):
+    code = main(["check", "torch.optim:SGD,torch.optim:Adagrad", "--claim", "GD-2", "--claim", "AD-4", "--scale", "tiny",
+                 "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "torch.optim.SGD [gd, reference]" in out and "torch.optim.Adagrad [adagrad, reference]" in out
+    assert (tmp_path / "conformance.html").is_file() and code in (0, 1)
+    assert main(["check", "torch.optim", "--role", "adam", "--out", str(tmp_path)]) == 2  # one class's option
