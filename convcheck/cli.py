@@ -39,8 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--seeds", default=None, help="seeds per setting, at least 3 (default: the scale's), or auto: "
                         "the scale's count first, more in stages for the claims still undecided, up to --budget, with "
                         "the error rates kept across the looks (O'Brien-Fleming alpha spending)")
-    r.add_argument("--budget", type=int, default=None, help="with --seeds auto: the most seeds per setting (default 4x "
-                        "the scale's count)")
+    r.add_argument("--budget", default=None, help="with --seeds auto: the most seeds per setting (default 4x the "
+                        "scale's count), or seconds of wall time per study (300s), or both (64,300s)")
     r.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
     r.add_argument("--dtype", default="float64", help="float64 (default) or float32")
     r.add_argument("--out", default="reports", help="output folder (default: reports)")

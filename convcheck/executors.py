@@ -49,6 +49,7 @@ class Task:
     compile: str = "auto"  # the engine's compile mode (convcheck.compiling)
     declared_device: str = ""  # the study's own DEVICE ("cpu" for studies that always run there), or ""
     budget: int = 0      # seeds on demand: up to this many seeds in stages from ``seeds`` (convcheck.sequential); 0: one run
+    seconds: float = 0.0  # seeds on demand under a time budget too (convcheck.sequential.run_staged); 0: none
 
 
 def execute_study(task: Task) -> dict:
@@ -73,7 +74,8 @@ def execute_study(task: Task) -> dict:
                 from .sequential import run_staged
 
                 result = run_staged(module, task.scale, pilot=task.seeds, budget=task.budget, device=device,
-                                    dtype=getattr(torch, task.dtype), family=None, compile=task.compile)
+                                    dtype=getattr(torch, task.dtype), family=None, compile=task.compile,
+                                    seconds=task.seconds or None)
             else:
                 result = run_study(module, task.scale, seeds=task.seeds, device=device, dtype=getattr(torch, task.dtype),
                                    family=None, compile=task.compile)

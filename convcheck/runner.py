@@ -88,17 +88,38 @@ def _recorded_timings(folder: Path) -> dict[str, float]:
         return {}
 
 
+def parse_budget(budget) -> tuple[int | None, float | None]:
+    """``--budget``: ``64`` (seeds), ``"300s"`` (seconds per study), ``"64,300s"`` (both) or None ->
+    (seeds or None, seconds or None)."""
+    if budget is None or isinstance(budget, int):
+        return budget, None
+    seeds_, secs = None, None
+    for part in str(budget).replace(" ", "").split(","):
+        try:
+            if part.endswith("s"):
+                secs = float(part[:-1])
+                if not secs > 0:
+                    raise ValueError
+            else:
+                seeds_ = int(part)
+        except ValueError:
+            raise ValueError(f"The 'budget' parameter must be seeds (64), seconds (300s) or both (64,300s). "
+                             f"Got {budget!r} instead.") from None
+    return seeds_, secs
+
+
 def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: int | str | None = None, device: str = "auto",
               dtype: str = "float64", out: Path | str = "reports", use_cache: bool = True, progress: bool = True,
               studies_folder: Path | None = None, render: bool = True, suite: str | None = None,
-              executor=None, compile: bool | str = "auto", budget: int | None = None) -> RunRecord:
+              executor=None, compile: bool | str = "auto", budget: int | str | None = None) -> RunRecord:
     """Run the selected studies of a suite (default: the default suite) and write ``<out>/<run-id>/``;
     returns the run's record. ``executor``: where the studies run (:mod:`convcheck.executors`;
     default in this process). ``compile``: when the engine's steps are fused by ``torch.compile``
     (:mod:`convcheck.compiling`: ``auto``, the default, compiles long CPU runs; ``on``; ``off``).
     ``seeds="auto"``: seeds on demand (:mod:`convcheck.sequential`): each study starts at its
     scale's count and gives its undecided claims more, in stages, up to ``budget`` seeds per
-    setting (default 4x the scale's count), under O'Brien-Fleming alpha spending."""
+    setting (default 4x the scale's count), under O'Brien-Fleming alpha spending; ``budget="300s"``
+    bounds each study's wall time instead (its seeds: 4x the scale's count), ``"64,300s"`` both."""
     check_choice("scale", scale, ("tiny", "quick", "full"))
     check_choice("dtype", dtype, ("float64", "float32"))
     from .compiling import mode_of
@@ -109,6 +130,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         seeds = None
     elif budget is not None:
         raise ValueError(f"The 'budget' parameter needs seeds = 'auto'. Got seeds = {seeds!r} instead.")
+    budget, budget_s = parse_budget(budget)
     if seeds is not None:  # every interval over seeds needs at least MIN_SEEDS of them
         check_int("seeds", seeds, MIN_SEEDS)
     executor = executor or InProcess()
@@ -150,8 +172,8 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         if staged:
             study_budget = check_int("budget", budget, n_seeds) if budget is not None else 4 * n_seeds
         source = source_hash(module)
-        key = cache_key(source, {**config, **({"budget": study_budget} if study_budget else {})}, n_seeds, device, dtype,
-                        compile)
+        key = cache_key(source, {**config, **({"budget": study_budget} if study_budget else {}),
+                                 **({"budget_s": budget_s} if budget_s else {})}, n_seeds, device, dtype, compile)
         hit = cache.load(f"{suite_info.name}.{name}", key) if use_cache else None
         if hit is not None:
             study_verdicts, info = hit
@@ -159,7 +181,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         else:
             # the task carries the device asked for; it is resolved again where it runs
             tasks.append(Task(name, str(module.__file__), scale, n_seeds, requested, dtype, torch.get_num_threads(), key,
-                              source, compile, declared_device(module), study_budget))
+                              source, compile, declared_device(module), study_budget, budget_s or 0.0))
     bar = None
     if progress and tasks:
         from tqdm.auto import tqdm

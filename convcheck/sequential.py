@@ -28,6 +28,8 @@ stages (``statistic["stages"]``: seeds, levels, outcome at each look).
 
 from __future__ import annotations
 
+import time
+
 import dataclasses
 from types import ModuleType
 
@@ -67,26 +69,43 @@ def next_count(current: int, prices: list[int], budget: int) -> int:
 
 
 def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = None, budget: int, claims=None,
-               **kwargs):
+               seconds: float | None = None, **kwargs):
     """Run ``module`` in stages (see the module's docstring): ``pilot`` seeds first (default the
     scale's count), more for the claims still undecided, up to ``budget`` seeds. Returns the
     :class:`~convcheck.study.StudyResult` of the last stage, its verdicts replaced by each claim's
-    deciding look, each with its ``stages``; ``result.setup["stages"]`` lists every look."""
+    deciding look, each with its ``stages``; ``result.setup["stages"]`` lists every look.
+
+    ``seconds``: a budget of wall time too. No look starts that would end past it, its time
+    predicted from the last look's, in proportion to the seeds. The last look that fits *closes*:
+    it tests at all the alpha the earlier looks left unspent (when no larger look fits, the same
+    seeds are looked at again so), so a time budget still decides at the full levels; the error
+    rate stays bounded by the union bound over the looks, as for any spending. Claims still open
+    when even that cannot run keep their last verdict and say where the time ran out. Which look
+    closes depends on the machine's speed, so a run under a time budget is reproduced bit for bit
+    by the seed counts and levels its manifest records, not by the same budget elsewhere."""
     from .stats.thresholds import MIN_SEEDS
     from .study import _claims_asked, run_study
-    from ._validation import check_int
+    from ._validation import check_int, check_real
 
     pilot = check_int("pilot", pilot if pilot is not None else module.SCALES[scale].get("seeds", 32), MIN_SEEDS)
     budget = check_int("budget", budget, pilot)
     asked = _claims_asked(module, claims)
     pending = set(asked) if asked is not None else {c.id for c in module.CLAIMS}
-    final, history, looks, counts, tables, figures = {}, {}, [], [pilot], {}, {}
-    result = None
+    if seconds is not None:
+        seconds = check_real("seconds", seconds, 0.0, None, low_open=True)
+    final, history, looks, done, tables, figures = {}, {}, [], [], {}, {}
+    plan = [(pilot, False)]  # (seeds, whether the look spends all the alpha left)
+    result, start, last = None, time.perf_counter(), 0.0
     while pending:
-        count = counts[-1]
-        level = stage_levels(counts, budget)[-1]
+        count, closing = plan[-1]
+        # a closing look (the last a time budget allows) tests at what the earlier looks left unspent
+        level = stage_levels(done + [budget if closing else count], budget)[-1]
+        level = {**level, "seeds": count, **({"closing": True} if closing else {})}
+        t0 = time.perf_counter()
         with th.levels(alpha_fail=level["alpha_fail"], alpha_pass=level["alpha_pass"]):
             result = run_study(module, scale, seeds=count, claims=sorted(pending), **kwargs)
+        last = time.perf_counter() - t0
+        done.append(count)
         tables.update(result.tables)  # a claim decided earlier keeps the tables of its deciding look
         figures.update({f.get("title", str(i)): f for i, f in enumerate(result.figures)})
         by_claim: dict[str, list] = {}
@@ -96,15 +115,31 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
         prices, undecided = [], set()
         for claim, vs in by_claim.items():
             open_ = [v for v in vs if v.outcome == INCONCLUSIVE and v.statistic.get("seeds_to_decide")]
-            if open_ and count < budget:
+            if open_ and count < budget and not closing:
                 undecided.add(claim)
                 prices += [int(v.statistic["seeds_to_decide"]) for v in open_]
             else:
                 final.update({v.key: v for v in vs})
-        looks.append({**level, "claims": sorted(by_claim), "undecided": sorted(undecided)})
+        looks.append({**level, "claims": sorted(by_claim), "undecided": sorted(undecided), "seconds": round(last, 2)})
         pending = undecided
-        if pending:
-            counts.append(next_count(count, prices, budget))
+        if not pending:
+            break
+        nxt = next_count(count, prices, budget)
+        if seconds is None:
+            plan.append((nxt, False))
+            continue
+        left = seconds - (time.perf_counter() - start)
+        p_next = last * nxt / count  # a look's time grows with its seeds
+        if p_next <= left:  # it fits; it closes when no look after it would
+            plan.append((nxt, nxt < budget and p_next + last * next_count(nxt, [], budget) / count > left))
+        elif last <= left:  # no larger look fits: the same seeds again, at the alpha left (a union bound over looks)
+            plan.append((count, True))
+        else:
+            why = (f"the time budget of {seconds:g} s stops the looks at {count} seeds: the next look ({nxt} seeds) "
+                   f"would take about {p_next:.0f} s more")
+            final.update({v.key: v.restated(findings=[why]) for c in pending for v in by_claim[c]})
+            looks[-1]["stopped"] = why
+            break
     verdicts = [v.restated(statistic={"stages": history[v.key]}) for v in final.values()]
     keys = [k for c in module.CLAIMS for k in c.keys()]
     verdicts.sort(key=lambda v: keys.index(v.key) if v.key in keys else len(keys))

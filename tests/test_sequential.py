@@ -131,3 +131,49 @@ def test_the_runner_stages_a_suite_and_records_the_looks(tmp_path, staged_study)
     assert looks[0]["seeds"] == 4 and looks[0]["undecided"] == ["S-1"] and manifest["studies"]["staged"]["seeds"] == looks[-1]["seeds"]
     with pytest.raises(ValueError, match="'budget' parameter needs seeds = 'auto'"):
         run_suite(None, scale="quick", seeds=8, budget=16, out=tmp_path / "out", studies_folder=folder, progress=False)
+
+
+def test_a_time_budget_stops_the_looks_and_says_where(staged_study):
+    """A budget of wall time no look can fit after the pilot: S-1 keeps the pilot's inconclusive verdict
+    and says the time ran out; a generous one decides it as the seed budget alone does."""
+    res = run_staged(staged_study, "quick", budget=256, seconds=1e-9, family=None)
+    by = {v.claim: v for v in res.verdicts}
+    assert by["S-1"].outcome == INCONCLUSIVE and len(by["S-1"].statistic["stages"]) == 1
+    assert any("the time budget of 1e-09 s stops the looks at 4 seeds" in f for f in by["S-1"].findings)
+    assert "stopped" in res.setup["stages"][-1]
+    roomy = run_staged(staged_study, "quick", budget=256, seconds=3600, family=None)
+    assert [v.to_json() for v in roomy.verdicts] == [v.to_json() for v in run_staged(staged_study, "quick", budget=256,
+                                                                                       family=None).verdicts]
+
+
+def test_budget_in_seeds_seconds_or_both():
+    from convcheck.runner import parse_budget
+
+    assert parse_budget(None) == (None, None) and parse_budget(64) == (64, None)
+    assert parse_budget("64") == (64, None) and parse_budget("300s") == (None, 300.0)
+    assert parse_budget("64, 300s") == (64, 300.0)
+    for bad in ("fast", "-5s", "0s"):
+        with pytest.raises(ValueError, match="'budget' parameter must be seeds"):
+            parse_budget(bad)
+
+
+def test_the_last_look_a_time_budget_allows_spends_the_alpha_left(staged_study, monkeypatch):
+    """On a clock where a look takes 10 s per 4 seeds and the budget is 25 s, no larger look fits after
+    the pilot: the same seeds are looked at again at the alpha the pilot left (almost all of it)."""
+    import convcheck.sequential as sq
+    import convcheck.study as st
+
+    clock, real = [0.0], st.run_study
+
+    def slow(module, scale, seeds=None, **kw):
+        clock[0] += 10.0 * seeds / 4
+        return real(module, scale, seeds=seeds, **kw)
+
+    monkeypatch.setattr(sq.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(st, "run_study", slow)
+    res = run_staged(staged_study, "quick", budget=256, seconds=25, family=None)
+    stages = {v.claim: v for v in res.verdicts}["S-1"].statistic["stages"]
+    assert [s["seeds"] for s in stages] == [4, 4] and stages[-1]["closing"]
+    pilot_spent = stages[0]["alpha_fail"]
+    assert stages[-1]["alpha_fail"] == pytest.approx(th.ALPHA_FAIL - pilot_spent, rel=1e-9)
+    assert pilot_spent < 1e-6 < stages[-1]["alpha_fail"]
