@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="claim id, case-insensitive (convcheck list shows the claims, readings and roles); repeatable: "
                         "each study holding some runs once, for those alone")
     c.add_argument("--out", default="conformance", help="the folder of a conformance matrix's page (default: ./conformance)")
+    c.add_argument("--workers", type=int, default=None, help="a conformance matrix's worker processes, one thread each "
+                                                             "(default: one per core)")
     c.add_argument("--suite", default=None, help="the suite holding the claim (default: the default suite)")
     c.add_argument("--reading", default=None, help="one reading of the claim (a unique prefix of its name); default: all "
                                                    "that test the role")
@@ -165,6 +167,9 @@ def _check(args) -> int:
     from .executors import resolve_device
 
     matrix = args.claim is None or ":" not in args.target or "," in args.target
+    if not matrix and args.workers is not None:
+        return _fail("The '--workers' parameter applies to a conformance matrix (several classes); one class's check "
+                     "runs in this process.")
     try:
         dtype = getattr(torch, check_choice("dtype", args.dtype, ("float64", "float32")))
         if matrix:
@@ -206,8 +211,13 @@ def _conformance(args, dtype, device) -> int:
         print(f"{row.target} [{row.role}, {row.how}]: " + ", ".join(f"{n} {o}" for o, n in tally.items() if n)
               + (f"; then {row.error}" if row.error else "") + f" ({row.seconds:.1f} s)", flush=True)
 
+    import os
+
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise ValueError(f"The '--workers' parameter must be an int in the range [1, inf). Got {workers!r} instead.")
     rows = conformance(classes, scale=args.scale, suites=[args.suite] if args.suite else None, claims=args.claim,
-                       device=device, dtype=dtype, progress=line)
+                       device=device, dtype=dtype, progress=line, workers=workers)
     page = write_page(rows, out, scale=args.scale, spec=args.target)
     print(f"{len(classes)} classes, {sum(len(r.verdicts) for r in rows)} verdicts: {page}")
     return 1 if any(v.outcome == "refuted" for r in rows for _, v in r.verdicts) else 0

@@ -133,45 +133,92 @@ def _claims_by_role(suites) -> tuple[dict, dict]:
     return roles, claims
 
 
+def _spec_of(cls) -> str:
+    """``module:attr`` that loads ``cls`` in a fresh process (a class from a .py file: its path)."""
+    mod = inspect.getmodule(cls)
+    if mod is not None and mod.__name__.startswith("convcheck_target_") and getattr(mod, "__file__", None):
+        return f"{mod.__file__}:{cls.__qualname__}"
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _row(cls, role: str, how: str, hyper: dict, todo, scale, device, dtype) -> Row:
+    """One class in one role against its claims ``todo`` ((suite, claim id) pairs), each suite's at once."""
+    from .checking import check
+
+    row = Row(_name(cls), role, how, hyper)
+    start = time.perf_counter()
+    for suite in dict.fromkeys(s for s, _ in todo):
+        ids = [c for s, c in todo if s == suite]
+        try:
+            result = check(cls, ids, role=role, hyper=hyper or None, scale=scale, suite=suite, device=device, dtype=dtype)
+            row.verdicts += [(suite, v) for v in result.verdicts]
+            row.departure = row.departure or result.departures.get(role, "")
+        except Exception as exc:  # the class in this role, whatever went wrong: its reason, not a crash
+            row.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            break
+    row.seconds = time.perf_counter() - start
+    return row
+
+
+def _row_in_worker(spec: str, *args) -> Row:
+    """:func:`_row` in a worker process of the pool: the class loaded from its spec, one thread."""
+    from ._runtime import blas_limits, tune_process
+    from .checking import load_target
+
+    tune_process()
+    torch.set_num_threads(1)
+    with blas_limits(1):
+        return _row(load_target(spec), *args)
+
+
 def conformance(classes, *, scale: str = "tiny", suites=None, claims=None, device: str = "cpu",
-                dtype=torch.float64, progress=None) -> list[Row]:
+                dtype=torch.float64, progress=None, workers: int = 1) -> list[Row]:
     """Every class in every role it fits, against every claim (of ``suites``, default all; of
     ``claims`` alone when given) with a reading that tests the role. ``progress(row)`` is called
-    after each row (the command line prints a line)."""
-    from .checking import check
+    as each row ends (the command line prints a line). ``workers`` > 1 runs the rows in a pool of
+    spawned processes, one thread each (the rows are independent and deterministic: the same
+    verdicts as one process, in the same order)."""
     from .suites import list_suites
 
     suites = list(suites or list_suites())
     roles, by_role = _claims_by_role(suites)
     wanted = None if claims is None else {str(c).upper() for c in claims}
-    rows = []
+    jobs = []  # (class, role name, how, hyper, todo) or a finished Row for a class that fits nothing
     for cls in classes:
         fits = fitting_roles(cls, roles)
         if not fits:
-            rows.append(Row(_name(cls), "", "", {}, error="fits no role: its signature names no role's arguments "
+            jobs.append(Row(_name(cls), "", "", {}, error="fits no role: its signature names no role's arguments "
                                                            "beyond lr (convcheck list shows the roles)"))
-            if progress:
-                progress(rows[-1])
-            continue
         for fit in fits:
             todo = [(s, c) for s, c in by_role.get(fit.role.name, []) if wanted is None or c.upper() in wanted]
-            row = Row(_name(cls), fit.role.name, fit.how, fit.hyper)
-            start = time.perf_counter()
-            for suite in dict.fromkeys(s for s, _ in todo):
-                ids = [c for s, c in todo if s == suite]
-                try:
-                    result = check(cls, ids, role=fit.role.name, hyper=fit.hyper or None, scale=scale, suite=suite,
-                                   device=device, dtype=dtype)
-                    row.verdicts += [(suite, v) for v in result.verdicts]
-                    row.departure = row.departure or result.departures.get(fit.role.name, "")
-                except Exception as exc:  # the class in this role, whatever went wrong: its reason, not a crash
-                    row.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                    break
-            row.seconds = time.perf_counter() - start
             if todo:
-                rows.append(row)
-                if progress:
-                    progress(row)
+                jobs.append((cls, fit.role.name, fit.how, fit.hyper, todo))
+    rows: list = [j if isinstance(j, Row) else None for j in jobs]
+    for r in rows:
+        if r is not None and progress:
+            progress(r)
+    pending = [i for i, j in enumerate(jobs) if not isinstance(j, Row)]
+    if workers <= 1 or len(pending) <= 1:
+        for i in pending:
+            rows[i] = _row(*jobs[i], scale, device, dtype)
+            if progress:
+                progress(rows[i])
+        return rows
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_row_in_worker, _spec_of(jobs[i][0]), *jobs[i][1:], scale, device, dtype): i
+                   for i in pending}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                rows[i] = fut.result()
+            except Exception as exc:  # the worker itself failed (killed, a class that cannot be loaded there)
+                cls, role, how, hyper, _ = jobs[i]
+                rows[i] = Row(_name(cls), role, how, hyper, error=f"{type(exc).__name__}: {exc}")
+            if progress:
+                progress(rows[i])
     return rows
 
 

@@ -62,3 +62,15 @@ def test_the_command_line_matrix(tmp_path, capsys):
     assert "torch.optim.SGD [gd, reference]" in out and "torch.optim.Adagrad [adagrad, reference]" in out
     assert (tmp_path / "conformance.html").is_file() and code in (0, 1)
     assert main(["check", "torch.optim", "--role", "adam", "--out", str(tmp_path)]) == 2  # one class's option
+
+
+def test_a_pool_of_workers_gives_the_same_rows_in_the_same_order():
+    classes = [torch.optim.SGD, torch.optim.Adam, uo.FixedEtaASAM, torch.optim.ASGD]
+
+    def table(rows):
+        return [(r.target, r.role, r.error, r.departure, [(s, v.key, v.outcome, v.summary) for s, v in r.verdicts])
+                for r in rows]
+
+    claims = ["GD-2", "AD-3", "SAM-8"]
+    assert table(conformance(classes, scale="tiny", claims=claims, workers=2)) == \
+        table(conformance(classes, scale="tiny", claims=claims))
