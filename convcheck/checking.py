@@ -252,12 +252,12 @@ def departure(method, reference, steps: int = 20) -> str:
 
     from . import engine
     from .objectives import LeastSquares
-    from .testing import _BATTERY_ARGS
+    from .roles import COMMON_ARGS
 
     gen = torch.Generator().manual_seed(1234)
     obj = LeastSquares.planted(40, 5, gen, kappa=4.0, noise=0.5)
     w0 = obj.w_star + torch.randn(4, obj.dim, generator=gen, dtype=torch.float64)
-    kw = {k: ((1.0 if method.role == "line_search" else 0.05) if k == "lr" else _BATTERY_ARGS[k]) for k in method.spec.params}
+    kw = {k: ((1.0 if method.role == "line_search" else 0.05) if k == "lr" else COMMON_ARGS[k]) for k in method.spec.params}
     try:
         # the target holds each start as two tensors (2 + 3), as a model's layers: per-tensor steps show
         paths = [engine.run(obj, m(**kw, tensors=(2, 3)), w0, steps, checkpoints=np.arange(steps + 1),

@@ -57,7 +57,7 @@ import torch
 from .optim import adagrad, adam, adamw, asam, gradient_descent, halving, heavy_ball, nesterov_sgd, rmsprop, sam, sgd
 from .optim.base import Optimizer
 
-__all__ = ["Role", "ROLES", "resolve", "describe"]
+__all__ = ["Role", "ROLES", "COMMON_ARGS", "resolve", "describe"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,12 @@ class Role:
     torch_class: str | None = None  # the torch.optim class that implements the same algorithm
     requires: dict = field(default_factory=dict)  # switches a class must hold at these values (nesterov=True)
 
+
+#: Common values of the roles' arguments besides ``lr``, for runs that judge a method apart from any
+#: study: the contract battery (:func:`convcheck.testing.check_optimizer`) and where a class departs
+#: from the role's algorithm (:func:`convcheck.checking.departure`).
+COMMON_ARGS = {"momentum": 0.9, "eps": 1e-8, "alpha": 0.99, "betas": (0.9, 0.999), "rho": 0.05, "weight_decay": 0.01,
+               "eta": 0.01, "beta": 0.5}
 
 ROLES: dict[str, Role] = {r.name: r for r in (
     Role("gd", ("lr",), lambda lr: gradient_descent(lr), "gradient descent with step lr (full gradient)", "torch.optim.SGD"),

@@ -93,9 +93,6 @@ def assert_linear(errors, steps, rho, kind: str = "upper", *, allow_inconclusive
 
 # --- the optimizer battery --------------------------------------------------------------------
 
-_BATTERY_ARGS = {"lr": None, "momentum": 0.9, "eps": 1e-8, "alpha": 0.99, "betas": (0.9, 0.999), "rho": 0.05,
-                 "weight_decay": 0.01, "eta": 0.01, "beta": 0.5}
-
 
 def check_optimizer(method, role: str = "sgd", *, steps: int = 25, seeds: int = 6, batch: int = 4, **hyper) -> dict:
     """Check the contract every method in a role must keep, on a small least-squares problem.
@@ -119,7 +116,7 @@ def check_optimizer(method, role: str = "sgd", *, steps: int = 25, seeds: int = 
 
     from .objectives import LeastSquares
     from .optim.base import Oracle
-    from .roles import resolve
+    from .roles import COMMON_ARGS, resolve
 
     m = resolve(role, method, hyper)
     gen = torch.Generator().manual_seed(1234)
@@ -129,7 +126,7 @@ def check_optimizer(method, role: str = "sgd", *, steps: int = 25, seeds: int = 
     idx = torch.randint(0, obj.n, (steps, seeds, batch), generator=gen, device=gen.device)
 
     def build(lr):
-        kw = {k: (lr if k == "lr" else _BATTERY_ARGS[k]) for k in m.spec.params}
+        kw = {k: (lr if k == "lr" else COMMON_ARGS[k]) for k in m.spec.params}
         return m(**kw)
 
     def drive(opt, w, lr_idx=None, dtype=torch.float64, rows=None):
