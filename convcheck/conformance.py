@@ -237,15 +237,12 @@ def _records(rows) -> list[dict]:
 def write_page(rows, out: Path, *, scale: str, spec: str) -> Path:
     """``conformance.html`` (class x claim, each verdict linked to its evidence below) and
     ``conformance.json`` (one record per verdict or error) in ``out``, written atomically."""
-    import jinja2
-
-    from .claims import AS_WRITTEN
+    from .claims import AS_WRITTEN, claim_order
+    from .report.render import _ENV  # the run report's templates and settings (the page shares its style)
     from .store import atomic_write_text
-
-    out.mkdir(parents=True, exist_ok=True)
-    from .claims import claim_order
     from .suites import load_suite
 
+    out.mkdir(parents=True, exist_ok=True)
     suites = list(dict.fromkeys(s for r in rows for s, _ in r.verdicts))
     prefixes = {s: load_suite(s).prefixes for s in suites}  # the paper's section order
     columns = sorted(dict.fromkeys((s, v.claim) for r in rows for s, v in r.verdicts),
@@ -258,9 +255,7 @@ def write_page(rows, out: Path, *, scale: str, spec: str) -> Path:
                 {"outcome": v.outcome, "reading": v.reading, "anchor": f"r{i}v{k}",
                  "short": "as written" if v.reading == AS_WRITTEN else v.reading.split(":")[0][:28]})
         table.append({"row": r, "cells": [cells.get(c, []) for c in columns], "index": i})
-    env = jinja2.Environment(loader=jinja2.PackageLoader("convcheck.report", "templates"),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
-    html = env.get_template("conformance.html.j2").render(
+    html = _ENV.get_template("conformance.html.j2").render(
         rows=table, columns=columns, spec=spec, scale=scale, torch_version=torch.__version__,
         counts={o: sum(v.outcome == o for r in rows for _, v in r.verdicts) for o in ("reproduced", "refuted", "inconclusive")})
     atomic_write_text(out / "conformance.html", html)

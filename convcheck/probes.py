@@ -69,27 +69,14 @@ def _first_away(points, w: torch.Tensor) -> torch.Tensor:
     return eps
 
 
-def ascent_step(make, objective_of, w: torch.Tensor, *, batched: bool = False, seed: int | None = None) -> torch.Tensor:
+def ascent_step(make, objective_of, w: torch.Tensor, *, batched: bool = False) -> torch.Tensor:
     """``eps: (S, d)``, the perturbation of one step of ``make()`` (an Optimizer factory, built
     afresh per seed) from ``w: (S, d)`` on ``objective_of(rows)`` (the objective for the seed
     rows ``rows``, a slice). Seed by seed (a fresh instance each, so no state or batch layout
     couples the seeds), or all rows in one step with ``batched=True`` (the library's own
-    methods, whose rows are independent by contract: :func:`convcheck.testing.check_optimizer`,
-    or a torch.optim class in the adapter's ``rows`` layout, one parameter per seed). ``seed``
-    seeds torch's global generator for the step, inside a fork that restores it after: a class
-    that draws from it (a random perturbation) gives the same draws on every run."""
+    methods, whose rows are independent by contract: :func:`convcheck.testing.check_optimizer`)."""
     spans = [slice(0, w.shape[0])] if batched else [slice(s, s + 1) for s in range(w.shape[0])]
-    out = []
-    with torch.random.fork_rng(devices=[]):
-        if seed is not None:
-            torch.manual_seed(seed)
-        for rows in spans:
-            rec = _Recorder(objective_of(rows))
-            opt, ws = make(), w[rows]
-            with torch.no_grad():
-                opt.update(ws, opt.init(ws), Oracle(rec), 1)
-            out.append(_first_away(rec.points, ws))
-    return torch.cat(out)
+    return torch.cat([ascent_draws(make, objective_of(rows), w[rows], 1)[0] for rows in spans])
 
 
 def ascent_draws(make, objective, w: torch.Tensor, steps: int, *, seed: int | None = None) -> torch.Tensor:
@@ -97,7 +84,8 @@ def ascent_draws(make, objective, w: torch.Tensor, steps: int, *, seed: int | No
     rows ``w: (S, d)``, every step taken from the same ``w`` (the step's result is dropped), so a
     method that draws a random perturbation (SWP) shows a fresh draw per step and row. Build it
     with one instance per seed (``instances="per-seed"``) for a class that couples its parameters
-    (one norm over the model). ``seed`` as in :func:`ascent_step`."""
+    (one norm over the model). ``seed`` seeds torch's global generator for the steps, inside a
+    fork that restores it after: a class that draws from it gives the same draws on every run."""
     out = []
     with torch.random.fork_rng(devices=[]):
         if seed is not None:

