@@ -4,7 +4,8 @@ per step), and an inner loop that never reads a tensor value on the host.
 On a GPU a host read (``int(t)``, ``bool(t)``, ``t.item()``, ``t.cpu()``) waits for every queued
 kernel, and a small copy per step costs a launch; both make a long run launch-bound. The CPU
 cannot time that, but it can count it: the reads are counted over runs of N and 2N steps with
-the same checkpoints, and must not grow with the steps.
+the same checkpoints, and must not grow with the steps. (On the CPU itself a read is free, and
+the loop reads one flag per step to skip work; the counting runs the loop as a GPU would.)
 """
 
 import numpy as np
@@ -93,6 +94,7 @@ def test_the_inner_loop_reads_nothing_on_the_host(monkeypatch, name):
     for steps in (200, 400):
         method, stochastic = _methods()[name]  # a fresh method per run
         kw = {"sampler": WithReplacement(64, 8), "generator": torch_generator("host-s")} if stochastic else {}
+        monkeypatch.setattr(engine, "reads_are_free", lambda device: False)  # the loop as it runs on a GPU
         reads = _HostReads(monkeypatch)
         engine.run(ls, method, w0, steps, checkpoints=[0, steps], **kw)
         counts.append(reads.count)
@@ -110,6 +112,7 @@ def test_the_counter_sees_a_host_read_per_step(monkeypatch):
     ls = LeastSquares.planted(16, 2, torch_generator("leak"))
     counts = []
     for steps in (50, 100):
+        monkeypatch.setattr(engine, "reads_are_free", lambda device: False)
         reads = _HostReads(monkeypatch)
         engine.run(ls, leaky, torch.zeros(2, 2, dtype=torch.float64), steps, checkpoints=[0, steps])
         counts.append(reads.count)
@@ -134,3 +137,22 @@ def test_online_rounds_drawn_in_blocks_are_the_same_bits(monkeypatch):
     ragged = run()
     for other in (per_round, ragged):
         np.testing.assert_array_equal(big.metrics["regret"], other.metrics["regret"])
+
+
+def test_the_cpu_loop_that_reads_a_flag_gives_the_gpu_loops_bits(monkeypatch):
+    """On the CPU the loop skips the freeze of diverged rows while none has diverged (one flag read
+    per step): the same bits as the select a GPU runs every step, with rows diverging mid-run."""
+    ls = LeastSquares.planted(32, 3, torch_generator("freeze"))
+    w0 = ls.w_star + torch.randn(4, 3, generator=torch_generator("freeze-w0"), dtype=torch.float64)
+    lr = torch.tensor([0.1, 0.5, 5.0, 50.0], dtype=torch.float64)  # the last two rows diverge, at different steps
+
+    def run():
+        return engine.run(ls, gradient_descent(lr), w0, 300, checkpoints=np.arange(301))
+
+    cpu = run()
+    monkeypatch.setattr(engine, "reads_are_free", lambda device: False)
+    gpu_like = run()
+    assert (cpu.diverged_at[2:] > 0).all() and (cpu.diverged_at[:2] < 0).all()
+    np.testing.assert_array_equal(cpu.metrics["gap"], gpu_like.metrics["gap"])
+    np.testing.assert_array_equal(cpu.diverged_at, gpu_like.diverged_at)
+    assert torch.equal(cpu.final, gpu_like.final)
