@@ -45,13 +45,16 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 
 import torch
 
-__all__ = ["MODES", "AUTO_MIN_STEPS", "compiling", "mode_of", "wanted", "plan", "compile_step", "count"]
+__all__ = ["MODES", "AUTO_MIN_STEPS", "compiling", "mode_of", "wanted", "plan", "compile_step", "count", "host_side"]
 
 MODES = ("auto", "on", "off")
 AUTO_MIN_STEPS = 500_000  # auto compiles CPU runs this long: the compile's seconds are then paid back
+
+_HOST_SIDE: list[list] = []  # [current, eager-only] callables of host_side, disabled at the first compile
 
 _WANTED: contextvars.ContextVar[str] = contextvars.ContextVar("convcheck_compile", default="auto")
 _TALLY: contextvars.ContextVar[dict | None] = contextvars.ContextVar("convcheck_compile_tally", default=None)
@@ -117,12 +120,30 @@ def plan(mode, *, steps: int, device: torch.device, online: bool, stop, optimize
     return True, ""
 
 
+def host_side(fn):
+    """``fn`` runs eagerly when a compiled step calls it (``torch.compiler.disable``): for what
+    keeps host state, such as a stream's position. The disabling waits for the first
+    :func:`compile_step`, because ``torch.compiler.disable`` imports ``torch._dynamo``, about a
+    second of every process's start, which eager runs (nearly all) never need."""
+    slot = [fn, fn]
+    _HOST_SIDE.append(slot)
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        return slot[0](*args, **kwargs)
+
+    return call
+
+
 def compile_step(fn, device: torch.device):
     """``fn`` compiled for ``device``: inductor's fused kernels, replayed as a CUDA graph on a GPU.
 
     Dynamo's cache is cleared first: every run compiles its own closure (the objective and
     the optimizer are constants of it), and the guards of earlier runs would otherwise count
     towards dynamo's recompile limit, past which it silently runs the step eagerly."""
+    for slot in _HOST_SIDE:
+        if slot[0] is slot[1]:
+            slot[0] = torch.compiler.disable(slot[1])
     torch._dynamo.reset()
     if device.type != "cuda":
         return torch.compile(fn, dynamic=False)

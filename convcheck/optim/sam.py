@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 import torch
 
+from .. import compiling
 from .._runtime import upload
 from .._validation import check_choice, check_real
 from .base import Optimizer
@@ -85,7 +86,7 @@ class UniformBlocks:
     def __init__(self, generator: torch.Generator, block: int = 1 << 20):
         self.generator, self.block, self._buf, self._pos = generator, block, None, 0
 
-    @torch.compiler.disable  # a compiled step calls it eagerly: its position is host state, not a constant
+    @compiling.host_side  # a compiled step calls it eagerly: its position is host state, not a constant
     def next(self, S: int, n: int, like: torch.Tensor) -> torch.Tensor:
         buf = self._buf
         if buf is None or self._pos == buf.shape[0] or buf.shape[1:] != (S, n) or buf.dtype != like.dtype \
