@@ -130,6 +130,19 @@ def test_quadratic_net_global_value_and_gradient():
     assert not q_pos.f_star_exact
 
 
+@pytest.mark.parametrize("v", [[1.0, -1.0, 2.0, -0.5, 1.0], [1.0, 1.0, 1.0, 1.0, 1.0]])
+def test_quadratic_net_closed_form_hessian_equals_autograd(v):
+    g = _gen(12)
+    X = torch.randn(9, 3, generator=g, dtype=torch.float64)
+    q = QuadraticNet(X, torch.randn(9, generator=g, dtype=torch.float64), torch.tensor(v, dtype=torch.float64))
+    w = torch.randn(4, q.dim, generator=g, dtype=torch.float64)
+    H = q.hessian(w)
+    for s in range(4):  # autograd's Hessian of the loss itself, row by row
+        ref = torch.autograd.functional.hessian(lambda x: q.loss(x.unsqueeze(0)).sum(), w[s])
+        torch.testing.assert_close(H[s], ref, rtol=1e-12, atol=1e-12)
+    assert torch.equal(H, H.transpose(1, 2))
+
+
 def test_prop5_data_and_infinite_gram():
     X = prop5_data(20, 6, _gen(8))
     assert torch.allclose(torch.linalg.vector_norm(X, dim=-1), torch.ones(20, dtype=torch.float64))

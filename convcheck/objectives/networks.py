@@ -254,6 +254,23 @@ class QuadraticNet(_AutogradFiniteSum):
         # dL/dW_k = 2/n sum_i r_i v_k z_ik x_i: one product with the (S, n, d) residual-weighted data
         return (torch.matmul(Zv.transpose(1, 2), r.unsqueeze(-1) * self.X) * (2.0 / self.n)).reshape(w.shape[0], -1)
 
+    def hessian(self, w):
+        """The Hessian ``(S, k d, k d)`` in closed form: with ``z_ik = w_k . x_i`` and residuals r_i,
+        ``d^2 L / dw_k dw_l = 4/n sum_i (v_k z_ik x_i)(v_l z_il x_i)^T + delta_kl 2 v_k / n sum_i r_i x_i x_i^T``
+        (a Gauss-Newton part J^T J and a block-diagonal residual part); symmetrised, since the
+        product J^T J is not symmetric to the bit."""
+        S = w.shape[0]
+        W = w.view(S, self.k, self.d)
+        Z = torch.matmul(self.X, W.transpose(1, 2))  # (S, n, k)
+        Zv = Z * self.v
+        r = (Zv * Z).sum(-1) - self.y  # (S, n)
+        J = (Zv.unsqueeze(-1) * self.X.unsqueeze(1)).reshape(S, self.n, self.dim)  # (S, n, k d): v_k z_ik x_i
+        H = torch.matmul(J.transpose(1, 2), J) * (4.0 / self.n)
+        M = torch.matmul(self.X.T, r.unsqueeze(-1) * self.X) * (2.0 / self.n)  # (S, d, d): 2/n sum_i r_i x_i x_i^T
+        H = H + torch.block_diag(*[torch.ones(self.d, self.d, dtype=w.dtype, device=w.device) * float(vk)
+                                   for vk in self.v]) * M.repeat(1, self.k, self.k)
+        return (H + H.transpose(1, 2)) / 2
+
     def distance(self, w):
         """Frobenius distance of ``W^T diag(v) W`` to the symmetric least-squares M*."""
         W = w.view(w.shape[0], self.k, self.d)

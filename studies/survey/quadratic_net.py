@@ -21,7 +21,8 @@ Optimizer:
     L-BFGS (float64, gtol 1e-11, memory 30) from Gaussian inits (``seeds`` of them per setting,
     100 at the quick scale), every init a row of one batch (``convcheck.solvers.lbfgs_rows``, each
     row its own history and line search), to a second-order-accurate stationary point; the
-    Hessian by autograd; scipy's L-BFGS-B for the single descents (the half network).
+    Hessian in closed form (``QuadraticNet.hessian``, held to autograd by a test); scipy's
+    L-BFGS-B for the single descents (the half network).
     OP-2: critical points found by search: Levenberg-Marquardt on ``||grad f||^2`` (Newton on the
     gradient, which converges to saddles as readily as to minima) from random starts at three
     scales, the endpoints of as many L-BFGS descents (local minima), W = 0 and the half network. OP-7: plain GD (step 0.01, role ``gd``) with a step budget
@@ -114,9 +115,18 @@ def lbfgs(net, w0, maxiter=20000):
     return w, float(net.loss(w)[0]), float(torch.linalg.vector_norm(net.grad(w)))
 
 
+def _hessians(net, w):
+    """Symmetrised Hessians ``(S, dim, dim)`` at the rows of ``w``: Prop. 4's network in closed form
+    (:meth:`QuadraticNet.hessian`), any other class (a subclass too: it may change the loss, as a
+    test's planted cubic network does) by forward-mode autograd on its own gradient."""
+    if type(net) is QuadraticNet:
+        return net.hessian(w)
+    H = torch.func.vmap(torch.func.jacfwd(lambda x: net.grad(x.unsqueeze(0))[0]))(w)
+    return (H + H.transpose(-1, -2)) / 2
+
+
 def _hessian_spectrum(net, w):
-    H = torch.autograd.functional.hessian(lambda x: net.loss(x.unsqueeze(0)).sum(), w[0])
-    return torch.linalg.eigvalsh((H + H.T) / 2)
+    return torch.linalg.eigvalsh(_hessians(net, w[:1]))[0]
 
 
 def _hessian_min(net, w):
@@ -151,15 +161,13 @@ def critical_points(net, w0, iters):
     """Levenberg-Marquardt on ``1/2 ||grad f||^2`` from each row of ``w0``: Newton's method on the
     gradient, which converges to critical points of any index (saddles included), unlike a
     descent method. Returns the points and their gradient norms."""
-    hess = torch.func.vmap(torch.func.jacfwd(lambda x: net.grad(x.unsqueeze(0))[0]))
     w = w0.clone()
     eye = torch.eye(w.shape[1], dtype=w.dtype, device=w.device)
     mu = torch.full((w.shape[0],), 1e-3, dtype=w.dtype, device=w.device)
     g = net.grad(w)
     gn = torch.linalg.vector_norm(g, dim=-1)
     for _ in range(iters):
-        H = hess(w)
-        H = (H + H.transpose(-1, -2)) / 2
+        H = _hessians(net, w)
         w_new = w - torch.linalg.solve(H @ H + mu[:, None, None] * eye, (H @ g.unsqueeze(-1))).squeeze(-1)
         g_new = net.grad(w_new)
         gn_new = torch.linalg.vector_norm(g_new, dim=-1)
@@ -170,8 +178,7 @@ def critical_points(net, w0, iters):
 
 
 def _hessian_min_batched(net, w):
-    H = torch.func.vmap(torch.func.jacfwd(lambda x: net.grad(x.unsqueeze(0))[0]))(w)
-    return torch.linalg.eigvalsh((H + H.transpose(-1, -2)) / 2)[:, 0]
+    return torch.linalg.eigvalsh(_hessians(net, w))[:, 0]
 
 # What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
 INJECTIONS = {
@@ -185,22 +192,24 @@ INJECTIONS = {
 def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k=K, search_n=30,
         net_class=QuadraticNet) -> StudyResult:
     gd = ctx.method("gd")
-    parts, main = [], None
+    parts, main, plain = [], None, None
     if ctx.wants("OP-1") or (ctx.wants("OP-3") and v_sign == "positive"):  # L-BFGS from random inits, every n
         main = pd.concat([_landscape(ctx, n, D, k, labels, v_sign, "main")[1] for n in ns for labels in ("random", "planted")],
                          ignore_index=True)
-    if ctx.wants("OP-1"):
-        parts.append(_benign(ctx, main, ns, k, v_sign, gd_budget, gd))
     if ctx.wants("OP-2", "OP-7"):  # OP-7 starts next to the saddles OP-2's search finds
         op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters, k, search_n, net_class)
         parts.append(StudyResult([op2], {"spectra": spectra}, [
             {"kind": "hist", "table": "spectra", "title": "Hessian spectra at the two saddles", "x": "eigenvalue",
              "y": "eigenvalue", "hue": "point", "vlines": {"0": 0.0}}]))
         if ctx.wants("OP-7"):
-            op7, gd_tab = _gd_avoids_saddles(ctx, v_sign, gd_budget, saddles, lambda lr: gd(lr=lr))
+            op7, gd_tab, trace = _gd_avoids_saddles(ctx, v_sign, gd_budget, saddles, lambda lr: gd(lr=lr))
+            if net_class is QuadraticNet:  # its random-init rows are OP-1's plain-GD contrast, on the same instance
+                plain = trace.select(slice(0, ctx.seeds))
             parts.append(StudyResult([op7], {"gd_runs": gd_tab}, [
                 {"kind": "hist", "table": "gd_runs", "title": "OP-7: log10 final loss excess of GD, random and near-saddle "
                  "inits", "x": "log10_excess", "y": "log10_excess", "hue": "start"}]))
+    if ctx.wants("OP-1"):  # first among the parts, as the claims are listed
+        parts.insert(0, _benign(ctx, main, ns, k, v_sign, gd_budget, gd, search_n, plain))
     if ctx.wants("OP-3"):
         op3, sweep = _threshold(ctx, v_sign, main)
         parts.append(StudyResult([op3], {"sweep": sweep}, [
@@ -209,9 +218,10 @@ def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k
     return StudyResult.merge(StudyResult([], {}, [], {"d": D, "k": K, "v": v_sign}), *parts)
 
 
-def _benign(ctx, main, ns, k, v_sign, gd_budget, gd) -> StudyResult:
+def _benign(ctx, main, ns, k, v_sign, gd_budget, gd, search_n, plain=None) -> StudyResult:
     """OP-1: every L-BFGS run reaches the global value (certificates for those that do not),
-    with contrasts outside Prop. 4's regime and plain GD within a budget as findings."""
+    with contrasts outside Prop. 4's regime and plain GD within a budget as findings. ``plain``:
+    OP-7's GD trace from its random inits, where OP-7 ran (the same runs: run here otherwise)."""
     # certificates for the runs that did not reach the global value
     main["certified_minimum"] = False
     for i, r in main[main.excess > REACH_TOL].iterrows():
@@ -229,11 +239,10 @@ def _benign(ctx, main, ns, k, v_sign, gd_budget, gd) -> StudyResult:
         if r.above_best > SPURIOUS_GAP and r.grad_norm <= GRAD_TOL and _hessian_min(net_n, r.w) >= PSD_TOL * max(1.0, r.scale):
             cert += 1
     _, positive = _landscape(ctx, 30, D, K, "random", "positive", "positive")
-    # plain GD within a budget, at n = 30
-    X, y = _data(ctx, 30, D, "random", "main")
-    net = QuadraticNet(X, y, _v(k, D, v_sign))
-    w0 = torch.randn(ctx.seeds, net.dim, generator=ctx.generator("gd"), dtype=ctx.dtype, device="cpu") / np.sqrt(D)
-    tr = engine.run(net, gd(lr=0.01), w0, gd_budget, checkpoints=[gd_budget])
+    # plain GD within a budget, from random inits on OP-2 and OP-7's instance (OP-7's own runs where it ran)
+    net = QuadraticNet(*_data(ctx, search_n, D, "random", "saddle"), _v(k, D, v_sign))
+    tr = plain if plain is not None else engine.run(net, gd(lr=0.01), _random_inits(ctx, net), gd_budget,
+                                                    checkpoints=[gd_budget])
     gd_ok = float(((tr.metrics["gap"][:, -1]) / (1 + net.f_star) <= tol.GD_REACH_RTOL).mean())
     # each L-BFGS run: reached the global value (holds), stopped at a certified spurious minimum (fails),
     # or stopped above it without a certificate (undecided: slow convergence near n = d(d+1)/2)
@@ -252,8 +261,8 @@ def _benign(ctx, main, ns, k, v_sign, gd_budget, gd) -> StudyResult:
         f"all-positive v (n = 30, random labels): final losses span [{positive.loss.min():.6g}, {positive.loss.max():.6g}] "
         f"across inits (benign landscape), above the symmetric least-squares value {positive.f_star.iloc[0]:.3g}: M is "
         "forced positive semidefinite, so this is not a counterexample",
-        f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within {tol.GD_REACH_RTOL:g} on "
-        f"{gd_ok:.0%} of inits at n = 30 (diverged: {int(tr.diverged.sum())})"])
+        f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within {tol.GD_REACH_RTOL:g} from "
+        f"{gd_ok:.0%} of {ctx.seeds} random inits at n = {search_n}, OP-7's instance (diverged: {int(tr.diverged.sum())})"])
 
     runs = main.drop(columns=["w"])
     runs["excess_plot"] = runs.excess.clip(lower=1e-16)
@@ -336,7 +345,7 @@ def _gd_avoids_saddles(ctx, v_sign, budget, saddles, make):
     for OP-2: does any run end at a saddle?"""
     net, pts = saddles
     S = ctx.seeds
-    w_rand = torch.randn(S, net.dim, generator=ctx.generator("gd-avoid"), dtype=ctx.dtype, device="cpu") / np.sqrt(D)
+    w_rand = _random_inits(ctx, net)
     near = pts + 1e-6 * torch.randn(pts.shape, generator=ctx.generator("gd-near"), dtype=ctx.dtype, device="cpu")
     w0 = torch.cat([w_rand, near])
     tr = engine.run(net, make(0.01), w0, budget, checkpoints=engine.log_checkpoints(budget, 8))
@@ -365,7 +374,12 @@ def _gd_avoids_saddles(ctx, v_sign, budget, saddles, make):
                            "zero) never leaves it: a measure-zero set of inits, which 'different initialisations' at random "
                            "avoid"])
     tab = pd.DataFrame({"start": kind, "excess": excess, "grad_norm": gn, "log10_excess": np.log10(np.clip(excess, 1e-16, None))})
-    return v, tab
+    return v, tab, tr
+
+
+def _random_inits(ctx, net):
+    """The ``seeds`` random inits of plain GD, ``N(0, I/d)`` (OP-7, and OP-1's contrast)."""
+    return torch.randn(ctx.seeds, net.dim, generator=ctx.generator("gd-avoid"), dtype=ctx.dtype, device="cpu") / np.sqrt(D)
 
 
 def _threshold(ctx, v_sign, main):
