@@ -195,6 +195,32 @@ def test_a_categorical_figure_is_the_same_whatever_numpy_drew_before():
     assert np.array_equal(np.random.get_state()[1], state[1])  # the global state is left as it was
 
 
+@pytest.mark.parametrize("hue", [None, "setting"])
+def test_curves_draw_what_seaborns_median_and_percentile_band_draw(hue):
+    """The curves kind's median line and 10-90% band are seaborn's lineplot(estimator="median",
+    errorbar=("pi", 80)), computed as one grouped quantile: the same vertices, level by level."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from convcheck.report.figures import _curves
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"step": np.tile(np.arange(1, 31), 14), "gap": np.exp(rng.normal(size=420)),
+                       "setting": np.repeat(["b=1", "b=4"], 210)})
+    df = df.iloc[rng.permutation(len(df))[:400]]  # some points miss a seed or two
+    palette = dict(zip(dict.fromkeys(df.setting), sns.color_palette("viridis", 2))) if hue else None  # as draw() builds it
+    ours, theirs = plt.subplots()[1], plt.subplots()[1]
+    _curves(ours, df, "step", "gap", hue, palette)
+    sns.lineplot(df, x="step", y="gap", hue=hue, palette=palette, estimator="median", errorbar=("pi", 80), ax=theirs)
+    drawn = [line for line in theirs.lines if len(line.get_xydata())]  # (seaborn adds empty legend handles)
+    assert len(ours.lines) == len(drawn) == (2 if hue else 1)
+    for a, b in zip(ours.lines, drawn):
+        np.testing.assert_allclose(a.get_xydata(), b.get_xydata(), rtol=1e-12)
+    for a, b in zip(ours.collections, theirs.collections, strict=True):
+        np.testing.assert_allclose(a.get_paths()[0].vertices, b.get_paths()[0].vertices, rtol=1e-12)
+    plt.close("all")
+
+
 def test_figures_drawn_by_workers_give_the_pages_drawn_here(tmp_path, monkeypatch):
     import convcheck.report.render as render
 
@@ -204,7 +230,7 @@ def test_figures_drawn_by_workers_give_the_pages_drawn_here(tmp_path, monkeypatc
     here = {p.name: p.read_text() for p in rec.run_dir.glob("*.html")}
     shutil.rmtree(tmp_path / ".cache" / "figures")
     monkeypatch.setattr(render, "PARALLEL_MIN_FIGURES", 1)
-    cache = render._FigureCache(rec.run_dir)
+    cache = render._FigureCache(rec.run_dir.parent)
     studies = json.loads((rec.run_dir / "studies.json").read_text())
     assert cache.draw_missing(rec.run_dir, studies, workers=2) == sum(len(i["figures"]) for i in studies.values())
     render_run(rec.run_dir)
