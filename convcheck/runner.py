@@ -88,6 +88,18 @@ def _recorded_timings(folder: Path) -> dict[str, float]:
         return {}
 
 
+def _draw_ahead(out: Path, name: str, tables_file: Path, specs: list[dict]) -> None:
+    """A finished study's figures, drawn while other studies still run (see
+    :func:`convcheck.report.render.draw_ahead`). Best effort: a figure that fails here is drawn
+    again by the report, which says why it fails."""
+    from .report.render import draw_ahead
+
+    try:
+        draw_ahead(out, name, tables_file, specs)
+    except Exception:  # noqa: BLE001 - the report draws it again and raises there
+        pass
+
+
 def parse_budget(budget) -> tuple[int | None, float | None]:
     """``--budget``: ``64`` (seeds), ``"300s"`` (seconds per study), ``"64,300s"`` (both) or None ->
     (seeds or None, seconds or None)."""
@@ -205,6 +217,8 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         info = out_["info"]
         cache.save(f"{suite_info.name}.{name}", info["cache_key"], out_["frame"], study_verdicts, info)
         verdicts_by_name[name], infos[name], cached[name] = study_verdicts, info, False
+        if render and not isinstance(executor, InProcess):  # this process waits on the workers: draw meanwhile
+            _draw_ahead(out, name, cache.tables(f"{suite_info.name}.{name}", info["cache_key"]), info["figures"])
     if bar is not None:
         bar.close()
     verdicts = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pandas as pd
 import pytest
@@ -145,3 +146,34 @@ def test_a_first_run_orders_by_the_suites_recorded_timings(tmp_path):
     run_suite(STUDIES, scale="tiny", device="cpu", out=tmp_path, progress=False, render=False, executor=order)
     assert order.seen == sorted(["gd_bound", "sgd_rates", "minibatch"], key=lambda n: -recorded[n])
     assert _recorded_timings(tmp_path) == {}  # no file: no order (unknown studies go first)
+
+
+def test_figures_are_drawn_while_the_workers_run_and_the_report_draws_none(tmp_path, monkeypatch):
+    """With studies in worker processes, this process draws each finished study's figures into the
+    figure cache at once; the report at the end then draws nothing (and its pages are the ones
+    a report drawing everything itself writes)."""
+    import convcheck.report.render as render
+    from convcheck.report import render_run
+
+    ahead = []
+    real = render.draw_ahead
+    monkeypatch.setattr(render, "draw_ahead", lambda out, name, *a: ahead.append(name) or real(out, name, *a))
+    pool = Processes(2)
+    try:
+        rec = run_suite(STUDIES, scale="tiny", device="cpu", out=tmp_path / "pool", progress=False, executor=pool)
+    finally:
+        pool.close()
+    assert sorted(ahead) == ["gd_bound", "minibatch", "sgd_rates"]
+    pages = {p.name: p.read_text() for p in rec.run_dir.glob("*.html")}
+
+    def no_drawing(*a, **k):
+        raise AssertionError("a figure drawn ahead was drawn again")
+
+    monkeypatch.setattr(render, "draw", no_drawing)
+    render_run(rec.run_dir)
+    monkeypatch.undo()
+    local = run_suite(STUDIES, scale="tiny", device="cpu", out=tmp_path / "local", progress=False)  # drawn by the report
+    assert {p.name: p.read_text() for p in local.run_dir.glob("*.html")}.keys() == pages.keys()
+    for name, page in pages.items():  # the same figures (the pages differ only in run ids and times)
+        assert re.findall(r"data:image/png;base64,[^\"]+", page) == re.findall(
+            r"data:image/png;base64,[^\"]+", (local.run_dir / name).read_text()), name

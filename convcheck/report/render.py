@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import jinja2
+import pandas as pd
 
 from ..claims import Verdict, headline, sort_key
 from ..store import atomic_write_bytes, atomic_write_text, frame_to_tables, read_json, read_results
@@ -119,8 +120,9 @@ class _FigureCache:
     cache then redraws nothing. Used only where the run folder sits in an output folder that
     has a cache; elsewhere every figure is drawn."""
 
-    def __init__(self, run_dir: Path):
-        root = run_dir.parent / ".cache"
+    def __init__(self, out: Path):
+        """``out``: the output folder (a run's parent), whose ``.cache/figures`` keeps them."""
+        root = Path(out) / ".cache"
         self.root = root / "figures" if root.is_dir() else None
         import matplotlib
 
@@ -182,6 +184,20 @@ class _FigureCache:
 PARALLEL_MIN_FIGURES = 12  # fewer are drawn in this process: starting workers would cost more
 
 
+def draw_ahead(out: Path, study: str, tables_file: Path, specs: list[dict]) -> int:
+    """Draw a finished study's figures into the output folder's figure cache now, from its cache
+    entry's tables: the runner calls it in its own process while other studies still run in
+    worker processes, so the report at the end finds them drawn (and no pool of drawing workers
+    is started for them). Returns how many were drawn."""
+    cache = _FigureCache(Path(out))
+    todo = [(spec, p) for spec in specs if (p := cache.path(spec, tables_file)) is not None and not p.is_file()]
+    if todo:
+        tables = frame_to_tables(pd.read_parquet(tables_file), study)
+        for spec, p in todo:
+            cache.keep(p, to_png(draw(spec, tables)))
+    return len(todo)
+
+
 def _draw_study(run_dir: Path, name: str, specs: list[dict]) -> list[bytes]:
     """One study's figures as PNG bytes (run in a worker process)."""
     tables = frame_to_tables(read_results(run_dir, name), name)
@@ -198,7 +214,7 @@ def render_run(run_dir: Path | str) -> Path:
     suite = manifest.get("suite") or _default_suite_json()  # runs from before suites ran the default one
     order = sort_key(tuple(s["prefix"] for s in suite.get("sections", [])) or None)
 
-    drawn = _FigureCache(run_dir)
+    drawn = _FigureCache(run_dir.parent)
     drawn.draw_missing(run_dir, studies)
     for name, info in studies.items():
         loaded = {}
