@@ -105,7 +105,7 @@ def _flatter(ctx, steps, mlp_steps, sam_factory, gd) -> StudyResult:
     # --- SAM-5 (b): a small MLP at matched training loss ------------------------------------
     gen = ctx.generator("mlp-data")
     X = torch.randn(32, 2, generator=gen, dtype=ctx.dtype, device=gen.device).to(ctx.device)  # the runs on the run's device
-    net = MLP(X, torch.sin(2 * X[:, :1]) * torch.cos(X[:, 1:]), [2, 16, 16, 1], "tanh")
+    net = MLP(X, torch.sin(2 * X[:, :1]) * torch.cos(X[:, 1:]), [2, 16, 16, 1], "tanh", backward="analytic")
     wn = net.init(ctx.seeds, ctx.generator("mlp-w"), scale="lecun")
     ckm = np.unique(np.linspace(0, mlp_steps, 101).astype(int))
     lam_at, reached = {}, {}

@@ -190,7 +190,8 @@ def _sharpness(net, w, eps):
 
 def _ascent_max(phi, start, rho, steps=400):
     """max of ``phi(eps)`` (per row) over ``||eps|| <= rho`` by projected gradient ascent (autograd
-    gradients of phi) from ``start``, keeping the best value met."""
+    gradients of phi) from ``start``, keeping the best value met. ``rho``: one radius, or one per
+    row ``(N, 1)`` (every radius's ascents as rows of one batch: each row's arithmetic is its own)."""
     eps = start.clone()
     best = phi(eps).detach()
     lr = rho / 4
@@ -199,9 +200,9 @@ def _ascent_max(phi, start, rho, steps=400):
             e = eps.detach().requires_grad_(True)
             g = torch.autograd.grad(phi(e).sum(), e)[0]
         eps = eps + lr * g / torch.linalg.vector_norm(g, dim=-1, keepdim=True).clamp_min(1e-300)
-        eps = eps * (rho / torch.linalg.vector_norm(eps, dim=-1, keepdim=True).clamp_min(rho))
+        eps = eps * (rho / torch.maximum(torch.linalg.vector_norm(eps, dim=-1, keepdim=True), torch.as_tensor(rho)))
         best = torch.maximum(best, phi(eps).detach())
-        lr *= 0.99
+        lr = lr * 0.99
     return best
 
 
@@ -225,14 +226,21 @@ def _inner_max(ctx, eps_fn, sharpness_fn):
                          metrics=("gap",))
     points = {t: trained.iterates[:, k].contiguous() for k, t in enumerate(TRAINED_AT)}
     rows, identity_sides, ratio_rows = [], [], []
-    for rho in sorted(set(RHOS) | set(PRACTICE_RHOS)):
-        eps = eps_fn(net.grad(w), rho, 2.0)
-        first = net.loss(w + eps)
+    rhos = sorted(set(RHOS) | set(PRACTICE_RHOS))
+    # the same starts for both sides: eps* and a random point of the sphere, for every rho, as rows
+    # of one batch (radius r, start kind, seed)
+    eps_star, starts = {}, []
+    for rho in rhos:
+        eps_star[rho] = eps_fn(net.grad(w), rho, 2.0)
         u = ctx.normal(w.shape, "ascent-start", rho)
-        # the same starts for both sides, as rows of one batch: eps* and a random point of the sphere
-        starts, w2 = torch.cat([eps, rho * u / torch.linalg.vector_norm(u, dim=-1, keepdim=True)]), w.repeat(2, 1)
-        best = _ascent_max(lambda e: net.loss(w2 + e), starts, rho).reshape(2, -1).amax(0)
-        sharp = _ascent_max(lambda e: sharpness_fn(net, w2, e), starts, rho).reshape(2, -1).amax(0)
+        starts += [eps_star[rho], rho * u / torch.linalg.vector_norm(u, dim=-1, keepdim=True)]
+    starts, w_all = torch.cat(starts), w.repeat(2 * len(rhos), 1)
+    radius = torch.tensor(rhos, dtype=w.dtype).repeat_interleave(2 * w.shape[0]).unsqueeze(-1)
+    best_all = _ascent_max(lambda e: net.loss(w_all + e), starts, radius).reshape(len(rhos), 2, -1).amax(1)
+    sharp_all = _ascent_max(lambda e: sharpness_fn(net, w_all, e), starts, radius).reshape(len(rhos), 2, -1).amax(1)
+    for r, rho in enumerate(rhos):
+        eps, best, sharp = eps_star[rho], best_all[r], sharp_all[r]
+        first = net.loss(w + eps)
         identity_sides.append((best.numpy(), (net.loss(w) + sharp).numpy()))
         gap = (best - first).clamp_min(0)
         rows.append(pd.DataFrame({"rho": rho, "seed": np.arange(ctx.seeds), "gap": gap.numpy(),
