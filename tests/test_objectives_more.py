@@ -8,8 +8,8 @@ import scipy.optimize
 import torch
 
 from convcheck.objectives.networks import ACTIVATIONS
-from convcheck.objectives import (MLP, Logistic, QuadraticNet, ScalarFactorisation, ntk_gram_infinite, prop5_data,
-                                  relu_net)
+from convcheck.objectives import (MLP, Logistic, QuadraticNet, ScalarFactorisation, TwoLayerReLU, ntk_gram_infinite,
+                                  prop5_data, relu_net)
 from convcheck.objectives.base import Objective
 
 
@@ -190,3 +190,16 @@ def test_least_absolute_solution_is_optimal_and_subgradients_batch(make):
     torch.testing.assert_close(obj.grad_batch(w, idx), obj.grad(w))
     torch.testing.assert_close(obj.loss_batch(w, idx), obj.loss(w))
     assert obj.constants()["G"] > 0 and obj.L == float("inf")
+
+
+def test_two_layer_relu_gradients_equal_autograd():
+    """Du et al.'s net: the full gradient and the mini-batch one (scaled by n/b) are autograd's."""
+    g = _gen(13)
+    X = prop5_data(12, 5, g)
+    net = TwoLayerReLU.random(X, torch.randn(12, generator=g, dtype=torch.float64), 64, g)
+    w = net.init(3, g)
+    idx = torch.randint(0, 12, (3, 4), generator=g)
+    wr = w.clone().requires_grad_(True)
+    torch.testing.assert_close(net.grad(w), torch.autograd.grad(net.loss(wr).sum(), wr)[0], rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(net.grad_batch(w, idx), torch.autograd.grad(net.loss_batch(wr, idx).sum(), wr)[0],
+                               rtol=1e-12, atol=1e-14)

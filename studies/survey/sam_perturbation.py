@@ -194,13 +194,14 @@ def _ascent_max(phi, start, rho, steps=400):
     row ``(N, 1)`` (every radius's ascents as rows of one batch: each row's arithmetic is its own)."""
     eps = start.clone()
     best = phi(eps).detach()
+    rho = torch.as_tensor(rho, dtype=start.dtype, device=start.device)
     lr = rho / 4
     for _ in range(steps):
         with torch.enable_grad():
             e = eps.detach().requires_grad_(True)
             g = torch.autograd.grad(phi(e).sum(), e)[0]
         eps = eps + lr * g / torch.linalg.vector_norm(g, dim=-1, keepdim=True).clamp_min(1e-300)
-        eps = eps * (rho / torch.maximum(torch.linalg.vector_norm(eps, dim=-1, keepdim=True), torch.as_tensor(rho)))
+        eps = eps * (rho / torch.maximum(torch.linalg.vector_norm(eps, dim=-1, keepdim=True), rho))
         best = torch.maximum(best, phi(eps).detach())
         lr = lr * 0.99
     return best
@@ -235,7 +236,7 @@ def _inner_max(ctx, eps_fn, sharpness_fn):
         u = ctx.normal(w.shape, "ascent-start", rho)
         starts += [eps_star[rho], rho * u / torch.linalg.vector_norm(u, dim=-1, keepdim=True)]
     starts, w_all = torch.cat(starts), w.repeat(2 * len(rhos), 1)
-    radius = torch.tensor(rhos, dtype=w.dtype).repeat_interleave(2 * w.shape[0]).unsqueeze(-1)
+    radius = torch.tensor(rhos, dtype=w.dtype, device=w.device).repeat_interleave(2 * w.shape[0]).unsqueeze(-1)
     best_all = _ascent_max(lambda e: net.loss(w_all + e), starts, radius).reshape(len(rhos), 2, -1).amax(1)
     sharp_all = _ascent_max(lambda e: sharpness_fn(net, w_all, e), starts, radius).reshape(len(rhos), 2, -1).amax(1)
     for r, rho in enumerate(rhos):
