@@ -95,6 +95,7 @@ class InProcess:
     """One study after another, in this process."""
 
     name = "in-process"
+    waits = False  # whether this process only waits while studies run (the runner then draws figures meanwhile)
 
     def device_of(self, device: str) -> str:
         """The device a task asking for ``device`` runs on here."""
@@ -124,6 +125,11 @@ class Processes:
 
     def __init__(self, workers: int, fit: bool = False, gpu: bool = False):
         self.workers, self.fit, self.gpu, self._pool = workers, fit, gpu, None
+
+    @property
+    def waits(self) -> bool:
+        """Whether this process only waits on the workers (not with ``gpu=True``: it runs the GPU's studies)."""
+        return not self.gpu
 
     def device_of(self, device: str) -> str:
         """The device a task asking for ``device`` runs on (this machine's workers)."""
@@ -209,6 +215,7 @@ class DaskExecutor:
     """Studies as tasks on a ``dask.distributed`` cluster (see the module docstring)."""
 
     name = "dask"
+    waits = True
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None):
         try:

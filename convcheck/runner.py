@@ -217,7 +217,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
         info = out_["info"]
         cache.save(f"{suite_info.name}.{name}", info["cache_key"], out_["frame"], study_verdicts, info)
         verdicts_by_name[name], infos[name], cached[name] = study_verdicts, info, False
-        if render and not isinstance(executor, InProcess):  # this process waits on the workers: draw meanwhile
+        if render and getattr(executor, "waits", False):  # this process waits on the workers: draw meanwhile
             _draw_ahead(out, name, cache.tables(f"{suite_info.name}.{name}", info["cache_key"]), info["figures"])
     if bar is not None:
         bar.close()

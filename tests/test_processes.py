@@ -177,3 +177,8 @@ def test_figures_are_drawn_while_the_workers_run_and_the_report_draws_none(tmp_p
     for name, page in pages.items():  # the same figures (the pages differ only in run ids and times)
         assert re.findall(r"data:image/png;base64,[^\"]+", page) == re.findall(
             r"data:image/png;base64,[^\"]+", (local.run_dir / name).read_text()), name
+
+
+def test_only_an_idle_main_process_draws_ahead():
+    """Drawing ahead fills this process's wait; where it runs the GPU's studies itself it must not."""
+    assert Processes(2).waits and not Processes(2, gpu=True).waits and not InProcess().waits
