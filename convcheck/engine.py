@@ -249,7 +249,7 @@ class _Run:
         w* now. One norm per step: NaN and inf compare False, so "not (norm <= limit)" catches them too."""
         norm = torch.linalg.vector_norm(w_new if self.centre is None else w_new - self.centre, dim=-1)
         if self.host_reads and not isinstance(t, torch.Tensor):
-            if float(norm.max()) <= self.limit:  # every row inside (a NaN fails the test): nothing to mark
+            if norm.numel() == 0 or float(norm.max()) <= self.limit:  # every row inside (a NaN fails): nothing to mark
                 return div_at
             self.outside = True
         return torch.where(~(norm <= self.limit) & (div_at < 0), t.long() if isinstance(t, torch.Tensor) else t, div_at)
@@ -328,6 +328,7 @@ def _batch_loop(r: _Run, w, state, draws, stop, average, compiled, why_not):
 
     step_fn, chunk_fn, t_dev = advance, None, None
     if compiled:
+        r.outside = True  # a compiled step reads nothing: an eager step after it (a fallback) cannot skip the freeze
         step_fn = compiling.compile_step(advance, device)
         chunk_fn = compiling.compile_step(advance_k, device) if STEPS_PER_CALL > 1 else None
         t_dev = torch.zeros((), dtype=torch.float64, device=device)  # filled in place: no host copy per step

@@ -150,6 +150,41 @@ def test_a_failing_compiled_step_is_redone_eagerly(monkeypatch):
         np.testing.assert_array_equal(eager.metrics[k], run.metrics[k])
 
 
+def test_rows_that_diverged_in_compiled_steps_stay_frozen_after_a_fallback(monkeypatch):
+    """A compiled step reads nothing on the host, so the eager steps after a failed compile must
+    freeze diverged rows at every step: the run equals the eager run, bit for bit, rows that
+    diverged before the fallback included."""
+    calls = []
+
+    def flaky(fn, device):
+        def step(*args):
+            calls.append(1)
+            if len(calls) == 12:
+                raise RuntimeError("planted")
+            return fn(*args)
+        return step
+
+    def make():  # SGD, except that the last row's step 3 is NaN (it diverges there, in a compiled step)
+        base = sgd(0.1)
+
+        def update(w, state, oracle, t):
+            w_new, state = base.update(w, state, oracle, t)
+            hit = torch.as_tensor(t == 3) & (torch.arange(w.shape[0]) == w.shape[0] - 1)
+            return torch.where(hit.unsqueeze(-1), float("nan"), w_new), state
+
+        return base._replace(update=update)
+
+    eager = _run(make, False)
+    monkeypatch.setattr(compiling, "compile_step", flaky)
+    run = _run(make, True)
+    assert run.info["compiled_not"].startswith("compile failed at step")
+    assert list(eager.diverged_at) == [-1] * 7 + [3]  # and its later steps, from where it was held, stay inside
+    for k in eager.metrics:
+        np.testing.assert_array_equal(eager.metrics[k], run.metrics[k])
+    np.testing.assert_array_equal(eager.diverged_at, run.diverged_at)
+    assert torch.equal(eager.final, run.final)
+
+
 def test_the_tally_counts_compiled_and_eager_runs():
     ls, w0 = _problem()
     with compiling.compiling() as tally:
