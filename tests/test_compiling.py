@@ -130,20 +130,25 @@ def test_auto_compiles_long_cpu_runs_only(monkeypatch):
     assert cuda == (False, "auto: not measured on cuda yet (--compile on to ask)")
 
 
-def test_a_failing_compiled_step_is_redone_eagerly(monkeypatch):
+def _failing_compile(at: int):
+    """A stand-in for ``compiling.compile_step`` whose step runs eagerly and raises at its ``at``-th call."""
     calls = []
 
-    def flaky(fn, device):
+    def compile_step(fn, device):
         def step(*args):
             calls.append(1)
-            if len(calls) == 5:
+            if len(calls) == at:
                 raise RuntimeError("planted")
             return fn(*args)
         return step
 
+    return compile_step
+
+
+def test_a_failing_compiled_step_is_redone_eagerly(monkeypatch):
     make = lambda: sgd(inverse_t(0.5))  # noqa: E731
     eager = _run(make, False)
-    monkeypatch.setattr(compiling, "compile_step", flaky)
+    monkeypatch.setattr(compiling, "compile_step", _failing_compile(5))
     run = _run(make, True)
     assert run.info["compiled"] is False and run.info["compiled_not"] == "compile failed at step 5: RuntimeError"
     for k in eager.metrics:  # the step-5 batch was redone, not skipped: the same run, bit for bit
@@ -154,16 +159,6 @@ def test_rows_that_diverged_in_compiled_steps_stay_frozen_after_a_fallback(monke
     """A compiled step reads nothing on the host, so the eager steps after a failed compile must
     freeze diverged rows at every step: the run equals the eager run, bit for bit, rows that
     diverged before the fallback included."""
-    calls = []
-
-    def flaky(fn, device):
-        def step(*args):
-            calls.append(1)
-            if len(calls) == 12:
-                raise RuntimeError("planted")
-            return fn(*args)
-        return step
-
     def make():  # SGD, except that the last row's step 3 is NaN (it diverges there, in a compiled step)
         base = sgd(0.1)
 
@@ -175,7 +170,7 @@ def test_rows_that_diverged_in_compiled_steps_stay_frozen_after_a_fallback(monke
         return base._replace(update=update)
 
     eager = _run(make, False)
-    monkeypatch.setattr(compiling, "compile_step", flaky)
+    monkeypatch.setattr(compiling, "compile_step", _failing_compile(12))
     run = _run(make, True)
     assert run.info["compiled_not"].startswith("compile failed at step")
     assert list(eager.diverged_at) == [-1] * 7 + [3]  # and its later steps, from where it was held, stay inside

@@ -267,8 +267,7 @@ class QuadraticNet(_AutogradFiniteSum):
         J = (Zv.unsqueeze(-1) * self.X.unsqueeze(1)).reshape(S, self.n, self.dim)  # (S, n, k d): v_k z_ik x_i
         H = torch.matmul(J.transpose(1, 2), J) * (4.0 / self.n)
         M = torch.matmul(self.X.T, r.unsqueeze(-1) * self.X) * (2.0 / self.n)  # (S, d, d): 2/n sum_i r_i x_i x_i^T
-        H = H + torch.block_diag(*[torch.ones(self.d, self.d, dtype=w.dtype, device=w.device) * float(vk)
-                                   for vk in self.v]) * M.repeat(1, self.k, self.k)
+        H = H + torch.einsum("kl,sab->skalb", torch.diag(self.v), M).reshape(S, self.dim, self.dim)  # blocks v_k M
         return (H + H.transpose(1, 2)) / 2
 
     def distance(self, w):

@@ -141,6 +141,10 @@ class _FigureCache:
         h.update(self._tables[tables_file])
         return self.root / f"{h.hexdigest()[:24]}.png"
 
+    def missing(self, specs: list[dict], tables_file: Path) -> list[tuple[dict, Path]]:
+        """The specs whose figures would be kept but are not yet, with where each goes."""
+        return [(spec, p) for spec in specs if (p := self.path(spec, tables_file)) is not None and not p.is_file()]
+
     def keep(self, path: Path, data: bytes) -> None:
         self.root.mkdir(exist_ok=True)
         atomic_write_bytes(path, data)
@@ -162,8 +166,7 @@ class _FigureCache:
         missing = {}
         for name, info in studies.items():
             tables_file = run_dir / "results" / f"{name}.parquet"
-            todo = [(spec, p) for spec in info["figures"] if (p := self.path(spec, tables_file)) is not None
-                    and not p.is_file()]
+            todo = self.missing(info["figures"], tables_file)
             if todo:
                 missing[name] = todo
         workers = min(workers or os.cpu_count() or 1, len(missing))
@@ -190,7 +193,7 @@ def draw_ahead(out: Path, study: str, tables_file: Path, specs: list[dict]) -> i
     worker processes, so the report at the end finds them drawn (and no pool of drawing workers
     is started for them). Returns how many were drawn."""
     cache = _FigureCache(Path(out))
-    todo = [(spec, p) for spec in specs if (p := cache.path(spec, tables_file)) is not None and not p.is_file()]
+    todo = cache.missing(specs, tables_file)
     if todo:
         tables = frame_to_tables(pd.read_parquet(tables_file), study)
         for spec, p in todo:
