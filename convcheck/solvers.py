@@ -35,7 +35,7 @@ class RowsResult(NamedTuple):
 
 def lbfgs_rows(loss_grad: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]], w0: torch.Tensor, *,
                gtol: float = 1e-11, maxiter: int = 20000, memory: int = 30, max_halvings: int = 60,
-               patience: int = 10) -> RowsResult:
+               patience: int = 10, subsets: bool = False) -> RowsResult:
     """Minimise every row of ``w0: (S, d)`` independently.
 
     ``loss_grad(w)`` returns ``(f: (S,), grad: (S, d))`` for all S rows (a row that has stopped is
@@ -44,13 +44,19 @@ def lbfgs_rows(loss_grad: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Ten
     when f has fallen by no more than its round-off (100 eps |f|) for ``patience`` iterations in a
     row: at a minimum whose gradient cannot reach ``gtol`` in floating point, the steps that are
     still accepted only move f in its last bits.
+
+    ``subsets=True`` says that ``loss_grad(w, rows)`` evaluates any subset of the rows: ``w`` holds
+    the rows whose indices are ``rows`` (a long tensor). The solver then evaluates only the rows it
+    needs: live rows on a line search's first trial, and after that the rows still searching (on
+    Prop. 4's landscapes 42% of the rows the whole batch would evaluate). A row's result is the same
+    either way where ``loss_grad`` gives a row the same bits whatever rows come with it.
     """
     maxiter = check_int("maxiter", maxiter, 1)
     memory = check_int("memory", memory, 1)
     gtol = check_real("gtol", gtol, 0.0)
     w = w0.detach().clone()
     S, d = w.shape
-    f, g = loss_grad(w)
+    f, g = loss_grad(w, torch.arange(S, device=w.device)) if subsets else loss_grad(w)
     # A ring of ``memory`` curvature pairs per row; every iteration writes one slot for every row (a
     # row that keeps no pair writes zeros, which the recursion skips: rho = 0), so no row's history
     # is ever copied.
@@ -69,7 +75,9 @@ def lbfgs_rows(loss_grad: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Ten
         # two-loop recursion, newest pair first, per row
         q = g.clone()
         alpha = torch.zeros(memory, S, dtype=w.dtype, device=w.device)
-        order = [(k - 1 - i) % memory for i in range(memory)]
+        # newest first; slots not yet written (the first ``memory`` iterations) hold zeros, which
+        # would change nothing, so they are skipped
+        order = [(k - 1 - i) % memory for i in range(min(k, memory))]
         for j in order:
             alpha[j] = rho[j] * (s_hist[j] * q).sum(-1)
             q -= alpha[j, :, None] * y_hist[j]
@@ -87,12 +95,22 @@ def lbfgs_rows(loss_grad: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Ten
         accepted = ~live
         w_new, f_new, g_new = w.clone(), f.clone(), g.clone()
         for _ in range(max_halvings):
-            w_try = w + t[:, None] * p
-            f_try, g_try = loss_grad(w_try)
-            ok = ~accepted & torch.isfinite(f_try) & (f_try < f) & (f_try <= f + 1e-4 * t * slope)
-            w_new, f_new, g_new = (torch.where(ok[:, None], w_try, w_new), torch.where(ok, f_try, f_new),
-                                   torch.where(ok[:, None], g_try, g_new))
-            accepted = accepted | ok
+            if subsets:  # only the rows still searching, scattered back
+                rows = (~accepted).nonzero().squeeze(-1)
+                w_try = w[rows] + t[rows, None] * p[rows]
+                f_try, g_try = loss_grad(w_try, rows)
+                f_r = f[rows]
+                ok = torch.isfinite(f_try) & (f_try < f_r) & (f_try <= f_r + 1e-4 * t[rows] * slope[rows])
+                hit = rows[ok]
+                w_new[hit], f_new[hit], g_new[hit] = w_try[ok], f_try[ok], g_try[ok]
+                accepted = accepted.index_fill(0, hit, True)
+            else:
+                w_try = w + t[:, None] * p
+                f_try, g_try = loss_grad(w_try)
+                ok = ~accepted & torch.isfinite(f_try) & (f_try < f) & (f_try <= f + 1e-4 * t * slope)
+                w_new, f_new, g_new = (torch.where(ok[:, None], w_try, w_new), torch.where(ok, f_try, f_new),
+                                       torch.where(ok[:, None], g_try, g_new))
+                accepted = accepted | ok
             if bool(accepted.all()):
                 break
             t = torch.where(accepted, t, t / 2)

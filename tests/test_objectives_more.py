@@ -91,13 +91,15 @@ def test_mlp_gradient_against_central_differences(activation):
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("bias", [True, False])
-def test_mlp_analytic_backward_equals_autograd(activation, bias):
+@pytest.mark.parametrize("outputs", [2, 1])
+def test_mlp_analytic_backward_equals_autograd(activation, bias, outputs):
     """The hand-written backward (wide ReLU nets use it for speed) gives autograd's gradient, on the
-    whole data and on a batch per seed; autograd stays the default, BP-1's reference."""
+    whole data and on a batch per seed; autograd stays the default, BP-1's reference. One output
+    takes the broadcast outer product instead of a batched matmul."""
     X = torch.randn(12, 3, generator=_gen(7), dtype=torch.float64)
-    Y = torch.randn(12, 2, generator=_gen(8), dtype=torch.float64)
-    auto = MLP(X, Y, [3, 5, 4, 2], activation, bias=bias)
-    hand = MLP(X, Y, [3, 5, 4, 2], activation, bias=bias, backward="analytic")
+    Y = torch.randn(12, outputs, generator=_gen(8), dtype=torch.float64)
+    auto = MLP(X, Y, [3, 5, 4, outputs], activation, bias=bias)
+    hand = MLP(X, Y, [3, 5, 4, outputs], activation, bias=bias, backward="analytic")
     assert auto.backward == "autograd"
     w = auto.init(3, _gen(9)) + 0.1 * torch.randn(3, auto.dim, generator=_gen(10), dtype=torch.float64)
     idx = torch.randint(0, 12, (3, 5), generator=_gen(11))

@@ -54,6 +54,25 @@ def test_a_row_gives_the_same_bits_alone_or_in_the_batch():
     np.testing.assert_allclose(batch.w.numpy(), torch.linalg.solve(A, b).numpy(), rtol=1e-6, atol=1e-6)
 
 
+def test_subsets_evaluate_only_the_rows_still_searching_with_the_same_bits():
+    """``subsets=True``: the solver passes the rows it evaluates; the result is the whole batch's,
+    bit for bit, for fewer row evaluations (rows that have stopped, or already accepted a step, are
+    left out)."""
+    a = torch.linspace(-1.5, 2.0, 8, dtype=torch.float64)
+    w0 = torch.tensor([[-1.2, 1.0]], dtype=torch.float64).repeat(8, 1) + 0.1 * torch.randn(
+        8, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    whole, evaluated, calls = _rosenbrock_rows(a), [], []
+
+    def by_rows(w, rows):
+        evaluated.append(int(rows.numel()))
+        calls.append(w.shape[0] == rows.numel())
+        return _rosenbrock_rows(a[rows])(w)
+    full = lbfgs_rows(whole, w0)
+    sub = lbfgs_rows(by_rows, w0, subsets=True)
+    assert all(torch.equal(x, y) for x, y in zip(full, sub))
+    assert all(calls) and sum(evaluated) < 8 * len(evaluated)
+
+
 def test_a_wrong_gradient_is_not_reported_converged():
     """Planted: a gradient with the wrong sign makes every step an ascent direction; the line search
     finds no decrease and the rows stop unconverged, never 'converged' at a point that is not one."""

@@ -61,7 +61,7 @@ def _problems(ctx):
     gen = ctx.generator("mlp-data")
     X = torch.randn(24, 3, generator=gen, dtype=ctx.dtype, device=gen.device)
     Y = torch.sin(X.sum(-1, keepdim=True))
-    mlp = MLP(X.to(ctx.device), Y.to(ctx.device), [3, 16, 1], "tanh")
+    mlp = MLP(X.to(ctx.device), Y.to(ctx.device), [3, 16, 1], "tanh", backward="analytic")
     S = ctx.seeds
     return {
         "Rosenbrock": (Rosenbrock(dtype=ctx.dtype, device=ctx.device),

@@ -136,8 +136,9 @@ def _hessian_min(net, w):
 def lbfgs_batch(net, W0):
     """Minimise from every row of ``W0`` at once (``convcheck.solvers.lbfgs_rows``: L-BFGS with each
     row's own history and line search, memory 30 and SciPy's gtol 1e-11 as in :func:`lbfgs`); return
-    the points, losses and gradient norms. A row gives the same bits alone or in the batch."""
-    res = lbfgs_rows(lambda w: (net.loss(w), net.grad(w)), W0, gtol=1e-11, memory=30)
+    the points, losses and gradient norms. A row gives the same bits alone or in the batch, so the
+    solver may evaluate only the rows it needs (``subsets``)."""
+    res = lbfgs_rows(lambda w, rows: (net.loss(w), net.grad(w)), W0, gtol=1e-11, memory=30, subsets=True)
     return res.w, res.loss, torch.linalg.vector_norm(net.grad(res.w), dim=-1)
 
 
