@@ -205,3 +205,15 @@ def test_two_layer_relu_gradients_equal_autograd():
     torch.testing.assert_close(net.grad(w), torch.autograd.grad(net.loss(wr).sum(), wr)[0], rtol=1e-12, atol=1e-14)
     torch.testing.assert_close(net.grad_batch(w, idx), torch.autograd.grad(net.loss_batch(wr, idx).sum(), wr)[0],
                                rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("b", [1, 3])
+def test_batched_combine_and_mean_equal_the_batched_matmul_bit_for_bit(b):
+    """One sample (SGD) is combined by broadcasting instead of a K = 1 matmul: the same bits; the
+    mean skips a division by 1 only."""
+    from convcheck.objectives.base import batched_combine, batched_mean
+    Xb = torch.randn(6, b, 7, generator=_gen(3), dtype=torch.float64)
+    c = torch.randn(6, b, generator=_gen(4), dtype=torch.float64)
+    ref = torch.bmm(c.unsqueeze(1), Xb).squeeze(1)
+    assert torch.equal(batched_combine(Xb, c), ref)
+    assert torch.equal(batched_mean(Xb, c), ref / b)

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from .._validation import check_int, check_real
-from .base import FiniteSum, batched_combine, batched_dot, gather_rows
+from .base import FiniteSum, batched_dot, batched_mean, gather_rows
 
 __all__ = ["LeastAbsolute"]
 
@@ -112,7 +112,7 @@ class LeastAbsolute(FiniteSum):
 
     def grad_batch(self, w, idx):
         Xb = gather_rows(self.X, idx)
-        return batched_combine(Xb, torch.sign(batched_dot(Xb, w) - self.y[idx])) / idx.shape[1]
+        return batched_mean(Xb, torch.sign(batched_dot(Xb, w) - self.y[idx]))
 
     def certificates(self):
         """Convex (a mean of absolute values of affine forms) and non-smooth (a kink at every

@@ -23,7 +23,7 @@ import torch
 
 from .._validation import check_int, check_real
 from ..hypotheses import Certificate
-from .base import FiniteSum, batched_combine, batched_dot, gather_rows
+from .base import FiniteSum, batched_dot, batched_mean, gather_rows
 from .quadratic import _haar_rotation, quadratic_certificates, spectrum
 
 __all__ = ["LeastSquares"]
@@ -105,7 +105,7 @@ class LeastSquares(FiniteSum):
     def grad_batch(self, w, idx):
         Xb = gather_rows(self.X, idx)  # (S, b, d)
         r = batched_dot(Xb, w) - self.y[idx]
-        return batched_combine(Xb, r) / idx.shape[1]
+        return batched_mean(Xb, r)
 
     def per_sample_grads(self, w):
         """All n per-sample gradients, shape (S, n, d)."""

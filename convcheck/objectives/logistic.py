@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .._validation import check_int, check_real
-from .base import FiniteSum, batched_combine, batched_dot, gather_rows
+from .base import FiniteSum, batched_dot, batched_mean, gather_rows
 
 __all__ = ["Logistic"]
 
@@ -115,7 +115,7 @@ class Logistic(FiniteSum):
     def grad_batch(self, w, idx):
         Xb, yb = gather_rows(self.X, idx), self.y[idx]
         c = -yb * torch.sigmoid(-yb * batched_dot(Xb, w))
-        return batched_combine(Xb, c) / idx.shape[1] + self.lam * w
+        return batched_mean(Xb, c) + self.lam * w
 
     def per_sample_grads(self, w):
         c = -self.y * torch.sigmoid(-self._margins(w))  # (S, n)
