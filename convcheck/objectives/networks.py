@@ -97,7 +97,8 @@ class MLP(_AutogradFiniteSum):
     given; ``L`` and ``mu`` are not global constants here (NaN). ``backward``: gradients by
     autograd (the default) or by the hand-written delta rule (``"analytic"``: the same gradient,
     bit for bit on the wide ReLU nets of ``wide_nets``, 3.6x faster there than autograd's backward
-    through the einsums on 2 CPU cores).
+    through the einsums on 2 CPU cores; on the 1500 rows of ``nonconvex``'s 3-16-1 tanh net 6.5
+    against 7.3-8.4 ms per gradient, within 2e-16 relative of autograd's).
     """
 
     name = "mlp"
@@ -105,8 +106,8 @@ class MLP(_AutogradFiniteSum):
     def __init__(self, X: torch.Tensor, Y: torch.Tensor, sizes, activation: str = "tanh", bias: bool = True,
                  f_star: float = 0.0, backward: str = "autograd"):
         check_choice("activation", activation, tuple(ACTIVATIONS))
-        # "analytic": the layers' gradients by hand (batched matmuls), for the wide ReLU nets whose
-        # autograd backward is most of a study's time; autograd stays the default (BP-1 holds the delta
+        # "analytic": the layers' gradients by hand (batched matmuls), for the nets whose autograd
+        # backward is most of a study's time; autograd stays the default (BP-1 holds the delta
         # rule to it, so the reference must be autograd itself)
         self.backward = check_choice("backward", backward, ("autograd", "analytic"))
         sizes = [check_int("sizes", int(s), 1) for s in sizes]

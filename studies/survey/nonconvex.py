@@ -14,7 +14,8 @@ Kind:
     property.
 Objective:
     GD-7: Rosenbrock's valley, the scalar factorisation 1/2 (uv - 1)^2, and a tanh MLP
-    regression (3-16-1, n = 24), random inits.
+    regression (3-16-1, n = 24; its gradient by the delta rule, ``MLP(backward="analytic")``),
+    random inits.
 Optimizer:
     GD with step h / L_0 for h on a grid crossing 2 (role ``gd``).
 Fit:
