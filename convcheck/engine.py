@@ -279,7 +279,7 @@ def _online_loop(r: _Run, w, state, draws, real: bool):
         w_new = objective.project(w_new)
         div_at = r.diverged(w_new, div_at, t)
         evals = evals + oracle.evals  # never in place: evals_at keeps each checkpoint's count
-        w = torch.where((div_at >= 0).unsqueeze(-1), w, w_new)
+        w = torch.where((div_at >= 0).unsqueeze(-1), w, w_new) if r.freeze_needed(t) else w_new
         if t in r.ck_set:
             r.record(w, None, state, div_at, evals, cum, realised, t)
     r.div_at = div_at

@@ -156,3 +156,42 @@ def test_the_cpu_loop_that_reads_a_flag_gives_the_gpu_loops_bits(monkeypatch):
     np.testing.assert_array_equal(cpu.metrics["gap"], gpu_like.metrics["gap"])
     np.testing.assert_array_equal(cpu.diverged_at, gpu_like.diverged_at)
     assert torch.equal(cpu.final, gpu_like.final)
+
+
+def test_the_online_loop_that_reads_a_flag_gives_the_gpu_loops_bits(monkeypatch):
+    """The online loop skips the freeze the same way: rows that go to NaN mid-run (a planted method)
+    are held at their last point, with the bits of the select run every round."""
+    from convcheck.objectives import OnlineLinear
+
+    problem = OnlineLinear([[1.0], [-0.5], [0.25]])  # periodic, x* = -1
+    w0 = torch.zeros(4, 1, dtype=torch.float64)
+    breaks = torch.tensor([False, False, True, True]).unsqueeze(-1)
+
+    def update(w, state, oracle, t):
+        new = w - 0.1 / t ** 0.5 * oracle.grad(w)
+        return (torch.where(breaks, new * float("nan"), new) if t >= 40 else new), state
+
+    method = sgd(0.1)._replace(update=update)
+
+    def run():
+        return engine.run(problem, method, w0, 120, checkpoints=np.arange(121))
+
+    cpu = run()
+    monkeypatch.setattr(engine, "reads_are_free", lambda device: False)
+    gpu_like = run()
+    assert (cpu.diverged_at[2:] == 40).all() and (cpu.diverged_at[:2] < 0).all()
+    np.testing.assert_array_equal(cpu.metrics["regret"], gpu_like.metrics["regret"])
+    assert torch.isfinite(cpu.final).all() and torch.equal(cpu.final, gpu_like.final)  # held before their NaN
+
+
+def test_a_periodic_loss_vector_is_looked_up_again_for_another_round():
+    """c_t is kept for the round that asked for it only: going back and forth over rounds gives
+    each round's own vector."""
+    from convcheck.objectives import OnlineLinear
+
+    problem = OnlineLinear([[[1.0], [-0.5], [0.25]], [[2.0], [-1.0], [0.5]]], periods=[3, 2])
+    w = torch.ones(2, 1, dtype=torch.float64)
+    for t in (1, 1, 2, 5, 2, 3, 3, 4, 1):
+        want = torch.tensor([[1.0, -0.5, 0.25][(t - 1) % 3], [2.0, -1.0][(t - 1) % 2]], dtype=torch.float64)
+        assert torch.equal(problem.loss_at(w, t, None), want)
+        assert torch.equal(problem.grad_at(w, t, None), want.unsqueeze(-1))
