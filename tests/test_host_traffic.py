@@ -184,14 +184,18 @@ def test_the_online_loop_that_reads_a_flag_gives_the_gpu_loops_bits(monkeypatch)
     assert torch.isfinite(cpu.final).all() and torch.equal(cpu.final, gpu_like.final)  # held before their NaN
 
 
-def test_a_periodic_loss_vector_is_looked_up_again_for_another_round():
-    """c_t is kept for the round that asked for it only: going back and forth over rounds gives
-    each round's own vector."""
-    from convcheck.objectives import OnlineLinear
+@pytest.mark.parametrize("table", [True, False])
+def test_a_periodic_loss_vector_is_each_rounds_own(monkeypatch, table):
+    """c_t from the table of one cycle (the periods' lcm, 6 here) or, where that table would be too
+    big, looked up per call: every round's own vector, going back and forth over rounds."""
+    from convcheck.objectives import OnlineLinear, online
 
+    if not table:
+        monkeypatch.setattr(online, "_CYCLE_TABLE_MAX", 0)
     problem = OnlineLinear([[[1.0], [-0.5], [0.25]], [[2.0], [-1.0], [0.5]]], periods=[3, 2])
+    assert (problem._cycle is not None) == table
     w = torch.ones(2, 1, dtype=torch.float64)
-    for t in (1, 1, 2, 5, 2, 3, 3, 4, 1):
+    for t in (1, 1, 2, 5, 2, 3, 3, 4, 1, 7, 12):
         want = torch.tensor([[1.0, -0.5, 0.25][(t - 1) % 3], [2.0, -1.0][(t - 1) % 2]], dtype=torch.float64)
         assert torch.equal(problem.loss_at(w, t, None), want)
         assert torch.equal(problem.grad_at(w, t, None), want.unsqueeze(-1))

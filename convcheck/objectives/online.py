@@ -30,6 +30,8 @@ instances runs as one batch like a sweep over step sizes.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -74,6 +76,9 @@ class OnlineObjective(Objective):
 
     def grad(self, w):
         raise NotImplementedError
+
+
+_CYCLE_TABLE_MAX = 1 << 20  # entries of OnlineLinear's table of one cycle's loss vectors (8 MiB in float64)
 
 
 class OnlineLinear(OnlineObjective):
@@ -130,8 +135,16 @@ class OnlineLinear(OnlineObjective):
             self.w_star = torch.as_tensor(comparator, dtype=dtype, device=device)
         self.L, self.mu, self.f_star = 0.0, 0.0, float((mean @ self.w_star).max())
         self.G = float(torch.linalg.vector_norm(self.values, dim=-1).max())
+        self._cycle = None
         if schedule == "periodic":
             self._check_comparator(2 * K)
+            # c_t of every round of one common cycle (the periods' lcm), where that table is small:
+            # a round asks for c_t up to five times (its loss, the comparator's, the realised regret's
+            # two, the gradient), and a table lookup is a view where the general one is three kernels
+            cycle = math.lcm(*self.periods.tolist())
+            if cycle * R * self.dim <= _CYCLE_TABLE_MAX:
+                k = torch.arange(cycle, device=self.periods.device).unsqueeze(-1) % self.periods  # (cycle, R)
+                self._cycle = self.values[torch.arange(R, device=k.device), k]  # (cycle, R, d)
 
     def _check_comparator(self, T: int) -> None:
         """The comparator must minimise sum_{t <= T} f_t over the box for every T (a corner suffices)."""
@@ -165,15 +178,10 @@ class OnlineLinear(OnlineObjective):
         S = like.shape[0]
         self._check_rows(S)
         if xi is None:
-            # a round asks for c_t up to five times (its loss, the comparator's, the realised
-            # regret's two, the gradient): looked up once per round (an int t; a tensor t is not kept)
-            last = getattr(self, "_last_c", None)
-            if last is not None and isinstance(t, int) and last[0] == t:
-                return last[1].expand_as(like)
+            if self._cycle is not None and isinstance(t, int):  # a view of the table: no kernel per lookup
+                return self._cycle[(t - 1) % self._cycle.shape[0]].expand_as(like)
             k = (t - 1) % self.periods  # (R,)
             c = self.values[torch.arange(self.values.shape[0], device=k.device), k]  # (R, d)
-            if isinstance(t, int):
-                self._last_c = (t, c)
             return c.expand_as(like)
         rows = torch.arange(S, device=xi.device) if self.rows is not None else torch.zeros(S, dtype=torch.long, device=xi.device)
         return self.values[rows, xi]
