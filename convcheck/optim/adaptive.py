@@ -102,9 +102,8 @@ def adam(lr: Schedule = 0.001, gamma1: float = 0.9, gamma2: float = 0.999, eps: 
             params = params * (1 - step_size(schedule(t)) * weight_decay)
         m = gamma1 * state.m + (1 - gamma1) * g
         v = gamma2 * state.v + (1 - gamma2) * (g * g)
-        with torch.no_grad():
-            bc1 = 1 - gamma1**t if bias_correction else 1.0
-            bc2 = 1 - gamma2**t if bias_correction else 1.0
+        bc1 = 1 - gamma1**t if bias_correction else 1.0
+        bc2 = 1 - gamma2**t if bias_correction else 1.0
         if inside:
             new = params - step_size(schedule(t)) * (m / bc1) / torch.sqrt(eps + v / bc2)
         else:  # torch.optim.Adam's operation order, for round-off agreement
