@@ -217,3 +217,20 @@ def test_batched_combine_and_mean_equal_the_batched_matmul_bit_for_bit(b):
     ref = torch.bmm(c.unsqueeze(1), Xb).squeeze(1)
     assert torch.equal(batched_combine(Xb, c), ref)
     assert torch.equal(batched_mean(Xb, c), ref / b)
+
+
+def test_the_delta_rule_can_itself_be_differentiated():
+    """The analytic gradient writes into one flat tensor only outside autograd and torch.func: the
+    Hessian from forward-mode differentiation of the delta rule, and a backward pass through it,
+    still work and agree with double back-propagation through the loss."""
+    X = torch.randn(10, 3, generator=_gen(21), dtype=torch.float64)
+    Y = torch.randn(10, 1, generator=_gen(22), dtype=torch.float64)
+    hand = MLP(X, Y, [3, 4, 1], "tanh", backward="analytic")
+    w = hand.init(2, _gen(23))
+    H = torch.func.vmap(torch.func.jacfwd(lambda x: hand.grad(x.unsqueeze(0))[0]))(w)  # (2, dim, dim)
+    v = torch.randn(2, hand.dim, generator=_gen(24), dtype=torch.float64)
+    torch.testing.assert_close(torch.einsum("sij,sj->si", H, v), hand.hvp(w, v), rtol=1e-10, atol=1e-12)
+    wr = w.clone().requires_grad_(True)
+    (back,) = torch.autograd.grad((hand.grad(wr) * v).sum(), wr)
+    torch.testing.assert_close(back, hand.hvp(w, v), rtol=1e-10, atol=1e-12)
+    assert torch.equal(hand.grad(wr).detach(), hand.grad(w))  # the two paths, the same bits

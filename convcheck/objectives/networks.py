@@ -27,6 +27,13 @@ from .base import FiniteSum
 
 __all__ = ["Layout", "MLP", "QuadraticNet", "TwoLayerReLU", "prop5_data", "relu_net", "ntk_gram_infinite", "ACTIVATIONS"]
 
+def _traced(*tensors) -> bool:
+    """Whether autograd records operations on any of ``tensors``, or a ``torch.func`` transform
+    (vmap, jacfwd) wraps one: then out= arguments cannot be used."""
+    return any((t.requires_grad and torch.is_grad_enabled()) or torch._C._functorch.is_functorch_wrapped_tensor(t)
+               for t in tensors)
+
+
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "identity": lambda z: z,
                "square": lambda z: z * z}
 
@@ -173,15 +180,24 @@ class MLP(_AutogradFiniteSum):
         zs, acts = self.forward_all(w, X, batched)
         p = self.layout.unflatten(w)
         delta = (acts[-1] - Y) / X.shape[-2]
-        # each layer's gradient written into its slice of the flat (S, dim) result: the same bits
+        # Each layer's gradient written into its slice of the flat (S, dim) result: the same bits
         # as computing the parts and concatenating them, without the copy (0.56 of 2.2 ms per
-        # gradient on wide_nets' 3-layer width-256 nets)
-        out = torch.empty(w.shape[0], self.dim, dtype=w.dtype, device=w.device)
-        grads = self.layout.unflatten(out)
+        # gradient on wide_nets' 3-layer width-256 nets). out= arguments are neither
+        # differentiated nor batched, so under autograd or a torch.func transform (the delta rule
+        # differentiated for a Hessian) the parts are concatenated instead.
+        into = not _traced(w, X, Y)
+        out = torch.empty(w.shape[0], self.dim, dtype=w.dtype, device=w.device) if into else None
+        grads = self.layout.unflatten(out) if into else {}
         for i in range(self.depth, 0, -1):
-            torch.matmul(delta.transpose(1, 2), acts[i - 1], out=grads[f"W{i}"])
+            if into:
+                torch.matmul(delta.transpose(1, 2), acts[i - 1], out=grads[f"W{i}"])
+            else:
+                grads[f"W{i}"] = torch.matmul(delta.transpose(1, 2), acts[i - 1])
             if self.bias:
-                torch.sum(delta, 1, out=grads[f"b{i}"])
+                if into:
+                    torch.sum(delta, 1, out=grads[f"b{i}"])
+                else:
+                    grads[f"b{i}"] = delta.sum(1)
             if i > 1:
                 # A layer with one output sends back an outer product, (S, n, 1) x (S, 1, width): formed by
                 # broadcasting, it has the same bits as the batched matmul with K = 1 and is 9x faster
@@ -191,7 +207,7 @@ class MLP(_AutogradFiniteSum):
                 W = p[f"W{i}"]
                 back = delta * W if W.shape[1] == 1 else torch.matmul(delta, W)
                 delta = back.mul_(self._DERIVATIVES[self.activation](zs[i - 2], acts[i - 1]))
-        return out
+        return out if into else self.layout.flatten(grads)
 
     def grad(self, w):
         if self.backward == "analytic":
