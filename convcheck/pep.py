@@ -306,11 +306,11 @@ def worst_case(method: Callable, function_class: FunctionClass, N: int, *, metri
 #: residuals about 1e-9) first; SCS (first-order, run to 1e-9 here) where Clarabel fails or is
 #: inaccurate, as it can on degenerate problems. Clarabel refines each KKT solve to 1e-15 (at
 #: most 50 refinement steps) over a static regularisation of 1e-7. With its defaults (1e-13
-#: relative and 1e-12 absolute in 10 steps, 1e-8) 10 of the survey's 64 worst cases ended
-#: "optimal_inaccurate" and went to SCS, 8 of them in the momentum study (7.2 s of PEP time);
-#: with these settings 1 of 64 (momentum's PEP time 4.9 s), every verdict the same and the
-#: certified values within their residuals (about 1e-9), which are computed from the solution
-#: either way.
+#: relative and 1e-12 absolute in 10 steps, 1e-8) 10 of the 64 worst cases of the bundled quick
+#: runs ended "optimal_inaccurate" and went to SCS, 8 of them in one study (7.2 s of its PEP
+#: time); with these settings 1 of 64 (that study's PEP time 4.9 s), every verdict the same and
+#: the certified values within their residuals (about 1e-9), which are computed from the
+#: solution either way.
 _SOLVERS = ("CLARABEL", "SCS")
 _SOLVER_OPTIONS = {"CLARABEL": {"iterative_refinement_reltol": 1e-15, "iterative_refinement_abstol": 1e-15,
                                 "iterative_refinement_max_iter": 50, "static_regularization_constant": 1e-7},
