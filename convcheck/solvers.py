@@ -48,8 +48,9 @@ def lbfgs_rows(loss_grad: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Ten
     ``subsets=True`` says that ``loss_grad(w, rows)`` evaluates any subset of the rows: ``w`` holds
     the rows whose indices are ``rows`` (a long tensor). The solver then evaluates only the rows it
     needs: live rows on a line search's first trial, and after that the rows still searching (on
-    a quadratic network's landscape from 100 starts, 42% of the rows the whole batch would evaluate). A row's result is the same
-    either way where ``loss_grad`` gives a row the same bits whatever rows come with it.
+    a quadratic network's landscape from 100 starts, 42% of the rows the whole batch would
+    evaluate). A row's result is the same either way where ``loss_grad`` gives a row the same
+    bits whatever rows come with it.
     """
     maxiter = check_int("maxiter", maxiter, 1)
     memory = check_int("memory", memory, 1)

@@ -27,11 +27,15 @@ from .base import FiniteSum
 
 __all__ = ["Layout", "MLP", "QuadraticNet", "TwoLayerReLU", "prop5_data", "relu_net", "ntk_gram_infinite", "ACTIVATIONS"]
 
+# torch's test for a tensor wrapped by a torch.func transform (a private function: where a torch
+# lacks it, every tensor counts as possibly wrapped, and the backward concatenates its parts)
+_FUNC_WRAPPED = getattr(getattr(torch._C, "_functorch", None), "is_functorch_wrapped_tensor", lambda t: True)
+
+
 def _traced(*tensors) -> bool:
     """Whether autograd records operations on any of ``tensors``, or a ``torch.func`` transform
     (vmap, jacfwd) wraps one: then out= arguments cannot be used."""
-    return any((t.requires_grad and torch.is_grad_enabled()) or torch._C._functorch.is_functorch_wrapped_tensor(t)
-               for t in tensors)
+    return any((t.requires_grad and torch.is_grad_enabled()) or _FUNC_WRAPPED(t) for t in tensors)
 
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "identity": lambda z: z,
@@ -188,16 +192,17 @@ class MLP(_AutogradFiniteSum):
         into = not _traced(w, X, Y)
         out = torch.empty(w.shape[0], self.dim, dtype=w.dtype, device=w.device) if into else None
         grads = self.layout.unflatten(out) if into else {}
-        for i in range(self.depth, 0, -1):
+
+        def put(name, fn, *args):  # one layer's part: into its slice of ``out``, or kept to concatenate
             if into:
-                torch.matmul(delta.transpose(1, 2), acts[i - 1], out=grads[f"W{i}"])
+                fn(*args, out=grads[name])
             else:
-                grads[f"W{i}"] = torch.matmul(delta.transpose(1, 2), acts[i - 1])
+                grads[name] = fn(*args)
+
+        for i in range(self.depth, 0, -1):
+            put(f"W{i}", torch.matmul, delta.transpose(1, 2), acts[i - 1])
             if self.bias:
-                if into:
-                    torch.sum(delta, 1, out=grads[f"b{i}"])
-                else:
-                    grads[f"b{i}"] = delta.sum(1)
+                put(f"b{i}", torch.sum, delta, 1)
             if i > 1:
                 # A layer with one output sends back an outer product, (S, n, 1) x (S, 1, width): formed by
                 # broadcasting, it has the same bits as the batched matmul with K = 1 and is 9x faster
