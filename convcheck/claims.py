@@ -93,6 +93,9 @@ class Claim:
         written must rest on instances certifying each case (and every hypothesis).
       same_as: the id of a claim of the same study that states the same equation: the two get one
         verdict as written (the runner checks their outcomes agree).
+      judgments: what decides each verdict (:mod:`convcheck.judgments`): one judgment for the
+        statement as written, or ``{reading: judgment}``. A study then returns evidence for those
+        verdicts and the library judges it; the judgment's kind must be one the ``kind`` names.
     """
 
     id: str
@@ -106,6 +109,7 @@ class Claim:
     hypotheses: tuple[str, ...] = ()
     scope: tuple[str, ...] = ()
     same_as: str | None = None
+    judgments: object = None
 
     def __post_init__(self):
         from .hypotheses import PROPERTIES
@@ -120,6 +124,11 @@ class Claim:
         if self.statement not in STATEMENTS:
             raise ValueError(f"The 'statement' parameter must be one of {list(STATEMENTS)}. Got {self.statement!r} instead.")
         readings = {r for _, r in self.keys()}
+        if self.judgments is not None and not isinstance(self.judgments, dict):
+            object.__setattr__(self, "judgments", {AS_WRITTEN: self.judgments})
+        if self.judgments is not None and not set(self.judgments) <= readings:
+            raise ValueError(f"The 'judgments' parameter of {self.id} must name its readings {sorted(readings)}. "
+                             f"Got {sorted(set(self.judgments) - readings)} instead.")
         if isinstance(self.methods, dict) and not set(self.methods) <= readings:
             raise ValueError(f"The 'methods' parameter of {self.id} must name its readings {sorted(readings)}. "
                              f"Got {sorted(set(self.methods) - readings)} instead.")
@@ -145,9 +154,15 @@ class Claim:
     def is_supporting(self, reading: str) -> bool:
         return self.statement == "supporting" or reading in self.supporting
 
+    def judgment_of(self, reading: str):
+        """The judgment declared for ``reading`` (None when the study still decides it by a check it calls)."""
+        return (self.judgments or {}).get(reading)
+
     def to_json(self) -> dict:
-        out = dataclasses.asdict(self)
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "judgments"}
+        out = copy.deepcopy(out)
         out["methods"] = {r: list(self.roles_of(r)) for _, r in self.keys() if self.roles_of(r)}
+        out["judgments"] = {r: j.describe() for r, j in (self.judgments or {}).items()}
         return out
 
 

@@ -171,10 +171,13 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
 
     compiling.count(compiled, why_not)
     info = {"optimizer": optimizer.name, "objective": objective.name, "final_state": state,
+            "dtype": str(w0.dtype).replace("torch.", ""), "device": str(device),
+            "sampled": sampler is not None or bool(getattr(objective, "stochastic", False)),
             "compiled": compiled, "compiled_not": why_not, **extra}
     return Trace(steps=ck, metrics=rec.metrics(), grad_evals=np.asarray([int(e) for e in rec.evals_at], dtype=np.int64),
                  diverged_at=run_.div_at.cpu().numpy(), info=info, final=w,
-                 iterates=torch.stack(rec.kept, dim=1) if keep_iterates else None, states=rec.state_arrays())
+                 iterates=torch.stack(rec.kept, dim=1) if keep_iterates else None, states=rec.state_arrays(),
+                 objective=objective)
 
 
 class _Recorder:

@@ -236,6 +236,8 @@ class WorstCase:
     method: str
     example: dict = field(default_factory=dict)
     attempts: tuple = ()
+    L: float = 1.0  # the class's constants, for a bound that depends on them
+    mu: float = 0.0
 
     @property
     def accuracy(self) -> float:
@@ -299,7 +301,8 @@ def worst_case(method: Callable, function_class: FunctionClass, N: int, *, metri
     return WorstCase(value=value, upper=upper, status=status, solver=solver_name, errors=errors, seconds=seconds,
                      attempts=tuple(attempts),
                      N=int(N), metric=metric_name, initial=initial, function_class=function_class.describe(),
-                     method=getattr(method, "__name__", "user method"), example=example)
+                     method=getattr(method, "__name__", "user method"), example=example, L=function_class.L,
+                     mu=function_class.mu)
 
 
 #: ``solver="auto"`` tries these in order until one reports "optimal": Clarabel (interior point,

@@ -117,11 +117,15 @@ class Context:
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         return torch.randn(shape, generator=self.generator(*names), dtype=self.dtype, device="cpu").to(self.device)
 
-    def start_near(self, center, *names, scale: float = 1.0, rows: int | None = None) -> torch.Tensor:
+    def start_near(self, center, *names, scale: float = 1.0, rows: int | None = None,
+                   sphere: bool = False) -> torch.Tensor:
         """Starts ``center + scale * N(0, I)``, one per row (``rows``, default one per seed), the draws
-        named ``names``: the "start near w*" of most studies. ``center``: (d,) tensor."""
+        named ``names``: the "start near w*" of most studies. ``center``: (d,) tensor. ``sphere``:
+        each draw normalised to unit length first, so every start lies at distance ``scale``."""
         rows = self.seeds if rows is None else int(rows)
         noise = self.normal((rows, center.shape[-1]), *names)
+        if sphere:
+            noise = noise / torch.linalg.vector_norm(noise, dim=-1, keepdim=True)
         return center + (noise if scale == 1.0 else scale * noise)
 
     def rows(self, values, per: int | None = None) -> torch.Tensor:
@@ -178,27 +182,38 @@ class Context:
 
 @dataclass
 class StudyResult:
-    """What a study returns: verdicts, tidy tables (name -> DataFrame), figure specs, setup."""
+    """What a study returns: its evidence (judged by the library), tidy tables (name -> DataFrame),
+    figure specs, setup, and the findings reported beside each verdict.
 
-    verdicts: list[Verdict]
+    ``evidence``: ``{claim id or (claim id, reading): {part label: evidence}}``
+    (:mod:`convcheck.evidence`), one entry per verdict whose claim declares a judgment
+    (:attr:`convcheck.claims.Claim.judgments`); a claim id alone means its statement as written.
+    ``findings`` and ``notes``: the same keys -> sentences with numbers, added to that verdict.
+    ``verdicts``: verdicts from a check the study called itself (claims that declare no judgment).
+    """
+
+    verdicts: list[Verdict] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     figures: list[dict] = field(default_factory=list)
     setup: dict = field(default_factory=dict)
     compile: dict | None = None  # the tally of compiled and eager engine runs (convcheck.compiling)
+    evidence: dict = field(default_factory=dict)
+    findings: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)
 
     @classmethod
     def merge(cls, *parts: "StudyResult") -> "StudyResult":
         """One result from a study's parts (one per claim, or per group of claims that share a
         computation), in the order given; a table or setup key made by two parts is an error."""
-        tables, setup = {}, {}
+        merged = {"tables": {}, "setup": {}, "evidence": {}, "findings": {}, "notes": {}}
         for part in parts:
-            for name, mapping in (("table", part.tables), ("setup key", part.setup)):
-                twice = sorted(set(mapping) & set(tables if name == "table" else setup))
+            for name, into in merged.items():
+                mapping = getattr(part, name)
+                twice = sorted(map(str, set(mapping) & set(into)))
                 if twice:
-                    raise ValueError(f"Two parts of a study made the {name}s {twice}.")
-            tables.update(part.tables)
-            setup.update(part.setup)
-        return cls([v for p in parts for v in p.verdicts], tables, [f for p in parts for f in p.figures], setup)
+                    raise ValueError(f"Two parts of a study made the {name} {twice}.")
+                into.update(mapping)
+        return cls([v for p in parts for v in p.verdicts], figures=[f for p in parts for f in p.figures], **merged)
 
 
 def studies_dir(suite: str | None = None) -> Path:
@@ -334,7 +349,7 @@ def _check_same_statement(study: str, by_id: dict, verdicts: list) -> None:
 def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None, device: str = "cpu",
               dtype: torch.dtype = torch.float64, family: int | str | None = "suite", methods: dict | None = None,
               hyper: dict | None = None, compile: bool | str = "auto", claims=None, readings=None,
-              **overrides) -> StudyResult:
+              judgments: dict | None = None, **overrides) -> StudyResult:
     """Run one study at a scale; ``seeds`` overrides the scale's default count.
 
     ``claims``: the claim ids to evaluate (case-insensitive; default all of the study's): the
@@ -349,6 +364,9 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
 
     ``methods``: ``{role: method}``, a torch.optim class or a convcheck factory in each named
     role (:mod:`convcheck.roles`); ``hyper``: fixed keyword arguments for those methods.
+
+    ``judgments``: ``{claim id or (claim id, reading): judgment}`` in place of the declared ones
+    (a planted wrong bound, a user's stricter reading); each of the kind its claim names.
 
     ``family``: the multiplicity family the verdicts are corrected over
     (:func:`convcheck.stats.family_adjust`): ``"suite"`` (the claims of every study in the
@@ -388,6 +406,7 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
         result = module.run(ctx, **config)
     result = dataclasses.replace(result, compile=tally)
     by_id = {c.id: c for c in module.CLAIMS}
+    result = dataclasses.replace(result, verdicts=[*result.verdicts, *judge_evidence(module, result, judgments)])
     verdicts = [v.restated(study=module.NAME, supporting=by_id[v.claim].is_supporting(v.reading) if v.claim in by_id
                            else v.supporting) for v in result.verdicts
                 if (asked is None or v.claim in asked) and (wanted is None or v.key in wanted)]
@@ -408,6 +427,49 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
 
         verdicts = family_adjust(verdicts, int(family))
     return dataclasses.replace(result, verdicts=verdicts)
+
+
+def _key(module: ModuleType, key) -> tuple[str, str]:
+    """A result's key (a claim id, or (claim id, reading)) as (claim id, reading), checked."""
+    claim, reading = (key, AS_WRITTEN) if isinstance(key, str) else tuple(key)
+    known = {k for c in module.CLAIMS for k in c.keys()}
+    if (claim, reading) not in known:
+        raise ValueError(f"Study {module.NAME!r} returned evidence or findings for {(claim, reading)!r}, which none of its "
+                         f"claims registers (its verdicts: {sorted(known)}).")
+    return claim, reading
+
+
+def judge_evidence(module: ModuleType, result: StudyResult, replaced: dict | None = None) -> list[Verdict]:
+    """The verdicts the library gives from a study's evidence: each by the judgment its claim
+    declares for that reading (:func:`convcheck.judgments.judge`; ``replaced`` puts others in their
+    place), with the study's findings and notes for it. A verdict a claim declares a judgment for
+    must come from evidence, never from the study's own check."""
+    from .judgments import judge, kinds_of
+
+    by_id = {c.id: c for c in module.CLAIMS}
+    replaced = {_key(module, k): j for k, j in (replaced or {}).items()}
+    for (claim_id, reading), j in replaced.items():
+        if j.kind not in kinds_of(by_id[claim_id].kind):
+            raise ValueError(f"The 'judgments' parameter must give {claim_id} a judgment of a kind it names "
+                             f"({by_id[claim_id].kind!r}). Got a {j.kind} judgment instead.")
+    declared = {(c.id, r) for c in module.CLAIMS for r in (c.judgments or {})}
+    own = sorted({v.key for v in result.verdicts} & declared)
+    if own:
+        raise RuntimeError(f"Study {module.NAME!r} built verdicts for {own}, whose claims declare their judgment: "
+                           "return the evidence instead (StudyResult.evidence).")
+    findings = {_key(module, k): list(v) for k, v in result.findings.items()}
+    notes = {_key(module, k): list(v) for k, v in result.notes.items()}
+    out = []
+    for key, parts in result.evidence.items():
+        claim_id, reading = _key(module, key)
+        claim = by_id[claim_id]
+        judgment = replaced.get((claim_id, reading)) or claim.judgment_of(reading)
+        if judgment is None:
+            raise RuntimeError(f"Study {module.NAME!r} returned evidence for {claim_id} [{reading}], which declares no "
+                               "judgment (Claim(..., judgments=...)).")
+        out.append(judge(claim, reading, judgment, dict(parts), study=module.NAME,
+                         findings=findings.get((claim_id, reading), ()), notes=notes.get((claim_id, reading), ())))
+    return out
 
 
 def _claims_asked(module: ModuleType, claims) -> frozenset | None:

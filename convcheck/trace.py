@@ -22,8 +22,11 @@ class Trace:
         the averaged iterate was tracked.
       grad_evals: (C,) per-sample gradient evaluations per seed up to each checkpoint.
       diverged_at: (S,) step at which each seed diverged, -1 if it did not.
-      info: the optimizer's final state (``final_state``) and, with stopping criteria,
-        ``stopped_at`` (S,) and ``stop_code`` (S,) (see :mod:`convcheck.stopping`).
+      info: the optimizer's name, the objective's name, the run's ``dtype`` and ``device``, whether it
+        drew batches (``sampled``), the optimizer's final state (``final_state``) and, with stopping
+        criteria, ``stopped_at`` (S,) and ``stop_code`` (S,) (see :mod:`convcheck.stopping`).
+      objective: the objective the run was made on (set by the engine): evidence made from the
+        trace carries its certificates (:meth:`convcheck.evidence.Curves.of`).
     """
 
     steps: np.ndarray
@@ -34,6 +37,7 @@ class Trace:
     final: object = None  # (S, d) tensor: the parameters after the last step (frozen rows as frozen)
     iterates: object = None  # (S, C, d) tensor of the parameters at each checkpoint, when kept
     states: dict = field(default_factory=dict)  # name -> (S, C): optimizer state fields asked for (engine.run(states=...))
+    objective: object = None  # the objective the engine ran on: the instance its evidence carries (convcheck.evidence)
 
     @property
     def n_seeds(self) -> int:

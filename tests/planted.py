@@ -24,6 +24,7 @@ import torch
 
 from convcheck import pep
 from convcheck.claims import AS_WRITTEN
+from convcheck.judgments import Bound, Certified
 from convcheck.objectives import QuadraticNet, WithoutReplacement, WithReplacement
 from convcheck.optim import (Optimizer, Oracle, adagrad, adam, delta_rule_gradient, dual_eps, from_torch, gradient_descent,
                              nesterov_sgd, rmsprop, sam, sgd, steepest_descent)
@@ -180,7 +181,8 @@ def _fixed_step(value):
 PLANTED = [
     Planted("gd_bound", "Prop. 1's bound replaced by L R^2 / (4 t^2), too strong",
             [("GD-1", AS_WRITTEN), ("GD-1", pep.CERTIFIED)],
-            {"bound": lambda k: 1.0 / (4.0 * np.asarray(k, float) ** 2)}),
+            {"judgments": {"GD-1": Bound(lambda k: 1.0 / (4.0 * np.asarray(k, float) ** 2)),
+                           ("GD-1", pep.CERTIFIED): Certified(lambda w: 1.0 / (4.0 * w.N ** 2))}}),
     Planted("gd_descent", "GD takes a step 1.3x the one it reports", [("GD-2", AS_WRITTEN), ("GD-2", "eta < 2/L")],
             methods={"gd": lambda lr: gradient_descent(lr * 1.3)}),
     Planted("gd_descent", "GD drifts by 1e-3 per step: it cannot stop at the saddle", [("GD-3", AS_WRITTEN)],

@@ -37,21 +37,52 @@ def relative_error(a, b) -> float:
 
 
 def check_identity(a, b, *, rtol: float | None = None, what: str = "the two computations", claim: str = "",
-                   study: str = "", **fields) -> Verdict:
+                   study: str = "", resolution=None, **fields) -> Verdict:
     """Do ``a`` and ``b`` agree to ``rtol`` relative? The default is ``IDENTITY_RTOL`` carried to the
     coarser of the two inputs' dtypes (the same number of ulps: float32 values get 2^29 times
-    float64's tolerance), so a computation run in float32 is not refuted on float64's round-off."""
+    float64's tolerance), so a computation run in float32 is not refuted on float64's round-off.
+
+    ``resolution``: the instrument's own relative resolution per entry (shape of ``a``), where it
+    is coarser than round-off (a numerical search that compares function values resolves its
+    minimiser only to ``sqrt(eps)``): each entry is then judged entry-wise, ``|a - b| / |b| <=
+    max(rtol, RESOLUTION_FACTOR * resolution)``, and the statistic quotes the largest error over
+    its tolerance."""
     if rtol is None:
         coarse = max(eps_of(a), eps_of(b))
         rtol = th.IDENTITY_RTOL * max(1.0, coarse / float(np.finfo(np.float64).eps))
     rtol = float(rtol)
     if not rtol > 0:
         raise ValueError(f"The 'rtol' parameter must be a float in the range (0, inf). Got {rtol!r} instead.")
+    if resolution is not None:
+        return _check_resolved(a, b, rtol, resolution, what, claim, study, fields)
     err = relative_error(a, b)
     ok = err <= rtol
     summary = f"{what} agree to {err:.2g} relative (tolerance {rtol:g})" if ok else \
         f"{what} differ by {err:.3g} relative (> tolerance {rtol:g})" + _lower_precision(err, rtol)
     statistic = {"max_rel_err": err, "rtol": rtol, **dict(fields.pop("statistic", {}))}
+    return Verdict(claim, study, REPRODUCED if ok else REFUTED, summary, statistic=statistic, **fields)
+
+
+def _check_resolved(a, b, rtol, resolution, what, claim, study, fields) -> Verdict:
+    """check_identity entry-wise, against the larger of ``rtol`` and the instrument's resolution."""
+    a, b, res = as_numpy(a).reshape(-1), as_numpy(b).reshape(-1), as_numpy(resolution).reshape(-1)
+    if not (a.shape == b.shape == res.shape):
+        raise ValueError(f"The 'a', 'b' and 'resolution' parameters must have the same shape. Got {a.shape}, {b.shape} "
+                         f"and {res.shape} instead.")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        err = np.abs(a - b) / np.maximum(np.abs(b), np.finfo(np.float64).tiny)
+    err = np.where(np.isfinite(a) & np.isfinite(b), err, np.inf)
+    allowed = np.maximum(rtol, th.RESOLUTION_FACTOR * res)
+    over = err / allowed
+    k = int(np.argmax(over)) if over.size else 0
+    worst, ok = (float(over[k]), bool(over[k] <= 1.0)) if over.size else (0.0, True)
+    largest = float(err.max()) if err.size else 0.0
+    summary = (f"{what} agree entry-wise within max({rtol:g}, {th.RESOLUTION_FACTOR:g} x the instrument's resolution): "
+               f"largest relative difference {largest:.2g}, {worst:.3g}x its tolerance") if ok else (
+               f"{what} differ by {float(err[k]):.3g} relative at entry {k}, {worst:.3g}x its tolerance "
+               f"(max({rtol:g}, {th.RESOLUTION_FACTOR:g} x resolution {float(res[k]):.2g}))")
+    statistic = {"max_rel_err": largest, "rtol": rtol, "max_resolution": float(res.max()) if res.size else 0.0,
+                 "max_error_over_tolerance": worst, **dict(fields.pop("statistic", {}))}
     return Verdict(claim, study, REPRODUCED if ok else REFUTED, summary, statistic=statistic, **fields)
 
 

@@ -95,6 +95,10 @@ LINE_SEARCH_RTOL = 1e-5
 #: Central differences with step h = 1e-6 in float64: truncation O(h^2) ~ 1e-12 plus
 #: cancellation eps / h ~ 1e-10, amplified by the curvature of deep nets: relative.
 FINITE_DIFFERENCE_RTOL = 1e-5
+#: An instrument that resolves a quantity only to a relative ``resolution`` (a search comparing
+#: function values finds a minimiser to sqrt(2 df / f'') relative) is held to this many times it:
+#: its resolution is an estimate of the error's scale, not a bound on it.
+RESOLUTION_FACTOR = 4.0
 #: A Monte-Carlo expectation is "resolved" when its standard error is below this fraction of
 #: the value it is compared with.
 MC_RESOLUTION = 0.01

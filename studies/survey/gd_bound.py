@@ -20,15 +20,15 @@ Optimizer:
 Fit:
     ``gap_k / (L R^2)`` per seed and checkpoint, against ``bound(k)`` (default ``2 / k``).
 Verdict rule:
-    reproduced when ``max_{seed, k} gap_k / (L R^2 bound(k)) <= 1 + 1e-9``; refuted at the
-    first checkpoint above that, with its seed and step.
+    declared: ``Bound(2/k)`` on ``gap_k / (L R^2)`` from step 1, per instance (the Huber worst
+    case at its own horizon N); reproduced when every ratio is at most 1 up to round-off
+    (BOUND_RTOL), refuted at the first checkpoint above, with its seed and step.
 Certified:
     a supporting check, beside the verdict, never in its place:
     the worst case of ``f(w_N) - f*`` over every L-smooth convex function with
     ``||w_0 - w*|| <= R`` (performance estimation, PEPit + Clarabel: :mod:`convcheck.pep`) at the
     horizons ``pep_horizons``, against ``bound(N)``: reproduced when the dual certificate is
-    under the bound, refuted with the solver's counterexample above it
-    (:func:`convcheck.stats.check_certified`). Its table puts the claimed bound, the certified
+    under the bound, refuted with the solver's counterexample above it (declared ``Certified``). Its table puts the claimed bound, the certified
     worst case and the worst measured instance side by side; PEPit's value is cross-checked
     against the closed form ``1/(4N+2)`` as a finding.
 Findings:
@@ -43,22 +43,26 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 
 from convcheck import engine, pep
-from convcheck.hypotheses import certify
-from convcheck.stats import combine
+from convcheck.evidence import Curves, WorstCases
+from convcheck.judgments import Bound, Certified
 from convcheck.objectives import HuberWorstCase, Logistic, Quadratic
 from convcheck.references import gd_classic, gd_tight
-from convcheck.stats import check_bound, check_certified, thresholds as th
 from convcheck.study import Claim, StudyResult
+
+
+def prop1_bound(k):
+    """Eq. (24): ``f(w_k) - f* <= 2 L R^2 / k`` after k = t + 1 steps, in units of L R^2."""
+    return 2.0 / np.asarray(k, dtype=float)
+
 
 CLAIMS = [Claim("GD-1", "Prop. 1, Eq. (24)",
                 "GD with eta = 1/L on convex L-smooth f: f(w_{t+1}) - f* <= 2 L ||w_0 - w*||^2 / (t + 1)", "bound",
                 methods={"as written": ("gd",)}, hypotheses=("convex", "L-smooth"), scope=("convex",),
-                supporting=(pep.CERTIFIED,))]
+                supporting=(pep.CERTIFIED,),
+                judgments={"as written": Bound(prop1_bound), pep.CERTIFIED: Certified(lambda w: prop1_bound(w.N))})]
 ROLES = ("gd",)
-
 SCALES = {
     "tiny": {"seeds": 3, "steps": 1000, "d": 20, "horizons": (1, 5, 20), "pep_horizons": (1, 5)},
     "quick": {"seeds": 16, "steps": 10_000, "d": 50, "horizons": (1, 5, 20, 100), "pep_horizons": (1, 5, 20)},
@@ -67,139 +71,69 @@ SCALES = {
 }
 
 
-def _unit_directions(S, d, gen, ctx):
-    z = torch.randn(S, d, generator=gen, dtype=ctx.dtype, device=gen.device).to(ctx.device)
-    return z / torch.linalg.vector_norm(z, dim=-1, keepdim=True)
-
-
-def prop1_bound(k):
-    """Eq. (24): ``f(w_k) - f* <= 2 L R^2 / k`` after k = t + 1 steps, in units of L R^2."""
-    return 2.0 / np.asarray(k, dtype=float)
-
-# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
-INJECTIONS = {
-    'bound': "bound(k): the claimed bound in units of L R^2 (default Prop. 1's 2 / k)",
-}
-
-
-def run(ctx, *, steps, d, horizons, pep_horizons=(), bound=prop1_bound) -> StudyResult:
-    """``optimizer(L)`` builds the method under test (default GD with step 1/L); ``bound(k)``
-    is the claimed bound in units of ``L R^2`` (default Prop. 1's ``2 / k``)."""
+def run(ctx, *, steps, d, horizons, pep_horizons=()) -> StudyResult:
     gd = ctx.method("gd")
-    frames, checks, huber_rows, certified = [], {}, [], {}
-    setup = {"horizons": list(horizons), "steps": steps, "d": d, "seeds": ctx.seeds}
 
-    measured_at = {}  # step -> the worst gap / (L R^2) any instance reached there
+    def normalised(obj, w0, T, label, R=None, **labels):
+        """GD with step 1/L from ``w0``: ``gap / (L R^2)`` from step 1 (R: the distance to the
+        minimisers, or the radius a worst case is built for), and its table."""
+        tr = engine.run(obj, gd(lr=1.0 / obj.L), w0, T)
+        LR2 = obj.L * (obj.distance(w0).cpu().numpy()[:, None] if R is None else R) ** 2
+        curves = Curves.of(tr, role="gd").map(lambda g: g / LR2, "gap / (L R^2)").window(start=1)
+        frames.append(_frame(tr, tr.metrics["gap"] / LR2, label, seed=np.arange(ctx.seeds), **labels))
+        return curves
 
-    def measured(k, values):
-        measured_at[int(k)] = max(measured_at.get(int(k), -np.inf), float(np.nanmax(values)))
-
-    def curve_instance(label, obj, w0):
-        tr = engine.run(obj, gd(lr=1.0 / obj.L), w0, steps)
-        norm_gap = tr.metrics["gap"] / (obj.L * obj.distance(w0).cpu().numpy()[:, None] ** 2)
-        for N in pep_horizons:
-            hit = np.flatnonzero(tr.steps == N)
-            if hit.size:
-                measured(N, norm_gap[:, hit[0]])
-        frames.append(_frame(tr, norm_gap, label, seed=np.arange(ctx.seeds)))
-        checks[label] = check_bound(norm_gap[:, 1:], tr.steps[1:], bound, claim="GD-1")
-        certified[label] = certify(obj, label)
-        setup[label] = obj.constants()
-
-    # Convex quadratics with a block of exact zero eigenvalues (R: distance to the minimiser set).
-    for kind, kappa in (("uniform", 1e4), ("geometric", 1e8)):
-        label = f"quadratic-{kind}"
-        q = Quadratic.random(d, ctx.generator(label), L=1.0, kappa=kappa, kind=kind, zeros=d // 5,
+    frames, parts = [], {}
+    for kind, kappa in (("uniform", 1e4), ("geometric", 1e8)):  # exact zero eigenvalues: convex, not strongly
+        q = Quadratic.random(d, ctx.generator(f"quadratic-{kind}"), L=1.0, kappa=kappa, kind=kind, zeros=d // 5,
                              dtype=ctx.dtype, device=ctx.device)
-        curve_instance(label, q, q.w_star + 3.0 * _unit_directions(ctx.seeds, d, ctx.generator(label, "w0"), ctx))
-    # Logistic regression on real data (ANES 1996, statsmodels), unregularised: convex, mu = 0.
-    lg = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
-    curve_instance("logistic-anes96", lg, lg.w_star + 5.0 * _unit_directions(ctx.seeds, lg.dim, ctx.generator("lg"), ctx))
-
-    # Huber-type worst cases: one instance per horizon N, read at its own step N.
-    for N in horizons:
+        parts[f"quadratic-{kind}"] = normalised(q, ctx.start_near(q.w_star, f"quadratic-{kind}", "w0", scale=3.0,
+                                                                   sphere=True), steps, f"quadratic-{kind}")
+    lg = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)  # real data, unregularised: mu = 0
+    parts["logistic-anes96"] = normalised(lg, ctx.start_near(lg.w_star, "lg", scale=5.0, sphere=True), steps,
+                                          "logistic-anes96")
+    for N in horizons:  # the tight worst case of each horizon, read at its own step N
         h = HuberWorstCase(N, R=1.0, L=1.0, d=3, dtype=ctx.dtype, device=ctx.device)
-        w0 = h.R * _unit_directions(ctx.seeds, 3, ctx.generator("huber", N), ctx)
-        tr = engine.run(h, gd(lr=1.0 / h.L), w0, N)
-        norm_gap = tr.metrics["gap"] / (h.L * h.R**2)
-        measured(N, norm_gap[:, -1])
-        frames.append(_frame(tr, norm_gap, f"huber-N={N}", seed=np.arange(ctx.seeds), N=N))
-        checks[f"huber-N={N}"] = check_bound(norm_gap[:, -1:], tr.steps[-1:], bound, claim="GD-1")
-        certified[f"huber-N={N}"] = certify(h, f"huber-N={N}")
-        huber_rows.append({"N": N, "gap_over_LR2": float(np.nanmax(norm_gap[:, -1])), "tight": gd_tight(N)})
+        parts[f"huber-N={N}"] = normalised(h, ctx.start_near(h.w_star, "huber", N, scale=h.R, sphere=True), N,
+                                           f"huber-N={N}", R=h.R, N=N).window(start=N)
 
-    per_instance = {lab: v.statistic.get("max_ratio") for lab, v in checks.items()}
-    worst = max((x for x in per_instance.values() if x is not None), default=float("nan"))
-
-    # Tightness findings: how far each bound is from the measured worst case.
-    hub = pd.DataFrame(huber_rows)
-    Ns = hub.N.to_numpy(dtype=float)
-    hub["vs_tight"] = hub.gap_over_LR2 / hub.tight
-    hub["vs_claim"] = hub.gap_over_LR2 / bound(Ns)
-    hub["vs_classic"] = hub.gap_over_LR2 / gd_classic(Ns)
-    hub["prop1"] = bound(Ns)
-    meets_tight = bool(np.all(np.abs(hub.vs_tight - 1) <= th.BOUND_RTOL))
-    findings = [
-        ("Huber worst cases meet the tight value L R^2/(4N+2)" if meets_tight else
-         "Huber worst cases do NOT meet the tight value L R^2/(4N+2) (is the method GD with step 1/L?)")
-        + ": gap/tight = " + ", ".join(f"{r.vs_tight:.12f} (N={r.N})" for r in hub.itertuples()),
-        "Prop. 1's constant is loose: on those worst cases gap / (2 L R^2 / N) = "
-        + ", ".join(f"{r.vs_claim:.4f} (N={r.N})" for r in hub.itertuples())
-        + f"; the limit is 1/8, so the bound is {1 / hub.vs_claim.iloc[-1]:.2f}x the worst case at N={hub.N.iloc[-1]}.",
-        "The classic L R^2/(2N) is loose too: gap / classic = "
-        + ", ".join(f"{r.vs_classic:.4f} (N={r.N})" for r in hub.itertuples()) + " (limit 1/2).",
-        "On the quadratics and the logistic regression the bound is far from tight: max gap/bound = "
-        + ", ".join(f"{per_instance[k]:.3g} ({k})" for k in per_instance if not k.startswith("huber")),
-    ]
-    verdict = combine("GD-1", "gd_bound", checks, instances=certified,
-                      summary=f"max gap/bound = {worst:.4g} <= 1 over {len(checks)} instances x {ctx.seeds} seeds",
-                      statistic={"max_ratio": worst, "max_ratio_per_instance": per_instance, "huber": hub.to_dict("list")},
-                      window=[1, int(steps)], findings=findings)
-
-    certified_verdict = _certified(pep_horizons, bound, measured_at)
-    figures = [
-        {"kind": "curves", "table": "curves", "title": "Convex problems: gap / (L R^2) against the bounds",
-         "x": "step", "y": "gap_over_LR2", "hue": "setting",
-         "where": {"setting": ["quadratic-uniform", "quadratic-geometric", "logistic-anes96"]},
-         "reference": {"Prop. 1: 2/k": "prop1", "tight: 1/(4k+2)": "tight", "classic: 1/(2k)": "classic"},
-         "logx": True, "logy": True},
-        {"kind": "curves", "table": "curves", "title": "gap / Prop. 1 bound (must stay below 1)",
-         "x": "step", "y": "ratio_prop1", "hue": "setting",
-         "where": {"setting": ["quadratic-uniform", "quadratic-geometric", "logistic-anes96"]}, "logx": True, "logy": True,
-         "hlines": {"the bound (ratio 1)": 1.0}, "ylabel": "(f - f*) / (2 L R^2 / (t + 1))"},
-        {"kind": "points", "table": "huber", "title": "Huber worst cases at their horizon N",
-         "x": "N", "y": "gap_over_LR2", "reference": {"Prop. 1: 2/N": "prop1", "tight: 1/(4N+2)": "tight"},
-         "logx": True, "logy": True},
-    ]
-    return StudyResult([verdict, certified_verdict], {"curves": pd.concat(frames, ignore_index=True), "huber": hub},
-                       figures, setup)
-
-
-def _certified(horizons, bound, measured_at):
-    """The supporting verdict: PEPit's worst case over every L-smooth convex f (L = R = 1) per horizon."""
+    worst = {lab: float(np.nanmax(c.values)) for lab, c in parts.items()}
+    hub = pd.DataFrame({"N": list(horizons), "gap_over_LR2": [worst[f"huber-N={N}"] for N in horizons]})
+    hub["tight"], hub["prop1"], hub["classic"] = gd_tight(hub.N), prop1_bound(hub.N), gd_classic(hub.N)
+    measured_at = {N: max(float(np.nanmax(c.values[:, c.steps == N])) for c in parts.values() if (c.steps == N).any())
+                   for N in pep_horizons}
     smooth_convex = pep.FunctionClass("smooth convex", L=1.0)
+    certified = WorstCases(lambda: {f"N={N}": pep.worst_case(pep.gd(1.0), smooth_convex, N) for N in pep_horizons},
+                           smooth_convex.describe(), smooth_convex.hypotheses,
+                           columns={f"N={N}": {"tight 1/(4N+2)": gd_tight(N), "worst measured instance": measured_at.get(N)}
+                                    for N in pep_horizons})
+    findings = [
+        "Huber worst cases against the tight L R^2/(4N+2): gap/tight = "
+        + ", ".join(f"{r.gap_over_LR2 / r.tight:.12f} (N={r.N})" for r in hub.itertuples()),
+        "Prop. 1's constant is loose: on those worst cases gap / (2 L R^2 / N) = "
+        + ", ".join(f"{r.gap_over_LR2 / r.prop1:.4f} (N={r.N})" for r in hub.itertuples()) + " (the limit is 1/8)",
+        "the classic L R^2/(2N) is loose too: gap / classic = "
+        + ", ".join(f"{r.gap_over_LR2 / r.classic:.4f} (N={r.N})" for r in hub.itertuples()) + " (limit 1/2)",
+        "on the quadratics and the logistic regression the bound is far from tight: max gap/bound = "
+        + ", ".join(f"{np.nanmax(c.values / prop1_bound(c.steps)):.3g} ({k})" for k, c in parts.items()
+                    if not k.startswith("huber")),
+    ]
+    return StudyResult(evidence={"GD-1": parts, ("GD-1", pep.CERTIFIED): {"the class": certified}},
+                       findings={"GD-1": findings}, tables={"curves": pd.concat(frames, ignore_index=True), "huber": hub},
+                       figures=FIGURES, setup={"horizons": list(horizons), "steps": steps, "d": d, "seeds": ctx.seeds})
 
-    def cells():
-        return {f"N={N}": (pep.worst_case(pep.gd(1.0), smooth_convex, N), float(bound(np.array([N]))[0]))
-                for N in horizons}
 
-    columns = {f"N={N}": {"tight 1/(4N+2)": gd_tight(N), "worst measured instance": measured_at.get(int(N))}
-               for N in horizons}
-    v = check_certified(cells, claim="GD-1", reading=pep.CERTIFIED, columns=columns,
-                        statistic={"instrument": pep.versions()})
-    rows = v.statistic.get("certified", {})
-    if not rows:
-        return v
-    cross = [f"{r['worst case'] / r['tight 1/(4N+2)'] - 1:+.1e} ({lab})" for lab, r in rows.items() if r["status"] == "optimal"]
-    loose = [f"{r['bound / worst case']:.2f}x ({lab})" for lab, r in rows.items() if "bound / worst case" in r]
-    reach = [f"{r['worst measured instance'] / r['worst case']:.9f} ({lab})" for lab, r in rows.items()
-             if r.get("worst measured instance") is not None and r["status"] == "optimal"]
-    return v.restated(findings=[
-        "PEPit's worst case over the class against the closed form L R^2/(4N+2) (Drori & Teboulle): relative "
-        "difference " + ", ".join(cross),
-        "Prop. 1's bound over the certified worst case (how loose the claim is over the whole class): " + ", ".join(loose),
-        "the worst measured instance over the certified worst case (how close the instances came): " + ", ".join(reach),
-    ])
+CONVEX = {"setting": ["quadratic-uniform", "quadratic-geometric", "logistic-anes96"]}
+FIGURES = [
+    {"kind": "curves", "table": "curves", "title": "Convex problems: gap / (L R^2) against the bounds", "x": "step",
+     "y": "gap_over_LR2", "hue": "setting", "where": CONVEX, "logx": True, "logy": True,
+     "reference": {"Prop. 1: 2/k": "prop1", "tight: 1/(4k+2)": "tight", "classic: 1/(2k)": "classic"}},
+    {"kind": "curves", "table": "curves", "title": "gap / Prop. 1 bound (must stay below 1)", "x": "step",
+     "y": "ratio_prop1", "hue": "setting", "where": CONVEX, "logx": True, "logy": True,
+     "hlines": {"the bound (ratio 1)": 1.0}, "ylabel": "(f - f*) / (2 L R^2 / (t + 1))"},
+    {"kind": "points", "table": "huber", "title": "Huber worst cases at their horizon N", "x": "N", "y": "gap_over_LR2",
+     "reference": {"Prop. 1: 2/N": "prop1", "tight: 1/(4N+2)": "tight"}, "logx": True, "logy": True},
+]
 
 
 def _frame(tr, norm_gap, setting, **labels):

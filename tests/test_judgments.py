@@ -1,0 +1,191 @@
+"""Declared judgments (convcheck.judgments) over evidence that carries its instance
+(convcheck.evidence): each judgment passes on the right input and FAILS on a planted wrong one,
+the instance a verdict rests on comes from the evidence, and every claim's judgment is of a kind
+its claim names."""
+
+import numpy as np
+import pytest
+import torch
+
+from convcheck import engine
+from convcheck.claims import AS_WRITTEN, REFUTED, REPRODUCED, Claim
+from convcheck.evidence import Computations, Curves, Pair, Samples, Scaling, instance_of
+from convcheck.hypotheses import enforce
+from convcheck.judgments import (KINDS, AtLeast, AtMost, Bound, Comparison, Decreasing, Exponent, Finite, Identity,
+                                 Linear, Rate, judge, kinds_of)
+from convcheck.objectives import Quadratic, Rosenbrock
+from convcheck.optim import gradient_descent
+from convcheck.study import discover
+from convcheck.suites import list_suites
+
+
+def _gen(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+def _quadratic_run(steps=200, lr=1.0, seeds=4):
+    q = Quadratic.random(10, _gen(1), L=1.0, kappa=10.0)
+    w0 = q.w_star + torch.randn(seeds, 10, generator=_gen(2), dtype=torch.float64)
+    return q, engine.run(q, gradient_descent(lr), w0, steps, checkpoints=np.arange(steps + 1))
+
+
+def _claim(judgment, kind, **kw):
+    return Claim("X-1", "Eq. (1)", "a planted claim", kind, judgments=judgment, **kw)
+
+
+# --- evidence carries its instance -------------------------------------------------------------
+
+def test_curves_of_a_run_carry_the_objective_the_engine_ran_on():
+    q, tr = _quadratic_run()
+    c = Curves.of(tr, role="gd")
+    assert tr.objective is q
+    assert c.instance is instance_of(q) and c.instance.has("convex") and c.instance.has("L-smooth")
+    assert c.provenance.method == tr.info["optimizer"] and c.provenance.role == "gd"
+    assert c.provenance.constants["L"] == pytest.approx(1.0)
+    normalised = c.map(lambda g: g / 2.0, "half gap")
+    assert normalised.instance is c.instance and normalised.metric == "half gap"
+
+
+def test_a_hand_made_trace_carries_no_instance():
+    _, tr = _quadratic_run()
+    tr.objective = None
+    with pytest.raises(ValueError, match="carries no instance"):
+        Curves.of(tr)
+
+
+def test_a_refutation_on_an_instance_outside_the_hypotheses_is_withheld_whatever_the_study_says():
+    """The planted case of a refutation computed on Rosenbrock (not convex) judged for a claim on
+    convex functions: the instance is read from the run, so the refutation cannot borrow a convex
+    problem's certificates; the library withholds it."""
+    r = Rosenbrock(dtype=torch.float64)
+    w0 = r.w_star + torch.full((4, 2), 0.5, dtype=torch.float64)
+    tr = engine.run(r, gradient_descent(1e-4), w0, 50, checkpoints=np.arange(51))
+    claim = _claim(Bound("1e-30 / t"), "bound", hypotheses=("convex", "L-smooth"), scope=("convex",))
+    v = judge(claim, AS_WRITTEN, Bound("1e-30 / t"), {"rosenbrock": Curves.of(tr).window(start=1)})
+    assert v.outcome == REFUTED
+    assert enforce(claim, v).outcome != REFUTED
+    q, trq = _quadratic_run()
+    v2 = judge(claim, AS_WRITTEN, Bound("1e-30 / t"), {"quadratic": Curves.of(trq).window(start=1)})
+    assert enforce(claim, v2).outcome == REFUTED  # the same judgment on a convex instance keeps it
+
+
+def test_a_pair_must_be_measured_on_one_instance():
+    q, tr = _quadratic_run()
+    r = Rosenbrock(dtype=torch.float64)
+    a = Samples.on(q, np.ones(4), what="x")
+    with pytest.raises(ValueError, match="same instance"):
+        Pair(a, Samples.on(r, np.ones(4), what="x"))
+
+
+# --- each judgment passes on the right input and fails on a planted wrong one ------------------------
+
+def test_bound_holds_on_gd_and_fails_on_a_bound_too_strong():
+    q, tr = _quadratic_run()
+    c = Curves.of(tr).window(start=1)
+    assert Bound(lambda t, k: 1e6 * k["L"] / t).judge(c).outcome == REPRODUCED  # a callable of the constants
+    assert Bound("1e-12 / t^2").judge(c).outcome == REFUTED
+
+
+def test_rate_reads_a_planted_slow_curve_as_refuted():
+    t = np.unique(np.geomspace(1, 1e5, 60).astype(int))
+    rng = np.random.default_rng(0)
+    S = 16
+    fast = np.exp(np.log(1 / t) + 0.05 * rng.standard_normal((S, t.size)))
+    slow = np.exp(np.log(1 / np.sqrt(t)) + 0.05 * rng.standard_normal((S, t.size)))
+    q, _ = _quadratic_run()
+    prov = Curves.of(_quadratic_run()[1]).provenance
+    assert Rate("1/t", "upper").judge(Curves(fast, t, prov, stochastic=True)).outcome == REPRODUCED
+    assert Rate("1/t", "upper").judge(Curves(slow, t, prov, stochastic=True)).outcome == REFUTED
+
+
+def test_linear_reads_the_instance_constants():
+    q, tr = _quadratic_run(steps=100)
+    c = Curves.of(tr, "dist")
+    # GD with step 1/L contracts the distance by 1 - mu/L per step on a quadratic
+    assert Linear(lambda k: 1 - k["mu"] / k["L"], "upper").judge(c).outcome == REPRODUCED
+    assert Linear(lambda k: 0.5 * (1 - k["mu"] / k["L"]), "upper").judge(c).outcome == REFUTED
+
+
+def test_identity_uses_the_named_tolerance_and_the_instruments_resolution():
+    q, _ = _quadratic_run()
+    a = torch.linspace(1, 2, 20, dtype=torch.float64)
+    assert Identity().judge(Computations.on(q, a * (1 + 1e-13), a, what="x")).outcome == REPRODUCED
+    assert Identity().judge(Computations.on(q, a * (1 + 1e-6), a, what="x")).outcome == REFUTED
+    coarse = torch.full_like(a, 1e-6)  # an instrument that resolves to 1e-6 relative
+    assert Identity().judge(Computations.on(q, a * (1 + 1e-6), a, what="x", resolution=coarse)).outcome == REPRODUCED
+    assert Identity().judge(Computations.on(q, a * (1 + 1e-4), a, what="x", resolution=coarse)).outcome == REFUTED
+    with pytest.raises(ValueError, match="threshold"):
+        Identity("NO_SUCH_TOLERANCE").judge(Computations.on(q, a, a, what="x"))
+
+
+def test_at_most_and_at_least_compare_with_round_off_allowed():
+    q, _ = _quadratic_run()
+    s = Samples.on(q, np.array([0.5, 1.0 + 1e-12, 0.9]), what="ratio", labels=["a", "b", "c"])
+    assert AtMost(1.0).judge(s).outcome == REPRODUCED
+    assert AtMost(0.95).judge(s).outcome == REFUTED
+    assert AtLeast(0.5).judge(s).outcome == REPRODUCED
+    assert AtLeast(0.6).judge(s).outcome == REFUTED
+    undecided = Samples.on(q, np.array([0.5, 2.0]), what="ratio", undecided=[False, True])
+    assert AtMost(1.0).judge(undecided).outcome == "inconclusive"
+
+
+def test_decreasing_holds_for_gd_below_2_over_L_and_fails_above():
+    _, below = _quadratic_run(steps=50, lr=1.0)
+    _, above = _quadratic_run(steps=50, lr=2.5)
+    assert Decreasing().judge(Curves.of(below)).outcome == REPRODUCED
+    assert Decreasing().judge(Curves.of(above)).outcome == REFUTED
+    assert Finite().judge(Curves.of(below)).outcome == REPRODUCED
+
+
+def test_comparison_and_exponent():
+    q, _ = _quadratic_run()
+    rng = np.random.default_rng(1)
+    a, b = rng.random(16), rng.random(16) + 1.0
+    assert Comparison().judge(Pair(Samples.on(q, a, what="m"), Samples.on(q, b, what="m"))).outcome == REPRODUCED
+    assert Comparison().judge(Pair(Samples.on(q, b, what="m"), Samples.on(q, a, what="m"))).outcome == REFUTED
+    rho = np.geomspace(1e-3, 1e-1, 6)
+    y = rho ** 2 * np.exp(0.01 * rng.standard_normal((16, 6)))
+    assert Exponent(2.0).judge(Scaling.on(q, y, rho, what="gap", param_name="rho")).outcome == REPRODUCED
+    assert Exponent(1.0).judge(Scaling.on(q, y, rho, what="gap", param_name="rho")).outcome == REFUTED
+
+
+def test_a_judgment_refuses_evidence_of_another_type():
+    q, tr = _quadratic_run()
+    with pytest.raises(TypeError, match="Curves"):
+        Bound("1/t").judge(Samples.on(q, np.ones(3), what="x"))
+
+
+# --- claims and their judgments ------------------------------------------------------------------------
+
+def test_kinds_are_read_from_the_claims_kind_text():
+    assert kinds_of("bound + property") == {"bound", "property"}
+    assert kinds_of("identity (+ supporting rate)") == {"identity", "rate"}
+    assert kinds_of("nonsense") == set()
+
+
+@pytest.mark.parametrize("suite", sorted(list_suites()))
+def test_every_declared_judgment_is_of_a_kind_its_claim_names(suite):
+    for module in discover(suite=suite).values():
+        for c in module.CLAIMS:
+            assert kinds_of(c.kind), f"{c.id}: kind {c.kind!r} names none of {KINDS}"
+            for reading, j in (c.judgments or {}).items():
+                assert j.kind in kinds_of(c.kind), (f"{c.id} [{reading}] declares a {j.kind} judgment; its kind is "
+                                                    f"{c.kind!r}")
+
+
+def test_the_kind_check_fails_on_a_planted_mismatch(tmp_path):
+    from convcheck.study import run_study
+
+    module = discover()["gd_bound"]
+    with pytest.raises(ValueError, match="kind"):
+        run_study(module, "tiny", judgments={"GD-1": Identity()})
+
+
+def test_a_study_cannot_build_the_verdict_of_a_claim_that_declares_its_judgment(monkeypatch):
+    from convcheck.stats import check_property
+    from convcheck.study import StudyResult, run_study
+
+    module = discover()["gd_bound"]
+    monkeypatch.setattr(module, "run", lambda ctx, **kw: StudyResult([check_property([True], what="x", claim="GD-1")]))
+    with pytest.raises(RuntimeError, match="declare their judgment"):
+        run_study(module, "tiny")
