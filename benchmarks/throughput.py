@@ -15,7 +15,7 @@ device before reading the clock. A compiled run pays its compile on every call, 
 are timed: ``seconds`` is what a run of ``steps`` costs, ``us/step`` is the marginal cost
 ``(T(steps) - T(steps/10)) / (0.9 steps)``, and ``fixed s`` is the rest (compiling, set-up).
 Prints one table and, with ``--json FILE``, writes the numbers. No timing is asserted
-anywhere; the README quotes these numbers with the card they came from.
+anywhere; docs/speed.md quotes these numbers with the machine they came from.
 
     python benchmarks/throughput.py                       # every device here, both modes
     python benchmarks/throughput.py --devices cpu --modes eager --steps-scale 0.1

@@ -25,15 +25,11 @@ Three modes (``convcheck run --compile auto|on|off``, or :func:`compiling`):
 Between checkpoints a compiled run takes ``engine.STEPS_PER_CALL`` (8) steps per call (one
 compiled code unrolled over 8 steps), so the Python around a call is paid once per 8 steps.
 
-Measured on 2 CPU cores (``benchmarks/throughput.py``, both modes in one run): the SGD-3 sweep
-(320 rows) 72 -> 21-23 us per step, 20,480 rows 1050-1130 -> 600-910 us per step (noisy); at
-64 rows with the running average 47 -> about 20 us per step. Compiling costs 7-10 s for each
-new step function (the 8-step call is most of it), 0.5 s when inductor's disk cache already
-holds it. Hence ``auto``'s threshold: 500,000 steps save 11-25 s, more than a compile. The
-full-scale sgd_rates study (1M steps per run, 16 seeds) took 224 s eager and 52 s compiled, with
-the same verdicts and statistics; quick-scale studies, whose runs are short, got much slower
-compiled (sgd_rates 7 -> 33 s, adaptive 3 -> 67 s), and no quick-scale run is that long. Fused kernels round differently from eager ones
-(about 1e-15 relative in float64): the same seed gives the same bits within one mode on one
+``auto``'s threshold: a compiled step saves tens of microseconds on the CPU, while compiling
+costs seconds for each new step function (well under one when inductor's disk cache already
+holds it), so compiling pays from about 500,000 steps; no quick-scale run is that long, and
+short runs compiled are slower than eager ones (the timings are in ``docs/speed.md``). Fused
+kernels round differently from eager ones (about 1e-15 relative in float64): the same seed gives the same bits within one mode on one
 machine, not across modes, and compiled results are cached apart.
 
 A run that asks for compilation and cannot have it (online problems, stopping criteria, a

@@ -11,7 +11,7 @@ of its results.
 * :class:`Processes`: each study in one of N local worker processes (the standard library's
   process pool, started with ``spawn``: no inherited thread pools), one torch and BLAS thread
   each. ``convcheck run``'s default (``--executor auto``): N = the cores, at most the studies to
-  run; on 2 cores the quick survey suite's studies took 50-56 s instead of 101-118 s. On a GPU
+  run, so a suite's studies run side by side (timings in ``docs/speed.md``). On a GPU
   the studies that use it run in the main process and only the CPU's own go to the pool.
 * :class:`DaskExecutor`: each study a task on a ``dask.distributed`` cluster: a
   ``LocalCluster`` of N worker processes (``--workers N``), or an existing scheduler
@@ -195,7 +195,7 @@ class Processes:
 
     def _stop_workers(self) -> None:
         """Terminate the workers: a study in the middle of a long SciPy or torch call would
-        otherwise see Ctrl-C only when it next runs Python (measured: 15 s)."""
+        otherwise see Ctrl-C only when it next runs Python, seconds later."""
         pool, self._pool = self._pool, None
         if pool is None:
             return

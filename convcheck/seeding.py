@@ -1,18 +1,17 @@
 """Seeds derived from names.
 
 A seed is a hash of the names that identify a piece of work (study, claim, setting,
-repetition), so a study is reproducible alone, whatever else ran before it. All randomness
-then flows through explicit ``torch.Generator`` / ``numpy.random.Generator`` objects.
+repetition), so a study is reproducible alone, whatever else ran before it. A study's randomness
+then flows through explicit ``torch.Generator`` objects (:func:`torch_generator`).
 """
 
 from __future__ import annotations
 
 import hashlib
 
-import numpy as np
 import torch
 
-__all__ = ["seed_from", "torch_generator", "numpy_generator"]
+__all__ = ["seed_from", "torch_generator"]
 
 
 def seed_from(*names: object) -> int:
@@ -27,7 +26,3 @@ def torch_generator(*names: object, device: str | torch.device = "cpu") -> torch
     gen.manual_seed(seed_from(*names))
     return gen
 
-
-def numpy_generator(*names: object) -> np.random.Generator:
-    """A ``numpy.random.Generator`` (PCG64) seeded from the names."""
-    return np.random.default_rng(seed_from(*names))

@@ -21,7 +21,7 @@ from .claims import INCONCLUSIVE, REFUTED, Verdict
 from .stats import check_bound, check_floor, check_linear, check_rate
 
 __all__ = ["check_rate", "assert_rate", "check_bound", "assert_bound", "check_floor", "assert_floor", "check_linear",
-           "assert_linear", "assert_verdict", "check_optimizer", "certify"]
+           "assert_verdict", "check_optimizer", "certify"]
 
 
 def certify(method, function_class, bound, N, *, metric="gap", initial: str = "distance", solver: str = "auto",
@@ -83,12 +83,6 @@ def assert_floor(floors, params, *, allow_inconclusive: bool = False, **kw) -> V
     """Assert floors ``(S, K)`` at ``params (K,)`` scale like ``params ** slope``
     (:func:`~convcheck.stats.check_floor`, default slope 1)."""
     return assert_verdict(check_floor(floors, params, **kw), allow_inconclusive=allow_inconclusive)
-
-
-def assert_linear(errors, steps, rho, kind: str = "upper", *, allow_inconclusive: bool = False, **kw) -> Verdict:
-    """Assert geometric decay at contraction ``rho`` per step (:func:`~convcheck.stats.check_linear`):
-    at least that fast (``"upper"``) or exactly (``"theta"``)."""
-    return assert_verdict(check_linear(errors, steps, rho, kind, **kw), allow_inconclusive=allow_inconclusive)
 
 
 # --- the optimizer battery --------------------------------------------------------------------

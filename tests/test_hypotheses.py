@@ -87,10 +87,10 @@ def test_a_reproduction_must_cover_the_scope():
     assert only_convex.outcome == "inconclusive" and "'non-convex'" in only_convex.summary
     assert enforce(claim, _verdict("reproduced", convex, wells)).outcome == "reproduced"
     # a non-convex instance outside the hypotheses (not L-smooth) does not cover the case
-    from convcheck.objectives import TiltedDoubleWell
+    from convcheck.objectives import Rosenbrock
 
-    tilted = certify(TiltedDoubleWell(20, _gen(9)), "tilted")
-    assert problems(claim, _verdict("reproduced", convex, tilted))
+    valley = certify(Rosenbrock(), "rosenbrock")
+    assert problems(claim, _verdict("reproduced", convex, valley))
 
 
 def test_combine_records_which_instance_refutes():

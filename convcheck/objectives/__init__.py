@@ -9,8 +9,8 @@ from .online import OnlineLinear, OnlineObjective
 from .networks import MLP, Layout, QuadraticNet, TwoLayerReLU, ntk_gram_infinite, prop5_data, relu_net
 from .quadratic import Quadratic, ShiftedQuadratics, spectrum
 from .sampling import Sampler, WithoutReplacement, WithReplacement
-from .toys import Rosenbrock, Saddle, ScalarFactorisation, TiltedDoubleWell, TwoWells
+from .toys import Rosenbrock, Saddle, ScalarFactorisation, TwoWells
 
 __all__ = ["Objective", "FiniteSum", "Quadratic", "spectrum", "LeastSquares", "LeastAbsolute", "Logistic", "HuberWorstCase",
-           "ScalarFactorisation", "Saddle", "Rosenbrock", "TiltedDoubleWell", "TwoWells", "ShiftedQuadratics", "MLP", "QuadraticNet", "TwoLayerReLU", "Layout", "relu_net", "prop5_data", "ntk_gram_infinite",
+           "ScalarFactorisation", "Saddle", "Rosenbrock", "TwoWells", "ShiftedQuadratics", "MLP", "QuadraticNet", "TwoLayerReLU", "Layout", "relu_net", "prop5_data", "ntk_gram_infinite",
            "Sampler", "WithReplacement", "WithoutReplacement", "OnlineObjective", "OnlineLinear"]

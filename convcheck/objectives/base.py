@@ -17,8 +17,8 @@ import torch
 __all__ = ["Objective", "FiniteSum", "gather_rows", "batched_dot", "batched_combine", "batched_mean"]
 
 
-# Batched kernels for mini-batches. Measured on 2 CPU cores (S = 256, b = 10, d = 100):
-# index_select 80 us vs fancy indexing 290 us; bmm 120 us vs einsum 450-880 us.
+# Batched kernels for mini-batches: index_select and bmm, several times faster on the CPU than
+# fancy indexing and einsum at the engine's shapes (docs/speed.md).
 def gather_rows(X: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
     """``X[idx]`` for ``idx: (S, b)``: rows of X, shape (S, b, d)."""
     return X.index_select(0, idx.reshape(-1)).view(*idx.shape, X.shape[-1])
@@ -31,8 +31,8 @@ def batched_dot(Xb: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
 
 def batched_combine(Xb: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     """``c[s] @ Xb[s]`` for every seed: (S, b, d), (S, b) -> (S, d). One sample (b = 1, SGD) is a
-    product of each row by a number: broadcast, the same bits as bmm's K = 1 product, 2-8x faster
-    (S = 128-512, d = 5-100)."""
+    product of each row by a number: broadcast, the same bits as bmm's K = 1 product and several
+    times faster."""
     if Xb.shape[1] == 1:
         return Xb.squeeze(1) * c
     return torch.bmm(c.unsqueeze(1), Xb).squeeze(1)

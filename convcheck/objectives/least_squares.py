@@ -47,7 +47,7 @@ class LeastSquares(FiniteSum):
         evals = torch.linalg.eigvalsh(X.double().T @ X.double() / self.n)
         self.L, self.mu = float(evals[-1]), float(max(evals[0], 0.0))
         # Householder QR and a triangular solve: as accurate as lstsq for full-rank X, and
-        # bitwise reproducible (torch's default CPU lstsq driver, gelsy, was measured to give
+        # bitwise reproducible (torch's default CPU lstsq driver, gelsy, gives
         # different last bits for the same input within one process).
         # (in float64 whatever the run's dtype: the reference solve and constants are exact to float64)
         X64, y64 = X.double(), y.double()

@@ -107,9 +107,8 @@ class MLP(_AutogradFiniteSum):
     ``f_star`` is unknown for a generic MLP (set to 0, the value for interpolation) unless
     given; ``L`` and ``mu`` are not global constants here (NaN). ``backward``: gradients by
     autograd (the default) or by the hand-written delta rule (``"analytic"``: the same gradient,
-    bit for bit on the wide ReLU nets of ``wide_nets``, 3.6x faster there than autograd's backward
-    through the einsums on 2 CPU cores; on the 1500 rows of ``nonconvex``'s 3-16-1 tanh net 6.5
-    against 7.3-8.4 ms per gradient, within 2e-16 relative of autograd's).
+    bit for bit on the wide ReLU nets of ``wide_nets`` and several times faster there than
+    autograd's backward; within 2e-16 relative of autograd's on small tanh nets).
     """
 
     name = "mlp"
@@ -185,8 +184,8 @@ class MLP(_AutogradFiniteSum):
         p = self.layout.unflatten(w)
         delta = (acts[-1] - Y) / X.shape[-2]
         # Each layer's gradient written into its slice of the flat (S, dim) result: the same bits
-        # as computing the parts and concatenating them, without the copy (0.56 of 2.2 ms per
-        # gradient on wide_nets' 3-layer width-256 nets). out= arguments are neither
+        # as computing the parts and concatenating them, without the copy (a quarter of a
+        # gradient's time on wide_nets' nets). out= arguments are neither
         # differentiated nor batched, so under autograd or a torch.func transform (the delta rule
         # differentiated for a Hessian) the parts are concatenated instead.
         into = not _traced(w, X, Y)
@@ -205,8 +204,8 @@ class MLP(_AutogradFiniteSum):
                 put(f"b{i}", torch.sum, delta, 1)
             if i > 1:
                 # A layer with one output sends back an outer product, (S, n, 1) x (S, 1, width): formed by
-                # broadcasting, it has the same bits as the batched matmul with K = 1 and is 9x faster
-                # (S = 1500, n = 24, width 16, on one CPU core). The derivative multiplies in place on
+                # broadcasting, it has the same bits as the batched matmul with K = 1 and is several
+                # times faster. The derivative multiplies in place on
                 # the fresh product (one (S, n, width) tensor fewer); relu's is its mask, which
                 # multiplies as 0 and 1.
                 W = p[f"W{i}"]
@@ -271,9 +270,8 @@ class QuadraticNet(_AutogradFiniteSum):
         M = M + M.T - torch.diag(torch.diagonal(M))
         return float(0.5 * (r @ r) / self.n), M
 
-    # Batched matrix products rather than einsum: the same sums, measured 2-3x faster per call on
-    # these small shapes (S = 100, k = 20, d = 10, n <= 60) on 2 CPU cores, where GD's 20,000
-    # steps are bound by per-call overhead.
+    # Batched matrix products rather than einsum: the same sums, 2-3x faster per call on these
+    # small shapes, where GD's 20,000 steps are bound by per-call overhead.
     def _predict(self, w, X, batched: bool = False):
         W = w.view(w.shape[0], self.k, self.d)
         Z = torch.matmul(X, W.transpose(1, 2))  # (S, n, k), X (n, d) or (S, n, d)
@@ -385,7 +383,7 @@ class TwoLayerReLU(FiniteSum):
         return torch.full((w.shape[0],), math.nan, dtype=w.dtype, device=w.device)
 
     # The gradients scale their fresh products in place: the same bits as out-of-place products,
-    # without a new (S, m d) tensor per scalar (at m = 2048 a mini-batch gradient 25% faster).
+    # without a new (S, m d) tensor per scalar (a quarter faster at m = 2048).
     def _grad_on(self, w, X, y, scale):
         Z = self._pre(w, X)  # (S, n, m)
         r = torch.relu(Z) @ self.a / math.sqrt(self.m) - y  # (S, n)

@@ -1,10 +1,6 @@
 """Small non-convex toys whose answers are known in closed form.
 
 :class:`Rosenbrock`: the curved valley ``(1 - x)^2 + 100 (y - x^2)^2``, f* = 0 at (1, 1).
-:class:`TiltedDoubleWell`: a one-dimensional finite sum with a spurious local minimum,
-``f_i(w) = (w^2 - 1)^2 + tilt w + xi_i w`` with ``sum_i xi_i = 0`` (the xi_i are gradient noise
-that averages out): f has a global minimum near -1 and a spurious one near +1, both exact
-(roots of the cubic ``4 w^3 - 4 w + tilt = 0``).
 
 :class:`ScalarFactorisation` (a sharpness toy for SAM, Sec. 7)::
 
@@ -27,7 +23,7 @@ import torch
 from ..hypotheses import Certificate
 from .base import FiniteSum, Objective
 
-__all__ = ["ScalarFactorisation", "Saddle", "Rosenbrock", "TiltedDoubleWell", "TwoWells"]
+__all__ = ["ScalarFactorisation", "Saddle", "Rosenbrock", "TwoWells"]
 
 
 class ScalarFactorisation(Objective):
@@ -137,55 +133,6 @@ class Rosenbrock(Objective):
         return [Certificate("bounded below", True, "a sum of squares, f* = 0 at (1, 1)", 0.0),
                 Certificate("non-convex", True, "witness: d^2f/dx^2 = -398 at (0, 1)", -398.0),
                 Certificate("L-smooth", False, "the Hessian's entries grow like x^2")]
-
-
-class TiltedDoubleWell(FiniteSum):
-    """``f(w) = (w^2 - 1)^2 + tilt w`` as the mean of n summands ``f(w) + xi_i w`` (sum xi = 0).
-
-    Critical points: the roots of ``4 w^3 - 4 w + tilt``; for 0 < tilt < 8/(3 sqrt 3) there
-    are three: the global minimum (near -1), a local maximum and a spurious local minimum
-    (near +1), computed to round-off. ``sigma2`` is the per-sample gradient variance
-    ``mean(xi^2)`` (the same at every w)."""
-
-    name = "tilted_double_well"
-
-    def __init__(self, n: int, generator: torch.Generator, *, tilt: float = 0.3, noise: float = 1.0,
-                 dtype=torch.float64, device="cpu"):
-        self.n, self.dim, self.tilt = int(n), 1, float(tilt)
-        xi = torch.randn(self.n, generator=generator, dtype=dtype, device=generator.device)
-        self.xi = ((xi - xi.mean()) * noise).to(device)
-        roots = np.sort(np.roots([4.0, 0.0, -4.0, self.tilt]).real)
-        f = (roots**2 - 1) ** 2 + self.tilt * roots
-        self.w_global, self.w_local = float(roots[0]), float(roots[2])
-        self.f_star, self.f_local = float(f[0]), float(f[2])
-        self.w_star = torch.tensor([self.w_global], dtype=dtype, device=device)
-        self.L, self.mu = math.inf, 0.0
-        self.sigma2 = float((self.xi**2).mean())
-
-    def loss(self, w):
-        return ((w[:, 0] ** 2 - 1) ** 2 + self.tilt * w[:, 0])
-
-    def grad(self, w):
-        return 4 * w**3 - 4 * w + self.tilt
-
-    def grad_batch(self, w, idx):
-        return self.grad(w) + self.xi[idx].mean(-1, keepdim=True)
-
-    def loss_batch(self, w, idx):
-        return self.loss(w) + self.xi[idx].mean(-1) * w[:, 0]
-
-    def certificates(self):
-        """Non-convex with a spurious minimum (exact roots of the cubic); the quartic's curvature
-        12 w^2 - 4 grows without bound, so it is not L-smooth on the whole line."""
-        curv = lambda w: 12 * w * w - 4  # noqa: E731
-        mid = float(np.sort(np.roots([4.0, 0.0, -4.0, self.tilt]).real)[1])
-        return [Certificate("finite sum", True, f"n = {self.n} summands f + xi_i w"),
-                Certificate("bounded below", True, "a quartic with positive leading coefficient", self.f_star),
-                Certificate("L-smooth", False, "f'' = 12 w^2 - 4 is unbounded"),
-                Certificate("non-convex", True, f"witness: f''({mid:.4f}) = {curv(mid):.4f} at the local maximum", curv(mid)),
-                Certificate("spurious local minimum", True, f"w = {self.w_local:.4f}: f' = 0 (cubic root), f'' = "
-                            f"{curv(self.w_local):.3f} > 0, f - f* = {self.f_local - self.f_star:.4f}", self.f_local - self.f_star),
-                Certificate("bounded stochastic gradients", True, "|f'(w) + xi_i| is bounded on every bounded set")]
 
 
 class TwoWells(FiniteSum):

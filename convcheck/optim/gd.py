@@ -25,7 +25,6 @@ def gradient_descent(lr: Schedule) -> Optimizer:
     def update(params, state, oracle, t):
         # w + (-eta g) is w - eta g to the bit (IEEE subtraction is addition of the negation);
         # adding w in place into the fresh product saves a parameter-sized tensor per step
-        # (8 x 68,352 parameters: 0.77 -> 0.62 ms per update on one CPU core)
         step = oracle.grad(params) * -step_size(schedule(t))
         return (step.add_(params) if step.shape == params.shape else step + params), state
 

@@ -35,8 +35,8 @@ __all__ = ["draw", "to_png"]
 
 @contextlib.contextmanager
 def _jitter_seeded(key: str):
-    """seaborn draws a stripplot's jitter from numpy's global generator, so a figure depended on
-    whatever the process drew before (a page differed between a worker and the main process):
+    """seaborn draws a stripplot's jitter from numpy's global generator, so a figure would depend
+    on whatever the process drew before (a worker's page would differ from the main process's):
     seeded from the figure's name for the same picture every time, the global state restored."""
     from ..seeding import seed_from
 
