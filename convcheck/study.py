@@ -406,7 +406,10 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
         result = module.run(ctx, **config)
     result = dataclasses.replace(result, compile=tally)
     by_id = {c.id: c for c in module.CLAIMS}
-    result = dataclasses.replace(result, verdicts=[*result.verdicts, *judge_evidence(module, result, judgments)])
+    # judged here, where the study runs (at its look's levels), and then dropped: the evidence holds the
+    # objectives themselves, which neither the store nor a worker's reply carries
+    result = dataclasses.replace(result, verdicts=[*result.verdicts, *judge_evidence(module, result, judgments)],
+                                 evidence={}, findings={}, notes={})
     verdicts = [v.restated(study=module.NAME, supporting=by_id[v.claim].is_supporting(v.reading) if v.claim in by_id
                            else v.supporting) for v in result.verdicts
                 if (asked is None or v.claim in asked) and (wanted is None or v.key in wanted)]
