@@ -94,6 +94,7 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
     if seconds is not None:
         seconds = check_real("seconds", seconds, 0.0, None, low_open=True)
     final, history, looks, done, tables, figures = {}, {}, [], [], {}, {}
+    decided: set = set()  # (claim, reading) pairs whose verdict a look has decided
     plan = [(pilot, False)]  # (seeds, whether the look spends all the alpha left)
     result, start, last = None, time.perf_counter(), 0.0
     while pending:
@@ -110,16 +111,19 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
         figures.update({f.get("title", str(i)): f for i, f in enumerate(result.figures)})
         by_claim: dict[str, list] = {}
         for v in result.verdicts:
+            if v.key in decided:  # a reading decided at an earlier look keeps that look's verdict
+                continue
             by_claim.setdefault(v.claim, []).append(v)
             history.setdefault(v.key, []).append({**level, "outcome": v.outcome})
         prices, undecided = [], set()
         for claim, vs in by_claim.items():
-            open_ = [v for v in vs if v.outcome == INCONCLUSIVE and v.statistic.get("seeds_to_decide")]
-            if open_ and count < budget and not closing:
-                undecided.add(claim)
-                prices += [int(v.statistic["seeds_to_decide"]) for v in open_]
-            else:
-                final.update({v.key: v for v in vs})
+            for v in vs:
+                final[v.key] = v
+                if v.outcome == INCONCLUSIVE and v.statistic.get("seeds_to_decide") and count < budget and not closing:
+                    undecided.add(claim)
+                    prices.append(int(v.statistic["seeds_to_decide"]))
+                else:
+                    decided.add(v.key)
         looks.append({**level, "claims": sorted(by_claim), "undecided": sorted(undecided), "seconds": round(last, 2)})
         pending = undecided
         if not pending:
@@ -137,7 +141,7 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
         else:
             why = (f"the time budget of {seconds:g} s stops the looks at {count} seeds: the next look ({nxt} seeds) "
                    f"would take about {p_next:.0f} s more")
-            final.update({v.key: v.restated(findings=[why]) for c in pending for v in by_claim[c]})
+            final.update({v.key: v.restated(findings=[why]) for c in pending for v in by_claim[c] if v.key not in decided})
             looks[-1]["stopped"] = why
             break
     verdicts = [v.restated(statistic={"stages": history[v.key]}) for v in final.values()]

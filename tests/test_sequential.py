@@ -105,6 +105,30 @@ def test_a_staged_study_decides_with_more_seeds_and_matches_one_run(staged_study
     assert got == one.to_json()
 
 
+TWO_READINGS = STUDY.replace(
+    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate"), Claim("S-2", "Eq. (2)", "a fact", "property")]',
+    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate", readings=("fragile",)), '
+    'Claim("S-2", "Eq. (2)", "a fact", "property")]').replace(
+    '        out.append(check_rate(e, T, "1/t", "upper", claim="S-1"))',
+    '        out.append(check_rate(e, T, "1/t", "upper", claim="S-1"))\n'
+    '        # decided at once, and the other way with more seeds: a later look must not overturn it\n'
+    '        out.append(check_property([ctx.seeds < 8], what="fragile", claim="S-1", reading="fragile"))')
+
+
+def test_a_reading_decided_at_a_look_is_not_judged_again_when_its_claim_is_rerun(tmp_path):
+    folder = tmp_path / "staged2"
+    folder.mkdir()
+    (folder / "staged2.py").write_text(TWO_READINGS)
+    module = load_study(folder / "staged2.py")
+    res = run_staged(module, "quick", budget=256, family=None)
+    by = {v.key: v for v in res.verdicts}
+    assert len(by[("S-1", "as written")].statistic["stages"]) >= 2  # the claim was rerun for its undecided reading
+    fragile = by[("S-1", "fragile")]
+    assert fragile.outcome == REPRODUCED and [s["seeds"] for s in fragile.statistic["stages"]] == [4]
+    # the planted wrong protocol (re-judging every reading of a rerun claim) would overturn it
+    assert run_study(module, "quick", seeds=8, family=None, claims=["S-1"]).verdicts[1].outcome == REFUTED
+
+
 def test_a_budget_no_larger_than_the_pilot_is_one_look_at_the_full_level(staged_study):
     res = run_staged(staged_study, "quick", budget=4, family=None)
     one = run_study(staged_study, "quick", family=None)
