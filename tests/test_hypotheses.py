@@ -163,3 +163,21 @@ def test_run_study_enforces_the_rule_whatever_the_study_does(tmp_path):
     mod = _study(tmp_path, ("finite sum", "L-smooth"), False, "c")  # least squares is inside these
     verdicts = {v.claim: v for v in run_study(mod, "quick").verdicts}
     assert verdicts["X-1"].outcome == verdicts["X-2"].outcome == "refuted"
+
+
+def test_a_singular_least_squares_problem_is_certified_convex_not_strongly_and_not_non_convex():
+    """A repeated column makes H singular: its zero eigenvalue comes back from the eigensolver as
+    round-off of either sign (+-1e-16), which is neither a witness of non-convexity nor strong
+    convexity; a genuinely negative eigenvalue (planted) is a witness."""
+    for seed in range(8):
+        g = _gen(seed)
+        X = torch.randn(30, 4, generator=g, dtype=torch.float64)
+        ls = LeastSquares(torch.cat([X, X[:, :1]], 1), torch.randn(30, generator=g, dtype=torch.float64))
+        inst = certify(ls)
+        assert inst.has("convex") and inst.has("bounded below"), seed
+        assert not inst.has("non-convex") and not inst.has("mu-strongly convex"), seed
+    from convcheck.hypotheses import Instance
+    from convcheck.objectives.quadratic import quadratic_certificates
+
+    planted = Instance("planted", tuple(quadratic_certificates(torch.tensor([-1e-6, 1.0, 2.0], dtype=torch.float64), "A")))
+    assert planted.has("non-convex") and not planted.has("convex")

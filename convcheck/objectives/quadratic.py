@@ -119,13 +119,23 @@ class Quadratic(Objective):
 
 
 def quadratic_certificates(eigenvalues: torch.Tensor, where: str) -> list:
-    """Certificates of a quadratic whose (constant) Hessian has these eigenvalues."""
+    """Certificates of a quadratic whose (constant) Hessian has these eigenvalues, read against the
+    round-off of the eigensolver that computed them: a symmetric eigensolver is backward stable, so
+    each eigenvalue carries an error up to a small multiple of ``eps * max |lambda|``. An eigenvalue
+    within ``tol = ROUNDOFF_FACTOR * eps * max |lambda|`` of zero is zero: the quadratic is convex
+    when ``lambda_min >= -tol``, non-convex only with a witness ``lambda_min < -tol``, strongly
+    convex only when ``lambda_min > tol``."""
+    from ..stats.thresholds import ROUNDOFF_FACTOR
+
+    eps = float(torch.finfo(eigenvalues.dtype).eps)
     lo, hi = float(eigenvalues.min()), float(eigenvalues.max())
-    return [Certificate("bounded below", lo >= 0, f"a quadratic with a PSD Hessian is bounded below ({where})"),
+    tol = ROUNDOFF_FACTOR * eps * max(abs(lo), abs(hi))
+    read = f"the smallest eigenvalue of {where} is {lo:.3g}, against the eigensolver's round-off {tol:.2g}"
+    return [Certificate("bounded below", lo >= -tol, f"a quadratic with a PSD Hessian is bounded below ({read})"),
             Certificate("L-smooth", True, f"exact: L = the largest eigenvalue of {where}", hi),
-            Certificate("convex", lo >= 0, f"exact: the smallest eigenvalue of {where} is {lo:.3g}", lo),
-            Certificate("mu-strongly convex", lo > 0, f"exact: mu = the smallest eigenvalue of {where}", lo),
-            Certificate("non-convex", lo < 0, f"exact: the smallest eigenvalue of {where} is {lo:.3g}", lo)]
+            Certificate("convex", lo >= -tol, f"{read}: PSD", max(lo, 0.0) if lo >= -tol else lo),
+            Certificate("mu-strongly convex", lo > tol, f"mu = the smallest eigenvalue ({read})", lo),
+            Certificate("non-convex", lo < -tol, f"witness: {read}", lo)]
 
 
 
