@@ -28,6 +28,7 @@ judgment               kind              evidence -> check
 :class:`Finite`        property          Curves -> :func:`~convcheck.stats.check_runs_finite`
 :class:`Certified`     (the claim's)     WorstCases -> :func:`~convcheck.stats.check_certified`
 :class:`Measures`      (its members')    {measure: evidence} -> :func:`~convcheck.stats.agree`
+:class:`Limit`         (its rate's)      Curves: the gap bounded away from 0 refutes; else the rate
 =====================  ================  ================================================
 
 Tolerances are named, never written as numbers: ``Identity("IDENTITY_RTOL")`` reads
@@ -48,7 +49,7 @@ from .claims import AS_WRITTEN, REFUTED, Verdict
 from .evidence import Computations, Curves, Pair, Samples, Scaling, Sweep, WorstCases
 
 __all__ = ["KINDS", "Judgment", "Bound", "Rate", "Linear", "Floor", "Exponent", "Mean", "Comparison", "Spread",
-           "Identity", "AtMost", "AtLeast", "Decreasing", "Finite", "Certified", "Measures", "judge", "kinds_of"]
+           "Identity", "AtMost", "AtLeast", "Decreasing", "Finite", "Certified", "Measures", "Limit", "judge", "kinds_of"]
 
 #: The kinds of claim (:class:`convcheck.claims.Claim.kind` names one or more of them).
 KINDS = ("identity", "bound", "rate", "floor", "linear", "variance", "comparative", "property")
@@ -456,3 +457,61 @@ def _instance_json(instance, refutes: bool) -> dict:
 
 
 AS_WRITTEN = AS_WRITTEN  # re-exported for studies that declare judgments per reading
+
+
+@dataclass(frozen=True)
+class Limit(Judgment):
+    """"The gap goes to 0, at the rate ``then``": the limit first, then the rate where it holds.
+
+    The limit is refuted by a gap bounded away from 0, which no horizon can hide: the instance
+    certifies a spurious local minimum ``Delta`` above ``f*`` (a "spurious local minimum"
+    certificate, with every point of its basin at least ``Delta`` above ``f*``), and on every
+    checkpoint of the run's last decade the seed mean's one-sided lower confidence bound (each at
+    ``1 - ALPHA_FAIL / 2``; "at every checkpoint" is an intersection of tests, whose p-value is the
+    largest of theirs; a diverged run counts as an infinite gap) lies above
+    ``fraction * Delta``: the runs sit in that basin and stay there, where a gap going to 0 would
+    have fallen below any positive level. Where the instance certifies no spurious minimum, or the
+    runs are not held above the level, the limit is not refuted and ``then`` (a :class:`Rate`)
+    judges the curves."""
+
+    then: Judgment
+    fraction: float = 0.5
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return self.then.kind
+
+    def judge(self, evidence, *, claim=""):
+        from scipy import stats as sps
+
+        from .stats import thresholds as th
+
+        _expect(evidence, Curves, self)
+        cert = next((c for c in evidence.instance.certificates if c.property == "spurious local minimum" and c.holds), None)
+        rate = self.then.judge(evidence, claim=claim)
+        if cert is None or not cert.value or not cert.value > 0:
+            return rate.restated(notes=["limit: the instance certifies no spurious minimum, so the rate alone decides"])
+        level = self.fraction * float(cert.value)
+        last = evidence.steps >= evidence.steps[-1] / 10
+        E = np.where(np.isfinite(evidence.values[:, last]), evidence.values[:, last], np.inf)
+        S = E.shape[0]
+        mean = E.mean(axis=0)
+        with np.errstate(invalid="ignore"):
+            se = np.nan_to_num(E.std(axis=0, ddof=1) / np.sqrt(S)) if S > 1 else np.zeros(E.shape[1])
+            # "above the level at every checkpoint" is an intersection of one-sided tests: its p-value is
+            # the largest of theirs, with no correction for the number of checkpoints
+            tstat = np.where(se > 0, (mean - level) / np.where(se > 0, se, 1.0), np.where(mean > level, np.inf, -np.inf))
+        p_fail = float(np.max(sps.t.sf(tstat, max(S - 1, 1))))
+        lcb = np.where(np.isfinite(mean), mean - sps.t.ppf(1 - th.ALPHA_FAIL / 2, max(S - 1, 1)) * se, np.inf)
+        held = p_fail < th.ALPHA_FAIL / 2
+        words = (f"the gap stays bounded away from 0: over the last decade (steps {int(evidence.steps[last][0])}-"
+                 f"{int(evidence.steps[-1])}) the seed mean's 99.8% lower bound is at least {lcb.min():.4g} > "
+                 f"{self.fraction:g} x the certified spurious minimum's gap {cert.value:.4g} at every checkpoint; the mean "
+                 f"gap at the horizon is {mean[-1]:.4g} on {S} seeds")
+        if held:
+            return Verdict(claim, "", REFUTED, f"no limit 0: {words}",
+                           statistic={"limit_lcb_min": float(lcb.min()), "limit_level": level, "final_mean_gap": float(mean[-1]),
+                                      "rate_outcome": rate.outcome, "p_fail": p_fail},
+                           window=(int(evidence.steps[last][0]), int(evidence.steps[-1])), seeds=S,
+                           notes=[f"the rate alone: {rate.outcome}: {rate.summary}"])
+        return rate.restated(notes=[f"limit not refuted: the lower bound falls to {lcb.min():.4g} <= {level:.4g}"])

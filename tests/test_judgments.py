@@ -189,3 +189,42 @@ def test_a_study_cannot_build_the_verdict_of_a_claim_that_declares_its_judgment(
     monkeypatch.setattr(module, "run", lambda ctx, **kw: StudyResult([check_property([True], what="x", claim="GD-1")]))
     with pytest.raises(RuntimeError, match="declare their judgment"):
         run_study(module, "tiny")
+
+
+# --- limits judged as limits ------------------------------------------------------------------------------
+
+def _wells_curves(values, t):
+    from convcheck.evidence import Provenance
+    from convcheck.objectives import TwoWells
+
+    tw = TwoWells(100, _gen(3))
+    return Curves(values, t, Provenance(instance_of(tw)), stochastic=True), tw
+
+
+def test_a_gap_held_at_a_certified_spurious_minimum_refutes_the_limit_at_any_horizon():
+    from convcheck.judgments import Limit
+
+    rng = np.random.default_rng(0)
+    for T in (200, 20_000, 2_000_000):  # the verdict does not depend on how far the run went
+        t = np.unique(np.geomspace(1, T, 40).astype(int))
+        _, tw = _wells_curves(np.ones((2, t.size)), t)
+        delta = tw.f_local - tw.f_star
+        stuck = delta * (1 + 0.01 * rng.standard_normal((32, t.size)))
+        c, _ = _wells_curves(stuck, t)
+        assert Limit(Rate("1/log(t)")).judge(c).outcome == REFUTED, T
+
+
+def test_a_gap_that_decays_on_the_same_instance_is_left_to_the_rate():
+    from convcheck.judgments import Limit
+
+    t = np.unique(np.geomspace(2, 2e5, 50).astype(int))
+    rng = np.random.default_rng(1)
+    decaying = 0.3 / np.log(t) * np.exp(0.05 * rng.standard_normal((32, t.size)))
+    c, _ = _wells_curves(decaying, t)
+    v = Limit(Rate("1/log(t)")).judge(c)
+    assert v.outcome == REPRODUCED and "limit not refuted" in " ".join(v.notes)
+    # a convex instance certifies no spurious minimum: a constant gap there is the rate's to judge
+    q, tr = _quadratic_run()
+    flat = Curves(np.full((32, t.size), 0.5), t, Curves.of(tr).provenance)
+    v = Limit(Rate("1/log(t)")).judge(flat)
+    assert "no spurious minimum" in " ".join(v.notes) and "limit_level" not in v.statistic
