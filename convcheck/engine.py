@@ -5,10 +5,15 @@ loop is a batched torch op on one device. Nothing leaves the device inside the l
 metrics are kept as device tensors at the checkpoints and moved to numpy once at the end,
 and divergence is tracked with tensor masks, never with Python branches on tensor values.
 
-A seed *diverges* when its parameters become non-finite or move more than ``blowup``
-times the initial scale away from ``w*``. Its row is then frozen at its last finite value,
-its step of divergence recorded, and its metrics from then on are NaN: a recorded outcome,
-never a crash.
+A seed *diverges* when its parameters become non-finite, or when at the horizon it lies more
+than ``blowup`` times the initial scale away from ``w*`` and is still moving away (its distance
+at the last checkpoint exceeds the one before). A non-finite row is frozen at its last finite
+value. A diverged run's step of divergence is the first checkpoint at which it was outside that
+ball (or non-finite), and its metrics from there on are NaN: a recorded outcome, never a crash.
+A run that leaves the ball and comes back (or is on its way back at the horizon) has not
+diverged: it made an *excursion*, recorded in ``trace.info["excursions"]`` (its rows, the
+checkpoint it left at, its peak distance over the checkpoints, the checkpoint it was back at),
+and is judged by the claim's own criterion on its metrics, which stay as measured.
 
 Host traffic: a sampler's batches are drawn ``BLOCK_INDICES`` at a time (one copy to the device
 per block of steps, the same bits as one draw per step), evaluation counts stay device tensors
@@ -94,7 +99,8 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
       generator: the ``torch.Generator`` the sampler draws from (required with a sampler).
       average: also track the uniform average of the iterates ``w_1 .. w_t`` and record its
         gap as ``avg_gap``.
-      blowup: divergence threshold, relative to ``1 + max ||w0 - w*||``.
+      blowup: the radius of the ball around w*, relative to ``1 + max ||w0 - w*||``, outside which a
+        run still moving away at the horizon has diverged (one that comes back made an excursion).
       metrics: which of ``gap``, ``grad_norm``, ``dist`` to record (each costs an evaluation at
         every checkpoint; recording every step of a large net, ``("gap",)`` saves the gradient).
       keep_iterates: also keep the parameters at every checkpoint, as ``trace.iterates``
@@ -170,14 +176,44 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
         w, state, extra, compiled, why_not = _batch_loop(run_, w, state, draws, stop, average, compiled, why_not)
 
     compiling.count(compiled, why_not)
+    metrics_, diverged_at, excursions = _divergence(rec, ck, limit, run_.div_at.cpu().numpy())
     info = {"optimizer": optimizer.name, "objective": objective.name, "final_state": state,
             "dtype": str(w0.dtype).replace("torch.", ""), "device": str(device),
             "sampled": sampler is not None or bool(getattr(objective, "stochastic", False)),
+            **({"excursions": excursions} if excursions else {}),
             "compiled": compiled, "compiled_not": why_not, **extra}
-    return Trace(steps=ck, metrics=rec.metrics(), grad_evals=np.asarray([int(e) for e in rec.evals_at], dtype=np.int64),
-                 diverged_at=run_.div_at.cpu().numpy(), info=info, final=w,
+    return Trace(steps=ck, metrics=metrics_, grad_evals=np.asarray([int(e) for e in rec.evals_at], dtype=np.int64),
+                 diverged_at=diverged_at, info=info, final=w,
                  iterates=torch.stack(rec.kept, dim=1) if keep_iterates else None, states=rec.state_arrays(),
                  objective=objective)
+
+
+def _divergence(rec, ck, limit: float, nonfinite_at: np.ndarray):
+    """The run's metrics, each row's step of divergence (-1: none) and its excursions, from the
+    distances to w* recorded at the checkpoints (the rule of the module's docstring)."""
+    metrics = rec.metrics()
+    norms = torch.stack(rec.norms, dim=1).cpu().numpy()  # (S, C)
+    with np.errstate(invalid="ignore"):
+        outside = ~(norms <= limit)  # NaN counts as outside
+        growing = outside[:, -1] & (norms[:, -1] > norms[:, -2]) if norms.shape[1] > 1 else outside[:, -1]
+    first_out = np.where(outside.any(axis=1), outside.argmax(axis=1), -1)
+    exit_step = np.where(first_out >= 0, ck[np.maximum(first_out, 0)], -1)
+    nonfinite = nonfinite_at >= 0
+    diverged = nonfinite | growing
+    at = np.where(nonfinite & (exit_step >= 0), np.minimum(nonfinite_at, exit_step), np.where(nonfinite, nonfinite_at, exit_step))
+    diverged_at = np.where(diverged, at, -1).astype(np.int64)
+    dead = diverged[:, None] & (ck[None, :] >= diverged_at[:, None])
+    if dead.any():
+        metrics = {k: np.where(dead, np.nan, v) for k, v in metrics.items()}
+    came_back = (first_out >= 0) & ~diverged
+    excursions = None
+    if came_back.any():
+        rows = np.flatnonzero(came_back)
+        back = [next((int(ck[c]) for c in range(first_out[s], ck.size) if not outside[s, c]), None) for s in rows]
+        excursions = {"rows": rows.tolist(), "left_at": exit_step[rows].tolist(),
+                      "peak_distance": np.nanmax(np.where(np.isfinite(norms[rows]), norms[rows], np.nan), axis=1).tolist(),
+                      "ball": limit, "back_at": back}
+    return metrics, diverged_at, excursions
 
 
 class _Recorder:
@@ -190,11 +226,15 @@ class _Recorder:
         if average:
             self.rec["avg_gap"] = []
         self.states = {n: [] for n in states}
-        self.evals_at, self.kept = [], []
+        self.evals_at, self.kept, self.norms = [], [], []
+        w_star = getattr(objective, "w_star", None)
+        self.centre = None if not torch.is_tensor(w_star) or bool((w_star == 0).all()) else w_star
 
     def __call__(self, w, avg, state, div_at, evals, cum=None, real=None, t=0):
         objective, rec = self.objective, self.rec
-        dead = div_at >= 0
+        # the distance to w* at every checkpoint: the divergence rule reads it after the run
+        self.norms.append(torch.linalg.vector_norm(w if self.centre is None else w - self.centre, dim=-1))
+        dead = div_at >= 0  # rows gone non-finite (frozen); the others are recorded as they are
         nan = torch.tensor(float("nan"), dtype=w.dtype, device=self.device)
         if "gap" in rec:
             rec["gap"].append(torch.where(dead, nan, objective.gap(w)))
@@ -240,26 +280,26 @@ class _Run:
         self.div_at = torch.full((S,), -1, dtype=torch.long, device=device)
         # Per-step savings that give the same bits: a reference point of zeros (networks, whose minimisers
         # are not unique) needs no subtraction (w - 0 is w exactly); and on the CPU, where reading a
-        # number costs nothing, a step whose rows all stay inside the ball marks nothing, and the freeze
-        # of diverged rows waits until a step has found one outside (``outside``). A GPU, and a compiled
+        # number costs nothing, a step whose rows all stay finite marks nothing, and the freeze of
+        # non-finite rows waits until a step has found one (``outside``). A GPU, and a compiled
         # step, keep the unconditional selects: a read there would wait for the device at every step.
         self.centre = None if torch.is_tensor(self.w_star) and bool((self.w_star == 0).all()) else self.w_star
         self.host_reads = reads_are_free(device)
         self.outside = False
 
     def diverged(self, w_new, div_at, t):
-        """``div_at`` with step t marked on the rows that left the ball of radius ``limit`` around
-        w* now. One norm per step: NaN and inf compare False, so "not (norm <= limit)" catches them too."""
+        """``div_at`` with step t marked on the rows that became non-finite now (they are frozen).
+        One norm per step: a NaN or inf entry makes the row's norm non-finite."""
         norm = torch.linalg.vector_norm(w_new if self.centre is None else w_new - self.centre, dim=-1)
         if self.host_reads and not isinstance(t, torch.Tensor):
-            if norm.numel() == 0 or float(norm.max()) <= self.limit:  # every row inside (a NaN fails): nothing to mark
+            if norm.numel() == 0 or bool(torch.isfinite(norm).all()):  # every row finite: nothing to mark
                 return div_at
             self.outside = True
-        return torch.where(~(norm <= self.limit) & (div_at < 0), t.long() if isinstance(t, torch.Tensor) else t, div_at)
+        return torch.where(~torch.isfinite(norm) & (div_at < 0), t.long() if isinstance(t, torch.Tensor) else t, div_at)
 
     def freeze_needed(self, t) -> bool:
-        """Whether this step must hold diverged rows at their last point: always, unless the host
-        knows that no row has left the ball yet."""
+        """Whether this step must hold non-finite rows at their last finite point: always, unless the
+        host knows that no row has gone non-finite yet."""
         return isinstance(t, torch.Tensor) or not self.host_reads or self.outside
 
 

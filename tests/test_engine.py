@@ -122,3 +122,27 @@ def test_an_allocator_failure_names_an_upper_estimate_of_the_seeds_that_fit(monk
     assert "at most about 250 seeds fit" in _describe_failure(exc, 1000)
     cuda = RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.1 GiB total capacity)")
     assert "at most about 500 seeds fit" in _describe_failure(cuda, 1000)
+
+
+def _excursion_run(steps, lr):
+    """GD on the curvatures 50.5 and 0.7 from distance 1: with steps 1/t the stiff direction grows by
+    |1 - 50.5/t| per step until t = 50, to about 1.7e14, then contracts."""
+    q = Quadratic(torch.tensor([0.7, 50.5], dtype=torch.float64), rotate=False)
+    w0 = q.w_star + torch.tensor([[0.6, 0.8]] * 3, dtype=torch.float64)
+    return engine.run(q, gradient_descent(lr), w0, steps)
+
+
+def test_a_transient_excursion_is_not_divergence():
+    tr = _excursion_run(20_000, lambda t: 1.0 / t)
+    assert not tr.diverged.any() and np.isfinite(tr.metrics["gap"]).all()
+    exc = tr.info["excursions"]
+    assert exc["rows"] == [0, 1, 2] and min(exc["peak_distance"]) > 1e13 and all(b is not None for b in exc["back_at"])
+    assert tr.metrics["gap"][:, -1].max() < 1e-6  # and the run reaches the optimum: the claim's criterion judges it
+
+
+def test_a_run_still_growing_at_the_horizon_diverged_and_one_on_its_way_back_did_not():
+    grows = _excursion_run(300, 2.5 / 50.5)  # a constant step above 2/L: |1 - 2.5| > 1 at every step
+    assert grows.diverged.all() and np.isnan(grows.metrics["gap"][:, -1]).all()
+    assert (grows.diverged_at > 0).all() and "excursions" not in grows.info
+    returning = _excursion_run(40, lambda t: 1.0 / t)  # still outside the ball at t = 40, but contracting
+    assert not returning.diverged.any() and returning.info["excursions"]["back_at"] == [None] * 3
