@@ -181,6 +181,7 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
             "dtype": str(w0.dtype).replace("torch.", ""), "device": str(device),
             "sampled": sampler is not None or bool(getattr(objective, "stochastic", False)),
             **({"excursions": excursions} if excursions else {}),
+            **({"stochastic_second_moment": torch.stack(rec.moments, dim=1).cpu().numpy()} if rec.moments else {}),
             "compiled": compiled, "compiled_not": why_not, **extra}
     return Trace(steps=ck, metrics=metrics_, grad_evals=np.asarray([int(e) for e in rec.evals_at], dtype=np.int64),
                  diverged_at=diverged_at, info=info, final=w,
@@ -227,6 +228,9 @@ class _Recorder:
             self.rec["avg_gap"] = []
         self.states = {n: [] for n in states}
         self.evals_at, self.kept, self.norms = [], [], []
+        # E_i ||grad f_i(w)||^2 at each checkpoint, where the objective has it in closed form: what a
+        # run certifies of "bounded stochastic gradients" along the iterates it visits
+        self.moments = [] if hasattr(objective, "stochastic_second_moment") else None
         w_star = getattr(objective, "w_star", None)
         self.centre = None if not torch.is_tensor(w_star) or bool((w_star == 0).all()) else w_star
 
@@ -235,6 +239,8 @@ class _Recorder:
         # the distance to w* at every checkpoint: the divergence rule reads it after the run
         self.norms.append(torch.linalg.vector_norm(w if self.centre is None else w - self.centre, dim=-1))
         dead = div_at >= 0  # rows gone non-finite (frozen); the others are recorded as they are
+        if self.moments is not None:
+            self.moments.append(objective.stochastic_second_moment(w))
         nan = torch.tensor(float("nan"), dtype=w.dtype, device=self.device)
         if "gap" in rec:
             rec["gap"].append(torch.where(dead, nan, objective.gap(w)))

@@ -57,6 +57,27 @@ def instance_of(objective, name: str | None = None) -> Instance:
     return cached if name is None or name == cached.name else dataclasses.replace(cached, name=name)
 
 
+def _run_instance(objective, trace) -> Instance:
+    """The objective's certificates, with those that hold along a run certified from that run: the
+    objective's "bounded stochastic gradients" on the whole domain when it can show it, else the
+    largest ``E_i ||grad f_i(w_k)||^2`` over the run's checkpoints, which a run that diverged (its
+    second moment non-finite, or the run marked diverged) cannot certify."""
+    from .hypotheses import Certificate
+
+    base = instance_of(objective)
+    moments = trace.info.get("stochastic_second_moment")
+    if moments is None or base.has("bounded stochastic gradients"):
+        return base
+    m = np.asarray(moments, dtype=np.float64)
+    diverged = int(np.asarray(trace.diverged).sum())
+    finite = bool(np.isfinite(m).all()) and diverged == 0
+    worst = float(np.max(m)) if finite else float("inf")
+    how = (f"along this run: the largest E_i ||grad f_i(w_k)||^2 over its {m.shape[1]} checkpoints x {m.shape[0]} runs is "
+           f"{worst:.4g}" if finite else f"not along this run: {diverged} of {m.shape[0]} runs diverged")
+    certs = tuple(c for c in base.certificates if c.property != "bounded stochastic gradients")
+    return Instance(base.name, certs + (Certificate("bounded stochastic gradients", finite, how, worst if finite else None),))
+
+
 def _dtype_name(dtype) -> str:
     return str(dtype).replace("torch.", "")
 
@@ -139,7 +160,7 @@ class Curves:
             f_star = getattr(objective, "f_star", 0.0)
             scale = difference_scale(f_star, values) if metric in ("gap", "avg_gap") and np.isfinite(f_star) else None
         dtype = trace.info.get("dtype", "float64")
-        prov = Provenance(instance_of(objective), str(trace.info.get("optimizer", "")), role, dtype,
+        prov = Provenance(_run_instance(objective, trace), str(trace.info.get("optimizer", "")), role, dtype,
                           str(trace.info.get("device", "cpu")), _constants(objective))
         sampled = bool(trace.info.get("sampled", False)) if stochastic is None else bool(stochastic)
         return cls(values, trace.steps, prov, metric, scale, sampled)

@@ -23,7 +23,8 @@ class Trace:
       grad_evals: (C,) per-sample gradient evaluations per seed up to each checkpoint.
       diverged_at: (S,) step at which each seed diverged, -1 if it did not.
       info: the optimizer's name, the objective's name, the run's ``dtype`` and ``device``, whether it
-        drew batches (``sampled``), the optimizer's final state (``final_state``) and, with stopping
+        drew batches (``sampled``), ``E_i ||grad f_i(w)||^2`` at each checkpoint (``stochastic_second_moment``,
+        (S, C), where the objective has it), the optimizer's final state (``final_state``) and, with stopping
         criteria, ``stopped_at`` (S,) and ``stop_code`` (S,) (see :mod:`convcheck.stopping`).
       objective: the objective the run was made on (set by the engine): evidence made from the
         trace carries its certificates (:meth:`convcheck.evidence.Curves.of`).

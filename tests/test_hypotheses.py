@@ -70,8 +70,10 @@ def test_a_refutation_outside_the_hypotheses_is_withheld_and_one_inside_stands()
     claim = Claim("X-1", "Eq. (29)", "", "linear", hypotheses=STRONG)
     outside = _verdict("refuted", certify(LeastSquares.planted(50, 3, _gen(5)), "least squares"))
     held = enforce(claim, outside)
-    assert held.outcome == "inconclusive" and "least squares lacks each f_i mu-strongly convex" in held.summary
-    inside = _verdict("refuted", certify(ShiftedQuadratics.random(50, 3, _gen(6)), "shifted"))
+    assert held.outcome == "inconclusive" and "least squares lacks" in held.summary
+    assert "each f_i mu-strongly convex" in held.summary
+    along_a_run = Certificate("bounded stochastic gradients", True, "along a run (planted here)", 1.0)
+    inside = _verdict("refuted", certify(ShiftedQuadratics.random(50, 3, _gen(6)), "shifted", along_a_run))
     assert enforce(claim, inside) is inside
     assert enforce(claim, Verdict("X-1", "s", "refuted", "no instances")).outcome == "inconclusive"
     # readings are not held to the statement's hypotheses
@@ -81,7 +83,8 @@ def test_a_refutation_outside_the_hypotheses_is_withheld_and_one_inside_stands()
 
 def test_a_reproduction_must_cover_the_scope():
     claim = Claim("X-1", "Eq. (34)", "", "floor", hypotheses=PROP2, scope=("non-convex", "convex"))
-    convex = certify(LeastSquares.planted(50, 3, _gen(7)), "ls")
+    along_a_run = Certificate("bounded stochastic gradients", True, "along a run (planted here)", 1.0)
+    convex = certify(LeastSquares.planted(50, 3, _gen(7)), "ls", along_a_run)
     wells = certify(TwoWells(20, _gen(8)), "wells")
     only_convex = enforce(claim, _verdict("reproduced", convex))
     assert only_convex.outcome == "inconclusive" and "'non-convex'" in only_convex.summary
@@ -181,3 +184,38 @@ def test_a_singular_least_squares_problem_is_certified_convex_not_strongly_and_n
 
     planted = Instance("planted", tuple(quadratic_certificates(torch.tensor([-1e-6, 1.0, 2.0], dtype=torch.float64), "A")))
     assert planted.has("non-convex") and not planted.has("convex")
+
+
+def test_bounded_stochastic_gradients_are_certified_by_the_run_not_by_the_objective():
+    """Least squares' stochastic gradients grow without bound: the objective does not certify them;
+    a run that stays finite does (the largest E_i||grad f_i||^2 over its checkpoints, checked here
+    against the per-sample gradients), and SGD at eta = 1.5 (L_max = 10) diverges and cannot: the
+    refutation it would give a claim assuming the bound is withheld."""
+    import numpy as np
+
+    from convcheck import engine
+    from convcheck.evidence import Curves
+    from convcheck.judgments import Bound, judge
+    from convcheck.objectives import WithReplacement
+    from convcheck.optim import sgd
+
+    ls = LeastSquares.planted(100, 10, _gen(0), L=1.0, kappa=10.0)
+    assert not certify(ls).has("bounded stochastic gradients")
+    w = torch.randn(5, 10, generator=_gen(1), dtype=torch.float64)
+    g = ls.per_sample_grads(w)
+    assert torch.allclose(ls.stochastic_second_moment(w), (g * g).sum(-1).mean(-1), rtol=1e-12)
+    sq = ShiftedQuadratics.random(20, 4, _gen(2))
+    G = (w[:, :4].unsqueeze(1) - sq.C) @ sq.A
+    assert torch.allclose(sq.stochastic_second_moment(w[:, :4]), (G * G).sum(-1).mean(-1), rtol=1e-12)
+    scale = 10.0 / ls.L_max
+    big = LeastSquares(ls.X * scale ** 0.5, ls.y * scale ** 0.5)  # L_max = 10
+    w0 = big.w_star + torch.randn(16, 10, generator=_gen(3), dtype=torch.float64)
+    claim = Claim("X-1", "Prop. 2", "planted", "floor", hypotheses=PROP2)
+    for lr, certified in ((0.01, True), (1.5, False)):
+        tr = engine.run(big, sgd(lr), w0, 500, sampler=WithReplacement(big.n, 1), generator=_gen(4))
+        c = Curves.of(tr)
+        assert c.instance.has("bounded stochastic gradients") == certified
+        assert certified or tr.diverged.all()
+        v = judge(claim, "as written", Bound("1e-30"), {"run": c.window(start=1)})
+        assert v.outcome == "refuted"
+        assert (enforce(claim, v).outcome == "refuted") == certified  # the diverged run's refutation is withheld

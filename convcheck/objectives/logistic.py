@@ -134,8 +134,15 @@ class Logistic(FiniteSum):
                 Certificate("convex", True, "the Hessian X^T diag(s(1-s)) X / n + lam I is PSD everywhere"),
                 Certificate("mu-strongly convex", self.lam > 0, "the ridge term lam is the only curvature valid everywhere",
                             self.lam),
-                Certificate("bounded stochastic gradients", True, "||grad f_i|| <= ||x_i|| + lam ||w||: bounded on every "
-                            "bounded set", G * G)]
+                Certificate("bounded stochastic gradients", self.lam == 0,
+                            "||grad f_i|| <= max_i ||x_i|| on the whole domain (the sigmoid is at most 1)" if self.lam == 0 else
+                            "||grad f_i|| <= ||x_i|| + lam ||w|| grows with ||w||: not on the whole domain; certified along a "
+                            "run from the iterates it visits (convcheck.evidence)", G * G if self.lam == 0 else None)]
+
+    def stochastic_second_moment(self, w):
+        """``E_i ||grad f_i(w)||^2`` per row, from the n per-sample gradients."""
+        g = self.per_sample_grads(w)
+        return (g * g).sum(-1).mean(-1)
 
     def constants(self):
         return {**super().constants(), "lam": self.lam, "newton_steps": self.newton_steps}
