@@ -39,7 +39,8 @@ def test_curves_of_a_run_carry_the_objective_the_engine_ran_on():
     q, tr = _quadratic_run()
     c = Curves.of(tr, role="gd")
     assert tr.objective is q
-    assert c.instance is instance_of(q) and c.instance.has("convex") and c.instance.has("L-smooth")
+    assert c.instance.name == instance_of(q).name and c.instance.has("convex") and c.instance.has("L-smooth")
+    assert c.instance.has("bounded stochastic gradients") and not instance_of(q).has("bounded stochastic gradients")
     assert c.provenance.method == tr.info["optimizer"] and c.provenance.role == "gd"
     assert c.provenance.constants["L"] == pytest.approx(1.0)
     normalised = c.map(lambda g: g / 2.0, "half gap")
