@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from convcheck.evidence import Curves, Regime
 from convcheck.objectives import OnlineLinear
 from convcheck.optim import Optimizer
 from convcheck.optim.schedules import as_schedule, step_size
@@ -94,17 +95,57 @@ def doubling_checkpoints(period: int, steps: int) -> np.ndarray:
     return np.concatenate([[0], period * 2 ** np.arange(k + 1)])
 
 
+def later_half_average(curves: Curves) -> Curves:
+    """``(R(T) - R(T/2)) / (T/2)`` at the doubling checkpoints T (from the second): the average
+    regret of the later half of the rounds, free of the early rounds' transient. R(T)/T -> 0
+    if and only if this tends to 0 (for regret growing at most linearly)."""
+    ck = curves.steps
+
+    def later_half(R):
+        out = np.full(R.shape, np.nan)
+        out[:, 2:] = (R[:, 2:] - R[:, 1:-1]) / (ck[2:] - ck[1:-1])
+        return out
+
+    return curves.map(later_half, "late average regret").window(start=ck[2])
+
+
+def theorem1_step(C: float) -> float:
+    """alpha of alpha_t = alpha/sqrt(t): half the largest Theorem 1 allows, sqrt(1 - beta_2)."""
+    return 0.5 * (1 - 1 / (1 + C * C)) ** 0.5
+
+
+def regret_runs(ctx, role: str, problems: dict, steps: int, regime: dict | None = None):
+    """Run the method in ``role`` with ``lr = alpha/sqrt(t)``, ``eps = 1e-8`` on each
+    ``{label: (problem, betas, alpha, period)}`` to whole periods: the regret curves per label (a
+    :class:`~convcheck.evidence.Regime` from ``regime[label]`` where the claim's asymptotic regime
+    starts there), the engine runs, findings with numbers, and the table."""
+    import pandas as pd
+
+    from convcheck import engine
+    from convcheck.optim import inverse_sqrt_t
+
+    method, regime, curves, runs, findings, frames = ctx.method(role), regime or {}, {}, {}, [], []
+    for label, (obj, betas, alpha, period) in problems.items():
+        ck = doubling_checkpoints(period, steps)
+        tr = engine.run(obj, method(lr=inverse_sqrt_t(alpha), betas=betas, eps=1e-8), starts(ctx, label), int(ck[-1]),
+                        checkpoints=ck, generator=ctx.generator(label, "rounds"),
+                        metrics=("regret", "avg_regret", "dist", "realised_regret"))
+        c = Curves.of(tr, "regret", role=role)
+        curves[label], runs[label] = (Regime(c, regime[label], "beta_1t has decayed") if label in regime else c), tr
+        T = tr.steps[-1]
+        findings.append(f"{label}: R(T)/T = {np.nanmedian(tr.metrics['avg_regret'][:, -1]):.4g}, R(T)/sqrt(T) = "
+                        f"{np.nanmedian(tr.metrics['regret'][:, -1]) / np.sqrt(T):.3g} at T = {T}; final x median "
+                        f"{np.median(tr.final.cpu().numpy()):.3f} (x* = -1)")
+        frames.append(tr.to_frame(setting=label, seed=np.arange(tr.n_seeds)))
+    return curves, runs, findings, pd.concat(frames, ignore_index=True)
+
+
 def late_average(regret: np.ndarray, ck: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(R(T) - R(T/2)) / (T/2)`` at the doubling checkpoints T (from the second): the average
     regret of the later half of the rounds, free of the early rounds' transient. R(T)/T -> 0
     if and only if this tends to 0 (for regret growing at most linearly)."""
     T = ck[2:]
     return (regret[:, 2:] - regret[:, 1:-1]) / (T - ck[1:-1]), T
-
-
-def theorem1_step(C: float) -> float:
-    """alpha of alpha_t = alpha/sqrt(t): half the largest Theorem 1 allows, sqrt(1 - beta_2)."""
-    return 0.5 * (1 - 1 / (1 + C * C)) ** 0.5
 
 
 def regret_rate(ctx, method, problems: dict, steps: int, claim: str, study: str, what: str,
