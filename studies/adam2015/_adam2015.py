@@ -140,14 +140,6 @@ def regret_runs(ctx, role: str, problems: dict, steps: int, regime: dict | None 
     return curves, runs, findings, pd.concat(frames, ignore_index=True)
 
 
-def late_average(regret: np.ndarray, ck: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(R(T) - R(T/2)) / (T/2)`` at the doubling checkpoints T (from the second): the average
-    regret of the later half of the rounds, free of the early rounds' transient. R(T)/T -> 0
-    if and only if this tends to 0 (for regret growing at most linearly)."""
-    T = ck[2:]
-    return (regret[:, 2:] - regret[:, 1:-1]) / (T - ck[1:-1]), T
-
-
 def regret_rate(ctx, method, problems: dict, steps: int, claim: str, study: str, what: str,
                 rates: dict | None = None, regime: dict | None = None):
     """Run ``method(lr=alpha/sqrt(t), betas, eps=1e-8)`` on each ``{label: (problem, betas, alpha, period)}``
