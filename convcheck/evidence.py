@@ -394,3 +394,32 @@ class WorstCases:
 
 #: Any piece of evidence a judgment reads.
 Evidence = Curves | Samples | Computations | Pair | Scaling | Sweep | WorstCases
+
+
+@dataclass(frozen=True, eq=False)
+class Regime:
+    """Curves of a statement that speaks only from step ``start`` on: an asymptotic regime whose
+    start the run's own parameters place (a coefficient that must first decay, ``1/(1 - lambda)``
+    steps), computed by the study beside the run. A rate is judged on ``[start, inf)``; where
+    the curves end before two decades of it, nothing is decided and the verdict names the horizon
+    that would decide (:class:`convcheck.judgments.RegimeRate`). ``why`` says what places it."""
+
+    curves: Curves
+    start: float
+    why: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.curves, Curves):
+            raise TypeError(f"The 'curves' parameter must be Curves. Got {type(self.curves).__name__} instead.")
+        start = float(self.start)
+        if not start > 0:
+            raise ValueError(f"The 'start' parameter must be a positive step. Got {self.start!r} instead.")
+        object.__setattr__(self, "start", start)
+
+    @property
+    def instance(self) -> Instance:
+        return self.curves.instance
+
+    @property
+    def provenance(self) -> Provenance:
+        return self.curves.provenance

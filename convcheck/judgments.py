@@ -515,3 +515,47 @@ class Limit(Judgment):
                            window=(int(evidence.steps[last][0]), int(evidence.steps[-1])), seeds=S,
                            notes=[f"the rate alone: {rate.outcome}: {rate.summary}"])
         return rate.restated(notes=[f"limit not refuted: the lower bound falls to {lcb.min():.4g} <= {level:.4g}"])
+
+
+class RegimeRate(Rate):
+    """:class:`Rate` where the claim's asymptotic regime starts at a step the evidence carries
+    (:class:`~convcheck.evidence.Regime`): the fit window is ``[start, inf)``, and curves that stop
+    short of two decades beyond it decide nothing (the verdict names the horizon that would).
+    Plain :class:`~convcheck.evidence.Curves` are judged as :class:`Rate` judges them."""
+
+    def judge(self, evidence, *, claim=""):
+        from .evidence import Regime
+
+        if isinstance(evidence, Regime):
+            return Rate.judge(dataclasses.replace(self, window=(evidence.start, np.inf)), evidence.curves, claim=claim)
+        return Rate.judge(self, evidence, claim=claim)
+
+
+@dataclass(frozen=True)
+class Exists(Judgment):
+    """"Some member of the search shows it": an existence statement over a finite search (a grid
+    of problem constants). The evidence is ``{member: evidence}``, each member judged by
+    ``judgment``; reproduced when some member's verdict is reproduced (the first such is quoted
+    as the witness), inconclusive otherwise: a finite search cannot refute an existence statement,
+    whose witness may lie beyond it. Maps to :func:`~convcheck.stats.check_property` with the
+    unshown search undecided."""
+
+    judgment: Judgment
+    what: str = ""
+    kind: ClassVar[str] = "property"
+
+    def judge(self, evidence, *, claim=""):
+        from .claims import REPRODUCED
+        from .stats import check_property
+
+        if not isinstance(evidence, dict) or not evidence:
+            raise ValueError(f"Exists judges {{member: evidence}} for at least one member. Got "
+                             f"{type(evidence).__name__ if not isinstance(evidence, dict) else 'none'} instead.")
+        verdicts = {str(m): self.judgment.judge(e, claim=claim) for m, e in evidence.items()}
+        shown = [m for m, v in verdicts.items() if v.outcome == REPRODUCED]
+        what = (self.what or f"{self.judgment.describe()} for some member of the search") + (
+            f" (witness: {shown[0]})" if shown else "")
+        return check_property([bool(shown)], what=what, labels=[f"the {len(verdicts)} members searched"],
+                              undecided=[not shown], claim=claim,
+                              detail="; ".join(f"{m}: {v.outcome} ({v.summary})" for m, v in verdicts.items()),
+                              statistic={"members": {m: v.outcome for m, v in verdicts.items()}, "shown": shown})

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from convcheck.evidence import Curves, Regime
 from convcheck.objectives import OnlineLinear
 from convcheck.optim import Optimizer
 from convcheck.optim.schedules import as_schedule, step_size
@@ -94,12 +95,18 @@ def doubling_checkpoints(period: int, steps: int) -> np.ndarray:
     return np.concatenate([[0], period * 2 ** np.arange(k + 1)])
 
 
-def late_average(regret: np.ndarray, ck: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def later_half_average(curves: Curves) -> Curves:
     """``(R(T) - R(T/2)) / (T/2)`` at the doubling checkpoints T (from the second): the average
     regret of the later half of the rounds, free of the early rounds' transient. R(T)/T -> 0
     if and only if this tends to 0 (for regret growing at most linearly)."""
-    T = ck[2:]
-    return (regret[:, 2:] - regret[:, 1:-1]) / (T - ck[1:-1]), T
+    ck = curves.steps
+
+    def later_half(R):
+        out = np.full(R.shape, np.nan)
+        out[:, 2:] = (R[:, 2:] - R[:, 1:-1]) / (ck[2:] - ck[1:-1])
+        return out
+
+    return curves.map(later_half, "late average regret").window(start=ck[2])
 
 
 def theorem1_step(C: float) -> float:
@@ -107,40 +114,27 @@ def theorem1_step(C: float) -> float:
     return 0.5 * (1 - 1 / (1 + C * C)) ** 0.5
 
 
-def regret_rate(ctx, method, problems: dict, steps: int, claim: str, study: str, what: str,
-                rates: dict | None = None, regime: dict | None = None):
-    """Run ``method(lr=alpha/sqrt(t), betas, eps=1e-8)`` on each ``{label: (problem, betas, alpha, period)}``
-    to whole periods and test R(T) = O(rate) on each: ``rates`` maps a reading (None: as written)
-    to its rate in t (default ``{None: "sqrt(t)"}``); one verdict per reading (refuted by one
-    counterexample), and the regret curves. ``regime``: ``{label: T0}`` where the claim's
-    asymptotic regime starts at T0 on that problem (the window starts there; a horizon short of
-    two decades beyond it decides nothing, and says which horizon would)."""
-    regime = regime or {}
+def regret_runs(ctx, role: str, problems: dict, steps: int, regime: dict | None = None):
+    """Run the method in ``role`` with ``lr = alpha/sqrt(t)``, ``eps = 1e-8`` on each
+    ``{label: (problem, betas, alpha, period)}`` to whole periods: the regret curves per label (a
+    :class:`~convcheck.evidence.Regime` from ``regime[label]`` where the claim's asymptotic regime
+    starts there), the engine runs, findings with numbers, and the table."""
     import pandas as pd
 
     from convcheck import engine
-    from convcheck.stats import combine
     from convcheck.optim import inverse_sqrt_t
-    from convcheck.stats import check_rate
 
-    rates = rates or {None: "sqrt(t)"}
-    parts, frames, findings = {r: {} for r in rates}, [], []
+    method, regime, curves, runs, findings, frames = ctx.method(role), regime or {}, {}, {}, [], []
     for label, (obj, betas, alpha, period) in problems.items():
         ck = doubling_checkpoints(period, steps)
         tr = engine.run(obj, method(lr=inverse_sqrt_t(alpha), betas=betas, eps=1e-8), starts(ctx, label), int(ck[-1]),
                         checkpoints=ck, generator=ctx.generator(label, "rounds"),
                         metrics=("regret", "avg_regret", "dist", "realised_regret"))
-        for reading, rate in rates.items():
-            window = (regime[label], np.inf) if label in regime else None
-            parts[reading][label] = check_rate(tr.metrics["regret"], tr.steps, rate, "upper", claim=claim, window=window)
-        v = parts[next(iter(rates))][label]
+        c = Curves.of(tr, "regret", role=role)
+        curves[label], runs[label] = (Regime(c, regime[label], "beta_1t has decayed") if label in regime else c), tr
         T = tr.steps[-1]
         findings.append(f"{label}: R(T)/T = {np.nanmedian(tr.metrics['avg_regret'][:, -1]):.4g}, R(T)/sqrt(T) = "
                         f"{np.nanmedian(tr.metrics['regret'][:, -1]) / np.sqrt(T):.3g} at T = {T}; final x median "
-                        f"{np.median(tr.final.cpu().numpy()):.3f} (x* = -1); {v.outcome}")
+                        f"{np.median(tr.final.cpu().numpy()):.3f} (x* = -1)")
         frames.append(tr.to_frame(setting=label, seed=np.arange(tr.n_seeds)))
-    verdicts = [combine(claim, study, ps, findings=findings, **({"reading": reading} if reading else {}),
-                        summary=f"regret within O({rates[reading]}) on every {what}: " + "; ".join(
-                            f"{k}: slope {p.statistic.get('slope', float('nan')):.3f}" for k, p in ps.items()))
-                for reading, ps in parts.items()]
-    return (verdicts[0] if len(verdicts) == 1 else verdicts), pd.concat(frames, ignore_index=True)
+    return curves, runs, findings, pd.concat(frames, ignore_index=True)

@@ -28,14 +28,16 @@ Optimizer:
 Fit:
     the regret R(T) at checkpoints on whole periods, per seed, against sqrt(T) and against B(T).
 Verdict rule:
-    check_rate(regret, t, r, "upper") with r = sqrt(t (1 + log t)) as written and sqrt(t) for
-    the reading: refuted when the regret grows credibly faster than r on some problem;
-    reproduced when it does on none. The O-claim speaks of T beyond where its bound is of that
-    order: with beta_1 > 0, Theorem 4's second term grows like T^(3/2) until beta_1t = beta_1
-    lambda^(t-1) has decayed, T ~ 1/(1 - lambda) = 1e8, so on those problems the window starts
-    there (``regime``): shorter horizons decide nothing and say which horizon would (growth of
-    R(T)/sqrt(T) below 1e8 is what the theorem allows, not a counterexample).
-    The reading: R(T) / B(T) <= 1 on every seed and checkpoint of every problem. Linear losses
+    declared: ``RegimeRate(r, "upper")`` on the regret curves, one part per problem, with
+    r = sqrt(t (1 + log t)) as written and sqrt(t) for the reading: refuted when the regret
+    grows credibly faster than r on some problem; reproduced when it does on none. The O-claim
+    speaks of T beyond where its bound is of that order: with beta_1 > 0, Theorem 4's second
+    term grows like T^(3/2) until beta_1t = beta_1 lambda^(t-1) has decayed, T ~ 1/(1 - lambda)
+    = 1e8, so on those problems the evidence is a ``Regime`` starting there: shorter horizons
+    decide nothing and say which horizon would (growth of R(T)/sqrt(T) below 1e8 is what the
+    theorem allows, not a counterexample).
+    The reading with constants: ``Bound("1", stochastic=False)`` on R(T) / B(T), every seed and
+    checkpoint of every problem (each seed's R and B are of its own draws). Linear losses
     have g_t = c_t wherever x_t is, so v_hat_t, beta_{1,t} / alpha_t and ||g_{1:T}|| are computed
     exactly from the loss sequence: the fixed one of a periodic problem, and each seed's own draws
     (the same generator, drawn again) on the stochastic one, where R(T) is the realised regret.
@@ -49,11 +51,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal
 
-from convcheck.stats import combine
-from convcheck.stats import check_bound
+from convcheck.claims import AS_WRITTEN
+from convcheck.evidence import Curves
+from convcheck.judgments import Bound, RegimeRate
 from convcheck.study import Claim, StudyResult
 
-from _adam2015 import AMSGRAD, LAMBDA, periodic_rows, regret_rate, stochastic_rows, theorem1_step
+from _adam2015 import AMSGRAD, LAMBDA, periodic_rows, regret_runs, stochastic_rows, theorem1_step
 
 CONSTANTS = "Thm. 4's bound with its constants (Reddi et al. as printed)"
 SQRT_T = "O(sqrt(T)): the log factor dropped"
@@ -62,7 +65,9 @@ SQRT_T = "O(sqrt(T)): the log factor dropped"
 AS_PRINTED = "sqrt(t*(1+log(t)))"
 CLAIMS = [Claim("AMS-1", "Thm. 4 (corrected proof)", "AMSGrad with alpha_t = alpha/sqrt(t), decaying beta_1t, "
                 "beta_1/sqrt(beta_2) < 1, bounded gradients and feasible set: R(T) = O(sqrt(T (1 + ln T))), the order "
-                "of the bound as printed", "rate", readings=(SQRT_T, CONSTANTS), methods=("amsgrad",))]
+                "of the bound as printed", "rate + bound", readings=(SQRT_T, CONSTANTS), methods=("amsgrad",),
+                judgments={AS_WRITTEN: RegimeRate(AS_PRINTED, "upper"), SQRT_T: RegimeRate("sqrt(t)", "upper"),
+                           CONSTANTS: Bound("1", stochastic=False)})]
 D_INF = 2.0  # the feasible set [-1, 1]
 ROLES = (AMSGRAD,)
 SCALES = {"tiny": {"seeds": 4, "steps": 3000}, "quick": {"seeds": 16, "steps": 50_000}, "full": {"seeds": 256, "steps": 1_000_000}}
@@ -111,24 +116,21 @@ def run(ctx, *, steps) -> StudyResult:
     # Where beta_1 > 0, Theorem 4's second term sum_t beta_1t v_hat^(1/2) / alpha_t grows like T^(3/2) until
     # beta_1 lambda^(t-1) has decayed, T ~ 1/(1 - lambda): the O(sqrt(T (1 + ln T))) regime starts there.
     regime = {label: 1.0 / (1.0 - LAMBDA) for label, (_, (b1, _b2), _a, _p) in problems.items() if b1 > 0}
-    (verdict, sqrt_t), curves = regret_rate(ctx, ctx.method("amsgrad"), problems, steps, "AMS-1", "amsgrad",
-                                            "problem where Adam fails", rates={None: AS_PRINTED, SQRT_T: "sqrt(t)"},
-                                            regime=regime)
-    parts, ratios = {}, []
+    curves, runs, findings, table = regret_runs(ctx, "amsgrad", problems, steps, regime)
+    ratios = {}
     for label, (obj, (b1, b2), alpha, period) in problems.items():
-        R = curves[curves.setting == label].pivot(index="seed", columns="step", values="realised_regret")
-        T = R.columns.to_numpy()[1:]  # from the first whole period (T = 0 has no bound)
-        ratio = R.to_numpy()[:, 1:] / theorem4_bound(_gradients(ctx, label, obj, period, int(T.max())), alpha, b1, b2, T)
-        parts[label] = check_bound(ratio, T, np.ones(T.shape), claim="AMS-1")
-        ratios.append(f"{label}: max R(T)/B(T) = {np.nanmax(ratio):.3g}")
-    ratios.append("with beta_1t = beta_1 lambda^(t-1) and lambda = 1 - 1e-8 (Kingma & Ba's choice), beta_1t stays near "
-                  "beta_1 over these horizons, so the bound's second term grows like T^(3/2) where beta_1 > 0: there "
-                  "the bound says little; the beta_1 = 0 problems test it where it is O(sqrt(T))")
-    constants = combine("AMS-1", "amsgrad", parts, findings=ratios, reading=CONSTANTS,
-                        summary="R(T) <= Theorem 4's bound on every seed and horizon: " + "; ".join(ratios[:-1]))
+        R = Curves.of(runs[label], "realised_regret", role="amsgrad").window(start=1)  # T = 0 has no bound
+        B = theorem4_bound(_gradients(ctx, label, obj, period, int(R.steps.max())), alpha, b1, b2, R.steps)
+        ratios[label] = R.map(lambda r: r / B, "R(T) / B(T)")
+    constants = [f"{label}: max R(T)/B(T) = {np.nanmax(c.values):.3g}" for label, c in ratios.items()] + [
+        "with beta_1t = beta_1 lambda^(t-1) and lambda = 1 - 1e-8 (Kingma & Ba's choice), beta_1t stays near "
+        "beta_1 over these horizons, so the bound's second term grows like T^(3/2) where beta_1 > 0: there "
+        "the bound says little; the beta_1 = 0 problems test it where it is O(sqrt(T))"]
     figures = [{"kind": "curves", "table": "regret", "title": "AMS-1: AMSGrad's regret R(T) on the problems where Adam fails",
                 "x": "step", "y": "regret", "hue": "setting", "logx": True, "logy": True}]
-    return StudyResult([verdict, sqrt_t, constants], {"regret": curves}, figures, {})
+    return StudyResult(evidence={"AMS-1": curves, ("AMS-1", SQRT_T): curves, ("AMS-1", CONSTANTS): ratios},
+                       findings={"AMS-1": findings, ("AMS-1", SQRT_T): findings, ("AMS-1", CONSTANTS): constants},
+                       tables={"regret": table}, figures=figures)
 
 
 if __name__ == "__main__":

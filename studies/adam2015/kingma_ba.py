@@ -18,22 +18,23 @@ Optimizer:
 Fit:
     the regret R(T) at checkpoints on whole periods, per seed, against sqrt(T).
 Verdict rule:
-    check_rate(regret, t, "sqrt(t)", "upper") per instance: refuted when the regret grows
-    credibly faster than sqrt(T) on some instance (one counterexample refutes a general bound);
-    reproduced when it grows no faster on all.
+    declared: ``Rate("sqrt(t)", "upper")`` on the regret curves, one part per instance: refuted
+    when the regret grows credibly faster than sqrt(T) on some instance (one counterexample
+    refutes a general bound); reproduced when it grows no faster on all.
 References:
     Kingma & Ba (2015), ICLR; Reddi, Kale & Kumar (2018), ICLR, Sec. 3.
 """
 
 from __future__ import annotations
 
+from convcheck.judgments import Rate
 from convcheck.study import Claim, StudyResult
 
-from _adam2015 import ADAM, periodic_rows, regret_rate, theorem1_step
+from _adam2015 import ADAM, periodic_rows, regret_runs, theorem1_step
 
 CLAIMS = [Claim("KB-1", "Thm. 4.1, Cor. 4.2", "Adam with alpha_t = alpha/sqrt(t), beta_1t = beta_1 lambda^(t-1), "
                 "beta_1^2/sqrt(beta_2) < 1, bounded gradients and feasible set: R(T) = O(sqrt(T)), so R(T)/T -> 0",
-                "rate", methods=("adam_kb",))]
+                "rate", methods=("adam_kb",), judgments=Rate("sqrt(t)", "upper"))]
 ROLES = (ADAM,)
 SCALES = {"tiny": {"seeds": 4, "steps": 3000}, "quick": {"seeds": 16, "steps": 30_000},
           "full": {"seeds": 64, "steps": 1_000_000}}
@@ -48,11 +49,11 @@ def _problems(ctx):
 
 def run(ctx, *, steps) -> StudyResult:
     problems = _problems(ctx)
-    verdict, curves = regret_rate(ctx, ctx.method("adam_kb"), problems, steps, "KB-1", "kingma_ba", "instance")
+    curves, _, findings, table = regret_runs(ctx, "adam_kb", problems, steps)
     figures = [{"kind": "curves", "table": "regret", "title": "KB-1: average regret R(T)/T of Adam as Thm. 4.1 states it",
                 "x": "step", "y": "avg_regret", "hue": "setting", "logx": True, "logy": True}]
-    return StudyResult([verdict], {"regret": curves}, figures,
-                       {"instances": {k: {"betas": list(b), "alpha": a, "period": p} for k, (_, b, a, p) in problems.items()}})
+    return StudyResult(evidence={"KB-1": curves}, findings={"KB-1": findings}, tables={"regret": table}, figures=figures,
+                       setup={"instances": {k: {"betas": list(b), "alpha": a, "period": p} for k, (_, b, a, p) in problems.items()}})
 
 
 if __name__ == "__main__":

@@ -24,13 +24,12 @@ Fit:
     (R(T) - R(T/2))/(T/2), at doubling checkpoints T on whole periods (free of the early rounds'
     transient; it tends to 0 exactly when R(T)/T does).
 Verdict rule:
-    check_rate(..., "1", "lower"),
-    Omega(1): refuted only by sustained decay (over the window and its end segment alike);
-    rising toward its limit is not decay. RKK-1 is refuted when it decays on an
-    instance. RKK-2/3 are existence statements: a cell (beta_1, beta_2) is shown when some C of
-    the grid gives Omega(1) average regret; reproduced when every cell is shown, inconclusive
-    otherwise (``check_property`` with the cells not shown undecided) (a finite search cannot refute an existence claim; the C of the proofs may lie
-    beyond the grid).
+    declared: RKK-1 ``Rate("1", "lower")`` on the late average regret, one part per C: Omega(1)
+    is refuted only by sustained decay (over the window and its end segment alike); rising
+    toward its limit is not decay. RKK-2/3 ``Exists(Rate("1", "lower"))``, one part per cell
+    (beta_1, beta_2) over the C of the grid: a cell is shown when some C gives Omega(1) average
+    regret, undecided otherwise; reproduced when every cell is shown, inconclusive otherwise (a
+    finite search cannot refute an existence claim; the C of the proofs may lie beyond the grid).
 References:
     Reddi, Kale & Kumar (2018), On the Convergence of Adam and Beyond, ICLR.
 """
@@ -41,21 +40,23 @@ import numpy as np
 import pandas as pd
 
 from convcheck import engine
-from convcheck.claims import REPRODUCED
-from convcheck.stats import combine
+from convcheck.evidence import Curves
+from convcheck.judgments import Exists, Rate
 from convcheck.optim import inverse_sqrt_t
-from convcheck.stats import check_property, check_rate
 from convcheck.study import Claim, StudyResult
 
-from _adam2015 import doubling_checkpoints, late_average, periodic_rows, starts, stochastic_rows, theorem1_step
+from _adam2015 import doubling_checkpoints, later_half_average, periodic_rows, starts, stochastic_rows, theorem1_step
 
+OMEGA_1 = Rate("1", "lower")  # the late average regret stays of order 1
 CLAIMS = [
     Claim("RKK-1", "Thm. 1", "f_t = Cx (t mod 3 = 1), -x otherwise on [-1, 1]: Adam with beta_1 = 0, beta_2 = 1/(1 + C^2), "
-          "alpha_t = alpha/sqrt(t) has R(T)/T not tending to 0", "rate", methods=("adam",)),
+          "alpha_t = alpha/sqrt(t) has R(T)/T not tending to 0", "rate", methods=("adam",), judgments=OMEGA_1),
     Claim("RKK-2", "Thm. 2", "for every beta_1 < sqrt(beta_2) some online convex problem gives Adam average regret not "
-          "tending to 0", "property", methods=("adam",)),
+          "tending to 0", "property", methods=("adam",),
+          judgments=Exists(OMEGA_1, "Omega(1) average regret for some C of the grid")),
     Claim("RKK-3", "Thm. 3", "for every beta_1 < sqrt(beta_2) some stochastic convex problem keeps Adam from the optimum",
-          "property", methods=("adam",)),
+          "property", methods=("adam",),
+          judgments=Exists(OMEGA_1, "Omega(1) average pseudo-regret for some C of the grid")),
 ]
 ROLES = ("adam",)
 SCALES = {"tiny": {"seeds": 4, "steps": 3000, "cells": ((0.0, 0.5),), "Cs": (3, 12, 48)},
@@ -66,90 +67,73 @@ DELTA = 0.1
 ALPHA = 0.1  # alpha of alpha_t = alpha/sqrt(t) in the searches (Theorems 2-3 hold for every alpha)
 
 
-def _theta_one(ctx, adam, obj, betas, alpha, w0, ck, label):
-    """Run, then test the late average regret (R(T) - R(T/2))/(T/2) against Omega(1), per row block."""
+def _late(ctx, adam, obj, betas, alpha, w0, ck, label):
+    """Run, then the late average regret (R(T) - R(T/2))/(T/2) of every row."""
     tr = engine.run(obj, adam(lr=inverse_sqrt_t(alpha), betas=betas, eps=1e-8), w0, int(ck[-1]), checkpoints=ck,
                     generator=ctx.generator(label, "rounds"))
-    A, T = late_average(tr.metrics["regret"], tr.steps)
-    blocks = A.reshape(-1, ctx.seeds, A.shape[1])
-    return tr, A, T, [check_rate(b, T, "1", "lower") for b in blocks]
+    return tr, later_half_average(Curves.of(tr, "regret", role="adam"))
 
 
-def _search(ctx, adam, cells, Cs, obj, ck, claim, what):
-    w0 = starts(ctx, claim, len(Cs))
+def _frame(c, setting):
+    """The curves' table: one row per (seed, step); ``setting`` one label or one per row."""
+    return pd.DataFrame({"step": np.tile(c.steps, c.seeds), "late_avg_regret": c.values.reshape(-1), "setting": setting})
+
+
+def _search(ctx, adam, cells, Cs, obj, ck, claim):
+    """Each cell (beta_1, beta_2) with every C at once (one row block per C): its late average regret
+    curves per C (the evidence), the grid's medians and the curves' table."""
+    w0, S = starts(ctx, claim, len(Cs)), ctx.seeds
 
     def cell(betas):  # one (beta_1, beta_2) cell, all C at once: an independent unit (ctx.map)
         label = f"{claim}: betas ({betas[0]:g}, {betas[1]:g})"
-        tr, A, T, verdicts = _theta_one(ctx, adam, obj, betas, ALPHA, w0, ck, label)
-        rows = [{"claim": claim, "beta1": betas[0], "beta2": betas[1], "C": C, "outcome": v.outcome,
-                 "late_avg_regret": float(np.nanmedian(A[k * ctx.seeds:(k + 1) * ctx.seeds, -1])),
-                 "final_x": float(np.median(tr.final[k * ctx.seeds:(k + 1) * ctx.seeds].cpu().numpy()))}
-                for k, (C, v) in enumerate(zip(Cs, verdicts))]
-        return rows, pd.DataFrame({"step": np.tile(T, A.shape[0]), "late_avg_regret": A.reshape(-1),
-                                   "setting": np.repeat([f"{label}, C = {C:g}" for C in Cs], ctx.seeds * T.size)})
+        tr, late = _late(ctx, adam, obj, betas, ALPHA, w0, ck, label)
+        blocks = {f"C = {C:g}": late.rows(slice(k * S, (k + 1) * S)) for k, C in enumerate(Cs)}
+        rows = [{"claim": claim, "beta1": betas[0], "beta2": betas[1], "C": C,
+                 "late_avg_regret": float(np.nanmedian(b.values[:, -1])),
+                 "final_x": float(np.median(tr.final[k * S:(k + 1) * S].cpu().numpy()))}
+                for k, (C, b) in enumerate(zip(Cs, blocks.values()))]
+        return label.split(": ")[1], blocks, rows, _frame(late, np.repeat([f"{label}, C = {C:g}" for C in Cs], S * late.steps.size))
 
     done = ctx.map(cell, cells)
-    grid, frames = pd.DataFrame([r for rows, _ in done for r in rows]), [f for _, f in done]
-    shown = grid[grid.outcome == REPRODUCED].groupby(["beta1", "beta2"], sort=False).first().reset_index()
-    missing = [c for c in cells if not ((shown.beta1 == c[0]) & (shown.beta2 == c[1])).any()]
-    summary = (f"{what} for every cell (x* = -1, median over seeds): " + "; ".join(f"betas ({r.beta1:g}, {r.beta2:g}): C = {r.C:g}, late R/T = "
-                                                      f"{r.late_avg_regret:.3g}, final x {r.final_x:.2f}" for r in shown.itertuples())
-               if not missing else f"no C in {list(Cs)} shows it for betas {missing} (a larger C or horizon may)")
-    # an existence claim per cell: a cell where no C of the grid shows it is undecided, not a counterexample
-    found = check_property([c not in missing for c in cells], undecided=[c in missing for c in cells],
-                           labels=[f"betas ({c[0]:g}, {c[1]:g})" for c in cells], what=f"{what} for some C",
-                           claim=claim, seeds=ctx.seeds, statistic={"cells": len(cells), "shown": len(cells) - len(missing)})
-    return found.restated(summary=summary), grid, frames
+    grid = pd.DataFrame([r for *_, rows, _ in done for r in rows])
+    findings = [f"{lab} (x* = -1, median over seeds): " + "; ".join(f"C = {r['C']:g}: late R/T = {r['late_avg_regret']:.3g}, "
+                                                                     f"final x {r['final_x']:.2f}" for r in rows)
+                for lab, _, rows, _ in done]
+    return {lab: blocks for lab, blocks, *_ in done}, findings, grid, [f for *_, f in done]
 
 
 def run(ctx, *, steps, cells, Cs) -> StudyResult:
     adam = ctx.method("adam")
-    verdicts, frames, grids = [], [], []
-    if ctx.wants("RKK-1"):
-        v1, f1 = _theorem1(ctx, adam, steps)
-        verdicts.append(v1)
-        frames += f1
-    if ctx.wants("RKK-2"):
-        period = int(np.lcm.reduce([int(C) for C in Cs]))
-        v2, g2, f2 = _search(ctx, adam, cells, Cs, periodic_rows(Cs, ctx.seeds, dtype=ctx.dtype),
-                             doubling_checkpoints(period, max(steps, 512 * period)), "RKK-2",
-                             "a periodic problem with Omega(1) average regret")
-        verdicts.append(v2)
-        frames, grids = frames + f2, grids + [g2]
-    if ctx.wants("RKK-3"):
-        v3, g3, f3 = _search(ctx, adam, cells, Cs, stochastic_rows(Cs, DELTA, ctx.seeds, ctx.dtype),
-                             doubling_checkpoints(1, steps), "RKK-3", "a stochastic problem with Omega(1) average pseudo-regret")
-        verdicts.append(v3)
-        frames, grids = frames + f3, grids + [g3]
+    evidence, findings, frames, grids = {}, {}, [], []
+    if ctx.wants("RKK-1"):  # Theorem 1's period-3 problem at C = 3 and 10
+        evidence["RKK-1"], findings["RKK-1"] = {}, []
+        for C in (3.0, 10.0):
+            label = f"RKK-1: C = {C:g}"
+            tr, late = _late(ctx, adam, periodic_rows([C], ctx.seeds, 3, ctx.dtype), (0.0, 1 / (1 + C * C)),
+                             theorem1_step(C), starts(ctx, label), doubling_checkpoints(3, steps), label)
+            evidence["RKK-1"][label] = late
+            findings["RKK-1"].append(f"C = {C:g}: R(T)/T = {np.nanmedian(tr.metrics['avg_regret'][:, -1]):.4g} at T = "
+                                     f"{tr.steps[-1]} (x -> +1 gives 2(C - 2)/3 = {2 * (C - 2) / 3:.4g}); final x median "
+                                     f"{np.median(tr.final.cpu().numpy()):.3f}")
+            frames.append(_frame(late, label))
+    period = int(np.lcm.reduce([int(C) for C in Cs]))
+    searches = {"RKK-2": (periodic_rows(Cs, ctx.seeds, dtype=ctx.dtype), doubling_checkpoints(period, max(steps, 512 * period))),
+                "RKK-3": (stochastic_rows(Cs, DELTA, ctx.seeds, ctx.dtype), doubling_checkpoints(1, steps))}
+    for claim, (obj, ck) in searches.items():
+        if ctx.wants(claim):
+            evidence[claim], findings[claim], grid, f = _search(ctx, adam, cells, Cs, obj, ck, claim)
+            frames, grids = frames + f, grids + [grid]
     figures = [{"kind": "curves", "table": "regret", "title": "Adam's average regret over the later half of the rounds, "
                 "(R(T) - R(T/2))/(T/2): it does not vanish", "x": "step", "y": "late_avg_regret",
                 "hue": "setting", "logx": True, "logy": True}]
     tables = {"regret": pd.concat(frames, ignore_index=True), **({"search": pd.concat(grids, ignore_index=True)} if grids else {})}
-    if grids:  # the existence searches as pictures: one cell per (betas, C), coloured by the late average regret
+    if grids:  # the existence searches: the late average regret at the horizon against C, one line per cell
         tables["search"]["betas"] = tables["search"].apply(lambda r: f"{r.claim}: ({r.beta1:g}, {r.beta2:g})", axis=1)
-        tables["search"]["log10_late_avg_regret"] = np.log10(tables["search"].late_avg_regret.clip(lower=1e-300))
-        figures.append({"kind": "heatmap", "table": "search", "title": "RKK-2/RKK-3 searches: log10 of Adam's late average "
-                        "regret per (betas, C); mark: Omega(1) shown (+), refuted (x), undecided (?)", "x": "C",
-                        "y": "betas", "value": "log10_late_avg_regret", "outcome": "outcome"})
-    return StudyResult(verdicts, tables, figures, {"delta": DELTA, "alpha": ALPHA, "cells": [list(c) for c in cells],
-                                                   "Cs": list(Cs)})
-
-
-def _theorem1(ctx, adam, steps):
-    """RKK-1: Theorem 1's period-3 problem at C = 3 and 10."""
-    parts, frames, findings = {}, [], []
-    for C in (3.0, 10.0):
-        label = f"RKK-1: C = {C:g}"
-        tr, A, T, (parts[label],) = _theta_one(ctx, adam, periodic_rows([C], ctx.seeds, 3, ctx.dtype), (0.0, 1 / (1 + C * C)),
-                                               theorem1_step(C), starts(ctx, label), doubling_checkpoints(3, steps), label)
-        findings.append(f"C = {C:g}: R(T)/T = {np.nanmedian(tr.metrics['avg_regret'][:, -1]):.4g} at T = {tr.steps[-1]} "
-                        f"(x -> +1 gives 2(C - 2)/3 = {2 * (C - 2) / 3:.4g}); final x median {np.median(tr.final.cpu().numpy()):.3f}")
-        frames.append(pd.DataFrame({"step": np.tile(T, A.shape[0]), "late_avg_regret": A.reshape(-1), "setting": label}))
-    v1 = combine("RKK-1", "reddi", parts, findings=findings, summary="late average regret Omega(1) on every instance: " + "; ".join(
-        f"{k}: slope {p.statistic.get('slope', float('nan')):.3f}" for k, p in parts.items()))
-    v1 = combine("RKK-1", "reddi", parts, findings=findings, summary="late average regret Omega(1) on every instance: " + "; ".join(
-        f"{k}: slope {p.statistic.get('slope', float('nan')):.3f}" for k, p in parts.items()))
-    return v1, frames
+        figures.append({"kind": "curves", "table": "search", "title": "RKK-2/RKK-3 searches: Adam's late average regret "
+                        "at the horizon per (betas, C)", "x": "C", "y": "late_avg_regret", "hue": "betas", "logx": True,
+                        "logy": True, "caption": "one line per (claim, betas): the median over seeds at the horizon"})
+    return StudyResult(evidence=evidence, findings=findings, tables=tables, figures=figures,
+                       setup={"delta": DELTA, "alpha": ALPHA, "cells": [list(c) for c in cells], "Cs": list(Cs)})
 
 
 if __name__ == "__main__":
