@@ -209,6 +209,19 @@ class OnlineLinear(OnlineObjective):
     def gap(self, w):
         return ((w - self.w_star) * self.mean).sum(-1)
 
+    def certificates(self):
+        """Linear losses on a box: each convex, with gradients the loss vectors themselves (bounded
+        by the largest entry of any of them), on a feasible set of finite diameter."""
+        from ..hypotheses import Certificate
+
+        diameter = (self.hi - self.lo) * float(self.dim) ** 0.5
+        return [Certificate("each f_t convex", True, "every f_t(x) = <c_t, x> is linear"),
+                Certificate("bounded gradients", True, f"grad f_t = c_t, one of the {self.values.shape[1]} loss vectors: "
+                            f"||c_t||_2 <= G = {self.G:.4g}", self.G),
+                Certificate("bounded domain", True, f"the box [{self.lo:g}, {self.hi:g}]^{self.dim}: diameter {diameter:.4g}",
+                            diameter),
+                Certificate("convex", True, "the expected (or period-average) loss <E c, x> is linear")]
+
     def constants(self):
         return {"d": int(self.dim), "G": self.G, "box": [self.lo, self.hi], "schedule": self.schedule,
                 "K": int(self.values.shape[1]), "rows": self.rows, "comparator": self.w_star.tolist()}

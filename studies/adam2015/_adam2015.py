@@ -25,6 +25,10 @@ from convcheck.optim import Optimizer
 from convcheck.optim.schedules import as_schedule, step_size
 from convcheck.roles import Role
 
+#: The class the theorems of this suite quantify over: online convex problems with bounded gradients
+#: on a bounded feasible set (Kingma & Ba, Thm. 4.1; Reddi et al., Sec. 2 and Thms. 1-4).
+ONLINE_CONVEX = ("each f_t convex", "bounded gradients", "bounded domain")
+
 LAMBDA = 1.0 - 1e-8  # Kingma & Ba (2015), Sec. 4
 
 

@@ -56,7 +56,7 @@ from convcheck.evidence import Curves
 from convcheck.judgments import Bound, RegimeRate
 from convcheck.study import Claim, StudyResult
 
-from _adam2015 import AMSGRAD, LAMBDA, periodic_rows, regret_runs, stochastic_rows, theorem1_step
+from _adam2015 import ONLINE_CONVEX, AMSGRAD, LAMBDA, periodic_rows, regret_runs, stochastic_rows, theorem1_step
 
 CONSTANTS = "Thm. 4's bound with its constants (Reddi et al. as printed)"
 SQRT_T = "O(sqrt(T)): the log factor dropped"
@@ -67,7 +67,7 @@ CLAIMS = [Claim("AMS-1", "Thm. 4 (corrected proof)", "AMSGrad with alpha_t = alp
                 "beta_1/sqrt(beta_2) < 1, bounded gradients and feasible set: R(T) = O(sqrt(T (1 + ln T))), the order "
                 "of the bound as printed", "rate + bound", readings=(SQRT_T, CONSTANTS), methods=("amsgrad",),
                 judgments={AS_WRITTEN: RegimeRate(AS_PRINTED, "upper"), SQRT_T: RegimeRate("sqrt(t)", "upper"),
-                           CONSTANTS: Bound("1", stochastic=False)})]
+                           CONSTANTS: Bound("1", stochastic=False)}, hypotheses=ONLINE_CONVEX)]
 D_INF = 2.0  # the feasible set [-1, 1]
 ROLES = (AMSGRAD,)
 SCALES = {"tiny": {"seeds": 4, "steps": 3000}, "quick": {"seeds": 16, "steps": 50_000}, "full": {"seeds": 256, "steps": 1_000_000}}

@@ -30,11 +30,11 @@ from __future__ import annotations
 from convcheck.judgments import Rate
 from convcheck.study import Claim, StudyResult
 
-from _adam2015 import ADAM, periodic_rows, regret_runs, theorem1_step
+from _adam2015 import ONLINE_CONVEX, ADAM, periodic_rows, regret_runs, theorem1_step
 
 CLAIMS = [Claim("KB-1", "Thm. 4.1, Cor. 4.2", "Adam with alpha_t = alpha/sqrt(t), beta_1t = beta_1 lambda^(t-1), "
                 "beta_1^2/sqrt(beta_2) < 1, bounded gradients and feasible set: R(T) = O(sqrt(T)), so R(T)/T -> 0",
-                "rate", methods=("adam_kb",), judgments=Rate("sqrt(t)", "upper"))]
+                "rate", methods=("adam_kb",), judgments=Rate("sqrt(t)", "upper"), hypotheses=ONLINE_CONVEX)]
 ROLES = (ADAM,)
 SCALES = {"tiny": {"seeds": 4, "steps": 3000}, "quick": {"seeds": 16, "steps": 30_000},
           "full": {"seeds": 64, "steps": 1_000_000}}

@@ -45,18 +45,19 @@ from convcheck.judgments import Exists, Rate
 from convcheck.optim import inverse_sqrt_t
 from convcheck.study import Claim, StudyResult
 
-from _adam2015 import doubling_checkpoints, later_half_average, periodic_rows, starts, stochastic_rows, theorem1_step
+from _adam2015 import ONLINE_CONVEX, doubling_checkpoints, later_half_average, periodic_rows, starts, stochastic_rows, theorem1_step
 
 OMEGA_1 = Rate("1", "lower")  # the late average regret stays of order 1
 CLAIMS = [
     Claim("RKK-1", "Thm. 1", "f_t = Cx (t mod 3 = 1), -x otherwise on [-1, 1]: Adam with beta_1 = 0, beta_2 = 1/(1 + C^2), "
-          "alpha_t = alpha/sqrt(t) has R(T)/T not tending to 0", "rate", methods=("adam",), judgments=OMEGA_1),
+          "alpha_t = alpha/sqrt(t) has R(T)/T not tending to 0", "rate", methods=("adam",), judgments=OMEGA_1,
+          hypotheses=ONLINE_CONVEX),
     Claim("RKK-2", "Thm. 2", "for every beta_1 < sqrt(beta_2) some online convex problem gives Adam average regret not "
           "tending to 0", "property", methods=("adam",),
-          judgments=Exists(OMEGA_1, "Omega(1) average regret for some C of the grid")),
+          judgments=Exists(OMEGA_1, "Omega(1) average regret for some C of the grid"), hypotheses=ONLINE_CONVEX),
     Claim("RKK-3", "Thm. 3", "for every beta_1 < sqrt(beta_2) some stochastic convex problem keeps Adam from the optimum",
           "property", methods=("adam",),
-          judgments=Exists(OMEGA_1, "Omega(1) average pseudo-regret for some C of the grid")),
+          judgments=Exists(OMEGA_1, "Omega(1) average pseudo-regret for some C of the grid"), hypotheses=ONLINE_CONVEX),
 ]
 ROLES = ("adam",)
 SCALES = {"tiny": {"seeds": 4, "steps": 3000, "cells": ((0.0, 0.5),), "Cs": (3, 12, 48)},
