@@ -96,6 +96,12 @@ class Claim:
       judgments: what decides each verdict (:mod:`convcheck.judgments`): one judgment for the
         statement as written, or ``{reading: judgment}``. A study then returns evidence for those
         verdicts and the library judges it; the judgment's kind must be one the ``kind`` names.
+      assumes: for a claim whose sentence assumes no property of a function (an identity of two
+        computations, a statement about a sampler or a construction), what it assumes instead, in
+        words beginning "none: " (``"none: an identity of two computations"``). Every claim declares
+        hypotheses, a scope, or this (a test holds them to it).
+      coverage: which part of the sentence the study's instances cover and which they do not
+        ("every beta_1 tested on a grid of 5", "least squares only"), shown beside a reproduction.
     """
 
     id: str
@@ -110,6 +116,8 @@ class Claim:
     scope: tuple[str, ...] = ()
     same_as: str | None = None
     judgments: object = None
+    assumes: str = ""
+    coverage: str = ""
 
     def __post_init__(self):
         from .hypotheses import PROPERTIES
@@ -121,6 +129,9 @@ class Claim:
                 raise ValueError(f"The '{name}' parameter of {self.id} must be a tuple of properties from "
                                  f"{sorted(PROPERTIES)}. Got {unknown or getattr(self, name)!r} instead.")
             object.__setattr__(self, name, value)
+        if self.assumes and not self.assumes.startswith("none: "):
+            raise ValueError(f"The 'assumes' parameter of {self.id} must begin 'none: ' and say what the claim assumes "
+                             f"instead of a property of a function. Got {self.assumes!r} instead.")
         if self.statement not in STATEMENTS:
             raise ValueError(f"The 'statement' parameter must be one of {list(STATEMENTS)}. Got {self.statement!r} instead.")
         readings = {r for _, r in self.keys()}
