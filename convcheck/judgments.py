@@ -539,7 +539,10 @@ class Small(AtMost):
             between = np.isfinite(v) & (v > lo + slack) & (v < hi)
         if evidence.undecided is not None:
             between |= evidence.undecided
-        return super().judge(dataclasses.replace(evidence, undecided=between), claim=claim)
+        what = self.what or (f"{evidence.what} small (<= {float(lo.flat[0]):.4g}; at least {float(hi.flat[0]):.4g} is not, "
+                             "undecided between)" if lo.size else evidence.what)
+        return super(Small, dataclasses.replace(self, what=what)).judge(dataclasses.replace(evidence, undecided=between),
+                                                                        claim=claim)
 
 
 def _limit_of(limit, evidence) -> np.ndarray:
