@@ -56,11 +56,11 @@ import pandas as pd
 import scipy.optimize
 import torch
 
-from convcheck import probes
+from convcheck import engine, probes
 from convcheck.evidence import Computations, Moments, Samples, Scaling
 from convcheck.judgments import AllOf, Exponent, Identity, MeanVector, Small
 from convcheck.objectives import MLP
-from convcheck.optim import dual_eps, swp_eps
+from convcheck.optim import adam, dual_eps, swp_eps
 from convcheck.stats import relative_error
 from convcheck.stats.scaling import log_log_slopes
 from convcheck.study import Claim, StudyResult
@@ -117,16 +117,14 @@ def run(ctx, *, draws, eps_fn=None, swp_fn=None, sharpness_fn=None) -> StudyResu
 
 def _numeric_argmax(g, rho, p):
     if math.isinf(p):
-        res = scipy.optimize.linprog(-g, bounds=[(-rho, rho)] * g.size, method="highs")
-        return res.x
+        return scipy.optimize.linprog(-g, bounds=[(-rho, rho)] * g.size, method="highs").x
     g = np.asarray(g, dtype=np.float64)  # SLSQP and linprog work in float64 whatever the run's dtype
     u = g / np.abs(g).max()  # normalised before any power (the optimum does not depend on scale)
     cons = {"type": "ineq", "fun": lambda e: 1.0 - np.sum(np.abs(e / rho) ** p),
             "jac": lambda e: -p * np.sign(e) * np.abs(e / rho) ** (p - 1) / rho}
     x0 = rho * u / np.linalg.norm(u, p)
-    res = scipy.optimize.minimize(lambda e: -u @ e, x0, jac=lambda e: -u, constraints=[cons], method="SLSQP",
-                                  options={"ftol": 1e-16, "maxiter": 1000})
-    return res.x
+    return scipy.optimize.minimize(lambda e: -u @ e, x0, jac=lambda e: -u, constraints=[cons], method="SLSQP",
+                                   options={"ftol": 1e-16, "maxiter": 1000}).x
 
 
 def _dual_norm(ctx, eps_fn) -> StudyResult:
@@ -212,9 +210,6 @@ def _inner_max(ctx, eps_fn, sharpness_fn) -> StudyResult:
     gradients), each from the same starts (eps* and a random point of the sphere); they agree to
     round-off exactly when the sharpness is L(w + eps) - L(w) (a wrong one moves its own ascent
     and its value). SAM-4's ratio at initialisation and at points along training."""
-    from convcheck import engine
-    from convcheck.optim import adam
-
     net, w = _mlp(ctx)
     trained = engine.run(net, adam(0.01), w, TRAINED_AT[-1], checkpoints=list(TRAINED_AT), keep_iterates=True,
                          metrics=("gap",))
