@@ -423,3 +423,37 @@ class Regime:
     @property
     def provenance(self) -> Provenance:
         return self.curves.provenance
+
+
+class Moments:
+    """A Monte-Carlo mean of a vector from running sums over ``n`` draws (draws too many to keep):
+    ``total`` and ``total_sq`` (d,), the sums of the draws and of their squares, and ``target`` (d,),
+    the value the mean is claimed to equal (a closed form computed beside the draws)."""
+
+    total: np.ndarray
+    total_sq: np.ndarray
+    n: int
+    target: np.ndarray
+    provenance: Provenance
+    what: str = "the mean"
+
+    def __post_init__(self):
+        shapes = {np.shape(self.total), np.shape(self.total_sq), np.shape(self.target)}
+        if len(shapes) != 1:
+            raise ValueError(f"The 'total', 'total_sq' and 'target' parameters must have one shape. Got {sorted(shapes)} "
+                             "instead.")
+
+    @classmethod
+    def on(cls, objective, total, total_sq, n: int, target, *, what: str, method: str = "", role: str | None = None,
+           name: str | None = None) -> "Moments":
+        prov = Provenance(instance_of(objective, name), method, role, _dtype_name(np.asarray(total).dtype),
+                          constants=_constants(objective))
+        return cls(np.asarray(total), np.asarray(total_sq), int(n), np.asarray(target), prov, what)
+
+    @property
+    def instance(self) -> Instance:
+        return self.provenance.instance
+
+
+__all__ += ["Moments"]
+Evidence = Evidence | Moments

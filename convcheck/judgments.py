@@ -559,3 +559,120 @@ class Exists(Judgment):
                               undecided=[not shown], claim=claim,
                               detail="; ".join(f"{m}: {v.outcome} ({v.summary})" for m, v in verdicts.items()),
                               statistic={"members": {m: v.outcome for m, v in verdicts.items()}, "shown": shown})
+
+
+# --- judgments of several aspects of one part, and of a vague word with an undecided band ---------
+
+def _judge_aspects(judgments: dict, evidence, who, claim: str) -> dict:
+    """Each aspect's verdict by its own judgment: ``evidence`` is ``{aspect: evidence}`` with the same keys."""
+    if not isinstance(evidence, dict) or set(evidence) != set(judgments):
+        raise ValueError(f"{type(who).__name__} judges {{aspect: evidence}} for the aspects {sorted(judgments)}. Got "
+                         f"{sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
+    return {a: j.judge(evidence[a], claim=claim) for a, j in judgments.items()}
+
+
+@dataclass(frozen=True)
+class AllOf(Judgment):
+    """Every aspect of one part holds, each by its own judgment (a gradient equals autograd's to
+    round-off and central differences' to their truncation error): the evidence is
+    ``{aspect: evidence}``, all on one instance; refuted when an aspect is refuted, reproduced when
+    every one is (:func:`~convcheck.stats.combine`)."""
+
+    judgments: dict = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        kinds = {j.kind for j in self.judgments.values()}
+        return kinds.pop() if len(kinds) == 1 else "+".join(sorted(kinds))
+
+    def judge(self, evidence, *, claim=""):
+        from .stats import combine
+
+        return combine(claim, "", _judge_aspects(self.judgments, evidence, self, claim))
+
+
+@dataclass(frozen=True)
+class Given(Judgment):
+    """``judgment`` on the evidence ``measured``, a test of the claim only where the instance is what
+    the claim speaks of: ``assumptions`` maps each condition (the rescalings preserve the loss) to the
+    judgment that checks it on its own evidence. An assumption that is not reproduced makes the verdict
+    inconclusive, whatever ``judgment`` says (the instance is no test of the claim: the assumptions of
+    :func:`~convcheck.stats.check_property`). The evidence is ``{measured: evidence, assumption: evidence,
+    ...}``, all on one instance; the kind is ``judgment``'s."""
+
+    judgment: Judgment
+    assumptions: dict = field(default_factory=dict)
+    measured: str = "measured"
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return self.judgment.kind
+
+    def judge(self, evidence, *, claim=""):
+        from .claims import INCONCLUSIVE, REPRODUCED
+        from .stats import check_property
+
+        judgments = {self.measured: self.judgment, **self.assumptions}
+        verdicts = _judge_aspects(judgments, evidence, self, claim)
+        main = verdicts.pop(self.measured)
+        held = {f"{a} ({v.outcome}: {v.summary})": v.outcome == REPRODUCED for a, v in verdicts.items()}
+        notes = [f"assumption: {a}" for a in held]
+        if all(held.values()):
+            return main.restated(notes=notes)
+        void = check_property([True], what=main.summary, assumptions=held, claim=claim)
+        return dataclasses.replace(main, outcome=INCONCLUSIVE, summary=void.summary, notes=(*main.notes, *notes),
+                                   statistic={**main.statistic, "assumptions_unmet": void.statistic["assumptions_unmet"]})
+
+
+@dataclass(frozen=True)
+class Small(AtMost):
+    """A vague "small compared to": small on a unit at most ``limit`` (as :class:`AtMost`), not small
+    at least ``refuted_at`` (as large as what it is compared with), undecided in between (the
+    undecided units of :func:`~convcheck.stats.check_property`). The values are ratios to what they
+    are compared with; ``refuted_at``: a number, a threshold's name or a callable of the constants."""
+
+    refuted_at: object = 1.0
+
+    def judge(self, evidence, *, claim=""):
+        _expect(evidence, Samples, self)
+        lo, hi = (_limit_of(x, evidence) for x in (self.limit, self.refuted_at))
+        slack = 0.0 if self.rtol is None else _tolerance(self.rtol, evidence.provenance.dtype) * np.abs(lo)
+        v = evidence.values
+        with np.errstate(invalid="ignore"):
+            between = np.isfinite(v) & (v > lo + slack) & (v < hi)
+        if evidence.undecided is not None:
+            between |= evidence.undecided
+        what = self.what or (f"{evidence.what} small (<= {float(lo.flat[0]):.4g}; at least {float(hi.flat[0]):.4g} is not, "
+                             "undecided between)" if lo.size else evidence.what)
+        return super(Small, dataclasses.replace(self, what=what)).judge(dataclasses.replace(evidence, undecided=between),
+                                                                        claim=claim)
+
+
+def _limit_of(limit, evidence) -> np.ndarray:
+    """A limit (a number, a threshold's name, or a callable of the instance's constants) per unit."""
+    if isinstance(limit, str):
+        limit = _tolerance(limit, carry=False)
+    elif callable(limit):
+        limit = limit(evidence.provenance.constants)
+    return np.broadcast_to(np.asarray(limit, dtype=np.float64), evidence.values.shape)
+
+
+@dataclass(frozen=True)
+class MeanVector(Judgment):
+    """A Monte-Carlo mean of a vector equals its target coordinate by coordinate (an unbiased
+    estimator): :class:`~convcheck.evidence.Moments` -> :func:`~convcheck.stats.check_mean_vector`
+    (a z-test per coordinate, Holm over the coordinates; inconclusive when the standard errors do
+    not resolve ``MC_RESOLUTION`` of the target)."""
+
+    kind: ClassVar[str] = "variance"
+
+    def judge(self, evidence, *, claim=""):
+        from .evidence import Moments
+        from .stats import check_mean_vector
+
+        _expect(evidence, Moments, self)
+        return check_mean_vector(evidence.total, evidence.total_sq, evidence.n, evidence.target, what=evidence.what,
+                                 claim=claim)
+
+
+__all__ += ["AllOf", "Given", "Small", "MeanVector"]

@@ -20,13 +20,15 @@ Optimizer:
     gradient, with each weight matrix and bias its own tensor (:mod:`convcheck.probes`);
     ``asam_eps_fn`` may replace it. The other variants (eta = 0.01, biases left out) are findings.
 Fit:
-    none: relative changes of the loss and of each sharpness under every rescaling and network.
+    none: the loss and each sharpness of every network before and after every rescaling.
 Verdict rule:
-    reproduced when the loss changes by <= INVARIANCE_RTOL (1e-12) relative under every rescaling (so they
-    are function-preserving), ASAM's adaptive sharpness by <= IDENTITY_RTOL (1e-10) relative, and SAM's sharpness
-    changes by more than 1% on the median rescaling; refuted when the adaptive sharpness
-    changes by more than 1e-10 on some rescaling; inconclusive when the rescalings are no test
-    (the loss changes, or SAM's sharpness does not): ``check_property`` with those as assumptions.
+    declared: ``Given(Identity("IDENTITY_RTOL"), assumptions)``: ASAM's adaptive sharpness after each
+    rescaling equals its value before (round-off, carried to the run's dtype); the rescalings are a
+    test of the claim only if they preserve the loss (``Identity("INVARIANCE_RTOL")`` on the loss
+    before and after) and move plain sharpness (``AtLeast(CHANGE_RTOL)`` on the median relative
+    change of SAM's sharpness: "plain sharpness is not" invariant, shown by these rescalings), each
+    judged on its own evidence; an assumption that fails makes the verdict inconclusive (a
+    rescaling that changes the function, or one too weak to move plain sharpness, tests nothing).
 Findings:
     by how much SAM's sharpness changes; how the invariance breaks with eta > 0 or with the
     biases left out of T (the official code's defaults).
@@ -43,16 +45,20 @@ import pandas as pd
 import torch
 
 from convcheck import probes
-from convcheck.stats import check_property
-from convcheck.stats import thresholds as th
+from convcheck.evidence import Computations, Samples
+from convcheck.judgments import AtLeast, Given, Identity
 from convcheck.objectives import MLP
 from convcheck.optim import asam_eps, dual_eps
 from convcheck.study import Claim, StudyResult
 
 import _survey_tolerances as tol
 
+PRESERVE, MOVES = "the rescalings preserve the loss", "the rescalings move SAM's sharpness"
 CLAIMS = [Claim("SAM-8", "Eqs. (57)-(58)", "adaptive sharpness is invariant to function-preserving weight rescaling; "
-                "plain sharpness is not", "identity", methods=("asam",))]
+                "plain sharpness is not", "identity", methods=("asam",),
+                judgments=Given(Identity("IDENTITY_RTOL"), {PRESERVE: Identity("INVARIANCE_RTOL"),
+                                                            MOVES: AtLeast(tol.CHANGE_RTOL, rtol=None)},
+                                measured="ASAM's adaptive sharpness"))]
 ROLES = ("asam",)  # the adaptive perturbation: the one the method in the role visits (convcheck.probes)
 
 SCALES = {"tiny": {"seeds": 4, "rescalings": 4}, "quick": {"seeds": 16, "rescalings": 16}, "full": {"seeds": 64, "rescalings": 64}}
@@ -63,14 +69,14 @@ DEVICE = "cpu"
 
 def rescaling(net: MLP, a: dict[int, torch.Tensor]) -> torch.Tensor:
     """The diagonal of A (flat, (S, P)) for per-neuron factors ``a[l]: (S, width_l)`` of hidden layer l."""
-    S = next(iter(a.values())).shape[0]
     first = next(iter(a.values()))
-    parts = {k: torch.ones(S, *shape, dtype=first.dtype, device=first.device) for k, shape in net.layout.shapes.items()}
+    parts = {k: torch.ones(first.shape[0], *shape, dtype=first.dtype, device=first.device) for k, shape in net.layout.shapes.items()}
     for l, al in a.items():
         parts[f"W{l}"] = parts[f"W{l}"] * al.unsqueeze(-1)  # incoming weights of neuron j
         parts[f"b{l}"] = parts[f"b{l}"] * al                # its bias
         parts[f"W{l + 1}"] = parts[f"W{l + 1}"] / al.unsqueeze(-2)  # its outgoing weights
     return net.layout.flatten(parts)
+
 
 # What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
 INJECTIONS = {
@@ -80,8 +86,7 @@ INJECTIONS = {
 
 def run(ctx, *, rescalings, asam_eps_fn=None) -> StudyResult:
     gen = ctx.generator("data")
-    X = torch.randn(32, 4, generator=gen, dtype=ctx.dtype, device=gen.device)
-    net = MLP(X, torch.randn(32, 1, generator=gen, dtype=ctx.dtype, device=gen.device), [4, 12, 12, 1], "relu")
+    net = MLP(torch.randn(32, 4, generator=gen, dtype=ctx.dtype, device=gen.device), torch.randn(32, 1, generator=gen, dtype=ctx.dtype, device=gen.device), [4, 12, 12, 1], "relu")
     w = net.init(ctx.seeds, ctx.generator("w")) + 0.05 * torch.randn(ctx.seeds, net.dim, generator=ctx.generator("b"),
                                                                       dtype=ctx.dtype, device="cpu")
     all_params = torch.ones(net.dim, dtype=torch.bool, device=w.device)
@@ -105,47 +110,40 @@ def run(ctx, *, rescalings, asam_eps_fn=None) -> StudyResult:
         else:  # ASAM with the biases left out of T
             eps = asam_eps(g, v, RHO, 0.0, no_bias)
         return net.loss(v + eps) - net.loss(v)
-
     kinds = ("SAM", "ASAM", "ASAM, eta = 0.01", "ASAM, biases not normalised")
-    base = {k: sharpness(w, k) for k in kinds}
-    loss0 = net.loss(w)
-    rows = []
+    base, loss0 = {k: sharpness(w, k) for k in kinds}, net.loss(w)
+    rows, asam_after, loss_after = [], [], []
     for r in range(rescalings):
         g = ctx.generator("a", r)
         a = {l: torch.exp(torch.randn(ctx.seeds, 12, generator=g, dtype=ctx.dtype, device=g.device)) for l in (1, 2)}
         wa = w * rescaling(net, a)
-        loss_change = ((net.loss(wa) - loss0).abs() / loss0.abs()).numpy()
+        loss_after.append(net.loss(wa))
+        loss_change = ((loss_after[-1] - loss0).abs() / loss0.abs()).numpy()
         for k in kinds:
+            after = sharpness(wa, k)
+            asam_after += [after] if k == "ASAM" else []
             rows.append(pd.DataFrame({"rescaling": r, "seed": np.arange(ctx.seeds), "measure": k,
-                                      "rel_change": ((sharpness(wa, k) - base[k]).abs() / base[k].abs()).numpy(),
+                                      "rel_change": ((after - base[k]).abs() / base[k].abs()).numpy(),
                                       "loss_rel_change": loss_change}))
     tab = pd.concat(rows, ignore_index=True)
-    worst = tab.groupby("measure").rel_change.max()
-    median = tab.groupby("measure").rel_change.median()
-    loss_worst = tab.loss_rel_change.max()
-    inv_tol, id_tol = th.carried(th.INVARIANCE_RTOL, ctx.dtype), th.carried(th.IDENTITY_RTOL, ctx.dtype)
-    asam_rows = tab[tab.measure == "ASAM"]
-    # the rescalings are a test only if they preserve the loss and move plain sharpness: otherwise inconclusive
-    v = check_property(asam_rows.rel_change <= id_tol, claim="SAM-8", seeds=ctx.seeds,
-                       what=f"the adaptive sharpness of {ctx.label('asam')} (role asam, eta = 0) unchanged (to {id_tol:g} relative) under {rescalings} "
-                            f"function-preserving rescalings x {ctx.seeds} networks",
-                       labels=[f"rescaling {r.rescaling}, network {r.seed}: changed by {r.rel_change:.3g}"
-                               for r in asam_rows.itertuples()],
-                       assumptions={f"the rescalings preserve the loss (changed by up to {loss_worst:.3g} > {inv_tol:g})":
-                                    loss_worst <= inv_tol,
-                                    f"the rescalings move SAM's sharpness (median change {median['SAM']:.3g} <= "
-                                    f"{tol.CHANGE_RTOL:g})": median["SAM"] > tol.CHANGE_RTOL},
-                       detail=f"loss changed <= {loss_worst:.1e}, ASAM's adaptive sharpness <= {worst['ASAM']:.1e} (relative); "
-                              f"SAM's sharpness changed by a median {median['SAM']:.0%} (max {worst['SAM']:.0%})",
-                       statistic={"max_rel_change": worst.to_dict(), "median_rel_change": median.to_dict(),
-                                  "loss_max_rel_change": loss_worst},
-                       findings=[f"the invariance needs T_w = |w| on every parameter and no additive eta: with eta = 0.01 the "
-                                 f"adaptive sharpness changes by a median {median['ASAM, eta = 0.01']:.1%}, with the biases left "
-                                 f"out of T by {median['ASAM, biases not normalised']:.1%} (the ASAM code's defaults)"])
-    figures = [{"kind": "points", "table": "changes", "title": "Relative change of sharpness under rescaling",
-                "x": "measure", "y": "rel_change", "logy": True}]
+    worst, median = tab.groupby("measure").rel_change.max(), tab.groupby("measure").rel_change.median()
+    before = lambda x: x.expand(rescalings, -1)  # (rescalings, networks): each network's value before any rescaling
+    evidence = {f"ReLU MLP 4-12-12-1, {ctx.seeds} networks x {rescalings} rescalings": {
+        "ASAM's adaptive sharpness": Computations.on(net, torch.stack(asam_after), before(base["ASAM"]), role="asam",
+                                                     what=f"the adaptive sharpness of {ctx.label('asam')} (role asam, eta = 0) "
+                                                          "after and before each rescaling"),
+        PRESERVE: Computations.on(net, torch.stack(loss_after), before(loss0), what="the loss after and before each rescaling"),
+        MOVES: Samples.on(net, np.array([median["SAM"]]), what="the median relative change of SAM's sharpness",
+                          labels=[f"over {rescalings} rescalings x {ctx.seeds} networks"])}}
+    findings = [f"loss changed by up to {tab.loss_rel_change.max():.1e}, ASAM's adaptive sharpness by up to {worst['ASAM']:.1e} "
+                f"(relative); SAM's sharpness by a median {median['SAM']:.0%} (max {worst['SAM']:.0%})",
+                f"the invariance needs T_w = |w| on every parameter and no additive eta: with eta = 0.01 the adaptive "
+                f"sharpness changes by a median {median['ASAM, eta = 0.01']:.1%}, with the biases left out of T by "
+                f"{median['ASAM, biases not normalised']:.1%} (the ASAM code's defaults)"]
     tab["rel_change"] = tab.rel_change.clip(lower=1e-17)  # exact zeros drawn at the bottom of the log axis
-    return StudyResult([v], {"changes": tab}, figures, {"rho": RHO, "sizes": [4, 12, 12, 1]})
+    return StudyResult(evidence={"SAM-8": evidence}, findings={"SAM-8": findings}, tables={"changes": tab}, figures=[
+        {"kind": "points", "table": "changes", "title": "Relative change of sharpness under rescaling", "x": "measure",
+         "y": "rel_change", "logy": True}], setup={"rho": RHO, "sizes": [4, 12, 12, 1]})
 
 
 if __name__ == "__main__":

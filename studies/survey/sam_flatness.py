@@ -6,7 +6,7 @@ Claims:
            rises most under the perturbation and computes the SAM gradient on them only, so
            it costs less.
 Kind:
-    comparative (SAM-5); comparative + property (SAM-7).
+    comparative (SAM-5); comparative + identity (SAM-7: what SDS keeps and what it costs, counted exactly).
 Objective:
     SAM-5: the scalar factorisation ``1/2 (uv - 1)^2`` started near (4, 0.2), whose minima
     ``uv = 1`` have sharpness (top Hessian eigenvalue) ``u^2 + v^2``, and a small full-batch
@@ -23,11 +23,15 @@ Fit:
     SAM-7: the fraction of samples kept, re-derived from the per-sample sharpness; sample
     gradients per step counted by the engine; final loss, SDS vs SAM at equal steps.
 Verdict rule:
-    SAM-5: paired per seed on log top eigenvalue, reproduced when SAM's is smaller at the 90%
-    level on both problems, refuted when larger at 99.8% on one. SAM-7: reproduced when the
-    kept fraction is exactly ceil(gamma b)/b (fraction form), the kept set is exactly
-    {s_i > alpha} (threshold form), and the per-step cost saved is exactly the dropped
-    samples; the loss reached is a finding. Test accuracy is not measured and not claimed.
+    SAM-5 declares ``Comparison(smaller=True, log=True)`` per problem: paired per seed on log top
+    eigenvalue, reproduced when SAM's is smaller at the 90% level on both problems, refuted when
+    larger at 99.8% on one (Holm over the two). SAM-7 declares ``AllOf`` of three
+    ``Identity("EXACT_RTOL")``: the kept fraction and ceil(gamma b)/b (fraction form), the kept
+    fraction and the share of the batch with s_i > alpha (threshold form), and the sample gradients
+    per step and 2b (SAM), b + ceil(gamma b) (SDS). Test accuracy is not measured and not claimed.
+Findings:
+    the top eigenvalues and final losses; the loss SAM and SDS reach and the share of SAM's
+    sample gradients that SDS saves.
 References:
     Foret et al. (2021); Du et al. (2022); Andriushchenko & Flammarion (2022), Towards
     understanding sharpness-aware minimization, ICML.
@@ -43,18 +47,18 @@ import scipy.sparse.linalg as spla
 import torch
 
 from convcheck import engine
-
-from convcheck.stats import combine
+from convcheck.evidence import Computations, Pair, Samples
+from convcheck.judgments import AllOf, Comparison, Identity
 from convcheck.objectives import MLP, LeastSquares, ScalarFactorisation, WithReplacement
 from convcheck.optim import dual_eps, sam
-from convcheck.stats import check_paired, check_property
 from convcheck.study import Claim, StudyResult
 
+SDS_PARTS = ("fraction form", "threshold form", "cost")
 CLAIMS = [
     Claim("SAM-5", "Sec. 7, Fig. 7", "SAM finds flatter minima (smaller top Hessian eigenvalue) than GD", "comparative",
-          methods=("sam", "gd")),
-    Claim("SAM-7", "Eq. (56)", "SDS keeps the sharpness-sensitive part of the batch and costs less", "comparative",
-          methods=("sam",)),
+          methods=("sam", "gd"), judgments=Comparison(smaller=True, log=True)),
+    Claim("SAM-7", "Eq. (56)", "SDS keeps the sharpness-sensitive part of the batch and costs less", "comparative + identity",
+          methods=("sam",), judgments=AllOf({part: Identity("EXACT_RTOL") for part in SDS_PARTS})),
 ]
 ROLES = ("gd", "sam")
 
@@ -77,10 +81,7 @@ def run(ctx, *, steps, mlp_steps, sds_factory=None) -> StudyResult:
     if ctx.wants("SAM-5"):
         parts.append(_flatter(ctx, steps, mlp_steps, sam_factory, gd))
     if ctx.wants("SAM-7"):
-        v7, sds_tab = _sds(ctx, sds_factory or sam, sam_factory)
-        parts.append(StudyResult([v7], {"sds": sds_tab}, [
-            {"kind": "curves", "table": "sds", "title": "SAM-7: loss per step, SAM vs SDS", "x": "step", "y": "gap",
-             "hue": "method", "logx": True, "logy": True}]))
+        parts.append(_sds(ctx, sds_factory or sam, sam_factory))
     return StudyResult.merge(*parts)
 
 
@@ -96,8 +97,6 @@ def _flatter(ctx, steps, mlp_steps, sam_factory, gd) -> StudyResult:
             "SAM": engine.run(f, sam_factory(0.05, 0.1), w0, steps, checkpoints=ck)}
     top = {k: f.hessian_top(tr.final).cpu().numpy() for k, tr in runs.items()}
     loss = {k: f.loss(tr.final).cpu().numpy() for k, tr in runs.items()}
-    toy = check_paired(top["SAM"], top["GD"], log=True, measure="top Hessian eigenvalue (factorisation)",
-                       names=("SAM", "GD"), claim="SAM-5")
     frames = [pd.concat([tr.to_frame(method=k, seed=np.arange(ctx.seeds)) for k, tr in runs.items()], ignore_index=True)]
     paths = pd.concat([_path(f, opt, w0[:1], min(steps, 3000), k) for k, opt in
                        (("GD", gd(lr=0.05)), ("SAM", sam_factory(0.05, 0.1)))], ignore_index=True)
@@ -108,28 +107,27 @@ def _flatter(ctx, steps, mlp_steps, sam_factory, gd) -> StudyResult:
     net = MLP(X, torch.sin(2 * X[:, :1]) * torch.cos(X[:, 1:]), [2, 16, 16, 1], "tanh", backward="analytic")
     wn = net.init(ctx.seeds, ctx.generator("mlp-w"), scale="lecun")
     ckm = np.unique(np.linspace(0, mlp_steps, 101).astype(int))
-    lam_at, reached = {}, {}
-    target = None
-    mlp_runs = {}
-    for name, opt in (("GD", gd(lr=0.1)), ("SAM", sam_factory(0.1, 0.05))):
-        mlp_runs[name] = _run_keep(net, opt, wn, mlp_steps, ckm)
+    mlp_runs = {name: _run_keep(net, opt, wn, mlp_steps, ckm) for name, opt in (("GD", gd(lr=0.1)),
+                                                                                 ("SAM", sam_factory(0.1, 0.05)))}
     target = 1.05 * max(np.nanmax(np.nanmin(r[1], axis=1)) for r in mlp_runs.values())  # reachable by every seed
-    for name, (W, L) in mlp_runs.items():
+    lam_at = {}
+    for name, (W, L) in mlp_runs.items():  # each seed measured at the first checkpoint with loss under the target
         first = np.argmax(L <= target, axis=1)
-        reached[name] = (L <= target).any(1)
         lam_at[name] = np.array([_top_eig(net, W[s, first[s]]) for s in range(ctx.seeds)])
     # the sharpness along the way, for seed 0: top eigenvalue against the training loss
     along = []
     for name, (W, L) in mlp_runs.items():
         for j in range(0, W.shape[1], max(1, W.shape[1] // 12)):
             along.append({"method": name, "train_loss": float(L[0, j]), "top_eigenvalue": _top_eig(net, W[0, j])})
-    mlp = check_paired(lam_at["SAM"], lam_at["GD"], log=True, measure=f"top Hessian eigenvalue at training loss <= {target:.3g}",
-                       names=("SAM", "GD"), claim="SAM-5")
-    v5 = combine("SAM-5", "sam_flatness", {"scalar factorisation": toy, "MLP at matched loss": mlp},
-                 findings=[f"factorisation: median top eigenvalue GD {np.median(top['GD']):.3f}, SAM {np.median(top['SAM']):.3f} "
-                           f"(the flattest minimum has 2); final loss GD {np.median(loss['GD']):.2e}, SAM {np.median(loss['SAM']):.2e}",
-                           f"MLP: median top eigenvalue at matched loss GD {np.median(lam_at['GD']):.3f}, SAM {np.median(lam_at['SAM']):.3f}",
-                           "test accuracy is not measured: flatness is not claimed to imply generalisation here"])
+
+    def pair(obj, d, what):
+        return Pair(*(Samples.on(obj, d[k], what=what, method=k, role=k.lower()) for k in ("SAM", "GD")), names=("SAM", "GD"))
+    evidence = {"scalar factorisation": pair(f, top, "top Hessian eigenvalue (factorisation)"),
+                "MLP at matched loss": pair(net, lam_at, f"top Hessian eigenvalue at training loss <= {target:.3g}")}
+    findings = [f"factorisation: median top eigenvalue GD {np.median(top['GD']):.3f}, SAM {np.median(top['SAM']):.3f} "
+                f"(the flattest minimum has 2); final loss GD {np.median(loss['GD']):.2e}, SAM {np.median(loss['SAM']):.2e}",
+                f"MLP: median top eigenvalue at matched loss GD {np.median(lam_at['GD']):.3f}, SAM {np.median(lam_at['SAM']):.3f}",
+                "test accuracy is not measured: flatness is not claimed to imply generalisation here"]
     lam_tab = pd.DataFrame([{"method": k, "problem": p, "seed": s, "top_eigenvalue": v}
                             for p, d in (("factorisation", top), ("MLP", lam_at)) for k, arr in d.items() for s, v in enumerate(arr)])
     uu, vv = np.meshgrid(np.linspace(0.0, 4.5, 120), np.linspace(0.0, 2.5, 120))
@@ -142,8 +140,9 @@ def _flatter(ctx, steps, mlp_steps, sam_factory, gd) -> StudyResult:
         {"kind": "points", "table": "eigen", "title": "Top Hessian eigenvalue at the end (factorisation) / at matched loss (MLP)",
          "x": "method", "y": "top_eigenvalue", "hue": "problem", "logy": True},
     ]
-    return StudyResult([v5], {"paths": paths, "eigen": lam_tab, "curves": frames[0], "grid": grid,
-                              "along": pd.DataFrame(along)}, figures, {"mlp_target_loss": target})
+    return StudyResult(evidence={"SAM-5": evidence}, findings={"SAM-5": findings}, figures=figures,
+                       tables={"paths": paths, "eigen": lam_tab, "curves": frames[0], "grid": grid, "along": pd.DataFrame(along)},
+                       setup={"mlp_target_loss": target})
 
 
 def _path(f, opt, w0, steps, name):
@@ -186,37 +185,36 @@ def _sds(ctx, make_sds, make_sam):
     for name, opt in methods.items():
         traces[name] = engine.run(ls, opt, w0, T, sampler=WithReplacement(256, b), generator=ctx.generator("sds-sampler"))
         frames.append(traces[name].to_frame(method=name, seed=np.arange(S)))
-    # property: one step of each form, kept sets re-derived independently from the sharpness
+    # one step of each form, the kept shares re-derived independently from the per-sample sharpness
     idx = WithReplacement(256, b).draw(S, ctx.generator("check"), ctx.device)
     g = ls.grad_batch(w0, idx)
     e = dual_eps(g, rho, 2.0)
     sharp = ls.per_sample_losses_batch(w0 + e, idx) - ls.per_sample_losses_batch(w0, idx)
     k = math.ceil(gamma * b)
+
     def kept_at_first_step(opt):  # the share of the batch the method kept, at its first step (on the batch idx)
         return engine.run(ls, opt, w0, 1, checkpoints=[1], sampler=WithReplacement(256, b), generator=ctx.generator("check"),
                           states=("kept",), metrics=("gap",)).states["kept"][:, 0]
     frac_kept, thr_kept = kept_at_first_step(methods["SDS (fraction)"]), kept_at_first_step(methods["SDS (threshold)"])
-    frac_ok = bool(np.all(frac_kept == k / b))
-    thr_ok = bool(np.all(thr_kept == (sharp > alpha).double().mean(-1).cpu().numpy()))
     per_step = {n: traces[n].grad_evals[-1] / T for n in methods}
-    cost_ok = per_step["SAM"] == 2 * b and per_step["SDS (fraction)"] == b + k
     final = {n: float(np.median(tr.metrics["gap"][:, -1])) for n, tr in traces.items()}
-    v7 = check_property([frac_ok, thr_ok, cost_ok], claim="SAM-7", seeds=S,
-                        labels=[f"fraction form: kept {frac_kept[0]:.4g} of the batch, not ceil(gamma b)/b = {k / b:.4g}",
-                                "threshold form: kept set is not the samples with sharpness > alpha",
-                                f"cost: {per_step['SAM']:.1f} sample gradients per step for SAM (2b = {2 * b}) and "
-                                f"{per_step['SDS (fraction)']:.1f} for SDS (b + ceil(gamma b) = {b + k})"],
-                        what=f"SDS keeps exactly ceil(gamma b) = {k} of {b} samples (fraction form) and exactly those with "
-                             "sharpness > alpha (threshold form), at the stated cost",
-                        detail=f"sample gradients per step: SAM {per_step['SAM']:.0f}, SDS {per_step['SDS (fraction)']:.0f}, "
-                               f"SDS-threshold {per_step['SDS (threshold)']:.1f}",
-                        statistic={"per_step_evals": per_step, "final_gap": final, "alpha": alpha},
-                        findings=[f"median gap after {T} steps: " + ", ".join(f"{n} {v:.3g}" for n, v in final.items())
-                                  + f"; SDS (fraction) saves {1 - per_step['SDS (fraction)'] / per_step['SAM']:.0%} of SAM's "
-                                  "sample gradients",
-                                  "the survey states SDS with a fixed threshold alpha; ESAM's code keeps the top gamma fraction "
-                                  "(both implemented, named sds='threshold' and sds='fraction')"])
-    return v7, pd.concat(frames, ignore_index=True)
+    parts = dict(zip(SDS_PARTS, (
+        Computations.on(ls, frac_kept, np.full(S, k / b), what=f"the share of the batch SDS keeps (fraction form) and "
+                        f"ceil(gamma b)/b = {k}/{b}"),
+        Computations.on(ls, thr_kept, (sharp > alpha).double().mean(-1).cpu().numpy(), what="the share SDS keeps "
+                        "(threshold form) and the share of the batch with sharpness > alpha"),
+        Computations.on(ls, np.array([per_step["SAM"], per_step["SDS (fraction)"]]), np.array([2.0 * b, b + k]),
+                        what=f"the sample gradients per step of SAM and SDS and 2b = {2 * b}, b + ceil(gamma b) = {b + k}"))))
+    findings = [f"sample gradients per step: SAM {per_step['SAM']:.0f}, SDS {per_step['SDS (fraction)']:.0f}, "
+                f"SDS-threshold {per_step['SDS (threshold)']:.1f}",
+                f"median gap after {T} steps: " + ", ".join(f"{n} {v:.3g}" for n, v in final.items())
+                + f"; SDS (fraction) saves {1 - per_step['SDS (fraction)'] / per_step['SAM']:.0%} of SAM's sample gradients",
+                "the survey states SDS with a fixed threshold alpha; ESAM's code keeps the top gamma fraction "
+                "(both implemented, named sds='threshold' and sds='fraction')"]
+    return StudyResult(evidence={"SAM-7": {"least squares, mini-batches of 32": parts}}, findings={"SAM-7": findings},
+                       tables={"sds": pd.concat(frames, ignore_index=True)}, figures=[
+                           {"kind": "curves", "table": "sds", "title": "SAM-7: loss per step, SAM vs SDS", "x": "step",
+                            "y": "gap", "hue": "method", "logx": True, "logy": True}])
 
 
 if __name__ == "__main__":
