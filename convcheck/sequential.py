@@ -8,7 +8,9 @@ spent so far is
     alpha(t) = 2 - 2 Phi(z_{1 - alpha/2} / sqrt(t)),
 
 so the look at stage k runs every check at the increment ``alpha(t_k) - alpha(t_{k-1})``
-(for the FAIL level ``ALPHA_FAIL`` and, alike, the PASS level ``ALPHA_PASS``). The increments sum
+(for the FAIL level ``ALPHA_FAIL`` and, alike, the PASS level ``ALPHA_PASS``), passed to the look's
+``run_study(..., levels=...)`` as a :class:`~convcheck.stats.thresholds.Levels` value (no module
+global changes, so looks and studies judged concurrently cannot see each other's). The increments sum
 to at most alpha, so by the union bound the chance of a false refutation (or reproduction) over
 every look together stays at or below the single-look level, however many looks are taken
 (``tests/test_sequential.py`` shows it with many looks, and shows naive re-testing at the full
@@ -22,8 +24,13 @@ same numbers at every count only where a draw's size is a multiple of torch's 16
 chunk, not yet everywhere. A claim decided at a look keeps that look's verdicts (stopping for it is part of the
 design); a claim left inconclusive for a reason seeds cannot fix (its price, :func:`~convcheck.
 stats.intervals.price_of`, is None) stops too. The next count is the largest price quoted by the
-claims still undecided, at least double the last, at most the budget. Each verdict records its
-stages (``statistic["stages"]``: seeds, levels, outcome at each look).
+claims still undecided (``verdict.test.seeds_to_decide``), at least double the last, at most the
+budget. Each verdict records its stages (``statistic["stages"]``: seeds, levels, outcome at each
+look) and the levels of its deciding look (``test.alpha_fail``, ``test.alpha_pass``).
+
+A study judged by the library (evidence and declared judgments) is judged at each look's levels; a
+study that calls a check itself must pass it ``levels=ctx.levels``, or that check decides at the
+nominal levels at every look.
 """
 
 from __future__ import annotations
@@ -87,6 +94,9 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
     from .study import _claims_asked, run_study
     from ._validation import check_int, check_real
 
+    if "levels" in kwargs:
+        raise ValueError("The 'levels' parameter is set by run_staged for each look (the spending function's "
+                         "increments); it cannot be given.")
     pilot = check_int("pilot", pilot if pilot is not None else module.SCALES[scale].get("seeds", 32), MIN_SEEDS)
     budget = check_int("budget", budget, pilot)
     asked = _claims_asked(module, claims)
@@ -103,8 +113,8 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
         level = stage_levels(done + [budget if closing else count], budget)[-1]
         level = {**level, "seeds": count, **({"closing": True} if closing else {})}
         t0 = time.perf_counter()
-        with th.levels(alpha_fail=level["alpha_fail"], alpha_pass=level["alpha_pass"]):
-            result = run_study(module, scale, seeds=count, claims=sorted(pending), **kwargs)
+        result = run_study(module, scale, seeds=count, claims=sorted(pending),
+                           levels=th.Levels(level["alpha_fail"], level["alpha_pass"]), **kwargs)
         last = time.perf_counter() - t0
         done.append(count)
         tables.update(result.tables)  # a claim decided earlier keeps the tables of its deciding look
@@ -119,9 +129,9 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
         for claim, vs in by_claim.items():
             for v in vs:
                 final[v.key] = v
-                if v.outcome == INCONCLUSIVE and v.statistic.get("seeds_to_decide") and count < budget and not closing:
+                if v.outcome == INCONCLUSIVE and v.test.seeds_to_decide and count < budget and not closing:
                     undecided.add(claim)
-                    prices.append(int(v.statistic["seeds_to_decide"]))
+                    prices.append(int(v.test.seeds_to_decide))
                 else:
                     decided.add(v.key)
         looks.append({**level, "claims": sorted(by_claim), "undecided": sorted(undecided), "seconds": round(last, 2)})
