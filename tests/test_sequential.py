@@ -258,3 +258,37 @@ def test_studies_judged_at_once_at_different_levels_do_not_interfere(staged_stud
     for t in threads:
         t.join()
     assert all(v == alone[lv] for lv, vs in got.items() for v in vs) and all(len(vs) == 3 for vs in got.values())
+
+
+OWN_CHECK = STUDY.replace(
+    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate", judgments=Rate("1/t", "upper")),',
+    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate"),').replace(
+    '        evidence["S-1"] = {"synthetic": Curves(e, T, Provenance(NO_INSTANCE), stochastic=True)}',
+    '        from convcheck.stats import check_rate\n'
+    '        out.append(check_rate(e, T, "1/t", "upper", claim="S-1"LEVELS))')
+
+
+@pytest.mark.parametrize("passes", [True, False], ids=["levels=ctx.levels", "no levels"])
+def test_a_study_that_calls_a_check_itself(tmp_path, passes):
+    """A study that passes ``levels=ctx.levels`` to its own check is staged like one judged by the
+    library (decided at a look's levels); one that passes none tests at the nominal levels at
+    every look, so no early look may decide it: its claim goes on to the budget, whose one run at the
+    nominal levels decides it, and the verdict says so."""
+    folder = tmp_path / ("own" if passes else "own_nominal")
+    folder.mkdir()
+    (folder / "own.py").write_text(OWN_CHECK.replace("LEVELS", ", levels=ctx.levels" if passes else ""))
+    module = load_study(folder / "own.py")
+    by = {v.claim: v for v in run_staged(module, "quick", budget=256, family=None).verdicts}
+    stages = [s["seeds"] for s in by["S-1"].statistic["stages"]]
+    assert by["S-1"].outcome == REFUTED and by["S-2"].outcome == REPRODUCED
+    if passes:
+        last = by["S-1"].statistic["stages"][-1]
+        assert stages[0] == 4 and len(stages) >= 2 and by["S-1"].test.alpha_fail == last["alpha_fail"] < th.ALPHA_FAIL
+        assert not any("nominal levels" in n for n in by["S-1"].notes)
+    else:
+        assert stages[0] == 4 and stages[-1] == 256 and by["S-1"].test.alpha_fail == th.ALPHA_FAIL
+        assert any("only the last look counts, as one run with 256 seeds" in n for n in by["S-1"].notes)
+        one = run_study(module, "quick", seeds=256, claims=["S-1"], family=None).verdicts[0]
+        got, want = by["S-1"].to_json(), one.to_json()
+        got["statistic"].pop("stages")
+        assert (got["outcome"], got["statistic"], got["test"]) == (want["outcome"], want["statistic"], want["test"])
