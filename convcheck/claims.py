@@ -3,7 +3,22 @@
 A :class:`Claim` is what a paper states; a :class:`Verdict` is what a study found. Both
 serialise to JSON. ``verdicts.json`` of a run is a JSON array of ``Verdict.to_json()``
 objects, a contract other tools read:
-``{"claim", "reading", "supporting", "study", "outcome", "summary", "statistic", "findings", ...}``.
+``{"claim", "reading", "supporting", "study", "outcome", "summary", "statistic", "findings", "test", ...}``.
+
+``statistic`` holds the check's own numbers (a fitted slope, a tightness); ``test`` is the
+decision's record (:class:`Test`), the same fields on every verdict, null where they do not apply::
+
+    "test": {"p_fail": 1.2e-05,          // p-value of the FAIL test (H0: the claim holds); null: none
+                                         //   (a deterministic check, or no test was run)
+             "p_fail_family": 0.00048,   // after the suite's multiplicity correction; null before it
+             "p_fail_parts": {"eta=0.1": 1.2e-05, ...},  // Holm-adjusted p of a combined claim's parts
+             "alpha_fail": 0.002,        // the FAIL level the verdict was decided at (a look's own
+             "alpha_pass": 0.1,          //   in a staged run), and the PASS level; null: not given
+             "seeds_to_decide": null,    // inconclusive only: the seeds that would settle it ...
+             "decide_toward": null}      //   ... and which way ("reproduce" or "refute")
+
+Records written before the test record existed carried these as keys of ``statistic``;
+:meth:`Verdict.from_json` reads them from there too.
 
 **The statement as written comes first.** Every claim has one verdict with
 ``reading = "as written"``: the paper's own words, constants and equations. Where that
@@ -25,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Claim", "Verdict", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "OUTCOMES", "AS_WRITTEN", "jsonable",
+__all__ = ["Claim", "Verdict", "Test", "REPRODUCED", "REFUTED", "INCONCLUSIVE", "OUTCOMES", "AS_WRITTEN", "jsonable",
            "claim_order", "claim_sort_key", "sort_key", "headline", "STATEMENTS", "FrozenDict"]
 
 def claim_order(claim_id: str, sections: tuple[str, ...] | None = None) -> tuple:
@@ -197,6 +212,65 @@ class FrozenDict(dict):
         return FrozenDict(copy.deepcopy(dict(self), memo))
 
 
+def _number(x) -> float | None:
+    """A p-value or level as a float (the JSON strings "nan", "inf" back to floats), or None."""
+    if x is None:
+        return None
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating, str)):
+        raise TypeError(f"A test record's p-values and levels must be numbers or None. Got {x!r} instead.")
+    return float(x)
+
+
+@dataclass(frozen=True)
+class Test:
+    """The record of a verdict's decision (:attr:`Verdict.test`), beside the check's own numbers.
+
+    Attributes:
+      p_fail: p-value of the FAIL test, whose null hypothesis is "the claim holds"
+        (:mod:`convcheck.stats.multiple` corrects it over a claim's parts and over the suite);
+        None for a deterministic check or when no test was run.
+      p_fail_family: ``p_fail`` after the suite's multiplicity correction (None before it).
+      p_fail_parts: a combined claim's parts' Holm-adjusted p-values, by part.
+      alpha_fail, alpha_pass: the FAIL and PASS levels the verdict was decided at (the nominal
+        ``ALPHA_FAIL``/``ALPHA_PASS``, or a look's levels in a staged run); None when not given.
+      seeds_to_decide, decide_toward: the price of settling an inconclusive verdict: the seeds at
+        which it would be decided at the observed mean and spread, and which way (``"reproduce"``
+        or ``"refute"``); None when seeds cannot settle it.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    p_fail: float | None = None
+    p_fail_family: float | None = None
+    p_fail_parts: dict = field(default_factory=dict)
+    alpha_fail: float | None = None
+    alpha_pass: float | None = None
+    seeds_to_decide: int | None = None
+    decide_toward: str | None = None
+
+    def __post_init__(self):
+        for name in ("p_fail", "p_fail_family", "alpha_fail", "alpha_pass"):
+            object.__setattr__(self, name, _number(getattr(self, name)))
+        object.__setattr__(self, "p_fail_parts", FrozenDict({str(k): _number(v) for k, v in (self.p_fail_parts or {}).items()}))
+        if self.seeds_to_decide is not None:
+            object.__setattr__(self, "seeds_to_decide", int(self.seeds_to_decide))
+        if self.decide_toward not in (None, "reproduce", "refute"):
+            raise ValueError(f"The 'decide_toward' parameter must be 'reproduce', 'refute' or None. "
+                             f"Got {self.decide_toward!r} instead.")
+
+    def to_json(self) -> dict:
+        return jsonable({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "Test":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in names})
+
+
+#: The test record's fields: never keys of a verdict's ``statistic``.
+TEST_FIELDS = tuple(f.name for f in dataclasses.fields(Test))
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What a study found about one claim: an immutable value, built once.
@@ -205,6 +279,8 @@ class Verdict:
     ``interval`` the confidence interval of the main statistic where there is one,
     ``window`` the checkpoint range used, ``seeds``/``diverged`` the counts, ``notes`` the
     reasoning and ``findings`` statements about where the paper is loose, with numbers.
+    ``test`` is the decision's record (:class:`Test`: the FAIL p-value, the levels it was decided
+    at, the price of settling it), written by the statistics alone.
 
     Outcomes come from :mod:`convcheck.stats` alone; nothing changes a verdict after it is built
     (lists become tuples, the statistic a :class:`FrozenDict`). A study that puts its words
@@ -226,6 +302,7 @@ class Verdict:
     reading: str = AS_WRITTEN
     supporting: bool = False
     instances: tuple = ()
+    test: Test = field(default_factory=Test)
 
     def __post_init__(self):
         if self.outcome not in OUTCOMES:
@@ -239,6 +316,14 @@ class Verdict:
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, tuple(value))
+        reserved = sorted(k for k in (self.statistic or {}) if k in TEST_FIELDS)
+        if reserved:
+            raise ValueError(f"The 'statistic' parameter must hold the check's own numbers only. Got {reserved}, "
+                             f"fields of the test record (Verdict.test) instead.")
+        if self.test is None or isinstance(self.test, dict):
+            object.__setattr__(self, "test", Test.from_json(self.test))
+        elif not isinstance(self.test, Test):
+            raise TypeError(f"The 'test' parameter must be a convcheck.claims.Test. Got {type(self.test).__name__} instead.")
         object.__setattr__(self, "statistic", FrozenDict(self.statistic or {}))
         object.__setattr__(self, "instances", tuple(FrozenDict(_instance_json(e)) for e in self.instances))
 
@@ -250,7 +335,8 @@ class Verdict:
         numbers in ``statistic`` (added, never replacing the check's own), the ``reading`` it
         answers, the ``window`` read, the certified ``instances`` it rests on (given as
         :class:`~convcheck.hypotheses.Instance`, each refuting when the verdict is refuted, or as
-        their JSON; added to those it had). The outcome is the statistics' and is not an argument."""
+        their JSON; added to those it had). The outcome and the test record (:class:`Test`) are the
+        statistics' and are not arguments."""
         extra = dict(statistic or {})
         clash = sorted(k for k in extra if k in self.statistic)
         if clash:
@@ -272,12 +358,22 @@ class Verdict:
         return self.claim if self.reading == AS_WRITTEN else f"{self.claim} [{self.reading}]"
 
     def to_json(self) -> dict:
-        return jsonable({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        out = jsonable({f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "test"})
+        out["test"] = self.test.to_json()
+        return out
 
     @classmethod
     def from_json(cls, data: dict) -> "Verdict":
+        """A verdict from :meth:`to_json`; a record written before :class:`Test` existed (its
+        ``p_fail``, prices, ... among the ``statistic``) has them moved to the test record."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        data = {k: v for k, v in data.items() if k in names}
+        statistic = dict(data.get("statistic") or {})
+        legacy = {k: statistic.pop(k) for k in TEST_FIELDS if k in statistic}
+        if legacy:
+            data["statistic"] = statistic
+            data["test"] = {**legacy, **(data.get("test") or {})}
+        return cls(**data)
 
     def evidence(self) -> str:
         """A multi-line text of the evidence, for assertion messages and the CLI."""

@@ -87,12 +87,13 @@ def _tolerance(name: str | float, dtype: str | None = None, *, carry: bool = Tru
 
 
 class Judgment:
-    """Base class: ``kind`` (one of :data:`KINDS`), ``judge(evidence, claim=...)`` -> Verdict on one
-    part, and ``describe()`` in words (shown with the claim)."""
+    """Base class: ``kind`` (one of :data:`KINDS`), ``judge(evidence, claim=..., levels=...)`` ->
+    Verdict on one part, decided at ``levels`` (a :class:`~convcheck.stats.thresholds.Levels`, handed
+    to the check; None: nominal), and ``describe()`` in words (shown with the claim)."""
 
     kind: ClassVar[str] = ""
 
-    def judge(self, evidence, *, claim: str = "") -> Verdict:
+    def judge(self, evidence, *, claim: str = "", levels=None) -> Verdict:
         raise NotImplementedError
 
     def describe(self) -> str:
@@ -111,7 +112,7 @@ class Bound(Judgment):
     stochastic: bool | None = None
     kind: ClassVar[str] = "bound"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_bound
 
         _expect(evidence, Curves, self)
@@ -120,7 +121,7 @@ class Bound(Judgment):
             constants = evidence.provenance.constants
             bound = (lambda f: (lambda t: f(t, constants)))(bound)
         stochastic = evidence.stochastic if self.stochastic is None else self.stochastic
-        return check_bound(evidence.values, evidence.steps, bound, stochastic=stochastic, claim=claim)
+        return check_bound(evidence.values, evidence.steps, bound, stochastic=stochastic, claim=claim, levels=levels)
 
 
 def _takes_two(fn) -> bool:
@@ -142,12 +143,12 @@ class Rate(Judgment):
     window: tuple | None = None
     kind: ClassVar[str] = "rate"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_rate
 
         _expect(evidence, Curves, self)
         return check_rate(evidence.values, evidence.steps, self.rate, self.sense, scale=evidence.scale,
-                          window=self.window, claim=claim)
+                          window=self.window, claim=claim, levels=levels)
 
 
 @dataclass(frozen=True)
@@ -160,13 +161,13 @@ class Linear(Judgment):
     window: tuple | None = None
     kind: ClassVar[str] = "linear"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_linear
 
         _expect(evidence, Curves, self)
         rho = self.rho(evidence.provenance.constants) if callable(self.rho) else float(self.rho)
         return check_linear(evidence.values, evidence.steps, rho, self.sense, window=self.window, scale=evidence.scale,
-                            claim=claim)
+                            claim=claim, levels=levels)
 
 
 @dataclass(frozen=True)
@@ -178,12 +179,13 @@ class Floor(Judgment):
     sense: str = "theta"
     kind: ClassVar[str] = "floor"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_floors
 
         _expect(evidence, Sweep, self)
         verdict, _ = check_floors([c.values for c in evidence.curves], evidence.curves[0].steps, evidence.params,
-                                  slope=self.slope, kind=self.sense, claim=claim, param_name=evidence.param_name)
+                                  slope=self.slope, kind=self.sense, claim=claim, param_name=evidence.param_name,
+                                  levels=levels)
         return verdict
 
 
@@ -201,12 +203,12 @@ class Exponent(Judgment):
     def kind(self) -> str:  # type: ignore[override]
         return self.of
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_exponent
 
         _expect(evidence, Scaling, self)
         return check_exponent(evidence.values, evidence.params, self.exponent, kind=self.sense, what=evidence.what,
-                              param_name=evidence.param_name, claim=claim)
+                              param_name=evidence.param_name, claim=claim, levels=levels)
 
 
 @dataclass(frozen=True)
@@ -218,11 +220,12 @@ class Mean(Judgment):
     claimed: str
     kind: ClassVar[str] = "variance"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_mean
 
         _expect(evidence, Samples, self)
-        return check_mean(evidence.values, self.formulas(evidence.provenance.constants), self.claimed, claim=claim)
+        return check_mean(evidence.values, self.formulas(evidence.provenance.constants), self.claimed, claim=claim,
+                          levels=levels)
 
 
 @dataclass(frozen=True)
@@ -235,12 +238,12 @@ class Comparison(Judgment):
     margin: float = 0.0
     kind: ClassVar[str] = "comparative"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_paired
 
         _expect(evidence, Pair, self)
         return check_paired(evidence.a.values, evidence.b.values, smaller=self.smaller, log=self.log, margin=self.margin,
-                            measure=evidence.a.what, names=evidence.names, claim=claim)
+                            measure=evidence.a.what, names=evidence.names, claim=claim, levels=levels)
 
 
 @dataclass(frozen=True)
@@ -250,12 +253,12 @@ class Spread(Judgment):
     log: bool = False
     kind: ClassVar[str] = "comparative"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_spread
 
         _expect(evidence, Pair, self)
         return check_spread(evidence.a.values, evidence.b.values, log=self.log, measure=evidence.a.what,
-                            names=evidence.names, claim=claim)
+                            names=evidence.names, claim=claim, levels=levels)
 
 
 @dataclass(frozen=True)
@@ -269,13 +272,13 @@ class Identity(Judgment):
     carry: bool = True
     kind: ClassVar[str] = "identity"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_identity
 
         _expect(evidence, Computations, self)
         rtol = _tolerance(self.tolerance, evidence.provenance.dtype, carry=self.carry)
         return check_identity(evidence.a, evidence.b, rtol=rtol, what=evidence.what, claim=claim,
-                              resolution=evidence.resolution)
+                              resolution=evidence.resolution, levels=levels)
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,7 @@ class _Compare(Judgment):
     kind: ClassVar[str] = "property"
     _above: ClassVar[bool] = False
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_property
 
         _expect(evidence, Samples, self)
@@ -314,7 +317,7 @@ class _Compare(Judgment):
         what = self.what or f"{evidence.what} {sign} {lim:.4g}" if lim is not None else (self.what or f"{evidence.what} {sign} its limit")
         return check_property(holds, what=what, labels=shown, undecided=evidence.undecided, claim=claim,
                               sampled=self.sampled, detail=f"{'smallest' if self._above else 'largest'} {worst:.4g}",
-                              statistic={"worst": float(worst), "limit": lim, "units": int(v.size)})
+                              statistic={"worst": float(worst), "limit": lim, "units": int(v.size)}, levels=levels)
 
 
 @dataclass(frozen=True)
@@ -336,7 +339,7 @@ class Decreasing(Judgment):
 
     kind: ClassVar[str] = "property"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_property
 
         _expect(evidence, Curves, self)
@@ -351,7 +354,7 @@ class Decreasing(Judgment):
         first = [int(evidence.steps[1:][np.argmax(u)]) if u.any() else -1 for u in up]
         labels = [f"run {s}" + (f": f rises at step {k}" if k >= 0 else "") for s, k in enumerate(first)]
         return check_property(holds, what=f"{evidence.metric} decreases at every step", labels=labels, claim=claim,
-                              statistic={"increases": int(up.sum())})
+                              statistic={"increases": int(up.sum())}, levels=levels)
 
 
 @dataclass(frozen=True)
@@ -360,12 +363,12 @@ class Finite(Judgment):
 
     kind: ClassVar[str] = "property"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_runs_finite
 
         _expect(evidence, Curves, self)
         bad = ~np.isfinite(evidence.values).all(axis=1)
-        return check_runs_finite(bad, what=f"runs of {evidence.provenance.describe()}", claim=claim)
+        return check_runs_finite(bad, what=f"runs of {evidence.provenance.describe()}", claim=claim, levels=levels)
 
 
 @dataclass(frozen=True)
@@ -383,7 +386,7 @@ class Certified(Judgment):
     def kind(self) -> str:  # type: ignore[override]
         return self.of
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from . import pep
         from .stats import check_certified
 
@@ -393,7 +396,8 @@ class Certified(Judgment):
             def cells(raw=evidence.cells):  # called inside the check: PEPit missing is an inconclusive verdict
                 raw = raw() if callable(raw) else raw
                 return {label: (w, self.bound(w)) for label, w in raw.items()}
-        return check_certified(cells, claim=claim, columns=evidence.columns, statistic={"instrument": pep.versions()})
+        return check_certified(cells, claim=claim, columns=evidence.columns, statistic={"instrument": pep.versions()},
+                               levels=levels)
 
 
 @dataclass(frozen=True)
@@ -409,13 +413,14 @@ class Measures(Judgment):
         kinds = {j.kind for j in self.judgments.values()}
         return kinds.pop() if len(kinds) == 1 else "+".join(sorted(kinds))
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import agree
 
         if not isinstance(evidence, dict) or set(evidence) != set(self.judgments):
             raise ValueError(f"Measures judges {{measure: evidence}} for the measures {sorted(self.judgments)}. "
                              f"Got {sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
-        return agree(claim, "", {m: j.judge(evidence[m], claim=claim) for m, j in self.judgments.items()}, what=self.what)
+        return agree(claim, "", {m: _judged(j, evidence[m], claim, levels) for m, j in self.judgments.items()},
+                     what=self.what, levels=levels)
 
 
 def _instance(evidence):
@@ -427,17 +432,39 @@ def _instance(evidence):
     return evidence.instance
 
 
+def _judged(judgment: Judgment, evidence, claim: str, levels) -> Verdict:
+    """``judgment.judge(evidence, claim=claim, levels=levels)``. A judgment whose ``judge`` takes no
+    ``levels`` (written before levels were passed) is judged without them only at the nominal levels:
+    at a look's levels it would decide at the wrong ones, so that is an error."""
+    import inspect
+
+    from .stats import thresholds as th
+
+    try:
+        params = inspect.signature(judgment.judge).parameters
+    except (TypeError, ValueError):
+        params = {"levels": None}
+    if "levels" in params or any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        return judgment.judge(evidence, claim=claim, levels=levels)
+    if th.Levels.of(levels) != th.NOMINAL:
+        raise TypeError(f"{type(judgment).__name__}.judge must take 'levels' (a keyword, passed to its check) to be "
+                        f"judged at a look's levels {th.Levels.of(levels)}.")
+    return judgment.judge(evidence, claim=claim)
+
+
 def judge(claim, reading: str, judgment: Judgment, parts: dict, *, study: str = "", findings=(), notes=(),
-          seeds: int | None = None) -> Verdict:
+          seeds: int | None = None, levels=None) -> Verdict:
     """The verdict on ``reading`` of ``claim`` from the evidence ``parts`` (label -> evidence): each
     part judged by ``judgment``, the parts combined (Holm inside the claim; refuted when a part is
     refuted, reproduced when every part is), and the instances recorded from the evidence's own
-    provenance: an instance refutes when a part computed on it refutes."""
+    provenance: an instance refutes when a part computed on it refutes. ``levels``: the FAIL and PASS
+    levels every part is judged and the parts combined at (:class:`~convcheck.stats.thresholds.Levels`;
+    None: nominal)."""
     from .stats import combine
 
     if not parts:
         raise ValueError(f"The 'parts' parameter must hold the evidence of {claim.id} [{reading}]. Got none.")
-    judged = {label: dataclasses.replace(judgment.judge(ev, claim=claim.id), study=study) for label, ev in parts.items()}
+    judged = {label: dataclasses.replace(_judged(judgment, ev, claim.id, levels), study=study) for label, ev in parts.items()}
     # each part's instance under the part's name (two settings of one objective class are two
     # instances), with the certificates its evidence carries
     instances = {label: dataclasses.replace(_instance(ev), name=str(label)) for label, ev in parts.items()}
@@ -448,7 +475,7 @@ def judge(claim, reading: str, judgment: Judgment, parts: dict, *, study: str = 
             out = dataclasses.replace(out, seeds=seeds)
         return out.restated(findings=findings, notes=notes)
     out = combine(claim.id, study, judged, instances=instances, findings=list(findings), notes=list(notes),
-                  **({"seeds": seeds} if seeds is not None else {}))
+                  levels=levels, **({"seeds": seeds} if seeds is not None else {}))
     return dataclasses.replace(out, reading=reading)
 
 
@@ -467,7 +494,7 @@ class Limit(Judgment):
     certifies a spurious local minimum ``Delta`` above ``f*`` (a "spurious local minimum"
     certificate, with every point of its basin at least ``Delta`` above ``f*``), and on every
     checkpoint of the run's last decade the seed mean's one-sided lower confidence bound (each at
-    ``1 - ALPHA_FAIL / 2``; "at every checkpoint" is an intersection of tests, whose p-value is the
+    ``1 - alpha_fail / 2``, ``alpha_fail`` the FAIL level it is judged at; "at every checkpoint" is an intersection of tests, whose p-value is the
     largest of theirs; a diverged run counts as an infinite gap) lies above
     ``fraction * Delta``: the runs sit in that basin and stay there, where a gap going to 0 would
     have fallen below any positive level. Where the instance certifies no spurious minimum, or the
@@ -481,14 +508,16 @@ class Limit(Judgment):
     def kind(self) -> str:  # type: ignore[override]
         return self.then.kind
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from scipy import stats as sps
 
+        from .claims import Test
         from .stats import thresholds as th
 
+        levels = th.Levels.of(levels)
         _expect(evidence, Curves, self)
         cert = next((c for c in evidence.instance.certificates if c.property == "spurious local minimum" and c.holds), None)
-        rate = self.then.judge(evidence, claim=claim)
+        rate = _judged(self.then, evidence, claim, levels)
         if cert is None or not cert.value or not cert.value > 0:
             return rate.restated(notes=["limit: the instance certifies no spurious minimum, so the rate alone decides"])
         level = self.fraction * float(cert.value)
@@ -502,8 +531,8 @@ class Limit(Judgment):
             # the largest of theirs, with no correction for the number of checkpoints
             tstat = np.where(se > 0, (mean - level) / np.where(se > 0, se, 1.0), np.where(mean > level, np.inf, -np.inf))
         p_fail = float(np.max(sps.t.sf(tstat, max(S - 1, 1))))
-        lcb = np.where(np.isfinite(mean), mean - sps.t.ppf(1 - th.ALPHA_FAIL / 2, max(S - 1, 1)) * se, np.inf)
-        held = p_fail < th.ALPHA_FAIL / 2
+        lcb = np.where(np.isfinite(mean), mean - sps.t.ppf(1 - levels.fail / 2, max(S - 1, 1)) * se, np.inf)
+        held = p_fail < levels.fail / 2
         words = (f"the gap stays bounded away from 0: over the last decade (steps {int(evidence.steps[last][0])}-"
                  f"{int(evidence.steps[-1])}) the seed mean's 99.8% lower bound is at least {lcb.min():.4g} > "
                  f"{self.fraction:g} x the certified spurious minimum's gap {cert.value:.4g} at every checkpoint; the mean "
@@ -511,8 +540,9 @@ class Limit(Judgment):
         if held:
             return Verdict(claim, "", REFUTED, f"no limit 0: {words}",
                            statistic={"limit_lcb_min": float(lcb.min()), "limit_level": level, "final_mean_gap": float(mean[-1]),
-                                      "rate_outcome": rate.outcome, "p_fail": p_fail},
+                                      "rate_outcome": rate.outcome},
                            window=(int(evidence.steps[last][0]), int(evidence.steps[-1])), seeds=S,
+                           test=Test(p_fail=p_fail, alpha_fail=levels.fail, alpha_pass=levels.pass_),
                            notes=[f"the rate alone: {rate.outcome}: {rate.summary}"])
         return rate.restated(notes=[f"limit not refuted: the lower bound falls to {lcb.min():.4g} <= {level:.4g}"])
 

@@ -8,7 +8,9 @@ spent so far is
     alpha(t) = 2 - 2 Phi(z_{1 - alpha/2} / sqrt(t)),
 
 so the look at stage k runs every check at the increment ``alpha(t_k) - alpha(t_{k-1})``
-(for the FAIL level ``ALPHA_FAIL`` and, alike, the PASS level ``ALPHA_PASS``). The increments sum
+(for the FAIL level ``ALPHA_FAIL`` and, alike, the PASS level ``ALPHA_PASS``), passed to the look's
+``run_study(..., levels=...)`` as a :class:`~convcheck.stats.thresholds.Levels` value (no module
+global changes, so looks and studies judged concurrently cannot see each other's). The increments sum
 to at most alpha, so by the union bound the chance of a false refutation (or reproduction) over
 every look together stays at or below the single-look level, however many looks are taken
 (``tests/test_sequential.py`` shows it with many looks, and shows naive re-testing at the full
@@ -22,8 +24,15 @@ same numbers at every count only where a draw's size is a multiple of torch's 16
 chunk, not yet everywhere. A claim decided at a look keeps that look's verdicts (stopping for it is part of the
 design); a claim left inconclusive for a reason seeds cannot fix (its price, :func:`~convcheck.
 stats.intervals.price_of`, is None) stops too. The next count is the largest price quoted by the
-claims still undecided, at least double the last, at most the budget. Each verdict records its
-stages (``statistic["stages"]``: seeds, levels, outcome at each look).
+claims still undecided (``verdict.test.seeds_to_decide``), at least double the last, at most the
+budget. Each verdict records its stages (``statistic["stages"]``: seeds, levels, outcome at each
+look) and the levels of its deciding look (``test.alpha_fail``, ``test.alpha_pass``).
+
+A study judged by the library (evidence and declared judgments) is judged at each look's levels; a
+study that calls a check itself passes it ``levels=ctx.levels``. A verdict whose FAIL test ran at
+other levels (a check given none decides at the nominal ones) is never taken from an early look:
+its claim goes on to the budget (or the closing look), and that one run at the nominal levels
+decides it, with a note, so the error rate stays at the nominal level without the spending.
 """
 
 from __future__ import annotations
@@ -63,6 +72,15 @@ def stage_levels(counts, budget: int, alpha_fail: float | None = None, alpha_pas
     return [{"seeds": c, "alpha_fail": float(f), "alpha_pass": float(p)} for c, f, p in zip(counts, fail, pas)]
 
 
+_HELD = ("tested at the nominal levels, not at its looks' (the study gives its check no levels=ctx.levels): only the "
+         "last look counts, as one run with {seeds} seeds")
+
+
+def _off_levels(v, level: dict) -> bool:
+    """Whether ``v`` carries a FAIL test decided at levels other than the look's ``level``."""
+    return v.test.p_fail is not None and (v.test.alpha_fail, v.test.alpha_pass) != (level["alpha_fail"], level["alpha_pass"])
+
+
 def next_count(current: int, prices: list[int], budget: int) -> int:
     """The next stage's seeds: the largest price asked, at least double the current count, at most the budget."""
     return int(min(budget, max(2 * current, *prices) if prices else 2 * current))
@@ -87,6 +105,9 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
     from .study import _claims_asked, run_study
     from ._validation import check_int, check_real
 
+    if "levels" in kwargs:
+        raise ValueError("The 'levels' parameter is set by run_staged for each look (the spending function's "
+                         "increments); it cannot be given.")
     pilot = check_int("pilot", pilot if pilot is not None else module.SCALES[scale].get("seeds", 32), MIN_SEEDS)
     budget = check_int("budget", budget, pilot)
     asked = _claims_asked(module, claims)
@@ -95,6 +116,7 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
         seconds = check_real("seconds", seconds, 0.0, None, low_open=True)
     final, history, looks, done, tables, figures = {}, {}, [], [], {}, {}
     decided: set = set()  # (claim, reading) pairs whose verdict a look has decided
+    held: set = set()  # pairs tested at levels other than their look's, held to the last look
     plan = [(pilot, False)]  # (seeds, whether the look spends all the alpha left)
     result, start, last = None, time.perf_counter(), 0.0
     while pending:
@@ -103,8 +125,8 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
         level = stage_levels(done + [budget if closing else count], budget)[-1]
         level = {**level, "seeds": count, **({"closing": True} if closing else {})}
         t0 = time.perf_counter()
-        with th.levels(alpha_fail=level["alpha_fail"], alpha_pass=level["alpha_pass"]):
-            result = run_study(module, scale, seeds=count, claims=sorted(pending), **kwargs)
+        result = run_study(module, scale, seeds=count, claims=sorted(pending),
+                           levels=th.Levels(level["alpha_fail"], level["alpha_pass"]), **kwargs)
         last = time.perf_counter() - t0
         done.append(count)
         tables.update(result.tables)  # a claim decided earlier keeps the tables of its deciding look
@@ -119,9 +141,15 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
         for claim, vs in by_claim.items():
             for v in vs:
                 final[v.key] = v
-                if v.outcome == INCONCLUSIVE and v.statistic.get("seeds_to_decide") and count < budget and not closing:
+                if v.outcome == INCONCLUSIVE and v.test.seeds_to_decide and count < budget and not closing:
                     undecided.add(claim)
-                    prices.append(int(v.statistic["seeds_to_decide"]))
+                    prices.append(int(v.test.seeds_to_decide))
+                elif _off_levels(v, level) and v.outcome != INCONCLUSIVE and count < budget and not closing:
+                    # a test at levels other than the look's (a study that gives its own checks no levels):
+                    # only the last look's verdict counts, one run at that count, so it keeps its level
+                    undecided.add(claim)
+                    prices.append(budget)
+                    held.add(v.key)
                 else:
                     decided.add(v.key)
         looks.append({**level, "claims": sorted(by_claim), "undecided": sorted(undecided), "seconds": round(last, 2)})
@@ -144,7 +172,8 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
             final.update({v.key: v.restated(findings=[why]) for c in pending for v in by_claim[c] if v.key not in decided})
             looks[-1]["stopped"] = why
             break
-    verdicts = [v.restated(statistic={"stages": history[v.key]}) for v in final.values()]
+    verdicts = [v.restated(statistic={"stages": history[v.key]}, notes=[_HELD.format(seeds=history[v.key][-1]["seeds"])]
+                           if v.key in held else ()) for v in final.values()]
     keys = [k for c in module.CLAIMS for k in c.keys()]
     verdicts.sort(key=lambda v: keys.index(v.key) if v.key in keys else len(keys))
     return dataclasses.replace(result, verdicts=verdicts, tables=tables, figures=list(figures.values()),

@@ -65,6 +65,7 @@ from ._validation import check_choice, check_int
 from .claims import AS_WRITTEN, Claim, Verdict
 from .hypotheses import enforce
 from .seeding import seed_from, torch_generator
+from .stats.thresholds import NOMINAL, Levels
 
 #: The headings of a study's docstring, in this order; "Findings:" may be left out.
 DOCSTRING_HEADINGS = ("Claims:", "Kind:", "Objective:", "Optimizer:", "Fit:", "Verdict rule:", "Certified:", "Findings:",
@@ -90,6 +91,9 @@ class Context:
     role_table: dict = field(default_factory=dict)  # role name -> convcheck.roles.Role
     claims: frozenset | None = None  # the claim ids asked for (None: all of the study's)
     readings: frozenset | None = None  # the (claim, reading) pairs asked for (None: every reading of those claims)
+    # the FAIL and PASS levels its verdicts are judged at (a look's, in a staged run): a study that still
+    # calls a check itself passes ``levels=ctx.levels`` to it
+    levels: Levels = NOMINAL
 
     def wants(self, *claims: str) -> bool:
         """Whether any of ``claims`` was asked for: a study computes a claim's part only then, so
@@ -349,7 +353,7 @@ def _check_same_statement(study: str, by_id: dict, verdicts: list) -> None:
 def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None, device: str = "cpu",
               dtype: torch.dtype = torch.float64, family: int | str | None = "suite", methods: dict | None = None,
               hyper: dict | None = None, compile: bool | str = "auto", claims=None, readings=None,
-              judgments: dict | None = None, **overrides) -> StudyResult:
+              judgments: dict | None = None, levels: Levels | None = None, **overrides) -> StudyResult:
     """Run one study at a scale; ``seeds`` overrides the scale's default count.
 
     ``claims``: the claim ids to evaluate (case-insensitive; default all of the study's): the
@@ -368,12 +372,18 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     ``judgments``: ``{claim id or (claim id, reading): judgment}`` in place of the declared ones
     (a planted wrong bound, a user's stricter reading); each of the kind its claim names.
 
+    ``levels``: the FAIL and PASS levels the evidence is judged and the family corrected at
+    (:class:`~convcheck.stats.thresholds.Levels`: a look's, :mod:`convcheck.sequential`; None: the
+    nominal ``ALPHA_FAIL``/``ALPHA_PASS``). On the context as ``ctx.levels``, for a study that
+    still calls a check itself (one that does not pass them gets the nominal levels).
+
     ``family``: the multiplicity family the verdicts are corrected over
     (:func:`convcheck.stats.family_adjust`): ``"suite"`` (the claims of every study in the
     study's folder, so a study run alone gets the verdicts it gets in a full run), a number,
     or None for raw verdicts (the runner corrects a whole run itself, after caching them raw).
     """
     check_choice("scale", scale, tuple(module.SCALES))
+    levels = Levels.of(levels)
     allowed = _config_keys(module) | set(injections_of(module))
     unknown = sorted(set(overrides) - allowed)
     if unknown:
@@ -399,7 +409,8 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
         claims = sorted({c for c, _ in wanted} | set(_claims_asked(module, claims) or ()))
     asked = _claims_asked(module, claims)
     ctx = Context(study=module.NAME, scale=scale, seeds=config.pop("seeds", 32), device=device, dtype=dtype,
-                  roles=module.ROLES, methods=resolved, role_table=module.ROLE_TABLE, claims=asked, readings=wanted)
+                  roles=module.ROLES, methods=resolved, role_table=module.ROLE_TABLE, claims=asked, readings=wanted,
+                  levels=levels)
     from .compiling import compiling
 
     with compiling(compile) as tally:
@@ -408,7 +419,8 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     by_id = {c.id: c for c in module.CLAIMS}
     # judged here, where the study runs (at its look's levels), and then dropped: the evidence holds the
     # objectives themselves, which neither the store nor a worker's reply carries
-    result = dataclasses.replace(result, verdicts=[*result.verdicts, *judge_evidence(module, result, judgments)],
+    result = dataclasses.replace(result, verdicts=[*result.verdicts, *judge_evidence(module, result, judgments,
+                                                                                     levels=levels)],
                                  evidence={}, findings={}, notes={})
     verdicts = [v.restated(study=module.NAME, supporting=by_id[v.claim].is_supporting(v.reading) if v.claim in by_id
                            else v.supporting) for v in result.verdicts
@@ -428,7 +440,7 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     if family is not None:
         from .stats.multiple import family_adjust
 
-        verdicts = family_adjust(verdicts, int(family))
+        verdicts = family_adjust(verdicts, int(family), levels=levels)
     return dataclasses.replace(result, verdicts=verdicts)
 
 
@@ -442,11 +454,13 @@ def _key(module: ModuleType, key) -> tuple[str, str]:
     return claim, reading
 
 
-def judge_evidence(module: ModuleType, result: StudyResult, replaced: dict | None = None) -> list[Verdict]:
+def judge_evidence(module: ModuleType, result: StudyResult, replaced: dict | None = None, *,
+                   levels: Levels | None = None) -> list[Verdict]:
     """The verdicts the library gives from a study's evidence: each by the judgment its claim
     declares for that reading (:func:`convcheck.judgments.judge`; ``replaced`` puts others in their
     place), with the study's findings and notes for it. A verdict a claim declares a judgment for
-    must come from evidence, never from the study's own check."""
+    must come from evidence, never from the study's own check. ``levels``: the FAIL and PASS levels
+    every verdict is judged at (None: nominal)."""
     from .judgments import judge, kinds_of
 
     by_id = {c.id: c for c in module.CLAIMS}
@@ -471,7 +485,8 @@ def judge_evidence(module: ModuleType, result: StudyResult, replaced: dict | Non
             raise RuntimeError(f"Study {module.NAME!r} returned evidence for {claim_id} [{reading}], which declares no "
                                "judgment (Claim(..., judgments=...)).")
         out.append(judge(claim, reading, judgment, dict(parts), study=module.NAME,
-                         findings=findings.get((claim_id, reading), ()), notes=notes.get((claim_id, reading), ())))
+                         findings=findings.get((claim_id, reading), ()), notes=notes.get((claim_id, reading), ()),
+                         levels=levels))
     return out
 
 

@@ -197,13 +197,18 @@ def test_a_verdict_cannot_change_after_it_is_built():
     import dataclasses
     import pickle
 
-    from convcheck.claims import REFUTED, REPRODUCED, Verdict
+    from convcheck.claims import REFUTED, REPRODUCED, Test, Verdict
 
-    v = Verdict("X-1", "s", REPRODUCED, "fine", statistic={"p_fail": 0.5}, findings=["a"], interval=[0.1, 0.2])
+    v = Verdict("X-1", "s", REPRODUCED, "fine", statistic={"slope": 0.5}, findings=["a"], interval=[0.1, 0.2],
+                test=Test(p_fail=0.5, p_fail_parts={"a": 0.5}, alpha_fail=0.002, alpha_pass=0.1))
     with pytest.raises(dataclasses.FrozenInstanceError):
         v.outcome = REFUTED
     with pytest.raises(TypeError):
-        v.statistic["p_fail"] = 0.0
+        v.statistic["slope"] = 0.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        v.test.p_fail = 0.0
+    with pytest.raises(TypeError):
+        v.test.p_fail_parts["a"] = 0.0
     with pytest.raises(AttributeError):
         v.findings.append("b")
     assert v.to_json()["findings"] == ["a"] and v.to_json()["interval"] == [0.1, 0.2]
@@ -211,10 +216,15 @@ def test_a_verdict_cannot_change_after_it_is_built():
     w = v.restated(prefix="at eta = 1: ", findings=["b"], statistic={"eta": 1.0})
     assert (w.outcome, w.summary, w.findings, w.statistic["eta"]) == (REPRODUCED, "at eta = 1: fine", ("a", "b"), 1.0)
     assert v.summary == "fine" and "eta" not in v.statistic  # the original is untouched
+    assert w.test == v.test  # the test record travels unchanged
     with pytest.raises(TypeError):
         v.restated(outcome=REFUTED)  # the outcome is the statistics', never a study's
     with pytest.raises(ValueError, match="replace the check's own numbers"):
-        v.restated(statistic={"p_fail": 0.0})
+        v.restated(statistic={"slope": 0.0})
+    with pytest.raises(TypeError):
+        v.restated(test=Test(p_fail=0.0))  # the test record is the statistics', never a study's
+    with pytest.raises(ValueError, match="fields of the test record"):
+        v.restated(statistic={"p_fail": 0.0})  # nor smuggled in as a statistic
 
 
 HAND_EDITS = {"outcome", "summary", "statistic", "findings", "notes", "reading", "study", "supporting", "interval",

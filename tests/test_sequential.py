@@ -1,6 +1,9 @@
 """Seeds on demand (convcheck.sequential): alpha spending keeps the false-refutation rate at its
 level however many looks are taken, naive re-testing does not; a staged study gives each claim
-the verdict of one run at its deciding count, bit for bit."""
+the verdict of one run at its deciding count, bit for bit; each look's levels reach its checks as a
+value, never by rebinding the module's levels."""
+
+import threading
 
 import numpy as np
 import pytest
@@ -8,6 +11,7 @@ import pytest
 from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED
 from convcheck.sequential import next_count, run_staged, spent, stage_levels
 from convcheck.stats import equivalence, thresholds as th
+from convcheck.stats.thresholds import Levels
 from convcheck.study import load_study, run_study
 
 
@@ -52,30 +56,33 @@ Optimizer:
 Fit:
     slopes.
 Verdict rule:
-    check_rate, check_property.
+    a declared Rate judgment (S-1, from evidence); check_property (S-2, called by the study).
 References:
     none.
 """
 import numpy as np
 from convcheck.claims import Claim
-from convcheck.stats import check_property, check_rate
+from convcheck.evidence import NO_INSTANCE, Curves, Provenance
+from convcheck.judgments import Rate
+from convcheck.stats import check_property
 from convcheck.study import StudyResult
 
-CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate"), Claim("S-2", "Eq. (2)", "a fact", "property")]
+CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate", judgments=Rate("1/t", "upper")),
+          Claim("S-2", "Eq. (2)", "a fact", "property")]
 ROLES = ()
 SCALES = {"quick": {"seeds": 4}, "full": {"seeds": 4}}
 T = np.unique(np.round(np.logspace(0, 4, 30)))
 
 
 def run(ctx):
-    out = []
+    out, evidence = [], {}
     if ctx.wants("S-1"):
         z = ctx.normal((ctx.seeds, T.size + 1), "curves").cpu().numpy()
         e = T ** -0.8 * np.exp(0.3 * z[:, 1:] + 1.2 * z[:, :1] * np.log(T) / np.log(1e4))
-        out.append(check_rate(e, T, "1/t", "upper", claim="S-1"))
+        evidence["S-1"] = {"synthetic": Curves(e, T, Provenance(NO_INSTANCE), stochastic=True)}
     if ctx.wants("S-2"):
-        out.append(check_property([True], what="a fact", labels=["it"], claim="S-2"))
-    return StudyResult(out)
+        out.append(check_property([True], what="a fact", labels=["it"], claim="S-2", levels=ctx.levels))
+    return StudyResult(out, evidence=evidence)
 '''
 
 
@@ -98,19 +105,22 @@ def test_a_staged_study_decides_with_more_seeds_and_matches_one_run(staged_study
     assert [s["seeds"] for s in res.setup["stages"]] == [s["seeds"] for s in stages]
     # bit for bit the verdict of one run at the deciding count and that look's levels
     last = stages[-1]
-    with th.levels(alpha_fail=last["alpha_fail"], alpha_pass=last["alpha_pass"]):
-        one = run_study(staged_study, "quick", seeds=last["seeds"], claims=["S-1"], family=None).verdicts[0]
+    one = run_study(staged_study, "quick", seeds=last["seeds"], claims=["S-1"], family=None,
+                    levels=Levels(last["alpha_fail"], last["alpha_pass"])).verdicts[0]
     got = by["S-1"].to_json()
     got["statistic"].pop("stages")
     assert got == one.to_json()
+    # each verdict records the levels of its deciding look: S-1 the last, S-2 the pilot's
+    assert (by["S-1"].test.alpha_fail, by["S-1"].test.alpha_pass) == (last["alpha_fail"], last["alpha_pass"])
+    pilot_look = by["S-2"].statistic["stages"][0]
+    assert by["S-2"].test.alpha_fail == pilot_look["alpha_fail"] < 1e-6 < th.ALPHA_FAIL
 
 
 TWO_READINGS = STUDY.replace(
-    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate"), Claim("S-2", "Eq. (2)", "a fact", "property")]',
-    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate", readings=("fragile",)), '
-    'Claim("S-2", "Eq. (2)", "a fact", "property")]').replace(
-    '        out.append(check_rate(e, T, "1/t", "upper", claim="S-1"))',
-    '        out.append(check_rate(e, T, "1/t", "upper", claim="S-1"))\n'
+    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate", judgments=Rate("1/t", "upper")),',
+    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate", judgments=Rate("1/t", "upper"), readings=("fragile",)),').replace(
+    '        evidence["S-1"] = {"synthetic": Curves(e, T, Provenance(NO_INSTANCE), stochastic=True)}',
+    '        evidence["S-1"] = {"synthetic": Curves(e, T, Provenance(NO_INSTANCE), stochastic=True)}\n'
     '        # decided at once, and the other way with more seeds: a later look must not overturn it\n'
     '        out.append(check_property([ctx.seeds < 8], what="fragile", claim="S-1", reading="fragile"))')
 
@@ -126,14 +136,16 @@ def test_a_reading_decided_at_a_look_is_not_judged_again_when_its_claim_is_rerun
     fragile = by[("S-1", "fragile")]
     assert fragile.outcome == REPRODUCED and [s["seeds"] for s in fragile.statistic["stages"]] == [4]
     # the planted wrong protocol (re-judging every reading of a rerun claim) would overturn it
-    assert run_study(module, "quick", seeds=8, family=None, claims=["S-1"]).verdicts[1].outcome == REFUTED
+    again = {v.key: v for v in run_study(module, "quick", seeds=8, family=None, claims=["S-1"]).verdicts}
+    assert again[("S-1", "fragile")].outcome == REFUTED
 
 
 def test_a_budget_no_larger_than_the_pilot_is_one_look_at_the_full_level(staged_study):
     res = run_staged(staged_study, "quick", budget=4, family=None)
     one = run_study(staged_study, "quick", family=None)
-    assert [v.outcome for v in res.verdicts] == [v.outcome for v in one.verdicts]
+    assert {v.key: v.outcome for v in res.verdicts} == {v.key: v.outcome for v in one.verdicts}
     assert res.verdicts[0].statistic["stages"][0]["alpha_fail"] == pytest.approx(th.ALPHA_FAIL)
+    assert res.verdicts[0].test.alpha_fail == pytest.approx(th.ALPHA_FAIL)
 
 
 def test_bad_budget_is_a_clear_error(staged_study):
@@ -201,3 +213,82 @@ def test_the_last_look_a_time_budget_allows_spends_the_alpha_left(staged_study, 
     pilot_spent = stages[0]["alpha_fail"]
     assert stages[-1]["alpha_fail"] == pytest.approx(th.ALPHA_FAIL - pilot_spent, rel=1e-9)
     assert pilot_spent < 1e-6 < stages[-1]["alpha_fail"]
+
+
+def test_looks_pass_their_levels_and_never_rebind_the_modules(staged_study, monkeypatch):
+    """Each look hands its levels to run_study as a value: the module's ALPHA_FAIL/ALPHA_PASS read the
+    nominal levels during every look and after, and the looks' levels are those of the spending."""
+    import convcheck.study as st
+
+    seen, real = [], st.run_study
+
+    def watched(module, scale, seeds=None, levels=None, **kw):
+        seen.append((seeds, levels, th.ALPHA_FAIL, th.ALPHA_PASS))
+        return real(module, scale, seeds=seeds, levels=levels, **kw)
+
+    monkeypatch.setattr(st, "run_study", watched)
+    res = run_staged(staged_study, "quick", budget=256, family=None)
+    assert len(seen) >= 2 and all((f, p) == (0.002, 0.10) for _, _, f, p in seen)
+    assert (th.ALPHA_FAIL, th.ALPHA_PASS) == (0.002, 0.10) and not hasattr(th, "levels")
+    looks = res.setup["stages"]
+    assert [lv for _, lv, _, _ in seen] == [Levels(x["alpha_fail"], x["alpha_pass"]) for x in looks]
+    with pytest.raises(ValueError, match="'levels' parameter is set by run_staged"):
+        run_staged(staged_study, "quick", budget=256, family=None, levels=Levels())
+
+
+def test_studies_judged_at_once_at_different_levels_do_not_interfere(staged_study):
+    """Two threads run the study at 8 seeds, one at the nominal levels and one at an early look's:
+    each gets the verdict it gets alone (under the old global rebinding, one thread's look would
+    have set the other's levels)."""
+    early = Levels(1e-9, 1e-9)
+    alone = {lv: run_study(staged_study, "quick", seeds=8, claims=["S-1"], family=None, levels=lv).verdicts[0].to_json()
+             for lv in (th.NOMINAL, early)}
+    assert alone[th.NOMINAL]["outcome"] == REFUTED and alone[early]["outcome"] == INCONCLUSIVE
+    got, barrier = {th.NOMINAL: [], early: []}, threading.Barrier(2)
+
+    def work(lv):
+        barrier.wait()
+        for _ in range(3):
+            got[lv].append(run_study(staged_study, "quick", seeds=8, claims=["S-1"], family=None,
+                                     levels=lv).verdicts[0].to_json())
+
+    threads = [threading.Thread(target=work, args=(lv,)) for lv in got]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(v == alone[lv] for lv, vs in got.items() for v in vs) and all(len(vs) == 3 for vs in got.values())
+
+
+OWN_CHECK = STUDY.replace(
+    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate", judgments=Rate("1/t", "upper")),',
+    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate"),').replace(
+    '        evidence["S-1"] = {"synthetic": Curves(e, T, Provenance(NO_INSTANCE), stochastic=True)}',
+    '        from convcheck.stats import check_rate\n'
+    '        out.append(check_rate(e, T, "1/t", "upper", claim="S-1"LEVELS))')
+
+
+@pytest.mark.parametrize("passes", [True, False], ids=["levels=ctx.levels", "no levels"])
+def test_a_study_that_calls_a_check_itself(tmp_path, passes):
+    """A study that passes ``levels=ctx.levels`` to its own check is staged like one judged by the
+    library (decided at a look's levels); one that passes none tests at the nominal levels at
+    every look, so no early look may decide it: its claim goes on to the budget, whose one run at the
+    nominal levels decides it, and the verdict says so."""
+    folder = tmp_path / ("own" if passes else "own_nominal")
+    folder.mkdir()
+    (folder / "own.py").write_text(OWN_CHECK.replace("LEVELS", ", levels=ctx.levels" if passes else ""))
+    module = load_study(folder / "own.py")
+    by = {v.claim: v for v in run_staged(module, "quick", budget=256, family=None).verdicts}
+    stages = [s["seeds"] for s in by["S-1"].statistic["stages"]]
+    assert by["S-1"].outcome == REFUTED and by["S-2"].outcome == REPRODUCED
+    if passes:
+        last = by["S-1"].statistic["stages"][-1]
+        assert stages[0] == 4 and len(stages) >= 2 and by["S-1"].test.alpha_fail == last["alpha_fail"] < th.ALPHA_FAIL
+        assert not any("nominal levels" in n for n in by["S-1"].notes)
+    else:
+        assert stages[0] == 4 and stages[-1] == 256 and by["S-1"].test.alpha_fail == th.ALPHA_FAIL
+        assert any("only the last look counts, as one run with 256 seeds" in n for n in by["S-1"].notes)
+        one = run_study(module, "quick", seeds=256, claims=["S-1"], family=None).verdicts[0]
+        got, want = by["S-1"].to_json(), one.to_json()
+        got["statistic"].pop("stages")
+        assert (got["outcome"], got["statistic"], got["test"]) == (want["outcome"], want["statistic"], want["test"])

@@ -43,7 +43,7 @@ def test_an_unsettled_tail_makes_a_floor_claim_inconclusive_even_when_the_slope_
     v, tails = check_floors([c[:, :201] for c in slow], T[:201], ETAS)
     assert not all(t.settled for t in tails)
     assert v.outcome == INCONCLUSIVE and v.summary.startswith("tail not settled")
-    assert "slope" in v.statistic and "p_fail" not in v.statistic  # the number is kept, it is not evidence
+    assert "slope" in v.statistic and v.test.p_fail is None  # the number is kept, it is not evidence
 
 
 def test_check_floors_bad_input():
@@ -105,7 +105,7 @@ def test_check_mean_vector_passes_an_unbiased_mean_and_fails_a_biased_one():
     bias = target.copy()
     bias[4] *= 1.01  # planted: one coordinate off by 1%
     wrong = check_mean_vector(*_sums(rng, bias, 400_000), 400_000, target)
-    assert wrong.outcome == REFUTED and wrong.statistic["rejected"] == 1 and wrong.statistic["p_fail"] < 1e-4
+    assert wrong.outcome == REFUTED and wrong.statistic["rejected"] == 1 and wrong.test.p_fail < 1e-4
     few = check_mean_vector(*_sums(rng, target, 100), 100, target)  # standard errors far above 1%
     assert few.outcome == INCONCLUSIVE and "too few draws" in few.summary
 
@@ -180,7 +180,7 @@ def test_agree_refutes_only_when_every_measure_refutes():
     base, noise = rng.normal(size=32), rng.normal(scale=0.3, size=(4, 32))
     worse = {"a": check_paired(base + 1.0 + noise[0], base, measure="a"), "b": check_paired(base + 2.0 + noise[1], base, measure="b")}
     v = agree("X-1", "s", worse)
-    assert v.outcome == "refuted" and v.statistic["p_fail"] == max(x.statistic["p_fail"] for x in worse.values())
+    assert v.outcome == "refuted" and v.test.p_fail == max(x.test.p_fail for x in worse.values())
     split = {"a": check_paired(base + 1.0 + noise[2], base, measure="a"), "b": check_paired(base - 1.0 + noise[3], base, measure="b")}
     v = agree("X-1", "s", split, what="cell")
     assert v.outcome == "inconclusive" and "disagree" in v.summary and "a: refuted" in v.summary

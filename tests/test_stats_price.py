@@ -43,7 +43,7 @@ def test_an_inconclusive_rate_is_settled_by_the_seeds_it_names():
                                                + 0.5 * rng.standard_normal((S, 1)) * np.log(T) / np.log(1e4))
     v = check_rate(curves(4), T, "1/sqrt(t)", "theta")
     assert v.outcome == INCONCLUSIVE and "seeds would refute it" in v.summary
-    need = v.statistic["seeds_to_decide"]
+    need = v.test.seeds_to_decide
     assert check_rate(curves(2 * need), T, "1/sqrt(t)", "theta").outcome == REFUTED
 
 
@@ -51,9 +51,9 @@ def test_a_paired_comparison_and_a_combined_verdict_carry_the_price():
     rng = np.random.default_rng(4)
     a, b = rng.normal(0.0, 1.0, 5), rng.normal(0.8, 1.0, 5)  # a smaller on average, not yet credibly
     v = check_paired(a, b)
-    assert v.outcome == INCONCLUSIVE and v.statistic["decide_toward"] == "reproduce"
+    assert v.outcome == INCONCLUSIVE and v.test.decide_toward == "reproduce"
     both = combine("X", "s", {"p1": v, "p2": v})
-    assert both.outcome == INCONCLUSIVE and both.statistic["seeds_to_decide"] == v.statistic["seeds_to_decide"]
+    assert both.outcome == INCONCLUSIVE and both.test.seeds_to_decide == v.test.seeds_to_decide
     assert "seeds would reproduce it" in both.summary
 
 
@@ -76,8 +76,8 @@ def test_measures_that_agree_in_direction_carry_a_price_and_disagreeing_ones_do_
     assert undecided.outcome == INCONCLUSIVE
     worse = check_paired(b + 5.0, a)  # credibly larger: refuted
     same_way = agree("X", "s", {"m1": undecided, "m2": undecided})
-    assert same_way.statistic["seeds_to_decide"] == undecided.statistic["seeds_to_decide"]
-    assert "seeds_to_decide" not in agree("X", "s", {"m1": undecided, "m2": worse}).statistic
+    assert same_way.test.seeds_to_decide == undecided.test.seeds_to_decide
+    assert agree("X", "s", {"m1": undecided, "m2": worse}).test.seeds_to_decide is None
 
 
 def test_a_spread_comparison_names_its_seeds_per_side():
@@ -85,7 +85,7 @@ def test_a_spread_comparison_names_its_seeds_per_side():
 
     a, b = sample(8, 0.0, 0.8, 1), sample(8, 0.0, 1.0, 2)  # variance ratio 0.64: not yet credibly below 1
     v = check_spread(a, b)
-    assert v.outcome == INCONCLUSIVE and v.statistic["decide_toward"] == "reproduce"
-    n = v.statistic["seeds_to_decide"]
+    assert v.outcome == INCONCLUSIVE and v.test.decide_toward == "reproduce"
+    n = v.test.seeds_to_decide
     assert check_spread(sample(n, 0.0, 0.8, 3), sample(n, 0.0, 1.0, 4)).outcome == REPRODUCED
     assert check_spread(sample(n - 2, 0.0, 0.8, 3), sample(n - 2, 0.0, 1.0, 4)).outcome == INCONCLUSIVE

@@ -9,7 +9,7 @@ one vectorised call; the observed rates are printed (``pytest -s``) and quoted i
 import numpy as np
 import pytest
 
-from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Test, Verdict
 from convcheck.stats import check_exact, check_linear, check_mean, check_paired, check_rate, family_adjust
 from convcheck.testing import assert_bound, assert_floor, assert_rate
 
@@ -150,12 +150,12 @@ def test_deterministic_comparison_ties_at_round_off():
 
 
 def test_family_correction_withdraws_marginal_refutations_only():
-    strong = Verdict("A-1", "s", REFUTED, "x", statistic={"p_fail": 1e-8})
-    marginal = Verdict("A-2", "s", REFUTED, "x", statistic={"p_fail": 8e-4})
+    strong = Verdict("A-1", "s", REFUTED, "x", test=Test(p_fail=1e-8))
+    marginal = Verdict("A-2", "s", REFUTED, "x", test=Test(p_fail=8e-4))
     exact = Verdict("A-3", "s", REFUTED, "deterministic counterexample")  # no p-value: not corrected
     strong, marginal, exact = family_adjust([strong, marginal, exact], family_size=40)
     assert strong.outcome == REFUTED and exact.outcome == REFUTED and marginal.outcome == INCONCLUSIVE
-    assert "multiplicity" in marginal.notes[-1] and marginal.statistic["p_fail_family"] == pytest.approx(0.032)
+    assert "multiplicity" in marginal.notes[-1] and marginal.test.p_fail_family == pytest.approx(0.032)
     assert marginal.summary.startswith("refuted before the suite's multiplicity correction (p = 0.0008, adjusted 0.032")
 
 

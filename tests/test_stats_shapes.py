@@ -13,7 +13,7 @@ import pytest
 import torch
 from scipy.special import gammaln
 
-from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED, Test, Verdict
 from convcheck.stats import combine
 from convcheck.stats import (check_bound, check_floor, check_linear, check_mean, check_paired, check_rate, family_adjust,
                              tail_floor)
@@ -226,13 +226,13 @@ def test_seeds_that_differ_beyond_round_off_are_a_sample():
 def test_parts_of_a_claim_are_corrected_together():
     """Four parts each refuted at p = 5e-4 (a 99.8% interval just outside): alone each would
     refute; Holm over the four parts withdraws them (adjusted p = 2e-3 > 1e-3)."""
-    parts = {f"setting {i}": Verdict("X-1", "s", REFUTED, "marginal", statistic={"p_fail": 5e-4}) for i in range(4)}
+    parts = {f"setting {i}": Verdict("X-1", "s", REFUTED, "marginal", test=Test(p_fail=5e-4)) for i in range(4)}
     v = combine("X-1", "s", parts)
-    assert v.outcome == INCONCLUSIVE and v.statistic["p_fail"] == pytest.approx(2e-3)
-    parts["setting 0"] = Verdict("X-1", "s", REFUTED, "strong", statistic={"p_fail": 1e-9})
+    assert v.outcome == INCONCLUSIVE and v.test.p_fail == pytest.approx(2e-3)
+    parts["setting 0"] = Verdict("X-1", "s", REFUTED, "strong", test=Test(p_fail=1e-9))
     assert combine("X-1", "s", parts).outcome == REFUTED
     det = {"a": Verdict("X-1", "s", REFUTED, "deterministic counterexample"),
-           "b": Verdict("X-1", "s", REPRODUCED, "fine", statistic={"p_fail": 0.5})}
+           "b": Verdict("X-1", "s", REPRODUCED, "fine", test=Test(p_fail=0.5))}
     assert combine("X-1", "s", det).outcome == REFUTED  # no p-value: not corrected away
 
 
@@ -240,10 +240,10 @@ def test_a_claims_verdict_does_not_depend_on_the_other_claims():
     """The family is fixed by the suite, so the same claim p-value gives the same verdict
     whatever else ran (Holm over the run's verdicts did not)."""
     def verdict_with(others):
-        v = Verdict("X-1", "s", REFUTED, "x", statistic={"p_fail": 2e-5})
+        v = Verdict("X-1", "s", REFUTED, "x", test=Test(p_fail=2e-5))
         return family_adjust([v, *others], family_size=40)[0].outcome
-    quiet = [Verdict(f"Y-{i}", "s", REPRODUCED, "x", statistic={"p_fail": 0.9}) for i in range(30)]
-    loud = [Verdict(f"Y-{i}", "s", REFUTED, "x", statistic={"p_fail": 1e-12}) for i in range(30)]
+    quiet = [Verdict(f"Y-{i}", "s", REPRODUCED, "x", test=Test(p_fail=0.9)) for i in range(30)]
+    loud = [Verdict(f"Y-{i}", "s", REFUTED, "x", test=Test(p_fail=1e-12)) for i in range(30)]
     assert verdict_with([]) == verdict_with(quiet) == verdict_with(loud) == REFUTED
 
 

@@ -38,15 +38,16 @@ def _fmt(value) -> str:
     return str(value)
 
 
-# statistic keys shown under a readable name; keys mapped to None are not shown (arrays for
-# the figures, or the same number as the verdict's interval)
+# statistic keys, and the fields of the test record (shown after them), under a readable name; keys
+# mapped to None are not shown (arrays for the figures, the same number as the verdict's interval, the
+# levels a verdict was decided at: its looks show them)
 _STAT_LABELS = {"slope": "fitted slope (window)", "slope_end": "fitted slope (end segment)", "p_fail": "p-value of the failure test",
                 "delta": "margin", "rate": "claimed rate", "kind": "kind of claim", "roundoff_limit": "round-off level",
                 "mean_curve_slope": "slope of the seed-mean curve", "mean_curve_ci90": "its 90% bootstrap interval",
                 "slope_end_ci90": "end-segment slope, 90% CI", "p_fail_family": "p-value after the suite's multiplicity correction",
                 "p_fail_parts": "p-values of the parts (Holm within the claim)", "n_diverged": "seeds diverged", "slope_ci_fail": "slope, interval of the failure test",
                 "per_seed_slopes": None, "certified": None, "stages": "looks (seeds, levels, outcome at each)",
-                "seeds_to_decide": "seeds that would decide it", "decide_toward": "which way", "horizon_to_decide": "horizon that would decide it", "instrument": "instrument (versions)", "z_mean": None, "t_window": None, "slope_ci90": None, "t_end": "end segment (steps)"}
+                "seeds_to_decide": "seeds that would decide it", "alpha_fail": None, "alpha_pass": None, "decide_toward": "which way", "horizon_to_decide": "horizon that would decide it", "instrument": "instrument (versions)", "z_mean": None, "t_window": None, "slope_ci90": None, "t_end": "end segment (steps)"}
 
 
 _LONG = 8  # more entries than this: a one-line summary, the whole list folded under it
@@ -56,7 +57,8 @@ def _stat_rows(v) -> list[tuple[str, str, str | None]]:
     """``(label, value, folded)`` per shown statistic; ``folded`` holds the full text of a long
     mapping (a p-value per part of a claim with dozens of parts), shown on demand."""
     rows = []
-    for k, val in v.statistic.items():
+    test = {k: val for k, val in v.test.to_json().items() if val is not None and val != {}}
+    for k, val in [*v.statistic.items(), *test.items()]:
         label = _STAT_LABELS.get(k, k.replace("_", " "))
         if label is None or (k.startswith("p_fail") and v.outcome == "reproduced"):
             continue

@@ -27,7 +27,10 @@ check                      claim kind
 =========================  ==============================================================
 
 Every check reads seeds through :mod:`.seeds` (one divergence policy, one deterministic
-test) and takes its tolerances from :mod:`.thresholds`.
+test) and takes its tolerances from :mod:`.thresholds`. Every check takes ``levels`` (a keyword:
+a :class:`~.thresholds.Levels`, the FAIL and PASS levels; None: the nominal ``ALPHA_FAIL`` and
+``ALPHA_PASS``), decides at them and records them in its verdict's test record
+(:class:`convcheck.claims.Test`, with the FAIL p-value and the price of settling it).
 """
 
 from . import thresholds

@@ -22,16 +22,18 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Test, Verdict
 from . import thresholds as th
+from ._record import records_levels
 from ._arrays import as_curves
 from .seeds import audit, deterministic_label, eps_of
 
 __all__ = ["check_bound"]
 
 
+@records_levels
 def check_bound(errors, steps, bound, *, stochastic: bool = False, claim: str = "", study: str = "",
-                rtol: float | None = None) -> Verdict:
+                rtol: float | None = None, levels: th.Levels | None = None) -> Verdict:
     """Check ``errors: (S, C) <= bound(steps)``.
 
     Args:
@@ -41,6 +43,7 @@ def check_bound(errors, steps, bound, *, stochastic: bool = False, claim: str = 
       stochastic: treat seeds as draws of a random curve and test the seed mean (unless they
         agree to round-off: then the one curve is checked pointwise).
       rtol: round-off allowance on the ratio for pointwise checks (default ``BOUND_RTOL``).
+      levels: the FAIL and PASS levels of the stochastic test (:class:`~.thresholds.Levels`; None: nominal).
     """
     eps = eps_of(errors)
     E, t = as_curves(errors, steps)
@@ -80,8 +83,8 @@ def check_bound(errors, steps, bound, *, stochastic: bool = False, claim: str = 
         return Verdict(claim, study, INCONCLUSIVE, f"only {S} seeds (need >= {th.MIN_SEEDS})", statistic=base, seeds=S)
     mean, se = E.mean(axis=0), E.std(axis=0, ddof=1) / np.sqrt(S)
     C = t.size
-    q_pass = sps.t.ppf(1 - th.ALPHA_PASS / C, S - 1)
-    q_fail = sps.t.ppf(1 - th.ALPHA_FAIL / C, S - 1)
+    q_pass = sps.t.ppf(1 - levels.pass_ / C, S - 1)
+    q_fail = sps.t.ppf(1 - levels.fail / C, S - 1)
     ucb, lcb = mean + q_pass * se, mean - q_fail * se
     tight = float(np.max(mean / B))
     # p-value of the FAIL test (H0: mean <= B at every checkpoint): the smallest one-sided
@@ -90,7 +93,7 @@ def check_bound(errors, steps, bound, *, stochastic: bool = False, claim: str = 
         tstat = np.where(se > 0, (mean - B) / se, np.where(mean > B, np.inf, -np.inf))
     p_fail = float(min(1.0, C * np.min(sps.t.sf(tstat, S - 1))))
     stat = {**base, "tightness_mean": tight, "max_ucb_ratio": float(np.max(ucb / B)), "max_lcb_ratio": float(np.max(lcb / B)),
-            "ratio_mean_curve": mean / B, "steps": t, "p_fail": p_fail}
+            "ratio_mean_curve": mean / B, "steps": t}
     if np.all(ucb <= B):
         outcome, summary = REPRODUCED, f"simultaneous 90% upper bound on the mean stays under the bound (tightness {tight:.3g})"
     elif np.any(lcb > B):
@@ -98,4 +101,4 @@ def check_bound(errors, steps, bound, *, stochastic: bool = False, claim: str = 
         outcome, summary = REFUTED, f"mean exceeds the bound at step {int(t[c])}: simultaneous 99.8% lower bound / bound = {lcb[c] / B[c]:.3g}"
     else:
         outcome, summary = INCONCLUSIVE, f"upper confidence bound crosses the bound but the mean is not credibly above it (tightness {tight:.3g})"
-    return Verdict(claim, study, outcome, summary, statistic=stat, window=window, seeds=S)
+    return Verdict(claim, study, outcome, summary, statistic=stat, window=window, seeds=S, test=Test(p_fail=p_fail))

@@ -28,6 +28,7 @@ import math
 
 from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
+from ._record import records_levels
 from .multiple import agree, combine
 
 __all__ = ["check_certified", "judge_cell"]
@@ -84,8 +85,10 @@ def _name(label) -> str:
     return ", ".join(map(str, label)) if isinstance(label, tuple) else str(label)
 
 
+@records_levels
 def check_certified(cells, *, claim: str = "", study: str = "", summary: str | None = None,
-                    unavailable: str | None = None, columns: dict | None = None, **fields) -> Verdict:
+                    unavailable: str | None = None, columns: dict | None = None, levels: th.Levels | None = None,
+                    **fields) -> Verdict:
     """One verdict from ``{label: (worst_case, bound)}`` (see the module's docstring), or from a
     function returning that mapping (called here, so that PEPit missing is an inconclusive
     verdict saying so rather than an error).
@@ -93,7 +96,8 @@ def check_certified(cells, *, claim: str = "", study: str = "", summary: str | N
     ``unavailable`` (a reason) gives an inconclusive verdict saying so. The statistic
     ``certified`` holds one row per cell: the bound, the attained worst case, the certified upper
     bound, their ratio, the solver, its status and accuracy, and the study's own ``columns``
-    (``{label: {name: value}}``, e.g. the worst measured instance at that horizon)."""
+    (``{label: {name: value}}``, e.g. the worst measured instance at that horizon). ``levels``: those
+    the cells are combined at (:func:`~.multiple.combine`; None: nominal)."""
     if callable(cells):
         from ..pep import PEPUnavailable
 
@@ -118,7 +122,7 @@ def check_certified(cells, *, claim: str = "", study: str = "", summary: str | N
             parts.setdefault(label[0], {})[label[1]] = v
         else:
             parts[label] = v
-    parts = {cell: agree(claim, study, v) if isinstance(v, dict) else v for cell, v in parts.items()}
+    parts = {cell: agree(claim, study, v, levels=levels) if isinstance(v, dict) else v for cell, v in parts.items()}
     statistic = {"certified": rows, **dict(fields.pop("statistic", None) or {})}
     if summary is None:
         classes = {w.function_class for w, _ in cells.values()}
@@ -126,4 +130,4 @@ def check_certified(cells, *, claim: str = "", study: str = "", summary: str | N
         summary = (f"over {where}: certified worst case <= bound at "
                    + ", ".join(f"{lab} ({r['certified upper']:.6g} <= {r['bound']:.6g})" for lab, r in rows.items())
                    + f"; solver accuracy <= {max(r['accuracy'] for r in rows.values()):.2g}")
-    return combine(claim, study, parts, summary=summary, statistic=statistic, **fields)
+    return combine(claim, study, parts, summary=summary, statistic=statistic, levels=levels, **fields)

@@ -14,7 +14,7 @@ on some seed and B never: "A smaller" is refuted) and says so. Differences that 
 round-off on every seed are one deterministic number, compared with the margin directly; a
 deterministic difference within round-off of zero (relative to the values compared) is a tie,
 never a win or a loss.
-The FAIL test's one-sided p-value (``p_fail``, H0: A at least as good as B) enters the
+The FAIL test's one-sided p-value (``test.p_fail``, H0: A at least as good as B) enters the
 multiplicity family.
 """
 
@@ -23,8 +23,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Test, Verdict
 from . import thresholds as th
+from ._record import records_levels
 from ._arrays import as_numpy
 from .intervals import price_fields, price_sentence, smallest_seeds, t_interval
 from .seeds import audit, deterministic_label, values_agree, worst
@@ -43,13 +44,14 @@ def _log(x: np.ndarray, name: str) -> np.ndarray:
     return out
 
 
+@records_levels
 def check_paired(a, b, *, smaller: bool = True, log: bool = False, margin: float = 0.0, measure: str = "measure",
-                 names=("A", "B"), claim: str = "", study: str = "") -> Verdict:
+                 names=("A", "B"), claim: str = "", study: str = "", levels: th.Levels | None = None) -> Verdict:
     """Is ``a`` (per seed) smaller (``smaller=True``) or larger than ``b``?
 
     Non-finite values are a diverged run, the worst value for that method (+inf when smaller
     is better, -inf when larger is); exact zeros under ``log=True`` are a legitimate -inf
-    (the best value when smaller is better).
+    (the best value when smaller is better). ``levels``: the FAIL and PASS levels (None: nominal).
     """
     a, b = as_numpy(a).reshape(-1), as_numpy(b).reshape(-1)
     if a.shape != b.shape:
@@ -90,8 +92,8 @@ def check_paired(a, b, *, smaller: bool = True, log: bool = False, margin: float
                        seeds=n, diverged=diverged, notes=notes)
     if n < th.MIN_SEEDS:
         return Verdict(claim, study, INCONCLUSIVE, f"only {n} paired seeds", seeds=n, statistic=stat)
-    m, lo90, hi90 = t_interval(d, 1 - th.ALPHA_PASS)
-    _, lo, hi = t_interval(d, 1 - th.ALPHA_FAIL)
+    m, lo90, hi90 = t_interval(d, 1 - levels.pass_)
+    _, lo, hi = t_interval(d, 1 - levels.fail)
     se = float(d.std(ddof=1) / np.sqrt(n))
     p_fail = float(sps.t.cdf(m / se, n - 1))  # H0: mean difference >= 0 (A no worse than B)
     if lo90 > margin:
@@ -106,23 +108,24 @@ def check_paired(a, b, *, smaller: bool = True, log: bool = False, margin: float
     if outcome == INCONCLUSIVE and (m > margin or m < 0) and se > 0:  # between 0 and the margin no seed count decides
         toward = "reproduce" if m > margin else "refute"
         need = smallest_seeds(m - margin if m > margin else -m, se * np.sqrt(n),
-                              1 - th.NOMINAL_ALPHA_PASS / 2 if m > margin else 1 - th.NOMINAL_ALPHA_FAIL / 2, n)
+                              1 - th.NOMINAL.pass_ / 2 if m > margin else 1 - th.NOMINAL.fail / 2, n)
         price = price_fields(need, toward)
         summary += f"; {price_sentence(need, toward)}"
     return Verdict(claim, study, outcome, summary, statistic={**stat, "mean_difference": m, "ci90": [lo90, hi90],
-                                                              "ci_fail": [lo, hi], "p_fail": p_fail, **price},
-                   interval=[lo90, hi90], seeds=n, diverged=diverged, notes=notes)
+                                                              "ci_fail": [lo, hi]},
+                   interval=[lo90, hi90], seeds=n, diverged=diverged, notes=notes, test=Test(p_fail=p_fail, **price))
 
 
+@records_levels
 def check_spread(a, b, *, log: bool = False, measure: str = "measure", names=("A", "B"), claim: str = "",
-                 study: str = "") -> Verdict:
+                 study: str = "", levels: th.Levels | None = None) -> Verdict:
     """Is the spread across seeds of ``a`` smaller than that of ``b``? (independent samples)
 
     The F-test of the ratio of variances ``var(a) / var(b)`` (normal samples; on logs with
     ``log=True``): reproduced when its 90% interval lies below 1, refuted when its 99.8%
-    interval lies above 1, inconclusive otherwise; ``p_fail`` is the one-sided p-value of
+    interval lies above 1, inconclusive otherwise; ``test.p_fail`` is the one-sided p-value of
     H0 "var(a) <= var(b)". A non-finite value (a diverged run) is an unbounded spread: in ``a``
-    it refutes, in ``b`` alone it reproduces.
+    it refutes, in ``b`` alone it reproduces. ``levels``: the FAIL and PASS levels (None: nominal).
     """
     a, b = as_numpy(a).reshape(-1), as_numpy(b).reshape(-1)
     if log:
@@ -143,8 +146,8 @@ def check_spread(a, b, *, log: bool = False, measure: str = "measure", names=("A
         return Verdict(claim, study, outcome, f"{rel}: variances {va:.3g} and {vb:.3g} (one is exactly 0)",
                        statistic={**stat, "var_a": va, "var_b": vb}, seeds=int(a.size))
     ratio, da, db = va / vb, a.size - 1, b.size - 1
-    ci90 = [ratio / sps.f.ppf(1 - th.ALPHA_PASS / 2, da, db), ratio / sps.f.ppf(th.ALPHA_PASS / 2, da, db)]
-    cif = [ratio / sps.f.ppf(1 - th.ALPHA_FAIL / 2, da, db), ratio / sps.f.ppf(th.ALPHA_FAIL / 2, da, db)]
+    ci90 = [ratio / sps.f.ppf(1 - levels.pass_ / 2, da, db), ratio / sps.f.ppf(levels.pass_ / 2, da, db)]
+    cif = [ratio / sps.f.ppf(1 - levels.fail / 2, da, db), ratio / sps.f.ppf(levels.fail / 2, da, db)]
     p_fail = float(sps.f.sf(ratio, da, db))  # H0: var(a) <= var(b)
     outcome = REPRODUCED if ci90[1] < 1 else REFUTED if cif[0] > 1 else INCONCLUSIVE
     summary = f"{rel}: variance ratio {ratio:.3g}, 90% CI [{ci90[0]:.3g}, {ci90[1]:.3g}] ({a.size} and {b.size} seeds)"
@@ -155,8 +158,8 @@ def check_spread(a, b, *, log: bool = False, measure: str = "measure", names=("A
         price = price_fields(need, toward)
         summary += f"; {price_sentence(need, toward)} (seeds per side)"
     return Verdict(claim, study, outcome, summary, statistic={**stat, "var_ratio": ratio, "ci90": ci90, "ci_fail": cif,
-                                                              "p_fail": p_fail, "sd_a": va**0.5, "sd_b": vb**0.5, **price},
-                   interval=ci90, seeds=int(min(a.size, b.size)))
+                                                              "sd_a": va**0.5, "sd_b": vb**0.5},
+                   interval=ci90, seeds=int(min(a.size, b.size)), test=Test(p_fail=p_fail, **price))
 
 
 def _spread_seeds(ratio: float, toward: str, n: int) -> int:
@@ -166,7 +169,7 @@ def _spread_seeds(ratio: float, toward: str, n: int) -> int:
 
     m = np.unique(np.geomspace(n + 1, MAX_PRICED_SEEDS, 512).astype(np.int64))
     if toward == "reproduce":
-        ok = ratio * sps.f.ppf(1 - th.NOMINAL_ALPHA_PASS / 2, m - 1, m - 1) < 1
+        ok = ratio * sps.f.ppf(1 - th.NOMINAL.pass_ / 2, m - 1, m - 1) < 1
     else:
-        ok = ratio / sps.f.ppf(1 - th.NOMINAL_ALPHA_FAIL / 2, m - 1, m - 1) > 1
+        ok = ratio / sps.f.ppf(1 - th.NOMINAL.fail / 2, m - 1, m - 1) > 1
     return int(m[np.argmax(ok)]) if ok.any() else MAX_PRICED_SEEDS

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Test, Verdict
 from . import thresholds as th
+from ._record import records_levels
 from ._arrays import as_curves, as_numpy
 from .intervals import Equivalence, equivalence, t_interval
 from .scaling import log_log_slopes
@@ -48,8 +49,9 @@ def _time_average(E: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.trapezoid(E, t, axis=1) / (t[-1] - t[0])
 
 
-def tail_floor(errors, steps, t0: float | None = None) -> TailFloor:
-    """Per-seed floor over ``[t0, T]`` (default ``t0 = T / 10``) and its stationarity test."""
+def tail_floor(errors, steps, t0: float | None = None, *, levels: th.Levels | None = None) -> TailFloor:
+    """Per-seed floor over ``[t0, T]`` (default ``t0 = T / 10``) and its stationarity test (at ``levels``,
+    None: nominal)."""
     E, t = as_curves(errors, steps)
     T = t[-1]
     t0 = T / 10 if t0 is None else float(t0)
@@ -68,11 +70,12 @@ def tail_floor(errors, steps, t0: float | None = None) -> TailFloor:
         return TailFloor(floors, Equivalence(INCONCLUSIVE, np.nan, (np.nan, np.nan), (np.nan, np.nan), seeds.n, None,
                                              f"not settled: {seeds.note()}"), (int(t0), int(T)))
     ratio = np.log(_time_average(E[:, early], t[early]) / _time_average(E[:, late], t[late]))
-    return TailFloor(floors, equivalence(ratio, 0.0, th.DELTA_STATIONARY), (int(t0), int(T)))
+    return TailFloor(floors, equivalence(ratio, 0.0, th.DELTA_STATIONARY, levels=levels), (int(t0), int(T)))
 
 
+@records_levels
 def check_floor(floors, params, *, slope: float = 1.0, kind: str = "theta", claim: str = "", study: str = "",
-                param_name: str = "eta") -> Verdict:
+                param_name: str = "eta", levels: th.Levels | None = None) -> Verdict:
     """Floors ``(S, K)`` at parameter values ``(K,)``: is floor proportional to param**slope?
 
     ``kind="theta"``: the fitted slope equals ``slope`` within the margin (two-sided).
@@ -81,6 +84,7 @@ def check_floor(floors, params, *, slope: float = 1.0, kind: str = "theta", clai
 
     A non-finite floor (a diverged seed) refutes; a floor at or below zero makes the check
     inconclusive (no log scale); floors that agree to round-off over seeds are deterministic.
+    ``levels``: the FAIL and PASS levels (:class:`~.thresholds.Levels`; None: nominal).
     """
     F, p = as_numpy(floors), as_numpy(params)
     if F.ndim != 2 or p.ndim != 1 or F.shape[1] != p.shape[0] or p.shape[0] < 2:
@@ -101,18 +105,19 @@ def check_floor(floors, params, *, slope: float = 1.0, kind: str = "theta", clai
         raise ValueError(f"The 'kind' parameter must be one of ['theta', 'upper']. Got {kind!r} instead.")
     if kind == "upper":  # only a shallower slope refutes: test (slope - fitted) against the upper margin
         eq = equivalence(slope - slopes, 0.0, th.DELTA_RELATIVE * abs(slope), sided="upper",
-                         deterministic=seeds.deterministic or None)
+                         deterministic=seeds.deterministic or None, levels=levels)
         eq.estimate = slope - eq.estimate
         eq.pass_interval = (slope - eq.pass_interval[1], slope - eq.pass_interval[0])
         eq.fail_interval = (slope - eq.fail_interval[1], slope - eq.fail_interval[0])
     else:
-        eq = equivalence(slopes, slope, th.DELTA_RELATIVE * abs(slope), deterministic=seeds.deterministic or None)
+        eq = equivalence(slopes, slope, th.DELTA_RELATIVE * abs(slope), deterministic=seeds.deterministic or None,
+                         levels=levels)
     # Intercept test of floor = c0 + c1 * param, per seed, c0 relative to the mean floor.
     Xd = np.column_stack([np.ones_like(p), p])
     coef = np.linalg.lstsq(Xd, F.T, rcond=None)[0]  # (2, S)
     c0_rel = coef[0] / F.mean(axis=1)
-    c0m, c0lo, c0hi = t_interval(c0_rel, 1 - th.ALPHA_PASS) if c0_rel.size else (np.nan,) * 3
-    stat = {"slope": eq.estimate, "slope_ci90": eq.pass_interval, "slope_ci_fail": eq.fail_interval, "p_fail": eq.p_fail,
+    c0m, c0lo, c0hi = t_interval(c0_rel, 1 - levels.pass_) if c0_rel.size else (np.nan,) * 3
+    stat = {"slope": eq.estimate, "slope_ci90": eq.pass_interval, "slope_ci_fail": eq.fail_interval,
             "params": p, "floor_mean": F.mean(axis=0) if F.size else [], "per_seed_slopes": slopes,
             "intercept_rel": c0m, "intercept_rel_ci90": [c0lo, c0hi]}
     ci = "" if eq.deterministic else f", 90% CI [{eq.pass_interval[0]:.3f}, {eq.pass_interval[1]:.3f}]"
@@ -121,11 +126,12 @@ def check_floor(floors, params, *, slope: float = 1.0, kind: str = "theta", clai
                                           f"or steeper (O: at least {slope - th.DELTA_RELATIVE * abs(slope):.2g})"))
     notes = [eq.reason, f"intercept of floor = c0 + c1*{param_name}, relative to the mean floor: {c0m:.3g} (90% CI [{c0lo:.3g}, {c0hi:.3g}])"]
     return Verdict(claim, study, eq.outcome, summary, statistic=stat, interval=None if eq.deterministic else list(eq.pass_interval),
-                   seeds=int(F.shape[0]), diverged=0, notes=notes)
+                   seeds=int(F.shape[0]), diverged=0, notes=notes, test=Test(p_fail=eq.p_fail))
 
 
+@records_levels
 def check_floors(curves, steps, params, *, slope: float = 1.0, kind: str = "theta", claim: str = "", study: str = "",
-                 param_name: str = "eta", what: str = "") -> tuple[Verdict, list[TailFloor]]:
+                 param_name: str = "eta", what: str = "", levels: th.Levels | None = None) -> tuple[Verdict, list[TailFloor]]:
     """Floors over a parameter grid: ``curves[k]`` is the ``(S, C)`` error curve at ``params[k]``.
 
     One rule (the module note): divergence at any parameter refutes, an unsettled tail makes it
@@ -135,9 +141,9 @@ def check_floors(curves, steps, params, *, slope: float = 1.0, kind: str = "thet
     if len(curves) != p.shape[0]:
         raise ValueError(f"The 'curves' parameter must hold one curve per value of 'params' ({p.shape[0]}). "
                          f"Got {len(curves)} instead.")
-    tails = [tail_floor(c, steps) for c in curves]
+    tails = [tail_floor(c, steps, levels=levels) for c in curves]
     F = np.stack([t.floors for t in tails], axis=1)
-    floor = check_floor(F, p, slope=slope, kind=kind, claim=claim, study=study, param_name=param_name)
+    floor = check_floor(F, p, slope=slope, kind=kind, claim=claim, study=study, param_name=param_name, levels=levels)
     stationarity = [f"{param_name}={v:g}: tail stationarity {t.stationarity.reason}" for v, t in zip(p, tails)]
     unsettled = [f"{param_name}={v:g} ({t.stationarity.reason})" for v, t in zip(p, tails) if not t.settled]
     head = f"{what}: " if what else ""
@@ -146,7 +152,7 @@ def check_floors(curves, steps, params, *, slope: float = 1.0, kind: str = "thet
         if unsettled:
             # the slope fitted on unsettled floors is kept as a number (not read as evidence)
             floor = Verdict(claim, study, INCONCLUSIVE, "tail not settled at " + "; ".join(unsettled), seeds=int(F.shape[0]),
-                            statistic={**{k: v for k, v in floor.statistic.items() if k != "p_fail"},
+                            statistic={**floor.statistic,
                                        "unsettled": [float(v) for v, t in zip(p, tails) if not t.settled]},
                             notes=floor.notes, diverged=floor.diverged)
     return floor.restated(prefix=head, notes=stationarity, window=window), tails

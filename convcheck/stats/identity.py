@@ -20,6 +20,7 @@ import numpy as np
 from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
 from . import thresholds as th
 from ._arrays import as_numpy
+from ._record import records_levels
 from .seeds import eps_of
 
 __all__ = ["check_identity", "check_property", "check_runs_finite", "relative_error"]
@@ -36,8 +37,9 @@ def relative_error(a, b) -> float:
     return float(np.abs(a - b).max() / scale) if a.size else 0.0
 
 
+@records_levels
 def check_identity(a, b, *, rtol: float | None = None, what: str = "the two computations", claim: str = "",
-                   study: str = "", resolution=None, **fields) -> Verdict:
+                   study: str = "", resolution=None, levels: th.Levels | None = None, **fields) -> Verdict:
     """Do ``a`` and ``b`` agree to ``rtol`` relative? The default is ``IDENTITY_RTOL`` carried to the
     coarser of the two inputs' dtypes (the same number of ulps: float32 values get 2^29 times
     float64's tolerance), so a computation run in float32 is not refuted on float64's round-off.
@@ -46,7 +48,7 @@ def check_identity(a, b, *, rtol: float | None = None, what: str = "the two comp
     is coarser than round-off (a numerical search that compares function values resolves its
     minimiser only to ``sqrt(eps)``): each entry is then judged entry-wise, ``|a - b| / |b| <=
     max(rtol, RESOLUTION_FACTOR * resolution)``, and the statistic quotes the largest error over
-    its tolerance."""
+    its tolerance. Deterministic: ``levels`` are recorded in the verdict, and decide nothing."""
     if rtol is None:
         coarse = max(eps_of(a), eps_of(b))
         rtol = th.IDENTITY_RTOL * max(1.0, coarse / float(np.finfo(np.float64).eps))
@@ -110,8 +112,10 @@ def failure_rate_bound(failures: int, n: int, level: float = 0.95) -> tuple[floa
     return upper, float(1 - (1 - level) ** (1 / n))
 
 
+@records_levels
 def check_property(holds, *, what: str, labels=None, undecided=None, assumptions: dict | None = None,
-                   detail: str = "", claim: str = "", study: str = "", sampled: bool = False, **fields) -> Verdict:
+                   detail: str = "", claim: str = "", study: str = "", sampled: bool = False,
+                   levels: th.Levels | None = None, **fields) -> Verdict:
     """Does ``what`` hold on every instance? ``holds``: booleans, one per instance; ``labels``
     name the instances (default: their indices) so a counterexample can be quoted.
 
@@ -160,10 +164,13 @@ def check_property(holds, *, what: str, labels=None, undecided=None, assumptions
     return Verdict(claim, study, outcome, summary + tail, statistic=statistic, **fields)
 
 
-def check_runs_finite(diverged, diverged_at=None, *, what: str, claim: str = "", study: str = "", **fields) -> Verdict:
+@records_levels
+def check_runs_finite(diverged, diverged_at=None, *, what: str, claim: str = "", study: str = "",
+                      levels: th.Levels | None = None, **fields) -> Verdict:
     """Did every run stay finite? ``diverged``: (S,) booleans (a Trace's ``diverged``), with the
     step each was first recorded at (``diverged_at``). A diverged run refutes a claim that its
-    method converges there (the one divergence rule: divergence is the worst outcome)."""
+    method converges there (the one divergence rule: divergence is the worst outcome).
+    ``levels`` are recorded in the verdict, and decide nothing."""
     d = np.asarray(diverged, dtype=bool).reshape(-1)
     at = None if diverged_at is None else np.asarray(diverged_at).reshape(-1)
     if at is not None and at.size != d.size:

@@ -114,18 +114,21 @@ MAX_PRICED_SEEDS = 1_000_000
 
 
 def seeds_to_decide(estimate: float, se: float, n: int, lo_m: float, hi_m: float, *, sided: str,
-                    alpha_fail: float, trim: float = 0.0) -> tuple[int | None, str | None]:
+                    alpha_fail: float, trim: float = 0.0, levels: th.Levels | None = None) -> tuple[int | None, str | None]:
     """The smallest seed count n' > n at which the interval of an estimate that stays at
     ``estimate`` with per-seed spread ``se sqrt(n)`` clears the margin ``[lo_m, hi_m]`` (the 90%
     interval inside it, or the ``1 - alpha_fail`` interval outside it), and the direction. The
     price of a decision under the observed variance: a planning figure, not a promise (the next
-    seeds move the estimate too). ``(None, None)`` when the estimate sits on the margin's edge."""
+    seeds move the estimate too). ``(None, None)`` when the estimate sits on the margin's edge.
+    ``alpha_fail`` is a share of the FAIL level of ``levels`` (None: nominal); the price is quoted at
+    the nominal levels, that share scaled back to them (:meth:`~.thresholds.Levels.nominal`)."""
+    levels = th.Levels.of(levels)
     inside = estimate <= hi_m if sided == "upper" else lo_m <= estimate <= hi_m
     room = (hi_m - estimate if sided == "upper" else min(hi_m - estimate, estimate - lo_m)) if inside else \
         (estimate - hi_m if estimate > hi_m else lo_m - estimate)
     if not (room > 0 and se > 0 and np.isfinite(se)):
         return None, None
-    level = 1 - th.nominal(th.ALPHA_PASS, "pass") / 2 if inside else 1 - th.nominal(alpha_fail, "fail") / 2
+    level = 1 - th.NOMINAL.pass_ / 2 if inside else 1 - levels.nominal(alpha_fail, "fail") / 2
     return smallest_seeds(room, se * np.sqrt(n), level, n, trim), "reproduce" if inside else "refute"
 
 
@@ -172,7 +175,8 @@ def price_of(parts, *, refute_any: bool) -> tuple[int | None, str | None, str]:
 
 
 def price_fields(n: int | None, toward: str | None) -> dict:
-    """A price as a verdict's statistic entries (none when there is no price)."""
+    """A price as the fields of a verdict's test record (:class:`~convcheck.claims.Test`; none when
+    there is no price)."""
     return {"seeds_to_decide": n, "decide_toward": toward} if n else {}
 
 
@@ -183,12 +187,14 @@ def price_sentence(n: int, toward: str) -> str:
 
 
 def equivalence(x, target: float, delta: float, *, sided: str = "two", alpha_fail: float | None = None,
-                deterministic: bool | None = None, trim: float = 0.0) -> Equivalence:
+                deterministic: bool | None = None, trim: float = 0.0, levels: th.Levels | None = None) -> Equivalence:
     """Decide whether the mean of the per-seed values ``x`` equals ``target`` within ``delta``.
 
     ``sided="two"``: Theta-type claims; ``sided="upper"``: the mean may be anything below
-    ``target + delta`` (an O-type claim where larger values are worse). ``alpha_fail``: the FAIL
-    level (default ``ALPHA_FAIL``; smaller when several FAIL tests share one claim).
+    ``target + delta`` (an O-type claim where larger values are worse). ``levels``: the FAIL and
+    PASS levels (:class:`~.thresholds.Levels`; None: the nominal ``ALPHA_FAIL``/``ALPHA_PASS``).
+    ``alpha_fail``: the FAIL test's share of them (default the whole FAIL level; smaller when
+    several FAIL tests share one claim).
     ``deterministic``: None detects values that agree to round-off; True/False overrides.
     ``trim``: test the ``trim``-trimmed mean instead of the mean (robust to a few seeds far out);
     ``"auto"`` trims only when the values' tails are heavier than Gaussian (:func:`resolve_trim`).
@@ -197,7 +203,8 @@ def equivalence(x, target: float, delta: float, *, sided: str = "two", alpha_fai
     """
     if sided not in ("two", "upper"):
         raise ValueError(f"The 'sided' parameter must be one of ['two', 'upper']. Got {sided!r} instead.")
-    alpha_fail = th.ALPHA_FAIL if alpha_fail is None else float(alpha_fail)
+    levels = th.Levels.of(levels)
+    alpha_fail = levels.fail if alpha_fail is None else float(alpha_fail)
     x = np.asarray(x, dtype=np.float64)
     x = x[np.isfinite(x)]
     n = int(x.size)
@@ -220,7 +227,7 @@ def equivalence(x, target: float, delta: float, *, sided: str = "two", alpha_fai
     if trim and _location(x, trim)[1] == 0:  # the middle seeds agree exactly: the winsorized spread says nothing
         trim = 0.0
     m, se, df = _location(x, trim)
-    q90, q_f = (float(sps.t.ppf(0.5 + level / 2, df)) for level in (1 - th.ALPHA_PASS, 1 - alpha_fail))
+    q90, q_f = (float(sps.t.ppf(0.5 + level / 2, df)) for level in (1 - levels.pass_, 1 - alpha_fail))
     lo90, hi90, lo_f, hi_f = m - q90 * se, m + q90 * se, m - q_f * se, m + q_f * se
     # p-value of the FAIL test: H0 "mean within the margin", one-sided toward the observed side.
     p_up = float(sps.t.sf((m - hi_m) / se, df))
@@ -242,7 +249,7 @@ def equivalence(x, target: float, delta: float, *, sided: str = "two", alpha_fai
         outcome, reason = REFUTED, f"{level} interval [{lo_f:.3g}, {hi_f:.3g}] outside the margin"
     else:
         outcome, reason = INCONCLUSIVE, f"90% interval [{lo90:.3g}, {hi90:.3g}] straddles the margin"
-    need, toward = (seeds_to_decide(m, se, n, lo_m, hi_m, sided=sided, alpha_fail=alpha_fail, trim=trim)
+    need, toward = (seeds_to_decide(m, se, n, lo_m, hi_m, sided=sided, alpha_fail=alpha_fail, trim=trim, levels=levels)
                     if outcome == INCONCLUSIVE else (None, None))
     return Equivalence(outcome, m, (lo90, hi90), (lo_f, hi_f), n, p, f"{reason} {margin}", seeds_to_decide=need,
                        toward=toward)

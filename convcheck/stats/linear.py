@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..claims import INCONCLUSIVE, REFUTED, Verdict
+from ..claims import INCONCLUSIVE, REFUTED, Test, Verdict
 from . import thresholds as th
+from ._record import records_levels
 from ._arrays import as_curves, as_numpy
 from .intervals import equivalence
 from .seeds import audit, deterministic_label, eps_of, roundoff_limit
@@ -54,13 +55,16 @@ def _masked_slopes(x: np.ndarray, Y: np.ndarray, mask: np.ndarray) -> np.ndarray
         return np.where(n >= 2, (xc * (np.where(mask, Y, 0.0) - ym[:, None])).sum(axis=1) / (xc * xc).sum(axis=1), np.nan)
 
 
+@records_levels
 def check_linear(errors, steps, rho: float, kind: str = "upper", *, window=None, scale: float | None = None,
-                 deterministic: bool | None = None, claim: str = "", study: str = "") -> Verdict:
+                 deterministic: bool | None = None, claim: str = "", study: str = "",
+                 levels: th.Levels | None = None) -> Verdict:
     """Fit per-seed contraction factors of ``errors: (S, C)`` and hold them to ``rho``.
 
     A diverged seed refutes (it does not contract at all); values at or below round-off
     (``scale`` as in :func:`~convcheck.stats.check_rate`) end each seed's own fit, so a seed
-    that reached exactly 0 is fitted on its decay, never counted as diverged.
+    that reached exactly 0 is fitted on its decay, never counted as diverged. ``levels``: the FAIL
+    and PASS levels (:class:`~.thresholds.Levels`; None: nominal).
     """
     if not 0 < rho < 1:
         raise ValueError(f"The 'rho' parameter must be a float in the range (0, 1). Got {rho!r} instead.")
@@ -102,11 +106,11 @@ def check_linear(errors, steps, rho: float, kind: str = "upper", *, window=None,
     det = seeds.deterministic
     if kind == "upper":
         # only a slower decay refutes: test 1 - ratio against the upper margin
-        eq = equivalence(1.0 - ratio, 0.0, th.DELTA_RELATIVE, sided="upper", deterministic=det)
+        eq = equivalence(1.0 - ratio, 0.0, th.DELTA_RELATIVE, sided="upper", deterministic=det, levels=levels)
         est, ci90, cif = 1 - eq.estimate, (1 - eq.pass_interval[1], 1 - eq.pass_interval[0]), \
             (1 - eq.fail_interval[1], 1 - eq.fail_interval[0])
     else:
-        eq = equivalence(ratio, 1.0, th.DELTA_RELATIVE, deterministic=det)
+        eq = equivalence(ratio, 1.0, th.DELTA_RELATIVE, deterministic=det, levels=levels)
         est, ci90, cif = eq.estimate, eq.pass_interval, eq.fail_interval
     rho_fit = float(np.exp(-np.mean(lam[~short]))) if (~short).any() else float("nan")
     if det:
@@ -114,9 +118,10 @@ def check_linear(errors, steps, rho: float, kind: str = "upper", *, window=None,
     else:
         summary = (f"fitted contraction {rho_fit:.6g} per step vs claimed {rho:.6g}: rate ratio {est:.3f}, "
                    f"90% CI [{ci90[0]:.3f}, {ci90[1]:.3f}]")
-    stat = {**base, "rho_fit": rho_fit, "rate_ratio": est, "p_fail": eq.p_fail, "per_seed_rho": np.exp(-lam),
+    stat = {**base, "rho_fit": rho_fit, "rate_ratio": est, "per_seed_rho": np.exp(-lam),
             "roundoff_limit": limit}
     if not det:
         stat.update(ratio_ci90=ci90, ratio_ci_fail=cif)
     return Verdict(claim, study, eq.outcome, summary, statistic=stat, interval=None if det else list(ci90),
-                   window=[float(tw[0]), float(tw[-1])], seeds=seeds.n, diverged=0, notes=[eq.reason, *notes])
+                   window=[float(tw[0]), float(tw[-1])], seeds=seeds.n, diverged=0, notes=[eq.reason, *notes],
+                   test=Test(p_fail=eq.p_fail))

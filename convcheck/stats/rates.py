@@ -51,8 +51,9 @@ from typing import Callable
 
 import numpy as np
 
-from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Verdict
+from ..claims import INCONCLUSIVE, REFUTED, REPRODUCED, Test, Verdict
 from . import thresholds as th
+from ._record import records_levels
 from ._arrays import as_curves, as_numpy
 from .intervals import equivalence, price_fields, price_of
 from .seeds import audit, deterministic_label, eps_of, roundoff_limit
@@ -189,9 +190,10 @@ def _mirror(e, delta: float):
                                fail_interval=(-e.fail_interval[1], -e.fail_interval[0]), reason=reason)
 
 
+@records_levels
 def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, window=None, scale: float | None = None,
                deterministic: bool | None = None, claim: str = "", study: str = "", seed: int = 0,
-               slope: str = "ols", trim="auto") -> Verdict:
+               slope: str = "ols", trim="auto", levels: th.Levels | None = None) -> Verdict:
     """Test ``errors: (S, C)`` at ``steps: (C,)`` against the rate ``r(t)``.
 
     Args:
@@ -207,6 +209,7 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
       slope: the per-seed slope estimator, ``"ols"`` (default) or ``"theil-sen"`` (:data:`SLOPES`).
       trim: the interval over seeds: ``"auto"`` (default: a 20%-trimmed mean when the per-seed
         slopes' tails are heavier than Gaussian, else the mean), or a fixed fraction.
+      levels: the FAIL and PASS levels (:class:`~.thresholds.Levels`; None: nominal).
     """
     if slope not in SLOPES:
         raise ValueError(f"The 'slope' parameter must be one of {list(SLOPES)}. Got {slope!r} instead.")
@@ -263,10 +266,10 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
     # Theta: refuted if EITHER test fails, so each gets ALPHA_FAIL / 2 (Bonferroni). O (and
     # Omega, its mirror: the slopes' sign flipped): refuted only if BOTH fail (sustained growth,
     # or sustained decay), which keeps the level at ALPHA_FAIL.
-    alpha = th.ALPHA_FAIL / 2 if kind == "theta" else th.ALPHA_FAIL
+    alpha = levels.fail / 2 if kind == "theta" else levels.fail
     sign = -1.0 if kind == "lower" else 1.0
-    whole = equivalence(sign * slopes, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det, trim=trim)
-    end = equivalence(sign * slopes_end, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det, trim=trim)
+    whole = equivalence(sign * slopes, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det, trim=trim, levels=levels)
+    end = equivalence(sign * slopes_end, 0.0, delta, sided=sided, alpha_fail=alpha, deterministic=det, trim=trim, levels=levels)
     if sign < 0:  # report the slopes as measured, against the margin [-delta, inf)
         whole, end = (_mirror(e, delta) for e in (whole, end))
     outcomes = (whole.outcome, end.outcome)
@@ -289,10 +292,9 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
         notes.append(f"the curve stops decaying at the rate by the end (end-segment slope {end.estimate:.3f})")
     if burn_note:
         notes.append(burn_note)
-    stat = {**base, "slope": whole.estimate, "slope_end": end.estimate, "p_fail": p_fail, "delta": delta,
+    stat = {**base, "slope": whole.estimate, "slope_end": end.estimate, "delta": delta,
             "per_seed_slopes": slopes, "z_mean": Z[:, w].mean(axis=0), "t_window": t[w], "t_end": [float(t[k]), float(t[i1])],
-            "roundoff_limit": limit,
-            **price_fields(need, toward)}
+            "roundoff_limit": limit}
     interval = None
     if not det:
         stat.update(slope_ci90=whole.pass_interval, slope_ci_fail=whole.fail_interval, slope_end_ci90=end.pass_interval)
@@ -313,4 +315,5 @@ def check_rate(errors, steps, rate, kind: str, *, delta: float | None = None, wi
     if price:
         summary += f"; {price}"
     return Verdict(claim, study, outcome, summary, statistic=stat, interval=interval,
-                   window=[float(t[i0]), float(t[i1])], seeds=seeds.n, diverged=0, notes=notes)
+                   window=[float(t[i0]), float(t[i1])], seeds=seeds.n, diverged=0, notes=notes,
+                   test=Test(p_fail=p_fail, **price_fields(need, toward)))

@@ -11,7 +11,8 @@ round-off; and the instrument tolerances of identity claims, named for what they
 (each says why it is the size it is).
 """
 
-import contextlib
+import numbers
+from dataclasses import dataclass
 
 # --- decision levels and margins -----------------------------------------------------------
 
@@ -125,29 +126,41 @@ def carried(tol: float, dtype) -> float:
 CERT_MAX_ACCURACY = 1e-5
 
 
-#: The single-look levels, whatever a look of a staged run sets (:func:`levels`).
-NOMINAL_ALPHA_FAIL, NOMINAL_ALPHA_PASS = ALPHA_FAIL, ALPHA_PASS
+@dataclass(frozen=True)
+class Levels:
+    """The FAIL and PASS levels a check decides at: the nominal ``ALPHA_FAIL``/``ALPHA_PASS``
+    (:data:`NOMINAL`) for one look, or the increments of a group-sequential design for a look of a
+    staged run (:mod:`convcheck.sequential`). A value, passed to every check (``levels=``), never
+    a module global a look rebinds: units judged concurrently at different looks do not interfere.
+    A level of 0 is allowed (a look that cannot decide that way)."""
+
+    fail: float = ALPHA_FAIL
+    pass_: float = ALPHA_PASS
+
+    def __post_init__(self):
+        for name, value in (("fail", self.fail), ("pass_", self.pass_)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+                raise ValueError(f"The '{name}' parameter must be in the range [0, 1). Got {value!r} instead.")
+            object.__setattr__(self, name, float(value))
+
+    @classmethod
+    def of(cls, levels: "Levels | None") -> "Levels":
+        """``levels`` itself, or :data:`NOMINAL` for None (a check called without levels)."""
+        if levels is None:
+            return NOMINAL
+        if not isinstance(levels, cls):
+            raise TypeError(f"The 'levels' parameter must be a convcheck.stats.thresholds.Levels or None. "
+                            f"Got {type(levels).__name__} instead.")
+        return levels
+
+    def nominal(self, alpha: float, which: str) -> float:
+        """``alpha`` (a check's own share of this FAIL or PASS level) scaled back to the nominal level.
+        Prices of a decision are quoted at these (what one run with that many seeds would decide),
+        not at an early look's tiny level."""
+        now, nom = (self.fail, NOMINAL.fail) if which == "fail" else (self.pass_, NOMINAL.pass_)
+        return nom if now <= 0 else alpha * nom / now
 
 
-def nominal(alpha: float, which: str) -> float:
-    """``alpha`` as it would be at the single-look levels: a check's own share of ALPHA_FAIL (or
-    ALPHA_PASS) scaled back to the nominal level. Prices of a decision are quoted at these (what
-    one run with that many seeds would decide), not at an early look's tiny level."""
-    now, nom = (ALPHA_FAIL, NOMINAL_ALPHA_FAIL) if which == "fail" else (ALPHA_PASS, NOMINAL_ALPHA_PASS)
-    return nom if now <= 0 else alpha * nom / now
-
-
-@contextlib.contextmanager
-def levels(*, alpha_fail: float, alpha_pass: float):
-    """Every check inside runs at these FAIL and PASS levels (a look of a group-sequential design,
-    :mod:`convcheck.sequential`); the module's levels come back afterwards."""
-    global ALPHA_FAIL, ALPHA_PASS
-    for name, value in (("alpha_fail", alpha_fail), ("alpha_pass", alpha_pass)):
-        if not 0 <= value < 1:  # 0: this look cannot decide that way (an early look spends almost nothing)
-            raise ValueError(f"The '{name}' parameter must be in the range [0, 1). Got {value!r} instead.")
-    saved = ALPHA_FAIL, ALPHA_PASS
-    ALPHA_FAIL, ALPHA_PASS = float(alpha_fail), float(alpha_pass)
-    try:
-        yield
-    finally:
-        ALPHA_FAIL, ALPHA_PASS = saved
+#: The single-look levels: a check given no levels decides at these, and prices of a decision
+#: are quoted at them (:meth:`Levels.nominal`).
+NOMINAL = Levels(ALPHA_FAIL, ALPHA_PASS)
