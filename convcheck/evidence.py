@@ -425,6 +425,7 @@ class Regime:
         return self.curves.provenance
 
 
+@dataclass(frozen=True, eq=False)
 class Moments:
     """A Monte-Carlo mean of a vector from running sums over ``n`` draws (draws too many to keep):
     ``total`` and ``total_sq`` (d,), the sums of the draws and of their squares, and ``target`` (d,),

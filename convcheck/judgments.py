@@ -547,6 +547,7 @@ class Limit(Judgment):
         return rate.restated(notes=[f"limit not refuted: the lower bound falls to {lcb.min():.4g} <= {level:.4g}"])
 
 
+@dataclass(frozen=True)
 class RegimeRate(Rate):
     """:class:`Rate` where the claim's asymptotic regime starts at a step the evidence carries
     (:class:`~convcheck.evidence.Regime`): the fit window is ``[start, inf)``, and curves that stop
