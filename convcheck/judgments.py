@@ -456,3 +456,31 @@ def _instance_json(instance, refutes: bool) -> dict:
 
 
 AS_WRITTEN = AS_WRITTEN  # re-exported for studies that declare judgments per reading
+
+
+@dataclass(frozen=True)
+class AllOf(Judgment):
+    """A property that is several facts at once ("the step is at least 1/(2L), the halvings at most
+    ceil(log2 L) + 1, and f decreases"), each measured and judged by its own judgment: refuted when
+    any fact is refuted, reproduced when every fact is (:func:`~convcheck.stats.combine`). The
+    evidence of a part is ``{fact: evidence}`` on one instance; a part may measure only the facts
+    its instance bears on (a stopping rule on a quadratic, the same rule at a saddle). Its kind is
+    the claim's (``of``)."""
+
+    judgments: dict = field(default_factory=dict)
+    of: str = "property"
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return self.of
+
+    def judge(self, evidence, *, claim=""):
+        from .stats import combine
+
+        if not isinstance(evidence, dict) or not evidence or not set(evidence) <= set(self.judgments):
+            raise ValueError(f"AllOf judges {{fact: evidence}} for some of the facts {sorted(self.judgments)}. "
+                             f"Got {sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
+        return combine(claim, "", {fact: self.judgments[fact].judge(ev, claim=claim) for fact, ev in evidence.items()})
+
+
+__all__ += ["AllOf"]
