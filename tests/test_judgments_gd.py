@@ -37,3 +37,13 @@ def test_all_of_refuses_a_fact_it_does_not_declare():
     with pytest.raises(ValueError, match="facts"):
         AllOf({"a": AtMost(1.0)}).judge({"b": Samples.on(q, np.ones(2), what="x")})
     assert AllOf({"a": AtMost(1.0)}, of="bound").kind == "bound"
+
+
+def test_above_roundoff_keeps_the_steps_before_a_gap_reaches_round_off_in_its_dtype():
+    from convcheck.evidence import above_roundoff
+
+    gaps = np.array([[1.0, 1e-6, 1e-14, 0.0, np.nan]])
+    assert above_roundoff(gaps, 1.0).tolist() == [[True, True, False, False, False]]
+    # float32 round-off is 2^29 times coarser: 1e-6 of the scale is round-off there
+    assert above_roundoff(torch.tensor(gaps, dtype=torch.float32), 1.0).tolist() == [[True, False, False, False, False]]
+    assert above_roundoff(gaps, np.array([[1e8]])).tolist() == [[True, False, False, False, False]]
