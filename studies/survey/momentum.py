@@ -102,14 +102,14 @@ def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=(), pep_momentum=pep.heavy
     if ctx.wants_reading("GD-5", AS_WRITTEN):
         mom = ctx.method("momentum")
         grid = _grid(ctx, problems, gd, lambda lr, alpha: mom(lr=lr, momentum=alpha), steps, hs, alphas, "momentum",
-                     AS_WRITTEN, "grid")
+                     "momentum", AS_WRITTEN, "grid")
         paths, tuned = _as_written(ctx, problems, gd, mom, steps)
         grid.findings[("GD-5", AS_WRITTEN)] += tuned
         parts += [paths, grid]
     if ctx.wants_reading("GD-5", NESTEROV):
         nag = ctx.method("nesterov")
         parts.append(_grid(ctx, problems, gd, lambda lr, alpha: nag(lr=lr, momentum=alpha), steps, hs, alphas, "Nesterov",
-                           NESTEROV, "nesterov_grid"))
+                           "nesterov", NESTEROV, "nesterov_grid"))
     if ctx.wants_reading("GD-5", pep.CERTIFIED):
         parts.append(_certified(pep_N, pep_cells, pep_momentum))
     return StudyResult.merge(*parts)
@@ -138,11 +138,12 @@ def _effect(a, b, log) -> float:
         return float(np.mean(np.where(np.isnan(d), 0.0, d)))
 
 
-def _grid(ctx, problems, gd, make, steps, hs, alphas, name, reading, table) -> StudyResult:
+def _grid(ctx, problems, gd, make, steps, hs, alphas, name, role, reading, table) -> StudyResult:
     """GD-5's map for the method ``make(lr, alpha)`` against GD at the same step: per distinct cell
     (problem, h, alpha) the three measures paired over seeds; a cell that repeats a computation
     already counted counts once."""
     S, evidence, rows, seen, repeats = ctx.seeds, {}, [], set(), []
+    who = f"{name} (role {role})"  # the method under test, named by the role it fills
     for label, q in problems.items():
         W0 = ctx.start_near(q.w_star, label, "w0", scale=2.0).repeat(hs.size, 1)  # rows = h x seeds: one batch per method
         gd_osc = _oscillation(q, gd(lr=ctx.rows(hs) / q.L), W0, steps)
@@ -156,7 +157,7 @@ def _grid(ctx, problems, gd, make, steps, hs, alphas, name, reading, table) -> S
                     continue
                 seen.add(key)
                 evidence[cell] = {m: Pair(Samples.on(q, m_osc[m][sl], what=f"{m} ({cell})"),
-                                          Samples.on(q, gd_osc[m][sl], what=f"{m} ({cell})"), names=(name, "GD")) for m in MEASURES}
+                                          Samples.on(q, gd_osc[m][sl], what=f"{m} ({cell})"), names=(who, "GD")) for m in MEASURES}
                 rows.append({"problem": label, "h": h, "alpha": alpha, "cell": f"{label}, alpha={alpha:g}",
                              **{f"effect {m}": _effect(m_osc[m][sl], gd_osc[m][sl], m != "reversals") for m in MEASURES},
                              "median_gd": float(np.median(gd_osc["amplitude"][sl])),
