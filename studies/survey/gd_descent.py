@@ -117,8 +117,8 @@ def _decrease(ctx, steps, sweep) -> StudyResult:
     lo = float(stable.max()) if stable.size else float("nan")
     hi = float(diverging[diverging > lo].min()) if (diverging > lo).any() else float("nan")
     blown = tr.diverged_at[tr.diverged]
-    findings = {"GD-2": [f"on the quadratic the divergence boundary lies in ({lo:g}, {hi:g}] x 1/L, i.e. at 2/L: the "
-                         "statement needs a condition on eta that the survey does not state (see the reading eta < 2/L)"],
+    findings = {"GD-2": [f"on the quadratic the divergence boundary lies in ({lo:g}, {hi:g}] x 1/L: at 2/L, a condition on "
+                         "eta the survey does not state (the reading eta < 2/L states it)"],
                 ("GD-2", BELOW_2_OVER_L): [
                     f"divergence is recorded, not raised: {blown.size} rows of the sweep blew up, the first at step "
                     f"{blown.min() if blown.size else '-'}; {int((div.reshape(-1) & ~tr.diverged).sum())} more ended farther from w* "
