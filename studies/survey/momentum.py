@@ -100,16 +100,12 @@ def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=(), pep_momentum=pep.heavy
                                                      device=ctx.device)}
     parts = []
     if ctx.wants_reading("GD-5", AS_WRITTEN):
-        mom = ctx.method("momentum")
-        grid = _grid(ctx, problems, gd, lambda lr, alpha: mom(lr=lr, momentum=alpha), steps, hs, alphas, "momentum",
-                     "momentum", AS_WRITTEN, "grid")
-        paths, tuned = _as_written(ctx, problems, gd, mom, steps)
+        grid = _grid(ctx, problems, gd, "momentum", steps, hs, alphas, "momentum", AS_WRITTEN, "grid")
+        paths, tuned = _as_written(ctx, problems, gd, ctx.method("momentum"), steps)
         grid.findings[("GD-5", AS_WRITTEN)] += tuned
         parts += [paths, grid]
     if ctx.wants_reading("GD-5", NESTEROV):
-        nag = ctx.method("nesterov")
-        parts.append(_grid(ctx, problems, gd, lambda lr, alpha: nag(lr=lr, momentum=alpha), steps, hs, alphas, "Nesterov",
-                           "nesterov", NESTEROV, "nesterov_grid"))
+        parts.append(_grid(ctx, problems, gd, "nesterov", steps, hs, alphas, "Nesterov", NESTEROV, "nesterov_grid"))
     if ctx.wants_reading("GD-5", pep.CERTIFIED):
         parts.append(_certified(pep_N, pep_cells, pep_momentum))
     return StudyResult.merge(*parts)
@@ -138,17 +134,17 @@ def _effect(a, b, log) -> float:
         return float(np.mean(np.where(np.isnan(d), 0.0, d)))
 
 
-def _grid(ctx, problems, gd, make, steps, hs, alphas, name, role, reading, table) -> StudyResult:
-    """GD-5's map for the method ``make(lr, alpha)`` against GD at the same step: per distinct cell
+def _grid(ctx, problems, gd, role, steps, hs, alphas, name, reading, table) -> StudyResult:
+    """GD-5's map for the momentum method in ``role`` against GD at the same step: per distinct cell
     (problem, h, alpha) the three measures paired over seeds; a cell that repeats a computation
     already counted counts once."""
-    S, evidence, rows, seen, repeats = ctx.seeds, {}, [], set(), []
+    S, evidence, rows, seen, repeats, method = ctx.seeds, {}, [], set(), [], ctx.method(role)
     who = f"{name} (role {role})"  # the method under test, named by the role it fills
     for label, q in problems.items():
         W0 = ctx.start_near(q.w_star, label, "w0", scale=2.0).repeat(hs.size, 1)  # rows = h x seeds: one batch per method
         gd_osc = _oscillation(q, gd(lr=ctx.rows(hs) / q.L), W0, steps)
         for alpha in alphas:
-            m_osc = _oscillation(q, make(ctx.rows(hs) / q.L, alpha), W0, steps)
+            m_osc = _oscillation(q, method(lr=ctx.rows(hs) / q.L, momentum=alpha), W0, steps)
             for k, h in enumerate(hs):
                 cell, sl = f"{label}, h={h:g}, alpha={alpha:g}", slice(k * S, (k + 1) * S)
                 key = np.round(np.concatenate([v[sl] for d in (m_osc, gd_osc) for v in d.values()]), 12).tobytes()
