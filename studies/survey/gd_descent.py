@@ -84,9 +84,12 @@ INJECTIONS = {'pep_gd': "pep_gd(h): GD with step h/L in PEPit's terms (convcheck
 
 
 def run(ctx, *, steps, sweep, pep_N=10, pep_gd=pep.gd) -> StudyResult:
-    parts = [_decrease(ctx, steps, sweep), _certified(sorted(set(H_MONOTONE) | set(map(float, sweep))), pep_N, pep_gd)] \
-        if ctx.wants("GD-2") else []
-    return StudyResult.merge(*parts, *([_stopping(ctx)] if ctx.wants("GD-3") else []))
+    parts = []
+    if ctx.wants("GD-2"):
+        parts += [_decrease(ctx, steps, sweep), _certified(sorted(set(H_MONOTONE) | set(map(float, sweep))), pep_N, pep_gd)]
+    if ctx.wants("GD-3"):
+        parts.append(_stopping(ctx))
+    return StudyResult.merge(*parts)
 
 
 def _f(tr):
