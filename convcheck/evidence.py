@@ -458,3 +458,22 @@ class Moments:
 
 __all__ += ["Moments"]
 Evidence = Evidence | Moments
+
+
+def above_roundoff(values, scale) -> np.ndarray:
+    """Where ``values`` (a gap, an error; any shape, a tensor or an array in the dtype it was computed
+    in) still lie above round-off: ``|value| > ROUNDOFF_FACTOR * eps(dtype) * scale`` (the library's rule,
+    :func:`~convcheck.stats.roundoff_limit`), with ``scale`` the magnitude the values were computed at
+    (a number, or one per run broadcast against ``values``). The steps a per-step property is measured
+    on: past round-off a line search has nothing left to decrease and its step means nothing."""
+    from .stats import thresholds as th
+    from .stats.seeds import eps_of
+
+    eps = eps_of(values)
+    v = values.detach().cpu().numpy() if torch.is_tensor(values) else np.asarray(values)
+    s = scale.detach().cpu().numpy() if torch.is_tensor(scale) else np.asarray(scale, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.abs(v) > th.ROUNDOFF_FACTOR * eps * np.abs(s)
+
+
+__all__ += ["above_roundoff"]

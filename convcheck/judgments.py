@@ -604,22 +604,32 @@ def _judge_aspects(judgments: dict, evidence, who, claim: str) -> dict:
 
 @dataclass(frozen=True)
 class AllOf(Judgment):
-    """Every aspect of one part holds, each by its own judgment (a gradient equals autograd's to
-    round-off and central differences' to their truncation error): the evidence is
-    ``{aspect: evidence}``, all on one instance; refuted when an aspect is refuted, reproduced when
-    every one is (:func:`~convcheck.stats.combine`)."""
+    """A property that is several facts at once ("the step is at least 1/(2L), the halvings at most
+    ceil(log2 L) + 1, and f decreases"; a gradient equals autograd's to round-off and central
+    differences' to their truncation error), each measured and judged by its own judgment: refuted
+    when any fact is refuted, reproduced when every fact is (:func:`~convcheck.stats.combine`). The
+    evidence of a part is ``{fact: evidence}`` on one instance; a part may measure only the facts
+    its instance bears on (a stopping rule on a quadratic, the same rule at a saddle). Its kind is
+    ``of`` where the claim names one, else its facts' kinds."""
 
     judgments: dict = field(default_factory=dict)
+    of: str | None = None
 
     @property
     def kind(self) -> str:  # type: ignore[override]
+        if self.of:
+            return self.of
         kinds = {j.kind for j in self.judgments.values()}
         return kinds.pop() if len(kinds) == 1 else "+".join(sorted(kinds))
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import combine
 
-        return combine(claim, "", _judge_aspects(self.judgments, evidence, self, claim))
+        if not isinstance(evidence, dict) or not evidence or not set(evidence) <= set(self.judgments):
+            raise ValueError(f"AllOf judges {{fact: evidence}} for some of the facts {sorted(self.judgments)}. "
+                             f"Got {sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
+        return combine(claim, "", {fact: _judged(self.judgments[fact], ev, claim, levels) for fact, ev in evidence.items()},
+                       levels=levels)
 
 
 @dataclass(frozen=True)
@@ -707,3 +717,5 @@ class MeanVector(Judgment):
 
 
 __all__ += ["AllOf", "Given", "Small", "MeanVector"]
+
+

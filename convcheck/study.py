@@ -466,7 +466,7 @@ def judge_evidence(module: ModuleType, result: StudyResult, replaced: dict | Non
     by_id = {c.id: c for c in module.CLAIMS}
     replaced = {_key(module, k): j for k, j in (replaced or {}).items()}
     for (claim_id, reading), j in replaced.items():
-        if j.kind not in kinds_of(by_id[claim_id].kind):
+        if not kinds_of(j.kind) <= kinds_of(by_id[claim_id].kind):
             raise ValueError(f"The 'judgments' parameter must give {claim_id} a judgment of a kind it names "
                              f"({by_id[claim_id].kind!r}). Got a {j.kind} judgment instead.")
     declared = {(c.id, r) for c in module.CLAIMS for r in (c.judgments or {})}

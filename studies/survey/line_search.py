@@ -14,17 +14,19 @@ Optimizer:
     the survey's halving search (role ``line_search``, started at lr = 1); Armijo backtracking
     (c1 = 1e-4, factor 1/2); weak Wolfe by bisection/expansion (c1 = 1e-4, c2 = 0.9).
     ``searches`` may replace them (a dict of name -> optimizer whose state has ``eta`` and
-    ``shrinks``). A user's method in the role runs alone (the library's Armijo and Wolfe searches
-    are not what it is checked on) and is read from outside: its accepted step is
-    ``eta = <w_t - w_{t+1}, g_t> / ||g_t||^2``, checked to be a step along ``-g_t`` (to 1e-10
-    relative), and its halvings are those that reach that step from 1, ``ceil(log2(1/eta))``.
+    ``shrinks``). A user's method in the role runs alone and is read from outside: its accepted
+    step is ``eta = <w_t - w_{t+1}, g_t> / ||g_t||^2``, its distance from a step along ``-g_t``
+    is measured, and its halvings are those that reach that step from 1, ``ceil(log2(1/eta))``.
 Fit:
-    per accepted step: eta >= min(1, 1/(2L)), shrinks <= ceil(log2 L) + 1 (halving), f
-    decreases strictly; for the Armijo search the sufficient-decrease condition, for the
-    Wolfe search both Wolfe conditions, re-checked independently at every accepted step.
+    every accepted step before the gap reaches round-off, per search and problem: eta, the
+    halvings, the Armijo ratio ``(f_t - f_{t+1}) / (c1 eta ||g_t||^2)``, the curvature ratio
+    ``<grad f(w_{t+1}), g_t> / ||g_t||^2``; and f at every step.
 Verdict rule:
-    ``check_property`` over the checks: reproduced when every check holds on every seed and
-    step; refuted at the first failure.
+    declared ``AllOf`` per (problem, search): for the halving search ``AtLeast(min(1, 1/(2L)))``
+    on eta and ``AtMost(ceil(log2 L) + 1)`` on the halvings; for Armijo's ``AtLeast(1)`` on the
+    Armijo ratio; for Wolfe's that and ``AtMost(c2)`` on the curvature ratio; for a user's method
+    ``AtMost(IDENTITY_RTOL)`` on its relative distance from a step along -g; for every search
+    ``Decreasing`` on f. Reproduced when every fact holds on every seed and step.
 Findings:
     the smallest accepted eta in units of 1/L (on quadratics the halving rule accepts eta
     >= 1/L, stronger than the claim, because f decreases along -g for every eta < 2/L); how
@@ -41,31 +43,32 @@ import numpy as np
 import pandas as pd
 import torch
 
-from convcheck.stats import check_property
-from convcheck.hypotheses import certify
-from convcheck.objectives import Logistic, Quadratic
 from convcheck import engine
+from convcheck.evidence import Curves, Samples, above_roundoff
+from convcheck.judgments import AllOf, AtLeast, AtMost, Decreasing
+from convcheck.objectives import Logistic, Quadratic
 from convcheck.optim import armijo, wolfe
 from convcheck.study import Claim, StudyResult
 
+C1, C2 = 1e-4, 0.9
+FACTS = {"eta >= min(1, 1/(2L))": AtLeast(lambda c: min(1.0, 0.5 / c["L"])),
+         "halvings <= ceil(log2 L) + 1": AtMost(lambda c: max(0, math.ceil(math.log2(c["L"]))) + 1, rtol=None),
+         "Armijo's sufficient decrease": AtLeast(1.0), "Wolfe's curvature condition": AtMost(C2),
+         "a step along -g": AtMost("IDENTITY_RTOL", rtol=None), "f decreases": Decreasing()}
 CLAIMS = [Claim("GD-4", "Alg. 1, Eqs. (5)-(7)",
                 "halving line search from eta = 1: accepted eta >= 1/(2L) after at most ceil(log2 L) + 1 halvings, "
                 "f decreases every step; Armijo and Wolfe conditions hold at their accepted steps", "bound",
-                hypotheses=("L-smooth",), methods=("line_search",))]
+                hypotheses=("L-smooth",), methods=("line_search",), judgments=AllOf(FACTS, of="bound"))]
 ROLES = ("line_search",)  # Alg. 1's search; a user's method is read from its iterates
-
-SCALES = {
-    "tiny": {"seeds": 4, "steps": 20},
-    "quick": {"seeds": 32, "steps": 100},
-    "full": {"seeds": 256, "steps": 500},
-}
-
-C1, C2 = 1e-4, 0.9
-
-# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
-INJECTIONS = {
-    'searches': '{name: optimizer}: the line searches under test, each with eta and shrinks in its state',
-}
+SCALES = {"tiny": {"seeds": 4, "steps": 20}, "quick": {"seeds": 32, "steps": 100}, "full": {"seeds": 256, "steps": 500}}
+INJECTIONS = {'searches': '{name: optimizer}: the line searches under test, each with eta and shrinks in its state'}
+# the facts each search is held to (a user's method in the halving role is also read from its iterates)
+MEASURED = {"eta >= min(1, 1/(2L))": "accepted eta", "halvings <= ceil(log2 L) + 1": "halvings",
+            "Armijo's sufficient decrease": "(f_t - f_t+1) / (c1 eta ||g_t||^2)",
+            "Wolfe's curvature condition": "<grad f(w_t+1), g_t> / ||g_t||^2",
+            "a step along -g": "||w_t - w_t+1 - eta g_t|| / ||w_t - w_t+1||"}
+HELD = {"halving": ("eta >= min(1, 1/(2L))", "halvings <= ceil(log2 L) + 1"), "armijo": ("Armijo's sufficient decrease",),
+        "wolfe": ("Armijo's sufficient decrease", "Wolfe's curvature condition")}
 
 
 def run(ctx, *, steps, searches=None) -> StudyResult:
@@ -76,94 +79,84 @@ def run(ctx, *, steps, searches=None) -> StudyResult:
     problems = {f"quadratic-L={L:g}": Quadratic.random(20, ctx.generator("q", L), L=L, kappa=50.0, dtype=ctx.dtype,
                                                         device=ctx.device) for L in (4.0, 37.0, 1000.0)}
     problems["logistic-anes96"] = Logistic.anes96(dtype=ctx.dtype, device=ctx.device)
-    rows = []
+    frames, evidence = [], {}
     for pname, obj in problems.items():
-        w0 = ctx.start_near(obj.w_star, pname, "w0")
+        w0, per = ctx.start_near(obj.w_star, pname, "w0"), {}
         for sname, opt in searches.items():
-            # every step recorded, with the accepted step and its shrink count; the conditions are
-            # then re-checked independently at each accepted step from the recorded iterates
             observed = user and sname == "halving"
             tr = engine.run(obj, opt, w0, steps, checkpoints=np.arange(steps + 1), keep_iterates=True,
                             states=() if observed else ("eta", "shrinks"), metrics=("gap",))
-            for t in range(1, steps + 1):
-                w, w_new = tr.iterates[:, t - 1].contiguous(), tr.iterates[:, t].contiguous()
-                g = obj.grad(w)
-                if observed:
-                    eta_t, along = _observed_step(w, w_new, g)
-                    eta, shrinks = eta_t, np.ceil(np.log2(1.0 / eta_t.clamp_min(1e-300).cpu().numpy()) - 1e-9).clip(0)
-                else:
-                    eta, shrinks = torch.from_numpy(tr.states["eta"][:, t]), tr.states["shrinks"][:, t]
-                    along = torch.ones_like(eta, dtype=torch.bool)
-                f0, f1 = obj.loss(w), obj.loss(w_new)
-                moved = (g * g).sum(-1) > 0
-                armijo_ok = f1 <= f0 - C1 * eta.to(w) * (g * g).sum(-1)
-                wolfe_ok = armijo_ok & ((obj.grad(w_new) * g).sum(-1) <= C2 * (g * g).sum(-1))
-                rows.append(pd.DataFrame({
-                    "problem": pname, "search": sname, "step": t, "seed": np.arange(ctx.seeds),
-                    "eta_L": eta.cpu().numpy() * obj.L, "shrinks": shrinks, "along_g": along.cpu().numpy(),
-                    "decrease": (f1 < f0).cpu().numpy() | ~moved.cpu().numpy(),
-                    "armijo": armijo_ok.cpu().numpy(), "wolfe": wolfe_ok.cpu().numpy(),
-                    "L": obj.L, "gap": (f1 - obj.f_star).cpu().numpy()}))
-    tab = pd.concat(rows, ignore_index=True)
+            per[sname] = tr, observed, _steps(obj, tr, observed)
+        # steps before the gap reaches round-off, the scale the largest gap of the seed's runs
+        scale = np.nanmax(np.stack([m["gap"] for _, _, m in per.values()]), axis=(0, 2))[:, None]
+        for sname, (tr, observed, m) in per.items():
+            live = above_roundoff(m["gap"], scale)
+            frames.append(_frame(pname, sname, obj.L, m, live))
+            held = {*HELD.get(sname, ()), *(("a step along -g",) if observed else ())}
+            facts = {fact: Samples.on(obj, m[fact][live], what=MEASURED[fact], labels=_labels(live)) for fact in held}
+            evidence[f"{pname} / {sname}"] = {**facts, "f decreases": Curves.of(tr).map(lambda g, s=obj.f_star: g + s, "f")}
+    tab = pd.concat(frames, ignore_index=True)
     tab["setting"] = tab.problem + " / " + tab.search
-    # steps before the gap reaches round-off, of the run's dtype (float32 stops 2^29 times sooner)
-    active = tab.gap > 1e3 * torch.finfo(ctx.dtype).eps * tab.groupby(["problem", "seed"]).gap.transform("max")
-    checks = {}
-    for (pname, sname), g in tab[active].groupby(["problem", "search"], sort=False):
-        L = g.L.iloc[0]
-        if sname == "halving":
-            checks[(pname, sname, "eta >= min(1, 1/(2L))")] = bool((g.eta_L >= min(L, 0.5) - 1e-12).all())
-            checks[(pname, sname, "halvings <= ceil(log2 L) + 1")] = bool((g.shrinks <= max(0, math.ceil(math.log2(L))) + 1).all())
-        if sname == "armijo":
-            checks[(pname, sname, "Armijo condition")] = bool(g.armijo.all())
-        if sname == "wolfe":
-            checks[(pname, sname, "Wolfe conditions")] = bool(g.wolfe.all())
-        if user and sname == "halving":
-            checks[(pname, sname, "a step along -g")] = bool(g.along_g.all())
-        checks[(pname, sname, "f decreases")] = bool(g.decrease.all())
-    hal = tab[active & (tab.search == "halving")]
-    min_eta = hal.groupby("problem").eta_L.min()
-    armijo_rate = hal.armijo.mean()
+    hal = tab[tab.live & (tab.search == "halving")]
     findings = [
         "smallest accepted eta of the halving rule, in units of 1/L: "
-        + ", ".join(f"{v:.3f} ({k})" for k, v in min_eta.items())
+        + ", ".join(f"{v:.3f} ({k})" for k, v in hal.groupby("problem").eta_L.min().items())
         + " (claim: >= 1/2; on quadratics f decreases along -g for every eta < 2/L, so the rule accepts >= 1/L)",
-        f"the survey's bare decrease rule (Eq. 6) also met Armijo's condition (c1 = {C1:g}) at {armijo_rate:.1%} of its accepted steps",
-        "largest number of halvings per problem: " + ", ".join(
-            f"{int(v)} ({k}; ceil(log2 L) + 1 = {max(0, math.ceil(math.log2(tab[tab.problem == k].L.iloc[0]))) + 1})"
-            for k, v in hal.groupby("problem").shrinks.max().items()),
-    ]
-    verdict = check_property(list(checks.values()), labels=[f"{w} for the {s_} search on {p}" for p, s_, w in checks],
-                             what=f"all {len(checks)} checks of the line searches hold on every seed and step"
-                                  + (f" ({ctx.label('line_search')} in role line_search, read from its iterates)" if user else ""),
-                             detail=f"halving accepted eta >= {min_eta.min():.3f}/L" + (
-                                 ", each step read from the iterates" if user else
-                                 ", Armijo and Wolfe conditions checked at every accepted step"),
-                             claim="GD-4", seeds=ctx.seeds, window=[1, steps], findings=findings,
-                             statistic={"checks": {" / ".join(k): v for k, v in checks.items()}, "min_eta_L": min_eta.to_dict()},
-                             notes=[f"{' / '.join(k)}: {'ok' if v else 'FAILS'}" for k, v in checks.items()])
-    failing = {p for (p, _, _), ok in checks.items() if not ok}
-    verdict = verdict.restated(instances=[certify(obj, name) if name in failing or not failing
-                                          else certify(obj, name).to_json(refutes=False) for name, obj in problems.items()])
-    figures = [
-        {"kind": "hist", "table": "steps", "title": "Accepted step sizes of the halving search (units of 1/L)",
-         "x": "eta_L", "y": "eta_L", "hue": "problem", "where": {"search": "halving"},
-         "vlines": {"1/(2L)": 0.5, "1/L": 1.0}, "logx": True},
-        {"kind": "curves", "table": "steps", "title": "f - f* per iteration, by problem and search", "x": "step",
-         "y": "gap", "hue": "setting", "logy": True},
-    ]
-    return StudyResult([verdict], {"steps": tab}, figures, {k: v.constants() for k, v in problems.items()})
+        f"the survey's bare decrease rule (Eq. 6) also met Armijo's condition (c1 = {C1:g}) at {hal.armijo.mean():.1%} of its "
+        "accepted steps", "largest number of halvings per problem: " + ", ".join(
+            f"{int(v)} ({k}; ceil(log2 L) + 1 = {max(0, math.ceil(math.log2(problems[k].L))) + 1})"
+            for k, v in hal.groupby("problem").shrinks.max().items())]
+    return StudyResult(evidence={"GD-4": evidence}, findings={"GD-4": findings}, tables={"steps": tab.drop(columns="live")},
+                       figures=FIGURES, setup={k: v.constants() for k, v in problems.items()})
 
 
-def _observed_step(w, w_new, g):
-    """A method's accepted step read from its iterates: ``eta = <w - w_new, g> / ||g||^2`` per row, and
-    whether ``w_new = w - eta g`` to 1e-10 relative (a step along -g; rows with g = 0 count as along)."""
+def _steps(obj, tr, observed) -> dict:
+    """Per accepted step t = 1..T of every seed, (S, T) arrays: eta, halvings, f before and after,
+    the Armijo and curvature ratios, and the distance from a step along -g (relative to the step)."""
+    S, T1, d = tr.iterates.shape
+    w, w_new = tr.iterates[:, :-1].reshape(-1, d), tr.iterates[:, 1:].reshape(-1, d)
+    g, f0, f1 = obj.grad(w), obj.loss(w), obj.loss(w_new)
     gg = (g * g).sum(-1)
-    eta = torch.where(gg > 0, ((w - w_new) * g).sum(-1) / torch.where(gg > 0, gg, torch.ones_like(gg)), torch.zeros_like(gg))
-    off = torch.linalg.vector_norm(w - w_new - eta.unsqueeze(-1) * g, dim=-1)
-    along = (gg == 0) | (off <= 1e-10 * torch.linalg.vector_norm(w - w_new, dim=-1).clamp_min(1e-300))
-    return eta, along
+    safe = torch.where(gg > 0, gg, torch.ones_like(gg))
+    if observed:  # the step a user's method took, read from its iterates
+        eta = torch.where(gg > 0, ((w - w_new) * g).sum(-1) / safe, torch.zeros_like(gg))
+        shrinks = np.ceil(np.log2(1.0 / eta.clamp_min(1e-300).cpu().numpy()) - 1e-9).clip(0).reshape(S, -1)
+    else:
+        eta, shrinks = torch.from_numpy(tr.states["eta"][:, 1:]).reshape(-1).to(w), tr.states["shrinks"][:, 1:]
+    off = torch.linalg.vector_norm(w - w_new - eta.unsqueeze(-1) * g, dim=-1) / torch.linalg.vector_norm(w - w_new, dim=-1).clamp_min(torch.finfo(w.dtype).tiny)
+    armijo_ok = f1 <= f0 - C1 * eta * gg
+    out = {"eta": eta, "eta_L": eta * obj.L, "a step along -g": torch.where(gg > 0, off, torch.zeros_like(off)),
+           "Armijo's sufficient decrease": (f0 - f1) / (C1 * eta * safe), "Wolfe's curvature condition": (obj.grad(w_new) * g).sum(-1) / safe,
+           "decrease": (f1 < f0) | ~(gg > 0), "armijo": armijo_ok,
+           "wolfe": armijo_ok & ((obj.grad(w_new) * g).sum(-1) <= C2 * gg), "gap": f1 - obj.f_star}
+    out = {k: v.reshape(S, -1).cpu().numpy() for k, v in out.items()}
+    out["shrinks"] = shrinks
+    out["eta >= min(1, 1/(2L))"], out["halvings <= ceil(log2 L) + 1"] = out["eta"], shrinks.astype(np.float64)
+    return out
 
+
+def _labels(live):
+    seed, t = np.nonzero(live)
+    return [f"seed {s}, step {k + 1}" for s, k in zip(seed, t)]
+
+
+def _frame(pname, sname, L, m, live) -> pd.DataFrame:
+    """The steps table, one row per (step, seed), in step order."""
+    S, T = live.shape
+    col = {k: m[k].T.reshape(-1) for k in ("eta_L", "shrinks", "a step along -g", "decrease", "armijo", "wolfe", "gap")}
+    return pd.DataFrame({"problem": pname, "search": sname, "step": np.repeat(np.arange(1, T + 1), S),
+                         "seed": np.tile(np.arange(S), T), "eta_L": col["eta_L"], "shrinks": col["shrinks"],
+                         "off_g": col["a step along -g"], "decrease": col["decrease"], "armijo": col["armijo"],
+                         "wolfe": col["wolfe"], "L": L, "gap": col["gap"], "live": live.T.reshape(-1)})
+
+
+FIGURES = [
+    {"kind": "hist", "table": "steps", "title": "Accepted step sizes of the halving search (units of 1/L)",
+     "x": "eta_L", "y": "eta_L", "hue": "problem", "where": {"search": "halving"},
+     "vlines": {"1/(2L)": 0.5, "1/L": 1.0}, "logx": True},
+    {"kind": "curves", "table": "steps", "title": "f - f* per iteration, by problem and search", "x": "step",
+     "y": "gap", "hue": "setting", "logy": True},
+]
 
 if __name__ == "__main__":
     from convcheck.study import main

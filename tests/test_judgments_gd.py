@@ -1,0 +1,49 @@
+"""The judgments the gradient-descent studies added (convcheck.judgments): each passes on the right
+input and FAILS on a planted wrong one."""
+
+import numpy as np
+import pytest
+import torch
+
+from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED
+from convcheck.evidence import Computations, Samples
+from convcheck.judgments import AllOf, AtLeast, AtMost, Identity
+from convcheck.objectives import Quadratic
+
+
+def _quadratic():
+    return Quadratic.random(5, torch.Generator().manual_seed(0), L=1.0, kappa=10.0)
+
+
+def test_all_of_holds_when_every_fact_holds_and_fails_on_one_planted_fact():
+    q = _quadratic()
+    judgment = AllOf({"same step": Identity("EXACT_RTOL"), "step at least 1/2": AtLeast(0.5)})
+    steps = np.array([3.0, 7.0, 12.0])
+    right = {"same step": Computations.on(q, steps, steps.copy(), what="stops"),
+             "step at least 1/2": Samples.on(q, np.array([0.5, 1.0]), what="eta L")}
+    assert judgment.judge(right).outcome == REPRODUCED
+    wrong = dict(right, **{"same step": Computations.on(q, steps + 1, steps, what="stops")})  # one step late
+    assert judgment.judge(wrong).outcome == REFUTED
+    low = dict(right, **{"step at least 1/2": Samples.on(q, np.array([0.25, 1.0]), what="eta L")})
+    assert judgment.judge(low).outcome == REFUTED
+    # a part may measure only some facts; an undecided fact leaves the whole undecided, not refuted
+    assert judgment.judge({"step at least 1/2": right["step at least 1/2"]}).outcome == REPRODUCED
+    open_ = Samples.on(q, np.array([0.25, 1.0]), what="eta L", undecided=[True, False])
+    assert judgment.judge({"step at least 1/2": open_}).outcome == INCONCLUSIVE
+
+
+def test_all_of_refuses_a_fact_it_does_not_declare():
+    q = _quadratic()
+    with pytest.raises(ValueError, match="facts"):
+        AllOf({"a": AtMost(1.0)}).judge({"b": Samples.on(q, np.ones(2), what="x")})
+    assert AllOf({"a": AtMost(1.0)}, of="bound").kind == "bound"
+
+
+def test_above_roundoff_keeps_the_steps_before_a_gap_reaches_round_off_in_its_dtype():
+    from convcheck.evidence import above_roundoff
+
+    gaps = np.array([[1.0, 1e-6, 1e-14, 0.0, np.nan]])
+    assert above_roundoff(gaps, 1.0).tolist() == [[True, True, False, False, False]]
+    # float32 round-off is 2^29 times coarser: 1e-6 of the scale is round-off there
+    assert above_roundoff(torch.tensor(gaps, dtype=torch.float32), 1.0).tolist() == [[True, False, False, False, False]]
+    assert above_roundoff(gaps, np.array([[1e8]])).tolist() == [[True, False, False, False, False]]
