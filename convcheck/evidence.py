@@ -373,3 +373,17 @@ class WorstCases:
 
 #: Any piece of evidence a judgment reads.
 Evidence = Curves | Samples | Computations | Pair | Scaling | Sweep | WorstCases
+
+
+def with_constants(evidence, **constants):
+    """``evidence`` with the run's own constants beside its objective's (the step ``eta`` of a constant-step
+    run, a batch size ``b``, a data set's ``sigma2``), so that a judgment's expression may use them
+    (``Linear(lambda c: 1 - c["eta"] * c["mu"])``); a name the objective already gives is an error."""
+    clash = sorted(set(constants) & set(evidence.provenance.constants))
+    if clash:
+        raise ValueError(f"The constants {clash} are the objective's own; name the run's constants otherwise.")
+    prov = dataclasses.replace(evidence.provenance, constants={**evidence.provenance.constants, **constants})
+    return dataclasses.replace(evidence, provenance=prov)
+
+
+__all__ += ["with_constants"]

@@ -456,3 +456,54 @@ def _instance_json(instance, refutes: bool) -> dict:
 
 
 AS_WRITTEN = AS_WRITTEN  # re-exported for studies that declare judgments per reading
+
+
+# --- parts of one reading that measure different aspects, and exact expectations ----------------
+
+@dataclass(frozen=True)
+class Aspects(Judgment):
+    """A reading whose parts measure different aspects of the statement (a floor that scales with eta
+    and a 1/t transient; an accuracy and a cost), each with its own judgment: a part's evidence is
+    ``{aspect: evidence}`` naming the aspects it measures (one or several, all on the part's
+    instance). A part of one aspect gets that aspect's verdict; a part of several, their
+    :func:`~convcheck.stats.combine`. The parts are then combined as any parts are. Its kind is
+    ``of``, else the first aspect's (the statement's own; the others support it)."""
+
+    judgments: dict = field(default_factory=dict)
+    of: str = ""
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return self.of or next(iter(self.judgments.values())).kind
+
+    def judge(self, evidence, *, claim=""):
+        from .stats import combine
+
+        if not isinstance(evidence, dict) or not evidence or not set(evidence) <= set(self.judgments):
+            raise ValueError(f"Aspects judges {{aspect: evidence}} with aspects among {sorted(self.judgments)}. Got "
+                             f"{sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
+        verdicts = {a: self.judgments[a].judge(ev, claim=claim) for a, ev in evidence.items()}
+        return next(iter(verdicts.values())) if len(verdicts) == 1 else combine(claim, "", verdicts)
+
+
+@dataclass(frozen=True)
+class Exact(Judgment):
+    """An expectation computed exactly (every batch of a small data set enumerated) against formulas:
+    ``formulas(constants) -> {name: value}`` and the name the claim states (``claimed``); equal to
+    ``IDENTITY_RTOL`` (:func:`~convcheck.stats.check_exact`). The evidence is one value per unit."""
+
+    formulas: Callable
+    claimed: str
+    kind: ClassVar[str] = "variance"
+
+    def judge(self, evidence, *, claim=""):
+        from .stats import check_exact, combine
+
+        _expect(evidence, Samples, self)
+        candidates = self.formulas(evidence.provenance.constants)
+        verdicts = {lab: check_exact(float(v), candidates, self.claimed, claim=claim)
+                    for lab, v in zip(evidence.labels or range(evidence.values.size), evidence.values)}
+        return next(iter(verdicts.values())) if len(verdicts) == 1 else combine(claim, "", verdicts)
+
+
+__all__ += ["Aspects", "Exact"]
