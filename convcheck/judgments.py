@@ -485,6 +485,9 @@ class Aspects(Judgment):
         verdicts = {a: self.judgments[a].judge(ev, claim=claim) for a, ev in evidence.items()}
         return next(iter(verdicts.values())) if len(verdicts) == 1 else combine(claim, "", verdicts)
 
+    def describe(self) -> str:
+        return "aspects(" + "; ".join(f"{a}: {j.describe()}" for a, j in self.judgments.items()) + ")"
+
 
 @dataclass(frozen=True)
 class Exact(Judgment):

@@ -47,6 +47,7 @@ def test_aspects_judges_each_part_by_the_aspect_it_measures():
     q, tr = _gd_run(0.5)
     judgment = Aspects({"contraction": Linear(lambda c: 1 - c["eta"] * c["mu"]), "cost": Identity()})
     assert judgment.kind == "linear"
+    assert "contraction: linear(" in judgment.describe() and "0x" not in judgment.describe()  # no address of a lambda
     counts = Computations.on(q, np.array([1.0, 1.0]), np.array([1.0, 1.0]), what="gradients per step")
     right = {"run": {"contraction": with_constants(Curves.of(tr), eta=0.5)}, "cost": {"cost": counts}}
     v = judge(_claim(judgment), "as written", judgment, right)
