@@ -64,6 +64,9 @@ def _run_instance(objective, trace) -> Instance:
     second moment non-finite, or the run marked diverged) cannot certify."""
     from .hypotheses import Certificate
 
+    cached = getattr(trace, "_convcheck_instance", None)
+    if cached is not None:
+        return cached
     base = instance_of(objective)
     moments = trace.info.get("stochastic_second_moment")
     if moments is None or base.has("bounded stochastic gradients"):
@@ -75,7 +78,9 @@ def _run_instance(objective, trace) -> Instance:
     how = (f"along this run: the largest E_i ||grad f_i(w_k)||^2 over its {m.shape[1]} checkpoints x {m.shape[0]} runs is "
            f"{worst:.4g}" if finite else f"not along this run: {diverged} of {m.shape[0]} runs diverged")
     certs = tuple(c for c in base.certificates if c.property != "bounded stochastic gradients")
-    return Instance(base.name, certs + (Certificate("bounded stochastic gradients", finite, how, worst if finite else None),))
+    out = Instance(base.name, certs + (Certificate("bounded stochastic gradients", finite, how, worst if finite else None),))
+    trace._convcheck_instance = out  # every piece of evidence of this run carries the same instance
+    return out
 
 
 def _dtype_name(dtype) -> str:
@@ -477,3 +482,17 @@ def above_roundoff(values, scale) -> np.ndarray:
 
 
 __all__ += ["above_roundoff"]
+
+
+def with_constants(evidence, **constants):
+    """``evidence`` with the run's own constants beside its objective's (the step ``eta`` of a constant-step
+    run, a batch size ``b``, a data set's ``sigma2``), so that a judgment's expression may use them
+    (``Linear(lambda c: 1 - c["eta"] * c["mu"])``); a name the objective already gives is an error."""
+    clash = sorted(set(constants) & set(evidence.provenance.constants))
+    if clash:
+        raise ValueError(f"The constants {clash} are the objective's own; name the run's constants otherwise.")
+    prov = dataclasses.replace(evidence.provenance, constants={**evidence.provenance.constants, **constants})
+    return dataclasses.replace(evidence, provenance=prov)
+
+
+__all__ += ["with_constants"]

@@ -604,23 +604,22 @@ def _judge_aspects(judgments: dict, evidence, who, claim: str) -> dict:
 
 @dataclass(frozen=True)
 class AllOf(Judgment):
-    """A property that is several facts at once ("the step is at least 1/(2L), the halvings at most
-    ceil(log2 L) + 1, and f decreases"; a gradient equals autograd's to round-off and central
-    differences' to their truncation error), each measured and judged by its own judgment: refuted
-    when any fact is refuted, reproduced when every fact is (:func:`~convcheck.stats.combine`). The
-    evidence of a part is ``{fact: evidence}`` on one instance; a part may measure only the facts
-    its instance bears on (a stopping rule on a quadratic, the same rule at a saddle). Its kind is
-    ``of`` where the claim names one, else its facts' kinds."""
+    """A statement that is several facts or aspects at once ("the step is at least 1/(2L), the halvings
+    at most ceil(log2 L) + 1, and f decreases"; a floor that scales with eta and a 1/t transient; a
+    gradient equal to autograd's to round-off and to central differences' to their truncation
+    error), each measured and judged by its own judgment: refuted when any is refuted, reproduced
+    when every one is (:func:`~convcheck.stats.combine`). The evidence of a part is
+    ``{fact: evidence}`` on the part's instance; a part may measure only the facts its instance
+    bears on (a stopping rule on a quadratic, the same rule at a saddle), and a part of one fact gets
+    that fact's verdict. Its kind is ``of``, else the first fact's (the statement's own; the others
+    support it)."""
 
     judgments: dict = field(default_factory=dict)
-    of: str | None = None
+    of: str = ""
 
     @property
     def kind(self) -> str:  # type: ignore[override]
-        if self.of:
-            return self.of
-        kinds = {j.kind for j in self.judgments.values()}
-        return kinds.pop() if len(kinds) == 1 else "+".join(sorted(kinds))
+        return self.of or next(iter(self.judgments.values())).kind
 
     def judge(self, evidence, *, claim="", levels=None):
         from .stats import combine
@@ -628,8 +627,11 @@ class AllOf(Judgment):
         if not isinstance(evidence, dict) or not evidence or not set(evidence) <= set(self.judgments):
             raise ValueError(f"AllOf judges {{fact: evidence}} for some of the facts {sorted(self.judgments)}. "
                              f"Got {sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
-        return combine(claim, "", {fact: _judged(self.judgments[fact], ev, claim, levels) for fact, ev in evidence.items()},
-                       levels=levels)
+        verdicts = {fact: _judged(self.judgments[fact], ev, claim, levels) for fact, ev in evidence.items()}
+        return next(iter(verdicts.values())) if len(verdicts) == 1 else combine(claim, "", verdicts, levels=levels)
+
+    def describe(self) -> str:
+        return "all of(" + "; ".join(f"{a}: {j.describe()}" for a, j in self.judgments.items()) + ")"
 
 
 @dataclass(frozen=True)
@@ -719,3 +721,30 @@ class MeanVector(Judgment):
 __all__ += ["AllOf", "Given", "Small", "MeanVector"]
 
 
+# --- parts of one reading that measure different aspects, and exact expectations ----------------
+
+#: The aspects of one reading (a floor and its transient; an accuracy and its cost): :class:`AllOf`.
+Aspects = AllOf
+
+
+@dataclass(frozen=True)
+class Exact(Judgment):
+    """An expectation computed exactly (every batch of a small data set enumerated) against formulas:
+    ``formulas(constants) -> {name: value}`` and the name the claim states (``claimed``); equal to
+    ``IDENTITY_RTOL`` (:func:`~convcheck.stats.check_exact`). The evidence is one value per unit."""
+
+    formulas: Callable
+    claimed: str
+    kind: ClassVar[str] = "variance"
+
+    def judge(self, evidence, *, claim=""):
+        from .stats import check_exact, combine
+
+        _expect(evidence, Samples, self)
+        candidates = self.formulas(evidence.provenance.constants)
+        verdicts = {lab: check_exact(float(v), candidates, self.claimed, claim=claim)
+                    for lab, v in zip(evidence.labels or range(evidence.values.size), evidence.values)}
+        return next(iter(verdicts.values())) if len(verdicts) == 1 else combine(claim, "", verdicts)
+
+
+__all__ += ["Aspects", "Exact"]

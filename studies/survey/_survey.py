@@ -26,12 +26,11 @@ Notes on the survey's text:
 
 Experiments:
 
-* :func:`survey_contraction`: does a constant-step stochastic method contract like a stated
-  factor ``1 - mu/L`` (Eqs. 29 and 35 of the survey as written)? It checks the given runs and
-  adds a run at ``eta = 1/L``, the one step where Bottou et al.'s ``1 - eta mu`` equals
-  ``1 - mu/L``.
-* :func:`convex_transient`: the O(1/t) transient of a constant-step stochastic method on a convex
-  problem where it can show (Eqs. 27 and 34 of the survey).
+* :func:`survey_contraction`: the evidence on "a constant-step stochastic method contracts like
+  ``1 - mu/L``" (Eqs. 29 and 35 of the survey as written): the given runs, and a run at
+  ``eta = 1/L``, the one step where Bottou et al.'s ``1 - eta mu`` equals ``1 - mu/L``.
+* :func:`convex_transient`: the run that shows the O(1/t) transient of a constant-step stochastic
+  method on a convex problem (Eqs. 27 and 34 of the survey).
 """
 
 from __future__ import annotations
@@ -41,13 +40,11 @@ import torch
 
 from convcheck import engine
 from convcheck._validation import check_real
-from convcheck.claims import REFUTED, Verdict
-from convcheck.hypotheses import certify
+from convcheck.evidence import Curves
 from convcheck.objectives import LeastSquares
 from convcheck.optim import Optimizer
 from convcheck.optim.adaptive import AdaptiveState
 from convcheck.optim.schedules import Schedule, as_schedule, step_size
-from convcheck.stats import check_linear, check_rate, combine, difference_scale
 
 __all__ = ["PROP2", "PROP2_STRONG", "PROP3", "PROP3_STRONG", "BOTH_CASES", "two_wells", "survey_contraction", "convex_transient", "adagrad_survey", "rmsprop_survey", "adam_survey"]
 
@@ -75,56 +72,36 @@ def two_wells(ctx, name: str = "two-wells", rows: int | None = None):
     return tw, tw.w_local + 0.05 * ctx.normal((rows or ctx.seeds, 1), name, "w0")
 
 
-def survey_contraction(ctx, problem, steps: np.ndarray, gaps: dict[str, np.ndarray], make_opt, sampler, claim: str,
-                       study: str, instance=None, **fields) -> Verdict:
-    """Verdict on "the gap contracts like (1 - mu/L)^t with a constant step".
+def survey_contraction(ctx, problem, curves: dict, make_opt, sampler) -> tuple[dict, list[str]]:
+    """The evidence on "the gap contracts like (1 - mu/L)^t with a constant step" (a contraction
+    judged against ``1 - mu/L``, read from the instance's constants), and its findings.
 
-    ``gaps``: setting label -> (S, C) gap curves at ``steps`` from the study's own runs;
-    ``make_opt(eta_rows)`` builds the method (as the study's); ``sampler`` draws the batches of
-    the added run at ``eta = 1/L``; ``instance``: the certified problem
-    (:func:`convcheck.hypotheses.certify`) every part ran on. Each setting is a part (``check_linear``, upper claim, fitted
-    before the floor); the parts are Holm-corrected by :func:`~convcheck.claims.combine`.
+    ``curves``: setting label -> the gap curves of the study's own runs on ``problem``;
+    ``make_opt(eta_rows)`` builds the method (as the study's); ``sampler`` draws the batches of the
+    added run at ``eta = 1/L``, started 100x farther than the sweep's starts: there the gradient
+    noise sets a floor within a few steps, and the geometric phase needs decades above it.
     """
-    rho = 1 - problem.mu / problem.L
-    parts = {k: check_linear(g, steps, rho, kind="upper", claim=claim, scale=difference_scale(problem.f_star, g))
-             for k, g in gaps.items()}
-    S = ctx.seeds
-    T = int(np.ceil(200 * problem.L / problem.mu))
-    # started 100x farther than the sweep's starts: at eta = 1/L the gradient noise sets a floor within a
-    # few steps, and the geometric phase needs decades above it to be fitted
+    S, T = ctx.seeds, int(np.ceil(200 * problem.L / problem.mu))
     w0 = ctx.start_near(problem.w_star, "w0-1/L", scale=100.0)
     tr = engine.run(problem, make_opt(torch.full((S,), 1 / problem.L, dtype=ctx.dtype, device=ctx.device)), w0, T,
                     checkpoints=np.arange(T + 1), sampler=sampler, generator=ctx.generator("sampler-1/L"))
-    parts["eta=1/L"] = check_linear(tr.metrics["gap"], tr.steps, rho, kind="upper", claim=claim,
-                                    scale=difference_scale(problem.f_star, tr.metrics["gap"]))
-    def fit(v):
-        if v.diverged:
-            return f"diverged on {v.diverged} of {v.seeds} seeds"
-        rho_fit = v.statistic.get("rho_fit")
-        return f"{rho_fit:.4f}" if isinstance(rho_fit, float) and np.isfinite(rho_fit) else f"{v.outcome} ({v.summary})"
-    fits = ", ".join(f"{k}: {fit(v)}" for k, v in parts.items())
-    if instance is not None:
-        fields["instances"] = {k: instance for k in parts}
-    verdict = combine(claim, study, parts, summary=f"contraction at least 1 - mu/L = {rho:g} per step at every eta: {fits}",
-                      findings=[f"fitted contraction of the gap per step (claim: {rho:g}): {fits}; with a constant step the "
-                                "transient contracts like (1 - eta mu)^2 per step, so 1 - mu/L could only be reached near "
-                                "eta = 1/L, where the gradient noise is largest"], **fields)
-    if verdict.outcome == REFUTED:
-        return verdict.restated(summary=f"counterexample: the gap does not contract like (1 - mu/L)^t = {rho:g}^t: {fits}")
-    return verdict
+    return {**curves, "eta=1/L": Curves.of(tr, role="sgd")}, [
+        f"claimed contraction of the gap per step: 1 - mu/L = {1 - problem.mu / problem.L:g}; with a constant step the "
+        "transient contracts like (1 - eta mu)^2 per step, so 1 - mu/L could only be reached near eta = 1/L, where the "
+        "gradient noise is largest"]
 
 
-def convex_transient(ctx, make_opt, sampler, claim: str, steps: int):
-    """The 1/t term of ``f - f* <= O(1/t + noise)`` with a constant step, where it can show.
+def convex_transient(ctx, make_opt, sampler, steps: int):
+    """The run that shows the 1/t term of ``f - f* <= O(1/t + noise)`` with a constant step.
 
     Noiseless least squares (n = 400, d = 100: no floor, the samples are interpolated) whose
     curvatures spread from 1/80 to 1, with equal error energy ``lambda_i e_i^2`` in every
     eigendirection: the modes still moving at step t are those with ``lambda < 1/(eta t)``, so the
     gap decays like ``1/(eta t)`` for ``1/(eta L) < t < 1/(eta mu)`` (two decades), geometrically
     after. Constant step ``1/max_i ||x_i||^2`` (stable for one sample). A smaller mu would leave
-    a mode that has not moved by the horizon: a flat stretch that the rate check reads, rightly,
-    as a stall. ``sampler`` draws the batches (its n must be 400). Returns the verdict of
-    ``check_rate(gap, "1/t", "upper")`` and the curves.
+    a mode that has not moved by the horizon: a flat stretch that a rate judgment reads, rightly,
+    as a stall. ``sampler`` draws the batches (its n must be 400). Returns the gap curves, their
+    table and the step.
     """
     ls = LeastSquares.planted(400, 100, ctx.generator("transient"), L=1.0, kappa=80.0, noise=0.0, dtype=ctx.dtype,
                               device=ctx.device)
@@ -134,9 +111,7 @@ def convex_transient(ctx, make_opt, sampler, claim: str, steps: int):
     eta = 1.0 / float((ls.X * ls.X).sum(-1).max())
     tr = engine.run(ls, make_opt(torch.full((ctx.seeds,), eta, dtype=ctx.dtype, device=ctx.device)), w0, steps,
                     checkpoints=engine.log_checkpoints(steps, 12), sampler=sampler, generator=ctx.generator("transient-sampler"))
-    v = check_rate(tr.metrics["gap"], tr.steps, "1/t", "upper", claim=claim,
-                   scale=difference_scale(ls.f_star, tr.metrics["gap"]))
-    return v.restated(prefix=f"eta = {eta:.3g}: ", instances=[certify(ls, "noiseless least squares (the 1/t transient)")]), tr.to_frame(seed=np.arange(ctx.seeds), setting=f"eta={eta:.3g}")
+    return Curves.of(tr, role="sgd"), tr.to_frame(seed=np.arange(ctx.seeds), setting=f"eta={eta:.3g}"), eta
 
 
 # --- the survey's adaptive methods (Sec. 6) ----------------------------------------------------
