@@ -520,7 +520,8 @@ class Holds(Judgment):
         labels = list(first.labels or [str(i) for i in range(size)])
         shown = [f"{lab}: " + ", ".join(f"{n} {evidence[n].values[i]:.3g}" for n in sorted(names)) for i, lab in enumerate(labels)]
         unmet = {f"{n} ({evidence[n].what})": bool(_unit_holds(c, evidence[n]).all()) for n, c in self.assumes.items()}
-        what = self.what or f"{first.what}: " + ", ".join(f"{n} {type(c).__name__.lower()} {c.limit}" for n, c in self.holds.items())
+        what = self.what or f"{first.what}: " + ", ".join(f"{n} {'at least' if c._above else 'at most'} {c.limit}"
+                                                          for n, c in self.holds.items())
         if not applies.any():
             return Verdict(claim, "", INCONCLUSIVE, f"{what}: no unit the statement speaks of ({size} measured)",
                            statistic={"instances": 0})

@@ -1,6 +1,7 @@
 """Holds (a property of every unit read from several measured quantities, with certificates for a
-counterexample) and All (several statements of one claim that must all hold): each passes on the
-right input and fails on a planted wrong one."""
+counterexample), All (several statements of one claim that must all hold) and PerSeed (one number
+per seed against a target, within a margin): each passes on the right input and fails on a planted
+wrong one."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import torch
 
 from convcheck.claims import INCONCLUSIVE, REFUTED, REPRODUCED
 from convcheck.evidence import Samples
-from convcheck.judgments import All, AtLeast, AtMost, Holds, kinds_of
+from convcheck.judgments import All, AtLeast, AtMost, Comparison, Holds, PerSeed, kinds_of
 from convcheck.objectives import Quadratic
 
 REACHES = Holds({"excess": AtMost(1e-7, rtol=None)}, refutes={"gradient": AtMost(1e-6, rtol=None),
@@ -66,3 +67,27 @@ def test_all_needs_every_measured_member(quadratic):
     assert threshold.judge(wrong).outcome == REFUTED
     with pytest.raises(ValueError, match="members"):
         threshold.judge({"unknown": right["zero below"]})
+
+
+def test_holds_that_cannot_refute_leaves_a_failing_unit_undecided(quadratic):
+    whp = Holds({"decades": AtLeast(6, rtol=None)}, can_refute=False)
+    assert whp.judge(_units(quadratic, decades=[12, 7])).outcome == REPRODUCED
+    assert whp.judge(_units(quadratic, decades=[12, 0])).outcome == INCONCLUSIVE
+
+
+def test_all_takes_the_claims_kind_when_its_members_differ(quadratic):
+    mixed = All({"reaches": AtMost(1.0, rtol=None), "faster": Comparison()}, of="linear")
+    assert mixed.kind == "linear"
+    assert All({"reaches": AtMost(1.0), "faster": Comparison()}).kind not in kinds_of("linear")
+
+
+def test_per_seed_holds_a_value_per_seed_to_its_target(quadratic):
+    rng = np.random.default_rng(0)
+    upper = PerSeed(0.0, 0.2, "upper", of="linear")
+    assert upper.kind == "linear"
+    close = Samples.on(quadratic, 0.01 * rng.standard_normal(16), what="log cost ratio")
+    assert upper.judge(close).outcome == REPRODUCED
+    with_stuck = Samples.on(quadratic, np.r_[0.01 * rng.standard_normal(16), np.inf], what="log cost ratio")
+    assert upper.judge(with_stuck).outcome == REPRODUCED  # a seed without a value (inf) is left out
+    planted = Samples.on(quadratic, 1.0 + 0.01 * rng.standard_normal(16), what="log cost ratio")  # later decades cost e times more
+    assert upper.judge(planted).outcome == REFUTED
