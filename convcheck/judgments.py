@@ -506,20 +506,20 @@ class Holds(Judgment):
         from .claims import INCONCLUSIVE
         from .stats import check_property
 
-        groups = (self.holds, self.refutes, self.applies, self.assumes)
-        names = {n for g in groups for n in g}
+        names = {n for g in (self.holds, self.refutes, self.applies, self.assumes) for n in g}
         if not isinstance(evidence, dict) or not names <= set(evidence):
             raise ValueError(f"Holds judges {{quantity: Samples}} for the quantities {sorted(names)}. Got "
                              f"{sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
         sizes = {evidence[n].values.size for n in names}
         if len(sizes) != 1:
-            raise ValueError(f"The quantities {sorted(names)} must have one value per unit each. Got sizes {sorted(sizes)} instead.")
+            raise ValueError(f"The quantities {sorted(names)} must have one value per unit each. Got sizes {sorted(sizes)} "
+                             "instead.")
         size = sizes.pop()
         holds, certified, applies = (self.select(evidence, g) for g in ("holds", "refutes", "applies"))
         first = evidence[next(iter(self.holds))]
         labels = list(first.labels or [str(i) for i in range(size)])
         shown = [f"{lab}: " + ", ".join(f"{n} {evidence[n].values[i]:.3g}" for n in sorted(names)) for i, lab in enumerate(labels)]
-        unmet = {f"{n} ({evidence[n].what})": bool(_unit_holds(c, evidence[n]).all()) for n, c in self.assumes.items()}
+        assumed = {f"{n} ({evidence[n].what})": bool(_unit_holds(c, evidence[n]).all()) for n, c in self.assumes.items()}
         what = self.what or f"{first.what}: " + ", ".join(f"{n} {'at least' if c._above else 'at most'} {c.limit}"
                                                           for n, c in self.holds.items())
         if not applies.any():
@@ -528,9 +528,8 @@ class Holds(Judgment):
         keep = np.flatnonzero(applies)
         undecided = ~holds & ~certified if self.refutes else ~holds if not self.can_refute else np.zeros(size, dtype=bool)
         return check_property(holds[keep], what=what, labels=[shown[i] for i in keep], undecided=undecided[keep],
-                              assumptions=unmet or None, claim=claim, sampled=self.sampled,
+                              assumptions=assumed or None, claim=claim, sampled=self.sampled,
                               detail=f"{keep.size} of {size} units the statement speaks of" if keep.size < size else "")
-
 
     def select(self, evidence: dict, group: str = "holds") -> np.ndarray:
         """The units of ``evidence`` where every comparison of ``group`` ("holds", "refutes", "applies"
@@ -569,7 +568,6 @@ class All(Judgment):
             raise ValueError(f"All judges {{member: evidence}} for some of the members {sorted(self.judgments)}. "
                              f"Got {sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
         return combine(claim, "", {m: self.judgments[m].judge(e, claim=claim) for m, e in evidence.items()})
-
 
 
 @dataclass(frozen=True)

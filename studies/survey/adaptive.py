@@ -103,7 +103,8 @@ def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
         for name, opt in variants.items():
             final = engine.run(q, opt, e0, steps, checkpoints=[steps]).final
             p = np.minimum(torch.log10(e0.abs() / (final - q.w_star).abs().clamp_min(1e-300)).cpu().numpy(), 15.0)
-            frames.append(pd.DataFrame({"method": name, "seed": np.repeat(np.arange(ctx.seeds), 20), "coordinate": np.tile(np.arange(20), ctx.seeds),
+            frames.append(pd.DataFrame({"method": name, "seed": np.repeat(np.arange(ctx.seeds), 20),
+                                        "coordinate": np.tile(np.arange(20), ctx.seeds),
                                         "curvature": np.tile(lam.numpy(), ctx.seeds), "progress_decades": p.reshape(-1),
                                         "final_gap": np.repeat(q.gap(final).cpu().numpy(), 20)}))
         prog = tables["progress"] = pd.concat(frames, ignore_index=True)
@@ -161,13 +162,15 @@ def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
         stream = stream + 0.1 * ctx.normal(stream.shape, "noise")
         fed = lambda opt: replay(opt, w0, stream)[1:]
         same = "every iterate of 100 steps fed the same gradients,"
-        torch_rms, torch_adam = fed(from_torch(torch.optim.RMSprop, lr=0.01, alpha=0.9)), fed(from_torch(torch.optim.Adam, lr=0.01, betas=(0.9, 0.999)))
+        torch_rms = fed(from_torch(torch.optim.RMSprop, lr=0.01, alpha=0.9))
+        torch_adam = fed(from_torch(torch.optim.Adam, lr=0.01, betas=(0.9, 0.999)))
         with np.errstate(all="ignore"):
             literal = fed(adam_survey(0.01, 0.9, 0.999, first_k=0))
         evidence["AD-2"] = {"as written": Computations.on(None, fed(rmsprop_survey(0.01, 0.9)), torch_rms, what="RMSProp as "
                             "Eqs. (41)-(42) write it (scalar v) and RMSProp (torch.optim.RMSprop), 100 steps on one gradient stream,")}
         evidence["AD-2", STANDARD_RMSPROP] = {"vs torch.optim.RMSprop": Computations.on(
-            None, fed(rms(lr=0.01, alpha=0.9, eps=1e-8)), torch_rms, what=f"{ctx.label('rmsprop')} (role rmsprop) and torch.optim.RMSprop, {same}")}
+            None, fed(rms(lr=0.01, alpha=0.9, eps=1e-8)), torch_rms,
+            what=f"{ctx.label('rmsprop')} (role rmsprop) and torch.optim.RMSprop, {same}")}
         evidence["AD-3"] = {"as written": Computations.on(None, literal, torch_adam, what="Adam as Eqs. (43)-(47) write it "
                             "(scalar v, k from 0) and Adam (torch.optim.Adam)")}
         evidence["AD-3", STANDARD_ADAM] = {
@@ -200,7 +203,8 @@ def run(ctx, *, steps, rate_steps, lrs) -> StudyResult:
     if ctx.wants("AD-4"):
         lg = Logistic.anes96(**kw)
         tr = engine.run(lg, ada(lr=0.5, eps=1e-10), ctx.start_near(lg.w_star, "lg-w0"), rate_steps, average=True,
-                        checkpoints=engine.log_checkpoints(rate_steps, 12), sampler=WithReplacement(lg.n), generator=ctx.generator("lg-sampler"))
+                        checkpoints=engine.log_checkpoints(rate_steps, 12), sampler=WithReplacement(lg.n),
+                        generator=ctx.generator("lg-sampler"))
         evidence["AD-4"] = {"logistic-anes96": Curves.of(tr, "avg_gap", role="adagrad")}
         t, med = tr.steps[tr.steps >= 10], np.median(tr.metrics["gap"][:, tr.steps >= 10], axis=0)
         findings["AD-4"] = [f"last iterate: seed-median gap ~ t^{np.polyfit(np.log(t), np.log(med), 1)[0]:.3f} (least squares over "

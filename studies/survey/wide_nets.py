@@ -153,7 +153,8 @@ def run(ctx, *, widths, steps, deep_widths, batches, width_fn=None, lr_scale=1.0
     if ctx.wants("OP-5"):
         m, md = max(widths), min(deep_widths)
         tl, dn = TwoLayerReLU.random(X, y, width_fn(m), ctx.generator("a", m)), relu_net(X, y, width_fn(md), 3)
-        deep = _minibatch(ctx, dn, dn.init(ctx.seeds, ctx.generator("deep-sgd", md)), "deep-sgd", lambda b: 0.5 * lr_scale * b / max(batches),
+        deep = _minibatch(ctx, dn, dn.init(ctx.seeds, ctx.generator("deep-sgd", md)), "deep-sgd",
+                          lambda b: 0.5 * lr_scale * b / max(batches),
                           2 * steps, batches, "OP-5", f"3-layer m={md}", np.arange(0, 2 * steps + 1, 5), evidence, findings)
         two = _minibatch(ctx, tl, tl.init(ctx.seeds, ctx.generator("w", m)), "sgd", lambda b: eta, 2 * steps, batches,
                          ("OP-5", FIXED_STEP), f"m={m}", np.unique(np.linspace(0, 2 * steps, 301).astype(int)), evidence, findings)
@@ -202,8 +203,9 @@ def _linear_rate(ctx, traces, widths, deep_widths, width_fn, lr_scale, X, y, ck,
         parts[f"3-layer m={m}"] = {
             "later decades cost no more": Samples.on(dn, ratios, what=f"width {m}: steps per decade of loss, later half of the "
                                                      "decades vs the first: log ratio on the converging seeds", role="gd"),
-            "every seed converges": {"decades crossed": Samples.on(dn, decades[m], what="decades of loss crossed", role="gd",
-                                                                   labels=[f"seed {s}: final loss / initial {r:.3g}" for s, r in enumerate(rel)])}}
+            "every seed converges": {"decades crossed": Samples.on(
+                dn, decades[m], what="decades of loss crossed", role="gd",
+                labels=[f"seed {s}: final loss / initial {r:.3g}" for s, r in enumerate(rel)])}}
     parts.pop(f"3-layer m={NARROW}")  # the contrast, outside Prop. 5's widths: a finding
     evidence["OP-4"] = parts
     findings["OP-4"] = [f"contrast, width {NARROW} (not judged): decades crossed per seed {decades[NARROW]} in {ck[-1]} steps, "
@@ -297,11 +299,13 @@ def _width_effect(ctx, widths, nets, move, iters, per_width, X, lam0, evidence, 
         Xd[0, :-1] = math.cos(theta) * z1 + math.sin(theta) * u
         sep.append((delta, float(torch.linalg.eigvalsh(ntk_gram_infinite(Xd))[0])))
     findings["OP-6"] = [f"movement slope {float(np.mean(slopes)):.3f} (mean over seed indices) vs the m^(-1/2) of the NTK analysis",
-                        "spread (std over seeds) of log10 final/initial loss by width: " + ", ".join(f"m={m}: {v:.3f}" for m, (v, _) in per_width.items()),
+                        "spread (std over seeds) of log10 final/initial loss by width: " + ", ".join(
+                            f"m={m}: {v:.3f}" for m, (v, _) in per_width.items()),
                         "empirical NTK smallest eigenvalue at init vs lambda_0 (median relative error): " + ", ".join(
                             f"m={m}: {e:.3f}" for m, (_, e) in per_width.items()),
-                        "separation: lambda_0 when two points are delta apart: " + ", ".join(f"{lam:.4f} (delta={dist:g})" for dist, lam in sep)
-                        + f" (the data as drawn: {lam0:.4f}); lambda_0 shrinks with delta, and the iterations of GD scale as 1/lambda_0 (see OP-4)"]
+                        "separation: lambda_0 when two points are delta apart: " + ", ".join(
+                            f"{lam:.4f} (delta={dist:g})" for dist, lam in sep) + f" (the data as drawn: {lam0:.4f}); lambda_0 "
+                        "shrinks with delta, and the iterations of GD scale as 1/lambda_0 (see OP-4)"]
 
 
 if __name__ == "__main__":
