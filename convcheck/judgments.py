@@ -298,17 +298,8 @@ class _Compare(Judgment):
     def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_property
 
-        _expect(evidence, Samples, self)
-        limit = self.limit
-        if isinstance(limit, str):
-            limit = _tolerance(limit, carry=False)
-        elif callable(limit):
-            limit = limit(evidence.provenance.constants)
-        limit = np.broadcast_to(np.asarray(limit, dtype=np.float64), evidence.values.shape)
-        slack = 0.0 if self.rtol is None else _tolerance(self.rtol, evidence.provenance.dtype) * np.abs(limit)
-        v = evidence.values
-        holds = (v >= limit - slack) if self._above else (v <= limit + slack)
-        holds &= np.isfinite(v)
+        holds = _unit_holds(self, evidence)
+        limit, v = _limit_of(self.limit, evidence), evidence.values
         sign = ">=" if self._above else "<="
         labels = evidence.labels or [str(i) for i in range(v.size)]
         shown = [f"{lab}: {x:.4g}" for lab, x in zip(labels, v)]
@@ -700,6 +691,18 @@ def _limit_of(limit, evidence) -> np.ndarray:
     return np.broadcast_to(np.asarray(limit, dtype=np.float64), evidence.values.shape)
 
 
+def _unit_holds(compare: "_Compare", evidence) -> np.ndarray:
+    """Per unit, whether ``compare`` (an :class:`AtMost` or :class:`AtLeast`) holds on ``evidence``
+    (Samples): the limit, with the round-off ``rtol`` allows relative to it; a non-finite value holds nothing."""
+    _expect(evidence, Samples, compare)
+    limit = _limit_of(compare.limit, evidence)
+    slack = 0.0 if compare.rtol is None else _tolerance(compare.rtol, evidence.provenance.dtype) * np.abs(limit)
+    v = evidence.values
+    with np.errstate(invalid="ignore"):
+        out = (v >= limit - slack) if compare._above else (v <= limit + slack)
+    return out & np.isfinite(v)
+
+
 @dataclass(frozen=True)
 class MeanVector(Judgment):
     """A Monte-Carlo mean of a vector equals its target coordinate by coordinate (an unbiased
@@ -748,3 +751,125 @@ class Exact(Judgment):
 
 
 __all__ += ["Aspects", "Exact"]
+
+
+@dataclass(frozen=True)
+class Holds(Judgment):
+    """A property of every unit (a run, a critical point) read from several measured quantities: the
+    evidence is ``{quantity: Samples}`` (one value per unit each, the same units, one instance), and
+    each quantity named here is compared by an :class:`AtMost` or :class:`AtLeast`.
+
+    ``holds``: the unit has the property when all of these comparisons hold (a run reaches the global
+    value; a saddle curves downward). ``refutes``: a unit without the property is a counterexample
+    only where all of these hold too, a certificate that it stopped where the statement says it cannot
+    (a spurious minimum's gradient and Hessian, a saddle a run stalled at); elsewhere it is undecided
+    (a run still moving at the end of its budget). Empty: every unit without the property refutes.
+    ``applies``: the units the statement speaks of (a critical point that is not a global minimum);
+    the others are left out (none left: inconclusive). ``assumes``: what the statement assumes of
+    each unit; a unit where one fails makes the verdict inconclusive. ``can_refute=False``: no unit
+    is a counterexample, one without the property is undecided (a statement that holds with high
+    probability only, which a finite sample may miss). Maps to
+    :func:`~convcheck.stats.check_property` (``sampled``: "for every start" read from random draws)."""
+
+    holds: dict
+    refutes: dict = field(default_factory=dict)
+    applies: dict = field(default_factory=dict)
+    assumes: dict = field(default_factory=dict)
+    what: str = ""
+    sampled: bool = False
+    can_refute: bool = True
+    kind: ClassVar[str] = "property"
+
+    def judge(self, evidence, *, claim=""):
+        from .claims import INCONCLUSIVE
+        from .stats import check_property
+
+        names = {n for g in (self.holds, self.refutes, self.applies, self.assumes) for n in g}
+        if not isinstance(evidence, dict) or not names <= set(evidence):
+            raise ValueError(f"Holds judges {{quantity: Samples}} for the quantities {sorted(names)}. Got "
+                             f"{sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
+        sizes = {evidence[n].values.size for n in names}
+        if len(sizes) != 1:
+            raise ValueError(f"The quantities {sorted(names)} must have one value per unit each. Got sizes {sorted(sizes)} "
+                             "instead.")
+        size = sizes.pop()
+        holds, certified, applies = (self.select(evidence, g) for g in ("holds", "refutes", "applies"))
+        first = evidence[next(iter(self.holds))]
+        labels = list(first.labels or [str(i) for i in range(size)])
+        shown = [f"{lab}: " + ", ".join(f"{n} {evidence[n].values[i]:.3g}" for n in sorted(names)) for i, lab in enumerate(labels)]
+        assumed = {f"{n} ({evidence[n].what})": bool(_unit_holds(c, evidence[n]).all()) for n, c in self.assumes.items()}
+        what = self.what or f"{first.what}: " + ", ".join(f"{n} {'at least' if c._above else 'at most'} {c.limit}"
+                                                          for n, c in self.holds.items())
+        if not applies.any():
+            return Verdict(claim, "", INCONCLUSIVE, f"{what}: no unit the statement speaks of ({size} measured)",
+                           statistic={"instances": 0})
+        keep = np.flatnonzero(applies)
+        undecided = ~holds & ~certified if self.refutes else ~holds if not self.can_refute else np.zeros(size, dtype=bool)
+        return check_property(holds[keep], what=what, labels=[shown[i] for i in keep], undecided=undecided[keep],
+                              assumptions=assumed or None, claim=claim, sampled=self.sampled,
+                              detail=f"{keep.size} of {size} units the statement speaks of" if keep.size < size else "")
+
+    def select(self, evidence: dict, group: str = "holds") -> np.ndarray:
+        """The units of ``evidence`` where every comparison of ``group`` ("holds", "refutes", "applies"
+        or "assumes") holds: the units this judgment speaks of, or finds with the property (a study
+        starting a method next to the saddles its search found asks for them here)."""
+        comparisons = getattr(self, group)
+        size = next(iter(evidence.values())).values.size
+        out = np.ones(size, dtype=bool)
+        for n, c in comparisons.items():
+            out &= _unit_holds(c, evidence[n])
+        return out
+
+
+@dataclass(frozen=True)
+class All(Judgment):
+    """Several statements of one claim, each with its judgment, that must all hold (a threshold: zero
+    at or below it, positive above it): the evidence is ``{member: evidence}`` for the members
+    measured (at least one); refuted when a member is refuted, reproduced when every measured member
+    is (:func:`~convcheck.stats.combine`, Holm over the members). Its kind is its members', or the
+    claim's (``of``: a linear convergence settled by a divergence check, a rate and a property)."""
+
+    judgments: dict = field(default_factory=dict)
+    of: str | None = None
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        if self.of:
+            return self.of
+        kinds = {j.kind for j in self.judgments.values()}
+        return kinds.pop() if len(kinds) == 1 else "+".join(sorted(kinds))
+
+    def judge(self, evidence, *, claim=""):
+        from .stats import combine
+
+        if not isinstance(evidence, dict) or not evidence or not set(evidence) <= set(self.judgments):
+            raise ValueError(f"All judges {{member: evidence}} for some of the members {sorted(self.judgments)}. "
+                             f"Got {sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
+        return combine(claim, "", {m: self.judgments[m].judge(e, claim=claim) for m, e in evidence.items()})
+
+
+@dataclass(frozen=True)
+class PerSeed(Judgment):
+    """One number per seed (a fitted slope, a log cost ratio; Samples) against ``target``: the
+    equivalence test with ``margin`` (``sided="upper"``: only an excess above ``target + margin``
+    refutes); non-finite values are left out and counted (:func:`~convcheck.stats.check_per_seed`).
+    Its kind is the claim's (``of``)."""
+
+    target: float = 0.0
+    margin: float = 0.1
+    sided: str = "two"
+    of: str = "rate"
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return self.of
+
+    def judge(self, evidence, *, claim=""):
+        from .stats import check_per_seed
+
+        _expect(evidence, Samples, self)
+        return check_per_seed(evidence.values, self.target, margin=self.margin, sided=self.sided, what=evidence.what,
+                              claim=claim)
+
+
+__all__ += ["Holds", "All", "PerSeed"]

@@ -25,21 +25,25 @@ Optimizer:
     L-BFGS-B for the single descents (the half network).
     OP-2: critical points found by search: Levenberg-Marquardt on ``||grad f||^2`` (Newton on the
     gradient, which converges to saddles as readily as to minima) from random starts at three
-    scales, the endpoints of as many L-BFGS descents (local minima), W = 0 and the half network. OP-7: plain GD (step 0.01, role ``gd``) with a step budget
-    from random inits and from inits 1e-6 away from every saddle found.
+    scales, the endpoints of as many L-BFGS descents (local minima), W = 0 and the half network.
+    OP-7: plain GD (step 0.01, role ``gd``) with a step budget from random inits and from inits 1e-6
+    away from every strict saddle the search found (the points OP-2's judgment speaks of and finds
+    curving downward: ``Holds.select``).
 Fit:
-    a run reaches the global value when ``loss - f* <= 1e-7 (1 + f*)``. A certified spurious
-    minimum: gradient norm <= 1e-6, Hessian smallest eigenvalue >= -1e-8, and loss above the
-    best loss over all inits by more than 1e-4 relative.
+    per L-BFGS run (OP-1): the excess ``(loss - f*) / (1 + f*)``, the gradient norm and the smallest
+    Hessian eigenvalue over ``max(1, loss scale)``; per point the search found (OP-2): the same three;
+    per GD run (OP-7): the excess, the gradient norm and the smallest Hessian eigenvalue at its end;
+    per n (OP-3): the exact global value over the labels' energy.
 Verdict rule:
-    OP-1 reproduced when every init in the Prop. 4 regime reaches the global value for every n
-    and label type, refuted when one ends at a certified spurious minimum. OP-3 reproduced when the global optimum is zero (<= 1e-12 relative) exactly for n
-    <= d(d+1)/2, for two dimensions d; ``v_sign="positive"`` (planted) is held to the same claim.
-    OP-2 by ``check_property``: every critical point found that is not a global minimum has a
-    Hessian eigenvalue below -PSD_RTOL; refuted with the first that does not. OP-7: refuted when
-    a GD run ends its budget stalled (gradient <= STALLED_GRAD, above the global value) at a
-    point with a negative Hessian eigenvalue; reproduced when every run reaches the global value within the budget;
-    inconclusive when some are still moving.
+    declared ``Holds`` (a property of every unit, from named quantities, ``_survey_tolerances``):
+    OP-1, per (n, labels): every run's excess at most REACH_RTOL; a run above it refutes only where it
+    is certified a spurious minimum (gradient at most STATIONARY_GRAD, curvature at least -PSD_RTOL),
+    else it is undecided; assumed: v has negative entries. OP-2: every point with gradient at most
+    STATIONARY_GRAD and excess at least REACH_RTOL has curvature at most -PSD_RTOL. OP-7: every GD run's
+    excess at most GD_REACH_RTOL; one above it refutes where it stalled at a saddle (gradient at most
+    STALLED_GRAD, curvature at most 0), else undecided. OP-3: ``All`` per n: at or below d(d+1)/2
+    f*/energy at most ZERO_RTOL, above it at least POSITIVE_RTOL (with ``v_sign="positive"``, planted:
+    the best loss over inits at most ZERO_LOSS).
 Findings:
     the survey's c: d(d+1)/2 / d^2 -> 1/2; the contrast regimes; GD's success within budget B.
 References:
@@ -55,19 +59,33 @@ import scipy.optimize
 import torch
 
 from convcheck import engine
-from convcheck.stats import check_property
+from convcheck.claims import AS_WRITTEN
+from convcheck.evidence import Samples
+from convcheck.judgments import All, AtLeast, AtMost, Holds
 from convcheck.objectives import QuadraticNet
 from convcheck.solvers import lbfgs_rows
 from convcheck.study import Claim, StudyResult
 
 import _survey_tolerances as tol
 
+CURVED = AtLeast(-tol.PSD_RTOL, rtol=None)  # the Hessian positive semidefinite, to round-off
 CLAIMS = [
-    Claim("OP-1", "Prop. 4.1", "quadratic activation, k >= 2d, d positive and d negative v: no spurious local minima", "property"),
-    Claim("OP-2", "Prop. 4.2", "every saddle point has a direction of negative curvature", "property"),
+    Claim("OP-1", "Prop. 4.1", "quadratic activation, k >= 2d, d positive and d negative v: no spurious local minima", "property",
+          judgments=Holds({"excess": AtMost(tol.REACH_RTOL, rtol=None)}, assumes={"negative v": AtLeast(1, rtol=None)},
+                          refutes={"gradient": AtMost(tol.STATIONARY_GRAD, rtol=None), "curvature": CURVED},
+                          what="every L-BFGS run reaches the exact global value in the Prop. 4 regime")),
+    Claim("OP-2", "Prop. 4.2", "every saddle point has a direction of negative curvature", "property",
+          judgments=Holds({"curvature": AtMost(-tol.PSD_RTOL, rtol=None)}, what="every critical point that is not a global "
+                          "minimum has a negative Hessian eigenvalue", applies={
+                              "gradient": AtMost(tol.STATIONARY_GRAD, rtol=None), "excess": AtLeast(tol.REACH_RTOL, rtol=None)})),
     Claim("OP-7", "Sec. 8 (after Prop. 4)", "first-order methods, GD included, avoid saddle points for different initialisations",
-          "property", methods=("gd",)),
-    Claim("OP-3", "Prop. 4.3", "d <= n <= c d^2: the global optimum is zero for generic data", "property"),
+          "property", methods=("gd",), judgments=Holds(
+              {"excess": AtMost(tol.GD_REACH_RTOL, rtol=None)}, what="no GD run (step 0.01) ends at a saddle point",
+              refutes={"gradient": AtMost(tol.STALLED_GRAD, rtol=None), "curvature": AtMost(0.0, rtol=None)})),
+    Claim("OP-3", "Prop. 4.3", "d <= n <= c d^2: the global optimum is zero for generic data", "property",
+          judgments=All({"zero at or below d(d+1)/2": AtMost(tol.ZERO_RTOL, rtol=None),
+                         "positive above d(d+1)/2": AtLeast(tol.POSITIVE_RTOL, rtol=None),
+                         "best loss over inits (all-positive v)": AtMost(tol.ZERO_LOSS, rtol=None)})),
 ]
 
 ROLES = ("gd",)
@@ -82,7 +100,13 @@ SCALES = {"tiny": {"seeds": 10, "ns": (30, 56), "gd_budget": 2000, "search_start
           "full": {"seeds": 200, "ns": (30, 45, 50, 54, 55, 56, 60, 80), "gd_budget": 200000, "search_starts": 200,
                    "search_iters": 100}}
 D, K = 10, 20
-REACH_TOL, GRAD_TOL, PSD_TOL, SPURIOUS_GAP = tol.REACH_RTOL, tol.STATIONARY_GRAD, -tol.PSD_RTOL, tol.SPURIOUS_GAP
+# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
+INJECTIONS = {
+    'v_sign': "the output weights: 'balanced' (Prop. 4's assumption) or 'positive' (planted)",
+    'k': 'the hidden width (Prop. 4 needs k >= 2d)',
+    'search_n': "the data size of OP-2's search",
+    'net_class': "the network class of OP-2's search, built as net_class(X, y, v) (default QuadraticNet)",
+}
 
 
 def _data(ctx, n, d, labels, tag):
@@ -90,10 +114,8 @@ def _data(ctx, n, d, labels, tag):
     X = torch.randn(n, d, generator=g, dtype=ctx.dtype, device=g.device)
     if labels == "planted":
         M0 = torch.randn(d, d, generator=g, dtype=ctx.dtype, device=g.device)
-        y = torch.einsum("ni,ij,nj->n", X, (M0 + M0.T) / 2, X)
-    else:
-        y = torch.randn(n, generator=g, dtype=ctx.dtype, device=g.device)
-    return X, y
+        return X, torch.einsum("ni,ij,nj->n", X, (M0 + M0.T) / 2, X)
+    return X, torch.randn(n, generator=g, dtype=ctx.dtype, device=g.device)
 
 
 def _v(k, d, sign):
@@ -125,21 +147,24 @@ def _hessians(net, w):
     return (H + H.transpose(-1, -2)) / 2
 
 
-def _hessian_spectrum(net, w):
-    return torch.linalg.eigvalsh(_hessians(net, w[:1]))[0]
-
-
-def _hessian_min(net, w):
-    return float(_hessian_spectrum(net, w)[0])
+def _lowest(net, w):
+    """The smallest Hessian eigenvalue at each row of ``w``, (S,)."""
+    return torch.linalg.eigvalsh(_hessians(net, w))[:, 0].numpy()
 
 
 def lbfgs_batch(net, W0):
     """Minimise from every row of ``W0`` at once (``convcheck.solvers.lbfgs_rows``: L-BFGS with each
     row's own history and line search, memory 30 and SciPy's gtol 1e-11 as in :func:`lbfgs`); return
-    the points, losses and gradient norms. A row gives the same bits alone or in the batch, so the
-    solver may evaluate only the rows it needs (``subsets``)."""
+    the points, losses and gradient norms. A row gives the same bits alone or in the batch."""
     res = lbfgs_rows(lambda w, rows: (net.loss(w), net.grad(w)), W0, gtol=1e-11, memory=30, subsets=True)
     return res.w, res.loss, torch.linalg.vector_norm(net.grad(res.w), dim=-1)
+
+
+def _measured(net, excess, grad, w, scale, labels):
+    """The quantities a property of each unit is read from, on ``net``."""
+    return {"excess": Samples.on(net, excess, what="(loss - f*) / (1 + f*)", labels=labels),
+            "gradient": Samples.on(net, grad, what="gradient norm"),
+            "curvature": Samples.on(net, _lowest(net, w) / max(1.0, scale), what="smallest Hessian eigenvalue / max(1, scale)")}
 
 
 def _landscape(ctx, n, d, k, labels, sign, tag):
@@ -150,12 +175,11 @@ def _landscape(ctx, n, d, k, labels, sign, tag):
                                 device="cpu") for s in range(ctx.seeds)]) / np.sqrt(d)  # each init its own named draw
     W, loss, gn = lbfgs_batch(net, W0)
     df = pd.DataFrame({"n": n, "d": d, "k": k, "labels": labels, "v": sign, "init": np.arange(ctx.seeds),
-                       "loss": loss.numpy(), "grad_norm": gn.numpy(), "f_star": net.f_star, "scale": scale,
-                       "w": list(W.unsqueeze(1))})
+                       "loss": loss.numpy(), "grad_norm": gn.numpy(), "f_star": net.f_star, "scale": scale})
     df["excess"] = (df.loss - df.f_star) / (1 + df.f_star)
     best = df.loss.min()
     df["above_best"] = (df.loss - best) / (abs(best) + scale * 1e-12 + 1e-300)
-    return net, df
+    return net, df, W
 
 
 def critical_points(net, w0, iters):
@@ -178,121 +202,93 @@ def critical_points(net, w0, iters):
     return w, gn
 
 
-def _hessian_min_batched(net, w):
-    return torch.linalg.eigvalsh(_hessians(net, w))[:, 0]
-
-# What tests and users may pass besides a scale's config (convcheck.study): name -> what it is.
-INJECTIONS = {
-    'v_sign': "the output weights: 'balanced' (Prop. 4's assumption) or 'positive' (planted)",
-    'k': 'the hidden width (Prop. 4 needs k >= 2d)',
-    'search_n': "the data size of OP-2's search",
-    'net_class': "the network class of OP-2's search, built as net_class(X, y, v) (default QuadraticNet)",
-}
-
-
 def run(ctx, *, ns, gd_budget, search_starts, search_iters, v_sign="balanced", k=K, search_n=30,
         net_class=QuadraticNet) -> StudyResult:
     gd = ctx.method("gd")
-    parts, main, plain = [], None, None
+    evidence, findings, tables, figures, plain = {}, {}, {}, [], None
     if ctx.wants("OP-1") or (ctx.wants("OP-3") and v_sign == "positive"):  # L-BFGS from random inits, every n
-        main = pd.concat([_landscape(ctx, n, D, k, labels, v_sign, "main")[1] for n in ns for labels in ("random", "planted")],
-                         ignore_index=True)
+        main = {(n, lab): _landscape(ctx, n, D, k, lab, v_sign, "main") for n in ns for lab in ("random", "planted")}
     if ctx.wants("OP-2", "OP-7"):  # OP-7 starts next to the saddles OP-2's search finds
-        op2, spectra, saddles = _saddles(ctx, v_sign, search_starts, search_iters, k, search_n, net_class)
-        parts.append(StudyResult([op2], {"spectra": spectra}, [
-            {"kind": "hist", "table": "spectra", "title": "Hessian spectra at the two saddles", "x": "eigenvalue",
-             "y": "eigenvalue", "hue": "point", "vlines": {"0": 0.0}}]))
+        net, scale, pts, half, names = _search(ctx, v_sign, search_starts, search_iters, k, search_n, net_class)
+        loss = net.loss(pts).numpy()
+        measured = _measured(net, (loss - net.f_star) / (1 + net.f_star), torch.linalg.vector_norm(net.grad(pts), dim=-1).numpy(),
+                             pts, scale, [f"{p}: loss {x:.4g}" for p, x in zip(names, loss)])
+        evidence["OP-2"] = {"critical points found": measured}
+        _, loss_esc, _ = lbfgs(net, (half + 1e-6 * torch.randn(1, net.dim, generator=ctx.generator("kick"), dtype=ctx.dtype,
+                                                                 device="cpu"))[0])
+        findings["OP-2"] = [f"{len(names)} points: W = 0, the half network, {search_starts} Newton searches and {search_starts} "
+                            f"L-BFGS descents; gradient norms from {measured['gradient'].values.min():.2g} to "
+                            f"{measured['gradient'].values.max():.2g}, smallest eigenvalues from {measured['curvature'].values.min():.3g} "
+                            f"to {measured['curvature'].values.max():.3g} (over max(1, scale))",
+                            "the half network is a stationary point GD never leaves: the gradient of a zero row is exactly zero, "
+                            f"so only a perturbation (or noise) escapes it; from a 1e-6 perturbation L-BFGS reaches loss "
+                            f"{loss_esc:.2e} (global {net.f_star:.2e})"]
+        tables["spectra"] = pd.DataFrame([{"point": p, "eigenvalue": float(e)} for p, pt in
+                                          (("W = 0", torch.zeros(1, net.dim, dtype=ctx.dtype, device="cpu")), ("half network", half))
+                                          for e in torch.linalg.eigvalsh(_hessians(net, pt))[0]])
+        figures.append({"kind": "hist", "table": "spectra", "title": "Hessian spectra at the two saddles", "x": "eigenvalue",
+                        "y": "eigenvalue", "hue": "point", "vlines": {"0": 0.0}})
         if ctx.wants("OP-7"):
-            op7, gd_tab, trace = _gd_avoids_saddles(ctx, v_sign, gd_budget, saddles, lambda lr: gd(lr=lr))
-            if net_class is QuadraticNet:  # its random-init rows are OP-1's plain-GD contrast, on the same instance
-                plain = trace.select(slice(0, ctx.seeds))
-            parts.append(StudyResult([op7], {"gd_runs": gd_tab}, [
-                {"kind": "hist", "table": "gd_runs", "title": "OP-7: log10 final loss excess of GD, random and near-saddle "
-                 "inits", "x": "log10_excess", "y": "log10_excess", "hue": "start"}]))
-    if ctx.wants("OP-1"):  # first among the parts, as the claims are listed
-        parts.insert(0, _benign(ctx, main, ns, k, v_sign, gd_budget, gd, search_n, plain))
+            strict = CLAIMS[1].judgment_of(AS_WRITTEN)  # the saddles: points OP-2 speaks of, curving downward
+            saddles = pts[torch.from_numpy(strict.select(measured, "applies") & strict.select(measured, "holds"))]
+            plain = _gd(ctx, net, saddles, gd_budget, gd, evidence, findings, tables, figures)
+    if ctx.wants("OP-1"):
+        if plain is None or net_class is not QuadraticNet:  # OP-7's random-init rows are the plain-GD contrast, where it ran
+            net = QuadraticNet(*_data(ctx, search_n, D, "random", "saddle"), _v(k, D, v_sign))
+            plain = engine.run(net, gd(lr=0.01), _random_inits(ctx, net), gd_budget, checkpoints=[gd_budget])
+        _benign(ctx, main, k, v_sign, gd_budget, search_n, net, plain, evidence, findings, tables, figures)
     if ctx.wants("OP-3"):
-        op3, sweep = _threshold(ctx, v_sign, main)
-        parts.append(StudyResult([op3], {"sweep": sweep}, [
-            {"kind": "points", "table": "sweep", "title": "Global optimum (exact) vs n / (d(d+1)/2)", "x": "n_ratio",
-             "y": "f_star_plot", "hue": "d", "logy": True, "vlines": {"n = d(d+1)/2": 1.0}}]))
-    return StudyResult.merge(StudyResult([], {}, [], {"d": D, "k": K, "v": v_sign}), *parts)
+        _threshold(ctx, v_sign, main if v_sign == "positive" else None, evidence, findings, tables, figures)
+    return StudyResult(evidence=evidence, findings=findings, tables=tables, figures=figures,
+                       setup={"d": D, "k": K, "v": v_sign})
 
 
-def _benign(ctx, main, ns, k, v_sign, gd_budget, gd, search_n, plain=None) -> StudyResult:
-    """OP-1: every L-BFGS run reaches the global value (certificates for those that do not),
-    with contrasts outside Prop. 4's regime and plain GD within a budget as findings. ``plain``:
-    OP-7's GD trace from its random inits, where OP-7 ran (the same runs: run here otherwise)."""
-    # certificates for the runs that did not reach the global value
-    main["certified_minimum"] = False
-    for i, r in main[main.excess > REACH_TOL].iterrows():
-        net = QuadraticNet(*_data(ctx, int(r.n), D, r.labels, "main"), _v(k, D, v_sign))
-        lam = _hessian_min(net, r.w)
-        main.loc[i, "hess_min"] = lam
-        main.loc[i, "certified_minimum"] = bool(r.grad_norm <= GRAD_TOL and lam >= PSD_TOL * max(1.0, r.scale))
-
-    # contrast regimes
+def _benign(ctx, main, k, v_sign, budget, search_n, net, plain, evidence, findings, tables, figures):
+    """OP-1: every L-BFGS run per (n, labels), with contrasts outside Prop. 4's regime as findings."""
+    evidence["OP-1"] = {}
+    for (n, lab), (qn, df, W) in main.items():
+        part = _measured(qn, df.excess.to_numpy(), df.grad_norm.to_numpy(), W, float(df.scale.iloc[0]),
+                         [f"n = {n}, {lab} labels, run {i}" for i in df.init])
+        evidence["OP-1"][f"n = {n}, {lab} labels"] = {**part, "negative v": Samples.on(
+            qn, np.full(len(df), int((qn.v < 0).sum())), what="negative entries of v")}
     # n = 50 exceeds the 40 degrees of freedom of a rank-5 M: no exact fit, room for spurious minima
-    _, narrow = _landscape(ctx, 50, D, 5, "random", "balanced", "narrow")
-    net_n = QuadraticNet(*_data(ctx, 50, D, "random", "narrow"), _v(5, D, "balanced"))
-    cert = 0
-    for _, r in narrow.iterrows():
-        if r.above_best > SPURIOUS_GAP and r.grad_norm <= GRAD_TOL and _hessian_min(net_n, r.w) >= PSD_TOL * max(1.0, r.scale):
-            cert += 1
-    _, positive = _landscape(ctx, 30, D, K, "random", "positive", "positive")
-    # plain GD within a budget, from random inits on OP-2 and OP-7's instance (OP-7's own runs where it ran)
-    net = QuadraticNet(*_data(ctx, search_n, D, "random", "saddle"), _v(k, D, v_sign))
-    tr = plain if plain is not None else engine.run(net, gd(lr=0.01), _random_inits(ctx, net), gd_budget,
-                                                    checkpoints=[gd_budget])
-    gd_ok = float(((tr.metrics["gap"][:, -1]) / (1 + net.f_star) <= tol.GD_REACH_RTOL).mean())
-    # each L-BFGS run: reached the global value (holds), stopped at a certified spurious minimum (fails),
-    # or stopped above it without a certificate (undecided: slow convergence near n = d(d+1)/2)
-    reached = main.excess <= REACH_TOL
-    op1 = check_property(reached, undecided=~reached & ~main.certified_minimum.astype(bool), claim="OP-1", seeds=ctx.seeds,
-                         what=f"every L-BFGS run ({len(main)} = {len(ns)} n x 2 label types x {ctx.seeds} inits) reaches the "
-                              "exact global value in the Prop. 4 regime",
-                         labels=[f"n = {r['n']}, {r['labels']} labels, run {i}: " + (
-                             "a certified spurious local minimum" if r["certified_minimum"] else
-                             f"stopped {r['excess']:.2g} above the global value") for i, r in main.iterrows()],
-                         assumptions={"v is balanced (Prop. 4's assumption)": v_sign != "positive"},
-                         detail=f"max excess {main.excess.max():.1e}",
-                         findings=[
-        f"contrast k = 5 < d (n = 50): {cert}/{len(narrow)} inits ended at certified spurious minima (loss above the best by "
-        f"> {SPURIOUS_GAP:g} relative, gradient <= {GRAD_TOL:g}, Hessian PSD); best loss {narrow.loss.min():.3g}",
+    nn, narrow, Wn = _landscape(ctx, 50, D, 5, "random", "balanced", "narrow")
+    lam = _lowest(nn, Wn) / max(1.0, float(narrow.scale.iloc[0]))
+    _, positive, _ = _landscape(ctx, 30, D, K, "random", "positive", "positive")
+    excess = plain.metrics["gap"][:, -1] / (1 + net.f_star)
+    findings["OP-1"] = [
+        f"contrast k = 5 < d (n = 50): final losses above the best by up to {narrow.above_best.max():.3g} relative (median "
+        f"{narrow.above_best.median():.3g}) across {len(narrow)} inits, gradient norms up to {narrow.grad_norm.max():.2g}, smallest "
+        f"Hessian eigenvalues over max(1, scale) in [{lam.min():.2g}, {lam.max():.2g}]; best loss {narrow.loss.min():.3g}",
         f"all-positive v (n = 30, random labels): final losses span [{positive.loss.min():.6g}, {positive.loss.max():.6g}] "
         f"across inits (benign landscape), above the symmetric least-squares value {positive.f_star.iloc[0]:.3g}: M is "
         "forced positive semidefinite, so this is not a counterexample",
-        f"plain GD (step 0.01, budget B = {gd_budget}) reached the global value within {tol.GD_REACH_RTOL:g} from "
-        f"{gd_ok:.0%} of {ctx.seeds} random inits at n = {search_n}, OP-7's instance (diverged: {int(tr.diverged.sum())})"])
-
-    runs = main.drop(columns=["w"])
+        f"plain GD (step 0.01, budget B = {budget}) from {ctx.seeds} random inits at n = {search_n}, OP-7's instance: final "
+        f"excess (loss - f*)/(1 + f*) median {np.median(excess):.2g}, largest {np.max(excess):.2g} (diverged: {int(plain.diverged.sum())})"]
+    runs = pd.concat([df for _, df, _ in main.values()], ignore_index=True)
     runs["excess_plot"] = runs.excess.clip(lower=1e-16)
     runs["log10_excess"] = np.log10(runs.excess_plot)
     runs["setting"] = "n=" + runs.n.astype(str)
-    return StudyResult([op1], {"runs": runs}, [
+    tables["runs"] = runs
+    figures += [
         {"kind": "hist", "table": "runs", "title": "log10 (final loss - global value) / (1 + global), all inits, by n",
-         "x": "log10_excess", "y": "log10_excess", "hue": "setting", "vlines": {"reach tolerance": np.log10(REACH_TOL)}},
+         "x": "log10_excess", "y": "log10_excess", "hue": "setting", "vlines": {"reach tolerance": np.log10(tol.REACH_RTOL)}},
         {"kind": "points", "table": "runs", "title": "Final loss minus global value, per init (L-BFGS), by n", "x": "n",
-         "y": "excess_plot", "hue": "labels", "logy": True, "hlines": {"reach tolerance": REACH_TOL}}])
+         "y": "excess_plot", "hue": "labels", "logy": True, "hlines": {"reach tolerance": tol.REACH_RTOL}}]
 
 
-def _saddles(ctx, v_sign, starts, iters, k=K, n=30, net_class=QuadraticNet):
-    """OP-2: critical points found by search, classified by the Hessian; W = 0 and the half
-    network among them."""
+def _search(ctx, v_sign, starts, iters, k=K, n=30, net_class=QuadraticNet):
+    """OP-2's points: W = 0, the half network, Newton's searches for critical points and L-BFGS
+    descents; returns the net, its loss scale, the points, the half network and their names."""
     X, y = _data(ctx, n, D, "random", "saddle")
     net = net_class(X, y, _v(k, D, v_sign))
-    scale = float((y * y).mean()) / 2
-    # the half network: rows with v < 0 held at zero, the others fitted
-    neg = (net.v < 0).repeat_interleave(D)
+    neg = (net.v < 0).repeat_interleave(D)  # the half network: rows with v < 0 held at zero, the others fitted
     w0 = torch.randn(1, net.dim, generator=ctx.generator("half"), dtype=ctx.dtype, device="cpu") / np.sqrt(D)
     w0[0, neg] = 0.0
 
     class Half:
         dim = net.dim
-
-        @staticmethod
-        def loss(w):
-            return net.loss(w)
+        loss = staticmethod(net.loss)
 
         @staticmethod
         def grad(w):
@@ -301,81 +297,42 @@ def _saddles(ctx, v_sign, starts, iters, k=K, n=30, net_class=QuadraticNet):
             return g
 
     half, _, _ = lbfgs(Half, w0[0])
-    # random starts at several scales; Newton on the gradient finds critical points of any index
     sizes = torch.tensor([0.1, 0.3, 1.0], dtype=ctx.dtype, device="cpu").repeat(int(np.ceil(starts / 3)))[:starts]
     W0 = torch.randn(starts, net.dim, generator=ctx.generator("search"), dtype=ctx.dtype, device="cpu") / np.sqrt(D) * sizes[:, None]
-    found, gn = critical_points(net, W0, iters)
-    # and the local minima a descent method finds from as many random inits (L-BFGS endpoints)
-    ends, _, ends_gn = lbfgs_batch(net, torch.randn(starts, net.dim, generator=ctx.generator("search-descent"),
-                                                    dtype=ctx.dtype, device="cpu") / np.sqrt(D))
-    minima = ends[ends_gn <= GRAD_TOL]
-    pts = torch.cat([torch.zeros(1, net.dim, dtype=ctx.dtype, device="cpu"), half, found[gn <= GRAD_TOL], minima])
-    labels = (["W = 0", "half network"] + [f"search {i}" for i in torch.nonzero(gn <= GRAD_TOL).flatten().tolist()]
-              + [f"descent {i}" for i in range(minima.shape[0])])
-    lam = _hessian_min_batched(net, pts).numpy()
-    loss = net.loss(pts).numpy()
-    g_pts = torch.linalg.vector_norm(net.grad(pts), dim=-1).numpy()
-    excess = (loss - net.f_star) / (1 + net.f_star)
-    tab = pd.DataFrame({"point": labels, "loss": loss, "grad_norm": g_pts, "hess_min": lam, "excess": excess})
-    tab["kind"] = np.where(excess <= REACH_TOL, "global minimum",
-                           np.where(lam < PSD_TOL * max(1.0, scale), "strict saddle", "non-strict critical point"))
-    non_min = tab[tab.kind != "global minimum"]
-    strict = non_min.kind == "strict saddle"
-    kick = half + 1e-6 * torch.randn(1, net.dim, generator=ctx.generator("kick"), dtype=ctx.dtype, device="cpu")
-    _, loss_esc, _ = lbfgs(net, kick[0])
-    op2 = check_property(strict.to_numpy(), what="every critical point that is not a global minimum has a negative Hessian "
-                         "eigenvalue", labels=[f"{r.point}: loss {r.loss:.4g}, smallest eigenvalue {r.hess_min:.3g}"
-                                               for r in non_min.itertuples()], claim="OP-2", seeds=starts,
-                         detail=f"{len(tab)} critical points ({int((gn <= GRAD_TOL).sum())} of {starts} Newton searches and "
-                                f"{minima.shape[0]} of {starts} L-BFGS descents converged, plus W = 0 and the half network): "
-                                f"{int(strict.sum())} strict saddles ({np.unique(np.round(non_min.loss[strict], 4)).size} "
-                                f"distinct losses), smallest eigenvalues in [{non_min.hess_min.min():.3g}, "
-                                f"{non_min.hess_min.max():.3g}], {int((tab.kind == 'global minimum').sum())} global minima",
-                         findings=["the half network is a stationary point GD never leaves: the gradient of a zero row is "
-                                   "exactly zero, so only a perturbation (or noise) escapes it; from a 1e-6 perturbation "
-                                   f"L-BFGS reaches loss {loss_esc:.2e} (global {net.f_star:.2e})"])
-    spectra = pd.DataFrame([{"point": p, "eigenvalue": float(e)} for p, pt in (("W = 0", torch.zeros(1, net.dim, dtype=ctx.dtype, device="cpu")),
-                                                                               ("half network", half))
-                            for e in _hessian_spectrum(net, pt)])
-    saddle_pts = pts[torch.tensor((tab.kind == "strict saddle").to_numpy(), device=pts.device)]
-    return op2, spectra, (net, saddle_pts)
+    found, _ = critical_points(net, W0, iters)
+    ends, _, _ = lbfgs_batch(net, torch.randn(starts, net.dim, generator=ctx.generator("search-descent"), dtype=ctx.dtype,
+                                              device="cpu") / np.sqrt(D))
+    pts = torch.cat([torch.zeros(1, net.dim, dtype=ctx.dtype, device="cpu"), half, found, ends])
+    names = ["W = 0", "half network"] + [f"search {i}" for i in range(starts)] + [f"descent {i}" for i in range(starts)]
+    return net, float((y * y).mean()) / 2, pts, half, names
 
 
-def _gd_avoids_saddles(ctx, v_sign, budget, saddles, make):
-    """OP-7: GD (step 0.01) from random inits and from inits 1e-6 away from every saddle found
-    for OP-2: does any run end at a saddle?"""
-    net, pts = saddles
+def _gd(ctx, net, saddles, budget, gd, evidence, findings, tables, figures):
+    """OP-7: GD (step 0.01) from random inits and from inits 1e-6 away from every saddle found;
+    returns the trace of its random-init rows (OP-1's plain-GD contrast)."""
     S = ctx.seeds
-    w_rand = _random_inits(ctx, net)
-    near = pts + 1e-6 * torch.randn(pts.shape, generator=ctx.generator("gd-near"), dtype=ctx.dtype, device="cpu")
-    w0 = torch.cat([w_rand, near])
-    tr = engine.run(net, make(0.01), w0, budget, checkpoints=engine.log_checkpoints(budget, 8))
-    excess = tr.metrics["gap"][:, -1] / (1 + net.f_star)
-    gn = tr.metrics["grad_norm"][:, -1]
-    at_rest = (gn <= tol.STALLED_GRAD) & ~(excess <= tol.GD_REACH_RTOL)
-    lam = np.full(w0.shape[0], np.nan)
-    if at_rest.any():
-        lam[at_rest] = _hessian_min_batched(net, tr.final[torch.from_numpy(at_rest)]).numpy()
-    at_saddle = at_rest & (lam < 0)
-    reached = excess <= tol.GD_REACH_RTOL
-    kind = np.array(["random"] * S + ["near a saddle"] * int(pts.shape[0]))
-    labels = [f"{k} init {i}: final excess {e:.2g}, gradient {g:.2g}" for i, (k, e, g) in enumerate(zip(kind, excess, gn))]
-    # escape time from the near-saddle inits: the first checkpoint below 99% of the saddle's loss
-    loss0 = tr.metrics["gap"][S:, 0]
-    esc = [int(tr.steps[np.argmax(row < 0.99 * l0)]) if (row < 0.99 * l0).any() else None
-           for row, l0 in zip(tr.metrics["gap"][S:], loss0)]
-    # a run that ended at a saddle refutes; one still moving at the end of the budget is undecided
-    v = check_property(~at_saddle, undecided=~reached & ~at_saddle, labels=labels, claim="OP-7", seeds=S,
-                       what=f"no GD run (step 0.01, {budget} steps) ends at a saddle point: {S} random inits and "
-                            f"{int(pts.shape[0])} inits 1e-6 away from the strict saddles of OP-2",
-                       detail=f"{int(reached.sum())} of {reached.size} reached the global value (final excess <= "
-                              f"{tol.GD_REACH_RTOL:g})",
-                       findings=["escape from 1e-6 next to a saddle (first step below 99% of its loss): " + ", ".join(
-                           str(e) for e in esc) + " steps", "an init exactly on the half network (rows with v < 0 exactly "
-                           "zero) never leaves it: a measure-zero set of inits, which 'different initialisations' at random "
-                           "avoid"])
-    tab = pd.DataFrame({"start": kind, "excess": excess, "grad_norm": gn, "log10_excess": np.log10(np.clip(excess, 1e-16, None))})
-    return v, tab, tr
+    near = saddles + 1e-6 * torch.randn(saddles.shape, generator=ctx.generator("gd-near"), dtype=ctx.dtype, device="cpu")
+    w0 = torch.cat([_random_inits(ctx, net), near])
+    tr = engine.run(net, gd(lr=0.01), w0, budget, checkpoints=engine.log_checkpoints(budget, 8))
+    excess, gn = tr.metrics["gap"][:, -1] / (1 + net.f_star), tr.metrics["grad_norm"][:, -1]
+    kind = np.array(["random"] * S + ["near a saddle"] * int(saddles.shape[0]))
+    evidence["OP-7"] = {"GD from random and near-saddle inits": {
+        "excess": Samples.on(net, excess, what="final (loss - f*) / (1 + f*)", role="gd",
+                             labels=[f"{k} init {i}" for i, k in enumerate(kind)]),
+        "gradient": Samples.on(net, gn, what="final gradient norm", role="gd"),
+        "curvature": Samples.on(net, _lowest(net, tr.final), what="smallest Hessian eigenvalue at the end", role="gd")}}
+    loss = tr.metrics["gap"][S:]  # escape: the first checkpoint below 99% of the saddle's loss
+    esc = [int(tr.steps[np.argmax(row < 0.99 * row[0])]) if (row < 0.99 * row[0]).any() else None for row in loss]
+    findings["OP-7"] = [f"{S} random inits and {int(saddles.shape[0])} inits 1e-6 away from the strict saddles of OP-2's "
+                        f"search, {budget} steps",
+                        "escape from 1e-6 next to a saddle (first step below 99% of its loss): " + ", ".join(map(str, esc)) + " steps",
+                        "an init exactly on the half network (rows with v < 0 exactly zero) never leaves it: a measure-zero set "
+                        "of inits, which 'different initialisations' at random avoid"]
+    tables["gd_runs"] = pd.DataFrame({"start": kind, "excess": excess, "grad_norm": gn,
+                                      "log10_excess": np.log10(np.clip(excess, 1e-16, None))})
+    figures.append({"kind": "hist", "table": "gd_runs", "title": "OP-7: log10 final loss excess of GD, random and near-saddle "
+                    "inits", "x": "log10_excess", "y": "log10_excess", "hue": "start"})
+    return tr.select(slice(0, S))
 
 
 def _random_inits(ctx, net):
@@ -383,32 +340,31 @@ def _random_inits(ctx, net):
     return torch.randn(ctx.seeds, net.dim, generator=ctx.generator("gd-avoid"), dtype=ctx.dtype, device="cpu") / np.sqrt(D)
 
 
-def _threshold(ctx, v_sign, main):
-    rows = []
+def _threshold(ctx, v_sign, main, evidence, findings, tables, figures):
+    """OP-3: the exact global value over the labels' energy per n, for d = 10 and d = 6; with
+    all-positive v, the best loss over inits instead (the exact value over symmetric M does not apply)."""
+    rows, parts = [], {}
     for d, ns in ((10, (45, 50, 54, 55, 56, 60, 70)), (6, (12, 18, 20, 21, 22, 25, 30))):
         thr = d * (d + 1) // 2
         for n in ns:
             X, y = _data(ctx, n, d, "random", "sweep")
             net = QuadraticNet(X, y, _v(2 * d, d, v_sign))
-            scale = float((y * y).mean()) / 2
-            rows.append({"d": d, "n": n, "n_ratio": n / thr, "f_star": net.f_star, "rel": net.f_star / scale})
-    sweep = pd.DataFrame(rows)
+            rows.append({"d": d, "n": n, "n_ratio": n / thr, "f_star": net.f_star, "rel": net.f_star / (float((y * y).mean()) / 2)})
+            member = "zero at or below d(d+1)/2" if n <= thr else "positive above d(d+1)/2"
+            parts[f"d = {d}, n = {n}"] = {member: Samples.on(net, [rows[-1]["rel"]], what="f* / the labels' energy",
+                                                             labels=[f"d = {d}, n = {n}"])}
+    if main is not None:
+        parts = {f"n = {n}, {lab} labels, all-positive v": {"best loss over inits (all-positive v)": Samples.on(
+            qn, [df.loss.min()], what="the best loss over inits", labels=[f"n = {n}: best loss"])}
+            for (n, lab), (qn, df, _) in main.items() if n <= 55}
+    sweep = tables["sweep"] = pd.DataFrame(rows)
     sweep["f_star_plot"] = sweep.f_star.clip(lower=1e-30)
-    if v_sign == "positive":
-        # the exact value over symmetric M does not apply: the best found over inits is the evidence
-        pos = main[main.n <= 55].groupby("n").loss.min()
-        return check_property(pos <= tol.ZERO_LOSS, labels=[f"n = {n}: best loss {v:.3g}" for n, v in pos.items()],
-                              what=f"with all-positive v the best loss over inits is zero (<= {tol.ZERO_LOSS:g}) for n <= 55",
-                              detail="Prop. 4.3 needs d negative entries in v", claim="OP-3",
-                              statistic={"best_loss": pos.to_dict()}), sweep
-    # zero (to ZERO_RTOL of the labels' energy) at or below d(d+1)/2, positive (above POSITIVE_RTOL) above it
-    holds = ((sweep.n_ratio <= 1) & (sweep.rel <= tol.ZERO_RTOL)) | ((sweep.n_ratio > 1) & (sweep.rel > tol.POSITIVE_RTOL))
-    return check_property(holds, labels=[f"d = {r.d}, n = {r.n}: f*/energy = {r.rel:.3g}" for r in sweep.itertuples()],
-                          what="the global optimum is zero exactly for n <= d(d+1)/2 and positive above, for d = 10 "
-                               "(threshold 55) and d = 6 (threshold 21), random labels", claim="OP-3",
-                          statistic={"sweep": sweep.drop(columns=["f_star_plot"]).to_dict("list")},
-                          findings=["the survey's c d^2 threshold is d(d+1)/2 = (1/2 + 1/(2d)) d^2: c is about 1/2 "
-                                    "(0.55 at d = 10, 0.58 at d = 6)"]), sweep
+    evidence["OP-3"] = parts
+    findings["OP-3"] = ["the survey's c d^2 threshold is d(d+1)/2 = (1/2 + 1/(2d)) d^2: c is about 1/2 (0.55 at d = 10, "
+                        "0.58 at d = 6)"]
+    figures.append({"kind": "points", "table": "sweep", "title": "Global optimum (exact) vs n / (d(d+1)/2)", "x": "n_ratio",
+                    "y": "f_star_plot", "hue": "d", "logy": True, "vlines": {"n = d(d+1)/2": 1.0}})
+
 
 if __name__ == "__main__":
     from convcheck.study import main
