@@ -121,6 +121,21 @@ def carried(tol: float, dtype) -> float:
 CERT_MAX_ACCURACY = 1e-5
 
 
+# --- counterexample searches (:mod:`convcheck.search`) ------------------------------------------
+
+#: A cycle program's normalised size (sum ||w_k - w*||^2 under the normalisation <= 1) is 1 when
+#: the method cycles on the class and 0 when only the minimiser is a cycle; the solver returns
+#: 1e-8..1e-6 on the latter. A size above this is a cycle worth building.
+SEARCH_CYCLE_MIN = 0.5
+#: The function built from a cycle reproduces it when the engine's iterate comes back within this
+#: fraction of the cycle's radius after every period: the point set satisfies the interpolation
+#: conditions to the solver's residuals (1e-9..1e-6), and a cycle of an attracting orbit is
+#: reached again within that much.
+SEARCH_CYCLE_RTOL = 1e-3
+#: A found point set lives in the span of its points and gradients; directions whose singular
+#: value is below this fraction of the largest are the solver's residuals, not the example's.
+SEARCH_RANK_RTOL = 1e-7
+
 #: The single-look levels, whatever a look of a staged run sets (:func:`levels`).
 NOMINAL_ALPHA_FAIL, NOMINAL_ALPHA_PASS = ALPHA_FAIL, ALPHA_PASS
 
