@@ -321,17 +321,19 @@ def worst_case(method: Callable, function_class: FunctionClass, N: int, *, metri
 
 
 def cycle(step: Callable, function_class: FunctionClass, K: int, *, solver: str = "auto") -> WorstCase:
-    """Does the stationary method ``step`` (``step(f, state) -> state``, ``step.size`` points, the
-    iterate first: :func:`gd_step`, :func:`heavy_ball_step`, :func:`nesterov_step`) cycle with period
-    ``K`` on some function of ``function_class``?
+    """How nearly the stationary method ``step`` (``step(f, state) -> state``, ``step.size`` points,
+    the iterate first: :func:`gd_step`, :func:`heavy_ball_step`, :func:`nesterov_step`) closes a
+    cycle of period ``K`` on a function of ``function_class``.
 
-    The state ``s_0`` is free and closed after ``K`` steps, ``s_K = s_0`` (every point equal:
-    ``||.||^2 = 0`` in the Gram matrix). The measure is the cycle's size
-    ``sum_{k<K} ||w_k - w*||^2`` under the normalisation ``sum_{k<K} ||w_k - w*||^2 <= 1``: the class
-    and the method are invariant under ``w -> c w, f -> c^2 f``, so the worst case is 1 when a cycle
-    exists (a method that cycles does not converge from its first state) and 0 when the only cycle
-    is the minimiser itself. The reading (value, dual bound, residuals, ``points``) is a
-    :class:`WorstCase` with ``N = K``, ``metric = "cycle"``, ``initial = "cycle"``."""
+    The state ``s_0`` is free; the measure is minus the closing residual
+    ``-sum_j ||s_K[j] - s_0[j]||^2``, maximised under the normalisation
+    ``sum_{k<K} ||grad f(w_k)||^2 = 1`` (the class and the method are invariant under
+    ``w -> c w, f -> c^2 f``, and the normalisation keeps every iterate off the minimisers). So the
+    value is 0 when the method cycles with period K (from ``s_0`` it never converges) and negative
+    when it cannot; the program is strictly feasible either way, so its dual bound certifies the
+    absence of a cycle as well as the primal exhibits one. The reading (value, dual bound,
+    residuals, ``points``) is a :class:`WorstCase` with ``N = K``, ``metric = "cycle"``,
+    ``initial = "cycle"``."""
     if not isinstance(K, (int, np.integer)) or K < 1:
         raise ValueError(f"The 'K' parameter must be an integer >= 1. Got {K!r} instead.")
     size = getattr(step, "size", None)
@@ -351,13 +353,10 @@ def cycle(step: Callable, function_class: FunctionClass, K: int, *, solver: str 
         for _ in range(int(K)):
             xs.append(state[0])
             state = step(f, state)
-        for a, b in zip(state, start):
-            problem.add_constraint((a - b) ** 2 == 0)
         for x in (*xs, *start[1:]):  # every state point evaluated, so the built function passes through them
             f.oracle(x)
-        size_ = sum(((x - xstar) ** 2 for x in xs[1:]), (xs[0] - xstar) ** 2)
-        problem.set_initial_condition(size_ <= 1)
-        problem.set_performance_metric(size_)
+        problem.set_initial_condition(sum((f.gradient(x) ** 2 for x in xs[1:]), f.gradient(xs[0]) ** 2) == 1)
+        problem.set_performance_metric(-sum(((a - b) ** 2 for a, b in zip(state[1:], start[1:])), (state[0] - start[0]) ** 2))
         solved = _solve_all(problem, solver)
         example, points = (_example(f, xs, xstar, fstar, problem), _points(f, xs, start)) if solved[4] else ({}, {})
     return _reading(solved, example, points, N=int(K), metric="cycle", initial="cycle",

@@ -209,6 +209,16 @@ class OnlineLinear(OnlineObjective):
     def gap(self, w):
         return ((w - self.w_star) * self.mean).sum(-1)
 
+    def certificates(self):
+        """Linear losses: convex, with gradients ``c_t`` bounded by the largest loss vector's norm
+        on the whole feasible set (exact: the gradient does not depend on x); the comparator the
+        best fixed point in hindsight (checked on construction)."""
+        from ..hypotheses import Certificate
+
+        return [Certificate("convex", True, "f_t(x) = <c_t, x> is linear"),
+                Certificate("bounded stochastic gradients", True, f"||grad f_t(x)|| = ||c_t|| <= {self.G:.6g} for every x "
+                            "and t (exact: the gradient of a linear loss is constant)", self.G ** 2)]
+
     def constants(self):
         return {"d": int(self.dim), "G": self.G, "box": [self.lo, self.hi], "schedule": self.schedule,
                 "K": int(self.values.shape[1]), "rows": self.rows, "comparator": self.w_star.tolist()}

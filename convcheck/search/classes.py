@@ -222,12 +222,13 @@ def boundary(family: Callable[[float], Stationary], function_class: pep.Function
 def find_cycle(method: Stationary, function_class: pep.FunctionClass, periods=range(1, 9), *, repeats: int = 200,
                question: str | None = None) -> SearchResult:
     """A cycle of ``method`` on a function of the class: for each period K in ``periods`` (in
-    order), the program of :func:`convcheck.pep.cycle` (normalised cycle size 1 when a cycle
-    exists, 0 when not). The first K whose size is at least ``SEARCH_CYCLE_MIN`` is built into a
-    function and run by the engine from the cycle's first state for ``repeats`` periods: found when
-    the iterate is back within ``SEARCH_CYCLE_RTOL`` (relative to the cycle's radius around w*) of
-    where it started after every period. ``best_violation``: the largest normalised cycle size
-    over the periods tried."""
+    order), the program of :func:`convcheck.pep.cycle` (minus the closing residual: 0 when a cycle
+    exists). The first K whose residual is at most ``SEARCH_CYCLE_TOL`` is built into a function
+    and run by the engine from the cycle's first state for ``repeats`` periods: found when the
+    iterate is back within ``SEARCH_CYCLE_RTOL`` (relative to the cycle's radius around w*) of
+    where it started after every period. ``best_violation``: the largest value (minus the smallest
+    residual) over the periods tried; ``details["tried"]`` each period's reading, with
+    ``"no cycle (certified)"`` where the dual bound is below minus the threshold."""
     repeats = check_int("repeats", repeats, 1)
     periods = [check_int("periods", int(K), 1) for K in periods]
     if not periods:
@@ -240,11 +241,12 @@ def find_cycle(method: Stationary, function_class: pep.FunctionClass, periods=ra
         wc = pep.cycle(method.step, function_class, K)
         ok = _certified(wc)
         certified += int(ok)
-        tried.append({"K": K, "size": wc.value, "status": wc.status, "accuracy": wc.accuracy})
+        tried.append({"K": K, "residual": -wc.value, "certified lower": -wc.upper, "status": wc.status,
+                      "accuracy": wc.accuracy, "no cycle (certified)": ok and wc.upper < -th.SEARCH_CYCLE_TOL})
         if not ok:
             continue
         best = max(best, wc.value)
-        if wc.value < th.SEARCH_CYCLE_MIN:
+        if wc.value < -th.SEARCH_CYCLE_TOL:
             continue
         inst, state = function_of(wc, function_class, f"cycle of {method.name} (period {K})")
         start = state[0]
@@ -252,7 +254,7 @@ def find_cycle(method: Stationary, function_class: pep.FunctionClass, periods=ra
                         keep_iterates=True)
         radius = float(torch.linalg.vector_norm(torch.as_tensor(inst.x) - torch.as_tensor(inst.x[0]), dim=-1).max())
         drift = float(torch.linalg.vector_norm(tr.iterates[0] - start, dim=-1).max()) / radius
-        details = {"K": K, "size": wc.value, "accuracy": wc.accuracy, "dimension": inst.dim, "radius": radius,
+        details = {"K": K, "residual": -wc.value, "accuracy": wc.accuracy, "dimension": inst.dim, "radius": radius,
                    "drift after each period (max, relative to the radius)": drift,
                    "distance to w* at the end": float(tr.metrics["dist"][0, -1])}
         if drift <= th.SEARCH_CYCLE_RTOL:

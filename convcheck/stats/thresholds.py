@@ -123,10 +123,10 @@ CERT_MAX_ACCURACY = 1e-5
 
 # --- counterexample searches (:mod:`convcheck.search`) ------------------------------------------
 
-#: A cycle program's normalised size (sum ||w_k - w*||^2 under the normalisation <= 1) is 1 when
-#: the method cycles on the class and 0 when only the minimiser is a cycle; the solver returns
-#: 1e-8..1e-6 on the latter. A size above this is a cycle worth building.
-SEARCH_CYCLE_MIN = 0.5
+#: A cycle program's closing residual (sum ||s_K - s_0||^2 with sum_k ||grad f(w_k)||^2 = 1) is 0
+#: when the method cycles on the class; Clarabel returns 1e-10..1e-7 there, and 4e-4 and more for
+#: a heavy ball that converges (kappa = 25). A residual below this is a cycle worth building.
+SEARCH_CYCLE_TOL = 1e-6
 #: The function built from a cycle reproduces it when the engine's iterate comes back within this
 #: fraction of the cycle's radius after every period: the point set satisfies the interpolation
 #: conditions to the solver's residuals (1e-9..1e-6), and a cycle of an attracting orbit is

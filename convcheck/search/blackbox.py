@@ -1,0 +1,165 @@
+"""Black-box search over a parametric family inside a class, for methods PEPit cannot express.
+
+Stochastic, coordinate-wise adaptive and online methods are no fixed linear combination of
+gradients, so no semidefinite program describes their worst case. What remains is to search: a
+*family* maps a parameter vector (box-bounded) to a concrete problem inside the claim's class,
+and certifies each candidate; a *measure* runs the method on a batch of candidates (one row each,
+one engine run per generation) and returns each one's violation of the claim (positive: broken).
+The optimiser is scipy's differential evolution (Storn & Price 1997), derivative-free, seeded from
+names, its whole population evaluated as one batch.
+
+Every candidate is certified before it counts: one whose certificate fails is not run and gets
+no violation; the result says how many were certified. Families here:
+
+* :class:`PeriodicLinear`: online linear losses ``f_t(x) = c_t x`` on [-1, 1] with a period of P
+  gradients in [-C, C], comparator x* = -1 (certified the best fixed point in hindsight for every
+  T: every prefix sum of the c_t is >= 0), and the first iterate in [-1, 1];
+* :class:`QuadraticSpectrum`: quadratics ``1/2 sum_i lambda_i w_i^2`` with spectrum in [mu, L]
+  (a rotation changes nothing for a rotation-invariant method) and a start at distance 1 from w* = 0.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .._validation import check_int, check_real
+from ..objectives.base import Objective
+from ..seeding import seed_from
+from .result import SearchResult
+
+__all__ = ["black_box", "PeriodicLinear", "QuadraticSpectrum", "RowQuadratics"]
+
+#: The optimiser's value of a candidate that does not count (uncertified, or unmeasurable): above
+#: every real one (minus a violation), and finite so that the population's statistics stay finite.
+_UNCOUNTED = 1e30
+
+
+class PeriodicLinear:
+    """Online linear losses with period ``period`` and ``|c_t| <= C`` on [-1, 1] (module docstring).
+    Parameters: ``c_1 .. c_P`` in [-C, C], then the first iterate x_1 in [-1, 1]."""
+
+    def __init__(self, C: float, period: int = 3):
+        self.C = check_real("C", C, 0, None, low_open=True)
+        self.period = check_int("period", period, 1)
+        self.bounds = [(-self.C, self.C)] * self.period + [(-1.0, 1.0)]
+        self.name = f"periodic linear losses on [-1, 1], period {self.period}, |g| <= {self.C:g}"
+
+    def certify(self, params: np.ndarray) -> np.ndarray:
+        """Inside the class: |c_t| <= C, and x* = -1 the best fixed point in hindsight for every T
+        (every prefix sum over two periods >= 0; later prefixes repeat them plus whole periods)."""
+        c = params[:, :self.period]
+        prefix = np.cumsum(np.concatenate([c, c], 1), 1)
+        return (np.abs(c) <= self.C).all(1) & (prefix >= 0).all(1) & (np.abs(params[:, -1]) <= 1)
+
+    def build(self, params: np.ndarray):
+        from ..objectives import OnlineLinear
+
+        values = torch.as_tensor(params[:, :self.period, None], dtype=torch.float64)
+        obj = OnlineLinear(values, comparator=[-1.0])
+        return obj, torch.as_tensor(params[:, -1:], dtype=torch.float64)
+
+
+class RowQuadratics(Objective):
+    """``f_s(w) = 1/2 sum_i lambda_si w_i^2`` with its own spectrum per row s (a batch of candidates
+    run at once): ``w* = 0``, ``f* = 0``; L and mu over all rows."""
+
+    name = "row quadratics"
+
+    def __init__(self, eigenvalues: torch.Tensor):
+        self.lam = eigenvalues
+        self.dim = eigenvalues.shape[1]
+        self.L, self.mu, self.f_star = float(eigenvalues.max()), float(eigenvalues.min()), 0.0
+        self.w_star = torch.zeros(self.dim, dtype=eigenvalues.dtype)
+
+    def loss(self, w):
+        return 0.5 * (self.lam * w * w).sum(-1)
+
+    def grad(self, w):
+        return self.lam * w
+
+
+class QuadraticSpectrum:
+    """Quadratics with spectrum in [mu, L] in dimension d, start at distance 1 from w* = 0.
+    Parameters: the d eigenvalues, then the start's d coordinates (normalised)."""
+
+    def __init__(self, d: int, L: float, mu: float = 0.0):
+        self.d = check_int("d", d, 1)
+        self.L = check_real("L", L, 0, None, low_open=True)
+        self.mu = check_real("mu", mu, 0, self.L)
+        self.bounds = [(self.mu, self.L)] * self.d + [(-1.0, 1.0)] * self.d
+        self.name = f"quadratics with spectrum in [{self.mu:g}, {self.L:g}], d = {self.d}"
+
+    def certify(self, params: np.ndarray) -> np.ndarray:
+        lam, w = params[:, :self.d], params[:, self.d:]
+        return (lam >= self.mu).all(1) & (lam <= self.L).all(1) & (np.linalg.norm(w, axis=1) > 1e-8)
+
+    def build(self, params: np.ndarray):
+        lam = torch.as_tensor(params[:, :self.d], dtype=torch.float64)
+        w = torch.as_tensor(params[:, self.d:], dtype=torch.float64)
+        return RowQuadratics(lam), w / torch.linalg.vector_norm(w, dim=-1, keepdim=True)
+
+    def instance(self, params: np.ndarray):
+        from ..objectives import Quadratic
+
+        q = Quadratic(torch.as_tensor(params[:self.d], dtype=torch.float64), rotate=False,
+                      w_star=torch.zeros(self.d, dtype=torch.float64))
+        w = torch.as_tensor(params[self.d:], dtype=torch.float64)
+        return q, (w / torch.linalg.vector_norm(w)).unsqueeze(0)
+
+
+def black_box(family, measure: Callable, *, budget: int, names, margin: float = 0.0, popsize: int = 10,
+              question: str | None = None) -> SearchResult:
+    """Search ``family`` for a candidate whose ``measure`` exceeds ``margin``.
+
+    ``measure(objective, w0, params) -> (rows,)`` runs the method on the built batch (one row per
+    certified candidate) and returns each row's violation of the claim. Differential evolution
+    (scipy) over ``family.bounds``, ``popsize`` x dimension candidates per generation, as many
+    generations as ``budget`` (candidates in all) allows, seeded from ``names``
+    (:func:`convcheck.seeding.seed_from`). Found when the best certified candidate's violation
+    exceeds ``margin``; the instance is that candidate as a concrete problem
+    (``family.instance(params)`` where the family has one, else its one-row batch)."""
+    from scipy.optimize import differential_evolution
+
+    budget = check_int("budget", budget, 1)
+    popsize = check_int("popsize", popsize, 1)
+    margin = check_real("margin", margin)
+    D = len(family.bounds)
+    per_generation = popsize * D
+    maxiter = max(0, budget // per_generation - 1)
+    seed = seed_from(*names)
+    t0 = time.perf_counter()
+    count = {"candidates": 0, "certified": 0}
+    best = {"violation": -np.inf, "params": None}
+
+    def energies(X):  # X: (D, n) as scipy's vectorised mode passes it
+        P = np.asarray(X, dtype=np.float64).T
+        ok = np.asarray(family.certify(P), dtype=bool)
+        count["candidates"] += P.shape[0]
+        count["certified"] += int(ok.sum())
+        out = np.full(P.shape[0], np.inf)  # uncertified: not a candidate that counts
+        if ok.any():
+            obj, w0 = family.build(P[ok])
+            v = np.asarray(measure(obj, w0, P[ok]), dtype=np.float64)
+            v = np.where(np.isfinite(v), v, -np.inf)  # a run that failed to measure counts as no violation
+            out[ok] = -v
+            i = int(np.argmax(v))
+            if v[i] > best["violation"]:
+                best.update(violation=float(v[i]), params=P[ok][i].copy())
+        return np.where(np.isfinite(out), out, _UNCOUNTED)
+
+    differential_evolution(energies, family.bounds, popsize=popsize, maxiter=maxiter, tol=0, atol=0, polish=False,
+                           vectorized=True, updating="deferred", seed=np.random.default_rng(seed), init="latinhypercube")
+    question = question or f"a violation above {margin:g} in {family.name}"
+    inst = start = None
+    details = {"margin": margin, "generations": maxiter + 1, "per generation": per_generation}
+    if best["params"] is not None:
+        details["parameters"] = best["params"].tolist()
+        inst, start = (family.instance(best["params"]) if hasattr(family, "instance")
+                       else family.build(best["params"][None]))
+    return SearchResult(question, "differential evolution (scipy)", best["violation"] > margin, count["candidates"],
+                        count["certified"], best["violation"], {"candidates": budget, "popsize": popsize}, seed,
+                        time.perf_counter() - t0, inst, start, None, details)
