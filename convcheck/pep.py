@@ -320,20 +320,26 @@ def worst_case(method: Callable, function_class: FunctionClass, N: int, *, metri
                     function_class=function_class.describe(), method=getattr(method, "__name__", "user method"))
 
 
-def cycle(step: Callable, function_class: FunctionClass, K: int, *, solver: str = "auto") -> WorstCase:
+def cycle(step: Callable, function_class: FunctionClass, K: int, *, closed: bool = False, solver: str = "auto") -> WorstCase:
     """How nearly the stationary method ``step`` (``step(f, state) -> state``, ``step.size`` points,
     the iterate first: :func:`gd_step`, :func:`heavy_ball_step`, :func:`nesterov_step`) closes a
     cycle of period ``K`` on a function of ``function_class``.
 
     The state ``s_0`` is free; the measure is minus the closing residual
     ``-sum_j ||s_K[j] - s_0[j]||^2``, maximised under the normalisation
-    ``sum_{k<K} ||grad f(w_k)||^2 = 1`` (the class and the method are invariant under
+    ``sum_{k<K} ||grad f(w_k)||^2 / L^2 = 1`` (the points then lie at distances of order 1; the class and the method are invariant under
     ``w -> c w, f -> c^2 f``, and the normalisation keeps every iterate off the minimisers). So the
     value is 0 when the method cycles with period K (from ``s_0`` it never converges) and negative
     when it cannot; the program is strictly feasible either way, so its dual bound certifies the
     absence of a cycle as well as the primal exhibits one. The reading (value, dual bound,
     residuals, ``points``) is a :class:`WorstCase` with ``N = K``, ``metric = "cycle"``,
-    ``initial = "cycle"``."""
+    ``initial = "cycle"``.
+
+    ``closed=True`` asks instead for an exact cycle: ``s_K = s_0`` as constraints, the measure
+    ``sum_{k<K} ||grad f(w_k)||^2 / L^2`` under ``<= 1`` (1 when a cycle exists, 0 when not). Where one
+    exists this program's points close the cycle to the solver's accuracy rather than to the
+    square root of the residual program's; where none does the program is degenerate (its only
+    feasible points are the minimiser), so it is asked only after the residual program found one."""
     if not isinstance(K, (int, np.integer)) or K < 1:
         raise ValueError(f"The 'K' parameter must be an integer >= 1. Got {K!r} instead.")
     size = getattr(step, "size", None)
@@ -355,8 +361,16 @@ def cycle(step: Callable, function_class: FunctionClass, K: int, *, solver: str 
             state = step(f, state)
         for x in (*xs, *start[1:]):  # every state point evaluated, so the built function passes through them
             f.oracle(x)
-        problem.set_initial_condition(sum((f.gradient(x) ** 2 for x in xs[1:]), f.gradient(xs[0]) ** 2) == 1)
-        problem.set_performance_metric(-sum(((a - b) ** 2 for a, b in zip(state[1:], start[1:])), (state[0] - start[0]) ** 2))
+        energy = sum((f.gradient(x) ** 2 for x in xs[1:]), f.gradient(xs[0]) ** 2) / function_class.L ** 2
+        gap = sum(((a - b) ** 2 for a, b in zip(state[1:], start[1:])), (state[0] - start[0]) ** 2)
+        if closed:
+            for a, b in zip(state, start):
+                problem.add_constraint((a - b) ** 2 == 0)
+            problem.set_initial_condition(energy <= 1)
+            problem.set_performance_metric(energy)
+        else:
+            problem.set_initial_condition(energy == 1)
+            problem.set_performance_metric(-gap)
         solved = _solve_all(problem, solver)
         example, points = (_example(f, xs, xstar, fstar, problem), _points(f, xs, start)) if solved[4] else ({}, {})
     return _reading(solved, example, points, N=int(K), metric="cycle", initial="cycle",

@@ -14,10 +14,11 @@ looked, not a reproduction.
 """
 
 from .blackbox import PeriodicLinear, QuadraticSpectrum, RowQuadratics, black_box
-from .classes import Stationary, boundary, exceed, find_cycle, function_of, gd, heavy_ball, measured, nesterov, started
+from .classes import (Stationary, boundary, cycling, exceed, find_cycle, function_of, gd, heavy_ball, measured, nesterov,
+                      started)
 from .interpolation import Interpolant, interpolation_slack
 from .result import SearchResult
 
 __all__ = ["SearchResult", "Interpolant", "interpolation_slack", "Stationary", "gd", "heavy_ball", "nesterov", "started",
-           "exceed", "boundary", "find_cycle", "function_of", "measured", "black_box", "PeriodicLinear", "QuadraticSpectrum",
+           "exceed", "boundary", "find_cycle", "function_of", "measured", "cycling", "black_box", "PeriodicLinear", "QuadraticSpectrum",
            "RowQuadratics"]

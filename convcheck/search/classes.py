@@ -36,7 +36,7 @@ from .interpolation import Interpolant
 from .result import SearchResult
 
 __all__ = ["Stationary", "gd", "heavy_ball", "nesterov", "started", "exceed", "boundary", "find_cycle", "function_of",
-           "measured"]
+           "measured", "cycling"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,24 @@ def measured(metric: str, objective, iterates: torch.Tensor) -> np.ndarray:
     if metric not in out:
         raise ValueError(f"The 'metric' parameter must be one of {list(out)}. Got {metric!r} instead.")
     return out[metric]().detach().cpu().numpy()
+
+
+def cycling(iterates: torch.Tensor, period: int, w_star: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Per seed, whether a run's last ``period + 1`` iterates ``(S, >= period + 1, d)`` (one per
+    step) close a cycle away from ``w_star``: the last iterate is back within ``SEARCH_CYCLE_RTOL``
+    of the one ``period`` steps before, relative to the cycle's radius (the largest distance to w*
+    over the period), and that radius is above round-off. Returns (cycling, relative drift)."""
+    from ..stats import roundoff_limit
+
+    period = check_int("period", period, 1)
+    if iterates.shape[1] < period + 1:
+        raise ValueError(f"The 'iterates' parameter must hold at least period + 1 = {period + 1} iterates per seed. "
+                         f"Got {iterates.shape[1]} instead.")
+    last = iterates[:, -(period + 1):]
+    radius = torch.linalg.vector_norm(last - w_star, dim=-1).amax(1).cpu().numpy()
+    drift = torch.linalg.vector_norm(last[:, -1] - last[:, 0], dim=-1).cpu().numpy() / np.maximum(radius, 1e-300)
+    scale = float(torch.linalg.vector_norm(iterates[:, 0] - w_star, dim=-1).max())
+    return (drift <= th.SEARCH_CYCLE_RTOL) & (radius > roundoff_limit(scale)), drift
 
 
 def _certified(reading) -> bool:
@@ -248,16 +266,23 @@ def find_cycle(method: Stationary, function_class: pep.FunctionClass, periods=ra
         best = max(best, wc.value)
         if wc.value < -th.SEARCH_CYCLE_TOL:
             continue
+        residual = -wc.value
+        exact = pep.cycle(method.step, function_class, K, closed=True)  # the same cycle, closed to the solver's accuracy
+        if _certified(exact) and exact.value > 0.5:
+            wc = exact
         inst, state = function_of(wc, function_class, f"cycle of {method.name} (period {K})")
         start = state[0]
-        tr = engine.run(inst, _at(method, state), start, K * repeats, checkpoints=np.arange(0, K * repeats + 1, K),
-                        keep_iterates=True)
-        radius = float(torch.linalg.vector_norm(torch.as_tensor(inst.x) - torch.as_tensor(inst.x[0]), dim=-1).max())
-        drift = float(torch.linalg.vector_norm(tr.iterates[0] - start, dim=-1).max()) / radius
-        details = {"K": K, "residual": -wc.value, "accuracy": wc.accuracy, "dimension": inst.dim, "radius": radius,
-                   "drift after each period (max, relative to the radius)": drift,
+        steps = K * repeats
+        tr = engine.run(inst, _at(method, state), start, steps, keep_iterates=True,
+                        checkpoints=np.unique(np.r_[np.arange(0, steps + 1, K), np.arange(steps - K, steps + 1)]))
+        back = tr.iterates[0, tr.steps % K == 0]  # the state's iterate after each whole period
+        radius = float(torch.linalg.vector_norm(start - inst.w_star))
+        drift = float(torch.linalg.vector_norm(back - start, dim=-1).max()) / max(radius, 1e-300)
+        closes, _ = cycling(tr.iterates, K, inst.w_star)
+        details = {"K": K, "residual": residual, "closed": wc is exact, "accuracy": wc.accuracy, "dimension": inst.dim, "radius": radius,
+                   "drift after each period (max, relative to the start's distance to w*)": drift,
                    "distance to w* at the end": float(tr.metrics["dist"][0, -1])}
-        if drift <= th.SEARCH_CYCLE_RTOL:
+        if drift <= th.SEARCH_CYCLE_RTOL and bool(closes[0]):
             return SearchResult(question, "cycle search over the class (PEP)", True, len(tried), certified, best, budget,
                                 None, time.perf_counter() - t0, inst, start, method.state(state) if method.state else None,
                                 {**details, "tried": tried})

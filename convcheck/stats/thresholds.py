@@ -123,9 +123,9 @@ CERT_MAX_ACCURACY = 1e-5
 
 # --- counterexample searches (:mod:`convcheck.search`) ------------------------------------------
 
-#: A cycle program's closing residual (sum ||s_K - s_0||^2 with sum_k ||grad f(w_k)||^2 = 1) is 0
-#: when the method cycles on the class; Clarabel returns 1e-10..1e-7 there, and 4e-4 and more for
-#: a heavy ball that converges (kappa = 25). A residual below this is a cycle worth building.
+#: A cycle program's closing residual (sum ||s_K - s_0||^2 with sum_k ||grad f(w_k)||^2 / L^2 = 1)
+#: is 0 when the method cycles on the class; the solver returns 1e-9..1e-7 there, and 0.2 and more
+#: for a heavy ball that converges (kappa = 25). A residual below this is a cycle worth building.
 SEARCH_CYCLE_TOL = 1e-6
 #: The function built from a cycle reproduces it when the engine's iterate comes back within this
 #: fraction of the cycle's radius after every period: the point set satisfies the interpolation
