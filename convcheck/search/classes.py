@@ -158,19 +158,22 @@ def _certified(reading) -> bool:
 
 
 def exceed(method: Stationary, function_class: pep.FunctionClass, N: int, bound: float, *, metric: str = "gap",
-           initial: str = "distance", question: str | None = None) -> SearchResult:
+           initial: str = "distance", question: str | None = None, reading: pep.WorstCase | None = None) -> SearchResult:
     """Is there a function of the class on which ``metric`` after ``N`` steps of ``method`` (from a
     start satisfying ``initial``, :data:`convcheck.pep.INITIAL`) exceeds ``bound``?
 
     One candidate: the class's worst case. Found when the solver's point set exceeds the bound by
     more than its accuracy AND the engine's run on the function built from it does too; not found
     when the dual bound is at most ``bound`` plus the accuracy (nothing in the class exceeds it)
-    or the solver could not decide. ``best_violation`` = worst case - bound."""
+    or the solver could not decide. ``best_violation`` = worst case - bound. ``reading``: the same
+    worst case already solved (:func:`convcheck.pep.worst_case` of ``method`` unrolled from rest, with
+    these N, metric and initial), used instead of solving it again."""
     N = check_int("N", N, 1)
     bound = check_real("bound", bound)
     t0 = time.perf_counter()
     question = question or f"{metric} after {N} steps above {bound:.6g} over {function_class.describe()}"
-    wc = pep.worst_case(pep.unrolled(method.step), function_class, N, metric=metric, initial=initial)
+    wc = reading if reading is not None else pep.worst_case(pep.unrolled(method.step), function_class, N, metric=metric,
+                                                               initial=initial)
     ok = _certified(wc)
     violation = wc.value - bound
     details = {"worst case": wc.value, "certified upper": wc.upper, "accuracy": wc.accuracy, "status": wc.status,
