@@ -58,9 +58,9 @@ class PeriodicLinear:
     def build(self, params: np.ndarray):
         from ..objectives import OnlineLinear
 
-        values = torch.as_tensor(params[:, :self.period, None], dtype=torch.float64)
+        values = torch.as_tensor(params[:, :self.period, None], dtype=torch.float64, device="cpu")
         obj = OnlineLinear(values, comparator=[-1.0])
-        return obj, torch.as_tensor(params[:, -1:], dtype=torch.float64)
+        return obj, torch.as_tensor(params[:, -1:], dtype=torch.float64, device="cpu")
 
 
 class RowQuadratics(Objective):
@@ -73,7 +73,7 @@ class RowQuadratics(Objective):
         self.lam = eigenvalues
         self.dim = eigenvalues.shape[1]
         self.L, self.mu, self.f_star = float(eigenvalues.max()), float(eigenvalues.min()), 0.0
-        self.w_star = torch.zeros(self.dim, dtype=eigenvalues.dtype)
+        self.w_star = torch.zeros(self.dim, dtype=eigenvalues.dtype, device=eigenvalues.device)
 
     def loss(self, w):
         return 0.5 * (self.lam * w * w).sum(-1)
@@ -98,16 +98,16 @@ class QuadraticSpectrum:
         return (lam >= self.mu).all(1) & (lam <= self.L).all(1) & (np.linalg.norm(w, axis=1) > 1e-8)
 
     def build(self, params: np.ndarray):
-        lam = torch.as_tensor(params[:, :self.d], dtype=torch.float64)
-        w = torch.as_tensor(params[:, self.d:], dtype=torch.float64)
+        lam = torch.as_tensor(params[:, :self.d], dtype=torch.float64, device="cpu")
+        w = torch.as_tensor(params[:, self.d:], dtype=torch.float64, device="cpu")
         return RowQuadratics(lam), w / torch.linalg.vector_norm(w, dim=-1, keepdim=True)
 
     def instance(self, params: np.ndarray):
         from ..objectives import Quadratic
 
-        q = Quadratic(torch.as_tensor(params[:self.d], dtype=torch.float64), rotate=False,
-                      w_star=torch.zeros(self.d, dtype=torch.float64))
-        w = torch.as_tensor(params[self.d:], dtype=torch.float64)
+        q = Quadratic(torch.as_tensor(params[:self.d], dtype=torch.float64, device="cpu"), rotate=False,
+                      w_star=torch.zeros(self.d, dtype=torch.float64, device="cpu"))
+        w = torch.as_tensor(params[self.d:], dtype=torch.float64, device="cpu")
         return q, (w / torch.linalg.vector_norm(w)).unsqueeze(0)
 
 

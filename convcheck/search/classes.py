@@ -113,7 +113,7 @@ def function_of(reading, function_class: pep.FunctionClass, name: str):
     f = pts["f"] - pts["f"][0]
     inst = Interpolant(x, g, f, function_class.L, function_class.mu, minimiser=0, name=name)
     rows = [pts["iterates"][0], *pts.get("start", [])[1:]]
-    state = [torch.as_tensor(x[i], dtype=torch.float64).unsqueeze(0) for i in rows]
+    state = [torch.as_tensor(x[i], dtype=torch.float64, device="cpu").unsqueeze(0) for i in rows]
     return inst, state
 
 

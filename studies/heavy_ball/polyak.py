@@ -84,7 +84,8 @@ def run(ctx, *, steps, d, kappas, periods) -> StudyResult:
         eta, alpha = polyak(L, mu)
         runs = {}  # label -> (objective, optimizer, starts, period)
         lessard = LessardFunction(dtype=ctx.dtype)
-        x0 = 3.07 + 0.39 * torch.rand(ctx.seeds, 1, generator=ctx.generator("lessard"), dtype=ctx.dtype)
+        x0 = 3.07 + 0.39 * torch.rand(ctx.seeds, 1, generator=ctx.generator("lessard"), dtype=ctx.dtype,
+                                          device="cpu").to(ctx.device)
         runs[lessard.name] = (lessard, mom(lr=eta, momentum=alpha), x0, 3)
         found = search.find_cycle(search.heavy_ball(eta, alpha), pep.FunctionClass("smooth strongly convex", L=L, mu=mu),
                                   periods=range(1, periods + 1), repeats=10)
