@@ -5,7 +5,7 @@ gradients, so no semidefinite program describes their worst case. What remains i
 *family* maps a parameter vector (box-bounded) to a concrete problem inside the claim's class,
 and certifies each candidate; a *measure* runs the method on a batch of candidates (one row each,
 one engine run per generation) and returns each one's violation of the claim (positive: broken).
-The optimiser is scipy's differential evolution (Storn & Price 1997), derivative-free, seeded from
+The optimiser is scipy's differential evolution, derivative-free, seeded from
 names, its whole population evaluated as one batch.
 
 Every candidate is certified before it counts: one whose certificate fails is not run and gets

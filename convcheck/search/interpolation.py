@@ -1,7 +1,7 @@
 """A function of a class through given points: smooth (strongly) convex interpolation, built.
 
 Points ``(x_i, g_i, f_i)`` are *interpolable* by an L-smooth mu-strongly convex function
-(``0 <= mu < L``) exactly when, for every pair i, j (Taylor, Hendrickx & Glineur 2017, Thm. 4),
+(``0 <= mu < L``) exactly when, for every pair i, j (the interpolation theorem of performance estimation),
 
     f_i >= f_j + <g_j, x_i - x_j> + 1/(2 (1 - mu/L)) * ( ||g_i - g_j||^2 / L + mu ||x_i - x_j||^2
                                                           - 2 mu/L <g_j - g_i, x_j - x_i> ),
