@@ -298,15 +298,7 @@ def worst_case(method: Callable, function_class: FunctionClass, N: int, *, metri
         metric_name, measure = metric, METRICS[metric][1]
     else:
         metric_name, measure = getattr(metric, "__name__", "user metric"), metric
-    if not available():
-        raise PEPUnavailable('PEPit and its solver are not installed: pip install -e ".[pep]"')
-    from PEPit import PEP
-
-    with _LOCK:
-        problem = PEP()
-        f = function_class.declare(problem)
-        xstar = f.stationary_point()
-        fstar = f(xstar)
+    with _declared(function_class) as (problem, f, xstar, fstar):
         x0 = problem.set_initial_point()
         problem.set_initial_condition({"distance": lambda: (x0 - xstar) ** 2 <= 1, "gap": lambda: f(x0) - fstar <= 1,
                                        "gradient": lambda: f.gradient(x0) ** 2 == 1}[initial]())
@@ -320,15 +312,17 @@ def worst_case(method: Callable, function_class: FunctionClass, N: int, *, metri
                     function_class=function_class.describe(), method=getattr(method, "__name__", "user method"))
 
 
-def cycle(step: Callable, function_class: FunctionClass, K: int, *, closed: bool = False, solver: str = "auto") -> WorstCase:
+def cycle(step: Callable, function_class: FunctionClass, K: int, *, closed: bool = False,
+          solver: str = "auto") -> WorstCase:
     """How nearly the stationary method ``step`` (``step(f, state) -> state``, ``step.size`` points,
     the iterate first: :func:`gd_step`, :func:`heavy_ball_step`, :func:`nesterov_step`) closes a
     cycle of period ``K`` on a function of ``function_class``.
 
     The state ``s_0`` is free; the measure is minus the closing residual
     ``-sum_j ||s_K[j] - s_0[j]||^2``, maximised under the normalisation
-    ``sum_{k<K} ||grad f(w_k)||^2 / L^2 = 1`` (the points then lie at distances of order 1; the class and the method are invariant under
-    ``w -> c w, f -> c^2 f``, and the normalisation keeps every iterate off the minimisers). So the
+    ``sum_{k<K} ||grad f(w_k)||^2 / L^2 = 1`` (the points then lie at distances of order 1; the
+    class and the method are invariant under ``w -> c w, f -> c^2 f``, and the normalisation keeps
+    every iterate off the minimisers). So the
     value is 0 when the method cycles with period K (from ``s_0`` it never converges) and negative
     when it cannot; the program is strictly feasible either way, so its dual bound certifies the
     absence of a cycle as well as the primal exhibits one. The reading (value, dual bound,
@@ -336,8 +330,8 @@ def cycle(step: Callable, function_class: FunctionClass, K: int, *, closed: bool
     ``initial = "cycle"``.
 
     ``closed=True`` asks instead for an exact cycle: ``s_K = s_0`` as constraints, the measure
-    ``sum_{k<K} ||grad f(w_k)||^2 / L^2`` under ``<= 1`` (1 when a cycle exists, 0 when not). Where one
-    exists this program's points close the cycle to the solver's accuracy rather than to the
+    ``sum_{k<K} ||grad f(w_k)||^2 / L^2`` under ``<= 1`` (1 when a cycle exists, 0 when not). Where
+    one exists this program's points close the cycle to the solver's accuracy rather than to the
     square root of the residual program's; where none does the program is degenerate (its only
     feasible points are the minimiser), so it is asked only after the residual program found one."""
     if not isinstance(K, (int, np.integer)) or K < 1:
@@ -345,15 +339,7 @@ def cycle(step: Callable, function_class: FunctionClass, K: int, *, closed: bool
     size = getattr(step, "size", None)
     if not isinstance(size, int) or size < 1:
         raise ValueError(f"The 'step' parameter must carry its state's size (step.size, an integer >= 1). Got {size!r} instead.")
-    if not available():
-        raise PEPUnavailable('PEPit and its solver are not installed: pip install -e ".[pep]"')
-    from PEPit import PEP
-
-    with _LOCK:
-        problem = PEP()
-        f = function_class.declare(problem)
-        xstar = f.stationary_point()
-        fstar = f(xstar)
+    with _declared(function_class) as (problem, f, xstar, fstar):
         start = tuple(problem.set_initial_point() for _ in range(size))
         state, xs = start, []
         for _ in range(int(K)):
@@ -375,6 +361,20 @@ def cycle(step: Callable, function_class: FunctionClass, K: int, *, closed: bool
         example, points = (_example(f, xs, xstar, fstar, problem), _points(f, xs, start)) if solved[4] else ({}, {})
     return _reading(solved, example, points, N=int(K), metric="cycle", initial="cycle",
                     function_class=function_class.describe(), method=getattr(step, "__name__", "user method"))
+
+
+@contextlib.contextmanager
+def _declared(function_class: FunctionClass):
+    """A fresh PEP with ``function_class`` declared, under the module's lock: (problem, f, w*, f*)."""
+    if not available():
+        raise PEPUnavailable('PEPit and its solver are not installed: pip install -e ".[pep]"')
+    from PEPit import PEP
+
+    with _LOCK:
+        problem = PEP()
+        f = function_class.declare(problem)
+        xstar = f.stationary_point()
+        yield problem, f, xstar, f(xstar)
 
 
 def _solve_all(problem, solver: str):
