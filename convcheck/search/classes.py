@@ -44,12 +44,21 @@ class Stationary:
     """A deterministic stationary method in its two forms: ``step`` in PEPit's terms
     (:func:`convcheck.pep.heavy_ball_step`), ``optimizer()`` the engine's batched update, and
     ``state(points)`` the engine state at a start whose state points are ``points`` (``(S, d)``
-    tensors, the iterate first; None: the state at rest, ``optimizer.init``)."""
+    tensors, the iterate first; None: the state at rest, ``optimizer.init``). ``from_rest``: the
+    PEP method run from rest (``method(f, x0, N)``), where it is given instead of a ``step``
+    (then no cycle can be searched for)."""
 
     name: str
-    step: Callable
+    step: Callable | None
     optimizer: Callable[[], Any]
     state: Callable[[list], Any] | None = None
+    from_rest: Callable | None = None
+
+    def method(self) -> Callable:
+        """The PEP method from rest: ``from_rest``, else ``step`` unrolled."""
+        if self.from_rest is None and self.step is None:
+            raise ValueError(f"The method {self.name!r} must have a 'step' or a 'from_rest' PEP form. Got neither.")
+        return self.from_rest or pep.unrolled(self.step)
 
 
 def gd(eta: float) -> Stationary:
@@ -172,7 +181,7 @@ def exceed(method: Stationary, function_class: pep.FunctionClass, N: int, bound:
     bound = check_real("bound", bound)
     t0 = time.perf_counter()
     question = question or f"{metric} after {N} steps above {bound:.6g} over {function_class.describe()}"
-    wc = reading if reading is not None else pep.worst_case(pep.unrolled(method.step), function_class, N, metric=metric,
+    wc = reading if reading is not None else pep.worst_case(method.method(), function_class, N, metric=metric,
                                                                initial=initial)
     ok = _certified(wc)
     violation = wc.value - bound
@@ -214,7 +223,7 @@ def boundary(family: Callable[[float], Stationary], function_class: pep.Function
     def judge(p):
         nonlocal programs
         programs += 1
-        wc = pep.worst_case(pep.unrolled(family(p).step), function_class, N, metric=metric, initial=initial)
+        wc = pep.worst_case(family(p).method(), function_class, N, metric=metric, initial=initial)
         if not _certified(wc):
             return "undecided", wc
         if wc.upper <= bound + wc.accuracy:

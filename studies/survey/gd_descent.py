@@ -41,7 +41,8 @@ Certified:
     the descent lemma's tight value is ``-h (1 - h/2) / L``), so the as-written
     statement is certified over the class or refuted with the solver's counterexample; the same
     for the reading "eta < 2/L" on the steps below 2. Findings: the largest step with a certified
-    decrease (bisection), and the worst ``f(w_N) - f*`` per h against the closed form
+    decrease (the counterexample search's bisection, convcheck.search.boundary, and the function it
+    builds above that step, on which the role's GD is run: f rises), and the worst ``f(w_N) - f*`` per h against the closed form
     ``L R^2/2 max(1/(2Nh+1), (1-h)^(2N))`` (Teboulle & Vaisbourd 2023).
 References:
     Nesterov (2004), Introductory Lectures on Convex Optimization, Sec. 1.2.3 (descent lemma).
@@ -56,7 +57,7 @@ import pandas as pd
 import torch
 
 from convcheck.hypotheses import certify
-from convcheck import engine, pep
+from convcheck import engine, pep, search
 from convcheck.stats import thresholds as th
 from convcheck.stats import check_certified, check_property
 from convcheck.objectives import Logistic, Quadratic, Saddle
@@ -97,7 +98,7 @@ def run(ctx, *, steps, sweep, pep_N=10, pep_gd=pep.gd) -> StudyResult:
     parts = []
     if ctx.wants("GD-2"):
         parts.append(_decrease(ctx, make, steps, sweep))
-        parts.append(_certified(sorted(set(H_MONOTONE) | {float(h) for h in sweep}), pep_N, pep_gd))
+        parts.append(_certified(sorted(set(H_MONOTONE) | {float(h) for h in sweep}), pep_N, pep_gd, make))
     if ctx.wants("GD-3"):
         gd3, stop_tab = _stopping(ctx, make)
         parts.append(StudyResult([gd3], {"stopping": stop_tab}))
@@ -110,34 +111,34 @@ def _tv_worst_gap(h: float, N: int) -> float:
     return 0.5 * max(1.0 / (2 * N * h + 1), (1 - h) ** (2 * N))
 
 
-def _certified(hs, N, method=pep.gd) -> StudyResult:
+def _certified(hs, N, method=pep.gd, make=None) -> StudyResult:
     """GD-2 over the whole class of L-smooth convex functions (L = R = 1): the worst one-step change
     of f from a start with ||grad f|| = 1 per step h tried (bound 0), as written (every h) and for
-    the reading (h < 2)."""
+    the reading (h < 2); and the counterexample search's boundary, with the function it builds run
+    by the engine's GD (``make(lr)``, the role's method)."""
     smooth_convex = pep.FunctionClass("smooth convex", L=1.0)
     got = {}
 
     def cells(which):
-        def make():
+        def make_cells():
             for h in which:
                 if h not in got:
                     got[h] = pep.worst_case(method(h), smooth_convex, 1, metric="increase", initial="gradient")
             return {f"h = {h:g}": (got[h], 0.0) for h in which}
-        return make
+        return make_cells
 
     written = check_certified(cells(hs), claim="GD-2", reading=pep.CERTIFIED, statistic={"instrument": pep.versions()})
     below = check_certified(cells([h for h in hs if h < 2]), claim="GD-2", reading=BELOW_2_CERTIFIED)
     if not got:  # PEPit is not installed: both verdicts say so
         return StudyResult([written, below])
-    # The largest step with a certified decrease, by bisection between a decreasing and a rising step.
+    # The largest step with a certified decrease: the search's bisection between a decreasing and a rising step.
     lo, hi = max([h for h in hs if got[h].status == "optimal" and got[h].upper <= got[h].accuracy], default=1.0), \
         min([h for h in hs if got[h].status == "optimal" and got[h].value > got[h].accuracy], default=4.0)
-    for _ in range(12):
-        mid = 0.5 * (lo + hi)
-        w = pep.worst_case(method(mid), smooth_convex, 1, metric="increase", initial="gradient")
-        if w.status != "optimal":
-            break
-        lo, hi = (mid, hi) if w.upper <= w.accuracy else (lo, mid)
+    found = search.boundary(lambda h: search.Stationary(f"gd(h={h:g})", None, lambda: make(h), from_rest=method(h)),
+                            smooth_convex, 1, low=lo, high=hi, metric="increase", initial="gradient", rtol=1e-5,
+                            max_programs=16)
+    lo, hi = found.details["bracket"]
+    rise = found.details.get("at the upper end", {}).get("measured on the built function")
     conv = []
     for h in [h for h in hs if h < 2]:  # the closed form's range (above 2/L the worst case grows like (h-1)^(2N))
         w = pep.worst_case(method(h), smooth_convex, N)
@@ -145,7 +146,10 @@ def _certified(hs, N, method=pep.gd) -> StudyResult:
             tv = _tv_worst_gap(h, N)
             conv.append(f"h = {h:g}: {w.value:.6g} (closed form {tv:.6g}, {w.value / tv - 1:+.1e})")
     findings = [f"the largest step with a certified decrease over the class lies in [{lo:.6f}, {hi:.6f}] x 1/L "
-                "(bisection on the worst one-step change): the classical 2/L",
+                f"(the counterexample search's bisection on the worst one-step change, {found.candidates} programs): the "
+                "classical 2/L; " + (f"at h = {hi:.6f} it built an L-smooth convex function (certified by construction) on "
+                                     f"which the method in the role gd raises f by {rise:.3g} in one step from the found start"
+                                     if found.found else f"the search's built function did not reproduce a rise ({found.summary})"),
                 f"worst f(w_N) - f* over the class after N = {N} steps from ||w_0 - w*|| <= 1, against the closed form "
                 "max(1/(2Nh+1), (1-h)^(2N))/2 below h = 2 (Teboulle & Vaisbourd): " + "; ".join(conv)]
     return StudyResult([written.restated(findings=findings), below])
