@@ -41,7 +41,7 @@ def polyak(L, mu):
 
 def _quadratic_data(n=6, d=3, seed=0):
     rng = np.random.default_rng(seed)
-    lam = np.array([MU, 7.0, L])
+    lam = np.linspace(MU, L, d)
     x = rng.normal(size=(n, d))
     x[0] = 0.0  # the minimiser first
     return x, x * lam, 0.5 * (x * x * lam).sum(1)
@@ -258,3 +258,60 @@ def test_amsgrad_on_the_same_family_stays_under_its_theorem_4_bound():
     r = search.black_box(search.PeriodicLinear(C, P), measure, budget=240, names=("test", "ams"))
     assert not r.found and r.best_violation < 0 and r.certified > 0
     assert f"not found within {r.candidates} candidates" in r.summary
+
+
+# ---- the interpolant's exact minimum against a plain reference ----------------------------------------
+
+def _reference_value(h, x):
+    """The interpolant at one point by a generic QP solve (cvxpy): the simplex problem as written."""
+    import cvxpy as cp
+
+    Lp = h.L - h.mu
+    hh = h.g - h.mu * h.x
+    z = h.x - hh / Lp
+    c = h.f - 0.5 * h.mu * (h.x ** 2).sum(1) - (hh ** 2).sum(1) / (2 * Lp)
+    lam = cp.Variable(h.x.shape[0], nonneg=True)
+    prob = cp.Problem(cp.Minimize(0.5 * Lp * cp.sum_squares(x - z.T @ lam) + c @ lam), [cp.sum(lam) == 1])
+    prob.solve(solver="CLARABEL")
+    return 0.5 * h.mu * float(x @ x) + prob.value
+
+
+@pytest.mark.parametrize("mu", [0.0, MU])
+def test_interpolant_minimum_matches_a_generic_qp_solve(mu):
+    rng = np.random.default_rng(3)
+    x, g, f = _quadratic_data(n=7, d=2, seed=4)
+    h = search.Interpolant(x, g, f, L, mu)
+    pts = rng.normal(scale=2.0, size=(12, 2))
+    fast = h.loss(torch.as_tensor(pts, dtype=torch.float64)).numpy()
+    slow = np.array([_reference_value(h, p) for p in pts])
+    np.testing.assert_allclose(fast, slow, rtol=1e-6, atol=1e-8)  # the QP solver's accuracy, not round-off
+    # and the gradient is the derivative of the value (central differences)
+    w = torch.as_tensor(pts[:3], dtype=torch.float64)
+    e = 1e-6 * torch.eye(2, dtype=torch.float64)
+    fd = torch.stack([(h.loss(w + e[i]) - h.loss(w - e[i])) / 2e-6 for i in range(2)], -1)
+    torch.testing.assert_close(h.grad(w), fd, rtol=1e-5, atol=1e-6)
+
+
+def test_cycling_tells_a_cycle_from_a_converging_run():
+    eta, alpha = polyak(L, MU)
+    r = search.find_cycle(search.heavy_ball(eta, alpha), STRONG, periods=(3,))
+    opt = search.started(search.heavy_ball(eta, alpha).optimizer(), r.state)
+    ck = np.r_[0, np.arange(297, 301)]
+    on = engine.run(r.instance, opt, r.start, 300, checkpoints=ck, keep_iterates=True)
+    cyc, drift = search.cycling(on.iterates, 3, r.instance.w_star)
+    assert cyc.all() and drift.max() <= th.SEARCH_CYCLE_RTOL
+    # planted: the same function and start with gradient descent, which converges: no cycle
+    off = engine.run(r.instance, search.gd(1.0 / L).optimizer(), r.start, 300, checkpoints=ck, keep_iterates=True)
+    assert not search.cycling(off.iterates, 3, r.instance.w_star)[0].any()
+    # a cycle of the wrong period is no cycle either
+    assert not search.cycling(on.iterates, 2, r.instance.w_star)[0].any()
+    with pytest.raises(ValueError, match="'iterates' parameter"):
+        search.cycling(on.iterates[:, :2], 3, r.instance.w_star)
+
+
+def test_search_results_serialise():
+    import json
+
+    r = search.exceed(search.gd(1.0), pep.FunctionClass("smooth convex", L=1.0), 3, 1 / 15)
+    out = json.loads(json.dumps(r.to_json()))
+    assert out["found"] and out["instance"]["certificates"]["L-smooth"]["holds"] and out["summary"] == r.summary
