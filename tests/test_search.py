@@ -315,3 +315,33 @@ def test_search_results_serialise():
     r = search.exceed(search.gd(1.0), pep.FunctionClass("smooth convex", L=1.0), 3, 1 / 15)
     out = json.loads(json.dumps(r.to_json()))
     assert out["found"] and out["instance"]["certificates"]["L-smooth"]["holds"] and out["summary"] == r.summary
+
+
+# ---- SGD on sums of shifted quadratics: a true bound and a planted one --------------------------------
+
+def _sgd_measure(fam, noise_term: bool, steps=100, eta=0.5):
+    """SGD with step eta/L from distance 1: the replicas' mean ||w_k - w*||^2 over the bound
+    (1 - eta mu)^k + [eta sigma*^2 / mu] (each f_i mu-strongly convex and L-smooth, eta <= 1/L),
+    the largest ratio over the checkpoints, minus 1."""
+    from convcheck.objectives import WithReplacement
+    from convcheck.seeding import torch_generator
+
+    def measure(obj, w0, params):
+        lr = eta / fam.L
+        tr = engine.run(obj, search.gd(lr).optimizer(), w0, steps, sampler=WithReplacement(fam.n, 1),
+                        generator=torch_generator("test", "sgd", params.shape[0]))
+        d2 = (tr.metrics["dist"] ** 2).reshape(params.shape[0], fam.replicas, -1).mean(1)
+        mu = params[:, :fam.d].min(1, keepdims=True)
+        sigma2 = obj.noise().numpy().reshape(params.shape[0], fam.replicas)[:, :1]
+        bound = (1 - lr * mu) ** tr.steps + (lr * sigma2 / mu if noise_term else 0.0)
+        return (d2 / bound).max(1) - 1.0
+    return measure
+
+
+def test_sgd_bound_on_shifted_quadratic_sums_true_and_planted():
+    fam = search.ShiftedQuadraticSums(n=4, d=2, L=1.0, mu=0.2, replicas=64)
+    r = search.black_box(fam, _sgd_measure(fam, True), budget=240, names=("test", "sgd"))
+    assert not r.found and r.best_violation < 0 and r.certified == r.candidates
+    assert {c.property for c in r.instance.certificates() if c.holds} >= {"L-smooth", "mu-strongly convex"}
+    planted = search.black_box(fam, _sgd_measure(fam, False), budget=240, names=("test", "sgd"))  # no noise floor
+    assert planted.found and planted.best_violation > 1.0

@@ -13,7 +13,8 @@ certificates, budget, seed), never a verdict: "not found within N candidates" is
 looked, not a reproduction.
 """
 
-from .blackbox import PeriodicLinear, QuadraticSpectrum, RowQuadratics, black_box
+from .blackbox import (PeriodicLinear, QuadraticSpectrum, RowQuadratics, RowShiftedQuadratics, ShiftedQuadraticSums,
+                       black_box)
 from .classes import (Stationary, boundary, cycling, exceed, find_cycle, function_of, gd, heavy_ball, measured, nesterov,
                       started)
 from .interpolation import Interpolant, interpolation_slack
@@ -21,4 +22,4 @@ from .result import SearchResult
 
 __all__ = ["SearchResult", "Interpolant", "interpolation_slack", "Stationary", "gd", "heavy_ball", "nesterov", "started",
            "exceed", "boundary", "find_cycle", "function_of", "measured", "cycling", "black_box", "PeriodicLinear", "QuadraticSpectrum",
-           "RowQuadratics"]
+           "RowQuadratics", "ShiftedQuadraticSums", "RowShiftedQuadratics"]

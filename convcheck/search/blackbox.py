@@ -15,7 +15,11 @@ no violation; the result says how many were certified. Families here:
   gradients in [-C, C], comparator x* = -1 (certified the best fixed point in hindsight for every
   T: every prefix sum of the c_t is >= 0), and the first iterate in [-1, 1];
 * :class:`QuadraticSpectrum`: quadratics ``1/2 sum_i lambda_i w_i^2`` with spectrum in [mu, L]
-  (a rotation changes nothing for a rotation-invariant method) and a start at distance 1 from w* = 0.
+  (a rotation changes nothing for a rotation-invariant method) and a start at distance 1 from w* = 0;
+* :class:`ShiftedQuadraticSums`: finite sums ``1/n sum_i 1/2 sum_j lambda_j (w_j - c_ij)^2`` with
+  the spectrum in [mu, L] and the shifts in [-1, 1] (centred, so w* = 0), each component
+  mu-strongly convex and L-smooth; each candidate runs as ``replicas`` rows, so a stochastic
+  method's measure can average over its own draws.
 """
 
 from __future__ import annotations
@@ -27,11 +31,12 @@ import numpy as np
 import torch
 
 from .._validation import check_int, check_real
-from ..objectives.base import Objective
+from ..objectives.base import FiniteSum, Objective
 from ..seeding import seed_from
 from .result import SearchResult
 
-__all__ = ["black_box", "PeriodicLinear", "QuadraticSpectrum", "RowQuadratics"]
+__all__ = ["black_box", "PeriodicLinear", "QuadraticSpectrum", "RowQuadratics", "ShiftedQuadraticSums",
+           "RowShiftedQuadratics"]
 
 #: The optimiser's value of a candidate that does not count (uncertified, or unmeasurable): above
 #: every real one (minus a violation), and finite so that the population's statistics stay finite.
@@ -109,6 +114,75 @@ class QuadraticSpectrum:
                       w_star=torch.zeros(self.d, dtype=torch.float64, device="cpu"))
         w = torch.as_tensor(params[self.d:], dtype=torch.float64, device="cpu")
         return q, (w / torch.linalg.vector_norm(w)).unsqueeze(0)
+
+
+class RowShiftedQuadratics(FiniteSum):
+    """``f_s = 1/n sum_i 1/2 sum_j lambda_sj (w_j - c_sij)^2`` with each row s its own spectrum
+    ``(S, d)`` and centred shifts ``(S, n, d)`` (sum_i c_si = 0): ``w* = 0``, ``f*_s = 1/(2n)
+    sum_ij lambda_sj c_sij^2`` (``f_star`` is 0; ``gap`` subtracts each row's own)."""
+
+    name = "row shifted quadratics"
+
+    def __init__(self, eigenvalues: torch.Tensor, shifts: torch.Tensor):
+        self.lam, self.c = eigenvalues, shifts - shifts.mean(1, keepdim=True)
+        self.n, self.dim = shifts.shape[1], shifts.shape[2]
+        self.L, self.mu, self.f_star = float(eigenvalues.max()), float(eigenvalues.min()), 0.0
+        self.w_star = torch.zeros(self.dim, dtype=eigenvalues.dtype, device=eigenvalues.device)
+        self.row_f_star = 0.5 * (self.lam.unsqueeze(1) * self.c * self.c).sum(-1).mean(1)  # (S,)
+
+    def loss(self, w):
+        return 0.5 * (self.lam.unsqueeze(1) * (w.unsqueeze(1) - self.c) ** 2).sum(-1).mean(1)
+
+    def gap(self, w):
+        return 0.5 * (self.lam * w * w).sum(-1)
+
+    def grad(self, w):
+        return self.lam * w  # the centres average to 0
+
+    def grad_batch(self, w, idx):
+        rows = torch.arange(w.shape[0], device=w.device).unsqueeze(1)
+        return self.lam * (w - self.c[rows, idx].mean(1))
+
+    def loss_batch(self, w, idx):
+        rows = torch.arange(w.shape[0], device=w.device).unsqueeze(1)
+        return 0.5 * (self.lam.unsqueeze(1) * (w.unsqueeze(1) - self.c[rows, idx]) ** 2).sum(-1).mean(1)
+
+    def noise(self) -> torch.Tensor:
+        """``E_i ||grad f_i(w*)||^2`` per row ``(S,)``: the gradient noise at the minimiser."""
+        return ((self.lam.unsqueeze(1) * self.c) ** 2).sum(-1).mean(1)
+
+
+class ShiftedQuadraticSums(QuadraticSpectrum):
+    """Sums of ``n`` shifted quadratics sharing a spectrum in [mu, L] (module docstring), each
+    candidate as ``replicas`` rows. Parameters: the d eigenvalues, the start's d coordinates
+    (normalised to distance 1 from w* = 0), then the n x d shifts."""
+
+    def __init__(self, n: int, d: int, L: float, mu: float = 0.0, replicas: int = 1):
+        super().__init__(d, L, mu)
+        self.n = check_int("n", n, 2)
+        self.replicas = check_int("replicas", replicas, 1)
+        self.bounds = self.bounds + [(-1.0, 1.0)] * (self.n * self.d)
+        self.name = f"sums of {self.n} shifted quadratics with spectrum in [{self.mu:g}, {self.L:g}], d = {self.d}"
+
+    def certify(self, params: np.ndarray) -> np.ndarray:
+        shifts = params[:, 2 * self.d:].reshape(-1, self.n, self.d)
+        return super().certify(params) & (np.abs(shifts) <= 1).all((1, 2))
+
+    def build(self, params: np.ndarray):
+        P = np.repeat(params, self.replicas, axis=0)
+        lam = torch.as_tensor(P[:, :self.d], dtype=torch.float64, device="cpu")
+        c = torch.as_tensor(P[:, 2 * self.d:].reshape(-1, self.n, self.d), dtype=torch.float64, device="cpu")
+        w = torch.as_tensor(P[:, self.d:2 * self.d], dtype=torch.float64, device="cpu")
+        return RowShiftedQuadratics(lam, c), w / torch.linalg.vector_norm(w, dim=-1, keepdim=True)
+
+    def instance(self, params: np.ndarray):
+        from ..objectives import ShiftedQuadratics
+
+        lam = torch.as_tensor(params[:self.d], dtype=torch.float64, device="cpu")
+        c = torch.as_tensor(params[2 * self.d:].reshape(self.n, self.d), dtype=torch.float64, device="cpu")
+        obj = ShiftedQuadratics(torch.diag(lam), c - c.mean(0))
+        w = torch.as_tensor(params[self.d:2 * self.d], dtype=torch.float64, device="cpu")
+        return obj, (obj.w_star + w / torch.linalg.vector_norm(w)).unsqueeze(0)
 
 
 def black_box(family, measure: Callable, *, budget: int, names, margin: float = 0.0, popsize: int = 10,
