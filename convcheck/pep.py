@@ -399,11 +399,14 @@ def _points(f, xs, start=()) -> dict:
     """Every oracle point of ``f`` (the minimiser first) as arrays, and the rows of ``xs`` and of
     ``start`` among them."""
     trip = list(f.list_of_points)
-    ids = [id(p) for p, _, _ in trip]
+    keys = [p.decomposition_dict for p, _, _ in trip]  # PEPit's own test of "the same point"
+
+    def row(x):
+        return keys.index(x.decomposition_dict)
     return {"x": np.array([p.eval() for p, _, _ in trip], dtype=np.float64),
             "g": np.array([g.eval() for _, g, _ in trip], dtype=np.float64),
             "f": np.array([float(v.eval()) for _, _, v in trip], dtype=np.float64),
-            "iterates": [ids.index(id(x)) for x in xs], "start": [ids.index(id(x)) for x in start]}
+            "iterates": [row(x) for x in xs], "start": [row(x) for x in start]}
 
 
 #: ``solver="auto"`` tries these in order until one reports "optimal": Clarabel (interior point,

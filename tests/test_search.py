@@ -345,3 +345,17 @@ def test_sgd_bound_on_shifted_quadratic_sums_true_and_planted():
     assert {c.property for c in r.instance.certificates() if c.holds} >= {"L-smooth", "mu-strongly convex"}
     planted = search.black_box(fam, _sgd_measure(fam, False), budget=240, names=("test", "sgd"))  # no noise floor
     assert planted.found and planted.best_violation > 1.0
+
+
+@pytest.mark.parametrize("make", [search.heavy_ball, search.nesterov], ids=["heavy ball", "nesterov"])
+def test_momentum_worst_cases_are_reproduced_by_the_engines_methods(make):
+    """The PEP form and the engine's form of a momentum method are one method: the function built
+    from the worst case after 4 steps, run by the engine's update, attains the worst case."""
+    fc = pep.FunctionClass("smooth strongly convex", L=1.0, mu=0.1)
+    wc = pep.worst_case(make(0.8, 0.5).method(), fc, 4)
+    r = search.exceed(make(0.8, 0.5), fc, 4, 0.99 * wc.value, reading=wc)
+    assert r.found and r.details["relative difference from the worst case"] < 1e-4
+    # planted: the engine's method with another momentum does not reproduce it
+    other = search.Stationary("other", make(0.8, 0.5).step, make(0.8, 0.3).optimizer)
+    r2 = search.exceed(other, fc, 4, 0.99 * wc.value, reading=wc)
+    assert r2.details["relative difference from the worst case"] > 1e-2
