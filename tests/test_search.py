@@ -199,6 +199,13 @@ def test_black_box_is_seeded_from_names_and_checks_its_budget():
     assert c.seed != a.seed
     with pytest.raises(ValueError, match="'budget' parameter"):
         search.black_box(fam, _gd1_measure(16), budget=0, names=("x",))
+    with pytest.raises(ValueError, match="'names' parameter"):
+        search.black_box(fam, _gd1_measure(16), budget=10, names=())
+
+    unbounded = search.QuadraticSpectrum(2, L=1.0)
+    unbounded.bounds = [(0.0, math.inf)] + unbounded.bounds[1:]
+    with pytest.raises(ValueError, match="'family' parameter"):
+        search.black_box(unbounded, _gd1_measure(16), budget=10, names=("x",))
 
 
 # ---- KB-1 (Adam) and AMSGrad: online linear problems ------------------------------------------------

@@ -200,6 +200,14 @@ def black_box(family, measure: Callable, *, budget: int, names, margin: float = 
 
     budget = check_int("budget", budget, 1)
     popsize = check_int("popsize", popsize, 1)
+    names = tuple(names) if isinstance(names, (tuple, list)) else (names,)
+    if not names or not all(str(n) for n in names):
+        raise ValueError(f"The 'names' parameter must hold at least one non-empty name to seed the search from. "
+                         f"Got {names!r} instead.")
+    bounds = list(getattr(family, "bounds", ()))
+    if not bounds or any(not (np.isfinite(lo) and np.isfinite(hi) and lo < hi) for lo, hi in bounds):
+        raise ValueError(f"The 'family' parameter must give finite bounds lo < hi for each of its parameters. "
+                         f"Got {bounds!r} instead.")
     margin = check_real("margin", margin)
     D = len(family.bounds)
     per_generation = popsize * D
