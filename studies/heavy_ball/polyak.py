@@ -54,7 +54,8 @@ from _heavy_ball import LessardFunction, polyak, polyak_rate
 
 HYP = ("L-smooth", "mu-strongly convex")
 CLAIMS = [Claim("POL-1", "Thm. 9 (on quadratics)", "heavy ball with eta = 4/(sqrt(L)+sqrt(mu))^2, alpha = q^2: "
-                "||w_k - w*|| = O(q^k), q = (sqrt(kappa)-1)/(sqrt(kappa)+1), on quadratics with spectrum in [mu, L]",
+                "||w_k - w*|| = O((q + eps)^k) for every eps > 0, q = (sqrt(kappa)-1)/(sqrt(kappa)+1), on quadratics with "
+                "spectrum in [mu, L]",
                 "linear", methods=("momentum",), hypotheses=HYP, scope=HYP),
           Claim("POL-2", "Thm. 9 read globally", "the same method and rate on every L-smooth mu-strongly convex f",
                 "linear", methods=("momentum",), hypotheses=HYP, scope=HYP)]
