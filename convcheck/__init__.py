@@ -12,6 +12,7 @@ The public API, re-exported from one place:
   :mod:`convcheck.stats`); assertions for users' tests in :mod:`convcheck.testing`
 * studies and runs: :func:`run_suite`, :func:`run_study`, :func:`discover`
 * a user's optimizer against a claim: :func:`check` (roles: :mod:`convcheck.roles`)
+* counterexamples searched for from a claim's class, made concrete objectives: :mod:`convcheck.search`
 """
 
 # Imported on first use (PEP 562), so that `convcheck --help` does not wait for torch.

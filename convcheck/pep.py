@@ -51,8 +51,9 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["CERTIFIED", "FunctionClass", "WorstCase", "PEPUnavailable", "worst_case", "available", "versions",
-           "gd", "heavy_ball", "nesterov", "exact_line_search", "METRICS", "INITIAL", "PEPIT_VERSION"]
+__all__ = ["CERTIFIED", "FunctionClass", "WorstCase", "PEPUnavailable", "worst_case", "cycle", "available", "versions",
+           "gd", "heavy_ball", "nesterov", "exact_line_search", "gd_step", "heavy_ball_step", "nesterov_step", "unrolled",
+           "METRICS", "INITIAL", "PEPIT_VERSION"]
 
 #: The PEPit release the certified checks were written and cross-checked against (pinned in the
 #: ``pep`` extra): its SDP formulation is part of the instrument.
@@ -137,47 +138,69 @@ class FunctionClass:
 
 
 # ---- methods in PEPit's terms: method(f, x0, N) -> [x_0, x_1, ..., x_N] -------------------------
+#
+# A stationary method is one step ``step(f, state) -> state`` on a tuple of points whose first is
+# the iterate (heavy ball's state is ``(w_k, w_{k-1})``); the method from a start unrolls it from
+# the state at rest, every point equal to ``x0``. The cycle search (:func:`cycle`) closes the same
+# step on itself instead.
+
+def gd_step(eta: float) -> Callable:
+    """One step of gradient descent, state ``(w_k,)``: ``w_{k+1} = w_k - eta grad f(w_k)``."""
+    def step(f, state):
+        return (state[0] - eta * f.gradient(state[0]),)
+    step.__name__, step.size = f"gd(eta={eta:g})", 1
+    return step
+
+
+def heavy_ball_step(eta: float, alpha: float) -> Callable:
+    """One step of heavy ball, state ``(w_k, w_{k-1})``:
+    ``w_{k+1} = w_k - eta grad f(w_k) + alpha (w_k - w_{k-1})``."""
+    def step(f, state):
+        x, prev = state
+        return x - eta * f.gradient(x) + alpha * (x - prev), x
+    step.__name__, step.size = f"heavy_ball(eta={eta:g}, alpha={alpha:g})", 2
+    return step
+
+
+def nesterov_step(eta: float, alpha: float) -> Callable:
+    """One step of Nesterov's momentum with a constant coefficient, state ``(w_k, w_{k-1})``:
+    ``y_k = w_k + alpha (w_k - w_{k-1})``, ``w_{k+1} = y_k - eta grad f(y_k)``."""
+    def step(f, state):
+        x, prev = state
+        y = x + alpha * (x - prev)
+        return y - eta * f.gradient(y), x
+    step.__name__, step.size = f"nesterov(eta={eta:g}, alpha={alpha:g})", 2
+    return step
+
+
+def unrolled(step: Callable) -> Callable:
+    """``method(f, x0, N)``: ``N`` steps of ``step`` from the state at rest ``(x0, ..., x0)``."""
+    def method(f, x0, N):
+        state = (x0,) * step.size
+        xs = [x0]
+        for _ in range(N):
+            state = step(f, state)
+            xs.append(state[0])
+        return xs
+    method.__name__ = step.__name__
+    return method
+
 
 def gd(eta: float) -> Callable:
     """Gradient descent, Eq. (4): ``w_{k+1} = w_k - eta grad f(w_k)``."""
-    def method(f, x0, N):
-        xs = [x0]
-        for _ in range(N):
-            xs.append(xs[-1] - eta * f.gradient(xs[-1]))
-        return xs
-    method.__name__ = f"gd(eta={eta:g})"
-    return method
+    return unrolled(gd_step(eta))
 
 
 def heavy_ball(eta: float, alpha: float) -> Callable:
     """Momentum, Eq. (8): ``dw_k = alpha dw_{k-1} - eta grad f(w_k)``, ``w_{k+1} = w_k + dw_k``,
     ``dw_{-1} = 0`` (Polyak's heavy ball)."""
-    def method(f, x0, N):
-        xs = [x0]
-        prev = x0
-        for _ in range(N):
-            x = xs[-1]
-            xs.append(x - eta * f.gradient(x) + alpha * (x - prev))
-            prev = x
-        return xs
-    method.__name__ = f"heavy_ball(eta={eta:g}, alpha={alpha:g})"
-    return method
+    return unrolled(heavy_ball_step(eta, alpha))
 
 
 def nesterov(eta: float, alpha: float) -> Callable:
     """Nesterov's momentum with a constant coefficient: ``y_k = w_k + alpha (w_k - w_{k-1})``,
     ``w_{k+1} = y_k - eta grad f(y_k)`` (torch.optim.SGD(nesterov=True) in its own variables)."""
-    def method(f, x0, N):
-        xs = [x0]
-        prev = x0
-        for _ in range(N):
-            x = xs[-1]
-            y = x + alpha * (x - prev)
-            xs.append(y - eta * f.gradient(y))
-            prev = x
-        return xs
-    method.__name__ = f"nesterov(eta={eta:g}, alpha={alpha:g})"
-    return method
+    return unrolled(nesterov_step(eta, alpha))
 
 
 def exact_line_search() -> Callable:
@@ -221,7 +244,10 @@ class WorstCase:
 
     ``example`` is the primal solution read back at the iterates: ``f(w_k) - f*``,
     ``||grad f(w_k)||`` and ``||w_k - w*||`` for k = 0..N, and the dimension the example lives in
-    (the numerical rank of its Gram matrix)."""
+    (the numerical rank of its Gram matrix). ``points`` is the whole primal solution as arrays, for
+    building the function it came from (:mod:`convcheck.search`): ``x``, ``g`` ``(n, D)`` and ``f``
+    ``(n,)`` at every point the oracle was called on, the minimiser first, then ``iterates``, the
+    rows of the iterates ``w_0 .. w_N`` (of a cycle, the state's points before them); not serialised."""
 
     value: float
     upper: float
@@ -238,6 +264,7 @@ class WorstCase:
     attempts: tuple = ()
     L: float = 1.0  # the class's constants, for a bound that depends on them
     mu: float = 0.0
+    points: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def accuracy(self) -> float:
@@ -273,6 +300,76 @@ def worst_case(method: Callable, function_class: FunctionClass, N: int, *, metri
         metric_name, measure = metric, METRICS[metric][1]
     else:
         metric_name, measure = getattr(metric, "__name__", "user metric"), metric
+    with _declared(function_class) as (problem, f, xstar, fstar):
+        x0 = problem.set_initial_point()
+        problem.set_initial_condition({"distance": lambda: (x0 - xstar) ** 2 <= 1, "gap": lambda: f(x0) - fstar <= 1,
+                                       "gradient": lambda: f.gradient(x0) ** 2 == 1}[initial]())
+        xs = method(f, x0, int(N))
+        for x in xs:  # every iterate evaluated, so the example can be read back at each of them
+            f.oracle(x)
+        problem.set_performance_metric(measure(f, xs, xstar, fstar))
+        solved = _solve_all(problem, solver)
+        example, points = (_example(f, xs, xstar, fstar, problem), _points(f, xs)) if solved[4] else ({}, {})
+    return _reading(solved, example, points, N=int(N), metric=metric_name, initial=initial,
+                    function_class=function_class.describe(), method=getattr(method, "__name__", "user method"),
+                    L=function_class.L, mu=function_class.mu)
+
+
+def cycle(step: Callable, function_class: FunctionClass, K: int, *, closed: bool = False,
+          solver: str = "auto") -> WorstCase:
+    """How nearly the stationary method ``step`` (``step(f, state) -> state``, ``step.size`` points,
+    the iterate first: :func:`gd_step`, :func:`heavy_ball_step`, :func:`nesterov_step`) closes a
+    cycle of period ``K`` on a function of ``function_class``.
+
+    The state ``s_0`` is free; the measure is minus the closing residual
+    ``-sum_j ||s_K[j] - s_0[j]||^2``, maximised under the normalisation
+    ``sum_{k<K} ||grad f(w_k)||^2 / L^2 = 1`` (the points then lie at distances of order 1; the
+    class and the method are invariant under ``w -> c w, f -> c^2 f``, and the normalisation keeps
+    every iterate off the minimisers). So the
+    value is 0 when the method cycles with period K (from ``s_0`` it never converges) and negative
+    when it cannot; the program is strictly feasible either way, so its dual bound certifies the
+    absence of a cycle as well as the primal exhibits one. The reading (value, dual bound,
+    residuals, ``points``) is a :class:`WorstCase` with ``N = K``, ``metric = "cycle"``,
+    ``initial = "cycle"``.
+
+    ``closed=True`` asks instead for an exact cycle: ``s_K = s_0`` as constraints, the measure
+    ``sum_{k<K} ||grad f(w_k)||^2 / L^2`` under ``<= 1`` (1 when a cycle exists, 0 when not). Where
+    one exists this program's points close the cycle to the solver's accuracy rather than to the
+    square root of the residual program's; where none does the program is degenerate (its only
+    feasible points are the minimiser), so it is asked only after the residual program found one."""
+    if not isinstance(K, (int, np.integer)) or K < 1:
+        raise ValueError(f"The 'K' parameter must be an integer >= 1. Got {K!r} instead.")
+    size = getattr(step, "size", None)
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(f"The 'step' parameter must carry its state's size (step.size, an integer >= 1). Got {size!r} instead.")
+    with _declared(function_class) as (problem, f, xstar, fstar):
+        start = tuple(problem.set_initial_point() for _ in range(size))
+        state, xs = start, []
+        for _ in range(int(K)):
+            xs.append(state[0])
+            state = step(f, state)
+        for x in (*xs, *start[1:]):  # every state point evaluated, so the built function passes through them
+            f.oracle(x)
+        energy = sum((f.gradient(x) ** 2 for x in xs[1:]), f.gradient(xs[0]) ** 2) / function_class.L ** 2
+        gap = sum(((a - b) ** 2 for a, b in zip(state[1:], start[1:])), (state[0] - start[0]) ** 2)
+        if closed:
+            for a, b in zip(state, start):
+                problem.add_constraint((a - b) ** 2 == 0)
+            problem.set_initial_condition(energy <= 1)
+            problem.set_performance_metric(energy)
+        else:
+            problem.set_initial_condition(energy == 1)
+            problem.set_performance_metric(-gap)
+        solved = _solve_all(problem, solver)
+        example, points = (_example(f, xs, xstar, fstar, problem), _points(f, xs, start)) if solved[4] else ({}, {})
+    return _reading(solved, example, points, N=int(K), metric="cycle", initial="cycle",
+                    function_class=function_class.describe(), method=getattr(step, "__name__", "user method"),
+                    L=function_class.L, mu=function_class.mu)
+
+
+@contextlib.contextmanager
+def _declared(function_class: FunctionClass):
+    """A fresh PEP with ``function_class`` declared, under the module's lock: (problem, f, w*, f*)."""
     if not available():
         raise PEPUnavailable('PEPit and its solver are not installed: pip install -e ".[pep]"')
     from PEPit import PEP
@@ -281,28 +378,39 @@ def worst_case(method: Callable, function_class: FunctionClass, N: int, *, metri
         problem = PEP()
         f = function_class.declare(problem)
         xstar = f.stationary_point()
-        fstar = f(xstar)
-        x0 = problem.set_initial_point()
-        problem.set_initial_condition({"distance": lambda: (x0 - xstar) ** 2 <= 1, "gap": lambda: f(x0) - fstar <= 1,
-                                       "gradient": lambda: f.gradient(x0) ** 2 == 1}[initial]())
-        xs = method(f, x0, int(N))
-        for x in xs:  # every iterate evaluated, so the example can be read back at each of them
-            f.oracle(x)
-        problem.set_performance_metric(measure(f, xs, xstar, fstar))
-        t0 = time.perf_counter()
-        attempts = []
-        for name in _SOLVERS if solver == "auto" else (solver,):
-            status, solver_name, upper, value, errors = _solve(problem, name)
-            attempts.append(f"{solver_name}: {status}")
-            if status == "optimal":
-                break
-        seconds = time.perf_counter() - t0
-        example = _example(f, xs, xstar, fstar, problem) if errors else {}
+        yield problem, f, xstar, f(xstar)
+
+
+def _solve_all(problem, solver: str):
+    """``solver="auto"``: each of :data:`_SOLVERS` until one is "optimal"; else the one named."""
+    t0 = time.perf_counter()
+    attempts = []
+    for name in _SOLVERS if solver == "auto" else (solver,):
+        status, solver_name, upper, value, errors = _solve(problem, name)
+        attempts.append(f"{solver_name}: {status}")
+        if status == "optimal":
+            break
+    return status, solver_name, upper, value, errors, time.perf_counter() - t0, tuple(attempts)
+
+
+def _reading(solved, example, points, **fields) -> WorstCase:
+    status, solver_name, upper, value, errors, seconds, attempts = solved
     return WorstCase(value=value, upper=upper, status=status, solver=solver_name, errors=errors, seconds=seconds,
-                     attempts=tuple(attempts),
-                     N=int(N), metric=metric_name, initial=initial, function_class=function_class.describe(),
-                     method=getattr(method, "__name__", "user method"), example=example, L=function_class.L,
-                     mu=function_class.mu)
+                     attempts=attempts, example=example, points=points, **fields)
+
+
+def _points(f, xs, start=()) -> dict:
+    """Every oracle point of ``f`` (the minimiser first) as arrays, and the rows of ``xs`` and of
+    ``start`` among them."""
+    trip = list(f.list_of_points)
+    keys = [p.decomposition_dict for p, _, _ in trip]  # PEPit's own test of "the same point"
+
+    def row(x):
+        return keys.index(x.decomposition_dict)
+    return {"x": np.array([p.eval() for p, _, _ in trip], dtype=np.float64),
+            "g": np.array([g.eval() for _, g, _ in trip], dtype=np.float64),
+            "f": np.array([float(v.eval()) for _, _, v in trip], dtype=np.float64),
+            "iterates": [row(x) for x in xs], "start": [row(x) for x in start]}
 
 
 #: ``solver="auto"`` tries these in order until one reports "optimal": Clarabel (interior point,

@@ -161,6 +161,22 @@ class Levels:
         return nom if now <= 0 else alpha * nom / now
 
 
+# --- counterexample searches (:mod:`convcheck.search`) ------------------------------------------
+
+#: A cycle program's closing residual (sum ||s_K - s_0||^2 with sum_k ||grad f(w_k)||^2 / L^2 = 1)
+#: is 0 when the method cycles on the class; the solver returns 1e-9..1e-7 there, and 0.2 and more
+#: for a heavy ball that converges (kappa = 25). A residual below this is a cycle worth building.
+SEARCH_CYCLE_TOL = 1e-6
+#: The function built from a cycle reproduces it when the engine's iterate comes back within this
+#: fraction of the cycle's radius after every period: the point set satisfies the interpolation
+#: conditions to the solver's residuals (1e-9..1e-6), and a cycle of an attracting orbit is
+#: reached again within that much.
+SEARCH_CYCLE_RTOL = 1e-3
+#: A found point set lives in the span of its points and gradients; directions whose singular
+#: value is below this fraction of the largest are the solver's residuals, not the example's.
+SEARCH_RANK_RTOL = 1e-7
+
+
 #: The single-look levels: a check given no levels decides at these, and prices of a decision
 #: are quoted at them (:meth:`Levels.nominal`).
 NOMINAL = Levels(ALPHA_FAIL, ALPHA_PASS)

@@ -1,0 +1,70 @@
+"""The methods and instances of the heavy_ball suite, as the papers state them.
+
+* :func:`polyak`: Polyak's (1964) tuning for the class with constants (mu, L):
+  ``eta = 4 / (sqrt(L) + sqrt(mu))^2``, ``alpha = ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2``;
+  on quadratics the iterates contract by ``q = (sqrt(kappa) - 1) / (sqrt(kappa) + 1)`` per step;
+* :func:`quadratic_rate`: the exact worst-case rate of heavy ball on quadratics with spectrum in
+  [mu, L], the largest spectral radius of its 2 x 2 iteration matrix over the eigenvalues;
+* :class:`LessardFunction`: Lessard, Recht & Packard's (2016, Sec. 4.6) one-dimensional piecewise
+  quadratic in F_{1,25} on which heavy ball with Polyak's tuning settles into a cycle of period 3.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from convcheck.hypotheses import Certificate
+from convcheck.objectives.base import Objective
+
+
+def polyak(L: float, mu: float) -> tuple[float, float]:
+    """(eta, alpha) of Polyak's tuning."""
+    k = L / mu
+    return 4.0 / (math.sqrt(L) + math.sqrt(mu)) ** 2, ((math.sqrt(k) - 1) / (math.sqrt(k) + 1)) ** 2
+
+
+def polyak_rate(L: float, mu: float) -> float:
+    """q = (sqrt(kappa) - 1) / (sqrt(kappa) + 1)."""
+    k = L / mu
+    return (math.sqrt(k) - 1) / (math.sqrt(k) + 1)
+
+
+def quadratic_rate(eta: float, alpha: float, L: float, mu: float) -> float:
+    """max over lambda in [mu, L] of the spectral radius of [[1 + alpha - eta lambda, -alpha], [1, 0]]:
+    the roots of z^2 - (1 + alpha - eta lambda) z + alpha. Where they are complex their modulus is
+    sqrt(alpha); where real, the largest modulus grows with |1 + alpha - eta lambda|, so the
+    maximum is at lambda = mu or L, or sqrt(alpha) when some lambda gives complex roots."""
+    def radius(lam):
+        b = 1 + alpha - eta * lam
+        disc = b * b - 4 * alpha
+        return math.sqrt(alpha) if disc < 0 else (abs(b) + math.sqrt(disc)) / 2
+    return max(radius(mu), radius(L))
+
+
+class LessardFunction(Objective):
+    """f(x) = 25 x^2 / 2 (x < 1), x^2 / 2 + 24 x - 12 (1 <= x < 2), 25 x^2 / 2 - 24 x + 36 (x >= 2),
+    on R (Lessard, Recht & Packard 2016, Sec. 4.6): C^1, f'' in {1, 25}, minimiser 0, f* = 0."""
+
+    name = "Lessard, Recht & Packard's piecewise quadratic"
+
+    def __init__(self, dtype=torch.float64, device="cpu"):
+        self.dim, self.L, self.mu, self.f_star = 1, 25.0, 1.0, 0.0
+        self.w_star = torch.zeros(1, dtype=dtype, device=device)
+
+    def loss(self, w):
+        x = w[:, 0]
+        return torch.where(x < 1, 12.5 * x * x, torch.where(x < 2, 0.5 * x * x + 24 * x - 12, 12.5 * x * x - 24 * x + 36))
+
+    def grad(self, w):
+        return torch.where(w < 1, 25 * w, torch.where(w < 2, w + 24, 25 * w - 24))
+
+    def certificates(self):
+        """Analytic: f' is continuous (25 at x = 1 from both sides, 26 at x = 2) and piecewise
+        linear with slopes 25, 1, 25, so f' is 25-Lipschitz and f'' >= 1 (strongly convex) on R."""
+        how = "f' continuous and piecewise linear with slopes 25, 1, 25 (analytic)"
+        return [Certificate("L-smooth", True, how, 25.0), Certificate("convex", True, how),
+                Certificate("mu-strongly convex", True, how, 1.0),
+                Certificate("bounded below", True, "f >= 0 = f(0)", 0.0)]
