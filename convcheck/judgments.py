@@ -545,12 +545,13 @@ class RegimeRate(Rate):
     short of two decades beyond it decide nothing (the verdict names the horizon that would).
     Plain :class:`~convcheck.evidence.Curves` are judged as :class:`Rate` judges them."""
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .evidence import Regime
 
         if isinstance(evidence, Regime):
-            return Rate.judge(dataclasses.replace(self, window=(evidence.start, np.inf)), evidence.curves, claim=claim)
-        return Rate.judge(self, evidence, claim=claim)
+            return Rate.judge(dataclasses.replace(self, window=(evidence.start, np.inf)), evidence.curves, claim=claim,
+                              levels=levels)
+        return Rate.judge(self, evidence, claim=claim, levels=levels)
 
 
 @dataclass(frozen=True)
@@ -566,31 +567,31 @@ class Exists(Judgment):
     what: str = ""
     kind: ClassVar[str] = "property"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .claims import REPRODUCED
         from .stats import check_property
 
         if not isinstance(evidence, dict) or not evidence:
             raise ValueError(f"Exists judges {{member: evidence}} for at least one member. Got "
                              f"{type(evidence).__name__ if not isinstance(evidence, dict) else 'none'} instead.")
-        verdicts = {str(m): self.judgment.judge(e, claim=claim) for m, e in evidence.items()}
+        verdicts = {str(m): _judged(self.judgment, e, claim, levels) for m, e in evidence.items()}
         shown = [m for m, v in verdicts.items() if v.outcome == REPRODUCED]
         what = (self.what or f"{self.judgment.describe()} for some member of the search") + (
             f" (witness: {shown[0]})" if shown else "")
         return check_property([bool(shown)], what=what, labels=[f"the {len(verdicts)} members searched"],
                               undecided=[not shown], claim=claim,
                               detail="; ".join(f"{m}: {v.outcome} ({v.summary})" for m, v in verdicts.items()),
-                              statistic={"members": {m: v.outcome for m, v in verdicts.items()}, "shown": shown})
+                              statistic={"members": {m: v.outcome for m, v in verdicts.items()}, "shown": shown}, levels=levels)
 
 
 # --- judgments of several aspects of one part, and of a vague word with an undecided band ---------
 
-def _judge_aspects(judgments: dict, evidence, who, claim: str) -> dict:
+def _judge_aspects(judgments: dict, evidence, who, claim: str, levels=None) -> dict:
     """Each aspect's verdict by its own judgment: ``evidence`` is ``{aspect: evidence}`` with the same keys."""
     if not isinstance(evidence, dict) or set(evidence) != set(judgments):
         raise ValueError(f"{type(who).__name__} judges {{aspect: evidence}} for the aspects {sorted(judgments)}. Got "
                          f"{sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
-    return {a: j.judge(evidence[a], claim=claim) for a, j in judgments.items()}
+    return {a: _judged(j, evidence[a], claim, levels) for a, j in judgments.items()}
 
 
 @dataclass(frozen=True)
@@ -642,18 +643,18 @@ class Given(Judgment):
     def kind(self) -> str:  # type: ignore[override]
         return self.judgment.kind
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .claims import INCONCLUSIVE, REPRODUCED
         from .stats import check_property
 
         judgments = {self.measured: self.judgment, **self.assumptions}
-        verdicts = _judge_aspects(judgments, evidence, self, claim)
+        verdicts = _judge_aspects(judgments, evidence, self, claim, levels)
         main = verdicts.pop(self.measured)
         held = {f"{a} ({v.outcome}: {v.summary})": v.outcome == REPRODUCED for a, v in verdicts.items()}
         notes = [f"assumption: {a}" for a in held]
         if all(held.values()):
             return main.restated(notes=notes)
-        void = check_property([True], what=main.summary, assumptions=held, claim=claim)
+        void = check_property([True], what=main.summary, assumptions=held, claim=claim, levels=levels)
         return dataclasses.replace(main, outcome=INCONCLUSIVE, summary=void.summary, notes=(*main.notes, *notes),
                                    statistic={**main.statistic, "assumptions_unmet": void.statistic["assumptions_unmet"]})
 
@@ -667,7 +668,7 @@ class Small(AtMost):
 
     refuted_at: object = 1.0
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         _expect(evidence, Samples, self)
         lo, hi = (_limit_of(x, evidence) for x in (self.limit, self.refuted_at))
         slack = 0.0 if self.rtol is None else _tolerance(self.rtol, evidence.provenance.dtype) * np.abs(lo)
@@ -678,7 +679,7 @@ class Small(AtMost):
             between |= evidence.undecided
         what = self.what or (f"{evidence.what} small (<= {float(lo.flat[0]):.4g}; at least {float(hi.flat[0]):.4g} is not, "
                              "undecided between)" if lo.size else evidence.what)
-        return super(Small, dataclasses.replace(self, what=what)).judge(dataclasses.replace(evidence, undecided=between),
+        return super(Small, dataclasses.replace(self, what=what)).judge(dataclasses.replace(evidence, undecided=between), levels=levels,
                                                                         claim=claim)
 
 
@@ -712,13 +713,13 @@ class MeanVector(Judgment):
 
     kind: ClassVar[str] = "variance"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .evidence import Moments
         from .stats import check_mean_vector
 
         _expect(evidence, Moments, self)
         return check_mean_vector(evidence.total, evidence.total_sq, evidence.n, evidence.target, what=evidence.what,
-                                 claim=claim)
+                                 claim=claim, levels=levels)
 
 
 __all__ += ["AllOf", "Given", "Small", "MeanVector"]
@@ -740,14 +741,14 @@ class Exact(Judgment):
     claimed: str
     kind: ClassVar[str] = "variance"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_exact, combine
 
         _expect(evidence, Samples, self)
         candidates = self.formulas(evidence.provenance.constants)
-        verdicts = {lab: check_exact(float(v), candidates, self.claimed, claim=claim)
+        verdicts = {lab: check_exact(float(v), candidates, self.claimed, claim=claim, levels=levels)
                     for lab, v in zip(evidence.labels or range(evidence.values.size), evidence.values)}
-        return next(iter(verdicts.values())) if len(verdicts) == 1 else combine(claim, "", verdicts)
+        return next(iter(verdicts.values())) if len(verdicts) == 1 else combine(claim, "", verdicts, levels=levels)
 
 
 __all__ += ["Aspects", "Exact"]
@@ -780,7 +781,7 @@ class Holds(Judgment):
     can_refute: bool = True
     kind: ClassVar[str] = "property"
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .claims import INCONCLUSIVE
         from .stats import check_property
 
@@ -807,7 +808,8 @@ class Holds(Judgment):
         undecided = ~holds & ~certified if self.refutes else ~holds if not self.can_refute else np.zeros(size, dtype=bool)
         return check_property(holds[keep], what=what, labels=[shown[i] for i in keep], undecided=undecided[keep],
                               assumptions=assumed or None, claim=claim, sampled=self.sampled,
-                              detail=f"{keep.size} of {size} units the statement speaks of" if keep.size < size else "")
+                              detail=f"{keep.size} of {size} units the statement speaks of" if keep.size < size else "",
+                              levels=levels)
 
     def select(self, evidence: dict, group: str = "holds") -> np.ndarray:
         """The units of ``evidence`` where every comparison of ``group`` ("holds", "refutes", "applies"
@@ -839,13 +841,14 @@ class All(Judgment):
         kinds = {j.kind for j in self.judgments.values()}
         return kinds.pop() if len(kinds) == 1 else "+".join(sorted(kinds))
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import combine
 
         if not isinstance(evidence, dict) or not evidence or not set(evidence) <= set(self.judgments):
             raise ValueError(f"All judges {{member: evidence}} for some of the members {sorted(self.judgments)}. "
                              f"Got {sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
-        return combine(claim, "", {m: self.judgments[m].judge(e, claim=claim) for m, e in evidence.items()})
+        return combine(claim, "", {m: _judged(self.judgments[m], e, claim, levels) for m, e in evidence.items()},
+                       levels=levels)
 
 
 @dataclass(frozen=True)
@@ -864,12 +867,12 @@ class PerSeed(Judgment):
     def kind(self) -> str:  # type: ignore[override]
         return self.of
 
-    def judge(self, evidence, *, claim=""):
+    def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_per_seed
 
         _expect(evidence, Samples, self)
         return check_per_seed(evidence.values, self.target, margin=self.margin, sided=self.sided, what=evidence.what,
-                              claim=claim)
+                              claim=claim, levels=levels)
 
 
 __all__ += ["Holds", "All", "PerSeed"]
