@@ -54,10 +54,10 @@ CLAIMS = [
           hypotheses=ONLINE_CONVEX),
     Claim("RKK-2", "Thm. 2", "for every beta_1 < sqrt(beta_2) some online convex problem gives Adam average regret not "
           "tending to 0", "property", methods=("adam",),
-          judgments=Exists(OMEGA_1, "Omega(1) average regret for some C of the grid"), hypotheses=ONLINE_CONVEX),
+          judgments=Exists(OMEGA_1, "Omega(1) average regret for some C of the grid"), hypotheses=ONLINE_CONVEX, coverage="every beta_1 < sqrt(beta_2) tested on a grid of (beta_1, beta_2) cells, C searched over a grid"),
     Claim("RKK-3", "Thm. 3", "for every beta_1 < sqrt(beta_2) some stochastic convex problem keeps Adam from the optimum",
           "property", methods=("adam",),
-          judgments=Exists(OMEGA_1, "Omega(1) average pseudo-regret for some C of the grid"), hypotheses=ONLINE_CONVEX),
+          judgments=Exists(OMEGA_1, "Omega(1) average pseudo-regret for some C of the grid"), hypotheses=ONLINE_CONVEX, coverage="every beta_1 < sqrt(beta_2) tested on a grid of (beta_1, beta_2) cells, C searched over a grid"),
 ]
 ROLES = ("adam",)
 SCALES = {"tiny": {"seeds": 4, "steps": 3000, "cells": ((0.0, 0.5),), "Cs": (3, 12, 48)},

@@ -58,7 +58,7 @@ CLAIMS = [Claim("SAM-8", "Eqs. (57)-(58)", "adaptive sharpness is invariant to f
                 "plain sharpness is not", "identity", methods=("asam",),
                 judgments=Given(Identity("IDENTITY_RTOL"), {PRESERVE: Identity("INVARIANCE_RTOL"),
                                                             MOVES: AtLeast(tol.CHANGE_RTOL, rtol=None)},
-                                measured="ASAM's adaptive sharpness"))]
+                                measured="ASAM's adaptive sharpness"), assumes="none: an identity of two computations (the adaptive sharpness before and after a function-preserving rescaling)", coverage="ReLU MLPs with biases and per-neuron log-normal rescalings; p = 2 only")]
 ROLES = ("asam",)  # the adaptive perturbation: the one the method in the role visits (convcheck.probes)
 
 SCALES = {"tiny": {"seeds": 4, "rescalings": 4}, "quick": {"seeds": 16, "rescalings": 16}, "full": {"seeds": 64, "rescalings": 64}}

@@ -51,9 +51,9 @@ ONE_STEP = Identity("SAME_ARITHMETIC_RTOL")  # one step computed two ways is the
 CLAIMS = [
     Claim("BP-1", "Eqs. (10)-(17)", "the delta rule computes dE/dw", "identity",
           judgments=AllOf({"autograd": Identity("IDENTITY_RTOL"),
-                           "central differences": Identity("FINITE_DIFFERENCE_RTOL", carry=False)})),
+                           "central differences": Identity("FINITE_DIFFERENCE_RTOL", carry=False)}), assumes="none: an identity of two computations (the delta rule, autograd and central differences)", coverage="fully connected nets of depth 2-4 with sigmoid, tanh and ReLU, MSE"),
     Claim("BP-2", "Alg. 2, Eqs. (18)-(20)", "a backpropagation step is a gradient-descent step on all weights", "identity",
-          readings=(IN_PLACE,), judgments={"as written": ONE_STEP, IN_PLACE: ONE_STEP}),
+          readings=(IN_PLACE,), judgments={"as written": ONE_STEP, IN_PLACE: ONE_STEP}, assumes="none: an identity of two computations (one backpropagation step and one GD step)"),
 ]
 
 SCALES = {"tiny": {"seeds": 3}, "quick": {"seeds": 8}, "full": {"seeds": 64}}

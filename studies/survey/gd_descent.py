@@ -74,7 +74,7 @@ CLAIMS = [
           judgments={AS_WRITTEN: Decreasing(), BELOW_2_OVER_L: Decreasing(), pep.CERTIFIED: NEVER_RISES,
                      BELOW_2_CERTIFIED: NEVER_RISES}),
     Claim("GD-3", "Sec. 2.2", "four stopping criteria stop where stated; the gradient-norm one can stop at a saddle", "property",
-          methods=("gd",), judgments=AllOf({FIRST_STEP: Identity("EXACT_RTOL"), AT_SADDLE: AtMost(0.0, rtol=None)}, of="property")),
+          methods=("gd",), judgments=AllOf({FIRST_STEP: Identity("EXACT_RTOL"), AT_SADDLE: AtMost(0.0, rtol=None)}, of="property"), assumes="none: a statement about four stopping rules on any run of GD", coverage="a convex quadratic, logistic regression and a saddle"),
 ]
 ROLES = ("gd",)
 SCALES = {

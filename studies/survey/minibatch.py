@@ -99,7 +99,7 @@ EQ34 = Aspects({"floor follows E||e||^2": Floor(), "floor O(E||e||^2)": Floor(se
                 "transient O(1/t)": Rate("1/t")})
 CLAIMS = [
     Claim("MB-1", "Eqs. (30)-(31)", "batches without replacement partition the data; with replacement they need not", "property",
-          judgments=AtMost(0, rtol=None)),
+          judgments=AtMost(0, rtol=None), assumes="none: a statement about the samplers (an epoch without replacement partitions the data)"),
     Claim("MB-2", "Eq. (34)", "mini-batch SGD for non-convex and convex f: O(1/t + E||e_t||^2): the floor follows the "
           "batch-gradient noise", "floor", readings=(CONVEX,), methods=("sgd",), hypotheses=PROP3, scope=BOTH_CASES,
           judgments={"as written": EQ34, CONVEX: EQ34}),
@@ -109,13 +109,13 @@ CLAIMS = [
                      BOTTOU: Aspects({"contraction": Linear(lambda c: 1 - c["eta"] * c["mu"]), "floor": Floor()})}),
     Claim("MB-4", "Eq. (36)", "without replacement: E||e||^2 = (1 - b/n) sigma^2 / b, sigma^2 the variance of the whole "
           "dataset", "variance", readings=(SIGMA_N1,),
-          judgments={"as written": _variance(_eq36, "1/n reading"), SIGMA_N1: _variance(_eq36, "1/(n-1) reading")}),
+          judgments={"as written": _variance(_eq36, "1/n reading"), SIGMA_N1: _variance(_eq36, "1/(n-1) reading")}, hypotheses=("finite sum",)),
     Claim("MB-5", "Eq. (37)", "with replacement: E||e||^2 = sigma^2 / b, sigma^2 the variance of the whole dataset",
           "variance", readings=(SIGMA_N1,),
-          judgments={"as written": _variance(_eq37, "1/n reading"), SIGMA_N1: _variance(_eq37, "1/(n-1) reading")}),
+          judgments={"as written": _variance(_eq37, "1/n reading"), SIGMA_N1: _variance(_eq37, "1/(n-1) reading")}, hypotheses=("finite sum",)),
     Claim("MB-6", "Sec. 5", "larger b brings mini-batch SGD toward GD, at a higher cost per step", "comparative",
           methods=("sgd",), hypotheses=("finite sum",),
-          judgments=Aspects({"closer to GD": Comparison(log=True), "cost": Identity()})),
+          judgments=Aspects({"closer to GD": Comparison(log=True), "cost": Identity()}), coverage="least squares only"),
 ]
 ROLES = ("sgd",)
 SCALES = {

@@ -73,19 +73,19 @@ CLAIMS = [
     Claim("OP-1", "Prop. 4.1", "quadratic activation, k >= 2d, d positive and d negative v: no spurious local minima", "property",
           judgments=Holds({"excess": AtMost(tol.REACH_RTOL, rtol=None)}, assumes={"negative v": AtLeast(1, rtol=None)},
                           refutes={"gradient": AtMost(tol.STATIONARY_GRAD, rtol=None), "curvature": CURVED},
-                          what="every L-BFGS run reaches the exact global value in the Prop. 4 regime")),
+                          what="every L-BFGS run reaches the exact global value in the Prop. 4 regime"), assumes="none: Prop. 4's network by construction (quadratic activation, k >= 2d hidden units, d positive and d negative output weights)"),
     Claim("OP-2", "Prop. 4.2", "every saddle point has a direction of negative curvature", "property",
           judgments=Holds({"curvature": AtMost(-tol.PSD_RTOL, rtol=None)}, what="every critical point that is not a global "
                           "minimum has a negative Hessian eigenvalue", applies={
-                              "gradient": AtMost(tol.STATIONARY_GRAD, rtol=None), "excess": AtLeast(tol.REACH_RTOL, rtol=None)})),
+                              "gradient": AtMost(tol.STATIONARY_GRAD, rtol=None), "excess": AtLeast(tol.REACH_RTOL, rtol=None)}), assumes="none: Prop. 4's network by construction (quadratic activation, k >= 2d hidden units, d positive and d negative output weights)"),
     Claim("OP-7", "Sec. 8 (after Prop. 4)", "first-order methods, GD included, avoid saddle points for different initialisations",
           "property", methods=("gd",), judgments=Holds(
               {"excess": AtMost(tol.GD_REACH_RTOL, rtol=None)}, what="no GD run (step 0.01) ends at a saddle point",
-              refutes={"gradient": AtMost(tol.STALLED_GRAD, rtol=None), "curvature": AtMost(0.0, rtol=None)})),
+              refutes={"gradient": AtMost(tol.STALLED_GRAD, rtol=None), "curvature": AtMost(0.0, rtol=None)}), hypotheses=("L-smooth",)),
     Claim("OP-3", "Prop. 4.3", "d <= n <= c d^2: the global optimum is zero for generic data", "property",
           judgments=All({"zero at or below d(d+1)/2": AtMost(tol.ZERO_RTOL, rtol=None),
                          "positive above d(d+1)/2": AtLeast(tol.POSITIVE_RTOL, rtol=None),
-                         "best loss over inits (all-positive v)": AtMost(tol.ZERO_LOSS, rtol=None)})),
+                         "best loss over inits (all-positive v)": AtMost(tol.ZERO_LOSS, rtol=None)}), assumes="none: Prop. 4's network by construction (quadratic activation, k >= 2d hidden units, d positive and d negative output weights)"),
 ]
 
 ROLES = ("gd",)

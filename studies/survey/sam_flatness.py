@@ -56,9 +56,9 @@ from convcheck.study import Claim, StudyResult
 SDS_PARTS = ("fraction form", "threshold form", "cost")
 CLAIMS = [
     Claim("SAM-5", "Sec. 7, Fig. 7", "SAM finds flatter minima (smaller top Hessian eigenvalue) than GD", "comparative",
-          methods=("sam", "gd"), judgments=Comparison(smaller=True, log=True)),
+          methods=("sam", "gd"), judgments=Comparison(smaller=True, log=True), assumes="none: a statement about the minima SAM finds", coverage="a scalar factorisation and a small full-batch MLP"),
     Claim("SAM-7", "Eq. (56)", "SDS keeps the sharpness-sensitive part of the batch and costs less", "comparative + identity",
-          methods=("sam",), judgments=AllOf({part: Identity("EXACT_RTOL") for part in SDS_PARTS})),
+          methods=("sam",), judgments=AllOf({part: Identity("EXACT_RTOL") for part in SDS_PARTS}), assumes="none: a statement about SDS's selection and its cost"),
 ]
 ROLES = ("gd", "sam")
 

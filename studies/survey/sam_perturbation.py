@@ -71,15 +71,15 @@ SAM3_RATE = "first-order eps* near-optimal: gap to the true maximum O(rho^2)"
 CLAIMS = [
     Claim("SAM-1", "Eq. (52)", "eps* solves the linearised inner maximisation over ||eps||_p <= rho, p in (1, inf]", "identity",
           judgments=AllOf({"argmax": Identity("SOLVER_RTOL", carry=False), "norm": Identity("IDENTITY_RTOL"),
-                           "value": Identity("IDENTITY_RTOL")})),
-    Claim("SAM-2", "Eq. (53)", "p = 2: eps* = rho g / ||g||", "identity", methods=("sam",), judgments=Identity("EXACT_RTOL")),
+                           "value": Identity("IDENTITY_RTOL")}), assumes="none: an identity of two computations (the closed-form and the numerical maximiser of the linearised inner problem)"),
+    Claim("SAM-2", "Eq. (53)", "p = 2: eps* = rho g / ||g||", "identity", methods=("sam",), judgments=Identity("EXACT_RTOL"), assumes="none: an identity of two computations (Eq. 53 and the ascent the method in the role takes)"),
     Claim("SAM-3", "Eq. (51)", "L_SAM(w) = L(w) + sharpness(w): empirical loss plus the maximal loss increase in the rho-ball",
           "identity (+ supporting rate)", supporting=(SAM3_RATE,),
-          judgments={"as written": Identity("IDENTITY_RTOL"), SAM3_RATE: Exponent(2.0, "at_least")}),
+          judgments={"as written": Identity("IDENTITY_RTOL"), SAM3_RATE: Exponent(2.0, "at_least")}, assumes="none: an identity of two computations (the SAM loss and the loss plus its sharpness)"),
     # "small compared to": at most SMALL_RATIO of the kept term; as large as it (ratio 1) is not small
     Claim("SAM-4", "Eq. (54)", "the d eps*/dw term of the SAM gradient is small compared to the first term and can be ignored",
-          "property", judgments=Small(tol.SMALL_RATIO, refuted_at=1.0, rtol=None)),
-    Claim("SAM-6", "Eq. (55)", "SWP is unbiased: E[eps_hat] = eps*", "variance", methods=("swp",), judgments=MeanVector()),
+          "property", judgments=Small(tol.SMALL_RATIO, refuted_at=1.0, rtol=None), assumes="none: a statement about the two terms of the SAM gradient on any loss", coverage="a small MLP at initialisation and along training, rho in [0.01, 0.5]"),
+    Claim("SAM-6", "Eq. (55)", "SWP is unbiased: E[eps_hat] = eps*", "variance", methods=("swp",), judgments=MeanVector(), assumes="none: a statement about the SWP estimator of eps*"),
 ]
 
 ROLES = ("sam", "swp")  # SAM-2 and SAM-6: the perturbation the method in the role visits (convcheck.probes)

@@ -65,7 +65,7 @@ CLAIMS = [Claim("GD-6", "Eq. (9)", "steepest descent takes the exact minimising 
                     AS_WRITTEN: Identity("LINE_SEARCH_RTOL", carry=False),
                     RATE: AllOf({AT_MOST: Bound(lambda t, c: np.full(np.shape(t), contraction(c["L"], c["mu"]))),
                                  ATTAINED: Identity("BOUND_RTOL")}, of="bound"),
-                    RATE_CERTIFIED: Certified(lambda w: contraction(w.L, w.mu) ** w.N)})]
+                    RATE_CERTIFIED: Certified(lambda w: contraction(w.L, w.mu) ** w.N)}, assumes="none: an identity of two computations (the numerical and the closed-form minimiser along -g)", coverage="quadratics only (the closed form g'g / g'Ag exists there)")]
 SCALES = {"tiny": {"seeds": 4, "steps": 15, "pep_horizons": (1,)}, "quick": {"seeds": 32, "steps": 40, "pep_horizons": (1, 2)},
           "full": {"seeds": 256, "steps": 100, "pep_horizons": (1, 2, 3)}}
 INJECTIONS = {

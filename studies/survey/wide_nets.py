@@ -87,12 +87,12 @@ CLAIMS = [
                                                                can_refute=False, what=f"every seed crosses at least "
                                                                f"{MIN_DECADES_CROSSED} decades of loss"), DIVERGED: Finite()}, of="linear"),
               TWO_LAYER: All({"contraction": Linear(DU, "upper"), "Du et al.'s bound at every step": Bound(lambda t, c: DU(c) ** t),
-                              DIVERGED: Finite()}, of="linear")}),
+                              DIVERGED: Finite()}, of="linear")}, assumes="none: Prop. 5's networks by construction (deep ReLU networks on separated data)", coverage="3-layer width-64 nets, far below Prop. 5's width condition (polynomial in n, the depth and 1/delta); the two-layer reading at width 2048"),
     Claim("OP-5", "Prop. 5, Eq. (60)", "mini-batch SGD also converges (step proportional to b), with more iterations for smaller b",
-          "linear", readings=(FIXED_STEP,), judgments={"as written": REACH_AND_B, FIXED_STEP: REACH_AND_B}),
+          "linear", readings=(FIXED_STEP,), judgments={"as written": REACH_AND_B, FIXED_STEP: REACH_AND_B}, assumes="none: Prop. 5's networks by construction (deep ReLU networks on separated data)", coverage="3-layer width-64 nets, far below Prop. 5's width condition (polynomial in n, the depth and 1/delta)"),
     Claim("OP-6", "Sec. 8 (supporting: no sentence of Sec. 8 says it)", "wider networks move less from their initialisation "
           "and converge more reliably", "comparative", statement="supporting",
-          judgments=All({"move less": Comparison(smaller=False), "converge more reliably": Spread(log=True)})),
+          judgments=All({"move less": Comparison(smaller=False), "converge more reliably": Spread(log=True)}), assumes="none: a statement about networks of growing width"),
 ]
 
 SCALES = {"tiny": {"seeds": 4, "widths": (32, 256), "steps": 600, "deep_widths": (32,), "batches": (4, 16)},
