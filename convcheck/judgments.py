@@ -876,3 +876,44 @@ class PerSeed(Judgment):
 
 
 __all__ += ["Holds", "All", "PerSeed"]
+
+
+@dataclass(frozen=True)
+class AnyOf(Judgment):
+    """A statement that holds on a part when any of its alternatives does ("the rate is not accelerated,
+    or the method cycles on some function of the class"), each alternative measured and judged by its own
+    judgment. The evidence is ``{alternative: evidence}`` for the alternatives measured on the part's
+    instance (one part may measure only the alternative its instance bears on): reproduced when some
+    alternative is reproduced (the first is quoted), refuted only when every declared alternative is
+    measured and refuted, inconclusive otherwise (an alternative left unmeasured, a finite search that
+    found no witness, may still hold). Maps to :func:`~convcheck.stats.check_property`, the unmeasured
+    alternatives undecided. Its kind is ``of``."""
+
+    judgments: dict = field(default_factory=dict)
+    of: str = "property"
+    what: str = ""
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return self.of
+
+    def judge(self, evidence, *, claim="", levels=None):
+        from .claims import REPRODUCED
+        from .stats import check_property
+
+        if not isinstance(evidence, dict) or not evidence or not set(evidence) <= set(self.judgments):
+            raise ValueError(f"AnyOf judges {{alternative: evidence}} for some of the alternatives {sorted(self.judgments)}. "
+                             f"Got {sorted(evidence) if isinstance(evidence, dict) else type(evidence).__name__} instead.")
+        verdicts = {a: _judged(self.judgments[a], ev, claim, levels) for a, ev in evidence.items()}
+        shown = [a for a, v in verdicts.items() if v.outcome == REPRODUCED]
+        refuted = not shown and set(verdicts) == set(self.judgments) and all(v.outcome == REFUTED for v in verdicts.values())
+        what = (self.what or " or ".join(self.judgments)) + (f" (shown: {shown[0]})" if shown else "")
+        return check_property([bool(shown)], what=what, labels=[" / ".join(verdicts)], undecided=[not shown and not refuted],
+                              claim=claim, detail="; ".join(f"{a}: {v.outcome} ({v.summary})" for a, v in verdicts.items()),
+                              statistic={"alternatives": {a: v.outcome for a, v in verdicts.items()}}, levels=levels)
+
+    def describe(self) -> str:
+        return "any of(" + "; ".join(f"{a}: {j.describe()}" for a, j in self.judgments.items()) + ")"
+
+
+__all__ += ["AnyOf"]

@@ -6,7 +6,10 @@
 * :func:`quadratic_rate`: the exact worst-case rate of heavy ball on quadratics with spectrum in
   [mu, L], the largest spectral radius of its 2 x 2 iteration matrix over the eigenvalues;
 * :class:`LessardFunction`: Lessard, Recht & Packard's (2016, Sec. 4.6) one-dimensional piecewise
-  quadratic in F_{1,25} on which heavy ball with Polyak's tuning settles into a cycle of period 3.
+  quadratic in F_{1,25} on which heavy ball with Polyak's tuning settles into a cycle of period 3;
+* :func:`cycle_run` and :data:`CYCLES`: a run's last period measured (the cycle's radius around w*
+  in ulps of the start's distance, its drift over the period) and the judgment "the run closes a
+  cycle away from w*" on those measures (:func:`convcheck.search.cycling`'s rule, named limits).
 """
 
 from __future__ import annotations
@@ -16,8 +19,16 @@ import math
 import numpy as np
 import torch
 
+from convcheck import engine
+from convcheck.evidence import Curves, Samples
 from convcheck.hypotheses import Certificate
+from convcheck.judgments import AtLeast, AtMost, Holds
 from convcheck.objectives.base import Objective
+
+#: "The run closes a cycle away from w*": back within SEARCH_CYCLE_RTOL of itself after a period,
+#: at a radius above round-off (ROUNDOFF_FACTOR ulps of the start's distance to w*).
+CYCLES = Holds({"drift": AtMost("SEARCH_CYCLE_RTOL", rtol=None), "radius": AtLeast("ROUNDOFF_FACTOR", rtol=None)},
+               what="the run closes a cycle away from w*")
 
 
 def polyak(L: float, mu: float) -> tuple[float, float]:
@@ -68,3 +79,19 @@ class LessardFunction(Objective):
         return [Certificate("L-smooth", True, how, 25.0), Certificate("convex", True, how),
                 Certificate("mu-strongly convex", True, how, 1.0),
                 Certificate("bounded below", True, "f >= 0 = f(0)", 0.0)]
+
+
+def cycle_run(obj, opt, w0, steps: int, period: int, label: str):
+    """``engine.run`` of ``opt`` on ``obj`` from ``w0``, recording the last ``period`` steps: the trace,
+    and per seed its last period measured (``{"radius", "drift"}``, Samples carrying the run's instance)."""
+    tr = engine.run(obj, opt, w0, steps, keep_iterates=True,
+                    checkpoints=np.unique(np.r_[engine.log_checkpoints(steps), np.arange(steps - period, steps + 1)]))
+    prov = Curves.of(tr, "dist").provenance
+    last = tr.iterates[:, -(period + 1):]
+    radius = torch.linalg.vector_norm(last - obj.w_star, dim=-1).amax(1)
+    drift = torch.linalg.vector_norm(last[:, -1] - last[:, 0], dim=-1) / radius.clamp_min(torch.finfo(radius.dtype).tiny)
+    ulp = torch.finfo(tr.iterates.dtype).eps * torch.linalg.vector_norm(tr.iterates[:, 0] - obj.w_star, dim=-1).max()
+    labels = [f"{label}, seed {s}" for s in range(radius.shape[0])]
+    return tr, {"radius": Samples((radius / ulp).cpu().numpy(), prov, "the last period's radius around w* (ulps of the "
+                                  "start's distance)", labels),
+                "drift": Samples(drift.cpu().numpy(), prov, f"drift over the period {period}, relative to the radius", labels)}

@@ -15,15 +15,18 @@ Objective:
     interpolant and run by the engine for ``repeats`` periods).
 Optimizer:
     heavy ball (convcheck's, from the cycle's own state: a cycle starts with momentum, which a
-    user's class in the role ``momentum`` cannot be handed).
+    user's class in the role ``momentum`` cannot be handed), run by the engine on the found
+    function for ``repeats`` periods.
 Fit:
-    a cell's quadratic rate is "accelerated" when its gain 1 - rho is at least
-    ACCELERATED_FRACTION of Polyak's 1 - q (``_heavy_ball_tolerances``); a cell holds when it
-    is not accelerated or a cycle is found; an accelerated cell without a cycle within the
-    budget is undecided (the statement is asymptotic in kappa: at one kappa no cell refutes it).
+    per cell, the gain 1 - rho of its quadratic rate; where the search found a cycle, the engine's
+    run on the found function: its last period's radius around w* and drift.
 Verdict rule:
-    check_property over the cells: reproduced when every cell holds, inconclusive when some are
-    undecided; no cell can refute at a single kappa.
+    declared ``AnyOf({"not accelerated": gain AtMost ACCELERATED_FRACTION (1 - q), "cycles":
+    CYCLES})`` per cell (``_heavy_ball_tolerances``, ``_heavy_ball``): a cell holds when its gain
+    is below ACCELERATED_FRACTION of Polyak's 1 - q or the run on the found function closes a
+    cycle; an accelerated cell without a cycle within the budget is undecided (its cycle is not
+    measured: the statement is asymptotic in kappa, and at one kappa no cell refutes it).
+    Reproduced when every cell holds, inconclusive when some are undecided.
 Findings:
     the cells, their rates, the cycles found (period, residual) and how hard the search looked.
 References:
@@ -37,64 +40,66 @@ from __future__ import annotations
 import pandas as pd
 
 from convcheck import pep, search
-from convcheck.hypotheses import certify
+from convcheck.evidence import Samples
+from convcheck.judgments import AnyOf, AtMost, Holds
 from convcheck.objectives import Quadratic
-from convcheck.stats import check_property
 from convcheck.study import Claim, StudyResult
 
-from _heavy_ball import polyak_rate, quadratic_rate
+from _heavy_ball import CYCLES, cycle_run, polyak_rate, quadratic_rate
 from _heavy_ball_tolerances import ACCELERATED_FRACTION
 
 HYP = ("L-smooth", "mu-strongly convex")
+NOT_ACCELERATED = Holds({"gain": AtMost(lambda c: ACCELERATED_FRACTION * (1 - polyak_rate(c["L"], c["mu"])), rtol=None)},
+                        what="the quadratic rate is not accelerated")
 CLAIMS = [Claim("GTD-1", "Abstract, main theorem", "for every (eta, alpha): heavy ball's worst-case rate on quadratics "
                 "with spectrum in [mu, L] is not accelerated, or heavy ball cycles on some L-smooth mu-strongly convex f",
-                "property", hypotheses=HYP, scope=HYP)]
+                "property", hypotheses=HYP, scope=HYP,
+                judgments=AnyOf({"not accelerated": NOT_ACCELERATED, "cycles": CYCLES},
+                                what="the quadratic rate is not accelerated, or heavy ball cycles on a function of F_{mu,L}"))]
 ROLES = ()
 SCALES = {"tiny": {"seeds": 3, "kappa": 25.0, "hs": (1.0, 3.0), "alphas": (0.6,), "periods": 4},
           "quick": {"seeds": 3, "kappa": 25.0, "hs": (1.0, 2.0, 3.0), "alphas": (0.4, 0.6, 0.8), "periods": 5},
           "full": {"seeds": 3, "kappa": 25.0, "hs": (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5),
                    "alphas": (0.2, 0.4, 0.6, 0.8, 0.9), "periods": 10}}
-L = 1.0
+L, REPEATS = 1.0, 10
 
 
 def run(ctx, *, kappa, hs, alphas, periods) -> StudyResult:
     mu = L / kappa
     fc = pep.FunctionClass("smooth strongly convex", L=L, mu=mu)
-    gain = 1 - polyak_rate(L, mu)
-    rows, holds, undecided, labels, instances = [], [], [], [], {}
+    q = Quadratic.random(4, ctx.generator("quadratic"), L=L, kappa=kappa, kind="uniform", dtype=ctx.dtype)
+    rows, labels, parts = [], [], {}
     for h in hs:
         for alpha in alphas:
+            cell = f"eta L = {h:g}, alpha = {alpha:g}"
             rho = quadratic_rate(h / L, alpha, L, mu)
-            accelerated = 1 - rho >= ACCELERATED_FRACTION * gain
+            # the rate is exact over every quadratic with spectrum in [mu, L]: measured on one of them
+            parts[cell] = {"not accelerated": {"gain": Samples.on(q, [1 - rho], what="the gain 1 - rho of the quadratic "
+                                                                 "worst-case rate", labels=[cell])}}
+            accelerated = not NOT_ACCELERATED.select(parts[cell]["not accelerated"])[0]  # the cells searched for a cycle
             row = {"h": h, "alpha": alpha, "quadratic rate": rho, "accelerated": accelerated, "cycle": None}
             if accelerated:
-                found = search.find_cycle(search.heavy_ball(h / L, alpha), fc, periods=range(1, periods + 1), repeats=10)
+                method = search.heavy_ball(h / L, alpha)
+                found = search.find_cycle(method, fc, periods=range(1, periods + 1), repeats=REPEATS)
                 row.update(cycle=found.found, period=found.details.get("K"), residual=-found.best_violation,
                            programs=found.candidates, seconds=found.seconds,
                            certified_absent=all(t["no cycle (certified)"] for t in found.details["tried"]))
-                if found.found:
-                    instances[f"cycle at h = {h:g}, alpha = {alpha:g}"] = certify(found.instance, f"cycle at h = {h:g}, "
-                                                                                                  f"alpha = {alpha:g}")
-            holds.append(not accelerated or bool(row["cycle"]))
-            undecided.append(accelerated and not row["cycle"])
-            labels.append(f"eta L = {h:g}, alpha = {alpha:g}: quadratic rate {rho:.4f}"
+                if found.found:  # the found function and its cycle, run by the engine from the cycle's state
+                    K = found.details["K"]
+                    _, last = cycle_run(found.instance, search.started(method.optimizer(), found.state), found.start,
+                                        K * REPEATS, K, f"cycle at {cell}")
+                    parts[cell] = {"cycles": last}
+            labels.append(f"{cell}: quadratic rate {rho:.4f}"
                           + (f", accelerated; cycle of period {row.get('period')}" if row["cycle"] else
                              f", accelerated; no cycle of period <= {periods} found"
                              + (" (each period's absence certified by the dual bound)" if row.get("certified_absent") else "")
                              if accelerated else ", not accelerated"))
             rows.append(row)
-    q = Quadratic.random(4, ctx.generator("quadratic"), L=L, kappa=kappa, kind="uniform", dtype=ctx.dtype)
-    instances["quadratic with spectrum [mu, L]"] = certify(q, "quadratic with spectrum [mu, L]")
-    table = pd.DataFrame(rows)
-    verdict = check_property(holds, undecided=undecided, labels=labels, claim="GTD-1",
-                             what=f"at kappa = {kappa:g}, each cell's quadratic rate is not accelerated or heavy ball cycles "
-                                  "on a function of F_{mu,L}",
-                             findings=["; ".join(labels)]).restated(
-        instances=[e.to_json(refutes=False) for e in instances.values()])
     figures = [{"kind": "points", "table": "cells", "title": "GTD-1: quadratic rate per cell (accelerated cells searched for cycles)",
                 "x": "h", "y": "quadratic rate", "hue": "alpha"}]
-    return StudyResult([verdict], {"cells": table}, figures, {"kappa": kappa, "periods": periods,
-                                                              "accelerated fraction": ACCELERATED_FRACTION})
+    return StudyResult(tables={"cells": pd.DataFrame(rows)}, figures=figures, evidence={"GTD-1": parts},
+                       findings={"GTD-1": ["; ".join(labels)]},
+                       setup={"kappa": kappa, "periods": periods, "accelerated fraction": ACCELERATED_FRACTION})
 
 
 if __name__ == "__main__":

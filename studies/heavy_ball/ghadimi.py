@@ -19,13 +19,15 @@ Optimizer:
 Fit:
     (f(w_k) - f*) / (f(w_0) - f*) per seed and step, against (1 - a mu)^k.
 Verdict rule:
-    check_bound per instance and cell: reproduced when no ratio exceeds the bound beyond
-    round-off on any certified instance; refuted at the first that does.
+    declared ``Bound((1 - a mu)^k)`` from step 1, per instance and cell (a: the run's step, mu: the
+    instance's): reproduced when no ratio exceeds the bound beyond round-off on any certified
+    instance; refuted at the first that does.
 Certified:
-    a supporting check, beside the verdict: over the whole class, the worst case of
-    f(w_N) - f* from f(w_0) - f* <= 1 (PEPit), against (1 - a mu)^N, per cell
-    (check_certified); and the counterexample search (convcheck.search.exceed) says whether it
-    found a function above the bound, and how hard it looked.
+    a supporting reading, beside the verdict: over the whole class, the worst case of
+    f(w_N) - f* from f(w_0) - f* <= 1 (PEPit), against (1 - a mu)^N, per cell (declared
+    ``Certified()``, the cells bringing their bound); the counterexample search
+    (convcheck.search.exceed) says, as a finding, whether it found a function above the bound,
+    and how hard it looked.
 References:
     Ghadimi, Feyzmahdavian & Johansson (2015), ECC, Thm. 4 (arXiv:1412.7457); PEPit's example
     unconstrained_convex_minimization/heavy_ball_momentum.py.
@@ -37,12 +39,11 @@ import math
 
 import numpy as np
 import pandas as pd
-import torch
 
 from convcheck import engine, pep, search
-from convcheck.hypotheses import certify
+from convcheck.evidence import Curves, WorstCases, with_constants
+from convcheck.judgments import Bound, Certified
 from convcheck.objectives import Quadratic
-from convcheck.stats import check_bound, check_certified, combine
 from convcheck.study import Claim, StudyResult
 
 from _heavy_ball import LessardFunction
@@ -50,7 +51,9 @@ from _heavy_ball import LessardFunction
 HYP = ("L-smooth", "mu-strongly convex")
 CLAIMS = [Claim("GFJ-1", "Thm. 4", "heavy ball from rest with a in (0, 1/L], b = sqrt((1 - a mu)(1 - a L)): "
                 "f(w_n) - f* <= (1 - a mu)^n (f(w_0) - f*) on every L-smooth mu-strongly convex f", "bound",
-                methods={"as written": ("momentum",)}, hypotheses=HYP, scope=HYP, supporting=(pep.CERTIFIED,))]
+                methods={"as written": ("momentum",)}, hypotheses=HYP, scope=HYP, supporting=(pep.CERTIFIED,),
+                judgments={"as written": Bound(lambda k, c: (1 - c["a"] * c["mu"]) ** np.asarray(k, dtype=float)),
+                           pep.CERTIFIED: Certified()})]
 ROLES = ("momentum",)
 SCALES = {"tiny": {"seeds": 4, "steps": 100, "d": 10, "aLs": (0.5,), "pep_N": 4},
           "quick": {"seeds": 16, "steps": 300, "d": 20, "aLs": (0.25, 0.5, 1.0), "pep_N": 8},
@@ -69,7 +72,7 @@ def run(ctx, *, steps, d, aLs, pep_N) -> StudyResult:
     fc = pep.FunctionClass("smooth strongly convex", L=L, mu=MU)
     quad = Quadratic.random(d, ctx.generator("quadratic"), L=L, kappa=L / MU, kind="uniform", dtype=ctx.dtype)
     lessard = LessardFunction(dtype=ctx.dtype)
-    checks, instances, frames, cells, findings = {}, {}, [], {}, []
+    parts, frames, cells, findings = {}, [], {}, []
     for aL in aLs:
         a, b = momentum_of(aL)
         bound = lambda k, a=a: (1 - a * MU) ** np.asarray(k, dtype=float)  # noqa: E731
@@ -80,24 +83,23 @@ def run(ctx, *, steps, d, aLs, pep_N) -> StudyResult:
         findings.append(f"aL = {aL:g}: {found.summary}")
         runs = {"quadratic": (quad, ctx.start_near(quad.w_star, "quadratic", aL)),
                 "Lessard's function": (lessard, 3.0 * ctx.normal((ctx.seeds, 1), "lessard", aL))}
-        if wc.points:
+        if wc.points:  # the worst case's point set made a smooth strongly convex function, run from its own start
             built, state = search.function_of(wc, fc, f"the worst case after {pep_N} steps, aL = {aL:g}")
             runs["the worst case's function"] = (built, state[0].repeat(ctx.seeds, 1))
         for name, (obj, w0) in runs.items():
             label = f"{name}, aL = {aL:g}"
             tr = engine.run(obj, mom(lr=a, momentum=b), w0, steps)
-            ratio = tr.metrics["gap"] / tr.metrics["gap"][:, :1]
-            checks[label] = check_bound(ratio[:, 1:], tr.steps[1:], bound, claim="GFJ-1")
-            instances[label] = certify(obj, label)
+            ratio = Curves.of(tr, "gap", role="momentum").map(lambda g: g / g[:, :1], "gap_ratio")
+            parts[label] = with_constants(ratio.window(1), a=a)
             frame = tr.to_frame(setting=label, seed=np.arange(ctx.seeds))
-            frame["gap_ratio"], frame["bound"] = ratio.reshape(-1), bound(frame.step.to_numpy())
+            frame["gap_ratio"], frame["bound"] = ratio.values.reshape(-1), bound(frame.step.to_numpy())
             frames.append(frame)
-    written = combine("GFJ-1", "ghadimi", checks, instances=instances, findings=findings)
-    certified = check_certified(lambda: cells, claim="GFJ-1", reading=pep.CERTIFIED, statistic={"instrument": pep.versions()})
     figures = [{"kind": "curves", "table": "curves", "title": "GFJ-1: (f(w_k) - f*)/(f(w_0) - f*) against (1 - a mu)^k",
                 "x": "step", "y": "gap_ratio", "hue": "setting", "logy": True}]
-    return StudyResult([written, certified], {"curves": pd.concat(frames, ignore_index=True)}, figures,
-                       {"L": L, "mu": MU, "aLs": list(aLs), "pep_N": pep_N})
+    return StudyResult(tables={"curves": pd.concat(frames, ignore_index=True)}, figures=figures,
+                       evidence={"GFJ-1": parts, ("GFJ-1", pep.CERTIFIED): {"the class": WorstCases(cells, fc.describe(),
+                                                                                                     fc.hypotheses)}},
+                       findings={"GFJ-1": findings}, setup={"L": L, "mu": MU, "aLs": list(aLs), "pep_N": pep_N})
 
 
 if __name__ == "__main__":
