@@ -36,9 +36,14 @@ and at module level::
                                    # solvers); the manifest and the report then say it ran on the CPU
     def run(ctx: Context, *, <the scale's config keys>, <the injections>) -> StudyResult
 
-``run`` never renders anything: it returns verdicts (from ``convcheck.stats`` alone, never
-built or edited by hand), tidy tables and figure *specs* (plain dicts the report turns into
-pictures), so the report is rebuilt from the store alone. A study builds each method it runs
+Each claim declares the judgment of each of its readings (:mod:`convcheck.judgments`: a bound
+with its expression, a rate, a contraction, a property as a named predicate, ...). ``run`` only
+measures: it returns *evidence* (:mod:`convcheck.evidence`: curves and samples made on an
+instance object, carrying its certificates), the findings beside each verdict, tidy tables and
+figure *specs* (plain dicts the report turns into pictures); the library judges the evidence,
+combines its parts, holds it to the claim's hypotheses and scope from the evidence's own
+instances, and corrects for multiplicity. It never renders anything, so the report is rebuilt
+from the store alone. A study builds each method it runs
 through ``ctx.method(role)(**kwargs)``, so a user's optimizer (a torch.optim class or a
 convcheck factory) stands in for the library's by ``run_study(module, methods={role: method})``;
 the injections are how tests plant wrong inputs (``run_study(module, eps_fn=...)``), checked
@@ -193,7 +198,8 @@ class StudyResult:
     (:mod:`convcheck.evidence`), one entry per verdict whose claim declares a judgment
     (:attr:`convcheck.claims.Claim.judgments`); a claim id alone means its statement as written.
     ``findings`` and ``notes``: the same keys -> sentences with numbers, added to that verdict.
-    ``verdicts``: verdicts from a check the study called itself (claims that declare no judgment).
+    ``verdicts``: the library's verdicts on that evidence (:func:`run_study` fills them; a study
+    returns none).
     """
 
     verdicts: list[Verdict] = field(default_factory=list)
@@ -469,11 +475,10 @@ def judge_evidence(module: ModuleType, result: StudyResult, replaced: dict | Non
         if not kinds_of(j.kind) <= kinds_of(by_id[claim_id].kind):
             raise ValueError(f"The 'judgments' parameter must give {claim_id} a judgment of a kind it names "
                              f"({by_id[claim_id].kind!r}). Got a {j.kind} judgment instead.")
-    declared = {(c.id, r) for c in module.CLAIMS for r in (c.judgments or {})}
-    own = sorted({v.key for v in result.verdicts} & declared)
-    if own:
-        raise RuntimeError(f"Study {module.NAME!r} built verdicts for {own}, whose claims declare their judgment: "
-                           "return the evidence instead (StudyResult.evidence).")
+    if result.verdicts:
+        raise RuntimeError(f"Study {module.NAME!r} returned verdicts ({sorted({v.key for v in result.verdicts})}): a study "
+                           "returns evidence (StudyResult.evidence) for the judgments its claims declare, and the "
+                           "library judges it.")
     findings = {_key(module, k): list(v) for k, v in result.findings.items()}
     notes = {_key(module, k): list(v) for k, v in result.notes.items()}
     out = []

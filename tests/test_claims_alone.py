@@ -53,12 +53,14 @@ def test_a_study_that_skips_an_asked_claim_is_caught(tmp_path):
     path.write_text(
         '"""X-1, X-2: a check.\n\nClaims:\n    x\nKind:\n    k\nObjective:\n    o\nOptimizer:\n    m\nFit:\n    f\n'
         'Verdict rule:\n    v\nReferences:\n    r\n"""\n'
-        "from convcheck.stats import check_property\n"
+        "from convcheck.evidence import Samples\n"
+        "from convcheck.judgments import AtMost\n"
         "from convcheck.study import Claim, StudyResult\n"
-        "CLAIMS = [Claim('X-1', 'Eq. 1', 'x', 'property'), Claim('X-2', 'Eq. 2', 'y', 'property')]\n"
+        "CLAIMS = [Claim('X-1', 'Eq. 1', 'x', 'property', judgments=AtMost(0.0)),\n"
+        "          Claim('X-2', 'Eq. 2', 'y', 'property', judgments=AtMost(0.0))]\n"
         "SCALES = {'quick': {'seeds': 3}, 'full': {'seeds': 3}}\n"
         "def run(ctx):\n"
-        "    return StudyResult([check_property([True], what='x', claim='X-1')])\n")
+        "    return StudyResult(evidence={'X-1': {'it': Samples.on(None, [0.0], what='x')}})\n")
     module = load_study(path)
     assert [v.claim for v in run_study(module, claims=["X-1"], family=None).verdicts] == ["X-1"]
     with pytest.raises(RuntimeError, match=r"gave no verdict for \[\('X-2', 'as written'\)\]"):

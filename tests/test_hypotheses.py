@@ -128,23 +128,22 @@ References:
 """
 import torch
 from convcheck.claims import Claim
-from convcheck.hypotheses import certify
+from convcheck.evidence import Samples
+from convcheck.judgments import AtMost
 from convcheck.objectives import LeastSquares
-from convcheck.stats import check_property
 from convcheck.study import StudyResult
 
-CLAIMS = [Claim("X-1", "Eq. (29)", "planted", "linear", hypotheses=HYP, same_as=None),
-          Claim("X-2", "Eq. (29)", "the same equation", "linear", same_as="X-1")]
+CLAIMS = [Claim("X-1", "Eq. (29)", "planted", "linear + property", hypotheses=HYP, same_as=None, judgments=AtMost(0.0)),
+          Claim("X-2", "Eq. (29)", "the same equation", "linear + property", same_as="X-1", judgments=AtMost(0.0))]
 ROLES = ()
 SCALES = {"quick": {"seeds": 8}, "full": {"seeds": 8}}
 
 
 def run(ctx):
     ls = LeastSquares.planted(20, 3, torch.Generator().manual_seed(0))
-    v = check_property([False], what="a planted failure", labels=["ls"], claim="X-1").restated(
-        instances=[certify(ls, "least squares")])
-    other = check_property([OTHER], what="a planted result", labels=["ls"], claim="X-2")
-    return StudyResult([v, other])
+    failing = Samples.on(ls, [1.0], what="a planted failure", name="least squares")  # fails: 1 > 0
+    other = Samples.on(ls, [0.0 if OTHER else 1.0], what="a planted result", name="least squares")
+    return StudyResult(evidence={"X-1": {"ls": failing}, "X-2": {"ls": other}})
 '''
 
 

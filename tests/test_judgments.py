@@ -188,7 +188,7 @@ def test_a_study_cannot_build_the_verdict_of_a_claim_that_declares_its_judgment(
 
     module = discover()["gd_bound"]
     monkeypatch.setattr(module, "run", lambda ctx, **kw: StudyResult([check_property([True], what="x", claim="GD-1")]))
-    with pytest.raises(RuntimeError, match="declare their judgment"):
+    with pytest.raises(RuntimeError, match="returns evidence"):
         run_study(module, "tiny")
 
 
