@@ -525,9 +525,9 @@ class Limit(Judgment):
         lcb = np.where(np.isfinite(mean), mean - sps.t.ppf(1 - levels.fail / 2, max(S - 1, 1)) * se, np.inf)
         held = p_fail < levels.fail / 2
         words = (f"the gap stays bounded away from 0: over the last decade (steps {int(evidence.steps[last][0])}-"
-                 f"{int(evidence.steps[-1])}) the seed mean's 99.8% lower bound is at least {lcb.min():.4g} > "
-                 f"{self.fraction:g} x the certified spurious minimum's gap {cert.value:.4g} at every checkpoint; the mean "
-                 f"gap at the horizon is {mean[-1]:.4g} on {S} seeds")
+                 f"{int(evidence.steps[-1])}) the seed mean's 99.8% lower bound is at least {lcb.min():.4g}, above the "
+                 f"level {level:.4g} ({self.fraction:g} x the gap {cert.value:.4g} of the spurious minimum the instance "
+                 f"certifies) at every checkpoint; the mean gap at the horizon is {mean[-1]:.4g} on {S} seeds")
         if held:
             return Verdict(claim, "", REFUTED, f"no limit 0: {words}",
                            statistic={"limit_lcb_min": float(lcb.min()), "limit_level": level, "final_mean_gap": float(mean[-1]),
