@@ -46,6 +46,8 @@ PROPERTIES: dict[str, str] = {
     "non-convex": "a witness: a point where the Hessian of f has a negative eigenvalue",
     "spurious local minimum": "a local minimiser whose value lies above f* (certified by its gradient and Hessian)",
     "non-smooth": "f has a kink (its gradient jumps): outside every L-smooth class",
+    "over-parameterised": "a network whose hidden width meets the width condition of the statement's theorem (a bound "
+                          "polynomial in n, the depth and 1/delta)",
     "each f_t convex": "online losses: every round's loss f_t is convex on the feasible set",
     "bounded gradients": "online losses: ||grad f_t(x)|| <= G (and ||.||_inf <= G_inf) on the feasible set, every round",
     "bounded domain": "the feasible set has a finite diameter D: ||x - y|| <= D for all feasible x, y",

@@ -114,6 +114,7 @@ class Bound(Judgment):
 
     def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_bound
+        from .stats import thresholds as th
 
         _expect(evidence, Curves, self)
         bound = self.bound
@@ -121,7 +122,16 @@ class Bound(Judgment):
             constants = evidence.provenance.constants
             bound = (lambda f: (lambda t: f(t, constants)))(bound)
         stochastic = evidence.stochastic if self.stochastic is None else self.stochastic
-        return check_bound(evidence.values, evidence.steps, bound, stochastic=stochastic, claim=claim, levels=levels)
+        # the round-off of a ratio computed in the run's dtype (the values may have been widened to float64)
+        rtol = max(th.BOUND_RTOL, th.ROUNDOFF_FACTOR * _eps(evidence.provenance.dtype))
+        return check_bound(evidence.values, evidence.steps, bound, stochastic=stochastic, claim=claim, rtol=rtol, levels=levels)
+
+
+def _eps(dtype: str) -> float:
+    """The machine epsilon of a dtype named as the evidence names it (``"float32"``)."""
+    import torch
+
+    return float(torch.finfo(getattr(torch, dtype, torch.float64)).eps)
 
 
 def _takes_two(fn) -> bool:

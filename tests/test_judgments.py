@@ -229,3 +229,19 @@ def test_a_gap_that_decays_on_the_same_instance_is_left_to_the_rate():
     flat = Curves(np.full((32, t.size), 0.5), t, Curves.of(tr).provenance)
     v = Limit(Rate("1/log(t)")).judge(flat)
     assert "no spurious minimum" in " ".join(v.notes) and "limit_level" not in v.statistic
+
+
+def test_a_bound_allows_the_round_off_of_the_runs_dtype_and_no_more():
+    """A float32 run's ratio to its bound carries float32's round-off (GD-6's contraction on the 2-D
+    worst case equals its bound, to 1e-7 in float32): not a counterexample; a 1% excess is, and in
+    float64 so is 1e-6."""
+    import dataclasses
+
+    from convcheck.evidence import Provenance
+
+    t = np.arange(1, 11)
+    for dtype, excess, outcome in (("float32", 1e-6, REPRODUCED), ("float32", 1e-2, REFUTED),
+                                   ("float64", 1e-6, REFUTED), ("float64", 1e-12, REPRODUCED)):
+        prov = Provenance(instance_of(None), dtype=dtype)
+        c = Curves(np.full((3, t.size), 1.0 + excess), t, prov)
+        assert Bound(lambda s: np.ones_like(s, dtype=float)).judge(c).outcome == outcome, (dtype, excess)
