@@ -28,11 +28,8 @@ claims still undecided (``verdict.test.seeds_to_decide``), at least double the l
 budget. Each verdict records its stages (``statistic["stages"]``: seeds, levels, outcome at each
 look) and the levels of its deciding look (``test.alpha_fail``, ``test.alpha_pass``).
 
-A study judged by the library (evidence and declared judgments) is judged at each look's levels; a
-study that calls a check itself passes it ``levels=ctx.levels``. A verdict whose FAIL test ran at
-other levels (a check given none decides at the nominal ones) is never taken from an early look:
-its claim goes on to the budget (or the closing look), and that one run at the nominal levels
-decides it, with a note, so the error rate stays at the nominal level without the spending.
+Every verdict is the library's judgment of a study's evidence, made at the look's levels (passed
+to every check explicitly).
 """
 
 from __future__ import annotations
@@ -72,15 +69,6 @@ def stage_levels(counts, budget: int, alpha_fail: float | None = None, alpha_pas
     return [{"seeds": c, "alpha_fail": float(f), "alpha_pass": float(p)} for c, f, p in zip(counts, fail, pas)]
 
 
-_HELD = ("tested at the nominal levels, not at its looks' (the study gives its check no levels=ctx.levels): only the "
-         "last look counts, as one run with {seeds} seeds")
-
-
-def _off_levels(v, level: dict) -> bool:
-    """Whether ``v`` carries a FAIL test decided at levels other than the look's ``level``."""
-    return v.test.p_fail is not None and (v.test.alpha_fail, v.test.alpha_pass) != (level["alpha_fail"], level["alpha_pass"])
-
-
 def next_count(current: int, prices: list[int], budget: int) -> int:
     """The next stage's seeds: the largest price asked, at least double the current count, at most the budget."""
     return int(min(budget, max(2 * current, *prices) if prices else 2 * current))
@@ -116,7 +104,6 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
         seconds = check_real("seconds", seconds, 0.0, None, low_open=True)
     final, history, looks, done, tables, figures = {}, {}, [], [], {}, {}
     decided: set = set()  # (claim, reading) pairs whose verdict a look has decided
-    held: set = set()  # pairs tested at levels other than their look's, held to the last look
     plan = [(pilot, False)]  # (seeds, whether the look spends all the alpha left)
     result, start, last = None, time.perf_counter(), 0.0
     while pending:
@@ -144,12 +131,6 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
                 if v.outcome == INCONCLUSIVE and v.test.seeds_to_decide and count < budget and not closing:
                     undecided.add(claim)
                     prices.append(int(v.test.seeds_to_decide))
-                elif _off_levels(v, level) and v.outcome != INCONCLUSIVE and count < budget and not closing:
-                    # a test at levels other than the look's (a study that gives its own checks no levels):
-                    # only the last look's verdict counts, one run at that count, so it keeps its level
-                    undecided.add(claim)
-                    prices.append(budget)
-                    held.add(v.key)
                 else:
                     decided.add(v.key)
         looks.append({**level, "claims": sorted(by_claim), "undecided": sorted(undecided), "seconds": round(last, 2)})
@@ -172,8 +153,7 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
             final.update({v.key: v.restated(findings=[why]) for c in pending for v in by_claim[c] if v.key not in decided})
             looks[-1]["stopped"] = why
             break
-    verdicts = [v.restated(statistic={"stages": history[v.key]}, notes=[_HELD.format(seeds=history[v.key][-1]["seeds"])]
-                           if v.key in held else ()) for v in final.values()]
+    verdicts = [v.restated(statistic={"stages": history[v.key]}) for v in final.values()]
     keys = [k for c in module.CLAIMS for k in c.keys()]
     verdicts.sort(key=lambda v: keys.index(v.key) if v.key in keys else len(keys))
     return dataclasses.replace(result, verdicts=verdicts, tables=tables, figures=list(figures.values()),

@@ -271,9 +271,10 @@ PLANTED = [
     Planted("quadratic_net", "a cubic activation presented as Prop. 4's quadratic one: W = 0 becomes a saddle without "
             "negative curvature", [("OP-2", AS_WRITTEN)], {"net_class": _CubicNet}),
     Planted("quadratic_net", "an all-positive v presented as Prop. 4's regime", [("OP-3", AS_WRITTEN)], {"v_sign": "positive"}),
-    Planted("quadratic_net", "a 'GD' that stops moving once its gradient is below 1e-4", [("OP-7", AS_WRITTEN)], methods={"gd": _lazy_gd}),
-    Planted("wide_nets", "a step 20x too large", [("OP-4", AS_WRITTEN), ("OP-4", "two-layer net of Du et al. (2018)"),
-                                                  ("OP-5", AS_WRITTEN), ("OP-5", "two-layer net, the same step for every b")],
+    Planted("quadratic_net", "a 'GD' that stops moving once its gradient is below 1e-4",
+            [("OP-7", "Prop. 4's network (not globally L-smooth)")], methods={"gd": _lazy_gd}),
+    Planted("wide_nets", "a step 20x too large", [("OP-4", "two-layer net of Du et al. (2018)"),
+                                                  ("OP-5", "two-layer net, the same step for every b")],
             {"lr_scale": 20.0}),
     Planted("wide_nets", "the widths built in reverse order (wider claimed, narrower built)", [("OP-6", AS_WRITTEN)],
             {"width_fn": lambda m: max(8, 8192 // m)}),
@@ -282,4 +283,10 @@ PLANTED = [
 #: Claims and readings without a planted wrong input yet, and why (none at present; a new claim or
 #: reading goes here, with its reason, until it has a row above).
 NOT_PLANTED: dict[tuple[str, str], str] = {
+    ("OP-7", AS_WRITTEN): "no instance inside its hypotheses (Lee et al.'s global L-smoothness): its verdict as written is "
+                          "withheld whatever the method does; the planted lazy GD is refuted in the reading on Prop. 4's network",
+    ("OP-4", AS_WRITTEN): "no network the machine can build meets Prop. 5's width condition (n^24 = 7.9e28 at n = 16): its "
+                          "verdict as written is withheld whatever the method does; the planted step refutes the two-layer reading",
+    ("OP-5", AS_WRITTEN): "no network the machine can build meets Prop. 5's width condition (n^24 = 7.9e28 at n = 16): its "
+                          "verdict as written is withheld whatever the method does; the planted step refutes the two-layer reading",
 }

@@ -56,33 +56,32 @@ Optimizer:
 Fit:
     slopes.
 Verdict rule:
-    a declared Rate judgment (S-1, from evidence); check_property (S-2, called by the study).
+    declared: Rate (S-1) and AtMost (S-2), judged from evidence.
 References:
     none.
 """
 import numpy as np
 from convcheck.claims import Claim
-from convcheck.evidence import NO_INSTANCE, Curves, Provenance
-from convcheck.judgments import Rate
-from convcheck.stats import check_property
+from convcheck.evidence import NO_INSTANCE, Curves, Provenance, Samples
+from convcheck.judgments import AtMost, Rate
 from convcheck.study import StudyResult
 
 CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate", judgments=Rate("1/t", "upper")),
-          Claim("S-2", "Eq. (2)", "a fact", "property")]
+          Claim("S-2", "Eq. (2)", "a fact", "property", judgments=AtMost(0.0))]
 ROLES = ()
 SCALES = {"quick": {"seeds": 4}, "full": {"seeds": 4}}
 T = np.unique(np.round(np.logspace(0, 4, 30)))
 
 
 def run(ctx):
-    out, evidence = [], {}
+    evidence = {}
     if ctx.wants("S-1"):
         z = ctx.normal((ctx.seeds, T.size + 1), "curves").cpu().numpy()
         e = T ** -0.8 * np.exp(0.3 * z[:, 1:] + 1.2 * z[:, :1] * np.log(T) / np.log(1e4))
         evidence["S-1"] = {"synthetic": Curves(e, T, Provenance(NO_INSTANCE), stochastic=True)}
     if ctx.wants("S-2"):
-        out.append(check_property([True], what="a fact", labels=["it"], claim="S-2", levels=ctx.levels))
-    return StudyResult(out, evidence=evidence)
+        evidence["S-2"] = {"it": Samples([0.0], Provenance(NO_INSTANCE), "a fact")}
+    return StudyResult(evidence=evidence)
 '''
 
 
@@ -118,11 +117,12 @@ def test_a_staged_study_decides_with_more_seeds_and_matches_one_run(staged_study
 
 TWO_READINGS = STUDY.replace(
     'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate", judgments=Rate("1/t", "upper")),',
-    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate", judgments=Rate("1/t", "upper"), readings=("fragile",)),').replace(
+    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate + property", readings=("fragile",), '
+    'judgments={"as written": Rate("1/t", "upper"), "fragile": AtMost(0.0)}),').replace(
     '        evidence["S-1"] = {"synthetic": Curves(e, T, Provenance(NO_INSTANCE), stochastic=True)}',
     '        evidence["S-1"] = {"synthetic": Curves(e, T, Provenance(NO_INSTANCE), stochastic=True)}\n'
     '        # decided at once, and the other way with more seeds: a later look must not overturn it\n'
-    '        out.append(check_property([ctx.seeds < 8], what="fragile", claim="S-1", reading="fragile"))')
+    '        evidence[("S-1", "fragile")] = {"it": Samples([0.0 if ctx.seeds < 8 else 1.0], Provenance(NO_INSTANCE), "x")}')
 
 
 def test_a_reading_decided_at_a_look_is_not_judged_again_when_its_claim_is_rerun(tmp_path):
@@ -260,35 +260,3 @@ def test_studies_judged_at_once_at_different_levels_do_not_interfere(staged_stud
     assert all(v == alone[lv] for lv, vs in got.items() for v in vs) and all(len(vs) == 3 for vs in got.values())
 
 
-OWN_CHECK = STUDY.replace(
-    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate", judgments=Rate("1/t", "upper")),',
-    'CLAIMS = [Claim("S-1", "Eq. (1)", "O(1/t)", "rate"),').replace(
-    '        evidence["S-1"] = {"synthetic": Curves(e, T, Provenance(NO_INSTANCE), stochastic=True)}',
-    '        from convcheck.stats import check_rate\n'
-    '        out.append(check_rate(e, T, "1/t", "upper", claim="S-1"LEVELS))')
-
-
-@pytest.mark.parametrize("passes", [True, False], ids=["levels=ctx.levels", "no levels"])
-def test_a_study_that_calls_a_check_itself(tmp_path, passes):
-    """A study that passes ``levels=ctx.levels`` to its own check is staged like one judged by the
-    library (decided at a look's levels); one that passes none tests at the nominal levels at
-    every look, so no early look may decide it: its claim goes on to the budget, whose one run at the
-    nominal levels decides it, and the verdict says so."""
-    folder = tmp_path / ("own" if passes else "own_nominal")
-    folder.mkdir()
-    (folder / "own.py").write_text(OWN_CHECK.replace("LEVELS", ", levels=ctx.levels" if passes else ""))
-    module = load_study(folder / "own.py")
-    by = {v.claim: v for v in run_staged(module, "quick", budget=256, family=None).verdicts}
-    stages = [s["seeds"] for s in by["S-1"].statistic["stages"]]
-    assert by["S-1"].outcome == REFUTED and by["S-2"].outcome == REPRODUCED
-    if passes:
-        last = by["S-1"].statistic["stages"][-1]
-        assert stages[0] == 4 and len(stages) >= 2 and by["S-1"].test.alpha_fail == last["alpha_fail"] < th.ALPHA_FAIL
-        assert not any("nominal levels" in n for n in by["S-1"].notes)
-    else:
-        assert stages[0] == 4 and stages[-1] == 256 and by["S-1"].test.alpha_fail == th.ALPHA_FAIL
-        assert any("only the last look counts, as one run with 256 seeds" in n for n in by["S-1"].notes)
-        one = run_study(module, "quick", seeds=256, claims=["S-1"], family=None).verdicts[0]
-        got, want = by["S-1"].to_json(), one.to_json()
-        got["statistic"].pop("stages")
-        assert (got["outcome"], got["statistic"], got["test"]) == (want["outcome"], want["statistic"], want["test"])
