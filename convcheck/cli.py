@@ -179,10 +179,13 @@ def _check(args) -> int:
                        suite=args.suite, device=resolve_device(args.device), dtype=dtype)
     except ValueError as exc:
         return _fail(str(exc))
-    except Exception as exc:  # the class failed inside a study: one line, the status of a failed study
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"convcheck: error: the check could not finish: {type(exc).__name__}: {first}", file=sys.stderr)
-        return 3
+    except Exception as exc:  # one line saying who failed: the class (status 3) or convcheck itself (a bug: 4)
+        from .checking import load_target
+        from .failures import describe_failure
+
+        who, words = describe_failure(exc, load_target(args.target))
+        print(f"convcheck: error: the check could not finish: {words}", file=sys.stderr)
+        return 4 if who == "convcheck" else 3
     if args.json:
         print(json.dumps(result.to_json(), indent=1))
     else:

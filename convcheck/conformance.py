@@ -56,6 +56,7 @@ class Row:
     error: str = ""
     seconds: float = 0.0
     departure: str = ""  # where its iterates depart from the role's own algorithm (convcheck.checking.departure)
+    failed_by: str = ""  # who failed when error is set: "class", "fit" or "convcheck" (convcheck.failures)
 
 
 def _name(cls) -> str:
@@ -153,8 +154,10 @@ def _row(cls, role: str, how: str, hyper: dict, todo, scale, device, dtype) -> R
             result = check(cls, ids, role=role, hyper=hyper or None, scale=scale, suite=suite, device=device, dtype=dtype)
             row.verdicts += [(suite, v) for v in result.verdicts]
             row.departure = row.departure or result.departures.get(role, "")
-        except Exception as exc:  # the class in this role, whatever went wrong: its reason, not a crash
-            row.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        except Exception as exc:  # the class in this role, whatever went wrong: its reason and who failed, not a crash
+            from .failures import describe_failure
+
+            row.failed_by, row.error = describe_failure(exc, cls)
             break
     row.seconds = time.perf_counter() - start
     return row

@@ -55,6 +55,7 @@ from typing import Any, Callable
 import torch
 
 from .optim import adagrad, adam, adamw, asam, gradient_descent, halving, heavy_ball, nesterov_sgd, rmsprop, sam, sgd
+from .failures import Misfit
 from .optim.base import Optimizer
 
 __all__ = ["Role", "ROLES", "COMMON_ARGS", "resolve", "describe"]
@@ -140,7 +141,7 @@ def _check_binds(role: Role, method, hyper: dict) -> None:
             sig.bind(**args)
     except TypeError as e:
         name = getattr(method, "__qualname__", repr(method))
-        raise ValueError(f"role {role.name!r} builds its method as {describe(role)}"
+        raise Misfit(f"role {role.name!r} builds its method as {describe(role)}"
                          + (f" with {', '.join(hyper)}" if hyper else "") + f"; {name} cannot take that: {e}") from None
 
 
@@ -163,7 +164,7 @@ def _check_taken(role: Role, cls, args: dict) -> None:
     try:
         inst = cls([torch.nn.Parameter(torch.zeros(2, dtype=torch.float64))], **first)
     except Exception as e:  # the class's own error, whatever its type: one line that says what was passed
-        raise ValueError(f"{cls.__qualname__} in role {role.name!r} cannot be built with what the role passes "
+        raise Misfit(f"{cls.__qualname__} in role {role.name!r} cannot be built with what the role passes "
                          f"({shown}): {type(e).__name__}: {e}") from None
     try:
         named = set(inspect.signature(cls.__init__).parameters)
@@ -173,12 +174,12 @@ def _check_taken(role: Role, cls, args: dict) -> None:
     held = getattr(inst, "defaults", {})
     for k, want in role.requires.items():
         if k in held and held[k] != want and k not in first:  # a value passed explicitly is the user's choice
-            raise ValueError(f"{cls.__qualname__} in role {role.name!r} runs with {k}={held[k]!r} by default; the role's "
+            raise Misfit(f"{cls.__qualname__} in role {role.name!r} runs with {k}={held[k]!r} by default; the role's "
                              f"algorithm needs {k}={want!r} (pass --hyper {k}={want!r}, or hyper={{{k!r}: {want!r}}}; "
                              f"pass {k}={held[k]!r} explicitly to judge the class without it)")
     swallowed = [k for k in first if k not in named and k not in kept]
     if swallowed:
-        raise ValueError(f"{cls.__qualname__} in role {role.name!r} did not take {', '.join(map(repr, swallowed))}: "
+        raise Misfit(f"{cls.__qualname__} in role {role.name!r} did not take {', '.join(map(repr, swallowed))}: "
                          "its signature does not name it and it is in neither its defaults nor its param groups "
                          "(swallowed by **kwargs); the verdict would be for another algorithm. Use a role whose "
                          "arguments the class takes (convcheck list shows them), or an adapter.")

@@ -256,3 +256,40 @@ class UndividedSWPSAM(SWPSAM):
     """Planted wrong: the kept coordinates are not divided by beta (biased by the factor beta)."""
 
     scale = False
+
+
+class TwiceClosureAdam(torch.optim.Adam):
+    """Adam whose step calls its closure twice before stepping (the loss, then again for a
+    logging hook, as some libraries do): the same iterates as torch.optim.Adam, two evaluations."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = _evaluate(closure)
+        _evaluate(closure)
+        super().step()
+        return loss
+
+
+class NoClosureAdam(torch.optim.Adam):
+    """Adam whose step takes a closure and never calls it (it reads ``.grad`` as set before the step)."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        return super().step()
+
+
+class ClosureAfterStepAdam(torch.optim.Adam):
+    """Adam that steps first and calls its closure at the new point (a loss for logging): the same
+    iterates as torch.optim.Adam, with one more evaluation away from the step's point."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        super().step()
+        return _evaluate(closure)
+
+
+class BrokenStepAdam(torch.optim.Adam):
+    """Planted failure of the class itself: its step raises."""
+
+    def step(self, closure=None):
+        raise RuntimeError("this optimizer's own step failed")

@@ -264,11 +264,12 @@ def _closure(oracle, params, g, losses, extra, layout, seeds):
                     total = step_losses()
                     out.append(None if total is None else total[s])
                     continue
-                row = _RowOracle(oracle, s)
+                row = _row_oracle(oracle, params, g, s)
                 w = layout.buf[s].detach().unsqueeze(0)
                 _set_row_grad(layout, s, row.grad(w)[0])
                 extra[s] += row.evals
-                out.append(row.loss(w)[0])
+                loss = row.loss(w)
+                out.append(None if loss is None else loss[0])
             first[0] = False
         if any(x is None for x in out):
             return None
@@ -286,6 +287,58 @@ def _set_row_grad(layout, s, value):
         if p.grad is None:  # a step that reset its gradients to None
             p.grad = torch.zeros_like(p)
         p.grad[s - r0] = value[cols]
+
+
+def _row_oracle(oracle, params, g, s):
+    """The step's oracle for seed ``s`` alone, at a point of its own (a closure called again, any
+    number of times): a finite sum's batch row (:class:`_RowOracle`); an online round whose loss
+    depends on the seed row (:class:`_OnlineRow`); a replayed gradient stream, which hands out the
+    seed's given gradient wherever it is asked (:class:`_GivenRow`)."""
+    from .base import OnlineOracle
+
+    if isinstance(oracle, OnlineOracle):
+        return _OnlineRow(oracle, params, s)
+    if not hasattr(oracle, "objective"):
+        return _GivenRow(g, s)
+    return _RowOracle(oracle, s)
+
+
+class _GivenRow:
+    """Seed ``s``'s row of an oracle that hands out a given gradient whatever the point (a replayed
+    stream, :func:`convcheck.optim.base.replay`): the step's gradient ``g: (S, d)``; it has no loss."""
+
+    def __init__(self, g, s):
+        self.g, self.s, self.evals = g, s, 0
+
+    def grad(self, w):
+        self.evals += 1
+        return self.g[self.s:self.s + 1].clone()
+
+    def loss(self, w):
+        return None
+
+
+class _OnlineRow:
+    """Seed ``s`` of an online round at a point of its own: the round's loss may differ by seed row
+    (an adversary per row), so the point is put in row ``s`` of the step's points and the round is
+    evaluated there; one evaluation."""
+
+    def __init__(self, oracle, params, s):
+        self.oracle, self.params, self.s, self.evals = oracle, params, s, 0
+
+    def _at(self, w):
+        points = self.params.detach().clone()
+        points[self.s] = w[0]
+        return points
+
+    def grad(self, w):
+        self.evals += 1
+        o = self.oracle
+        return o.objective.grad_at(self._at(w), o.t, o.xi)[self.s:self.s + 1]
+
+    def loss(self, w):
+        o = self.oracle
+        return o.objective.loss_at(self._at(w), o.t, o.xi)[self.s:self.s + 1]
 
 
 class _RowOracle:
