@@ -126,14 +126,14 @@ def _is_torch_class(method) -> bool:
     return inspect.isclass(method) and issubclass(method, torch.optim.Optimizer)
 
 
-def _check_binds(role: Role, method, hyper: dict) -> None:
-    """A one-line error when ``method`` cannot take the role's keyword arguments."""
+def _check_binds(role: Role, method, hyper: dict, rename: dict | None = None) -> None:
+    """A one-line error when ``method`` cannot take the role's keyword arguments (by the class's names)."""
     target = method.__init__ if _is_torch_class(method) else method
     try:
         sig = inspect.signature(target)
     except (TypeError, ValueError):  # a builtin without a signature: trust it
         return
-    args = {p: None for p in role.params} | dict(hyper)
+    args = {(rename or {}).get(p, p): None for p in role.params} | dict(hyper)
     try:
         if _is_torch_class(method):
             sig.bind(None, None, **args)  # self, params
@@ -185,6 +185,28 @@ def _check_taken(role: Role, cls, args: dict) -> None:
                          "arguments the class takes (convcheck list shows them), or an adapter.")
 
 
+def _betas_default(cls):
+    """The default of a class's ``betas`` when it is a tuple (a three-beta class holds three), else None."""
+    try:
+        p = inspect.signature(cls.__init__).parameters.get("betas")
+    except (TypeError, ValueError):
+        return None
+    d = None if p is None else p.default
+    return tuple(d) if isinstance(d, (tuple, list)) else None
+
+
+def adapt(cls, args: dict, rename: dict | None = None) -> dict:
+    """The role's keyword arguments as ``cls`` takes them: renamed (``rename``: role argument -> the
+    class's name for it, a user's mapping such as ``{"momentum": "beta"}``), and a role's two betas
+    completed with the class's own defaults where it takes more (a three-beta class: (b1, b2) + its b3)."""
+    out = {(rename or {}).get(k, k): v for k, v in args.items()}
+    if "betas" in out and isinstance(out["betas"], (tuple, list)):
+        held = _betas_default(cls)
+        if held is not None and len(held) > len(out["betas"]):
+            out["betas"] = tuple(out["betas"]) + held[len(out["betas"]):]
+    return out
+
+
 @dataclass
 class Method:
     """A resolved role: call it with the role's keyword arguments to get an Optimizer."""
@@ -193,6 +215,7 @@ class Method:
     target: Any = None
     hyper: dict = field(default_factory=dict)
     checked: bool = field(default=False, repr=False)  # whether a torch class was built once and took every argument
+    rename: dict = field(default_factory=dict)  # role argument -> the class's own name for it
 
     @property
     def role(self) -> str:
@@ -212,10 +235,11 @@ class Method:
         if _is_torch_class(self.target):
             from .optim import from_torch
 
+            args = adapt(self.target, kwargs, self.rename)
             if not self.checked:
-                _check_taken(r, self.target, {**kwargs, **self.hyper})
+                _check_taken(r, self.target, {**args, **self.hyper})
                 self.checked = True
-            return from_torch(self.target, instances=instances, tensors=tensors, **kwargs, **self.hyper)
+            return from_torch(self.target, instances=instances, tensors=tensors, **args, **self.hyper)
         opt = self.target(**kwargs, **self.hyper)
         if not isinstance(opt, Optimizer):
             raise ValueError(f"role {r.name!r}: {getattr(self.target, '__qualname__', self.target)!r} must return a "
@@ -230,7 +254,7 @@ class Method:
         return f"{getattr(t, '__module__', '?')}.{getattr(t, '__qualname__', repr(t))}"
 
 
-def resolve(role, method=None, hyper: dict | None = None, table: dict | None = None) -> Method:
+def resolve(role, method=None, hyper: dict | None = None, table: dict | None = None, rename: dict | None = None) -> Method:
     """The method for ``role`` (a name, looked up in ``table`` or the standard roles, or a
     :class:`Role`): its default when ``method`` is None, else a ``torch.optim.Optimizer``
     subclass or a convcheck factory, checked against the role's keyword arguments (and the
@@ -251,5 +275,12 @@ def resolve(role, method=None, hyper: dict | None = None, table: dict | None = N
     if not (_is_torch_class(method) or callable(method)):
         raise ValueError(f"The method for role {role!r} must be a torch.optim.Optimizer subclass or a factory "
                          f"{describe(r)} -> Optimizer. Got {type(method).__name__} instead.")
-    _check_binds(r, method, hyper)
-    return Method(r, method, hyper)
+    rename = dict(rename or {})
+    unknown = sorted(set(rename) - set(r.params))
+    if unknown:
+        raise ValueError(f"The 'rename' parameter must map arguments of role {role!r} ({', '.join(r.params)}) to the "
+                         f"class's names. Got {unknown} instead.")
+    if rename and not _is_torch_class(method):
+        raise ValueError("The 'rename' parameter applies to a torch.optim.Optimizer subclass. Got a factory instead.")
+    _check_binds(r, method, hyper, rename)
+    return Method(r, method, hyper, rename=rename)

@@ -293,3 +293,45 @@ class BrokenStepAdam(torch.optim.Adam):
 
     def step(self, closure=None):
         raise RuntimeError("this optimizer's own step failed")
+
+
+class EpsOnlyAdam(torch.optim.Adam):
+    """Adam behind a signature (lr, eps), AdaGrad's: it must not enter the adagrad role for sharing eps."""
+
+    def __init__(self, params, lr, eps=1e-8):
+        super().__init__(params, lr=lr, eps=eps)
+
+
+class RenamedAdagrad(torch.optim.Adagrad):
+    """torch's AdaGrad under another name: it enters the adagrad role by its first steps."""
+
+
+class BetaMomentumSGD(torch.optim.SGD):
+    """Heavy ball whose momentum is called ``beta`` (heavyball's SGD): fits the momentum role with a rename."""
+
+    def __init__(self, params, lr, beta=0.0):
+        super().__init__(params, lr=lr, momentum=beta)
+
+
+class ThreeBetaAdam(torch.optim.Adam):
+    """Adam with a third beta it does not use for plain steps (as three-beta classes carry one for an
+    extra average): the role's two betas are completed with its own third."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999, 0.9999), eps=1e-8):
+        b1, b2, self.beta3 = betas
+        super().__init__(params, lr=lr, betas=(b1, b2), eps=eps)
+
+
+class RowNormalisedSGD(torch.optim.Optimizer):
+    """A layer-wise method: a matrix's rows are each normalised (as Muon, LARS, AdamP treat matrices
+    apart), a vector is stepped as SGD: studies hold vectors, so the page must say it fell back."""
+
+    def __init__(self, params, lr, momentum=0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad if p.ndim < 2 else p.grad / p.grad.norm(dim=-1, keepdim=True)
+                p.add_(g, alpha=-group["lr"])
