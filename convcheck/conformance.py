@@ -205,25 +205,93 @@ def _family(cls, role, hyper) -> str | None:
     return "by its first steps" if rec.get("compared") and rec.get("same") else None
 
 
+#: Names a wrapper gives the optimizer it wraps (SAM-type classes, Lookahead): the matrix passes
+#: torch.optim.SGD there, so the wrapper's own algorithm is judged around plain gradient steps.
+WRAPPED = ("base_optimizer", "optimizer", "wrapped_optimizer", "inner_optimizer")
+
+
+def _wrapped(cls) -> dict:
+    """{argument: torch.optim.SGD} for a wrapper whose constructor needs the optimizer it wraps, else {}."""
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return {}
+    for name in WRAPPED:
+        p = params.get(name)
+        if p is not None and p.default is inspect.Parameter.empty:
+            return {name: torch.optim.SGD}
+    return {}
+
+
+def _takes_kwargs(cls) -> bool:
+    try:
+        return any(p.kind is p.VAR_KEYWORD for p in inspect.signature(cls.__init__).parameters.values())
+    except (TypeError, ValueError):
+        return False
+
+
 def fitting_roles(cls, roles: dict) -> list[Fit]:
-    """The roles ``cls`` fits (the rule of the module docstring), in the table's order."""
+    """The roles ``cls`` fits (the rule of the module docstring), in the table's order. A wrapper
+    (:data:`WRAPPED`) gets torch.optim.SGD as the optimizer it wraps, and the step size it hands on
+    through ``**kwargs`` counts as taken (its construction checks it)."""
     ref = [Fit(r, dict(r.requires), "reference") for r in roles.values() if _reference_of(r) == _name(cls)]
     if ref:
         return ref
     named = _named_arguments(cls)
+    wrap = _wrapped(cls)
+    if wrap and _takes_kwargs(cls):
+        named = named | {"lr"}
     out = []
     for r in roles.values():
         if r.name in REFERENCE_ONLY or not set(r.params) <= named:
             continue
         keys = defining(r)
+        hyper = dict(r.requires) | wrap
         if keys:
             if set(keys) <= named:
-                out.append(Fit(r, dict(r.requires), "by defining arguments"))
+                out.append(Fit(r, hyper, "by defining arguments"))
             continue
-        how = _family(cls, r, dict(r.requires))
+        how = _family(cls, r, hyper)
         if how:
-            out.append(Fit(r, dict(r.requires), how))
+            out.append(Fit(r, hyper, how + (f" (wrapping torch.optim.SGD)" if wrap else "")))
     return out
+
+
+def no_fit_reason(cls, roles: dict) -> str:
+    """Why ``cls`` enters no role, in words: the roles whose defining arguments it names and the
+    arguments it lacks for them (Lion names Adam's betas but takes no eps), the roles whose
+    arguments it takes without their algorithm's first steps, or the required arguments convcheck
+    cannot supply (a model, a schedule)."""
+    named = _named_arguments(cls)
+    if _wrapped(cls) and _takes_kwargs(cls):
+        named = named | {"lr"}
+    try:
+        params = inspect.signature(cls.__init__).parameters.values()
+        required = [p.name for p in params if p.default is inspect.Parameter.empty and p.name not in ("self", "params")
+                    and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name not in WRAPPED]
+    except (TypeError, ValueError):
+        required = []
+    parts = []
+    lacking = [(r, [p for p in r.params if p not in named]) for r in roles.values()
+               if r.name not in REFERENCE_ONLY and defining(r) and set(defining(r)) <= named]
+    lacking = [(r, miss) for r, miss in lacking if miss]
+    grouped: dict = {}
+    for r, miss in lacking:
+        grouped.setdefault((defining(r), tuple(miss)), []).append(r.name)
+    for (keys, miss), names in grouped.items():
+        parts.append(f"it names {', '.join(keys)}, defining {', '.join(names)}, but takes no {', '.join(miss)}")
+    near = [r.name for r in roles.values() if r.name not in REFERENCE_ONLY and set(r.params) <= named
+            and not (set(defining(r)) <= named and defining(r))]
+    if near:
+        parts.append(f"it takes the arguments of {', '.join(near)} but its first steps are not their algorithm's "
+                     "(nor, for SAM's roles, does its step leave the iterate)")
+    extra = [p for p in required if p not in {q for r in roles.values() for q in r.params}]
+    if extra:
+        parts.append(f"it needs {', '.join(extra)}, which no role supplies (give a subclass that fixes them)")
+    if not parts:
+        parts.append("its signature does not take every argument of any role ("
+                     + "; ".join(f"{r.name}: {', '.join(r.params)}" for r in roles.values() if len(r.params) > 1) + ")")
+    return "fits no role: " + "; ".join(parts) + " (convcheck list shows the roles; --rename maps a class's own names)"
 
 
 def shape_dependence(cls, role, hyper=None) -> str:
@@ -307,22 +375,30 @@ class _Captured(logging.Handler):
 
 @contextlib.contextmanager
 def _quiet(sink: list | None = None):
-    """Warnings, prints and log records of third-party code kept out of the terminal (into ``sink``)."""
+    """Warnings, prints and log records of third-party code kept out of the terminal (into ``sink``), and
+    ``torch.compile`` inside it run eagerly (``torch._dynamo.config.disable``)."""
     sink = [] if sink is None else sink
     out, handler = io.StringIO(), _Captured(sink)
     root = logging.getLogger()
-    saved = [(h, h.level) for h in root.handlers]
     root.addHandler(handler)
+    # loggers that write to a stream of their own (torch's compile logs): their streams point here meanwhile
+    streams = [(h, h.setStream(out)) for lg in [root, *logging.root.manager.loggerDict.values()]
+               for h in getattr(lg, "handlers", ()) if type(h) is logging.StreamHandler]
+    import torch._dynamo
+
+    eager = torch._dynamo.config.disable
+    torch._dynamo.config.disable = True  # a class's torch.compile runs eagerly: the same numbers, no minutes of compiling
     try:
         with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
             warnings.simplefilter("always")
             yield sink
     finally:
+        torch._dynamo.config.disable = eager
+        for h, stream in streams:
+            h.setStream(stream)
         root.removeHandler(handler)
-        for h, level in saved:
-            h.setLevel(level)
         sink += [f"{w.category.__name__}: {str(w.message).splitlines()[0] if str(w.message) else ''}" for w in caught]
-        sink += [line for line in out.getvalue().splitlines() if line.strip()]
+        sink += [line for line in out.getvalue().splitlines() if line.strip() and not line.startswith((" ", "\t"))]
 
 
 def _dedup(lines, most: int = 20) -> list:
@@ -422,6 +498,18 @@ def conformance(classes, *, scale: str = "tiny", suites=None, claims=None, devic
     > 1 runs the rows in a pool of spawned processes, one thread each (the same verdicts as one
     process, in the same order). With ``out``, each row is written to ``out/rows/<key>.json`` as
     it ends and a row already there is read back instead of run (an interrupted matrix resumes)."""
+    from ._runtime import blas_limits
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny kernels: one thread (two on 2 shared cores made the fitting probes 20x slower)
+    try:
+        with blas_limits(1):
+            return _conformance(classes, scale, suites, claims, device, dtype, progress, workers, out, references, planned)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _conformance(classes, scale, suites, claims, device, dtype, progress, workers, out, references, planned) -> list[Row]:
     from .store import atomic_write_text
     from .suites import list_suites
 
@@ -435,14 +523,7 @@ def conformance(classes, *, scale: str = "tiny", suites=None, claims=None, devic
         with _quiet():
             fits = fitting_roles(cls, roles)
         if not fits:
-            named = _named_arguments(cls)
-            near = [r.name for r in roles.values() if r.name not in REFERENCE_ONLY and set(r.params) <= named]
-            why = ("fits no role: " + (f"it takes the arguments of {', '.join(near)} but neither names their defining "
-                                       "arguments nor takes their algorithm's first steps" if near else
-                                       "its signature does not take every argument of any role "
-                                       f"({'; '.join(f'{r.name}: ' + ', '.join(r.params) for r in roles.values() if len(r.params) > 1)})")
-                   + " (convcheck list shows the roles; --rename maps a class's own argument names)")
-            jobs.append(Row(_name(cls), "", "", {}, error=why, failed_by="fit"))
+            jobs.append(Row(_name(cls), "", "", {}, error=no_fit_reason(cls, roles), failed_by="fit"))
         for fit in fits:
             todo = [(s, c) for s, c in by_role.get(fit.role.name, []) if wanted is None or c.upper() in wanted]
             if todo:

@@ -335,3 +335,49 @@ class RowNormalisedSGD(torch.optim.Optimizer):
             for p in group["params"]:
                 g = p.grad if p.ndim < 2 else p.grad / p.grad.norm(dim=-1, keepdim=True)
                 p.add_(g, alpha=-group["lr"])
+
+
+class ScheduleFreeSGD(torch.optim.Optimizer):
+    """Schedule-free SGD (Defazio et al. 2024, Alg. 1 with beta): the gradient at y = (1 - beta) z + beta x,
+    z -= lr g, x = (1 - c) x + c z with c = 1/(t + 1). In train() the parameters hold y; in eval() x,
+    the point to evaluate. A step in eval mode is an error, as in the schedulefree package."""
+
+    def __init__(self, params, lr, momentum=0.9):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+        self.training = False
+
+    @torch.no_grad()
+    def train(self):
+        if not self.training:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    st = self.state[p]
+                    if "x" in st:  # params hold x: y = (1 - beta) z + beta x
+                        p.copy_((1 - group["momentum"]) * st["z"] + group["momentum"] * st["x"])
+            self.training = True
+
+    @torch.no_grad()
+    def eval(self):
+        if self.training:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    st = self.state[p]
+                    if "x" in st:
+                        p.copy_(st["x"])
+            self.training = False
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        if not self.training:
+            raise RuntimeError("the optimizer must be in train mode to step (call train())")
+        for group in self.param_groups:
+            beta = group["momentum"]
+            for p in group["params"]:
+                st = self.state[p]
+                if "x" not in st:
+                    st["x"], st["z"], st["t"] = p.clone(), p.clone(), 0
+                st["t"] += 1
+                st["z"].add_(p.grad, alpha=-group["lr"])
+                c = 1.0 / (st["t"] + 1)
+                st["x"].mul_(1 - c).add_(st["z"], alpha=c)
+                p.copy_((1 - beta) * st["z"] + beta * st["x"])
