@@ -164,7 +164,7 @@ class _ThreeBetasNoDefault(_ThreeBetas):
 
 def test_a_class_that_cannot_take_the_role_says_what_the_role_passes():
     with pytest.raises(ValueError, match=r"_ThreeBetasNoDefault in role 'adam' cannot be built with what the role passes "
-                                         r"\(lr=0.01, betas=\(0.9, 0.999\), eps=1e-08\): TypeError: cannot unpack"):
+                                         r"\(lr=0.01, betas=\(0.9, 0.999\), eps=1e-08\): ValueError: not enough values"):
         resolve("adam", _ThreeBetasNoDefault)(lr=torch.full((3,), 0.01, dtype=torch.float64), betas=(0.9, 0.999), eps=1e-8)
     # a class whose betas default holds three gets the role's two completed with its own third
     assert resolve("adam", _ThreeBetas)(lr=torch.full((3,), 0.01, dtype=torch.float64), betas=(0.9, 0.999), eps=1e-8)
