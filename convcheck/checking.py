@@ -43,6 +43,7 @@ class CheckResult:
     departures: dict = field(default_factory=dict)
     #: the same, as data (:func:`departure_data`): first step, relative differences, the problem
     departure_records: dict = field(default_factory=dict)
+    _asked: tuple = field(default=(), repr=False)  # (claims as asked, suite): what assert_like_reference reruns
 
     @property
     def refuted(self) -> bool:
@@ -72,6 +73,39 @@ class CheckResult:
     def assert_refuted(self) -> "CheckResult":
         """Raise AssertionError, with the verdicts' evidence, unless every verdict is refuted."""
         return self._assert(REFUTED)
+
+    def assert_like_reference(self, reference=None) -> "CheckResult":
+        """Raise AssertionError, with the evidence, unless the target behaves as the role's reference
+        does: the same outcome on every behavioural claim (a rate, a counterexample, a comparison),
+        and on identity claims the reference's outcome too unless the target departs from the role's
+        algorithm (then it is another algorithm, which is no failure). ``reference``: a CheckResult
+        of the reference (default: run the role's reference class, else convcheck's own method, on
+        the same claims at the same scale)."""
+        from .conformance import _reference_target, cell_label
+        from .roles import ROLES
+
+        if reference is None:
+            role = self.role.split(", ")[0]
+            spec = ROLES.get(role)
+            ref = _reference_target(spec) if spec is not None else None
+            claims, suite = self._asked
+            reference = check(ref, list(claims), role=role, scale=self.scale, suite=suite,
+                              hyper=(dict(spec.requires) or None) if ref is not None else None)
+        theirs = {(v.claim, v.reading): v.outcome for v in reference.verdicts}
+        rec = self.departure_records.get(self.role.split(", ")[0], {})
+        departs = bool(rec) and not (rec.get("compared") and rec.get("same"))
+        bad = []
+        for v in self.verdicts:
+            kind = _kind_of(v.claim, self.study)
+            want = theirs.get((v.claim, v.reading))
+            if want is None or (kind == "identity" and departs):
+                continue
+            if v.outcome != want:
+                bad.append(f"{v.label}: {cell_label(kind, v.outcome)} where the reference is {cell_label(kind, want)}")
+        if bad:
+            raise AssertionError("the class does not behave as the role's reference: " + "; ".join(bad) + "\n"
+                                 + self.evidence())
+        return self
 
     def to_json(self) -> list[dict]:
         """The same records as ``verdicts.json``."""
@@ -281,7 +315,7 @@ def check(target, claim, *, reading: str | None = None, role: str | None = None,
     else:
         label = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}"
     return CheckResult(label, ", ".join(dict.fromkeys(ro for *_, ro in asked)), ", ".join(c.id for _, c, _, _ in asked),
-                       ", ".join(studies), scale, verdicts, departures, records)
+                       ", ".join(studies), scale, verdicts, departures, records, (tuple(claims), suite))
 
 
 #: Relative difference of iterates below which two methods count as the same algorithm (round-off of

@@ -185,3 +185,15 @@ def test_the_schedulefree_package_through_convcheck():
     for cls, kw in ((sf.SGDScheduleFree, dict(lr=0.1, momentum=0.9)), (sf.AdamWScheduleFree, dict(lr=0.05))):
         want = _schedule_free_by_hand(cls, obj, w0, 10, **kw)
         assert torch.allclose(_through_convcheck(cls, obj, w0, 10, **kw), want, rtol=1e-10, atol=1e-12), cls
+
+
+def test_assert_like_reference_compares_behaviour_not_identity():
+    from convcheck import check
+
+    # RAdam departs from Adam: "another algorithm" on AD-3's identity reading, which is no failure
+    check(torch.optim.RAdam, "AD-3", reading="standard Adam", scale="tiny").assert_like_reference()
+    # on a behavioural claim the outcome must be the reference's: SGD's is, the planted overshooting one's is not
+    ref = check(torch.optim.SGD, "GD-2", reading="eta < 2/L", role="gd", scale="tiny")
+    check(torch.optim.SGD, "GD-2", reading="eta < 2/L", role="gd", scale="tiny").assert_like_reference(ref)
+    with pytest.raises(AssertionError, match="does not behave as the role's reference: GD-2 \\[eta < 2/L\\]: not as claimed"):
+        check(uo.OvershootSGD, "GD-2", reading="eta < 2/L", role="gd", scale="tiny").assert_like_reference(ref)
