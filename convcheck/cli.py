@@ -202,7 +202,11 @@ def _check(args) -> int:
         from .checking import load_target
         from .failures import describe_failure
 
-        who, words = describe_failure(exc, load_target(args.target))
+        try:
+            target = None if matrix else load_target(args.target)
+        except ValueError:
+            target = None
+        who, words = describe_failure(exc, target)
         print(f"convcheck: error: the check could not finish: {words}", file=sys.stderr)
         return 4 if who == "convcheck" else 3
     if args.json:
@@ -224,6 +228,7 @@ def _conformance(args, dtype, device) -> int:
     import os
 
     from .conformance import classes_of, conformance, write_page
+    from .suites import list_suites
 
     for name in ("reading", "role", "seeds"):
         if getattr(args, name) is not None:
@@ -245,12 +250,16 @@ def _conformance(args, dtype, device) -> int:
     def planned(n):
         bar[0] = tqdm(total=n, unit="row", file=sys.stderr, disable=not sys.stderr.isatty(), dynamic_ncols=True)
 
+    from .conformance import _claims_by_role, cells
+
+    by_id = _claims_by_role([args.suite] if args.suite else list_suites())[2]
+
     def line(row):
         if row.error and not row.verdicts:
             text = f"{row.target} [{row.role or '-'}]: {row.error}"
         else:
-            tally = {o: sum(v.outcome == o for _, v in row.verdicts) for o in ("reproduced", "refuted", "inconclusive")}
-            text = (f"{row.target} [{row.role}, {row.how}]: " + ", ".join(f"{n} {o}" for o, n in tally.items() if n)
+            words = [c["cell"] for c in cells([row], by_id)[0]]  # what each cell says (the page adds the reference's)
+            text = (f"{row.target} [{row.role}, {row.how}]: " + ", ".join(f"{words.count(w)} {w}" for w in dict.fromkeys(words))
                     + (f"; then {row.error}" if row.error else "") + f" ({row.seconds:.1f} s)")
         if bar[0] is not None and not bar[0].disable:
             bar[0].write(text, file=sys.stderr if args.json else sys.stdout)

@@ -589,8 +589,9 @@ def _conformance(classes, scale, suites, claims, device, dtype, progress, worker
                           error=f"the worker process failed: {type(exc).__name__}: {exc}", failed_by="convcheck")
             finished(i, row)
     except BaseException:  # Ctrl-C: stop the workers now; the finished rows are on disk
+        procs = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for proc in list(getattr(pool, "_processes", {}).values()):
+        for proc in procs:
             proc.terminate()
         raise
     pool.shutdown()
