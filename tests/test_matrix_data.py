@@ -197,3 +197,20 @@ def test_assert_like_reference_compares_behaviour_not_identity():
     check(torch.optim.SGD, "GD-2", reading="eta < 2/L", role="gd", scale="tiny").assert_like_reference(ref)
     with pytest.raises(AssertionError, match="does not behave as the role's reference: GD-2 \\[eta < 2/L\\]: not as claimed"):
         check(uo.OvershootSGD, "GD-2", reading="eta < 2/L", role="gd", scale="tiny").assert_like_reference(ref)
+
+
+def test_ctrl_c_keeps_the_finished_rows_and_exits_130(tmp_path, monkeypatch, capsys):
+    from convcheck import conformance as conf
+
+    done = Row("lib.Opt", "adam", "by defining arguments", {}, error="the class failed: RuntimeError: x", failed_by="class")
+
+    def interrupted(classes, *, progress=None, planned=None, **kw):
+        planned(2)
+        progress(done)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(conf, "conformance", interrupted)
+    assert main(["check", "torch.optim:SGD,torch.optim:Adam", "--scale", "tiny", "--out", str(tmp_path)]) == 130
+    assert "run the same command again to resume" in capsys.readouterr().err
+    doc = read_document(tmp_path / "conformance.json")
+    assert doc["complete"] is False and [r["target"] for r in doc["rows"]] == ["lib.Opt"]
