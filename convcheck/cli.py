@@ -4,6 +4,8 @@
     convcheck run [STUDY|CLAIM ...] [--scale quick|full] [--seeds N] [--device auto|cpu|cuda]
                   [--out DIR] [--no-cache] [--threads N]
     convcheck report RUN_DIR [--markdown [FILE]] [--record]
+    convcheck check TARGET [--claim ID ...] [--json] [--rename ROLE_ARG=CLASS_ARG]
+    convcheck diff OLD NEW [--json]
 
 Exit codes: 0 on success (a refuted claim is a result, not an error, unless --strict),
 1 with --strict when a claim is refuted, 2 on bad input (one line on stderr, no traceback).

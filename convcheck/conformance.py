@@ -425,6 +425,7 @@ def _row(cls, role: str, how: str, hyper: dict, todo, scale, device, dtype) -> R
                     row.departure = result.departures[role]
             except Exception as exc:  # the class in this role, whatever went wrong: its reason and who failed, not a crash
                 row.failed_by, row.error = describe_failure(exc, cls)
+                row.error += f" (while running {suite}: {', '.join(ids)})"
                 break
         if cls is not None and how != "reference":
             if role not in _ROLE_CACHE:  # a worker process: the suites' roles looked up once
