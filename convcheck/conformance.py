@@ -120,7 +120,7 @@ class Row:
     def departs(self) -> bool:
         """Whether its iterates left the role's own algorithm's (a class not compared counts as departing)."""
         rec = self.departure_record
-        return bool(rec) and not (rec.get("compared") and rec.get("same"))
+        return bool(rec) and not (rec.get("compared") and (rec.get("same") or rec.get("roundoff")))
 
 
 def _name(cls) -> str:
@@ -202,7 +202,7 @@ def _family(cls, role, hyper) -> str | None:
             rec = departure_data(method, resolve(role, None), steps=FAMILY_STEPS)
     except Exception:  # a class that cannot even be run so is not of the family
         return None
-    return "by its first steps" if rec.get("compared") and rec.get("same") else None
+    return "by its first steps" if rec.get("compared") and (rec.get("same") or rec.get("roundoff")) else None
 
 
 #: Names a wrapper gives the optimizer it wraps (SAM-type classes, Lookahead): the matrix passes
@@ -257,6 +257,11 @@ def fitting_roles(cls, roles: dict) -> list[Fit]:
     return out
 
 
+#: Names libraries give a role's arguments (heavyball's SGD calls its momentum beta): a no-fit reason
+#: suggests the --rename that would let a single check run the class in the role.
+ALIASES = {"momentum": ("beta", "mu", "beta1"), "eps": ("epsilon", "eps1"), "rho": ("ball", "radius")}
+
+
 def no_fit_reason(cls, roles: dict) -> str:
     """Why ``cls`` enters no role, in words: the roles whose defining arguments it names and the
     arguments it lacks for them (Lion names Adam's betas but takes no eps), the roles whose
@@ -285,6 +290,10 @@ def no_fit_reason(cls, roles: dict) -> str:
     if near:
         parts.append(f"it takes the arguments of {', '.join(near)} but its first steps are not their algorithm's "
                      "(nor, for SAM's roles, does its step leave the iterate)")
+    hints = [f"--rename {arg}={alias} if its {alias} is {arg}" for arg, aliases in ALIASES.items() if arg not in named
+             for alias in aliases if alias in named and any(arg in r.params for r in roles.values())]
+    if hints:
+        parts.append("for one class: " + "; ".join(hints))
     extra = [p for p in required if p not in {q for r in roles.values() for q in r.params}]
     if extra:
         parts.append(f"it needs {', '.join(extra)}, which no role supplies (give a subclass that fixes them)")

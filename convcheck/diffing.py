@@ -43,7 +43,7 @@ def cells_of(doc: dict) -> dict:
     if doc["schema"] == "convcheck.check":
         for v in doc["verdicts"]:
             rec = (doc.get("departures") or {}).get(doc["role"].split(", ")[0], {})
-            departs = bool(rec) and not (rec.get("compared") and rec.get("same"))
+            departs = bool(rec) and not (rec.get("compared") and (rec.get("same") or rec.get("roundoff")))
             kind = "identity" if v.get("kind") == "identity" else v.get("kind", "")
             out[doc["target"], doc["role"], "", v["claim"], v["reading"]] = {
                 "cell": cell_label(kind, v["outcome"], departs), "outcome": v["outcome"], "reference_cell": None}

@@ -214,3 +214,17 @@ def test_ctrl_c_keeps_the_finished_rows_and_exits_130(tmp_path, monkeypatch, cap
     assert "run the same command again to resume" in capsys.readouterr().err
     doc = read_document(tmp_path / "conformance.json")
     assert doc["complete"] is False and [r["target"] for r in doc["rows"]] == ["lib.Opt"]
+
+
+def test_a_lower_precision_state_is_round_off_not_another_algorithm():
+    from convcheck.checking import departure
+
+    rec = departure_data(resolve("momentum", uo.Float32StateSGD), resolve("momentum"))
+    assert not rec["same"] and rec["roundoff"] and rec["max_rel"] < 1e-6
+    assert "the same algorithm to round-off" in departure(resolve("momentum", uo.Float32StateSGD), resolve("momentum"))
+    row = Row("x", "momentum", "by defining arguments", {}, departure_record=rec)
+    assert not row.departs
+    # planted: a class that steps 1.3 times its lr departs for real
+    bad = departure_data(resolve("gd", uo.OvershootSGD), resolve("gd"))
+    assert not bad["same"] and not bad["roundoff"]
+    assert Row("x", "gd", "by its first steps", {}, departure_record=bad).departs

@@ -381,3 +381,16 @@ class ScheduleFreeSGD(torch.optim.Optimizer):
                 c = 1.0 / (st["t"] + 1)
                 st["x"].mul_(1 - c).add_(st["z"], alpha=c)
                 p.copy_((1 - beta) * st["z"] + beta * st["x"])
+
+
+class Float32StateSGD(torch.optim.SGD):
+    """Heavy ball whose parameters are rounded to float32 after each step (a lower-precision state, as
+    heavyball keeps its moments): the same algorithm to round-off, not another one."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = super().step(closure)
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.copy_(p.float().double())
+        return loss
