@@ -385,7 +385,7 @@ class _Captured(logging.Handler):
 @contextlib.contextmanager
 def _quiet(sink: list | None = None):
     """Warnings, prints and log records of third-party code kept out of the terminal (into ``sink``), and
-    ``torch.compile`` inside it run eagerly (``torch._dynamo.config.disable``)."""
+    ``torch.compile`` inside it run eagerly (``torch.compiler.set_stance("force_eager")``)."""
     sink = [] if sink is None else sink
     out, handler = io.StringIO(), _Captured(sink)
     root = logging.getLogger()
@@ -393,21 +393,25 @@ def _quiet(sink: list | None = None):
     # loggers that write to a stream of their own (torch's compile logs): their streams point here meanwhile
     streams = [(h, h.setStream(out)) for lg in [root, *logging.root.manager.loggerDict.values()]
                for h in getattr(lg, "handlers", ()) if type(h) is logging.StreamHandler]
-    import torch._dynamo
-
-    eager = torch._dynamo.config.disable
-    torch._dynamo.config.disable = True  # a class's torch.compile runs eagerly: the same numbers, no minutes of compiling
     try:
-        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        # a class's torch.compile runs eagerly: the same numbers, no minutes of compiling on a CPU (force_eager, not
+        # dynamo's disable switch, under which a fullgraph compile raises, as heavyball's do)
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(out), _eager():
             warnings.simplefilter("always")
             yield sink
     finally:
-        torch._dynamo.config.disable = eager
         for h, stream in streams:
             h.setStream(stream)
         root.removeHandler(handler)
         sink += [f"{w.category.__name__}: {str(w.message).splitlines()[0] if str(w.message) else ''}" for w in caught]
         sink += [line for line in out.getvalue().splitlines() if line.strip() and not line.startswith((" ", "\t"))]
+
+
+def _eager():
+    """``torch.compile`` as a no-op while a class runs (torch >= 2.6; before, compiling as the class asks)."""
+    stance = getattr(torch.compiler, "set_stance", None)
+    return stance("force_eager") if stance is not None else contextlib.nullcontext()
 
 
 def _dedup(lines, most: int = 20) -> list:

@@ -228,3 +228,20 @@ def test_a_lower_precision_state_is_round_off_not_another_algorithm():
     bad = departure_data(resolve("gd", uo.OvershootSGD), resolve("gd"))
     assert not bad["same"] and not bad["roundoff"]
     assert Row("x", "gd", "by its first steps", {}, departure_record=bad).departs
+
+
+def test_a_fullgraph_compile_inside_a_class_runs_eagerly():
+    # heavyball compiles its steps with fullgraph=True: under dynamo's disable switch that raises; the
+    # matrix runs it eagerly instead (the same numbers, no minutes of compiling, no compile logs)
+    from convcheck.conformance import _quiet
+
+    calls = []
+
+    def double(x):
+        calls.append(1)
+        return x * 2
+
+    f = torch.compile(double, fullgraph=True)
+    with _quiet():
+        y = f(torch.ones(3))
+    assert torch.equal(y, torch.full((3,), 2.0)) and len(calls) == 1  # run once, as Python: not traced
