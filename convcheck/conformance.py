@@ -574,6 +574,8 @@ def _conformance(classes, scale, suites, claims, device, dtype, progress, worker
             except (ValueError, KeyError, TypeError):  # a damaged file: run the row again
                 pass
         pending.append(i)
+    # the references first: an interrupted matrix still has the verdicts its cells are shown beside
+    pending.sort(key=lambda i: not jobs[i][2].startswith("reference"))
 
     def finished(i, row):
         rows[i] = row
