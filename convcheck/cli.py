@@ -276,13 +276,20 @@ def _conformance(args, dtype, device) -> int:
         line(row)
 
     meta = dict(scale=args.scale, spec=args.target, dtype=args.dtype, device=device, classes=classes)
+    from .report import render  # noqa: F401  imported now, not inside the Ctrl-C handler that writes the page
     try:
         rows = conformance(classes, scale=args.scale, suites=[args.suite] if args.suite else None, claims=args.claim,
                            device=device, dtype=dtype, progress=progress, workers=workers, out=out, planned=planned)
     except KeyboardInterrupt:
+        import signal
+
         if bar[0] is not None:
             bar[0].close()
-        page = write_page(done, out, interrupted=True, **meta)
+        held = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not lose the finished rows' page
+        try:
+            page = write_page(done, out, interrupted=True, **meta)
+        finally:
+            signal.signal(signal.SIGINT, held)
         print(f"\nconvcheck: interrupted; {len(done)} finished rows kept in {page} and {out / 'rows'}: run the same "
               "command again to resume", file=sys.stderr)
         return 130
