@@ -81,13 +81,13 @@ class CheckResult:
         algorithm (then it is another algorithm, which is no failure). ``reference``: a CheckResult
         of the reference (default: run the role's reference class, else convcheck's own method, on
         the same claims at the same scale)."""
-        from .conformance import _reference_target, cell_label
+        from .wording import cell_label, reference_target
         from .roles import ROLES
 
         if reference is None:
             role = self.role.split(", ")[0]
             spec = ROLES.get(role)
-            ref = _reference_target(spec) if spec is not None else None
+            ref = reference_target(spec) if spec is not None else None
             claims, suite = self._asked
             reference = check(ref, list(claims), role=role, scale=self.scale, suite=suite,
                               hyper=(dict(spec.requires) or None) if ref is not None else None)

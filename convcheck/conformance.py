@@ -58,6 +58,10 @@ from pathlib import Path
 
 import torch
 
+from .wording import ANOTHER, cell_label
+from .wording import reference_of as _reference_of
+from .wording import reference_target as _reference_target
+
 __all__ = ["Fit", "Row", "classes_of", "fitting_roles", "defining", "conformance", "write_page", "document",
            "cell_label", "shape_dependence", "SHARED_NAMES", "PERTURBING", "FAMILY_STEPS"]
 
@@ -70,13 +74,6 @@ PERTURBING = frozenset({"sam", "swp", "asam"})
 REFERENCE_ONLY = frozenset({"line_search"})
 #: Steps whose iterates must be the reference algorithm's for a class to enter a role by its first steps.
 FAMILY_STEPS = 3
-#: The cell's words, by what the claim is about and its verdict (green: as the claim says).
-LABELS = {("identity", "reproduced"): "same algorithm", ("identity", "refuted"): "not the algorithm",
-          ("identity", "inconclusive"): "inconclusive", ("behaviour", "reproduced"): "as claimed",
-          ("behaviour", "refuted"): "not as claimed", ("behaviour", "inconclusive"): "inconclusive"}
-ANOTHER = "another algorithm"
-
-
 @dataclass
 class Fit:
     role: object          # convcheck.roles.Role
@@ -160,11 +157,6 @@ def classes_of(spec: str) -> list:
     if not found:
         raise ValueError(f"The 'target' parameter's module {spec!r} holds no torch.optim.Optimizer subclass.")
     return list(found)
-
-
-def _reference_of(role) -> str | None:
-    """The class a role names as its reference (``torch.optim.Adam`` of ``torch.optim.Adam(...)``)."""
-    return (role.torch_class or "").split("(")[0] or None
 
 
 def _named_arguments(cls) -> set[str]:
@@ -339,16 +331,6 @@ def shape_dependence(cls, role, hyper=None) -> str:
             "its vector path (a layer-wise method's fallback), not for what it does on a model's matrices")
 
 
-def cell_label(kind: str, outcome: str, departs: bool = False) -> str:
-    """The cell's words: on an identity claim "same algorithm" / "not the algorithm", or "another
-    algorithm" for a class that departs from the role's; on a behavioural one "as claimed" / "not as
-    claimed"; "inconclusive" for either."""
-    about = "identity" if kind == "identity" else "behaviour"
-    if about == "identity" and departs:
-        return ANOTHER
-    return LABELS[about, outcome]
-
-
 def _claims_by_role(suites) -> tuple[dict, dict, dict]:
     """(every role of the suites by name, {role: [(suite, claim id), ...]}, {(suite, id): Claim})."""
     from .roles import ROLES
@@ -492,14 +474,6 @@ def _key(spec, role, how, hyper, todo, scale, device, dtype) -> str:
     text = json.dumps([spec, role, how, {k: repr(v) for k, v in sorted(hyper.items())}, todo, scale, str(device), str(dtype),
                        __version__, torch.__version__])
     return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
-def _reference_target(role):
-    """The class a role's reference verdicts come from: its reference class, else None (convcheck's own)."""
-    ref = _reference_of(role)
-    if ref and ref.startswith("torch.optim."):
-        return getattr(torch.optim, ref.rsplit(".", 1)[-1], None)
-    return None
 
 
 def conformance(classes, *, scale: str = "tiny", suites=None, claims=None, device: str = "cpu",

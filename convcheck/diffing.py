@@ -37,7 +37,7 @@ def _load(path) -> dict:
 def cells_of(doc: dict) -> dict:
     """{(target, role, suite, claim, reading): cell} of a document; a row without verdicts is one
     cell keyed with claim ``"*"`` whose word is ``"error"``."""
-    from .conformance import cell_label
+    from .wording import cell_label
 
     out = {}
     if doc["schema"] == "convcheck.check":
