@@ -41,6 +41,9 @@ class CheckResult:
     #: per role filled: where the target's iterates depart from the role's own algorithm (convcheck's
     #: method), on a small least-squares run: the first thing to read when a verdict differs
     departures: dict = field(default_factory=dict)
+    #: the same, as data (:func:`departure_data`): first step, relative differences, the problem
+    departure_records: dict = field(default_factory=dict)
+    _asked: tuple = field(default=(), repr=False)  # (claims as asked, suite): what assert_like_reference reruns
 
     @property
     def refuted(self) -> bool:
@@ -71,9 +74,68 @@ class CheckResult:
         """Raise AssertionError, with the verdicts' evidence, unless every verdict is refuted."""
         return self._assert(REFUTED)
 
+    def assert_like_reference(self, reference=None) -> "CheckResult":
+        """Raise AssertionError, with the evidence, unless the target behaves as the role's reference
+        does: the same outcome on every behavioural claim (a rate, a counterexample, a comparison),
+        and on identity claims the reference's outcome too unless the target departs from the role's
+        algorithm (then it is another algorithm, which is no failure). ``reference``: a CheckResult
+        of the reference (default: run the role's reference class, else convcheck's own method, on
+        the same claims at the same scale)."""
+        from .wording import cell_label, reference_target
+        from .roles import ROLES
+
+        if reference is None:
+            role = self.role.split(", ")[0]
+            spec = ROLES.get(role)
+            ref = reference_target(spec) if spec is not None else None
+            claims, suite = self._asked
+            reference = check(ref, list(claims), role=role, scale=self.scale, suite=suite,
+                              hyper=(dict(spec.requires) or None) if ref is not None else None)
+        theirs = {(v.claim, v.reading): v.outcome for v in reference.verdicts}
+        rec = self.departure_records.get(self.role.split(", ")[0], {})
+        departs = bool(rec) and not (rec.get("compared") and (rec.get("same") or rec.get("roundoff")))
+        bad = []
+        for v in self.verdicts:
+            kind = _kind_of(v.claim, self.study)
+            want = theirs.get((v.claim, v.reading))
+            if want is None or (kind == "identity" and departs):
+                continue
+            if v.outcome != want:
+                bad.append(f"{v.label}: {cell_label(kind, v.outcome)} where the reference is {cell_label(kind, want)}")
+        if bad:
+            raise AssertionError("the class does not behave as the role's reference: " + "; ".join(bad) + "\n"
+                                 + self.evidence())
+        return self
+
     def to_json(self) -> list[dict]:
         """The same records as ``verdicts.json``."""
         return [v.to_json() for v in self.verdicts]
+
+    def document(self, *, seeds=None, dtype="float64", device="cpu", targets=()) -> dict:
+        """``convcheck check --json``: the provenance header (:mod:`convcheck.provenance`), the target,
+        role, claims and studies, the verdicts (the records of ``verdicts.json``) and, per role,
+        where the target departs from the role's algorithm as data (:func:`departure_data`)."""
+        from .provenance import header
+
+        return {**header("convcheck.check", scale=self.scale, seeds=seeds, dtype=dtype, device=device, targets=targets),
+                "target": self.target, "role": self.role, "claim": self.claim, "study": self.study,
+                "verdicts": [{**v, "kind": _kind_of(v["claim"], self.study)} for v in self.to_json()],
+                "departures": self.departure_records}
+
+
+def _kind_of(claim_id: str, studies: str) -> str:
+    """The kind of a claim (identity, rate, ...) of one of the named studies, "" when not found."""
+    from .suites import list_suites
+    from .study import discover
+
+    names = set(studies.split(", "))
+    for suite in list_suites():
+        for name, mod in discover(suite=suite).items():
+            if name in names:
+                for c in mod.CLAIMS:
+                    if c.id == claim_id:
+                        return c.kind
+    return ""
 
 
 def load_target(spec: str):
@@ -126,6 +188,18 @@ def parse_hyper(items) -> dict:
     return out
 
 
+def parse_rename(items) -> dict:
+    """``["momentum=beta"]`` -> ``{"momentum": "beta"}``: a role's argument -> the class's own name for it."""
+    out = {}
+    for item in items or ():
+        key, eq, value = item.partition("=")
+        if not eq or not key.isidentifier() or not value.isidentifier():
+            raise ValueError(f"The '--rename' parameter must be ROLE_ARG=CLASS_ARG, two names (e.g. momentum=beta). "
+                             f"Got {item!r} instead.")
+        out[key] = value
+    return out
+
+
 def find_claim(claim: str, studies=None, suite: str | None = None):
     """(study module, Claim) for a claim id of a suite (default: the default suite); the id is
     case-insensitive, and an id that belongs to another suite is named with its suite."""
@@ -165,7 +239,7 @@ def _match_reading(c, reading: str | None) -> str | None:
 
 def check(target, claim, *, reading: str | None = None, role: str | None = None, hyper: dict | None = None,
           scale: str | None = None, seeds: int | None = None, device: str = "cpu", dtype=torch.float64,
-          suite: str | None = None) -> CheckResult:
+          suite: str | None = None, rename: dict | None = None) -> CheckResult:
     """Run what ``claim`` needs with ``target`` in its role and return the verdicts that test it.
 
     Args:
@@ -180,6 +254,7 @@ def check(target, claim, *, reading: str | None = None, role: str | None = None,
       scale: ``tiny``, ``quick`` or ``full``; default ``quick``, or inside pytest the value of
         ``--convcheck-scale`` (the pytest plugin).
       suite: the suite holding the claim (default: the default suite); ``claim="adam2015:AMS-1"`` names it too.
+      rename: the class's own names for the role's arguments (``{"momentum": "beta"}``).
     """
     from .study import run_study
 
@@ -206,14 +281,20 @@ def check(target, claim, *, reading: str | None = None, role: str | None = None,
         if role is not None and role not in candidates:
             raise ValueError(f"The 'role' parameter must be one of the roles {c.id} tests: {list(candidates)}. Got {role!r} instead.")
         asked.append((module, c, r, role or candidates[0]))
-    verdicts, studies, departures = [], [], {}
+    verdicts, studies, departures, records = [], [], {}, {}
     for module in dict.fromkeys(m for m, *_ in asked):  # each study once, in the order asked
         mine = [(c, r, ro) for m, c, r, ro in asked if m is module]
         methods = {} if target is None else {ro: target for _, _, ro in mine}  # {}: the library's own methods
+        study_hyper = hyper
+        if rename and target is not None:  # the class under its own names: resolved here, with hyper inside
+            from .roles import resolve as _resolve
+
+            methods = {ro: _resolve(ro, target, hyper, table=module.ROLE_TABLE, rename=rename) for ro in methods}
+            study_hyper = None
         # only what the claims need: the study skips the parts of its other claims, and of the readings
         # that do not test the role filled
         wanted = [(c.id, rd) for c, r, ro in mine for _, rd in c.keys() if ro in c.roles_of(rd) and r in (None, rd)]
-        result = run_study(module, scale, seeds=seeds, device=device, dtype=dtype, methods=methods, hyper=hyper,
+        result = run_study(module, scale, seeds=seeds, device=device, dtype=dtype, methods=methods, hyper=study_hyper,
                            claims=[c.id for c, _, _ in mine], readings=wanted)
         for c, r, ro in mine:
             verdicts += [v for v in result.verdicts if v.claim == c.id and ro in c.roles_of(v.reading)
@@ -224,8 +305,9 @@ def check(target, claim, *, reading: str | None = None, role: str | None = None,
 
             for ro in dict.fromkeys(ro for *_, ro in mine):
                 if ro not in departures:
-                    departures[ro] = departure(resolve(ro, target, hyper, table=module.ROLE_TABLE),
-                                               resolve(ro, None, table=module.ROLE_TABLE))
+                    records[ro] = departure_data(resolve(ro, target, hyper, table=module.ROLE_TABLE, rename=rename),
+                                                 resolve(ro, None, table=module.ROLE_TABLE))
+                    departures[ro] = departure_words(records[ro])
     if spec is not None:
         label = spec
     elif target is None:
@@ -233,7 +315,7 @@ def check(target, claim, *, reading: str | None = None, role: str | None = None,
     else:
         label = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}"
     return CheckResult(label, ", ".join(dict.fromkeys(ro for *_, ro in asked)), ", ".join(c.id for _, c, _, _ in asked),
-                       ", ".join(studies), scale, verdicts, departures)
+                       ", ".join(studies), scale, verdicts, departures, records, (tuple(claims), suite))
 
 
 #: Relative difference of iterates below which two methods count as the same algorithm (round-off of
@@ -243,37 +325,72 @@ SAME_PATH_RTOL = 1e-9
 
 def departure(method, reference, steps: int = 20) -> str:
     """Where ``method``'s iterates first depart from ``reference``'s (the role's own algorithm), in
-    words: both built with the role's common arguments (``lr`` 0.05, 1 for a line search; momentum
-    0.9; betas (0.9, 0.999); ...) and run full-batch for ``steps`` steps from the same four starts on
-    a small least-squares problem (d = 5, held by a torch.optim class as two tensors, 2 + 3, as a
-    model's layers). Not a verdict: the first thing to read when a verdict differs
-    from the library's (RAdam without its rectification, a SAM normalising per tensor, ...)."""
+    words (:func:`departure_data` holds the numbers). Not a verdict: the first thing to read when a
+    verdict differs from the library's (RAdam without its rectification, a SAM normalising per tensor, ...)."""
+    return departure_words(departure_data(method, reference, steps))
+
+
+#: Relative difference of iterates below which a departure is the round-off of a lower-precision state (a
+#: class that keeps its moments in float32, as heavyball does: about 1e-7 over 20 steps), not another algorithm.
+ROUNDOFF_RTOL = 1e-5
+
+#: The problem :func:`departure_data` compares methods on, as data.
+DEPARTURE_PROBLEM = {"objective": "least squares", "n": 40, "d": 5, "kappa": 4.0, "noise": 0.5, "starts": 4,
+                     "tensors": [2, 3], "batch": "full", "seed": 1234}
+
+
+def departure_data(method, reference, steps: int = 20) -> dict:
+    """Where ``method``'s iterates depart from ``reference``'s, as data: both built with the role's
+    common arguments (``lr`` 0.05, 1 for a line search; momentum 0.9; betas (0.9, 0.999); ...) and
+    run full-batch for ``steps`` steps from the same four starts on a small least-squares problem
+    (:data:`DEPARTURE_PROBLEM`: d = 5, held by a torch.optim class as two tensors, 2 + 3, as a
+    model's layers). Keys: ``compared`` (False with ``reason`` when the class cannot run it),
+    ``same`` (every iterate within :data:`SAME_PATH_RTOL`), ``first_step`` (the first step beyond
+    it, None when the same), ``rel_first`` and ``rel_end`` (the largest relative difference over
+    the starts there and at the last step), ``max_rel``, ``steps``, ``args``, ``problem``."""
     import numpy as np
 
     from . import engine
     from .objectives import LeastSquares
     from .roles import COMMON_ARGS
 
-    gen = torch.Generator().manual_seed(1234)
-    obj = LeastSquares.planted(40, 5, gen, kappa=4.0, noise=0.5)
-    w0 = obj.w_star + torch.randn(4, obj.dim, generator=gen, dtype=torch.float64)
+    P = DEPARTURE_PROBLEM
+    gen = torch.Generator().manual_seed(P["seed"])
+    obj = LeastSquares.planted(P["n"], P["d"], gen, kappa=P["kappa"], noise=P["noise"])
+    w0 = obj.w_star + torch.randn(P["starts"], obj.dim, generator=gen, dtype=torch.float64)
     kw = {k: ((1.0 if method.role == "line_search" else 0.05) if k == "lr" else COMMON_ARGS[k]) for k in method.spec.params}
+    out = {"role": method.role, "steps": steps, "args": {k: repr(v) for k, v in kw.items()}, "problem": dict(P),
+           "rtol": SAME_PATH_RTOL}
     try:
         # the target holds each start as two tensors (2 + 3), as a model's layers: per-tensor steps show
-        paths = [engine.run(obj, m(**kw, tensors=(2, 3)), w0, steps, checkpoints=np.arange(steps + 1),
+        paths = [engine.run(obj, m(**kw, tensors=tuple(P["tensors"])), w0, steps, checkpoints=np.arange(steps + 1),
                             keep_iterates=True).iterates for m in (method, reference)]
     except Exception as exc:  # a class that cannot run this problem: say so, the verdicts stand
-        return f"not compared ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+        return {**out, "compared": False, "reason": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
     a, b = paths
     rel = ((a - b).norm(dim=-1) / b.norm(dim=-1).clamp_min(1e-300)).amax(0).nan_to_num(nan=float("inf"))
-    shown = ", ".join(f"{k}={v!r}" for k, v in kw.items())
     off = torch.nonzero(rel > SAME_PATH_RTOL).flatten()
-    if off.numel() == 0:
-        return (f"the same iterates to {float(rel.max()):.1g} relative over {steps} full-batch steps on least squares "
+    t = int(off[0]) if off.numel() else None
+    return {**out, "compared": True, "same": t is None, "first_step": t,
+            "rel_first": None if t is None else float(rel[t]), "rel_end": float(rel[-1]), "max_rel": float(rel.max()),
+            "roundoff": t is not None and float(rel.max()) <= ROUNDOFF_RTOL}
+
+
+def departure_words(d: dict) -> str:
+    """:func:`departure_data`'s record in one sentence."""
+    if not d.get("compared"):
+        return f"not compared ({d.get('reason', '')})"
+    shown = ", ".join(f"{k}={v}" for k, v in d["args"].items())
+    if d["same"]:
+        return (f"the same iterates to {d['max_rel']:.1g} relative over {d['steps']} full-batch steps on least squares "
                 f"({shown}; each start two tensors)")
-    t = int(off[0])
-    return (f"departs at step {t} of {steps} (relative difference {float(rel[t]):.2g} there, {float(rel[-1]):.2g} at "
-            f"the end; full-batch least squares, {shown}; each start two tensors): the verdicts are for another algorithm than convcheck's")
+    if d.get("roundoff"):
+        return (f"the same algorithm to round-off: iterates within {d['max_rel']:.1g} relative over {d['steps']} full-batch "
+                f"steps on least squares, first beyond {SAME_PATH_RTOL:g} at step {d['first_step']} (a lower-precision "
+                f"state; {shown}; each start two tensors)")
+    return (f"departs at step {d['first_step']} of {d['steps']} (relative difference {d['rel_first']:.2g} there, "
+            f"{d['rel_end']:.2g} at the end; full-batch least squares, {shown}; each start two tensors): the verdicts "
+            "are for another algorithm than convcheck's")
 
 
 #: The scale check() runs at when none is given; the pytest plugin sets it from --convcheck-scale.

@@ -4,6 +4,8 @@
     convcheck run [STUDY|CLAIM ...] [--scale quick|full] [--seeds N] [--device auto|cpu|cuda]
                   [--out DIR] [--no-cache] [--threads N]
     convcheck report RUN_DIR [--markdown [FILE]] [--record]
+    convcheck check TARGET [--claim ID ...] [--json] [--rename ROLE_ARG=CLASS_ARG]
+    convcheck diff OLD NEW [--json]
 
 Exit codes: 0 on success (a refuted claim is a result, not an error, unless --strict),
 1 with --strict when a claim is refuted, 2 on bad input (one line on stderr, no traceback).
@@ -20,6 +22,9 @@ __all__ = ["main"]
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="convcheck", description="Check convergence claims by experiment.")
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"convcheck {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     ls = sub.add_parser("list", help="list a suite's studies and claims (--suites: the suites)")
     ls.add_argument("--suite", default=None, help="the suite (default: the one whose suite.toml says default = true)")
@@ -58,8 +63,11 @@ def _parser() -> argparse.ArgumentParser:
                        description="With --claim: the verdicts of those claims with TARGET in the role. Without it, or "
                                    "with a module or a comma-separated list of classes as TARGET: a conformance matrix, "
                                    "every class against every claim with a role it fits, written as conformance.html "
-                                   "and conformance.json under --out. Exit status: 0 when no verdict is refuted, 1 when "
-                                   "one is, 2 on bad input, 3 when the class failed inside a study.")
+                                   "and conformance.json under --out. Exit status of one class: 0 when no verdict is "
+                                   "refuted, 1 when one is, 2 on bad input, 3 when the class failed inside a study, 4 "
+                                   "when convcheck itself failed (a bug). Of a matrix: 0 when it finished (compare runs "
+                                   "with convcheck diff), 4 when convcheck failed in a row, 130 when interrupted (the "
+                                   "same command resumes).")
     c.add_argument("target", metavar="TARGET",
                    help="module:attr, a torch.optim.Optimizer subclass (e.g. torch.optim:Adam, my_opt.py:MyAdam) "
                         "or a convcheck optimizer factory; or a module (torch.optim) or a comma-separated list of "
@@ -80,7 +88,19 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--seeds", type=int, default=None, help="seeds per setting (default: the scale's)")
     c.add_argument("--device", default="cpu", help="auto, cpu (default) or cuda")
     c.add_argument("--dtype", default="float64", help="float64 (default) or float32")
-    c.add_argument("--json", action="store_true", help="print the verdicts as the records of verdicts.json")
+    c.add_argument("--json", action="store_true", help="print the result as JSON (schema convcheck.check, or for a matrix "
+                                                       "convcheck.conformance: the header with versions, scale and date, "
+                                                       "then the verdicts or rows)")
+    c.add_argument("--rename", action="append", default=[], metavar="ROLE_ARG=CLASS_ARG",
+                   help="the class's own name for a role's argument (e.g. momentum=beta for a class whose momentum is "
+                        "called beta); repeatable")
+    d = sub.add_parser("diff", help="the cells that changed between two conformance.json (or check --json) files",
+                       description="Lists the cells that changed from OLD to NEW, each marked worse, better or changed. "
+                                   "Exit status: 0 when no cell got worse, 1 when one did (a cell that left the "
+                                   "reference's verdict, a row that now fails, a cell that disappeared), 2 on bad input.")
+    d.add_argument("old", metavar="OLD", help="conformance.json (or a folder holding it) or a check --json file")
+    d.add_argument("new", metavar="NEW", help="the same, from the newer run")
+    d.add_argument("--json", action="store_true", help="print the changes as JSON")
     cl = sub.add_parser("clean", help="delete old run folders (and, with --cache, the cache of finished studies)")
     cl.add_argument("--out", default="reports", help="the runs' folder (default: reports)")
     cl.add_argument("--keep", type=int, default=5, help="newest runs to keep besides latest and last (default 5)")
@@ -159,7 +179,7 @@ def _tables(run_dir: Path, markdown: str | None, record: bool) -> int:
 def _check(args) -> int:
     import json
 
-    from .checking import check, parse_hyper, print_result
+    from .checking import check, parse_hyper, parse_rename, print_result
 
     import torch
 
@@ -176,51 +196,113 @@ def _check(args) -> int:
             return _conformance(args, dtype, resolve_device(args.device))
         result = check(args.target, args.claim[0] if len(args.claim) == 1 else args.claim, reading=args.reading,
                        role=args.role, hyper=parse_hyper(args.hyper), scale=args.scale, seeds=args.seeds,
-                       suite=args.suite, device=resolve_device(args.device), dtype=dtype)
+                       suite=args.suite, device=resolve_device(args.device), dtype=dtype,
+                       rename=parse_rename(args.rename))
     except ValueError as exc:
         return _fail(str(exc))
-    except Exception as exc:  # the class failed inside a study: one line, the status of a failed study
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"convcheck: error: the check could not finish: {type(exc).__name__}: {first}", file=sys.stderr)
-        return 3
+    except Exception as exc:  # one line saying who failed: the class (status 3) or convcheck itself (a bug: 4)
+        from .checking import load_target
+        from .failures import describe_failure
+
+        try:
+            target = None if matrix else load_target(args.target)
+        except ValueError:
+            target = None
+        who, words = describe_failure(exc, target)
+        print(f"convcheck: error: the check could not finish: {words}", file=sys.stderr)
+        return 4 if who == "convcheck" else 3
     if args.json:
-        print(json.dumps(result.to_json(), indent=1))
+        from .checking import load_target
+
+        print(json.dumps(result.document(seeds=args.seeds, dtype=args.dtype, device=args.device,
+                                         targets=[load_target(args.target)]), indent=1))
     else:
         print_result(result)
     return result.exit_code
 
 
 def _conformance(args, dtype, device) -> int:
-    """``convcheck check MODULE``: the conformance matrix of a module's (or a list's) classes."""
+    """``convcheck check MODULE``: the conformance matrix of a module's (or a list's) classes. Rows
+    stream to ``--out``/rows as they end; Ctrl-C writes the page from the finished rows (exit 130)
+    and the same command resumes. Exit status: 0 when it finished (refuted cells are results: a
+    library's CI compares runs with ``convcheck diff``), 4 when convcheck itself failed in a row."""
+    import json
+    import os
+
     from .conformance import classes_of, conformance, write_page
+    from .suites import list_suites
 
     for name in ("reading", "role", "seeds"):
         if getattr(args, name) is not None:
             raise ValueError(f"The '--{name}' parameter applies to one class and one claim; a conformance matrix takes "
-                             "--claim, --suite, --scale, --out, --device and --dtype.")
-    if args.hyper:
-        raise ValueError("The '--hyper' parameter applies to one class; a conformance matrix passes each role's switches.")
+                             "--claim, --suite, --scale, --out, --workers, --json, --device and --dtype.")
+    if args.hyper or args.rename:
+        raise ValueError("The '--hyper' and '--rename' parameters apply to one class; a conformance matrix passes each "
+                         "role's switches.")
     classes = classes_of(args.target)
     out = Path(args.out)
-
-    def line(row):
-        if row.error and not row.verdicts:
-            print(f"{row.target} [{row.role or '-'}]: {row.error}", flush=True)
-            return
-        tally = {o: sum(v.outcome == o for _, v in row.verdicts) for o in ("reproduced", "refuted", "inconclusive")}
-        print(f"{row.target} [{row.role}, {row.how}]: " + ", ".join(f"{n} {o}" for o, n in tally.items() if n)
-              + (f"; then {row.error}" if row.error else "") + f" ({row.seconds:.1f} s)", flush=True)
-
-    import os
-
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise ValueError(f"The '--workers' parameter must be an int in the range [1, inf). Got {workers!r} instead.")
-    rows = conformance(classes, scale=args.scale, suites=[args.suite] if args.suite else None, claims=args.claim,
-                       device=device, dtype=dtype, progress=line, workers=workers)
-    page = write_page(rows, out, scale=args.scale, spec=args.target)
-    print(f"{len(classes)} classes, {sum(len(r.verdicts) for r in rows)} verdicts: {page}")
-    return 1 if any(v.outcome == "refuted" for r in rows for _, v in r.verdicts) else 0
+    from tqdm import tqdm
+
+    bar = [None]
+    say = (lambda text: print(text, file=sys.stderr, flush=True)) if args.json else (lambda text: print(text, flush=True))
+
+    def planned(n):
+        bar[0] = tqdm(total=n, unit="row", file=sys.stderr, disable=not sys.stderr.isatty(), dynamic_ncols=True)
+
+    from .conformance import _claims_by_role, cells
+
+    by_id = _claims_by_role([args.suite] if args.suite else list_suites())[2]
+
+    def line(row):
+        if row.error and not row.verdicts:
+            text = f"{row.target} [{row.role or '-'}]: {row.error}"
+        else:
+            words = [c["cell"] for c in cells([row], by_id)[0]]  # what each cell says (the page adds the reference's)
+            text = (f"{row.target} [{row.role}, {row.how}]: " + ", ".join(f"{words.count(w)} {w}" for w in dict.fromkeys(words))
+                    + (f"; then {row.error}" if row.error else "") + f" ({row.seconds:.1f} s)")
+        if bar[0] is not None and not bar[0].disable:
+            bar[0].write(text, file=sys.stderr if args.json else sys.stdout)
+            bar[0].update(1)
+        else:
+            say(text)
+
+    done = []
+
+    def progress(row):
+        done.append(row)
+        line(row)
+
+    meta = dict(scale=args.scale, spec=args.target, dtype=args.dtype, device=device, classes=classes)
+    from .report import render  # noqa: F401  imported now, not inside the Ctrl-C handler that writes the page
+    try:
+        rows = conformance(classes, scale=args.scale, suites=[args.suite] if args.suite else None, claims=args.claim,
+                           device=device, dtype=dtype, progress=progress, workers=workers, out=out, planned=planned)
+    except KeyboardInterrupt:
+        import signal
+
+        if bar[0] is not None:
+            bar[0].close()
+        held = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not lose the finished rows' page
+        try:
+            page = write_page(done, out, interrupted=True, **meta)
+        finally:
+            signal.signal(signal.SIGINT, held)
+        print(f"\nconvcheck: interrupted; {len(done)} finished rows kept in {page} and {out / 'rows'}: run the same "
+              "command again to resume", file=sys.stderr)
+        return 130
+    if bar[0] is not None:
+        bar[0].close()
+    page = write_page(rows, out, **meta)
+    if args.json:
+        print((out / "conformance.json").read_text(encoding="utf-8"), end="")
+    say(f"{len(classes)} classes, {len(rows)} rows, {sum(len(r.verdicts) for r in rows)} verdicts: {page}")
+    bugs = [r for r in rows if r.failed_by == "convcheck"]
+    for r in bugs:
+        print(f"convcheck: error: {r.target} [{r.role}]: {r.error}", file=sys.stderr)
+    return 4 if bugs else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -308,6 +390,14 @@ def _main(argv: list[str] | None = None) -> int:
 
     if args.command == "check":
         return _check(args)
+
+    if args.command == "diff":
+        from .diffing import run_diff
+
+        try:
+            return run_diff(args.old, args.new, as_json=args.json)
+        except ValueError as exc:
+            return _fail(str(exc))
 
     if args.command == "clean":
         from .runs import clean

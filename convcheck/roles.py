@@ -55,6 +55,7 @@ from typing import Any, Callable
 import torch
 
 from .optim import adagrad, adam, adamw, asam, gradient_descent, halving, heavy_ball, nesterov_sgd, rmsprop, sam, sgd
+from .failures import Misfit
 from .optim.base import Optimizer
 
 __all__ = ["Role", "ROLES", "COMMON_ARGS", "resolve", "describe"]
@@ -125,14 +126,14 @@ def _is_torch_class(method) -> bool:
     return inspect.isclass(method) and issubclass(method, torch.optim.Optimizer)
 
 
-def _check_binds(role: Role, method, hyper: dict) -> None:
-    """A one-line error when ``method`` cannot take the role's keyword arguments."""
+def _check_binds(role: Role, method, hyper: dict, rename: dict | None = None) -> None:
+    """A one-line error when ``method`` cannot take the role's keyword arguments (by the class's names)."""
     target = method.__init__ if _is_torch_class(method) else method
     try:
         sig = inspect.signature(target)
     except (TypeError, ValueError):  # a builtin without a signature: trust it
         return
-    args = {p: None for p in role.params} | dict(hyper)
+    args = {(rename or {}).get(p, p): None for p in role.params} | dict(hyper)
     try:
         if _is_torch_class(method):
             sig.bind(None, None, **args)  # self, params
@@ -140,7 +141,7 @@ def _check_binds(role: Role, method, hyper: dict) -> None:
             sig.bind(**args)
     except TypeError as e:
         name = getattr(method, "__qualname__", repr(method))
-        raise ValueError(f"role {role.name!r} builds its method as {describe(role)}"
+        raise Misfit(f"role {role.name!r} builds its method as {describe(role)}"
                          + (f" with {', '.join(hyper)}" if hyper else "") + f"; {name} cannot take that: {e}") from None
 
 
@@ -163,7 +164,7 @@ def _check_taken(role: Role, cls, args: dict) -> None:
     try:
         inst = cls([torch.nn.Parameter(torch.zeros(2, dtype=torch.float64))], **first)
     except Exception as e:  # the class's own error, whatever its type: one line that says what was passed
-        raise ValueError(f"{cls.__qualname__} in role {role.name!r} cannot be built with what the role passes "
+        raise Misfit(f"{cls.__qualname__} in role {role.name!r} cannot be built with what the role passes "
                          f"({shown}): {type(e).__name__}: {e}") from None
     try:
         named = set(inspect.signature(cls.__init__).parameters)
@@ -173,15 +174,37 @@ def _check_taken(role: Role, cls, args: dict) -> None:
     held = getattr(inst, "defaults", {})
     for k, want in role.requires.items():
         if k in held and held[k] != want and k not in first:  # a value passed explicitly is the user's choice
-            raise ValueError(f"{cls.__qualname__} in role {role.name!r} runs with {k}={held[k]!r} by default; the role's "
+            raise Misfit(f"{cls.__qualname__} in role {role.name!r} runs with {k}={held[k]!r} by default; the role's "
                              f"algorithm needs {k}={want!r} (pass --hyper {k}={want!r}, or hyper={{{k!r}: {want!r}}}; "
                              f"pass {k}={held[k]!r} explicitly to judge the class without it)")
     swallowed = [k for k in first if k not in named and k not in kept]
     if swallowed:
-        raise ValueError(f"{cls.__qualname__} in role {role.name!r} did not take {', '.join(map(repr, swallowed))}: "
+        raise Misfit(f"{cls.__qualname__} in role {role.name!r} did not take {', '.join(map(repr, swallowed))}: "
                          "its signature does not name it and it is in neither its defaults nor its param groups "
                          "(swallowed by **kwargs); the verdict would be for another algorithm. Use a role whose "
                          "arguments the class takes (convcheck list shows them), or an adapter.")
+
+
+def _betas_default(cls):
+    """The default of a class's ``betas`` when it is a tuple (a three-beta class holds three), else None."""
+    try:
+        p = inspect.signature(cls.__init__).parameters.get("betas")
+    except (TypeError, ValueError):
+        return None
+    d = None if p is None else p.default
+    return tuple(d) if isinstance(d, (tuple, list)) else None
+
+
+def adapt(cls, args: dict, rename: dict | None = None) -> dict:
+    """The role's keyword arguments as ``cls`` takes them: renamed (``rename``: role argument -> the
+    class's name for it, a user's mapping such as ``{"momentum": "beta"}``), and a role's two betas
+    completed with the class's own defaults where it takes more (a three-beta class: (b1, b2) + its b3)."""
+    out = {(rename or {}).get(k, k): v for k, v in args.items()}
+    if "betas" in out and isinstance(out["betas"], (tuple, list)):
+        held = _betas_default(cls)
+        if held is not None and len(held) > len(out["betas"]):
+            out["betas"] = tuple(out["betas"]) + held[len(out["betas"]):]
+    return out
 
 
 @dataclass
@@ -192,6 +215,7 @@ class Method:
     target: Any = None
     hyper: dict = field(default_factory=dict)
     checked: bool = field(default=False, repr=False)  # whether a torch class was built once and took every argument
+    rename: dict = field(default_factory=dict)  # role argument -> the class's own name for it
 
     @property
     def role(self) -> str:
@@ -211,10 +235,11 @@ class Method:
         if _is_torch_class(self.target):
             from .optim import from_torch
 
+            args = adapt(self.target, kwargs, self.rename)
             if not self.checked:
-                _check_taken(r, self.target, {**kwargs, **self.hyper})
+                _check_taken(r, self.target, {**args, **self.hyper})
                 self.checked = True
-            return from_torch(self.target, instances=instances, tensors=tensors, **kwargs, **self.hyper)
+            return from_torch(self.target, instances=instances, tensors=tensors, **args, **self.hyper)
         opt = self.target(**kwargs, **self.hyper)
         if not isinstance(opt, Optimizer):
             raise ValueError(f"role {r.name!r}: {getattr(self.target, '__qualname__', self.target)!r} must return a "
@@ -229,7 +254,7 @@ class Method:
         return f"{getattr(t, '__module__', '?')}.{getattr(t, '__qualname__', repr(t))}"
 
 
-def resolve(role, method=None, hyper: dict | None = None, table: dict | None = None) -> Method:
+def resolve(role, method=None, hyper: dict | None = None, table: dict | None = None, rename: dict | None = None) -> Method:
     """The method for ``role`` (a name, looked up in ``table`` or the standard roles, or a
     :class:`Role`): its default when ``method`` is None, else a ``torch.optim.Optimizer``
     subclass or a convcheck factory, checked against the role's keyword arguments (and the
@@ -250,5 +275,12 @@ def resolve(role, method=None, hyper: dict | None = None, table: dict | None = N
     if not (_is_torch_class(method) or callable(method)):
         raise ValueError(f"The method for role {role!r} must be a torch.optim.Optimizer subclass or a factory "
                          f"{describe(r)} -> Optimizer. Got {type(method).__name__} instead.")
-    _check_binds(r, method, hyper)
-    return Method(r, method, hyper)
+    rename = dict(rename or {})
+    unknown = sorted(set(rename) - set(r.params))
+    if unknown:
+        raise ValueError(f"The 'rename' parameter must map arguments of role {role!r} ({', '.join(r.params)}) to the "
+                         f"class's names. Got {unknown} instead.")
+    if rename and not _is_torch_class(method):
+        raise ValueError("The 'rename' parameter applies to a torch.optim.Optimizer subclass. Got a factory instead.")
+    _check_binds(r, method, hyper, rename)
+    return Method(r, method, hyper, rename=rename)

@@ -76,8 +76,11 @@ def test_cli_checks_a_torch_class_and_a_custom_subclass(capsys, monkeypatch, tmp
     assert main(["check", "torch.optim:Adam", *args]) == 0
     assert "REPRODUCED" in capsys.readouterr().out
     assert main(["check", "user_optimizers:AdamNoBiasCorrection", *args, "--json"]) == 1
-    records = json.loads(capsys.readouterr().out)
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == "convcheck.check" and doc["schema_version"] == 1 and doc["scale"] == "tiny"
+    records = doc["verdicts"]
     assert [r["outcome"] for r in records] == ["refuted"] and records[0]["reading"].startswith("standard Adam")
+    assert records[0]["kind"] == "identity" and doc["departures"]["adam"]["first_step"] == 1
     # a file path works as the module
     f = tmp_path / "my_opt.py"
     f.write_text("import torch\nclass MyRMSprop(torch.optim.RMSprop):\n    pass\n")
@@ -148,7 +151,7 @@ def test_several_claims_run_each_study_once_for_those_alone(capsys):
     """Ids are case-insensitive; each study holding some of them runs once, for those claims only."""
     code = main(["check", "torch.optim:SGD", "--claim", "gd-1", "--claim", "SGD-3", "--claim", "GD-2", "--scale", "tiny",
                  "--json"])
-    records = json.loads(capsys.readouterr().out)
+    records = json.loads(capsys.readouterr().out)["verdicts"]
     assert code == (1 if any(r["outcome"] == "refuted" for r in records) else 0)  # the exit status says whether any is
     assert {r["claim"] for r in records} == {"GD-1", "GD-2", "SGD-3"}
     assert {r["study"] for r in records} == {"gd_bound", "gd_descent", "sgd_floor"}

@@ -157,10 +157,17 @@ def test_an_argument_swallowed_by_kwargs_is_an_error():
     assert resolve("sam", _KeepsItsOwn)(lr=0.1, rho=0.05) is not None
 
 
+class _ThreeBetasNoDefault(_ThreeBetas):
+    def __init__(self, params, lr, betas=None, eps=1e-8):
+        super().__init__(params, lr, betas, eps)
+
+
 def test_a_class_that_cannot_take_the_role_says_what_the_role_passes():
-    with pytest.raises(ValueError, match=r"_ThreeBetas in role 'adam' cannot be built with what the role passes "
+    with pytest.raises(ValueError, match=r"_ThreeBetasNoDefault in role 'adam' cannot be built with what the role passes "
                                          r"\(lr=0.01, betas=\(0.9, 0.999\), eps=1e-08\): ValueError: not enough values"):
-        resolve("adam", _ThreeBetas)(lr=torch.full((3,), 0.01, dtype=torch.float64), betas=(0.9, 0.999), eps=1e-8)
+        resolve("adam", _ThreeBetasNoDefault)(lr=torch.full((3,), 0.01, dtype=torch.float64), betas=(0.9, 0.999), eps=1e-8)
+    # a class whose betas default holds three gets the role's two completed with its own third
+    assert resolve("adam", _ThreeBetas)(lr=torch.full((3,), 0.01, dtype=torch.float64), betas=(0.9, 0.999), eps=1e-8)
 
 
 # --- the roles added for SAM-2, SAM-8, GD-4, GD-5 (Nesterov) and AD-3 (AdamW) -----------------------------

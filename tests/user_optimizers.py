@@ -256,3 +256,141 @@ class UndividedSWPSAM(SWPSAM):
     """Planted wrong: the kept coordinates are not divided by beta (biased by the factor beta)."""
 
     scale = False
+
+
+class TwiceClosureAdam(torch.optim.Adam):
+    """Adam whose step calls its closure twice before stepping (the loss, then again for a
+    logging hook, as some libraries do): the same iterates as torch.optim.Adam, two evaluations."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = _evaluate(closure)
+        _evaluate(closure)
+        super().step()
+        return loss
+
+
+class NoClosureAdam(torch.optim.Adam):
+    """Adam whose step takes a closure and never calls it (it reads ``.grad`` as set before the step)."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        return super().step()
+
+
+class ClosureAfterStepAdam(torch.optim.Adam):
+    """Adam that steps first and calls its closure at the new point (a loss for logging): the same
+    iterates as torch.optim.Adam, with one more evaluation away from the step's point."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        super().step()
+        return _evaluate(closure)
+
+
+class BrokenStepAdam(torch.optim.Adam):
+    """Planted failure of the class itself: its step raises."""
+
+    def step(self, closure=None):
+        raise RuntimeError("this optimizer's own step failed")
+
+
+class EpsOnlyAdam(torch.optim.Adam):
+    """Adam behind a signature (lr, eps), AdaGrad's: it must not enter the adagrad role for sharing eps."""
+
+    def __init__(self, params, lr, eps=1e-8):
+        super().__init__(params, lr=lr, eps=eps)
+
+
+class RenamedAdagrad(torch.optim.Adagrad):
+    """torch's AdaGrad under another name: it enters the adagrad role by its first steps."""
+
+
+class BetaMomentumSGD(torch.optim.SGD):
+    """Heavy ball whose momentum is called ``beta`` (heavyball's SGD): fits the momentum role with a rename."""
+
+    def __init__(self, params, lr, beta=0.0):
+        super().__init__(params, lr=lr, momentum=beta)
+
+
+class ThreeBetaAdam(torch.optim.Adam):
+    """Adam with a third beta it does not use for plain steps (as three-beta classes carry one for an
+    extra average): the role's two betas are completed with its own third."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999, 0.9999), eps=1e-8):
+        b1, b2, self.beta3 = betas
+        super().__init__(params, lr=lr, betas=(b1, b2), eps=eps)
+
+
+class RowNormalisedSGD(torch.optim.Optimizer):
+    """A layer-wise method: a matrix's rows are each normalised (as Muon, LARS, AdamP treat matrices
+    apart), a vector is stepped as SGD: studies hold vectors, so the page must say it fell back."""
+
+    def __init__(self, params, lr, momentum=0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad if p.ndim < 2 else p.grad / p.grad.norm(dim=-1, keepdim=True)
+                p.add_(g, alpha=-group["lr"])
+
+
+class ScheduleFreeSGD(torch.optim.Optimizer):
+    """Schedule-free SGD (Defazio et al. 2024, Alg. 1 with beta): the gradient at y = (1 - beta) z + beta x,
+    z -= lr g, x = (1 - c) x + c z with c = 1/(t + 1). In train() the parameters hold y; in eval() x,
+    the point to evaluate. A step in eval mode is an error, as in the schedulefree package."""
+
+    def __init__(self, params, lr, momentum=0.9):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+        self.training = False
+
+    @torch.no_grad()
+    def train(self):
+        if not self.training:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    st = self.state[p]
+                    if "x" in st:  # params hold x: y = (1 - beta) z + beta x
+                        p.copy_((1 - group["momentum"]) * st["z"] + group["momentum"] * st["x"])
+            self.training = True
+
+    @torch.no_grad()
+    def eval(self):
+        if self.training:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    st = self.state[p]
+                    if "x" in st:
+                        p.copy_(st["x"])
+            self.training = False
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        if not self.training:
+            raise RuntimeError("the optimizer must be in train mode to step (call train())")
+        for group in self.param_groups:
+            beta = group["momentum"]
+            for p in group["params"]:
+                st = self.state[p]
+                if "x" not in st:
+                    st["x"], st["z"], st["t"] = p.clone(), p.clone(), 0
+                st["t"] += 1
+                st["z"].add_(p.grad, alpha=-group["lr"])
+                c = 1.0 / (st["t"] + 1)
+                st["x"].mul_(1 - c).add_(st["z"], alpha=c)
+                p.copy_((1 - beta) * st["z"] + beta * st["x"])
+
+
+class Float32StateSGD(torch.optim.SGD):
+    """Heavy ball whose parameters are rounded to float32 after each step (a lower-precision state, as
+    heavyball keeps its moments): the same algorithm to round-off, not another one."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = super().step(closure)
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.copy_(p.float().double())
+        return loss

@@ -75,6 +75,7 @@ class _Layout:
 
     def __init__(self, name, buf, opts, groups, entries):
         self.name, self.buf, self.opts, self.groups, self.entries = name, buf, opts, groups, entries
+        self.y = self.x_out = None  # a train/eval class: its train-mode point and the eval point handed out
         self.by_seed: dict[int, list] = {}
         for e in entries:
             p, r0, _, single = e
@@ -103,6 +104,7 @@ def from_torch(optimizer_class, instances: str = "auto", tensors=None, **hyper) 
         raise ValueError(f"The 'instances' parameter must be one of {['auto', *LAYOUTS]}. Got {instances!r} instead.")
     schedule = hyper.get("lr") if callable(hyper.get("lr")) else None
     closure_ok = _takes(optimizer_class, "closure", "step")
+    modal = _has_modes(optimizer_class)
     takes_foreach = _takes(optimizer_class, "foreach")
     mode = {"instances": instances, "probed": 0}  # what the current run settled on (update.instances())
 
@@ -120,6 +122,7 @@ def from_torch(optimizer_class, instances: str = "auto", tensors=None, **hyper) 
         if name == "per-seed":
             entries = [seed_params(s) for s in range(S)]
             opts = [optimizer_class([e[0] for e in es], **{k: rows[k][s] for k in rows}) for s, es in enumerate(entries)]
+            _modes(opts, "train", modal)
             return _Layout(name, buf, opts, [[s] for s in range(S)], [e for es in entries for e in es])
         varying = [k for k, v in rows.items() if any(x != v[0] for x in v)]
         groups: dict[tuple, list[int]] = {}
@@ -138,6 +141,7 @@ def from_torch(optimizer_class, instances: str = "auto", tensors=None, **hyper) 
             fixed["foreach"] = True  # the multi-tensor path; the probe holds it to the per-seed bits
         opt = optimizer_class([{"params": [e[0] for e in es], **{k: rows[k][seeds[0]] for k in varying}}
                                for es, seeds in zip(group_entries, seeds_of)], **fixed)
+        _modes([opt], "train", modal)
         return _Layout(name, buf, [opt], seeds_of, [e for es in group_entries for e in es])
 
     def init(params):
@@ -160,9 +164,10 @@ def from_torch(optimizer_class, instances: str = "auto", tensors=None, **hyper) 
             lrs = _per_seed(schedule(t), S, "lr")
             for layout in layouts:
                 _set_lr(layout, lrs, optimizer_class.__name__)
-        g = oracle.grad(params)
-        results = [_try_step(layout, params, g, oracle, closure_ok, probing=len(layouts) > 1) for layout in layouts[:-1]]
-        new, extra = results_last = _step(layouts[-1], params, g, oracle, closure_ok)  # the reference while probing
+        point = _train_point(layouts[-1], params) if modal else params  # where the class takes its gradient
+        g = oracle.grad(point)
+        results = [_try_step(layout, point, g, oracle, closure_ok, probing=len(layouts) > 1) for layout in layouts[:-1]]
+        new, extra = results_last = _step(layouts[-1], point, g, oracle, closure_ok)  # the reference while probing
         results.append(results_last)
         if len(layouts) > 1:
             # the same iterates bit for bit, and the same gradient evaluations (a layout whose step failed: dropped)
@@ -219,8 +224,36 @@ def _step(layout, params, g, oracle, closure_ok):
         opt = layout.opts[0]
         opt.step(_closure(oracle, params, g, losses, extra, layout, range(params.shape[0]))) if closure_ok else opt.step()
     with torch.no_grad():
-        new = layout.buf.clone()
+        if layout.y is not None or _has_modes(type(layout.opts[0])):  # the point is read in eval mode, then back
+            _modes(layout.opts, "eval", True)
+            new = layout.buf.clone()
+            _modes(layout.opts, "train", True)
+            layout.y, layout.x_out = layout.buf.clone(), new
+        else:
+            new = layout.buf.clone()
     return new, max(extra)
+
+
+def _has_modes(cls) -> bool:
+    """Whether the class has train()/eval() modes (schedule-free methods: steps in train mode, the
+    point to evaluate read in eval mode)."""
+    return callable(getattr(cls, "train", None)) and callable(getattr(cls, "eval", None))
+
+
+def _modes(opts, mode: str, modal: bool) -> None:
+    if modal:
+        for opt in opts:
+            getattr(opt, mode)()
+
+
+def _train_point(layout, params):
+    """Where a train/eval class steps from: its train-mode point ``y`` for the rows whose eval point
+    the engine hands back unchanged, the engine's point for the others (the first step; a row the
+    engine froze)."""
+    if layout.y is None or layout.x_out is None or layout.x_out.shape != params.shape:
+        return params
+    same = (params == layout.x_out).all(-1, keepdim=True)
+    return torch.where(same, layout.y, params)
 
 
 def _set_grads(layout, grads):
@@ -264,11 +297,12 @@ def _closure(oracle, params, g, losses, extra, layout, seeds):
                     total = step_losses()
                     out.append(None if total is None else total[s])
                     continue
-                row = _RowOracle(oracle, s)
+                row = _row_oracle(oracle, params, g, s)
                 w = layout.buf[s].detach().unsqueeze(0)
                 _set_row_grad(layout, s, row.grad(w)[0])
                 extra[s] += row.evals
-                out.append(row.loss(w)[0])
+                loss = row.loss(w)
+                out.append(None if loss is None else loss[0])
             first[0] = False
         if any(x is None for x in out):
             return None
@@ -286,6 +320,58 @@ def _set_row_grad(layout, s, value):
         if p.grad is None:  # a step that reset its gradients to None
             p.grad = torch.zeros_like(p)
         p.grad[s - r0] = value[cols]
+
+
+def _row_oracle(oracle, params, g, s):
+    """The step's oracle for seed ``s`` alone, at a point of its own (a closure called again, any
+    number of times): a finite sum's batch row (:class:`_RowOracle`); an online round whose loss
+    depends on the seed row (:class:`_OnlineRow`); a replayed gradient stream, which hands out the
+    seed's given gradient wherever it is asked (:class:`_GivenRow`)."""
+    from .base import OnlineOracle
+
+    if isinstance(oracle, OnlineOracle):
+        return _OnlineRow(oracle, params, s)
+    if not hasattr(oracle, "objective"):
+        return _GivenRow(g, s)
+    return _RowOracle(oracle, s)
+
+
+class _GivenRow:
+    """Seed ``s``'s row of an oracle that hands out a given gradient whatever the point (a replayed
+    stream, :func:`convcheck.optim.base.replay`): the step's gradient ``g: (S, d)``; it has no loss."""
+
+    def __init__(self, g, s):
+        self.g, self.s, self.evals = g, s, 0
+
+    def grad(self, w):
+        self.evals += 1
+        return self.g[self.s:self.s + 1].clone()
+
+    def loss(self, w):
+        return None
+
+
+class _OnlineRow:
+    """Seed ``s`` of an online round at a point of its own: the round's loss may differ by seed row
+    (an adversary per row), so the point is put in row ``s`` of the step's points and the round is
+    evaluated there; one evaluation."""
+
+    def __init__(self, oracle, params, s):
+        self.oracle, self.params, self.s, self.evals = oracle, params, s, 0
+
+    def _at(self, w):
+        points = self.params.detach().clone()
+        points[self.s] = w[0]
+        return points
+
+    def grad(self, w):
+        self.evals += 1
+        o = self.oracle
+        return o.objective.grad_at(self._at(w), o.t, o.xi)[self.s:self.s + 1]
+
+    def loss(self, w):
+        o = self.oracle
+        return o.objective.loss_at(self._at(w), o.t, o.xi)[self.s:self.s + 1]
 
 
 class _RowOracle:
