@@ -245,3 +245,19 @@ def test_a_bound_allows_the_round_off_of_the_runs_dtype_and_no_more():
         prov = Provenance(instance_of(None), dtype=dtype)
         c = Curves(np.full((3, t.size), 1.0 + excess), t, prov)
         assert Bound(lambda s: np.ones_like(s, dtype=float)).judge(c).outcome == outcome, (dtype, excess)
+
+
+@pytest.mark.parametrize("suite", sorted(list_suites()))
+def test_every_claim_declares_its_hypotheses_or_what_it_assumes_instead(suite):
+    """A claim states what its sentence assumes (hypotheses), the cases it covers (scope), or, where it
+    assumes no property of a function, what it assumes instead ("none: an identity of two computations")."""
+    for module in discover(suite=suite).values():
+        for c in module.CLAIMS:
+            assert c.hypotheses or c.scope or c.assumes, f"{c.id} declares no hypotheses, no scope and no 'assumes'"
+
+
+def test_a_claim_that_declares_nothing_is_caught(tmp_path):
+    bare = Claim("X-1", "Eq. (1)", "planted", "property")
+    assert not (bare.hypotheses or bare.scope or bare.assumes)
+    with pytest.raises(ValueError, match="must begin 'none: '"):
+        Claim("X-1", "Eq. (1)", "planted", "property", assumes="nothing at all")
