@@ -31,6 +31,8 @@ Numerics and speed: the engine applies :func:`convcheck._runtime.tune_process` o
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -45,6 +47,7 @@ from .trace import Trace
 __all__ = ["run", "log_checkpoints"]
 
 BLOCK_INDICES = 1 << 20  # indices drawn per block (8 MB of int64): a few copies per run, little memory
+MOMENT_CHECKPOINTS = 64  # checkpoints at most at which a run's stochastic second moment is evaluated
 STEPS_PER_CALL = 8  # a compiled run's steps per call between checkpoints (the Python overhead of a call, amortised)
 
 
@@ -165,7 +168,7 @@ def run(objective, optimizer: Optimizer, w0: torch.Tensor, steps: int, *, checkp
     if missing:
         raise ValueError(f"The 'states' parameter must name fields of {optimizer.name}'s state. Got {missing} instead.")
     limit = blowup * (1.0 + float(torch.linalg.vector_norm(w0 - objective.w_star, dim=-1).max()))
-    rec = _Recorder(objective, metrics, average, keep_iterates, states, S, w0.dtype, device)
+    rec = _Recorder(objective, metrics, average, keep_iterates, states, S, w0.dtype, device, ck)
     run_ = _Run(objective, optimizer, steps, ck, set(ck.tolist()), limit, rec, S, device)
     if online:
         draws = (_Blocks(lambda t, K: objective.draw_block(t, K, S, generator, device), S, steps)
@@ -221,16 +224,20 @@ class _Recorder:
     """The metrics, evaluation counts, iterates and state fields kept at each checkpoint (device
     tensors until the end of the run: nothing is read on the host inside the loop)."""
 
-    def __init__(self, objective, metrics, average, keep_iterates, states, S, dtype, device):
+    def __init__(self, objective, metrics, average, keep_iterates, states, S, dtype, device, ck=()):
         self.objective, self.keep_iterates, self.device = objective, keep_iterates, device
         self.rec: dict[str, list] = {k: [] for k in metrics}
         if average:
             self.rec["avg_gap"] = []
         self.states = {n: [] for n in states}
         self.evals_at, self.kept, self.norms = [], [], []
-        # E_i ||grad f_i(w)||^2 at each checkpoint, where the objective has it in closed form: what a
-        # run certifies of "bounded stochastic gradients" along the iterates it visits
+        # E_i ||grad f_i(w)||^2 where the objective has it in closed form: what a run certifies of "bounded
+        # stochastic gradients" along the iterates it visits; at up to MOMENT_CHECKPOINTS log-spaced
+        # checkpoints (the first and last among them), since it costs about a full gradient each
         self.moments = [] if hasattr(objective, "stochastic_second_moment") else None
+        C = len(ck)
+        self.moment_at = set((np.unique(np.geomspace(1, C, min(C, MOMENT_CHECKPOINTS)).round().astype(int)) - 1).tolist())
+        self.moment_steps, self.calls = [], 0
         w_star = getattr(objective, "w_star", None)
         self.centre = None if not torch.is_tensor(w_star) or bool((w_star == 0).all()) else w_star
 
@@ -239,8 +246,10 @@ class _Recorder:
         # the distance to w* at every checkpoint: the divergence rule reads it after the run
         self.norms.append(torch.linalg.vector_norm(w if self.centre is None else w - self.centre, dim=-1))
         dead = div_at >= 0  # rows gone non-finite (frozen); the others are recorded as they are
-        if self.moments is not None:
+        if self.moments is not None and self.calls in self.moment_at:
             self.moments.append(objective.stochastic_second_moment(w))
+            self.moment_steps.append(t)
+        self.calls += 1
         nan = torch.tensor(float("nan"), dtype=w.dtype, device=self.device)
         if "gap" in rec:
             rec["gap"].append(torch.where(dead, nan, objective.gap(w)))
@@ -298,7 +307,7 @@ class _Run:
         One norm per step: a NaN or inf entry makes the row's norm non-finite."""
         norm = torch.linalg.vector_norm(w_new if self.centre is None else w_new - self.centre, dim=-1)
         if self.host_reads and not isinstance(t, torch.Tensor):
-            if norm.numel() == 0 or bool(torch.isfinite(norm).all()):  # every row finite: nothing to mark
+            if norm.numel() == 0 or math.isfinite(float(norm.max())):  # a NaN or inf row makes the max so
                 return div_at
             self.outside = True
         return torch.where(~torch.isfinite(norm) & (div_at < 0), t.long() if isinstance(t, torch.Tensor) else t, div_at)
