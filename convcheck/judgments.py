@@ -102,6 +102,15 @@ class Judgment:
         return f"{type(self).__name__.lower()}({fields})"
 
 
+class _DeclaredKind(Judgment):
+    """A judgment whose kind is the one its claim declares (``of``): a certified worst case is a bound,
+    a rate or a contraction over the class; a scaling law a rate in a parameter."""
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return self.of
+
+
 @dataclass(frozen=True)
 class Bound(Judgment):
     """``e_t <= B(t)`` at every checkpoint: ``bound`` is a formula in t (``"2/t"``), a callable of the
@@ -200,7 +209,7 @@ class Floor(Judgment):
 
 
 @dataclass(frozen=True)
-class Exponent(Judgment):
+class Exponent(_DeclaredKind):
     """``y ~ x^k`` over a parameter grid (:class:`~convcheck.evidence.Scaling`): ``sense`` "theta"
     (the exponent is k), "at_least" or "at_most". A scaling law is the claim's kind as declared
     (``of``: a rate in a parameter, a property of growth)."""
@@ -208,10 +217,6 @@ class Exponent(Judgment):
     exponent: float
     sense: str = "theta"
     of: str = "rate"
-
-    @property
-    def kind(self) -> str:  # type: ignore[override]
-        return self.of
 
     def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_exponent
@@ -373,7 +378,7 @@ class Finite(Judgment):
 
 
 @dataclass(frozen=True)
-class Certified(Judgment):
+class Certified(_DeclaredKind):
     """A bound over a whole function class, from certified worst cases (performance estimation):
     ``bound(worst_case)`` is the claim's value for a cell (a number, or another worst case for "A's
     worst case is at most B's"), from the cell's horizon ``N`` and the class's ``L`` and ``mu``; None
@@ -382,10 +387,6 @@ class Certified(Judgment):
 
     bound: Callable | None = None
     of: str = "bound"
-
-    @property
-    def kind(self) -> str:  # type: ignore[override]
-        return self.of
 
     def judge(self, evidence, *, claim="", levels=None):
         from . import pep
@@ -862,7 +863,7 @@ class All(Judgment):
 
 
 @dataclass(frozen=True)
-class PerSeed(Judgment):
+class PerSeed(_DeclaredKind):
     """One number per seed (a fitted slope, a log cost ratio; Samples) against ``target``: the
     equivalence test with ``margin`` (``sided="upper"``: only an excess above ``target + margin``
     refutes); non-finite values are left out and counted (:func:`~convcheck.stats.check_per_seed`).
@@ -872,10 +873,6 @@ class PerSeed(Judgment):
     margin: float = 0.1
     sided: str = "two"
     of: str = "rate"
-
-    @property
-    def kind(self) -> str:  # type: ignore[override]
-        return self.of
 
     def judge(self, evidence, *, claim="", levels=None):
         from .stats import check_per_seed
@@ -889,7 +886,7 @@ __all__ += ["Holds", "All", "PerSeed"]
 
 
 @dataclass(frozen=True)
-class AnyOf(Judgment):
+class AnyOf(_DeclaredKind):
     """A statement that holds on a part when any of its alternatives does ("the rate is not accelerated,
     or the method cycles on some function of the class"), each alternative measured and judged by its own
     judgment. The evidence is ``{alternative: evidence}`` for the alternatives measured on the part's
@@ -902,10 +899,6 @@ class AnyOf(Judgment):
     judgments: dict = field(default_factory=dict)
     of: str = "property"
     what: str = ""
-
-    @property
-    def kind(self) -> str:  # type: ignore[override]
-        return self.of
 
     def judge(self, evidence, *, claim="", levels=None):
         from .claims import REPRODUCED
