@@ -7,9 +7,9 @@ suite's readings, set once here and used by its studies alone.
 
 # --- property claims (a fact per run, with a numeric criterion) ------------------------------
 
-#: A run "reaches the global value" when loss - f* <= REACH_RTOL * (1 + f*).
+#: A run "reaches the global value" when loss - f* is at most REACH_RTOL * (1 + f*).
 REACH_RTOL = 1e-7
-#: Plain GD "reaches the global value within its budget" when loss - f* <= GD_REACH_RTOL * (1 + f*)
+#: Plain GD "reaches the global value within its budget" when loss - f* is at most GD_REACH_RTOL * (1 + f*)
 #: (GD is slow near the threshold n = d(d+1)/2, so its budget target is looser than REACH_RTOL).
 GD_REACH_RTOL = 1e-4
 #: A point is first-order stationary when its gradient norm is at most this.
