@@ -17,6 +17,8 @@ can be that role's:
   role's defining ones (:func:`defining`: ``betas`` for Adam, ``momentum`` for heavy ball, with the
   switches it requires), not merely an argument many algorithms share (``eps``, ``rho``,
   ``alpha``, ``weight_decay``, ``beta``, ``eta``: :data:`SHARED_NAMES`);
+* a role whose point is read in eval mode (``Role.modes``: schedule-free) is entered only by a
+  class with ``train()``/``eval()`` modes;
 * **by its first steps**, for a role with no defining argument: the class takes the role's
   arguments and its first :data:`FAMILY_STEPS` iterates are the role's reference algorithm's
   (AdaGrad, RMSProp, GD), or, for a role whose step takes its gradient away from the iterate
@@ -159,6 +161,12 @@ def classes_of(spec: str) -> list:
     return list(found)
 
 
+def _has_modes(cls) -> bool:
+    from .optim.torch_adapter import _has_modes as modal
+
+    return modal(cls)
+
+
 def _named_arguments(cls) -> set[str]:
     try:
         sig = inspect.signature(cls.__init__)
@@ -236,6 +244,8 @@ def fitting_roles(cls, roles: dict) -> list[Fit]:
     out = []
     for r in roles.values():
         if r.name in REFERENCE_ONLY or not set(r.params) <= named:
+            continue
+        if getattr(r, "modes", False) and not _has_modes(cls):  # its point is read in eval mode: a class without modes has none
             continue
         keys = defining(r)
         hyper = dict(r.requires) | wrap

@@ -52,7 +52,7 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["CERTIFIED", "FunctionClass", "WorstCase", "PEPUnavailable", "worst_case", "cycle", "available", "versions",
-           "gd", "heavy_ball", "nesterov", "exact_line_search", "gd_step", "heavy_ball_step", "nesterov_step", "unrolled",
+           "gd", "heavy_ball", "nesterov", "schedule_free", "exact_line_search", "gd_step", "heavy_ball_step", "nesterov_step", "unrolled",
            "METRICS", "INITIAL", "PEPIT_VERSION"]
 
 #: The PEPit release the certified checks were written and cross-checked against (pinned in the
@@ -96,15 +96,18 @@ class FunctionClass:
     """A class of functions PEPit can describe, with its constants.
 
     ``kind`` is one of :data:`KINDS`: ``"smooth convex"`` (L-smooth convex), ``"smooth strongly
-    convex"`` (L-smooth, mu-strongly convex) or ``"quadratic"`` (quadratics whose Hessian has its
-    spectrum in [mu, L]). ``hypotheses`` names the same class in :data:`convcheck.hypotheses.PROPERTIES`.
+    convex"`` (L-smooth, mu-strongly convex), ``"quadratic"`` (quadratics whose Hessian has its
+    spectrum in [mu, L]) or ``"convex lipschitz"`` (convex, G-Lipschitz: every subgradient has norm
+    at most ``G``; ``L`` and ``mu`` are not used). ``hypotheses`` names the same class in
+    :data:`convcheck.hypotheses.PROPERTIES`.
     """
 
     kind: str
     L: float = 1.0
     mu: float = 0.0
+    G: float = 0.0
 
-    KINDS = ("smooth convex", "smooth strongly convex", "quadratic")
+    KINDS = ("smooth convex", "smooth strongly convex", "quadratic", "convex lipschitz")
 
     def __post_init__(self):
         if self.kind not in self.KINDS:
@@ -115,21 +118,28 @@ class FunctionClass:
             raise ValueError(f"The 'mu' parameter must lie in [0, L) = [0, {self.L}). Got {self.mu!r} instead.")
         if self.kind == "smooth strongly convex" and self.mu == 0:
             raise ValueError("The 'mu' parameter of a 'smooth strongly convex' class must be > 0. Got 0 instead.")
+        if self.kind == "convex lipschitz" and not (self.G > 0 and np.isfinite(self.G)):
+            raise ValueError(f"The 'G' parameter of a 'convex lipschitz' class must be a finite number > 0. Got {self.G!r} instead.")
 
     @property
     def hypotheses(self) -> tuple[str, ...]:
+        if self.kind == "convex lipschitz":
+            return ("convex", "bounded gradients")
         out = ("convex", "L-smooth")
         return out + (("mu-strongly convex",) if self.mu > 0 else ())
 
     def describe(self) -> str:
         what = {"smooth convex": f"L-smooth convex functions (L = {self.L:g})",
                 "smooth strongly convex": f"L-smooth mu-strongly convex functions (L = {self.L:g}, mu = {self.mu:g})",
-                "quadratic": f"quadratics with Hessian spectrum in [{self.mu:g}, {self.L:g}]"}
+                "quadratic": f"quadratics with Hessian spectrum in [{self.mu:g}, {self.L:g}]",
+                "convex lipschitz": f"convex G-Lipschitz functions (G = {self.G:g})"}
         return what[self.kind]
 
     def declare(self, problem):
-        from PEPit.functions import (SmoothConvexFunction, SmoothStronglyConvexFunction,
+        from PEPit.functions import (ConvexLipschitzFunction, SmoothConvexFunction, SmoothStronglyConvexFunction,
                                      SmoothStronglyConvexQuadraticFunction)
+        if self.kind == "convex lipschitz":
+            return problem.declare_function(ConvexLipschitzFunction, M=self.G)
         if self.kind == "smooth convex":
             return problem.declare_function(SmoothConvexFunction, L=self.L)
         if self.kind == "smooth strongly convex":
@@ -201,6 +211,28 @@ def nesterov(eta: float, alpha: float) -> Callable:
     """Nesterov's momentum with a constant coefficient: ``y_k = w_k + alpha (w_k - w_{k-1})``,
     ``w_{k+1} = y_k - eta grad f(y_k)`` (torch.optim.SGD(nesterov=True) in its own variables)."""
     return unrolled(nesterov_step(eta, alpha))
+
+
+def schedule_free(gamma: float, beta: float, weighting: str = "uniform") -> Callable:
+    """Schedule-free SGD (:func:`convcheck.optim.schedule_free_sgd`), its average as the iterate:
+    ``y_k = (1 - beta) z_k + beta x_k``, ``z_{k+1} = z_k - gamma g(y_k)``,
+    ``x_{k+1} = (1 - c) x_k + c z_{k+1}`` from ``z_0 = x_0``, with ``c = 1/(k + 2)`` (``"uniform"``:
+    x the mean of every z so far) or ``1/(k + 1)`` (``"lr squared"`` at a constant step: the start
+    dropped); returns ``[x_0, ..., x_N]``."""
+    if weighting not in ("uniform", "lr squared"):
+        raise ValueError(f"The 'weighting' parameter must be 'uniform' or 'lr squared'. Got {weighting!r} instead.")
+
+    def method(f, x0, N):
+        x, z, xs = x0, x0, [x0]
+        for k in range(N):
+            y = (1 - beta) * z + beta * x
+            z = z - gamma * f.gradient(y)
+            c = 1 / (k + 2) if weighting == "uniform" else 1 / (k + 1)
+            x = (1 - c) * x + c * z
+            xs.append(x)
+        return xs
+    method.__name__ = f"schedule_free(gamma={gamma:g}, beta={beta:g}" + ("" if weighting == "uniform" else f", {weighting}") + ")"
+    return method
 
 
 def exact_line_search() -> Callable:
@@ -464,6 +496,15 @@ def _residuals(problem, value: float, upper: float) -> dict:
     }
 
 
+def _stored_gradient(f, x):
+    """The (sub)gradient the oracle recorded at ``x`` (a non-differentiable class makes a new
+    subgradient at every call of ``f.gradient``, so the recorded one is looked up)."""
+    for p, g, _ in f.list_of_points:
+        if p.decomposition_dict == x.decomposition_dict:
+            return g
+    return f.gradient(x)
+
+
 def _example(f, xs, xstar, fstar, problem) -> dict:
     """The primal worst case read back at the iterates (the counterexample's data)."""
     fs = float(fstar.eval())
@@ -471,7 +512,7 @@ def _example(f, xs, xstar, fstar, problem) -> dict:
     eig = np.linalg.eigvalsh(problem.G_value)
     return {
         "f_minus_fstar": [float(f(x).eval()) - fs for x in xs],
-        "gradient_norm": [float(np.linalg.norm(f.gradient(x).eval())) for x in xs],
+        "gradient_norm": [float(np.linalg.norm(_stored_gradient(f, x).eval())) for x in xs],
         "distance": [float(np.linalg.norm(x.eval() - xstar_v)) for x in xs],
         "dimension": int(np.sum(eig > 1e-6 * max(eig.max(), 1e-300))),
     }

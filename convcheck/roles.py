@@ -27,13 +27,18 @@ adamw          lr, betas, eps, weight_decay Adam with decoupled weight decay (Ad
 sam            lr, rho                      SAM with the l2 dual perturbation                 Eqs. 48-53
 swp            lr, rho, beta                SAM with ESAM's stochastic weight perturbation    Eq. 55
 asam           lr, rho, eta                 ASAM, T_w = |w| + eta (p = 2)                     Eqs. 57-58
+schedule_free  lr, momentum                 schedule-free SGD: gradient at                    -
+                                            y = (1 - momentum) z + momentum x, z -= lr g,
+                                            x = (1 - 1/(t+1)) x + z/(t+1); the point is x
 =============  ===========================  ===============================================  ==========
 
 A role may *require* values of arguments it does not pass (``Role.requires``): the
 ``nesterov`` role needs ``nesterov=True`` from a class that has that switch (torch.optim.SGD
 runs heavy ball without it), and a class holding another value by default is an error, never
 a silent verdict for the other algorithm; a value passed explicitly (``hyper``) is the user's
-choice and is run. Methods whose steps evaluate the gradient elsewhere than at
+choice and is run. A role whose point is not where the gradient is taken (``Role.modes``:
+schedule-free SGD's average x) is entered by a class with ``train()``/``eval()`` modes: it steps
+in train mode and its point is read in eval mode (:func:`convcheck.optim.from_torch`). Methods whose steps evaluate the gradient elsewhere than at
 the iterate (SAM, ASAM, a line search) are observed from outside: the study sees where they
 call the objective (the closure, for a torch.optim class), so a user's wrapper is judged on
 what it does, not on what it says it does.
@@ -54,7 +59,8 @@ from typing import Any, Callable
 
 import torch
 
-from .optim import adagrad, adam, adamw, asam, gradient_descent, halving, heavy_ball, nesterov_sgd, rmsprop, sam, sgd
+from .optim import (adagrad, adam, adamw, asam, gradient_descent, halving, heavy_ball, nesterov_sgd, rmsprop, sam,
+                    schedule_free_sgd, sgd)
 from .failures import Misfit
 from .optim.base import Optimizer
 
@@ -69,6 +75,7 @@ class Role:
     doc: str
     torch_class: str | None = None  # the torch.optim class that implements the same algorithm
     requires: dict = field(default_factory=dict)  # switches a class must hold at these values (nesterov=True)
+    modes: bool = False  # the method's point is read in eval mode: a class enters with train()/eval() modes
 
 
 #: Common values of the roles' arguments besides ``lr``, for runs that judge a method apart from any
@@ -105,6 +112,9 @@ ROLES: dict[str, Role] = {r.name: r for r in (
          "kept with probability beta", None),
     Role("asam", ("lr", "rho", "eta"), lambda lr, rho, eta: asam(lr, rho, eta),
          "adaptive SAM: gradient at w + rho T^2 g/||T g|| with T = |w| + eta, then a step of lr", None),
+    Role("schedule_free", ("lr", "momentum"), lambda lr, momentum: schedule_free_sgd(lr, momentum),
+         "schedule-free SGD: gradient at y = (1 - momentum) z + momentum x, z -= lr g, x = (1 - 1/(t+1)) x + z/(t+1); "
+         "the point is the average x (a class with train()/eval() modes: read in eval mode)", None, modes=True),
 )}
 
 

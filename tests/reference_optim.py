@@ -168,3 +168,17 @@ def ref_asam(w, f, g, steps, lr, rho, eta_t=0.0):
         eps = rho * T * T * grad / torch.linalg.vector_norm(T * grad)
         w = w - lr * g(w + eps)
     return w
+
+
+def ref_schedule_free(w, f, g, steps, lr, beta, weighting="uniform"):
+    x, z, total = w.clone(), w.clone(), 0.0                        # z_1 = x_1
+    for t in range(1, steps + 1):
+        y = (1 - beta) * z + beta * x                               # y_t
+        z = z - lr * g(y)                                           # z_{t+1}
+        if weighting == "uniform":
+            c = 1 / (t + 1)                                         # c_{t+1} = 1/(t+1)
+        else:
+            total = total + lr * lr
+            c = lr * lr / total                                     # c_{t+1} = gamma_t^2 / sum_{i<=t} gamma_i^2
+        x = (1 - c) * x + c * z                                     # x_{t+1}
+    return x
