@@ -2,7 +2,8 @@
 
 A study measures a method on the instances it builds; this module asks the other question: what
 is the *worst* value of a performance measure after N steps over *every* function of a class
-(L-smooth convex, L-smooth mu-strongly convex, quadratics with spectrum in [mu, L]), from every
+(L-smooth convex, L-smooth mu-strongly convex, quadratics with spectrum in [mu, L], convex
+G-Lipschitz: subgradients of norm at most G, non-smooth allowed), from every
 start with ``||w_0 - w*||^2 <= 1`` (or ``f(w_0) - f* <= 1``)? Performance estimation
 (Drori & Teboulle 2014; Taylor, Hendrickx & Glineur 2017) writes that supremum as a
 semidefinite program over the Gram matrix of the iterates and gradients; PEPit builds it and an
@@ -27,7 +28,7 @@ raises :class:`PEPUnavailable`, which the studies turn into an inconclusive verd
 
 Methods are written in PEPit's terms: ``method(f, x0, N)`` returns the iterates
 ``[x_0, ..., x_N]`` built from ``x0`` with ``f.gradient`` (see :func:`gd`, :func:`heavy_ball`,
-:func:`nesterov`, :func:`exact_line_search`).
+:func:`nesterov`, :func:`schedule_free`, :func:`exact_line_search`).
 
 What performance estimation cannot express, and so which claims stay measured only: stochastic
 gradients with an O(.) rate and no constants (SGD-1..7, MB-*): there is no number to certify;
@@ -52,7 +53,8 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["CERTIFIED", "FunctionClass", "WorstCase", "PEPUnavailable", "worst_case", "cycle", "available", "versions",
-           "gd", "heavy_ball", "nesterov", "schedule_free", "exact_line_search", "gd_step", "heavy_ball_step", "nesterov_step", "unrolled",
+           "gd", "heavy_ball", "nesterov", "schedule_free", "exact_line_search", "gd_step", "heavy_ball_step",
+           "nesterov_step", "unrolled",
            "METRICS", "INITIAL", "PEPIT_VERSION"]
 
 #: The PEPit release the certified checks were written and cross-checked against (pinned in the
@@ -119,7 +121,8 @@ class FunctionClass:
         if self.kind == "smooth strongly convex" and self.mu == 0:
             raise ValueError("The 'mu' parameter of a 'smooth strongly convex' class must be > 0. Got 0 instead.")
         if self.kind == "convex lipschitz" and not (self.G > 0 and np.isfinite(self.G)):
-            raise ValueError(f"The 'G' parameter of a 'convex lipschitz' class must be a finite number > 0. Got {self.G!r} instead.")
+            raise ValueError(f"The 'G' parameter of a 'convex lipschitz' class must be a finite number > 0. "
+                             f"Got {self.G!r} instead.")
 
     @property
     def hypotheses(self) -> tuple[str, ...]:

@@ -38,10 +38,10 @@ runs heavy ball without it), and a class holding another value by default is an 
 a silent verdict for the other algorithm; a value passed explicitly (``hyper``) is the user's
 choice and is run. A role whose point is not where the gradient is taken (``Role.modes``:
 schedule-free SGD's average x) is entered by a class with ``train()``/``eval()`` modes: it steps
-in train mode and its point is read in eval mode (:func:`convcheck.optim.from_torch`). Methods whose steps evaluate the gradient elsewhere than at
-the iterate (SAM, ASAM, a line search) are observed from outside: the study sees where they
-call the objective (the closure, for a torch.optim class), so a user's wrapper is judged on
-what it does, not on what it says it does.
+in train mode and its point is read in eval mode (:func:`convcheck.optim.from_torch`). Methods
+whose steps evaluate the gradient elsewhere than at the iterate (SAM, ASAM, a line search) are
+observed from outside: the study sees where they call the objective (the closure, for a
+torch.optim class), so a user's wrapper is judged on what it does, not on what it says it does.
 
 ``lr`` is a float, an ``(S,)`` tensor (one step size per seed row: studies sweep step sizes
 as one batch) or a schedule ``t -> float | (S,) tensor``; other arguments are plain values.

@@ -9,6 +9,9 @@
 * :func:`least_absolute`: least absolute deviations (a finite sum of ``|x_i^T w - y_i|``), one sample
   per step drawn with replacement: the i.i.d. stochastic gradients of Theorem 1, each sample's
   loss ``max_i ||x_i||``-Lipschitz (certified from the data);
+* :class:`MaxAffine`: the function of a certified worst case (PEPit's points ``x_i``, subgradients
+  ``g_i``, values ``f_i``): ``f(w) = max_i (f_i + <g_i, w - x_i>)``, convex and G-Lipschitz by
+  construction (the slopes scaled to norm <= G, the pieces lowered to be at most f* at w*);
 * :func:`theorem1_step`: ``gamma = D / (G sqrt(T))``, Theorem 1's step for horizon T.
 """
 
@@ -16,11 +19,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from convcheck.hypotheses import Certificate
 from convcheck.objectives import LeastAbsolute
 from convcheck.objectives.base import Objective
+
+from _schedule_free_tolerances import ACTIVE_RTOL
 
 
 def theorem1_step(D: torch.Tensor, G: float, T: int) -> torch.Tensor:
@@ -72,3 +78,42 @@ class LipschitzLeastAbsolute(LeastAbsolute):
 def least_absolute(n: int, d: int, generator: torch.Generator, dtype=torch.float64) -> LipschitzLeastAbsolute:
     """A synthetic least-absolute-deviations problem (Gaussian design, Laplace noise)."""
     return LipschitzLeastAbsolute.synthetic(n, d, generator, dtype=dtype)
+
+
+class MaxAffine(Objective):
+    """``f(w) = max_i (f_i + <g_i, w - x_i>)`` through a worst case's points (``points`` of a
+    :class:`convcheck.pep.WorstCase`, the minimiser first), started at its first iterate (:attr:`start`)."""
+
+    def __init__(self, points: dict, G: float, name: str, dtype=torch.float64, device="cpu"):
+        x, g, f = (np.array(points[k], dtype=np.float64) for k in ("x", "g", "f"))
+        g[0] = 0.0  # the minimiser's piece is the constant f*
+        g *= np.minimum(1.0, G * (1 - 1e-12) / np.maximum(np.linalg.norm(g, axis=1), 1e-300))[:, None]  # strictly <= G
+        f = np.minimum(f, f[0] - np.einsum("id,id->i", g, x[0] - x))  # every piece <= f* at w*: w* a minimiser
+        self.name, self.G, self.dim, self.L, self.mu = name, float(G), x.shape[1], float("inf"), 0.0
+        self.A = torch.tensor(g, dtype=dtype, device=device)
+        self.b = torch.tensor(f - np.einsum("id,id->i", g, x), dtype=dtype, device=device)
+        self.anchors = torch.tensor(x, dtype=dtype, device=device)
+        self.w_star = self.anchors[0]
+        self.f_star = float(self.loss(self.w_star[None])[0])
+        self.start = self.anchors[points["iterates"][0]]
+
+    def loss(self, w):
+        return (w @ self.A.T + self.b).amax(-1)
+
+    def grad(self, w):
+        v = w @ self.A.T + self.b
+        top = v.amax(-1, keepdim=True)
+        near = torch.where(v >= top - ACTIVE_RTOL * (1 + top.abs()), torch.cdist(w, self.anchors), torch.inf)
+        return self.A[near.argmin(-1)]
+
+    def certificates(self):
+        norm = float(torch.linalg.vector_norm(self.A, dim=-1).max())
+        return [Certificate("convex", True, f"a maximum of {self.A.shape[0]} affine functions (by construction)"),
+                Certificate("bounded gradients", norm <= self.G, f"every piece's slope has norm <= {norm:.10g} (computed); "
+                            f"the oracle hands out the slope of an active piece (within {ACTIVE_RTOL:g} of the maximum)",
+                            norm),
+                Certificate("non-smooth", True, "a maximum of affine pieces with different slopes"),
+                Certificate("bounded below", True, "the minimiser's piece is the constant f*", self.f_star)]
+
+    def constants(self):
+        return {**super().constants(), "G": self.G}
