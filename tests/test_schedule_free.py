@@ -193,4 +193,5 @@ def test_the_package_class_is_alg1_weights_and_is_checked_in_the_role(suite):
     # so Eq. (5)'s running average of z is not what it hands back; Theorem 1 is judged on its x (beta in (0, 1): the
     # class takes no momentum 0 or 1)
     assert _outcomes(suite, "averages", "SF-2", sf.SGDScheduleFree)["as written"] == REFUTED
-    assert _outcomes(suite, "theorem1", "SF-1", sf.SGDScheduleFree, betas=(0.5, 0.9))["as written"] == REFUTED
+    if pep.available():  # the counterexample is the function built from PEPit's worst case of Alg. 1's weights
+        assert _outcomes(suite, "theorem1", "SF-1", sf.SGDScheduleFree, betas=(0.5, 0.9))["as written"] == REFUTED
