@@ -216,25 +216,29 @@ def nesterov(eta: float, alpha: float) -> Callable:
     return unrolled(nesterov_step(eta, alpha))
 
 
-def schedule_free(gamma: float, beta: float, weighting: str = "uniform") -> Callable:
+def schedule_free(gamma, beta: float, weighting: str = "uniform") -> Callable:
     """Schedule-free SGD (:func:`convcheck.optim.schedule_free_sgd`), its average as the iterate:
-    ``y_k = (1 - beta) z_k + beta x_k``, ``z_{k+1} = z_k - gamma g(y_k)``,
-    ``x_{k+1} = (1 - c) x_k + c z_{k+1}`` from ``z_0 = x_0``, with ``c = 1/(k + 2)`` (``"uniform"``:
-    x the mean of every z so far) or ``1/(k + 1)`` (``"lr squared"`` at a constant step: the start
-    dropped); returns ``[x_0, ..., x_N]``."""
+    ``y_k = (1 - beta) z_k + beta x_k``, ``z_{k+1} = z_k - gamma_{k+1} g(y_k)``,
+    ``x_{k+1} = (1 - c) x_k + c z_{k+1}`` from ``z_0 = x_0``; ``gamma`` a number or a schedule of the
+    step t = k + 1; ``c = 1/(k + 2)`` (``"uniform"``: x the mean of every z so far) or
+    ``gamma_{k+1}^2 / sum_{i <= k+1} gamma_i^2`` (``"lr squared"``: at a constant step ``1/(k + 1)``,
+    the start dropped); returns ``[x_0, ..., x_N]``."""
     if weighting not in ("uniform", "lr squared"):
         raise ValueError(f"The 'weighting' parameter must be 'uniform' or 'lr squared'. Got {weighting!r} instead.")
 
     def method(f, x0, N):
-        x, z, xs = x0, x0, [x0]
+        x, z, xs, total = x0, x0, [x0], 0.0
         for k in range(N):
+            g = gamma(k + 1) if callable(gamma) else gamma
             y = (1 - beta) * z + beta * x
-            z = z - gamma * f.gradient(y)
-            c = 1 / (k + 2) if weighting == "uniform" else 1 / (k + 1)
+            z = z - g * f.gradient(y)
+            total += g * g
+            c = 1 / (k + 2) if weighting == "uniform" else g * g / total
             x = (1 - c) * x + c * z
             xs.append(x)
         return xs
-    method.__name__ = f"schedule_free(gamma={gamma:g}, beta={beta:g}" + ("" if weighting == "uniform" else f", {weighting}") + ")"
+    step = getattr(gamma, "__name__", "schedule") if callable(gamma) else f"{gamma:g}"
+    method.__name__ = f"schedule_free(gamma={step}, beta={beta:g}" + ("" if weighting == "uniform" else f", {weighting}") + ")"
     return method
 
 

@@ -92,6 +92,9 @@ def test_pep_worst_case_attains_theorem1_and_alg1_weights_exceed_it():
     alg1 = pep.worst_case(pep.schedule_free(1 / math.sqrt(2), 0.9, "lr squared"), fc, 1)
     assert paper.upper == pytest.approx(1 / math.sqrt(2), abs=1e-7)
     assert alg1.value == pytest.approx(1.25 / math.sqrt(2), abs=1e-7)
+    # a schedule of t: Eq. (14)'s gamma_t = 1/sqrt(t) takes a first step of 1, whose worst case at T = 2 is 3/4
+    anytime = pep.worst_case(pep.schedule_free(lambda t: 1 / math.sqrt(t), 0.9), fc, 1)
+    assert anytime.value == pytest.approx(0.75, abs=1e-7)
 
 
 # --- planted wrong methods in the role must fail the claims that speak of them -------------------
@@ -155,6 +158,13 @@ def test_certified_readings_can_fail_and_pass():
     v = {x.reading: x.outcome for x in run_study(suite["theorem1"], "tiny", judgments={
         ("SF-1", pep.CERTIFIED): strong, ("SF-1", "Alg. 1's weights (certified, PEPit)"): loose}).verdicts}
     assert v[pep.CERTIFIED] == REFUTED and v["Alg. 1's weights (certified, PEPit)"] == REPRODUCED
+    # Eq. (14)'s any-time step exceeds Theorem 1's constant (0.75 against 1/sqrt(2) at T = 2), not 1.5 times it
+    reading = "Thm. 1's constant at every T (certified, PEPit)"
+    v = {x.reading: x.outcome for x in run_study(suite["anytime"], "tiny").verdicts}
+    assert v[reading] == REFUTED
+    v = {x.reading: x.outcome for x in run_study(suite["anytime"], "tiny", judgments={
+        ("SF-4", reading): Certified(lambda w: 1.5 / math.sqrt(w.N + 1))}).verdicts}
+    assert v[reading] == REPRODUCED
 
 
 def test_theorem1_refuted_for_three_times_its_step(suite):
