@@ -114,7 +114,12 @@ def run(ctx, *, Ts, betas, n, pep_Ns, pep_betas, alg1_beta) -> StudyResult:
             if wc.points:
                 obj = MaxAffine(wc.points, G, f"the worst case of Alg. 1's weights, {cell}", ctx.dtype, ctx.device)
                 parts[obj.name] = _ratio(ctx, method, obj, obj.start.repeat(ctx.seeds, 1), wc.N + 1, alg1_beta)
-    evidence = {"SF-1": parts}
+    evidence, findings = {"SF-1": parts}, []
+    if isinstance(alg1, dict):
+        findings.append("Alg. 1's weights (those of the schedulefree package's SGDScheduleFree): worst case of F(x_T) - F* "
+                        "times sqrt(T) / (D G) over the class (PEPit): " + ", ".join(
+                            f"{k}: {w.value * math.sqrt(w.N + 1):.5f} (1 + 1/(2N(N+1)) = {1 + 1 / (2 * w.N * (w.N + 1)):.5f})"
+                            for k, w in alg1.items()))
     if ctx.wants_reading("SF-1", pep.CERTIFIED):
         evidence["SF-1", pep.CERTIFIED] = {"the class": WorstCases(lambda: _worst_cases("uniform", pep_betas, pep_Ns),
                                                                    fc.describe(), fc.hypotheses)}
@@ -125,6 +130,7 @@ def run(ctx, *, Ts, betas, n, pep_Ns, pep_betas, alg1_beta) -> StudyResult:
     figures = [{"kind": "points", "table": "ratios", "title": "SF-1: (F(x_T) - F*) sqrt(T) / (D G) per run (bound: 1)",
                 "x": "setting", "y": "ratio", "hue": "instance"}]
     return StudyResult(tables={"ratios": pd.DataFrame(rows)}, figures=figures, evidence=evidence,
+                       findings={"SF-1": findings} if findings else {},
                        setup={"Ts": list(Ts), "betas": list(betas), "G": G, "pep_Ns": list(pep_Ns), "pep_betas": list(pep_betas),
                               "Alg. 1's beta": alg1_beta})
 
