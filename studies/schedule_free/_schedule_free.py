@@ -75,9 +75,10 @@ class LipschitzLeastAbsolute(LeastAbsolute):
             "on R^d (from the data)", self.G)]
 
 
-def least_absolute(n: int, d: int, generator: torch.Generator, dtype=torch.float64) -> LipschitzLeastAbsolute:
-    """A synthetic least-absolute-deviations problem (Gaussian design, Laplace noise)."""
-    return LipschitzLeastAbsolute.synthetic(n, d, generator, dtype=dtype)
+def least_absolute(n: int, d: int, generator: torch.Generator, dtype=torch.float64,
+                   device="cpu") -> LipschitzLeastAbsolute:
+    """A synthetic least-absolute-deviations problem (Gaussian design, Laplace noise), drawn on the CPU."""
+    return LipschitzLeastAbsolute.synthetic(n, d, generator, dtype=dtype, device=device)
 
 
 class MaxAffine(Objective):

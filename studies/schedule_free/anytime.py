@@ -78,7 +78,7 @@ def _worst_cases(betas, Ns):
 
 def run(ctx, *, steps, betas, n, pep_Ns, pep_betas) -> StudyResult:
     method = ctx.method("schedule_free")
-    lad = least_absolute(n, 5, ctx.generator("least absolute"), dtype=ctx.dtype)
+    lad = least_absolute(n, 5, ctx.generator("least absolute"), dtype=ctx.dtype, device=ctx.device)
     start = (lad.w_star + 2.0 * ctx.normal((1, 5), "start").to(lad.w_star)).repeat(ctx.seeds, 1)
     D = float(lad.distance(start[:1])[0])
     parts, frames = {}, []

@@ -78,7 +78,7 @@ def observed(ctx, obj, beta, steps, lr):
 
 
 def run(ctx, *, steps, betas) -> StudyResult:
-    obj = LeastSquares.planted(40, 5, ctx.generator("least squares"), kappa=10.0, dtype=ctx.dtype)
+    obj = LeastSquares.planted(40, 5, ctx.generator("least squares"), kappa=10.0, dtype=ctx.dtype, device=ctx.device)
     lr = 0.5 / obj.L
     evidence, rows = {"SF-2": {}, "SF-3": {}}, []
     for beta in betas if ctx.wants("SF-2") else ():

@@ -75,7 +75,7 @@ def _runs(ctx, T, n):
     """{label: (objective, start (S, d), sampler or None)} at horizon T."""
     signs = ctx.normal((ctx.seeds, T), "signs", T).sign()
     D = ctx.normal((ctx.seeds, 1), "radius", T).exp()
-    lad = least_absolute(n, 5, ctx.generator("least absolute"), dtype=ctx.dtype)
+    lad = least_absolute(n, 5, ctx.generator("least absolute"), dtype=ctx.dtype, device=ctx.device)
     start = lad.w_star + 2.0 * ctx.normal((1, 5), "least absolute start", T).to(lad.w_star)
     return {"max-coordinate": (MaxCoordinate(T, G, dtype=ctx.dtype, device=ctx.device), D * signs / math.sqrt(T), None),
             "least absolute deviations": (lad, start.repeat(ctx.seeds, 1), WithReplacement(lad.n, 1))}
