@@ -57,12 +57,11 @@ class RowTwoWells(FiniteSum):
         return self.eps * w / torch.sqrt(1 + w * w) + (self.a * d / self.s ** 2 * torch.exp(-d * d / (2 * self.s ** 2))).sum(-1, keepdim=True)
 
     def grad_batch(self, w, idx):
-        rows = torch.arange(w.shape[0], device=w.device).unsqueeze(1)
-        return self.grad(w) + self.z[rows, idx].mean(-1, keepdim=True)
+        # each row's own tilts z_s[idx_s] (a gather: advanced indexing is 20x slower here)
+        return self.grad(w) + self.z.gather(1, idx).mean(-1, keepdim=True)
 
     def loss_batch(self, w, idx):
-        rows = torch.arange(w.shape[0], device=w.device).unsqueeze(1)
-        return self.loss(w) + self.z[rows, idx].mean(-1) * w[:, 0]
+        return self.loss(w) + self.z.gather(1, idx).mean(-1) * w[:, 0]
 
 
 class TwoWellsFamily:
@@ -111,7 +110,7 @@ class TwoWellsFamily:
         objs = [self.objective(p) for p in params]
         P = np.repeat(params, self.replicas, axis=0)
         R = self.replicas
-        t = lambda x: torch.as_tensor(np.asarray(x, dtype=np.float64), dtype=torch.float64)  # noqa: E731
+        t = lambda x: torch.as_tensor(np.asarray(x, dtype=np.float64), dtype=torch.float64, device="cpu")  # noqa: E731
         z = torch.cat([o.z.unsqueeze(0).expand(R, -1) for o in objs])
         row = RowTwoWells(self.EPS, t(np.stack([np.full(P.shape[0], self.A1), P[:, 0]], -1)), t(P[:, 1]), t(P[:, 2]), z,
                           t(np.repeat([o.f_star for o in objs], R)), t(np.repeat([o.w_global for o in objs], R)),
@@ -121,7 +120,7 @@ class TwoWellsFamily:
 
     def instance(self, params: np.ndarray):
         obj = self.objective(params)
-        return obj, torch.full((1, 1), float(params[4]), dtype=torch.float64)
+        return obj, torch.full((1, 1), float(params[4]), dtype=torch.float64, device="cpu")
 
     def describe(self, params) -> str:
         obj = self.objective(params)
