@@ -30,6 +30,7 @@ A black-box result counts as found only when the best candidate, built as a conc
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ import torch
 
 from .. import engine, pep
 from .._validation import check_choice
-from ..seeding import seed_from, torch_generator
+from ..seeding import torch_generator
 from .blackbox import ShiftedQuadraticSums, black_box
 from .result import SearchResult
 
@@ -169,7 +170,9 @@ class _BlackBox:
     def family(self, names):
         raise NotImplementedError
 
-    def measure(self, methods, family, names):
+    def measure(self, methods, family, names, scale):
+        """``measure(objective, w0, params) -> (candidates,)`` violations, with ``measure.last_trace``
+        the engine's last run (what it certified along its iterates)."""
         raise NotImplementedError
 
     def find(self, methods, scale, names) -> SearchResult:
@@ -192,8 +195,6 @@ class _BlackBox:
 
             held = {c.property for c in inst.certificates() if c.holds}
             extra = tuple(c for c in _run_instance(inst, measure.last_trace).certificates if c.property not in held)
-        import dataclasses
-
         return dataclasses.replace(r, found=r.found and again > 0, details=details, start=w0, certificates=extra)
 
 
@@ -394,8 +395,8 @@ def run_declared(claim, verdict, declaration, ctx, scale: str) -> dict:
         record["inside the hypotheses"] = not lacks
         if lacks:
             record["found"] = False
+            record["instance"]["refutes"] = False
             record["summary"] = (f"{result.question}: the best candidate lacks the claim's hypotheses {lacks} and does not "
                                  f"count; {result.summary}")
-    record["names"] = list(names)
-    record["seed"] = result.seed if result.seed is not None else seed_from("search", *names)
+    record["names"] = list(names)  # a black box is seeded from them; a search over a class is deterministic
     return record
