@@ -214,3 +214,11 @@ def test_run_study_puts_the_declared_search_in_the_verdicts_record(tmp_path):
     assert written.search["instance"]["certificates"]["convex"]["holds"]
     assert by["r"].search == {"applies": False, "declared": "no search applies: a test", "summary": "no search applies: a test"}
     assert declared.SCALES == ("tiny", "quick", "full")
+
+
+def test_a_found_instance_outside_the_claims_hypotheses_does_not_count():
+    """Planted: a claim that assumes non-convexity; the search's quadratics refute nothing there."""
+    claim = Claim("X-9", "Eq. (9)", "x", "linear", hypotheses=("non-convex",), search=SlowContraction())
+    rec = run_declared(claim, Verdict("X-9", "t", "refuted", "x"), claim.search_of("as written"), _Ctx({"sgd": sgd}), "tiny")
+    assert rec["found"] is False and rec["inside the hypotheses"] is False and rec["instance"]["refutes"] is False
+    assert "lacks the claim's hypotheses ['non-convex']" in rec["summary"]
