@@ -117,6 +117,10 @@ class Claim:
         hypotheses, a scope, or this (a test holds them to it).
       coverage: which part of the sentence the study's instances cover and which they do not
         ("every beta_1 tested on a grid of 5", "least squares only"), shown beside a reproduction.
+      search: the counterexample search the library runs for a verdict (:mod:`convcheck.search.declared`:
+        one declaration for the statement as written, or ``{reading: declaration}``), whose result
+        goes into that verdict's record (:attr:`Verdict.search`) beside the study's own instances;
+        :class:`~convcheck.search.declared.NoSearch` says why none applies.
     """
 
     id: str
@@ -133,6 +137,7 @@ class Claim:
     judgments: object = None
     assumes: str = ""
     coverage: str = ""
+    search: object = None
 
     def __post_init__(self):
         from .hypotheses import PROPERTIES
@@ -155,6 +160,11 @@ class Claim:
         if self.judgments is not None and not set(self.judgments) <= readings:
             raise ValueError(f"The 'judgments' parameter of {self.id} must name its readings {sorted(readings)}. "
                              f"Got {sorted(set(self.judgments) - readings)} instead.")
+        if self.search is not None and not isinstance(self.search, dict):
+            object.__setattr__(self, "search", {AS_WRITTEN: self.search})
+        if self.search is not None and not set(self.search) <= readings:
+            raise ValueError(f"The 'search' parameter of {self.id} must name its readings {sorted(readings)}. "
+                             f"Got {sorted(set(self.search) - readings)} instead.")
         if isinstance(self.methods, dict) and not set(self.methods) <= readings:
             raise ValueError(f"The 'methods' parameter of {self.id} must name its readings {sorted(readings)}. "
                              f"Got {sorted(set(self.methods) - readings)} instead.")
@@ -184,11 +194,17 @@ class Claim:
         """The judgment declared for ``reading`` (None when the study still decides it by a check it calls)."""
         return (self.judgments or {}).get(reading)
 
+    def search_of(self, reading: str):
+        """The counterexample search declared for ``reading`` (None: none declared)."""
+        return (self.search or {}).get(reading)
+
     def to_json(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "judgments"}
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("judgments", "search")}
         out = copy.deepcopy(out)
         out["methods"] = {r: list(self.roles_of(r)) for _, r in self.keys() if self.roles_of(r)}
         out["judgments"] = {r: j.describe() for r, j in (self.judgments or {}).items()}
+        if self.search:
+            out["search"] = {r: s.describe() for r, s in self.search.items()}
         return out
 
 
@@ -303,6 +319,7 @@ class Verdict:
     supporting: bool = False
     instances: tuple = ()
     test: Test = field(default_factory=Test)
+    search: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.outcome not in OUTCOMES:
@@ -325,6 +342,7 @@ class Verdict:
         elif not isinstance(self.test, Test):
             raise TypeError(f"The 'test' parameter must be a convcheck.claims.Test. Got {type(self.test).__name__} instead.")
         object.__setattr__(self, "statistic", FrozenDict(self.statistic or {}))
+        object.__setattr__(self, "search", FrozenDict(jsonable(dict(self.search or {}))))
         object.__setattr__(self, "instances", tuple(FrozenDict(_instance_json(e)) for e in self.instances))
 
     def restated(self, *, summary: str | None = None, prefix: str = "", findings=(), notes=(), statistic=None,
@@ -347,6 +365,13 @@ class Verdict:
             reading=self.reading if reading is None else reading, window=self.window if window is None else window,
             study=self.study if study is None else study, supporting=self.supporting if supporting is None else supporting,
             instances=(*self.instances, *(_instance_json(e, self.outcome == REFUTED) for e in (instances or ()))))
+
+    def searched(self, record: dict) -> "Verdict":
+        """The same verdict with the record of the counterexample search its claim declares
+        (:func:`convcheck.search.declared.run_declared`) beside it: the outcome is unchanged."""
+        if self.search:
+            raise ValueError(f"The verdict {self.label} already holds a search record; a verdict gets one search.")
+        return dataclasses.replace(self, search=dict(record))
 
     @property
     def key(self) -> tuple[str, str]:
@@ -391,6 +416,8 @@ class Verdict:
         lines += [f"  finding: {f}" for f in self.findings]
         lines += [f"  instance: {e['name']}" + (" (refutes)" if e.get("refutes") else "") + ": " + ", ".join(
             p for p, c in e.get("certificates", {}).items() if c.get("holds")) for e in self.instances]
+        if self.search:
+            lines.append(f"  search: {self.search.get('summary', '')}")
         return "\n".join(lines)
 
 

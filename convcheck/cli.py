@@ -134,6 +134,8 @@ def _print_verdicts(verdicts, sections=None) -> None:
             print(f"  {v.claim:<{width}}  {v.outcome.upper():<12}  {v.summary}")
         else:
             print(f"  {'':<{width}}    reading {v.reading!r}: {v.outcome.upper()}: {v.summary}")
+        if v.search:  # the declared counterexample search, beside the verdict (convcheck.search.declared)
+            print(f"  {'':<{width}}      search: {v.search.get('summary', '')}")
     support = [v for v in ordered if v.supporting]
     if support:
         print("supporting checks (not statements of the paper):")

@@ -246,6 +246,9 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
                         "cached": cached[n], "cache_key": i["cache_key"], "compile": i.get("compile"),
                         **({"stages": i["setup"]["stages"]} if "stages" in (i.get("setup") or {}) else {})}
                     for n, i in infos.items()},
+        # each declared counterexample search: its budget and seed, so it can be repeated (convcheck.search.declared)
+        "searches": {v.label: {k: v.search.get(k) for k in ("declared", "budget", "seed", "names", "candidates", "found")
+                               if k in v.search} for v in verdicts if v.search},
         "wall_time_s": time.perf_counter() - t_start,
     })
     if render:

@@ -434,6 +434,8 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
     # The library's rule, not the study's: as written, a refutation rests on an instance inside the
     # claim's hypotheses and a reproduction covers its scope (convcheck.hypotheses).
     verdicts = [enforce(by_id[v.claim], v) if v.claim in by_id else v for v in verdicts]
+    # the counterexample search each claim declares for a verdict, run here beside it (convcheck.search.declared)
+    verdicts = [_searched(by_id[v.claim], v, ctx, scale) if v.claim in by_id else v for v in verdicts]
     _check_same_statement(module.NAME, by_id, verdicts)
     if asked is not None:  # the contract: every reading of every claim asked for has its verdict
         missing = [k for c in by_id.values() if c.id in asked for k in c.keys()
@@ -448,6 +450,16 @@ def run_study(module: ModuleType, scale: str = "quick", seeds: int | None = None
 
         verdicts = family_adjust(verdicts, int(family), levels=levels)
     return dataclasses.replace(result, verdicts=verdicts)
+
+
+def _searched(claim, verdict, ctx: Context, scale: str):
+    """``verdict`` with the record of the search ``claim`` declares for its reading, if any."""
+    declaration = claim.search_of(verdict.reading)
+    if declaration is None:
+        return verdict
+    from .search.declared import run_declared
+
+    return verdict.searched(run_declared(claim, verdict, declaration, ctx, scale))
 
 
 def _key(module: ModuleType, key) -> tuple[str, str]:

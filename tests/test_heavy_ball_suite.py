@@ -33,3 +33,14 @@ def test_ghadimi_bound_refuted_for_a_timid_method(suite):
         return heavy_ball(0.1 * lr, 0.0)
     v = {x.reading: x.outcome for x in run_study(suite["ghadimi"], "tiny", methods={"momentum": timid}).verdicts}
     assert v["as written"] == REFUTED
+
+
+def test_dichotomy_maps_where_the_cycle_is_found_at_each_condition_number(suite):
+    """GTD-1 over two condition numbers: the first findings are one map per kappa, naming the cells
+    with a cycle (and its period) and those searched without one."""
+    v = run_study(suite["dichotomy"], "tiny", kappas=(25.0, 100.0), hs=(1.0, 3.0), alphas=(0.6,), periods=3).verdicts[0]
+    maps = [f for f in v.findings if f.startswith("kappa = ") and "cells (eta L, alpha)" in f]
+    assert [m.split(",")[0] for m in maps] == ["kappa = 25", "kappa = 100"]
+    assert "a cycle found at (3, 0.6) period 3" in maps[0]  # Lessard et al.'s period, heavy ball at eta L = 3
+    assert all("not accelerated at" in m for m in maps)
+    assert {n.split(":")[0] for n in v.notes} >= {f"kappa = {k}, eta L = {h}, alpha = 0.6" for k in (25, 100) for h in (1, 3)}

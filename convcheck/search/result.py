@@ -22,7 +22,9 @@ class SearchResult:
     certificates) and where the method starts on it (``(1, d)``), with ``state`` the method's
     state there when it is not at rest. ``budget`` and ``seed``: what was spent and how it was
     seeded, so the search can be repeated. ``details``: the search's own readings (the worst
-    case's solver status, a bracket, the run that reproduced the instance)."""
+    case's solver status, a bracket, the run that reproduced the instance). ``certificates``: what
+    the run that reproduced the instance certified besides the instance's own (a property that holds
+    along the iterates, such as bounded stochastic gradients)."""
 
     question: str
     method: str
@@ -37,6 +39,19 @@ class SearchResult:
     start: object = None
     state: object = None
     details: dict = field(default_factory=dict)
+    certificates: tuple = ()
+
+    def certified_instance(self):
+        """The instance's certificates and the reproducing run's, as a
+        :class:`~convcheck.hypotheses.Instance` (None without an instance)."""
+        from ..hypotheses import Instance
+
+        if self.instance is None:
+            return None
+        own = tuple(getattr(self.instance, "certificates", lambda: [])())
+        extra = {c.property for c in self.certificates}
+        name = getattr(self.instance, "name", type(self.instance).__name__)
+        return Instance(name, tuple(c for c in own if c.property not in extra) + tuple(self.certificates))
 
     @property
     def summary(self) -> str:
@@ -55,8 +70,6 @@ class SearchResult:
                 "candidates": int(self.candidates), "certified": int(self.certified),
                 "best_violation": self.best_violation if math.isfinite(self.best_violation) else None,
                 "budget": dict(self.budget), "seed": self.seed, "seconds": self.seconds,
-                "instance": None if inst is None else {
-                    "name": getattr(inst, "name", type(inst).__name__),
-                    "certificates": {c.property: c.to_json() for c in getattr(inst, "certificates", lambda: [])()}},
+                "instance": None if inst is None else self.certified_instance().to_json(refutes=bool(self.found)),
                 "start": None if self.start is None else self.start.detach().cpu().numpy().tolist(),
                 "details": self.details, "summary": self.summary}

@@ -54,6 +54,7 @@ from convcheck.stats import relative_error
 from convcheck.study import Claim, StudyResult
 
 from _survey import adagrad_survey, adam_survey, rmsprop_survey
+from _survey_searches import SEARCHES
 
 STANDARD_RMSPROP = "standard RMSProp (per-coordinate v)"
 STANDARD_ADAM = "standard Adam (per-coordinate v, k from 1)"
@@ -66,10 +67,10 @@ CLAIMS = [
           methods=("adagrad", "gd"), judgments=FAIR, assumes="none: a statement about how AdaGrad scales each coordinate's steps, on any problem", coverage="badly scaled and rotated convex quadratics and least squares, each method at its own tuned step"),
     Claim("AD-2", "Eqs. (41)-(42)", "RMSProp: v = gamma v + (1 - gamma) ||g||^2 (a scalar), w -= eta g / sqrt(eps + v)",
           "identity", readings=(STANDARD_RMSPROP,), methods={STANDARD_RMSPROP: ("rmsprop",)},
-          judgments={AS_WRITTEN: SAME, STANDARD_RMSPROP: SAME}, assumes="none: an identity of two computations (the survey's scalar-v update and the standard per-coordinate RMSProp, on one gradient stream)"),
+          judgments={AS_WRITTEN: SAME, STANDARD_RMSPROP: SAME}, search=SEARCHES["AD-2"], assumes="none: an identity of two computations (the survey's scalar-v update and the standard per-coordinate RMSProp, on one gradient stream)"),
     Claim("AD-3", "Eqs. (43)-(47)", "Adam = momentum + RMSProp with bias correction 1/(1 - gamma^k), scalar v", "identity",
           readings=(STANDARD_ADAM,), supporting=(DECOUPLED,), methods={STANDARD_ADAM: ("adam",), DECOUPLED: ("adamw",)},
-          judgments={AS_WRITTEN: SAME, STANDARD_ADAM: SAME, DECOUPLED: SAME}, assumes="none: an identity of two computations (the survey's Adam, the standard Adam and torch.optim.Adam, on one gradient stream)"),
+          judgments={AS_WRITTEN: SAME, STANDARD_ADAM: SAME, DECOUPLED: SAME}, search=SEARCHES["AD-3"], assumes="none: an identity of two computations (the survey's Adam, the standard Adam and torch.optim.Adam, on one gradient stream)"),
     Claim("AD-4", "Sec. 6 (Duchi et al.)", "AdaGrad's averaged iterate converges at O(1/sqrt t) on a convex problem", "rate",
           statement="supporting", methods=("adagrad",), judgments=Rate("1/sqrt(t)", "upper"), hypotheses=("convex", "bounded stochastic gradients")),
 ]

@@ -45,6 +45,7 @@ from convcheck.objectives import MLP
 from convcheck.optim import backprop_in_place_step, delta_rule_gradient
 from convcheck.stats import relative_error, thresholds as th
 from convcheck.study import Claim, StudyResult
+from _survey_searches import SEARCHES
 
 IN_PLACE = "in place: line 10 uses the weights already updated above"
 ONE_STEP = Identity("SAME_ARITHMETIC_RTOL")  # one step computed two ways is the same arithmetic
@@ -53,7 +54,8 @@ CLAIMS = [
           judgments=AllOf({"autograd": Identity("IDENTITY_RTOL"),
                            "central differences": Identity("FINITE_DIFFERENCE_RTOL", carry=False)}), assumes="none: an identity of two computations (the delta rule, autograd and central differences)", coverage="fully connected nets of depth 2-4 with sigmoid, tanh and ReLU, MSE"),
     Claim("BP-2", "Alg. 2, Eqs. (18)-(20)", "a backpropagation step is a gradient-descent step on all weights", "identity",
-          readings=(IN_PLACE,), judgments={"as written": ONE_STEP, IN_PLACE: ONE_STEP}, assumes="none: an identity of two computations (one backpropagation step and one GD step)"),
+          readings=(IN_PLACE,), judgments={"as written": ONE_STEP, IN_PLACE: ONE_STEP},
+          search={IN_PLACE: SEARCHES["BP-2 in place"]}, assumes="none: an identity of two computations (one backpropagation step and one GD step)"),
 ]
 
 SCALES = {"tiny": {"seeds": 3}, "quick": {"seeds": 8}, "full": {"seeds": 64}}

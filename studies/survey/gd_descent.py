@@ -62,6 +62,8 @@ from convcheck.objectives import Logistic, Quadratic, Saddle
 from convcheck.stopping import REASONS, Stopping
 from convcheck.study import Claim, StudyResult
 
+from _survey_searches import SEARCHES
+
 BELOW_2_OVER_L = "eta < 2/L"
 BELOW_2_CERTIFIED = f"{BELOW_2_OVER_L}, {pep.CERTIFIED}"
 FIRST_STEP, AT_SADDLE = "stops at the first step its condition holds", "stops where the Hessian has a negative eigenvalue"
@@ -72,7 +74,8 @@ CLAIMS = [
           methods={"as written": ("gd",), BELOW_2_OVER_L: ("gd",)}, hypotheses=("convex",), scope=("convex",),
           supporting=(pep.CERTIFIED, BELOW_2_CERTIFIED),
           judgments={AS_WRITTEN: Decreasing(), BELOW_2_OVER_L: Decreasing(), pep.CERTIFIED: NEVER_RISES,
-                     BELOW_2_CERTIFIED: NEVER_RISES}),
+                     BELOW_2_CERTIFIED: NEVER_RISES},
+          search={"as written": SEARCHES["GD-2"], pep.CERTIFIED: SEARCHES["GD-2 certified"]}),
     Claim("GD-3", "Sec. 2.2", "four stopping criteria stop where stated; the gradient-norm one can stop at a saddle", "property",
           methods=("gd",), judgments=AllOf({FIRST_STEP: Identity("EXACT_RTOL"), AT_SADDLE: AtMost(0.0, rtol=None)}, of="property"), assumes="none: a statement about four stopping rules on any run of GD", coverage="a convex quadratic, logistic regression and a saddle"),
 ]

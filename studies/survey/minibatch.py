@@ -72,6 +72,7 @@ from convcheck.objectives import LeastSquares, ShiftedQuadratics, WithoutReplace
 from convcheck.stats import tail_floor
 from convcheck.stats.scaling import log_log_slopes
 from convcheck.study import Claim, StudyResult
+from _survey_searches import SEARCHES
 
 BOTTOU = "Bottou et al.: contraction 1 - eta mu, floor proportional to 1/b"
 CONVEX = "convex f: floor follows E||e||^2 and the 1/t transient"
@@ -102,17 +103,20 @@ CLAIMS = [
           judgments=AtMost(0, rtol=None), assumes="none: a statement about the samplers (an epoch without replacement partitions the data)"),
     Claim("MB-2", "Eq. (34)", "mini-batch SGD for non-convex and convex f: O(1/t + E||e_t||^2): the floor follows the "
           "batch-gradient noise", "floor", readings=(CONVEX,), methods=("sgd",), hypotheses=PROP3, scope=BOTH_CASES,
-          judgments={"as written": EQ34, CONVEX: EQ34}),
+          judgments={"as written": EQ34, CONVEX: EQ34}, search=SEARCHES["MB-2"]),
     Claim("MB-3", "Eq. (35)", "each f_i mu-strongly convex, mini-batch SGD: O((1 - mu/L)^t + E||e_t||^2)", "linear",
           readings=(BOTTOU,), methods=("sgd",), hypotheses=PROP3_STRONG,
           judgments={"as written": Linear(lambda c: 1 - c["mu"] / c["L"]),
-                     BOTTOU: Aspects({"contraction": Linear(lambda c: 1 - c["eta"] * c["mu"]), "floor": Floor()})}),
+                     BOTTOU: Aspects({"contraction": Linear(lambda c: 1 - c["eta"] * c["mu"]), "floor": Floor()})},
+          search=SEARCHES["MB-3"]),
     Claim("MB-4", "Eq. (36)", "without replacement: E||e||^2 = (1 - b/n) sigma^2 / b, sigma^2 the variance of the whole "
           "dataset", "variance", readings=(SIGMA_N1,),
-          judgments={"as written": _variance(_eq36, "1/n reading"), SIGMA_N1: _variance(_eq36, "1/(n-1) reading")}, hypotheses=("finite sum",)),
+          judgments={"as written": _variance(_eq36, "1/n reading"), SIGMA_N1: _variance(_eq36, "1/(n-1) reading")}, hypotheses=("finite sum",),
+          search=SEARCHES["MB-4"]),
     Claim("MB-5", "Eq. (37)", "with replacement: E||e||^2 = sigma^2 / b, sigma^2 the variance of the whole dataset",
           "variance", readings=(SIGMA_N1,),
-          judgments={"as written": _variance(_eq37, "1/n reading"), SIGMA_N1: _variance(_eq37, "1/(n-1) reading")}, hypotheses=("finite sum",)),
+          judgments={"as written": _variance(_eq37, "1/n reading"), SIGMA_N1: _variance(_eq37, "1/(n-1) reading")}, hypotheses=("finite sum",),
+          search={SIGMA_N1: SEARCHES["MB-5 n-1"]}),
     Claim("MB-6", "Sec. 5", "larger b brings mini-batch SGD toward GD, at a higher cost per step", "comparative",
           methods=("sgd",), hypotheses=("finite sum",),
           judgments=Aspects({"closer to GD": Comparison(log=True), "cost": Identity()}), coverage="least squares only"),

@@ -63,6 +63,8 @@ from convcheck.judgments import Certified, Comparison, Measures
 from convcheck.objectives import Quadratic
 from convcheck.study import Claim, StudyResult
 
+from _survey_searches import SEARCHES
+
 #: The natural measures of "the amount of oscillation of updates": each per row (a run), smaller is less.
 MEASURES = {
     "amplitude": "total variation of the error along every eigendirection, relative to its start, averaged over "
@@ -74,7 +76,8 @@ LESS_OSCILLATION = Measures({m: Comparison(log=m != "reversals") for m in MEASUR
 NESTEROV = "Nesterov's momentum (torch.optim.SGD's nesterov=True form), the same grid and measures"
 CLAIMS = [Claim("GD-5", "Eq. (8), Figs. 2-3", "momentum reduces the oscillation of gradient descent", "comparative",
                 methods={AS_WRITTEN: ("momentum", "gd"), NESTEROV: ("nesterov", "gd")}, supporting=(pep.CERTIFIED, NESTEROV),
-                judgments={AS_WRITTEN: LESS_OSCILLATION, NESTEROV: LESS_OSCILLATION, pep.CERTIFIED: Certified(of="comparative")}, assumes="none: a statement about momentum's paths on any problem", coverage="random ill-conditioned quadratics only, over a grid of steps and momenta")]
+                judgments={AS_WRITTEN: LESS_OSCILLATION, NESTEROV: LESS_OSCILLATION, pep.CERTIFIED: Certified(of="comparative")},
+                search={AS_WRITTEN: SEARCHES["GD-5"], NESTEROV: SEARCHES["GD-5 nesterov"]}, assumes="none: a statement about momentum's paths on any problem", coverage="random ill-conditioned quadratics only, over a grid of steps and momenta")]
 ROLES = ("gd", "momentum", "nesterov")
 SCALES = {"tiny": {"seeds": 6, "steps": 100, "hs": (0.5, 1.8), "alphas": (0.5, 0.9), "pep_N": 5,
                    "pep_cells": ((0.5, 0.5), (1.5, 0.5))},

@@ -52,6 +52,7 @@ from convcheck.judgments import AtMost
 from convcheck.objectives import MLP, Rosenbrock, ScalarFactorisation, TwoWells
 from convcheck.stats import failure_rate_bound, rank_trend, roundoff_limit
 from convcheck.study import StudyResult
+from _survey_searches import SEARCHES
 
 NOT_SMOOTH = "not globally L-smooth: steps h/L_0 from the curvature at the start"
 DECREASING = AtMost(0.0, rtol=None, sampled=True)  # max(f_T / f_0 - 1, rank correlation) <= 0 on every run
@@ -59,6 +60,7 @@ CLAIMS = [
     Claim("GD-7", "Sec. 2.1, Fig. 1", "GD works relatively fine for non-convex cost functions: it might oscillate but its "
           "overall pattern is decreasing", "property", readings=(NOT_SMOOTH,), methods=("gd",), scope=("non-convex",),
           judgments={"as written": DECREASING, NOT_SMOOTH: DECREASING}, hypotheses=("L-smooth",),
+          search={NOT_SMOOTH: SEARCHES["GD-7 local"]},
           coverage="one globally L-smooth non-convex function (two wells) over steps below 2/L and starts around its "
                    "barrier; no L-smooth network"),
 ]

@@ -66,6 +66,7 @@ from convcheck.stats.scaling import log_log_slopes
 from convcheck.study import Claim, StudyResult
 
 import _survey_tolerances as tol
+from _survey_searches import SEARCHES
 
 SAM3_RATE = "first-order eps* near-optimal: gap to the true maximum O(rho^2)"
 CLAIMS = [
@@ -78,7 +79,7 @@ CLAIMS = [
           judgments={"as written": Identity("IDENTITY_RTOL"), SAM3_RATE: Exponent(2.0, "at_least")}, assumes="none: an identity of two computations (the SAM loss and the loss plus its sharpness)"),
     # "small compared to": at most SMALL_RATIO of the kept term; as large as it (ratio 1) is not small
     Claim("SAM-4", "Eq. (54)", "the d eps*/dw term of the SAM gradient is small compared to the first term and can be ignored",
-          "property", judgments=Small(tol.SMALL_RATIO, refuted_at=1.0, rtol=None), assumes="none: a statement about the two terms of the SAM gradient on any loss", coverage="a small MLP at initialisation and along training, rho in [0.01, 0.5]"),
+          "property", judgments=Small(tol.SMALL_RATIO, refuted_at=1.0, rtol=None), search=SEARCHES["SAM-4"], assumes="none: a statement about the two terms of the SAM gradient on any loss", coverage="a small MLP at initialisation and along training, rho in [0.01, 0.5]"),
     Claim("SAM-6", "Eq. (55)", "SWP is unbiased: E[eps_hat] = eps*", "variance", methods=("swp",), judgments=MeanVector(), assumes="none: a statement about the SWP estimator of eps*"),
 ]
 

@@ -79,6 +79,7 @@ from convcheck.objectives import LeastSquares, ShiftedQuadratics, WithReplacemen
 from convcheck.stats import tail_floor
 from convcheck.stats.scaling import log_log_slopes
 from convcheck.study import Claim, StudyResult
+from _survey_searches import SEARCHES
 
 THETA_ETA = "floor proportional to eta (Theta)"
 CONVEX_F = "convex f: floor O(eta) and the 1/t transient"
@@ -91,14 +92,16 @@ CLAIMS = [
     Claim("SGD-3", "Prop. 2, Eq. (27)", "f bounded below, L-smooth, bounded stochastic gradients; constant step eta: "
           "f(w_{t+1}) - f* <= O(1/t + eta); SGD stalls at a floor O(eta)",
           "floor", readings=(CONVEX_F, THETA_ETA), methods=("sgd",), hypotheses=PROP2, scope=BOTH_CASES,
-          judgments={"as written": EQ27, CONVEX_F: EQ27, THETA_ETA: Floor()}),
+          judgments={"as written": EQ27, CONVEX_F: EQ27, THETA_ETA: Floor()}, search=SEARCHES["SGD-3"]),
     Claim("SGD-7", "Sec. 4.2, Eq. (27)", "Eq. (27) holds for a non-convex function: with a fixed eta, "
           "f(w_{t+1}) - f* <= O(1/t + eta)", "floor", readings=(GHADIMI_LAN,), methods=("sgd",), hypotheses=PROP2,
-          scope=("non-convex",), same_as="SGD-3", judgments={"as written": EQ27, GHADIMI_LAN: Floor(sense="upper")}),
+          scope=("non-convex",), same_as="SGD-3", judgments={"as written": EQ27, GHADIMI_LAN: Floor(sense="upper")},
+          search=SEARCHES["SGD-3"]),
     Claim("SGD-5", "Prop. 2, Eq. (29)", "each f_i mu-strongly convex, constant eta: f - f* <= O((1 - mu/L)^t + eta)",
           "linear", readings=(BOTTOU,), methods=("sgd",), hypotheses=PROP2_STRONG,
           judgments={"as written": Linear(lambda c: 1 - c["mu"] / c["L"]),
-                     BOTTOU: Aspects({"contraction": Linear(lambda c: 1 - c["eta"] * c["mu"]), "floor": Floor()})}),
+                     BOTTOU: Aspects({"contraction": Linear(lambda c: 1 - c["eta"] * c["mu"]), "floor": Floor()})},
+          search=SEARCHES["SGD-5"]),
     Claim("SGD-6", "Sec. 4.2", "SGD is less accurate than GD, but each step is about n times cheaper", "comparative",
           methods=("sgd",), hypotheses=("finite sum",),
           judgments=Aspects({"accuracy": Comparison(log=True), "cost": Identity()}), coverage="least squares only"),

@@ -68,16 +68,19 @@ from convcheck.optim import inverse_sqrt_t, inverse_t, strongly_convex
 from convcheck.stats import rate_function
 from convcheck.stats.scaling import log_log_slopes
 from convcheck.study import Claim, StudyResult
+from _survey_searches import SEARCHES
 
 CONVEX = "convex f (the cited analyses' hypothesis)"
 RATES = {"SGD-1": "1/log(t)", "SGD-2": "log(t)/sqrt(t)", "SGD-4": "1/t"}
 CLAIMS = [
     Claim("SGD-1", "Prop. 2, Eq. (25)", "f bounded below, L-smooth, bounded stochastic gradients; eta_t = 1/t: "
           "f(w_{t+1}) - f* <= O(1/log t)", "rate", readings=(CONVEX,), methods=("sgd",), hypotheses=PROP2,
-          scope=BOTH_CASES, judgments={"as written": Limit(Rate(RATES["SGD-1"])), CONVEX: Rate(RATES["SGD-1"])}),
+          scope=BOTH_CASES, judgments={"as written": Limit(Rate(RATES["SGD-1"])), CONVEX: Rate(RATES["SGD-1"])},
+          search=SEARCHES["SGD-1"]),
     Claim("SGD-2", "Prop. 2, Eq. (26)", "f bounded below, L-smooth, bounded stochastic gradients; eta_t = 1/sqrt(t): "
           "f(w_{t+1}) - f* <= O(log t / sqrt t)", "rate", readings=(CONVEX,), methods=("sgd",), hypotheses=PROP2,
-          scope=BOTH_CASES, judgments={"as written": Limit(Rate(RATES["SGD-2"])), CONVEX: Rate(RATES["SGD-2"])}),
+          scope=BOTH_CASES, judgments={"as written": Limit(Rate(RATES["SGD-2"])), CONVEX: Rate(RATES["SGD-2"])},
+          search=SEARCHES["SGD-2"]),
     Claim("SGD-4", "Prop. 2, Eq. (28)", "each f_i mu-strongly convex, eta_t = 1/(mu t): f(w_{t+1}) - f* <= O(1/t)", "rate",
           methods=("sgd",), hypotheses=PROP2_STRONG, judgments=Rate(RATES["SGD-4"])),
 ]
