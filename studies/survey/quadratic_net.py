@@ -71,13 +71,13 @@ import _survey_tolerances as tol
 CURVED = AtLeast(-tol.PSD_RTOL, rtol=None)  # the Hessian positive semidefinite, to round-off
 #: OP-7's judgment: every GD run reaches the global value; one above it refutes only when it stalled at a
 #: critical point with a non-positive curvature (a saddle)
-AVOIDS_SADDLES = Holds({"excess": AtMost(tol.GD_REACH_RTOL, rtol=None)}, what="no GD run (step 0.01) ends at a saddle point",
+AVOIDS_SADDLES = Holds({"excess": AtMost(tol.GD_REACH_RTOL, rtol=None)}, what="no GD run (step 0.01) ends at a saddle point", sampled=True,
                        refutes={"gradient": AtMost(tol.STALLED_GRAD, rtol=None), "curvature": AtMost(0.0, rtol=None)})
 PROP4_NET = "Prop. 4's network (not globally L-smooth)"
 CLAIMS = [
     Claim("OP-1", "Prop. 4.1", "quadratic activation, k >= 2d, d positive and d negative v: no spurious local minima", "property",
           judgments=Holds({"excess": AtMost(tol.REACH_RTOL, rtol=None)}, assumes={"negative v": AtLeast(1, rtol=None)},
-                          refutes={"gradient": AtMost(tol.STATIONARY_GRAD, rtol=None), "curvature": CURVED},
+                          refutes={"gradient": AtMost(tol.STATIONARY_GRAD, rtol=None), "curvature": CURVED}, sampled=True,
                           what="every L-BFGS run reaches the exact global value in the Prop. 4 regime"), assumes="none: Prop. 4's network by construction (quadratic activation, k >= 2d hidden units, d positive and d negative output weights)"),
     Claim("OP-2", "Prop. 4.2", "every saddle point has a direction of negative curvature", "property",
           judgments=Holds({"curvature": AtMost(-tol.PSD_RTOL, rtol=None)}, what="every critical point that is not a global "
