@@ -562,11 +562,17 @@ class RegimeRate(Rate):
     Plain :class:`~convcheck.evidence.Curves` are judged as :class:`Rate` judges them."""
 
     def judge(self, evidence, *, claim="", levels=None):
+        from .claims import INCONCLUSIVE
         from .evidence import Regime
 
         if isinstance(evidence, Regime):
-            return Rate.judge(dataclasses.replace(self, window=(evidence.start, np.inf)), evidence.curves, claim=claim,
-                              levels=levels)
+            v = Rate.judge(dataclasses.replace(self, window=(evidence.start, np.inf)), evidence.curves, claim=claim,
+                           levels=levels)
+            if not evidence.why:
+                return v
+            # what places the regime's start is part of the reason where it keeps the verdict undecided
+            return v.restated(summary=f"{v.summary}; the regime starts where {evidence.why}") if v.outcome == INCONCLUSIVE \
+                else v.restated(notes=[f"the regime starts where {evidence.why}"])
         return Rate.judge(self, evidence, claim=claim, levels=levels)
 
 
