@@ -67,3 +67,31 @@ def test_gd5_tuned_step_is_the_grid_point_with_the_fewest_iterations():
     assert np.isinf(none).all() and short in hs  # ordered by the final distance instead
     hm, hs_m, its_m = tuned_step(q, lambda lr, momentum: heavy_ball(lr, momentum), 0.5, w0, 16, 5000)
     assert its_m[hs_m == hm][0] == its_m.min() and hs_m.max() < 3.0
+
+
+def test_op7_as_written_refutes_a_run_stalled_at_a_strict_saddle_and_passes_runs_that_avoid_it():
+    """GD at 0.9/L on WellsPlane from random starts avoids the saddles; a planted start on the
+    saddle's stable manifold (the symmetry axis x = 0, where the x-gradient is exactly 0 and GD
+    descends along y into the saddle: a measure-zero set of starts) is a run that ends at a saddle,
+    and refutes OP-7's judgment."""
+    from quadratic_net import LEE_AVOIDS
+
+    from convcheck import engine
+    from convcheck.objectives import WellsPlane
+    from convcheck.optim import gradient_descent
+
+    obj = WellsPlane()
+
+    def measured(w0):
+        tr = engine.run(obj, gradient_descent(0.9 / obj.L), w0, 600, checkpoints=[0, 600])
+        return {"excess": Samples.on(obj, tr.metrics["gap"][:, -1] / (1 + obj.f_star), what="excess"),
+                "gradient": Samples.on(obj, tr.metrics["grad_norm"][:, -1], what="gradient"),
+                "curvature": Samples.on(obj, torch.linalg.eigvalsh(obj.hessian(tr.final))[:, 0].numpy(), what="curvature")}
+
+    starts = (2 * torch.rand(32, 2, generator=torch.Generator().manual_seed(3), dtype=torch.float64) - 1) * obj.B
+    ok = LEE_AVOIDS.judge(measured(starts))
+    assert ok.outcome == REPRODUCED and "0 failures in 32" in ok.summary
+    on_axis = obj.saddles[(np.abs(obj.saddles[:, 0]) < 1e-12) & (obj.saddles[:, 1] < 0)][0]  # below the centre, x = 0
+    saddle = torch.tensor([[0.0, on_axis[1]]], dtype=torch.float64)  # on the symmetry axis x = 0: its stable manifold
+    bad = LEE_AVOIDS.judge(measured(torch.cat([starts[:31], saddle])))
+    assert bad.outcome == REFUTED and "1 failures in 32" in bad.summary
