@@ -39,12 +39,14 @@ Verdict rule:
     C / sqrt(period), so D_T ~ 2 alpha sqrt(T) / (C sqrt(period)) and the transient lasts
     T ~ ((x_1 + 1) C sqrt(period) / (2 alpha))^2 rounds, about C^3 / alpha^2 when the period is C;
     beta_1 and lambda change it by small factors only (lambda = 0.99 and 1 - 1e-8 give nearly one
-    regret curve). So the evidence is a ``Regime`` starting where every seed has reached x*
+    regret curve). So where beta_1 > 0 the evidence is a ``Regime`` starting where every seed has reached x*
     (measured within the run; beyond it extrapolated along sqrt(t) from the drift of the last
     doubling); shorter horizons decide nothing and the verdict names the horizon that would, two
     decades past that start, and why it starts there. (Theorem 4's second term grows like
     T^(3/2) until beta_1t has decayed, T ~ 1/(1 - lambda) = 1e8: that is the bound's looseness,
-    not the regret's, and does not place the regime.)
+    not the regret's, and does not place the regime.) Where beta_1 = 0 (the period-3 problems, alpha
+    near Theorem 1's largest) the transient lasts a few hundred rounds (a finding), and the rate
+    check's own window, after its burn-in, judges the plain curves.
     The reading with constants: ``Bound("1", stochastic=False)`` on R(T) / B(T), every seed and
     checkpoint of every problem (each seed's R and B are of its own draws). Linear losses
     have g_t = c_t wherever x_t is, so v_hat_t, beta_{1,t} / alpha_t and ||g_{1:T}|| are computed
@@ -145,12 +147,15 @@ def run(ctx, *, steps) -> StudyResult:
         B = theorem4_bound(g, alpha, b1, b2, R.steps)
         ratios[label] = R.map(lambda r: r / B, "R(T) / B(T)")
         # The regime of the O-claim starts when every seed's iterate has reached x* = -1: until then x_t
-        # travels from x_1 and the regret grows like t, however the bound's terms grow
+        # travels from x_1 and the regret grows like t, however the bound's terms grow. Where beta_1 = 0
+        # (period 3, a large alpha) it lasts a few hundred rounds at most, and the rate check's own window
+        # (after its burn-in) judges the plain curves; where beta_1 > 0 it lasts far longer
         D = drift(g[:1] if not obj.stochastic else g, alpha, (b1, b2))
         x1 = starts(ctx, label).cpu().numpy()[:, 0]
         at, reached = arrival(np.broadcast_to(D, (x1.size, D.shape[1])), x1)
         start, why = _transient(at, reached, D, int(R.steps.max()))
-        curves[label] = Regime(curves[label], start, why)
+        if b1 > 0:
+            curves[label] = Regime(curves[label], start, why)
         transients.append(f"{label}: {why}")
     constants = [f"{label}: max R(T)/B(T) = {np.nanmax(c.values):.3g}" for label, c in ratios.items()] + [
         "with beta_1t = beta_1 lambda^(t-1) and lambda = 1 - 1e-8 (Kingma & Ba's choice), beta_1t stays near "
