@@ -44,6 +44,9 @@ PROPERTIES: dict[str, str] = {
     "mu-strongly convex": "f's Hessian is at least mu I everywhere, mu > 0",
     "each f_i mu-strongly convex": "every component's Hessian is at least mu I everywhere, mu > 0",
     "non-convex": "a witness: a point where the Hessian of f has a negative eigenvalue",
+    "strict saddles": "every critical point that is not a local minimum has a Hessian eigenvalue < 0 (saddles and maxima; "
+                      "certified: every critical point, found in a region outside which a bound excludes them, with its "
+                      "spectrum)",
     "spurious local minimum": "a local minimiser whose value lies above f* (certified by its gradient and Hessian)",
     "non-smooth": "f has a kink (its gradient jumps): outside every L-smooth class",
     "over-parameterised": "a network whose hidden width meets the width condition of the statement's theorem (a bound "

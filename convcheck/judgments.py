@@ -341,7 +341,9 @@ class AtLeast(_Compare):
 class Decreasing(Judgment):
     """"f decreases at every step": ``f_{k+1} <= f_k`` up to ``DESCENT_RTOL * max(1, |f_k|)`` (the
     round-off of evaluating f twice, carried to the run's dtype) at every recorded step of every run;
-    a run that diverged does not decrease. The curves must record consecutive steps."""
+    a run that diverged does not decrease. The curves must record consecutive steps. The runs are
+    the draws a "for every run" is read from: the verdict quotes the Clopper-Pearson bound on the
+    rate of runs that rise (:func:`~convcheck.stats.check_property`, ``sampled``)."""
 
     kind: ClassVar[str] = "property"
 
@@ -359,13 +361,16 @@ class Decreasing(Judgment):
         holds = ~up.any(axis=1)
         first = [int(evidence.steps[1:][np.argmax(u)]) if u.any() else -1 for u in up]
         labels = [f"run {s}" + (f": f rises at step {k}" if k >= 0 else "") for s, k in enumerate(first)]
+        # "at every step of every run", read from the runs made: the verdict quotes the failure rate they bound
         return check_property(holds, what=f"{evidence.metric} decreases at every step", labels=labels, claim=claim,
-                              statistic={"increases": int(up.sum())}, levels=levels)
+                              sampled=True, statistic={"increases": int(up.sum())}, levels=levels)
 
 
 @dataclass(frozen=True)
 class Finite(Judgment):
-    """Every run stays finite (no divergence, the engine's rule)."""
+    """Every run stays finite (no divergence, the engine's rule); the verdict quotes the
+    Clopper-Pearson bound on the divergence rate the runs made allow
+    (:func:`~convcheck.stats.check_runs_finite`)."""
 
     kind: ClassVar[str] = "property"
 
@@ -557,11 +562,17 @@ class RegimeRate(Rate):
     Plain :class:`~convcheck.evidence.Curves` are judged as :class:`Rate` judges them."""
 
     def judge(self, evidence, *, claim="", levels=None):
+        from .claims import INCONCLUSIVE
         from .evidence import Regime
 
         if isinstance(evidence, Regime):
-            return Rate.judge(dataclasses.replace(self, window=(evidence.start, np.inf)), evidence.curves, claim=claim,
-                              levels=levels)
+            v = Rate.judge(dataclasses.replace(self, window=(evidence.start, np.inf)), evidence.curves, claim=claim,
+                           levels=levels)
+            if not evidence.why:
+                return v
+            # what places the regime's start is part of the reason where it keeps the verdict undecided
+            return v.restated(summary=f"{v.summary}; the regime starts where {evidence.why}") if v.outcome == INCONCLUSIVE \
+                else v.restated(notes=[f"the regime starts where {evidence.why}"])
         return Rate.judge(self, evidence, claim=claim, levels=levels)
 
 

@@ -34,7 +34,7 @@ SAME = [
 WRONG = [
     (uo.OvershootSGD, "GD-2", "eta < 2/L", "gd", None),
     (uo.FrozenScheduleSGD, "SGD-4", None, "sgd", 24),
-    (uo.SignFlippedMomentum, "GD-5", None, "momentum", None),
+    (uo.SignFlippedMomentum, "GD-5", "as written", "momentum", None),  # the tuned reading re-tunes its step
     (uo.TinyAdagrad, "AD-4", None, None, None),
     (uo.EpsInsideRMSprop, "AD-2", "standard", None, None),
     (uo.AdamNoBiasCorrection, "AD-3", "standard", None, None),

@@ -11,8 +11,8 @@ from convcheck import engine
 from convcheck.claims import AS_WRITTEN, REFUTED, REPRODUCED, Claim
 from convcheck.evidence import Computations, Curves, Pair, Samples, Scaling, instance_of
 from convcheck.hypotheses import enforce
-from convcheck.judgments import (KINDS, AtLeast, AtMost, Bound, Comparison, Decreasing, Exponent, Finite, Identity,
-                                 Linear, Rate, judge, kinds_of)
+from convcheck.judgments import (KINDS, AtLeast, AtMost, Bound, Comparison, Decreasing, Exponent, Finite, Holds,
+                                 Identity, Linear, Rate, judge, kinds_of)
 from convcheck.objectives import Quadratic, Rosenbrock
 from convcheck.optim import gradient_descent
 from convcheck.study import discover
@@ -261,3 +261,65 @@ def test_a_claim_that_declares_nothing_is_caught(tmp_path):
     assert not (bare.hypotheses or bare.scope or bare.assumes)
     with pytest.raises(ValueError, match="must begin 'none: '"):
         Claim("X-1", "Eq. (1)", "planted", "property", assumes="nothing at all")
+
+
+# --- every "for every run/start/seed" verdict quotes its failure-rate bound -------------------------
+
+def test_a_for_every_run_verdict_quotes_the_failure_rate_bound_and_one_failure_in_32_refutes():
+    """0 failures in 8 runs bound the rate only by 31.2% (1 - 0.05^(1/8)); 1 failing run in 32 refutes
+    "every run" (a decided failure is a counterexample) and still quotes the bound of 1 in 32."""
+    q, _ = _quadratic_run()
+    eight = Samples.on(q, np.zeros(8), what="final gap", labels=[f"run {i}" for i in range(8)])
+    v = AtMost(1.0, sampled=True).judge(eight)
+    assert v.outcome == REPRODUCED and "0 failures in 8 random draws: failure rate below 31.23%" in v.summary
+    assert v.statistic["failure_rate_upper95"] == pytest.approx(1 - 0.05 ** (1 / 8), rel=1e-9)
+    planted = Samples.on(q, np.r_[np.zeros(31), 2.0], what="final gap")
+    w = AtMost(1.0, sampled=True).judge(planted)
+    assert w.outcome == REFUTED and "1 failures in 32 random draws" in w.summary
+    assert w.statistic["failure_rate_upper95"] == pytest.approx(0.1398, abs=1e-4)
+    held = Holds({"gap": AtMost(1.0)}, sampled=True).judge({"gap": eight})
+    assert held.outcome == REPRODUCED and "failure rate below 31.23%" in held.summary
+
+
+def test_decreasing_and_finite_quote_the_rate_of_runs_that_fail():
+    _, below = _quadratic_run(steps=50, lr=1.0, seeds=8)
+    d = Decreasing().judge(Curves.of(below))
+    assert d.outcome == REPRODUCED and "0 failures in 8 random draws: failure rate below 31.23%" in d.summary
+    f = Finite().judge(Curves.of(below))
+    assert f.outcome == REPRODUCED and "divergence rate below 31.23%" in f.summary
+    _, above = _quadratic_run(steps=50, lr=2.5, seeds=8)
+    assert Decreasing().judge(Curves.of(above)).outcome == REFUTED
+
+
+def test_every_declared_for_every_run_judgment_is_sampled():
+    """A declared property whose words say "every run/seed/start/init" is read from the runs made:
+    it must quote the failure-rate bound (``sampled=True``); a planted bare one is caught."""
+    import re
+
+    from convcheck.judgments import Judgment
+
+    def members(j):
+        yield j
+        for attr in ("judgments", "holds", "refutes", "applies", "assumes"):
+            sub = getattr(j, attr, None)
+            if isinstance(sub, dict):
+                for x in sub.values():
+                    yield from members(x)
+        if isinstance(getattr(j, "judgment", None), Judgment):
+            yield from members(j.judgment)
+        if isinstance(getattr(j, "then", None), Judgment):
+            yield from members(j.then)
+
+    every = re.compile(r"\bevery (L-BFGS |GD )?(run|seed|start|init)|\bno GD run\b")
+
+    def bare(j):
+        return [m for m in members(j) if hasattr(m, "sampled") and every.search(getattr(m, "what", "") or "") and not m.sampled]
+
+    assert bare(AtMost(1.0, what="every run reaches the target")), "the planted bare judgment is not caught"
+    found = []
+    for suite in list_suites():
+        for module in discover(suite=suite).values():
+            for claim in module.CLAIMS:
+                for cid, reading in claim.keys():
+                    found += [(cid, reading, m.what) for m in bare(claim.judgment_of(reading))]
+    assert not found, found

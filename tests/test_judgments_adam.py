@@ -72,3 +72,38 @@ def test_exists_parts_combine_as_every_cell_shown():
     good, bad = _curves(lambda t: np.ones_like(t)), _curves(lambda t: 1 / t, seed=1)
     assert judge(claim, "as written", omega, {"a": {"C": good}, "b": {"C": bad, "D": good}}).outcome == REPRODUCED
     assert judge(claim, "as written", omega, {"a": {"C": good}, "b": {"C": bad}}).outcome == INCONCLUSIVE
+
+
+def test_a_regime_that_keeps_the_verdict_undecided_says_what_places_it():
+    v = RegimeRate("sqrt(t)", "upper").judge(Regime(_curves(lambda t: t), 1e8, "x_t reaches x* by t = 1e8"))
+    assert v.outcome == INCONCLUSIVE and "the regime starts where x_t reaches x* by t = 1e8" in v.summary, v.summary
+    decided = RegimeRate("sqrt(t)", "upper").judge(Regime(_curves(lambda t: 10 * np.sqrt(t)), 10.0, "placed"))
+    assert decided.outcome == REPRODUCED and "placed" not in decided.summary
+
+
+def test_amsgrad_drift_is_algorithm_2_and_arrival_is_where_the_iterate_reaches_x_star():
+    """The block-exact drift equals Alg. 2's update run round by round (x_t = x_1 - D_t before the
+    projection acts); arrival is the first round at x* = -1, and one beyond the horizon is
+    extrapolated along sqrt(t) to within a few percent of the round a longer run measures. A
+    planted start at +1 arrives later than one at 0; a planted drift away from x* never arrives."""
+    from _adam2015 import arrival, drift
+
+    C, T, lam = 12, 6000, 0.99
+    g = -np.ones((1, T))
+    g[:, ::C] = C
+    D = drift(g, 0.1, (0.9, 0.99), lam)
+    m = v = vh = d = 0.0
+    for t in range(1, T + 1):  # Alg. 2 by hand
+        b1t = 0.9 * lam ** (t - 1)
+        m, v = b1t * m + (1 - b1t) * g[0, t - 1], 0.99 * v + 0.01 * g[0, t - 1] ** 2
+        vh = max(vh, v)
+        d += 0.1 / np.sqrt(t) * m / (np.sqrt(vh) + 1e-8)
+    assert D[0, -1] == pytest.approx(d, rel=1e-10)
+    at, reached = arrival(np.repeat(D, 2, 0), np.array([-0.5, 0.0]))
+    path = -0.5 - D[0]
+    assert reached[0] and at[0] == np.argmax(path <= -1) + 1
+    long = drift(np.tile(g, 8), 0.1, (0.9, 0.99), lam)
+    at_long, reached_long = arrival(long, np.array([0.0]))
+    assert not reached[1] and reached_long[0] and at[1] == pytest.approx(at_long[0], rel=0.1)
+    assert arrival(D, np.array([1.0]))[0][0] > at[1]
+    assert np.isinf(arrival(-D, np.array([0.0]))[0][0])

@@ -234,3 +234,38 @@ def test_the_delta_rule_can_itself_be_differentiated():
     (back,) = torch.autograd.grad((hand.grad(wr) * v).sum(), wr)
     torch.testing.assert_close(back, hand.hvp(w, v), rtol=1e-10, atol=1e-12)
     assert torch.equal(hand.grad(wr).detach(), hand.grad(w))  # the two paths, the same bits
+
+
+# --- WellsPlane: an L-smooth landscape with strict saddles (OP-7 as written) ------------------------
+
+def test_wells_plane_certifies_global_L_and_strict_saddles():
+    """The closed-form L bounds the exact Hessian at random points far and near; the gradient and
+    Hessian agree with autograd; the critical points are 3 global minima, 3 saddles and a maximum,
+    every non-minimum with a negative eigenvalue. A planted degenerate spectrum (a zero eigenvalue
+    at a saddle) loses the "strict saddles" certificate."""
+    import dataclasses
+
+    from convcheck.objectives import WellsPlane
+
+    obj = WellsPlane()
+    w = torch.randn(2000, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 3
+    H = obj.hessian(w)
+    assert torch.linalg.matrix_norm(H, ord=2).max() <= obj.L
+    x = w[:5].clone().requires_grad_(True)
+    g = torch.autograd.grad(obj.loss(x).sum(), x)[0]
+    assert torch.allclose(g, obj.grad(w[:5]), rtol=1e-12, atol=1e-14)
+    Ha = torch.autograd.functional.hessian(lambda v: obj.loss(v.reshape(1, 2)).sum(), w[0])
+    assert torch.allclose(Ha, H[0], rtol=1e-10, atol=1e-12)
+    lo = obj.spectra[:, 0]
+    assert len(obj.points) == 7 and (lo > 0).sum() == 3 and (obj.spectra[:, 1] < 0).sum() == 1  # the maximum
+    assert np.abs(obj.values[lo > 0] - obj.f_star).max() < 1e-12
+    assert np.linalg.norm(obj._g(obj.points), axis=-1).max() < 1e-12 and np.linalg.norm(obj.points, axis=-1).max() < obj.B
+    certs = {c.property: c for c in obj.certificates()}
+    assert certs["L-smooth"].holds and certs["L-smooth"].value == obj.L and certs["strict saddles"].holds
+    assert not certs["spurious local minimum"].holds
+    planted = WellsPlane()
+    planted.spectra = planted.spectra.copy()
+    planted.spectra[np.flatnonzero(lo < 0)[0], 0] = 0.0
+    assert not {c.property: c for c in planted.certificates()}["strict saddles"].holds
+    with pytest.raises(ValueError, match="'wells' parameter"):
+        WellsPlane(1)

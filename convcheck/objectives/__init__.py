@@ -10,7 +10,8 @@ from .networks import MLP, Layout, QuadraticNet, TwoLayerReLU, ntk_gram_infinite
 from .quadratic import Quadratic, ShiftedQuadratics, spectrum
 from .sampling import Sampler, WithoutReplacement, WithReplacement
 from .toys import Rosenbrock, Saddle, ScalarFactorisation, TwoWells
+from .wells import WellsPlane
 
 __all__ = ["Objective", "FiniteSum", "Quadratic", "spectrum", "LeastSquares", "LeastAbsolute", "Logistic", "HuberWorstCase",
-           "ScalarFactorisation", "Saddle", "Rosenbrock", "TwoWells", "ShiftedQuadratics", "MLP", "QuadraticNet", "TwoLayerReLU", "Layout", "relu_net", "prop5_data", "ntk_gram_infinite",
+           "ScalarFactorisation", "Saddle", "Rosenbrock", "TwoWells", "WellsPlane", "ShiftedQuadratics", "MLP", "QuadraticNet", "TwoLayerReLU", "Layout", "relu_net", "prop5_data", "ntk_gram_infinite",
            "Sampler", "WithReplacement", "WithoutReplacement", "OnlineObjective", "OnlineLinear"]

@@ -40,7 +40,7 @@ from .comparative import check_paired, check_spread
 from .floors import TailFloor, check_floor, check_floors, tail_floor
 from .intervals import Equivalence, equivalence, t_interval
 from .linear import check_linear
-from .identity import check_identity, check_property, check_runs_finite, failure_rate_bound, relative_error
+from .identity import check_identity, check_property, check_runs_finite, failure_rate_bound, failure_rate_words, relative_error
 from .multiple import agree, claim_p, combine, family_adjust
 from .rates import RATES, check_rate, rate_function
 from .trend import rank_trend
@@ -49,6 +49,6 @@ from .scaling import check_exponent, check_per_seed, log_log_slopes
 from .variance import check_exact, check_mean, check_mean_vector
 
 __all__ = ["thresholds", "check_rate", "RATES", "rate_function", "check_bound", "check_certified", "check_floor", "check_floors", "tail_floor", "TailFloor",
-           "check_linear", "check_exact", "check_mean", "check_mean_vector", "check_exponent", "check_per_seed", "log_log_slopes", "rank_trend", "check_paired", "check_spread", "check_identity", "check_property", "check_runs_finite", "failure_rate_bound", "relative_error",
+           "check_linear", "check_exact", "check_mean", "check_mean_vector", "check_exponent", "check_per_seed", "log_log_slopes", "rank_trend", "check_paired", "check_spread", "check_identity", "check_property", "check_runs_finite", "failure_rate_bound", "failure_rate_words", "relative_error",
            "family_adjust", "claim_p", "combine", "agree", "audit", "SeedAudit", "roundoff_limit", "difference_scale", "worst", "equivalence", "Equivalence",
            "t_interval"]

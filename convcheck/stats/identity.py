@@ -23,7 +23,7 @@ from ._arrays import as_numpy
 from ._record import records_levels
 from .seeds import eps_of
 
-__all__ = ["check_identity", "check_property", "check_runs_finite", "relative_error"]
+__all__ = ["check_identity", "check_property", "check_runs_finite", "failure_rate_bound", "failure_rate_words", "relative_error"]
 
 
 def relative_error(a, b) -> float:
@@ -156,12 +156,21 @@ def check_property(holds, *, what: str, labels=None, undecided=None, assumptions
     statistic = {"holds": int((h & ~u).sum()), "instances": int(h.size), "failed": failed[:20], "undecided": open_[:20],
                  "assumptions_unmet": unmet, **dict(fields.pop("statistic", {}))}
     if sampled:
-        decided = int((~u).sum())
-        upper, detectable = failure_rate_bound(len(failed), max(decided, 1)) if decided else (1.0, 1.0)
-        statistic.update(failure_rate_upper95=upper, detectable_rate95=detectable)
-        tail += (f"; {len(failed)} failures in {decided} random draws: failure rate below {upper:.2%} (Clopper-Pearson, "
-                 f"95%); a rate of {detectable:.2%} would have been found with probability 95%")
+        words, bound = failure_rate_words(len(failed), int((~u).sum()))
+        statistic.update(bound)
+        tail += f"; {words}"
     return Verdict(claim, study, outcome, summary + tail, statistic=statistic, **fields)
+
+
+def failure_rate_words(failures: int, decided: int, unit: str = "random draws", what: str = "failure rate") -> tuple[str, dict]:
+    """The sentence and statistic a "for every run/start/seed" verdict quotes: ``failures`` of
+    ``decided`` units failed; the one-sided Clopper-Pearson 95% upper bound on the rate and the rate
+    that many draws would have found with probability 95% (:func:`failure_rate_bound`). With no
+    decided unit the bound is 1 (nothing is known)."""
+    upper, detectable = failure_rate_bound(failures, decided) if decided else (1.0, 1.0)
+    return (f"{failures} failures in {decided} {unit}: {what} below {upper:.2%} (Clopper-Pearson, 95%); a rate of "
+            f"{detectable:.2%} would have been found with probability 95%",
+            {"failure_rate_upper95": upper, "detectable_rate95": detectable, "failure_rate_n": int(decided)})
 
 
 @records_levels
@@ -178,5 +187,7 @@ def check_runs_finite(diverged, diverged_at=None, *, what: str, claim: str = "",
     n = int(d.sum())
     first = f" (first recorded at step {int(at[d].min())})" if n and at is not None else ""
     summary = f"{what}: {n} of {d.size} seeds diverged{first}" if n else f"{what}: no seed diverged ({d.size} seeds)"
-    return Verdict(claim, study, REFUTED if n else REPRODUCED, summary, seeds=int(d.size), diverged=n,
-                   statistic={"diverged": n, **dict(fields.pop("statistic", {}))}, **fields)
+    # "every run stays finite" is read from the runs made: quote the divergence rate they bound
+    words, bound = failure_rate_words(n, int(d.size), "runs", "divergence rate")
+    return Verdict(claim, study, REFUTED if n else REPRODUCED, f"{summary}; {words}", seeds=int(d.size), diverged=n,
+                   statistic={"diverged": n, **bound, **dict(fields.pop("statistic", {}))}, **fields)

@@ -5,6 +5,11 @@ Claims:
         Adding the momentum term of Eq. (8), ``dw_k = alpha dw_{k-1} - eta grad f(w_k)``, "reduces
         the amount of oscillation of updates in gradient descent optimization". No step size or
         alpha is named (Eq. 8 asks alpha > 0), so it is tested over a grid of both.
+    Reading "each method at its own speed-tuned step": the policy's other comparison. GD and heavy
+    ball each run at the step that reaches ||w - w*|| <= REACH ||w_0 - w*|| in the fewest iterations
+    on the instance (a grid search over each method's stable range on starts apart from the
+    measured ones, part of the evidence: the tuned steps and their iteration counts are findings
+    and a table), one cell per (problem, alpha), the same measures and rule.
 Kind:
     comparative (paired across seeds), over a grid.
 Objective:
@@ -29,7 +34,8 @@ Verdict rule:
     interval lies below 0; a cell is refuted only when all three measures refute, reproduced
     only when all three reproduce. Cells that repeat a computation count once. The statement is
     reproduced when every cell is, refuted when any cell is (Holm over the cells); the map of
-    the cells' paired effects is a table and a heatmap.
+    the cells' paired effects is a table and a heatmap. The tuned reading: the same per cell and
+    over its cells.
 Certified:
     a supporting check, beside the verdict, never in its place: over every L-smooth mu-strongly
     convex function with kappa = 100 (a class holding the quadratics above; PEPit,
@@ -74,17 +80,25 @@ MEASURES = {
 }
 LESS_OSCILLATION = Measures({m: Comparison(log=m != "reversals") for m in MEASURES}, what="oscillation")
 NESTEROV = "Nesterov's momentum (torch.optim.SGD's nesterov=True form), the same grid and measures"
+TUNED = "each method at its own speed-tuned step, the same measures"
+#: The speed a step is tuned for: the iterations until ||w - w*|| <= REACH ||w_0 - w*|| (a setting, not a tolerance).
+REACH = 1e-6
 CLAIMS = [Claim("GD-5", "Eq. (8), Figs. 2-3", "momentum reduces the oscillation of gradient descent", "comparative",
-                methods={AS_WRITTEN: ("momentum", "gd"), NESTEROV: ("nesterov", "gd")}, supporting=(pep.CERTIFIED, NESTEROV),
-                judgments={AS_WRITTEN: LESS_OSCILLATION, NESTEROV: LESS_OSCILLATION, pep.CERTIFIED: Certified(of="comparative")},
-                search={AS_WRITTEN: SEARCHES["GD-5"], NESTEROV: SEARCHES["GD-5 nesterov"]}, assumes="none: a statement about momentum's paths on any problem", coverage="random ill-conditioned quadratics only, over a grid of steps and momenta")]
+                readings=(TUNED,), methods={AS_WRITTEN: ("momentum", "gd"), NESTEROV: ("nesterov", "gd"), TUNED: ("momentum", "gd")},
+                supporting=(pep.CERTIFIED, NESTEROV),
+                judgments={AS_WRITTEN: LESS_OSCILLATION, NESTEROV: LESS_OSCILLATION, TUNED: LESS_OSCILLATION,
+                           pep.CERTIFIED: Certified(of="comparative")},
+                search={AS_WRITTEN: SEARCHES["GD-5"], NESTEROV: SEARCHES["GD-5 nesterov"]},
+                assumes="none: a statement about momentum's paths on any problem",
+                coverage="random ill-conditioned quadratics only, over a grid of steps and momenta")]
 ROLES = ("gd", "momentum", "nesterov")
 SCALES = {"tiny": {"seeds": 6, "steps": 100, "hs": (0.5, 1.8), "alphas": (0.5, 0.9), "pep_N": 5,
-                   "pep_cells": ((0.5, 0.5), (1.5, 0.5))},
+                   "pep_cells": ((0.5, 0.5), (1.5, 0.5)), "tune": {"starts": 4, "grid": 8, "budget": 2000}},
           "quick": {"seeds": 32, "steps": 100, "hs": (0.1, 0.5, 1.0, 1.5, 1.8, 1.95), "alphas": (0.1, 0.5, 0.9), "pep_N": 8,
-                    "pep_cells": ((0.5, 0.5), (1.0, 0.5), (1.5, 0.5), (1.5, 0.9))},
+                    "pep_cells": ((0.5, 0.5), (1.0, 0.5), (1.5, 0.5), (1.5, 0.9)),
+                    "tune": {"starts": 8, "grid": 16, "budget": 10000}},
           "full": {"seeds": 128, "steps": 100, "hs": (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.8, 1.95),
-                   "alphas": (0.1, 0.3, 0.5, 0.7, 0.9, 0.95), "pep_N": 10,
+                   "alphas": (0.1, 0.3, 0.5, 0.7, 0.9, 0.95), "pep_N": 10, "tune": {"starts": 16, "grid": 32, "budget": 20000},
                    "pep_cells": tuple((h, a) for h in (0.5, 1.0, 1.5, 1.8) for a in (0.3, 0.5, 0.9))}}
 INJECTIONS = {
     'pep_momentum': "pep_momentum(h, alpha): heavy ball in PEPit's terms (convcheck.pep.heavy_ball), certified over the class",
@@ -92,7 +106,7 @@ INJECTIONS = {
 KAPPA = 100.0
 
 
-def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=(), pep_momentum=pep.heavy_ball) -> StudyResult:
+def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=(), pep_momentum=pep.heavy_ball, tune=None) -> StudyResult:
     hs, gd = np.asarray(hs, dtype=float), ctx.method("gd")
     problems = {
         "2-D, kappa 100": Quadratic(torch.tensor([1.0, 1.0 / KAPPA], dtype=ctx.dtype, device="cpu"), ctx.generator("2d"),
@@ -109,6 +123,8 @@ def run(ctx, *, steps, hs, alphas, pep_N=8, pep_cells=(), pep_momentum=pep.heavy
         parts += [paths, grid]
     if ctx.wants_reading("GD-5", NESTEROV):
         parts.append(_grid(ctx, problems, gd, "nesterov", steps, hs, alphas, "Nesterov", NESTEROV, "nesterov_grid"))
+    if ctx.wants_reading("GD-5", TUNED):
+        parts.append(_tuned(ctx, problems, gd, ctx.method("momentum"), steps, alphas, **(tune or SCALES["tiny"]["tune"])))
     if ctx.wants_reading("GD-5", pep.CERTIFIED):
         parts.append(_certified(pep_N, pep_cells, pep_momentum))
     return StudyResult.merge(*parts)
@@ -178,6 +194,68 @@ def _grid(ctx, problems, gd, role, steps, hs, alphas, name, reading, table) -> S
               "oscillates less)", "x": "h", "y": "cell", "value": "effect amplitude", "outcome": "direction"}
     return StudyResult(evidence={("GD-5", reading): evidence}, findings={("GD-5", reading): findings}, tables={table: grid},
                        figures=[figure])
+
+
+def _iterations(q, opt, w0, budget) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the iterations until ``||w - w*|| <= REACH ||w_0 - w*||`` (``inf`` where the budget
+    ends first or the run diverged), and the final relative distance (``inf`` where it diverged)."""
+    ck = np.unique(np.r_[0, np.geomspace(1, budget, 400).astype(int)])
+    tr = engine.run(q, opt, w0, budget, checkpoints=ck, metrics=("dist",))
+    rel = tr.metrics["dist"] / tr.metrics["dist"][:, :1]
+    rel = np.where(np.isfinite(rel), rel, np.inf)
+    hit = rel <= REACH
+    first = np.where(hit.any(1), ck[np.argmax(hit, axis=1)], np.inf).astype(float)
+    return np.where(tr.diverged, np.inf, first), np.where(tr.diverged, np.inf, rel[:, -1])
+
+
+def tuned_step(q, method, alpha, w0, grid: int, budget: int, **kw) -> tuple[float, np.ndarray, np.ndarray]:
+    """The step h/L of ``method`` (momentum ``alpha``; GD when ``alpha`` is None) with the fewest
+    iterations to REACH, median over the starts ``w0``, on a grid of ``grid`` steps over the stable
+    range (0, 2(1 + alpha)) of heavy ball on a quadratic ((0, 2) for GD): log-spaced from 1% of it to
+    its middle, then log-spaced distances to its edge down to 0.1% of it, where the fastest steps
+    of ill-conditioned problems lie (GD's 2/(L + mu)); ties and steps that
+    reach nothing within ``budget`` are ordered by the median final distance. Returns the step,
+    the grid and the median iterations on it."""
+    top = 2 * (1 + (alpha or 0.0))
+    low = grid // 2  # log-spaced up to top/2, then log-spaced distances to the stability edge, down to top/1000
+    hs = np.r_[np.geomspace(0.01 * top, top / 2, low + 1)[:-1], top - np.geomspace(top / 2, top / 1000, grid - low)]
+    n = w0.shape[0]
+    lr = torch.tensor(np.repeat(hs, n), dtype=w0.dtype, device=w0.device) / q.L
+    opt = method(lr=lr, **kw) if alpha is None else method(lr=lr, momentum=alpha)
+    its, final = _iterations(q, opt, w0.repeat(grid, 1), budget)
+    med_its, med_final = np.median(its.reshape(grid, n), 1), np.median(final.reshape(grid, n), 1)
+    best = np.lexsort((med_final, med_its))[0]  # fewest iterations, then the smallest final distance
+    return float(hs[best]), hs, med_its
+
+
+def _tuned(ctx, problems, gd, mom, steps, alphas, *, starts, grid, budget) -> StudyResult:
+    """GD-5 with each method at its own speed-tuned step: the step is tuned on ``starts`` separate
+    starts (:func:`tuned_step`), and the oscillation measures are taken at it on the grid's starts,
+    paired per seed, one cell per (problem, alpha)."""
+    evidence, rows, findings = {}, [], []
+    for label, q in problems.items():
+        tune0 = ctx.start_near(q.w_star, label, "tune", scale=2.0, rows=starts)  # separate from the measured starts
+        W0 = ctx.start_near(q.w_star, label, "w0", scale=2.0)
+        h_gd, _, its_gd = tuned_step(q, gd, None, tune0, grid, budget)
+        gd_osc = _oscillation(q, gd(lr=h_gd / q.L), W0, steps)
+        for alpha in alphas:
+            h_m, _, its_m = tuned_step(q, mom, alpha, tune0, grid, budget)
+            m_osc = _oscillation(q, mom(lr=h_m / q.L, momentum=alpha), W0, steps)
+            cell = f"{label}, alpha={alpha:g} (GD at its h={h_gd:.3g}, momentum at its h={h_m:.3g})"
+            evidence[cell] = {m: Pair(Samples.on(q, m_osc[m], what=f"{m} ({cell})"), Samples.on(q, gd_osc[m], what=f"{m} ({cell})"),
+                                      names=("momentum (role momentum) at its tuned step", "GD at its tuned step")) for m in MEASURES}
+            rows.append({"problem": label, "alpha": alpha, "h_gd": h_gd, "h_momentum": h_m,
+                         "iterations_gd": float(np.min(its_gd)), "iterations_momentum": float(np.min(its_m)),
+                         "excess_amplitude_gd": float(np.median(gd_osc["amplitude"])) - 1,
+                         "excess_amplitude_momentum": float(np.median(m_osc["amplitude"])) - 1,
+                         **{f"effect {m}": _effect(m_osc[m], gd_osc[m], m != "reversals") for m in MEASURES}})
+    table = pd.DataFrame(rows)
+    findings += [f"{r.problem}, alpha = {r.alpha:g}: tuned steps h = {r.h_gd:.3g}/L (GD, {r.iterations_gd:g} iterations to "
+                 f"{REACH:g}) and {r.h_momentum:.3g}/L (momentum, {r.iterations_momentum:g}); excess amplitude (amplitude - 1, "
+                 f"median) {r.excess_amplitude_momentum:.3g} (momentum) vs {r.excess_amplitude_gd:.3g} (GD)" for r in table.itertuples()]
+    findings.append(f"tuning: a grid of {grid} steps over each method's stable range, {starts} starts apart from the "
+                    f"measured ones, iterations to ||w - w*|| <= {REACH:g} ||w_0 - w*|| within {budget} (median over the starts)")
+    return StudyResult(evidence={("GD-5", TUNED): evidence}, findings={("GD-5", TUNED): findings}, tables={"tuned": table})
 
 
 def _cells(df):
