@@ -1,4 +1,4 @@
-"""The ``convcheck`` command: list, run, report.
+"""The ``convcheck`` command: list, run, check, diff, report, clean.
 
     convcheck list [--suite NAME | --suites] [--json]
     convcheck run [STUDY|CLAIM ...] [--scale quick|full] [--seeds N] [--device auto|cpu|cuda]
@@ -74,14 +74,14 @@ def _parser() -> argparse.ArgumentParser:
                      "is refuted, 2 on bad input, 3 when a study failed (an internal error), 130 when interrupted "
                      "(run again to resume).")
     c = command("check", help="put your optimizer in a claim's role and print the claim's verdicts",
-                       description="With --claim: the verdicts of those claims with TARGET in the role. Without it, or "
-                                   "with a module or a comma-separated list of classes as TARGET: a conformance matrix, "
-                                   "every class against every claim with a role it fits, written as conformance.html "
-                                   "and conformance.json under --out. Exit status of one class: 0 when no verdict is "
-                                   "refuted, 1 when one is, 2 on bad input, 3 when the class failed inside a study, 4 "
-                                   "when convcheck itself failed (a bug). Of a matrix: 0 when it finished (compare runs "
-                                   "with convcheck diff), 4 when convcheck failed in a row, 130 when interrupted (the "
-                                   "same command resumes).")
+                description="With --claim: the verdicts of those claims with TARGET in the role. Without it, or "
+                            "with a module or a comma-separated list of classes as TARGET: a conformance matrix, "
+                            "every class against every claim with a role it fits, written as conformance.html "
+                            "and conformance.json under --out. Exit status of one class: 0 when no verdict is "
+                            "refuted, 1 when one is, 2 on bad input, 3 when the class failed inside a study, 4 "
+                            "when convcheck itself failed (a bug). Of a matrix: 0 when it finished (compare runs "
+                            "with convcheck diff), 4 when convcheck failed in a row, 130 when interrupted (the "
+                            "same command resumes).")
     c.add_argument("target", metavar="TARGET",
                    help="module:attr, a torch.optim.Optimizer subclass (e.g. torch.optim:Adam, my_opt.py:MyAdam) "
                         "or a convcheck optimizer factory; or a module (torch.optim) or a comma-separated list of "
@@ -109,9 +109,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="the class's own name for a role's argument (e.g. momentum=beta for a class whose momentum is "
                         "called beta); repeatable")
     d = command("diff", help="the cells that changed between two conformance.json (or check --json) files",
-                       description="Lists the cells that changed from OLD to NEW, each marked worse, better or changed. "
-                                   "Exit status: 0 when no cell got worse, 1 when one did (a cell that left the "
-                                   "reference's verdict, a row that now fails, a cell that disappeared), 2 on bad input.")
+                description="Lists the cells that changed from OLD to NEW, each marked worse, better or changed. "
+                            "Exit status: 0 when no cell got worse, 1 when one did (a cell that left the "
+                            "reference's verdict, a row that now fails, a cell that disappeared), 2 on bad input.")
     d.add_argument("old", metavar="OLD", help="conformance.json (or a folder holding it) or a check --json file")
     d.add_argument("new", metavar="NEW", help="the same, from the newer run")
     d.add_argument("--json", action="store_true", help="print the changes as JSON")

@@ -29,7 +29,7 @@ def verdict_lines(verdicts, sections: tuple[str, ...] | None = None, *, detail: 
     lines = []
 
     def more(v):
-        return [f"      {x}" for x in v.evidence().splitlines()[1:]] if detail else []
+        return [f"    {x}" for x in v.evidence().splitlines()[1:]] if detail else []
 
     for v in (v for v in ordered if not v.supporting):
         if v.reading == AS_WRITTEN:

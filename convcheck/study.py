@@ -22,14 +22,13 @@ from ._validation import check_choice, check_int
 from .claims import AS_WRITTEN, Claim, Verdict
 from .context import Context
 from .contract import DOCSTRING_HEADINGS, StudyResult, config_keys, docstring_problems, injections_of
-from .discovery import discover, family_size, load_study, source_hash, studies_dir, study_files
+from .discovery import discover, family_size, load_study, studies_dir
 from .hypotheses import enforce
 from .placement import dtype_name, placement
 from .stats.thresholds import Levels
 
 __all__ = ["Claim", "Context", "StudyResult", "DOCSTRING_HEADINGS", "docstring_problems", "injections_of", "discover",
-           "load_study", "studies_dir", "source_hash", "study_files", "family_size", "run_study", "judge_evidence",
-           "main"]
+           "load_study", "studies_dir", "run_study", "judge_evidence", "main"]
 
 
 def _check_same_statement(study: str, by_id: dict, verdicts: list) -> None:
