@@ -52,17 +52,21 @@ def test_every_command_takes_version(capsys, command):
 
 
 def test_run_json_is_the_runs_verdicts_with_versions_and_report_json_reads_it_back(capsys, tmp_path):
+    """In a process of its own, as a user's script runs it: stdout holds the document alone."""
+    import subprocess
+    import sys
+
     import torch
 
     from convcheck import __version__
     from convcheck.provenance import SCHEMA_VERSION
     from convcheck.store import read_json
 
-    rc = cli.main(["run", "GD-1", "--scale", "tiny", "--out", str(tmp_path), "--executor", "in-process", "--json"])
-    captured = capsys.readouterr()
-    assert rc == 0
-    doc = json.loads(captured.out)  # stdout holds the document alone; the summary went to stderr
-    assert "claims as written" not in captured.out and "done in" in captured.err
+    done = subprocess.run([sys.executable, "-m", "convcheck", "run", "GD-1", "--scale", "tiny", "--out", str(tmp_path),
+                           "--executor", "in-process", "--json"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    doc = json.loads(done.stdout)  # the summary went to stderr
+    assert "claims as written" not in done.stdout and "done in" in done.stderr
     assert (doc["schema"], doc["schema_version"]) == ("convcheck.run", SCHEMA_VERSION)
     assert (doc["convcheck"], doc["torch"], doc["scale"], doc["dtype"]) == (__version__, torch.__version__, "tiny",
                                                                            "float64")
