@@ -23,7 +23,10 @@ _LAZY = {
                      "check_mean", "check_exact", "check_paired", "check_identity", "check_property", "check_exponent",
                      "combine"], "stats"),
     "check": "checking",
-    **dict.fromkeys(["Context", "StudyResult", "discover", "run_study"], "study"),
+    "Context": "context",
+    "StudyResult": "contract",
+    "discover": "discovery",
+    "run_study": "study",
     "Trace": "trace",
     "run_suite": "runner",
 }

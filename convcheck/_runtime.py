@@ -4,10 +4,9 @@
   decay past ~1e-308 would otherwise slow down more than 10x on CPU.
 * glibc's malloc serves blocks above a dynamic threshold with fresh ``mmap`` pages and
   returns them on free, so every step that gathers a mini-batch of a few MB pays for page
-  faults again. Measured on 2 CPU cores (S = 256, b = 10, d = 100): a SAM step 3.6 ms with
-  the default, 0.95 ms with the threshold pinned at 256 MiB (M_MMAP_THRESHOLD) and trimming
-  at 512 MiB (M_TRIM_THRESHOLD). Set ``CONVCHECK_MALLOC_TUNING=0`` to leave malloc alone; on
-  non-glibc systems nothing is changed.
+  faults again; the threshold is pinned at 256 MiB (M_MMAP_THRESHOLD) and trimming at 512 MiB
+  (M_TRIM_THRESHOLD), so those blocks are reused (the timings are in ``docs/speed.md``). Set
+  ``CONVCHECK_MALLOC_TUNING=0`` to leave malloc alone; on non-glibc systems nothing is changed.
 """
 
 from __future__ import annotations

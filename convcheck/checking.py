@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from .claims import AS_WRITTEN, REFUTED, REPRODUCED, Verdict
+from .claims import REFUTED, REPRODUCED, Verdict
 
 __all__ = ["check", "CheckResult", "load_target", "parse_hyper", "find_claim", "default_scale", "set_default_scale"]
 
@@ -407,12 +407,3 @@ def set_default_scale(scale: str) -> None:
     from ._validation import check_choice
 
     _DEFAULT_SCALE[0] = check_choice("scale", scale, ("tiny", "quick", "full"))
-
-
-def print_result(result: CheckResult) -> None:
-    print(f"{result.target} in role {result.role!r}, study {result.study} ({result.scale} scale):")
-    for v in result.verdicts:
-        name = v.claim if v.reading == AS_WRITTEN else f"{v.claim} [{v.reading}]"
-        print(f"  {name}: {v.outcome.upper()}: {v.summary}")
-    for role, words in result.departures.items():
-        print(f"  against convcheck's {role}: {words}")

@@ -1,11 +1,15 @@
-"""The ``convcheck`` command: list, run, report.
+"""The ``convcheck`` command: list, run, check, diff, report, clean.
 
-    convcheck list
+    convcheck list [--suite NAME | --suites] [--json]
     convcheck run [STUDY|CLAIM ...] [--scale quick|full] [--seeds N] [--device auto|cpu|cuda]
-                  [--out DIR] [--no-cache] [--threads N]
-    convcheck report RUN_DIR [--markdown [FILE]] [--record]
+                  [--out DIR] [--no-cache] [--threads N] [--json]
+    convcheck report RUN_DIR [--markdown [FILE]] [--record] [--json]
     convcheck check TARGET [--claim ID ...] [--json] [--rename ROLE_ARG=CLASS_ARG]
     convcheck diff OLD NEW [--json]
+    convcheck clean [--out DIR] [--keep N] [--cache] [--stale]
+
+Every command takes ``--version``. ``--json`` prints one JSON document on stdout (its first keys
+the provenance header of :mod:`convcheck.provenance`) and keeps progress and messages on stderr.
 
 Exit codes: 0 on success (a refuted claim is a result, not an error, unless --strict),
 1 with --strict when a claim is refuted, 2 on bad input (one line on stderr, no traceback).
@@ -26,11 +30,18 @@ def _parser() -> argparse.ArgumentParser:
 
     p.add_argument("--version", action="version", version=f"convcheck {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    ls = sub.add_parser("list", help="list a suite's studies and claims (--suites: the suites)")
+    # --version after the command too (convcheck run --version), and on every command
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--version", action="version", version=f"convcheck {__version__}")
+
+    def command(name, **kw):
+        return sub.add_parser(name, parents=[common], **kw)
+
+    ls = command("list", help="list a suite's studies and claims (--suites: the suites)")
     ls.add_argument("--suite", default=None, help="the suite (default: the one whose suite.toml says default = true)")
     ls.add_argument("--suites", action="store_true", help="list the suites instead")
     ls.add_argument("--json", action="store_true", help="every claim as JSON: its study, readings, roles, hypotheses and scope")
-    r = sub.add_parser("run", help="run studies and write a report")
+    r = command("run", help="run studies and write a report")
     r.add_argument("targets", nargs="*", metavar="STUDY|CLAIM", help="studies or claim ids (default: all)")
     r.add_argument("--suite", default=None, help="the suite to run (default: the default suite; convcheck list --suites)")
     r.add_argument("--executor", default="auto",
@@ -56,18 +67,21 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--threads", type=int, default=1,
                    help="threads for torch and for the BLAS behind numpy and scipy (default 1: small batched kernels are fastest on one thread)")
     r.add_argument("--strict", action="store_true", help="exit 1 when a claim is refuted")
+    r.add_argument("--json", action="store_true", help="print the run's verdicts as JSON (schema convcheck.run: the "
+                                                       "header with versions, scale, dtype and device, then the records "
+                                                       "of the run's verdicts.json)")
     r.description = ("Exit status: 0 when the run finished (refuted claims are results), 1 with --strict when a claim "
                      "is refuted, 2 on bad input, 3 when a study failed (an internal error), 130 when interrupted "
                      "(run again to resume).")
-    c = sub.add_parser("check", help="put your optimizer in a claim's role and print the claim's verdicts",
-                       description="With --claim: the verdicts of those claims with TARGET in the role. Without it, or "
-                                   "with a module or a comma-separated list of classes as TARGET: a conformance matrix, "
-                                   "every class against every claim with a role it fits, written as conformance.html "
-                                   "and conformance.json under --out. Exit status of one class: 0 when no verdict is "
-                                   "refuted, 1 when one is, 2 on bad input, 3 when the class failed inside a study, 4 "
-                                   "when convcheck itself failed (a bug). Of a matrix: 0 when it finished (compare runs "
-                                   "with convcheck diff), 4 when convcheck failed in a row, 130 when interrupted (the "
-                                   "same command resumes).")
+    c = command("check", help="put your optimizer in a claim's role and print the claim's verdicts",
+                description="With --claim: the verdicts of those claims with TARGET in the role. Without it, or "
+                            "with a module or a comma-separated list of classes as TARGET: a conformance matrix, "
+                            "every class against every claim with a role it fits, written as conformance.html "
+                            "and conformance.json under --out. Exit status of one class: 0 when no verdict is "
+                            "refuted, 1 when one is, 2 on bad input, 3 when the class failed inside a study, 4 "
+                            "when convcheck itself failed (a bug). Of a matrix: 0 when it finished (compare runs "
+                            "with convcheck diff), 4 when convcheck failed in a row, 130 when interrupted (the "
+                            "same command resumes).")
     c.add_argument("target", metavar="TARGET",
                    help="module:attr, a torch.optim.Optimizer subclass (e.g. torch.optim:Adam, my_opt.py:MyAdam) "
                         "or a convcheck optimizer factory; or a module (torch.optim) or a comma-separated list of "
@@ -94,20 +108,20 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--rename", action="append", default=[], metavar="ROLE_ARG=CLASS_ARG",
                    help="the class's own name for a role's argument (e.g. momentum=beta for a class whose momentum is "
                         "called beta); repeatable")
-    d = sub.add_parser("diff", help="the cells that changed between two conformance.json (or check --json) files",
-                       description="Lists the cells that changed from OLD to NEW, each marked worse, better or changed. "
-                                   "Exit status: 0 when no cell got worse, 1 when one did (a cell that left the "
-                                   "reference's verdict, a row that now fails, a cell that disappeared), 2 on bad input.")
+    d = command("diff", help="the cells that changed between two conformance.json (or check --json) files",
+                description="Lists the cells that changed from OLD to NEW, each marked worse, better or changed. "
+                            "Exit status: 0 when no cell got worse, 1 when one did (a cell that left the "
+                            "reference's verdict, a row that now fails, a cell that disappeared), 2 on bad input.")
     d.add_argument("old", metavar="OLD", help="conformance.json (or a folder holding it) or a check --json file")
     d.add_argument("new", metavar="NEW", help="the same, from the newer run")
     d.add_argument("--json", action="store_true", help="print the changes as JSON")
-    cl = sub.add_parser("clean", help="delete old run folders (and, with --cache, the cache of finished studies)")
+    cl = command("clean", help="delete old run folders (and, with --cache, the cache of finished studies)")
     cl.add_argument("--out", default="reports", help="the runs' folder (default: reports)")
     cl.add_argument("--keep", type=int, default=5, help="newest runs to keep besides latest and last (default 5)")
     cl.add_argument("--cache", action="store_true", help="also empty the cache (the next run recomputes every study)")
     cl.add_argument("--stale", action="store_true",
                     help="also delete cache entries no run can hit again (made from older sources, linked by no kept run)")
-    rep = sub.add_parser("report", help="rebuild a run's HTML from its stored files")
+    rep = command("report", help="rebuild a run's HTML from its stored files")
     rep.add_argument("run_dir", help="a run folder, e.g. reports/latest")
     rep.add_argument("--markdown", nargs="?", const="-", default=None, metavar="FILE",
                      help="write the claim table as markdown: to stdout, or between the claim-table markers of FILE "
@@ -115,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--record", action="store_true",
                      help="write the run's outcome per claim and reading to studies/recorded_outcomes.json "
                           "(a complete quick-scale run only; the slow test tier compares against it)")
+    rep.add_argument("--json", action="store_true", help="print the run's verdicts as JSON (schema convcheck.run) "
+                                                         "instead of writing the HTML")
     return p
 
 
@@ -123,34 +139,12 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _print_verdicts(verdicts, sections=None) -> None:
-    """The paper's claims as written, each with its readings under it; supporting checks apart."""
-    from .claims import AS_WRITTEN, headline, sort_key
-
-    ordered = sorted(verdicts, key=sort_key(sections))
-    width = max((len(v.claim) for v in verdicts), default=5)
-    for v in (v for v in ordered if not v.supporting):
-        if v.reading == AS_WRITTEN:
-            print(f"  {v.claim:<{width}}  {v.outcome.upper():<12}  {v.summary}")
-        else:
-            print(f"  {'':<{width}}    reading {v.reading!r}: {v.outcome.upper()}: {v.summary}")
-        if v.search:  # the declared counterexample search, beside the verdict (convcheck.search.declared)
-            print(f"  {'':<{width}}      search: {v.search.get('summary', '')}")
-    support = [v for v in ordered if v.supporting]
-    if support:
-        print("supporting checks (not statements of the paper):")
-        for v in support:
-            print(f"  {v.label}: {v.outcome.upper()}: {v.summary}")
-    counts = headline(verdicts)
-    print(f"{sum(counts.values())} claims as written: " + ", ".join(f"{n} {o}" for o, n in counts.items()))
-
-
 def _tables(run_dir: Path, markdown: str | None, record: bool) -> int:
     """``convcheck report RUN --markdown [FILE] / --record``: tables generated from a run's files."""
     from .claims import Verdict
     from .report import claim_table, outcomes, replace_block
     from .store import read_json, write_json
-    from .study import discover
+    from .discovery import discover
     from .suites import load_suite
 
     verdicts = [Verdict.from_json(v) for v in read_json(run_dir / "verdicts.json")]
@@ -181,19 +175,17 @@ def _tables(run_dir: Path, markdown: str | None, record: bool) -> int:
 def _check(args) -> int:
     import json
 
-    from .checking import check, parse_hyper, parse_rename, print_result
+    from .checking import check, parse_hyper, parse_rename
+    from .printing import check_lines, print_lines
 
-    import torch
-
-    from ._validation import check_choice
-    from .executors import resolve_device
+    from .placement import parse_dtype, resolve_device
 
     matrix = args.claim is None or ":" not in args.target or "," in args.target
     if not matrix and args.workers is not None:
         return _fail("The '--workers' parameter applies to a conformance matrix (several classes); one class's check "
                      "runs in this process.")
     try:
-        dtype = getattr(torch, check_choice("dtype", args.dtype, ("float64", "float32")))
+        dtype = parse_dtype(args.dtype)
         if matrix:
             return _conformance(args, dtype, resolve_device(args.device))
         result = check(args.target, args.claim[0] if len(args.claim) == 1 else args.claim, reading=args.reading,
@@ -219,7 +211,7 @@ def _check(args) -> int:
         print(json.dumps(result.document(seeds=args.seeds, dtype=args.dtype, device=args.device,
                                          targets=[load_target(args.target)]), indent=1))
     else:
-        print_result(result)
+        print_lines(check_lines(result))
     return result.exit_code
 
 
@@ -332,8 +324,8 @@ def _listing(suite, as_json: bool = False) -> str:
         return store.read_text(encoding="utf-8")
     except OSError:
         pass
-    from .study import discover
-    from .suites import check_suite
+    from .discovery import discover
+    from .suites import check_suite, section_claims
 
     studies = discover(suite.path)
     if as_json:
@@ -346,6 +338,8 @@ def _listing(suite, as_json: bool = False) -> str:
         return _keep(store, text)
     lines = [f"suite {suite.name}: {suite.citation}"]
     lines += [f"  warning: {problem}" for problem in check_suite(suite, studies)]
+    titles = {sec["prefix"]: sec["title"] for sec in suite.sections}
+    lines += [f"  {prefix}: {titles[prefix]}: {', '.join(ids) or 'no claims'}" for prefix, ids in section_claims(suite, studies).items()]
     for name, mod in studies.items():
         lines.append(f"{name}: {', '.join(c.id for c in mod.CLAIMS)}")
         for c in mod.CLAIMS:
@@ -381,9 +375,14 @@ def _main(argv: list[str] | None = None) -> int:
         from .suites import list_suites, load_suite
 
         try:
-            if args.suites:
+            if args.suites:  # from the descriptors alone: the claims are the studies' (convcheck list --suite NAME)
+                if args.json:
+                    import json
+
+                    print(json.dumps([s.to_json() for s in list_suites().values()], indent=1))
+                    return 0
                 for s in list_suites().values():
-                    print(f"{s.name}: {s.citation} ({len(s.claim_ids)} claims)")
+                    print(f"{s.name}: {s.citation} (sections {', '.join(s.prefixes)})")
                 return 0
             print(_listing(load_suite(args.suite), as_json=args.json), end="")
         except ValueError as exc:
@@ -420,6 +419,14 @@ def _main(argv: list[str] | None = None) -> int:
         if not (run_dir / "verdicts.json").is_file():
             return _fail(f"The 'run_dir' parameter must be a run folder holding verdicts.json. Got {str(run_dir)!r} instead.")
         try:
+            if args.json:
+                if args.markdown is not None or args.record:
+                    return _fail("The '--json' parameter prints the run's verdicts; it cannot be combined with "
+                                 "--markdown or --record.")
+                from .printing import print_json, run_document
+
+                print_json(run_document(run_dir))
+                return 0
             if args.markdown is None and not args.record:
                 print(render_run(run_dir.resolve()))
                 return 0
@@ -469,15 +476,23 @@ def _main(argv: list[str] | None = None) -> int:
         limits.__exit__(None, None, None)  # threadpoolctl restores the pools; the fallback does nothing
         if executor is not None:
             executor.close()
-    _print_verdicts(record.verdicts, record.sections)
+    from .printing import print_json, print_verdicts, run_document
+
+    # with --json, stdout holds the document alone; the listing and the summary go to stderr
+    say = sys.stderr if args.json else sys.stdout
+    if args.json:
+        print_json(run_document(record.run_dir))
+    else:
+        print_verdicts(record.verdicts, record.sections)
     hits = [n for n, c in record.cached.items() if c]
     if hits:
-        print(f"from cache: {', '.join(hits)}")
+        print(f"from cache: {', '.join(hits)}", file=say)
     for name, why in record.failed.items():
         kind = "too large for this machine" if why.startswith("out of memory") else "an internal error, not your input"
         print(f"study {name} failed ({kind}): {why}", file=sys.stderr)
     print(f"done in {record.wall_time_s:.0f} s: {len(record.cached)} studies ({len(hits)} from cache)"
-          + (f", {len(record.failed)} failed" if record.failed else "") + f"; report: {record.run_dir / 'index.html'}")
+          + (f", {len(record.failed)} failed" if record.failed else "") + f"; report: {record.run_dir / 'index.html'}",
+          file=say)
     if record.failed:
         return 3
     refuted = any(v.outcome == "refuted" for v in record.verdicts)

@@ -1,8 +1,7 @@
 """Compiled steps: the engine's step fused by ``torch.compile`` (CUDA graphs on a GPU).
 
-Each step of a run is a few dozen small batched kernels; with 320 rows most of a step's time
-is the cost of launching them (about 70 us per step on a CPU core, 250 us on a GPU), not the
-arithmetic. ``torch.compile`` fuses a step into a few kernels; on CUDA, ``mode="reduce-overhead"``
+Each step of a run is a few dozen small batched kernels; with a few hundred rows most of a
+step's time is the cost of launching them, not the arithmetic. ``torch.compile`` fuses a step into a few kernels; on CUDA, ``mode="reduce-overhead"``
 also records the step as a CUDA graph and replays it, one launch per step.
 
 What a compiled step needs, and how the engine gives it:
@@ -19,18 +18,19 @@ What a compiled step needs, and how the engine gives it:
 Three modes (``convcheck run --compile auto|on|off``, or :func:`compiling`):
 
 * ``auto`` (the default): compile runs of at least :data:`AUTO_MIN_STEPS` steps on the CPU,
-  where it was measured to pay; on CUDA only when asked, until it has been measured on a card.
+  where compiling pays back its cost; on CUDA only when asked (``auto`` has no threshold
+  for a card).
 * ``on``: compile every run that can be compiled. ``off``: none.
 
 Between checkpoints a compiled run takes ``engine.STEPS_PER_CALL`` (8) steps per call (one
 compiled code unrolled over 8 steps), so the Python around a call is paid once per 8 steps.
 
-``auto``'s threshold: a compiled step saves tens of microseconds on the CPU, while compiling
-costs seconds for each new step function (well under one when inductor's disk cache already
-holds it), so compiling pays from about 500,000 steps; no quick-scale run is that long, and
-short runs compiled are slower than eager ones (the timings are in ``docs/speed.md``). Fused
-kernels round differently from eager ones (about 1e-15 relative in float64): the same seed gives the same bits within one mode on one
-machine, not across modes, and compiled results are cached apart.
+``auto``'s threshold: a compiled step saves a little per step on the CPU, while compiling costs
+seconds for each new step function (less when inductor's disk cache already holds it), so only
+long runs pay it back; short runs compiled are slower than eager ones (the timings are in
+``docs/speed.md``). Fused kernels round differently from eager ones (at float64's last digits):
+the same seed gives the same bits within one mode on one machine, not across modes, and compiled
+results are cached apart.
 
 A run that asks for compilation and cannot have it (online problems, stopping criteria, a
 method that is not capturable, a compile that fails) runs eagerly; ``trace.info["compiled"]``
@@ -104,7 +104,7 @@ def plan(mode, *, steps: int, device: torch.device, online: bool, stop, optimize
     if mode == "off":
         return False, "not asked"
     if mode == "auto" and device.type != "cpu":
-        return False, f"auto: not measured on {device.type} yet (--compile on to ask)"
+        return False, f"auto: compiles on the CPU only ({device.type}: --compile on to ask)"
     if mode == "auto" and steps < AUTO_MIN_STEPS:
         return False, f"auto: fewer than {AUTO_MIN_STEPS} steps"
     if online:

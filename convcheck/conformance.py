@@ -572,10 +572,9 @@ def _conformance(classes, scale, suites, claims, device, dtype, progress, worker
         for i in pending:
             finished(i, _row(*jobs[i], scale, device, dtype))
         return rows
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from .executors import LocalPool, as_completed
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = LocalPool(workers)
     try:
         futures = {pool.submit(_row_in_worker, None if jobs[i][0] is None else _spec_of(jobs[i][0]),
                                *jobs[i][1:], scale, device, dtype): i for i in pending}
@@ -589,12 +588,9 @@ def _conformance(classes, scale, suites, claims, device, dtype, progress, worker
                           error=f"the worker process failed: {type(exc).__name__}: {exc}", failed_by="convcheck")
             finished(i, row)
     except BaseException:  # Ctrl-C: stop the workers now; the finished rows are on disk
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in procs:
-            proc.terminate()
+        pool.stop()
         raise
-    pool.shutdown()
+    pool.close()
     return rows
 
 

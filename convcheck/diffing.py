@@ -31,7 +31,7 @@ def _load(path) -> dict:
     from .provenance import read_document
 
     p = Path(path)
-    return read_document(p / "conformance.json" if p.is_dir() else p)
+    return read_document(p / "conformance.json" if p.is_dir() else p, ("convcheck.check", "convcheck.conformance"))
 
 
 def cells_of(doc: dict) -> dict:

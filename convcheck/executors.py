@@ -8,11 +8,11 @@ suite's order at the end. Seeds derive from names, so where a study runs does no
 of its results.
 
 * :class:`InProcess`: one study after another in this process.
-* :class:`Processes`: each study in one of N local worker processes (the standard library's
-  process pool, started with ``spawn``: no inherited thread pools), one torch and BLAS thread
-  each. ``convcheck run``'s default (``--executor auto``): N = the cores, at most the studies to
-  run, so a suite's studies run side by side (timings in ``docs/speed.md``). On a GPU
-  the studies that use it run in the main process and only the CPU's own go to the pool.
+* :class:`Processes`: each study in one of N local worker processes (a :class:`LocalPool`),
+  one torch and BLAS thread each. ``convcheck run``'s default (``--executor auto``): N = the
+  cores, at most the studies to run, so a suite's studies run side by side (timings in
+  ``docs/speed.md``). On a GPU the studies that use it run in the main process and only the
+  CPU's own go to the pool.
 * :class:`DaskExecutor`: each study a task on a ``dask.distributed`` cluster: a
   ``LocalCluster`` of N worker processes (``--workers N``), or an existing scheduler
   (``--scheduler ADDRESS``: dask-jobqueue on SLURM/PBS, dask-cuda's one worker per GPU,
@@ -20,19 +20,24 @@ of its results.
   task that raises is reported with its study's name; a worker that dies has its task run
   again elsewhere (Dask's own retry), so the run completes.
 
-Inside a study, :meth:`convcheck.study.Context.map` runs independent units (settings of a sweep)
-through the same executor when the study itself runs on a Dask worker.
+:class:`LocalPool` is the one pool of local processes (spawned, so no thread pools are
+inherited): :class:`Processes` runs studies in it, the conformance matrix its rows, the report
+its figures. Inside a study, :meth:`convcheck.context.Context.map` runs independent units
+(settings of a sweep) as tasks of the same cluster when the study itself runs on a Dask worker.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+from concurrent.futures.process import BrokenProcessPool as BrokenPool
 from dataclasses import dataclass
 from typing import Iterator
 
-__all__ = ["Task", "InProcess", "Processes", "DaskExecutor", "execute_study", "make_executor", "resolve_device",
-           "describe_failure"]
+from .placement import resolve_device
+
+__all__ = ["Task", "InProcess", "Processes", "DaskExecutor", "LocalPool", "BrokenPool", "as_completed", "execute_study",
+           "make_executor", "describe_failure"]
 
 
 @dataclass(frozen=True)
@@ -54,30 +59,29 @@ class Task:
 
 def execute_study(task: Task) -> dict:
     """Run one study (anywhere) and return its results as plain, picklable data; an exception
-    is returned as a one-line ``error`` so every executor reports failures the same way. The
-    device is resolved here, where the study runs (``auto`` takes this worker's GPU if it has one)."""
+    is returned as a one-line ``error`` so every executor reports failures the same way. Where
+    the study runs and in what dtype is decided here, in the process that runs it
+    (:func:`convcheck.placement.placement`: ``auto`` takes this worker's GPU if it has one)."""
     import time
 
     import torch
 
     from ._runtime import blas_limits
-    from .store import tables_to_frame
-    from .study import load_study, run_study, study_record
+    from .store import study_record, tables_to_frame
+    from .study import load_study, run_study
 
     torch.set_num_threads(task.threads)
     t0 = time.perf_counter()
     try:
-        device = resolve_device(task.device)
         module = load_study(task.path)
         with blas_limits(task.threads):  # the BLAS behind numpy and scipy too, on every worker
             if task.budget:
                 from .sequential import run_staged
 
-                result = run_staged(module, task.scale, pilot=task.seeds, budget=task.budget, device=device,
-                                    dtype=getattr(torch, task.dtype), family=None, compile=task.compile,
-                                    seconds=task.seconds or None)
+                result = run_staged(module, task.scale, pilot=task.seeds, budget=task.budget, device=task.device,
+                                    dtype=task.dtype, family=None, compile=task.compile, seconds=task.seconds or None)
             else:
-                result = run_study(module, task.scale, seeds=task.seeds, device=device, dtype=getattr(torch, task.dtype),
+                result = run_study(module, task.scale, seeds=task.seeds, device=task.device, dtype=task.dtype,
                                    family=None, compile=task.compile)
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -85,7 +89,6 @@ def execute_study(task: Task) -> dict:
         return {"name": task.name, "error": describe_failure(exc, task.seeds)}
     stages = result.setup.get("stages") if task.budget else None
     info = study_record(module, result, scale=task.scale, seeds=stages[-1]["seeds"] if stages else task.seeds,
-                        device=device, dtype=task.dtype,
                         cache_key=task.key, source_hash=task.source, wall_time_s=time.perf_counter() - t0)
     return {"name": task.name, "frame": tables_to_frame(task.name, result.tables),
             "verdicts": [v.to_json() for v in result.verdicts], "info": info}
@@ -136,10 +139,6 @@ class Processes:
         return resolve_device(device)
 
     def run(self, tasks: list[Task]) -> Iterator[dict]:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        from concurrent.futures.process import BrokenProcessPool
-
         here = [t for t in tasks if self.gpu and t.declared_device != "cpu"]
         away = [t for t in tasks if t not in here]
         if self.fit:
@@ -147,8 +146,8 @@ class Processes:
         if not away or (self.fit and self.workers == 1 and not here):
             yield from InProcess().run(tasks)
             return
-        if self._pool is None:  # spawn: a fresh interpreter per worker, no thread pools inherited
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        if self._pool is None:
+            self._pool = LocalPool(self.workers)
         futures = {self._pool.submit(execute_study, t): t for t in away}
         done, pending = set(), set(futures)
 
@@ -156,7 +155,7 @@ class Processes:
             pending.discard(future)
             try:
                 out = future.result()
-            except BrokenProcessPool:  # a worker died: every pending study gets this
+            except BrokenPool:  # a worker died: every pending study gets this
                 return None
             except Exception as exc:
                 out = {"name": futures[future].name, "error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
@@ -173,7 +172,8 @@ class Processes:
                 if (out := settle(future)) is not None:
                     yield out
         except KeyboardInterrupt:  # finished studies were handed over (and cached): stop the rest now
-            self._stop_workers()  # (not cancelled first: the pool fails its pending futures itself)
+            pool, self._pool = self._pool, None
+            pool.stop()
             raise
         except BaseException:  # the caller stopped early: nothing more starts
             for f in futures:
@@ -181,34 +181,76 @@ class Processes:
             raise
         rest = [t for t in away if t.name not in done]
         if rest:  # the pool is gone: each remaining study alone, so only one that kills its worker fails
-            self._pool.shutdown(wait=False)
+            self._pool.close(wait=False)
             self._pool = None
             for t in rest:
-                with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as solo:
+                with LocalPool(1) as solo:
                     try:
                         yield solo.submit(execute_study, t).result()
-                    except BrokenProcessPool:
+                    except BrokenPool:
                         yield {"name": t.name, "error": "its worker process died (killed, or out of memory)"}
 
     def describe(self) -> dict:
         return {"executor": self.name, "workers": self.workers, "host": platform.node()}
 
-    def _stop_workers(self) -> None:
-        """Terminate the workers: a study in the middle of a long SciPy or torch call would
-        otherwise see Ctrl-C only when it next runs Python, seconds later."""
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close(cancel=True)
+
+
+class LocalPool:
+    """A pool of ``workers`` local processes, each a fresh interpreter (started with ``spawn``: no
+    thread pools or CUDA state inherited from this process): the one process pool of convcheck,
+    under :class:`Processes`, the conformance matrix's rows and the report's figures.
+
+    ``submit(fn, *args)`` returns a :class:`concurrent.futures.Future` (wait on several with
+    :func:`as_completed`); a worker that dies fails every pending future with :data:`BrokenPool`.
+    ``stop()`` terminates the workers at once (Ctrl-C: a worker inside a long SciPy or torch call
+    would otherwise see it only when it next runs Python); ``close()`` waits for them to finish.
+    Used as a context manager, it closes on exit and stops on an exception."""
+
+    def __init__(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from ._validation import check_int
+
+        self.workers = check_int("workers", workers, 1)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, fn, *args):
+        return self._pool.submit(fn, *args)
+
+    def stop(self) -> None:
+        """Terminate the workers now; pending futures fail."""
+        pool = self._pool
         if hasattr(pool, "terminate_workers"):  # Python 3.14
             pool.terminate_workers()
             return
-        for proc in list(getattr(pool, "_processes", {}).values()):
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
             proc.terminate()
-        pool.shutdown(wait=False)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, wait: bool = True, cancel: bool = False) -> None:
+        """Shut the pool down: after the running tasks end (``wait``), the queued ones dropped (``cancel``)."""
+        self._pool.shutdown(wait=wait, cancel_futures=cancel)
+
+    def __enter__(self) -> "LocalPool":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.stop()
+
+
+def as_completed(futures):
+    """The futures of a :class:`LocalPool` as they finish (:func:`concurrent.futures.as_completed`)."""
+    from concurrent.futures import as_completed as completed
+
+    return completed(futures)
 
 
 class DaskExecutor:
@@ -280,24 +322,6 @@ def make_executor(executor: str = "in-process", workers: int | None = None, sche
         return DaskExecutor(workers, scheduler)
     raise ValueError(f"The 'executor' parameter must be one of ['auto', 'in-process', 'processes', 'dask']. "
                      f"Got {executor!r} instead.")
-
-
-def resolve_device(device: str) -> str:
-    """``auto`` -> ``cuda`` where this process sees a CUDA device, else ``cpu``; ``cuda`` without one
-    is an input error. Called where the study runs (a worker), so each worker uses its own card."""
-    import torch
-
-    from ._validation import check_choice
-
-    check_choice("device", device, ("auto", "cpu", "cuda"))
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("The 'device' parameter is 'cuda' but CUDA is not available here (torch "
-                         f"{torch.__version__}, built for CUDA {torch.version.cuda}); use --device cpu or auto.")
-    return device
-
-
 
 
 def describe_failure(exc: Exception, seeds: int) -> str:

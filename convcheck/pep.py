@@ -455,12 +455,10 @@ def _points(f, xs, start=()) -> dict:
 #: ``solver="auto"`` tries these in order until one reports "optimal": Clarabel (interior point,
 #: residuals about 1e-9) first; SCS (first-order, run to 1e-9 here) where Clarabel fails or is
 #: inaccurate, as it can on degenerate problems. Clarabel refines each KKT solve to 1e-15 (at
-#: most 50 refinement steps) over a static regularisation of 1e-7. With its defaults (1e-13
-#: relative and 1e-12 absolute in 10 steps, 1e-8) 10 of the 64 worst cases of the bundled quick
-#: runs ended "optimal_inaccurate" and went to SCS, 8 of them in one study (7.2 s of its PEP
-#: time); with these settings 1 of 64 (that study's PEP time 4.9 s), every verdict the same and
-#: the certified values within their residuals (about 1e-9), which are computed from the
-#: solution either way.
+#: most 50 refinement steps) over a static regularisation of 1e-7: with its defaults (1e-13
+#: relative and 1e-12 absolute in 10 steps, 1e-8) degenerate worst-case problems often end
+#: "optimal_inaccurate" and fall through to the slower SCS. The certified values hold within the
+#: residuals (about 1e-9), which are computed from the solution either way.
 _SOLVERS = ("CLARABEL", "SCS")
 _SOLVER_OPTIONS = {"CLARABEL": {"iterative_refinement_reltol": 1e-15, "iterative_refinement_abstol": 1e-15,
                                 "iterative_refinement_max_iter": 50, "static_regularization_constant": 1e-7},

@@ -1,7 +1,8 @@
 """What a check's JSON says about itself: a versioned schema, the versions that made it, the date.
 
-``convcheck check --json`` and ``conformance.json`` are read by other tools (a library's CI,
-``convcheck diff``), so each is one JSON object whose first keys are this header:
+``convcheck check --json``, ``conformance.json`` and ``convcheck run --json`` are read by other
+tools (a library's CI, ``convcheck diff``), so each is one JSON object whose first keys are this
+header:
 
     {"schema": "convcheck.conformance", "schema_version": 1, "convcheck": "0.1.0", "torch": "2.13.0",
      "python": "3.11.9", "libraries": {"pytorch_optimizer": "3.4.2"}, "scale": "tiny", "seeds": null,
@@ -23,11 +24,11 @@ from pathlib import Path
 
 __all__ = ["SCHEMA_VERSION", "SCHEMAS", "header", "libraries_of", "read_document"]
 
-#: The version of the JSON layout of ``check --json`` and ``conformance.json``; raised on any change a
+#: The version of the JSON layout of ``check --json``, ``conformance.json`` and ``run --json``; raised on any change a
 #: reader must know about (a key removed or its meaning changed; new keys do not raise it).
 SCHEMA_VERSION = 1
 #: The documents that carry the header.
-SCHEMAS = ("convcheck.check", "convcheck.conformance")
+SCHEMAS = ("convcheck.check", "convcheck.conformance", "convcheck.run")
 
 
 def libraries_of(targets) -> dict:
@@ -65,7 +66,7 @@ def header(schema: str, *, scale: str, seeds=None, dtype="float64", device="cpu"
 
 
 def read_document(path, schemas=SCHEMAS) -> dict:
-    """A ``check --json`` or ``conformance.json`` document, its schema and version checked."""
+    """A document of one of ``schemas`` (default: any of :data:`SCHEMAS`), its schema and version checked."""
     p = Path(path)
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))

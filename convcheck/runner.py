@@ -1,7 +1,10 @@
 """Run a selection of studies into a run folder (the ``convcheck run`` job).
 
-Executors: studies run in-process, one after another; each finished study is saved to the
-cache before the next starts, so a run stopped at any point resumes from what finished.
+The studies not found in the cache are handed to an executor (:mod:`convcheck.executors`: this
+process, a pool of local processes, or a Dask cluster); each finished study is saved to the
+cache as it arrives, so a run stopped at any point resumes from what finished. The verdicts are
+corrected for the suite's multiplicity family once, over the whole run, and the run folder is
+written (:mod:`convcheck.store`) and rendered (:mod:`convcheck.report`).
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ from ._validation import check_choice, check_int
 from .claims import Verdict
 from .stats import family_adjust
 from .stats.thresholds import MIN_SEEDS
-from .executors import InProcess, Task, resolve_device
+from .discovery import discover, family_size, source_hash
+from .executors import InProcess, Task
+from .placement import DTYPES, declared_device, resolve_device
 from .runs import new_run_dir, point_latest
 from .store import Cache, cache_key, link_results, read_json, write_json
-from .study import declared_device, discover, family_size, source_hash
 
 __all__ = ["select", "run_suite", "RunRecord", "PACKAGES"]
 
@@ -133,7 +137,7 @@ def run_suite(names: list[str] | None = None, *, scale: str = "quick", seeds: in
     setting (default 4x the scale's count), under O'Brien-Fleming alpha spending; ``budget="300s"``
     bounds each study's wall time instead (its seeds: 4x the scale's count), ``"64,300s"`` both."""
     check_choice("scale", scale, ("tiny", "quick", "full"))
-    check_choice("dtype", dtype, ("float64", "float32"))
+    check_choice("dtype", dtype, DTYPES)
     from .compiling import mode_of
 
     compile = mode_of(compile)

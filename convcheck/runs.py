@@ -80,7 +80,7 @@ def clean(out: Path | str, keep: int = 5, cache: bool = False, stale: bool = Fal
 
 def _stale_entries(root: Path, kept_runs: list[Path]) -> list[Path]:
     """Cache entries under ``root`` that no kept run links and whose sources changed since."""
-    from .study import source_hash, study_files
+    from .discovery import source_hash, study_files
     from .suites import default_suite, list_suites
 
     linked = set()

@@ -78,7 +78,7 @@ def run_staged(module: ModuleType, scale: str = "quick", *, pilot: int | None = 
                seconds: float | None = None, **kwargs):
     """Run ``module`` in stages (see the module's docstring): ``pilot`` seeds first (default the
     scale's count), more for the claims still undecided, up to ``budget`` seeds. Returns the
-    :class:`~convcheck.study.StudyResult` of the last stage, its verdicts replaced by each claim's
+    :class:`~convcheck.contract.StudyResult` of the last stage, its verdicts replaced by each claim's
     deciding look, each with its ``stages``; ``result.setup["stages"]`` lists every look.
 
     ``seconds``: a budget of wall time too. No look starts that would end past it, its time

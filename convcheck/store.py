@@ -34,7 +34,7 @@ import pandas as pd
 
 from .claims import Verdict, jsonable
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "cache_key", "Cache", "write_json", "read_json",
+__all__ = ["study_record", "atomic_write_text", "atomic_write_bytes", "cache_key", "Cache", "write_json", "read_json",
            "tables_to_frame", "frame_to_tables", "combine_frames", "read_results", "link_results"]
 
 
@@ -213,3 +213,19 @@ class Cache:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+
+
+def study_record(module, result, *, scale: str, seeds: int, cache_key: str, source_hash: str,
+                 wall_time_s: float) -> dict:
+    """A study's record in a run (``studies.json``, and the cache entry's ``study.json``): its claims,
+    figure specs, setup and provenance, the device and dtype it ran in as its result says
+    (:class:`~convcheck.contract.StudyResult`); plain JSON-ready data."""
+    import socket
+
+    from .seeding import seed_from
+
+    return {"study": module.NAME, "doc": (module.__doc__ or "").strip(), "claims": [c.to_json() for c in module.CLAIMS],
+            "figures": result.figures, "setup": result.setup, "scale": scale, "config": dict(module.SCALES[scale]),
+            "seeds": seeds, "seed_root": seed_from(module.NAME), "cache_key": cache_key, "source_hash": source_hash,
+            "device": result.device, "dtype": result.dtype, "host": socket.gethostname(), "wall_time_s": wall_time_s,
+            "compile": result.compile}

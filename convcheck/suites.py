@@ -11,13 +11,15 @@ helpers, not studies) and ``suite.toml``::
     subject = "paper"              # how reports name the paper whose statements are judged
     default = true                 # optional: the suite run when none is named (one suite at most)
     [[sections]]                   # in the paper's reading order
-    prefix = "GD"; title = "Gradient descent (Sec. 2)"; claims = ["GD-1", ...]
+    prefix = "GD"; title = "Gradient descent (Sec. 2)"
 
-Each claim's statement, kind, readings and roles live with the study that tests it
-(:class:`~convcheck.claims.Claim`); the descriptor fixes the paper's order and the complete
-list of ids, and :func:`check_suite` holds the two to each other. Claim ids are unique within
-a suite; the suite's name qualifies them elsewhere (``adam2015:KB-1``). Adding a paper adds a
-folder; the library does not change.
+Each claim lives with the study that tests it (:class:`~convcheck.claims.Claim`: its id,
+statement, kind, readings and roles), and nowhere else: a section holds the claims whose ids
+start with its prefix (``GD-2`` in section ``GD``), in their natural order (``GD-2`` before
+``GD-10``; :func:`section_claims`). The descriptor fixes the sections' order and titles, and
+:func:`check_suite` holds the studies' ids to it (every id in a section, none twice). Claim ids
+are unique within a suite; the suite's name qualifies them elsewhere (``adam2015:KB-1``).
+Adding a paper adds a folder; the library does not change.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Suite", "default_suite", "studies_root", "list_suites", "load_suite", "check_suite"]
+__all__ = ["Suite", "default_suite", "studies_root", "list_suites", "load_suite", "section_claims", "check_suite"]
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,6 @@ class Suite:
     subject: str = "paper"
     sections: tuple[dict, ...] = field(default_factory=tuple)
     default: bool = False
-
-    @property
-    def claim_ids(self) -> list[str]:
-        return [c for s in self.sections for c in s.get("claims", [])]
 
     @property
     def prefixes(self) -> tuple[str, ...]:
@@ -75,6 +73,11 @@ def _read(folder: Path) -> Suite:
     missing = [k for k in ("title", "sections") if k not in d]
     if missing:
         raise ValueError(f"The suite descriptor {folder / 'suite.toml'} must define {missing}.")
+    for i, section in enumerate(d["sections"]):
+        lacking = [k for k in ("prefix", "title") if k not in section]
+        if lacking:
+            raise ValueError(f"The suite descriptor {folder / 'suite.toml'}: section {i + 1} must define {lacking}. "
+                             f"Got {sorted(section)} instead.")
     return Suite(name=folder.name, path=folder, title=d["title"], authors=d.get("authors", ""), year=d.get("year"),
                  source=d.get("source", ""), subject=d.get("subject", "paper"), sections=tuple(d["sections"]),
                  default=bool(d.get("default", False)))
@@ -110,20 +113,32 @@ def load_suite(name: str | None = None, root: Path | None = None) -> Suite:
     return suites[name]
 
 
+def section_claims(suite: Suite, studies: dict) -> dict[str, list[str]]:
+    """``{section prefix: its claim ids}``: the ids the studies declare, each under the section its
+    prefix names, in the paper's section order and, within a section, by number (``GD-2`` before
+    ``GD-10``); ids whose prefix names no section are left out (:func:`check_suite` reports them)."""
+    from .claims import claim_order
+
+    prefixes = suite.prefixes
+    ids = sorted((c.id for m in studies.values() for c in m.CLAIMS), key=lambda c: claim_order(c, prefixes))
+    return {p: [c for c in ids if c.partition("-")[0] == p] for p in prefixes}
+
+
 def check_suite(suite: Suite, studies: dict) -> list[str]:
     """Disagreements between the descriptor and the studies' claims (empty when they agree)."""
     problems = []
-    declared = suite.claim_ids
+    prefixes = suite.prefixes
     found = [c.id for m in studies.values() for c in m.CLAIMS]
-    if len(set(declared)) != len(declared):
-        problems.append("the descriptor lists a claim id twice")
+    if len(set(prefixes)) != len(prefixes):
+        problems.append("the descriptor lists a section prefix twice")
     if len(set(found)) != len(found):
         problems.append("two studies declare the same claim id")
-    for cid in sorted(set(declared) - set(found)):
-        problems.append(f"{cid} is in suite.toml but no study declares it")
-    for cid in sorted(set(found) - set(declared)):
-        problems.append(f"{cid} is declared by a study but not listed in suite.toml")
+    for cid in sorted(set(found)):
+        if cid.partition("-")[0] not in prefixes:
+            problems.append(f"{cid} is declared by a study but its prefix names no section of suite.toml "
+                            f"(the sections are {list(prefixes)})")
     for s in suite.sections:
-        problems += [f"{cid} is listed under section {s['prefix']}" for cid in s.get("claims", [])
-                     if not cid.startswith(s["prefix"] + "-")]
+        if "claims" in s:  # the claims are the studies' alone: a list here would be a second copy
+            problems.append(f"section {s['prefix']} lists claims in suite.toml; a section holds the claims whose ids "
+                            "start with its prefix (remove the list)")
     return problems

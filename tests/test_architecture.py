@@ -143,7 +143,7 @@ def test_auto_resolves_to_the_gpu_of_the_process_that_runs_the_study(monkeypatch
     """A worker that reports CUDA runs an ``auto`` study on ``cuda``, whatever the client has."""
     import torch
 
-    from convcheck.executors import resolve_device
+    from convcheck.placement import resolve_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert resolve_device("auto") == "cuda"

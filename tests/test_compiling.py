@@ -127,7 +127,7 @@ def test_auto_compiles_long_cpu_runs_only(monkeypatch):
     assert engine.run(ls, sgd(0.1), w0, 39).info["compiled"] is False
     cuda = compiling.plan("auto", steps=10**6, device=torch.device("cuda"), online=False, stop=None,
                           optimizer=Optimizer("x", None, None))
-    assert cuda == (False, "auto: not measured on cuda yet (--compile on to ask)")
+    assert cuda == (False, "auto: compiles on the CPU only (cuda: --compile on to ask)")
 
 
 def _failing_compile(at: int):

@@ -182,3 +182,18 @@ def test_figures_are_drawn_while_the_workers_run_and_the_report_draws_none(tmp_p
 def test_only_an_idle_main_process_draws_ahead():
     """Drawing ahead fills this process's wait; where it runs the GPU's studies itself it must not."""
     assert Processes(2).waits and not Processes(2, gpu=True).waits and not InProcess().waits
+
+
+def test_the_local_pool_runs_functions_and_reports_a_dead_worker():
+    """:class:`LocalPool`, the one pool of local processes (studies, conformance rows, figures):
+    results come back through futures; a worker that dies fails its pending futures with BrokenPool."""
+    from convcheck.executors import BrokenPool, LocalPool, as_completed
+
+    with LocalPool(2) as pool:
+        futures = [pool.submit(pow, 2, k) for k in range(4)]
+        assert sorted(f.result() for f in as_completed(futures)) == [1, 2, 4, 8]
+    with LocalPool(1) as pool:
+        with pytest.raises(BrokenPool):
+            pool.submit(os._exit, 1).result()
+    with pytest.raises(ValueError, match="'workers' parameter must be an int in the range \\[1, inf\\). Got 0"):
+        LocalPool(0)

@@ -204,10 +204,9 @@ class MLP(_AutogradFiniteSum):
                 put(f"b{i}", torch.sum, delta, 1)
             if i > 1:
                 # A layer with one output sends back an outer product, (S, n, 1) x (S, 1, width): formed by
-                # broadcasting, it has the same bits as the batched matmul with K = 1 and is several
-                # times faster. The derivative multiplies in place on
-                # the fresh product (one (S, n, width) tensor fewer); relu's is its mask, which
-                # multiplies as 0 and 1.
+                # broadcasting, it has the same bits as the batched matmul with K = 1 at a fraction of
+                # its cost. The derivative multiplies in place on the fresh product (one (S, n, width)
+                # tensor fewer); relu's is its mask, which multiplies as 0 and 1.
                 W = p[f"W{i}"]
                 back = delta * W if W.shape[1] == 1 else torch.matmul(delta, W)
                 delta = back.mul_(self._DERIVATIVES[self.activation](zs[i - 2], acts[i - 1]))
@@ -270,8 +269,8 @@ class QuadraticNet(_AutogradFiniteSum):
         M = M + M.T - torch.diag(torch.diagonal(M))
         return float(0.5 * (r @ r) / self.n), M
 
-    # Batched matrix products rather than einsum: the same sums, 2-3x faster per call on these
-    # small shapes, where GD's 20,000 steps are bound by per-call overhead.
+    # Batched matrix products rather than einsum: the same sums with less overhead per call, which
+    # bounds long GD runs at these small shapes.
     def _predict(self, w, X, batched: bool = False):
         W = w.view(w.shape[0], self.k, self.d)
         Z = torch.matmul(X, W.transpose(1, 2))  # (S, n, k), X (n, d) or (S, n, d)
@@ -383,7 +382,7 @@ class TwoLayerReLU(FiniteSum):
         return torch.full((w.shape[0],), math.nan, dtype=w.dtype, device=w.device)
 
     # The gradients scale their fresh products in place: the same bits as out-of-place products,
-    # without a new (S, m d) tensor per scalar (a quarter faster at m = 2048).
+    # without a new (S, m d) tensor per scalar (wide layers spend their time allocating them).
     def _grad_on(self, w, X, y, scale):
         Z = self._pre(w, X)  # (S, n, m)
         r = torch.relu(Z) @ self.a / math.sqrt(self.m) - y  # (S, n)

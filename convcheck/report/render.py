@@ -161,10 +161,9 @@ class _FigureCache:
         return data
 
     def draw_missing(self, run_dir: Path, studies: dict, workers: int | None = None) -> int:
-        """Draw every figure not kept yet, the studies side by side in worker processes (a
-        quick run's 53 figures take about 13 s on one core); returns how many were drawn. Does
-        nothing where figures are not kept, or where too few are missing to pay for the
-        workers' start (matplotlib's import, about 2 s)."""
+        """Draw every figure not kept yet, the studies side by side in worker processes; returns
+        how many were drawn. Does nothing where figures are not kept, or where too few are missing
+        to pay for starting the workers (each imports matplotlib)."""
         missing = {}
         for name, info in studies.items():
             tables_file = run_dir / "results" / f"{name}.parquet"
@@ -174,10 +173,9 @@ class _FigureCache:
         workers = min(workers or os.cpu_count() or 1, len(missing))
         if workers < 2 or sum(map(len, missing.values())) < PARALLEL_MIN_FIGURES:
             return 0
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from ..executors import LocalPool
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with LocalPool(workers) as pool:
             jobs = {name: pool.submit(_draw_study, run_dir, name, [spec for spec, _ in todo])
                     for name, todo in sorted(missing.items(), key=lambda kv: -len(kv[1]))}
             for name, job in jobs.items():
