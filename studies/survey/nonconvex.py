@@ -32,7 +32,7 @@ Verdict rule:
     not finite and fails), per problem (Holm over the problems). "For every start" is read from
     random starts: the verdict quotes the failures out of N tried and the Clopper-Pearson 95%
     upper bound of the failure rate; the quick scale's 300 starts per cell find a 1% rate with
-    probability 95%.
+    probability 95% (100 on the tanh MLP, a reading's problem and most of the study's time: a 3% rate).
 References:
     Rosenbrock (1960), An automatic method for finding the greatest or least value of a function,
     The Computer Journal 3.
@@ -67,10 +67,13 @@ CLAIMS = [
 ROLES = ("gd",)
 
 SCALES = {
-    "tiny": {"seeds": 6, "hs": (0.5, 2.5), "smooth_hs": (0.5, 1.9), "steps": 300},
-    # 300 starts per (problem, step): a failure rate of 1% per cell is found with probability 95%
-    "quick": {"seeds": 300, "hs": (0.1, 0.5, 0.9, 1.5, 2.5), "smooth_hs": (0.1, 0.5, 0.9, 1.5, 1.9), "steps": 2000},
-    "full": {"seeds": 600, "hs": (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1.5, 1.9, 2.5, 4.0),
+    "tiny": {"seeds": 6, "net_starts": 6, "hs": (0.5, 2.5), "smooth_hs": (0.5, 1.9), "steps": 300},
+    # 300 starts per (problem, step): a failure rate of 1% per cell is found with probability 95%. The tanh
+    # MLP (a reading's problem, outside the hypotheses) costs 85% of the study per start: 100 starts there
+    # find a 3% rate with probability 95%
+    "quick": {"seeds": 300, "net_starts": 100, "hs": (0.1, 0.5, 0.9, 1.5, 2.5), "smooth_hs": (0.1, 0.5, 0.9, 1.5, 1.9),
+              "steps": 2000},
+    "full": {"seeds": 600, "net_starts": 600, "hs": (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1.5, 1.9, 2.5, 4.0),
              "smooth_hs": (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1.5, 1.9, 1.99), "steps": 20000},
 }
 
@@ -82,12 +85,12 @@ class _WitnessedMLP(MLP):
         return (curvature_witness(self, self.witness_at),)
 
 
-def _problems(ctx):
+def _problems(ctx, net_starts):
     gen = ctx.generator("mlp-data")
     X = torch.randn(24, 3, generator=gen, dtype=ctx.dtype, device=gen.device)
     mlp = _WitnessedMLP(X.to(ctx.device), torch.sin(X.sum(-1, keepdim=True)).to(ctx.device), [3, 16, 1], "tanh", backward="analytic")
     S, cpu = ctx.seeds, {"dtype": ctx.dtype, "device": "cpu"}
-    mlp.witness_at = (w0 := mlp.init(S, ctx.generator("mlp-w")))[0].to(ctx.device)
+    mlp.witness_at = (w0 := mlp.init(min(S, net_starts), ctx.generator("mlp-w")))[0].to(ctx.device)
     return {
         "Rosenbrock": (Rosenbrock(dtype=ctx.dtype, device=ctx.device),
                        torch.tensor([-1.2, 1.0], **cpu) + 0.3 * torch.randn(S, 2, generator=ctx.generator("rb"), **cpu)),
@@ -117,16 +120,17 @@ def _pattern(obj, tr, f0):
     return np.maximum(ratio - 1, rho), ratio, rho, finite
 
 
-def run(ctx, *, hs, smooth_hs, steps) -> StudyResult:
+def run(ctx, *, hs, smooth_hs, steps, net_starts) -> StudyResult:
     gd, S = ctx.method("gd"), ctx.seeds
     tw = TwoWells(100, ctx.generator("wells"), dtype=ctx.dtype, device=ctx.device)
     starts = tw.w_max + 2 * tw.s * ctx.normal((S, 1), "wells", "w0")  # around the barrier: the most negative curvature
     smooth = {"two wells (L-smooth, non-convex)": (tw, starts, torch.full((S,), tw.L, dtype=ctx.dtype, device=ctx.device))}
-    rough = {label: (obj, w0.to(ctx.device), _top_curvature(obj, w0.to(ctx.device))) for label, (obj, w0) in _problems(ctx).items()}
+    rough = {label: (obj, w0.to(ctx.device), _top_curvature(obj, w0.to(ctx.device))) for label, (obj, w0) in _problems(ctx, net_starts).items()}
     written, outside, tables, frames = {}, {}, [], []
     for into, problems, grid, unit in ((written, smooth, smooth_hs, "L"), (outside, rough, hs, "L_0")):
         H = len(grid)
         for label, (obj, w0, L) in problems.items():
+            S = w0.shape[0]  # the starts of this problem
             # every step h of the grid as rows of one batch: rows = h x starts, each row its own step h / L
             tr = engine.run(obj, gd(lr=ctx.rows(grid, per=S) / L.repeat(H)), w0.repeat(H, 1), steps,
                             checkpoints=np.unique(np.geomspace(1, steps, 60).astype(int)), metrics=("gap",), blowup=1e6)
@@ -142,10 +146,10 @@ def run(ctx, *, hs, smooth_hs, steps) -> StudyResult:
             frames += [tr.select(slice(j * S, (j + 1) * S)).to_frame(setting=f"{label}, h={x:g}", problem=label, h=x,
                                                                      seed=np.arange(S)) for j, x in enumerate(grid)]
     tab = pd.concat(tables, ignore_index=True)
-    cells = tab.groupby(["problem", "h"], sort=False).agg(share=("decreasing", "mean"),
+    cells = tab.groupby(["problem", "h"], sort=False).agg(share=("decreasing", "mean"), starts=("decreasing", "size"),
                                                           failures=("decreasing", lambda x: int((~x).sum())))
-    per_cell = "; ".join(f"{p}, h={h:g}: {n} of {S} failed, rate below {failure_rate_bound(n, S)[0]:.1%}"
-                         for (p, h), n in cells.failures.items())
+    per_cell = "; ".join(f"{p}, h={h:g}: {c.failures} of {c.starts} failed, "
+                         f"rate below {failure_rate_bound(c.failures, c.starts)[0]:.1%}" for (p, h), c in cells.iterrows())
     findings = {"GD-7": [f"per problem and step (Clopper-Pearson 95% upper bounds of the failure rate): {per_cell}"],
                 ("GD-7", NOT_SMOOTH): [
                     "L_0 is the curvature at the start; the minima the runs reach can curve more (on 1/2 (uv - 1)^2 a "
