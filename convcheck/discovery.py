@@ -60,13 +60,15 @@ def family_size(studies: dict[str, ModuleType]) -> int:
 
 
 def source_hash(study: ModuleType | Path) -> str:
-    """SHA-256 of the study's source (a loaded module or its file) and of the convcheck package's sources.
+    """SHA-256 of the study's source (a loaded module or its file), of its suite's helper modules
+    (``_*.py`` beside it: tolerances, instances, declared searches) and of the convcheck package's sources.
 
-    The library is part of the key because a study's numbers depend on the engine and the
-    statistics as much as on its own file.
+    The helpers and the library are part of the key because a study's numbers depend on them as
+    much as on its own file.
     """
     path = Path(study.__file__) if isinstance(study, ModuleType) else Path(study)
-    return hash_files([path, *sorted(Path(__file__).resolve().parent.rglob("*.py"))])
+    helpers = sorted(path.parent.glob("_*.py"))
+    return hash_files([path, *helpers, *sorted(Path(__file__).resolve().parent.rglob("*.py"))])
 
 
 def study_files(folder: Path) -> list[Path]:

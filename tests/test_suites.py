@@ -48,3 +48,18 @@ def test_every_suite_shows_its_claims_by_section():
         by_section = section_claims(suite, studies)
         assert sorted(c for ids in by_section.values() for c in ids) == sorted(c.id for m in studies.values()
                                                                                for c in m.CLAIMS), name
+
+
+def test_a_suite_helper_is_part_of_its_studies_cache_key(tmp_path):
+    """Editing a suite's helper module (tolerances, instances, declared searches) invalidates the
+    cached results of the studies beside it, as editing the study does."""
+    from convcheck.discovery import source_hash
+
+    study, helper = tmp_path / "s.py", tmp_path / "_helpers.py"
+    study.write_text("X = 1\n")
+    helper.write_text("TOL = 1e-9\n")
+    before = source_hash(study)
+    helper.write_text("TOL = 1e-6\n")
+    assert source_hash(study) != before
+    study.write_text("X = 2\n")
+    assert source_hash(study) != before
