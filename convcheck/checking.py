@@ -24,6 +24,8 @@ from pathlib import Path
 import torch
 
 from .claims import REFUTED, REPRODUCED, Verdict
+from .departures import (DEPARTURE_PROBLEM, ROUNDOFF_RTOL, SAME_PATH_RTOL, departure,  # noqa: F401  (their home was here)
+                         departure_data, departure_words)
 
 __all__ = ["check", "CheckResult", "load_target", "parse_hyper", "find_claim", "default_scale", "set_default_scale"]
 
@@ -44,6 +46,9 @@ class CheckResult:
     #: the same, as data (:func:`departure_data`): first step, relative differences, the problem
     departure_records: dict = field(default_factory=dict)
     _asked: tuple = field(default=(), repr=False)  # (claims as asked, suite): what assert_like_reference reruns
+    #: per role filled, for a class whose step depends on its parameters' shape (a layer-wise method): the
+    #: algorithm its vector path runs, which is what every study judges (:func:`convcheck.layerwise.vector_fallback`)
+    fallbacks: dict = field(default_factory=dict)
 
     @property
     def refuted(self) -> bool:
@@ -56,8 +61,11 @@ class CheckResult:
 
     def evidence(self) -> str:
         head = f"{self.target} in role {self.role!r} of study {self.study!r} ({self.scale} scale):"
+        from .layerwise import fallback_note
+
         return "\n".join([head] + [v.evidence() for v in self.verdicts]
-                         + [f"against convcheck's {r}: {d}" for r, d in self.departures.items()])
+                         + [f"against convcheck's {r}: {d}" for r, d in self.departures.items()]
+                         + [f"in role {r}: {fallback_note(f)}" for r, f in self.fallbacks.items() if f])
 
     def _assert(self, outcome: str) -> "CheckResult":
         bad = [v for v in self.verdicts if v.outcome != outcome]
@@ -113,14 +121,17 @@ class CheckResult:
 
     def document(self, *, seeds=None, dtype="float64", device="cpu", targets=()) -> dict:
         """``convcheck check --json``: the provenance header (:mod:`convcheck.provenance`), the target,
-        role, claims and studies, the verdicts (the records of ``verdicts.json``) and, per role,
-        where the target departs from the role's algorithm as data (:func:`departure_data`)."""
+        role, claims and studies, the verdicts (the records of ``verdicts.json``, each with its claim's
+        kind and, for a layer-wise class, ``fallback``: "fell back to Adam on vector parameters") and,
+        per role, where the target departs from the role's algorithm (:func:`departure_data`) and the
+        algorithm its vector path falls back to (``fallbacks``), as data."""
         from .provenance import header
 
+        label = next((f["label"] for f in self.fallbacks.values() if f), None)  # one class: one vector path
         return {**header("convcheck.check", scale=self.scale, seeds=seeds, dtype=dtype, device=device, targets=targets),
                 "target": self.target, "role": self.role, "claim": self.claim, "study": self.study,
-                "verdicts": [{**v, "kind": _kind_of(v["claim"], self.study)} for v in self.to_json()],
-                "departures": self.departure_records}
+                "verdicts": [{**v, "kind": _kind_of(v["claim"], self.study), "fallback": label} for v in self.to_json()],
+                "departures": self.departure_records, "fallbacks": self.fallbacks}
 
 
 def _kind_of(claim_id: str, studies: str) -> str:
@@ -281,7 +292,7 @@ def check(target, claim, *, reading: str | None = None, role: str | None = None,
         if role is not None and role not in candidates:
             raise ValueError(f"The 'role' parameter must be one of the roles {c.id} tests: {list(candidates)}. Got {role!r} instead.")
         asked.append((module, c, r, role or candidates[0]))
-    verdicts, studies, departures, records = [], [], {}, {}
+    verdicts, studies, departures, records, fallbacks = [], [], {}, {}, {}
     for module in dict.fromkeys(m for m, *_ in asked):  # each study once, in the order asked
         mine = [(c, r, ro) for m, c, r, ro in asked if m is module]
         methods = {} if target is None else {ro: target for _, _, ro in mine}  # {}: the library's own methods
@@ -308,6 +319,11 @@ def check(target, claim, *, reading: str | None = None, role: str | None = None,
                     records[ro] = departure_data(resolve(ro, target, hyper, table=module.ROLE_TABLE, rename=rename),
                                                  resolve(ro, None, table=module.ROLE_TABLE))
                     departures[ro] = departure_words(records[ro])
+                    if _is_torch_class(target):  # a layer-wise class: the algorithm its vector path runs
+                        from .layerwise import vector_fallback
+
+                        fallbacks[ro] = vector_fallback(target, _role_of(ro, module.ROLE_TABLE), hyper, module.ROLE_TABLE,
+                                                        rename)
     if spec is not None:
         label = spec
     elif target is None:
@@ -315,82 +331,18 @@ def check(target, claim, *, reading: str | None = None, role: str | None = None,
     else:
         label = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}"
     return CheckResult(label, ", ".join(dict.fromkeys(ro for *_, ro in asked)), ", ".join(c.id for _, c, _, _ in asked),
-                       ", ".join(studies), scale, verdicts, departures, records, (tuple(claims), suite))
+                       ", ".join(studies), scale, verdicts, departures, records, (tuple(claims), suite), fallbacks)
 
 
-#: Relative difference of iterates below which two methods count as the same algorithm (round-off of
-#: 20 steps, with the feedback of each method's own trajectory, on a well-conditioned problem).
-SAME_PATH_RTOL = 1e-9
+def _is_torch_class(obj) -> bool:
+    return isinstance(obj, type) and issubclass(obj, torch.optim.Optimizer)
 
 
-def departure(method, reference, steps: int = 20) -> str:
-    """Where ``method``'s iterates first depart from ``reference``'s (the role's own algorithm), in
-    words (:func:`departure_data` holds the numbers). Not a verdict: the first thing to read when a
-    verdict differs from the library's (RAdam without its rectification, a SAM normalising per tensor, ...)."""
-    return departure_words(departure_data(method, reference, steps))
+def _role_of(name: str, table: dict):
+    """The Role called ``name``: a study's own (``table``) or a standard one."""
+    from .roles import ROLES
 
-
-#: Relative difference of iterates below which a departure is the round-off of a lower-precision state (a
-#: class that keeps its moments in float32, as heavyball does: about 1e-7 over 20 steps), not another algorithm.
-ROUNDOFF_RTOL = 1e-5
-
-#: The problem :func:`departure_data` compares methods on, as data.
-DEPARTURE_PROBLEM = {"objective": "least squares", "n": 40, "d": 5, "kappa": 4.0, "noise": 0.5, "starts": 4,
-                     "tensors": [2, 3], "batch": "full", "seed": 1234}
-
-
-def departure_data(method, reference, steps: int = 20) -> dict:
-    """Where ``method``'s iterates depart from ``reference``'s, as data: both built with the role's
-    common arguments (``lr`` 0.05, 1 for a line search; momentum 0.9; betas (0.9, 0.999); ...) and
-    run full-batch for ``steps`` steps from the same four starts on a small least-squares problem
-    (:data:`DEPARTURE_PROBLEM`: d = 5, held by a torch.optim class as two tensors, 2 + 3, as a
-    model's layers). Keys: ``compared`` (False with ``reason`` when the class cannot run it),
-    ``same`` (every iterate within :data:`SAME_PATH_RTOL`), ``first_step`` (the first step beyond
-    it, None when the same), ``rel_first`` and ``rel_end`` (the largest relative difference over
-    the starts there and at the last step), ``max_rel``, ``steps``, ``args``, ``problem``."""
-    import numpy as np
-
-    from . import engine
-    from .objectives import LeastSquares
-    from .roles import COMMON_ARGS
-
-    P = DEPARTURE_PROBLEM
-    gen = torch.Generator().manual_seed(P["seed"])
-    obj = LeastSquares.planted(P["n"], P["d"], gen, kappa=P["kappa"], noise=P["noise"])
-    w0 = obj.w_star + torch.randn(P["starts"], obj.dim, generator=gen, dtype=torch.float64)
-    kw = {k: ((1.0 if method.role == "line_search" else 0.05) if k == "lr" else COMMON_ARGS[k]) for k in method.spec.params}
-    out = {"role": method.role, "steps": steps, "args": {k: repr(v) for k, v in kw.items()}, "problem": dict(P),
-           "rtol": SAME_PATH_RTOL}
-    try:
-        # the target holds each start as two tensors (2 + 3), as a model's layers: per-tensor steps show
-        paths = [engine.run(obj, m(**kw, tensors=tuple(P["tensors"])), w0, steps, checkpoints=np.arange(steps + 1),
-                            keep_iterates=True).iterates for m in (method, reference)]
-    except Exception as exc:  # a class that cannot run this problem: say so, the verdicts stand
-        return {**out, "compared": False, "reason": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
-    a, b = paths
-    rel = ((a - b).norm(dim=-1) / b.norm(dim=-1).clamp_min(1e-300)).amax(0).nan_to_num(nan=float("inf"))
-    off = torch.nonzero(rel > SAME_PATH_RTOL).flatten()
-    t = int(off[0]) if off.numel() else None
-    return {**out, "compared": True, "same": t is None, "first_step": t,
-            "rel_first": None if t is None else float(rel[t]), "rel_end": float(rel[-1]), "max_rel": float(rel.max()),
-            "roundoff": t is not None and float(rel.max()) <= ROUNDOFF_RTOL}
-
-
-def departure_words(d: dict) -> str:
-    """:func:`departure_data`'s record in one sentence."""
-    if not d.get("compared"):
-        return f"not compared ({d.get('reason', '')})"
-    shown = ", ".join(f"{k}={v}" for k, v in d["args"].items())
-    if d["same"]:
-        return (f"the same iterates to {d['max_rel']:.1g} relative over {d['steps']} full-batch steps on least squares "
-                f"({shown}; each start two tensors)")
-    if d.get("roundoff"):
-        return (f"the same algorithm to round-off: iterates within {d['max_rel']:.1g} relative over {d['steps']} full-batch "
-                f"steps on least squares, first beyond {SAME_PATH_RTOL:g} at step {d['first_step']} (a lower-precision "
-                f"state; {shown}; each start two tensors)")
-    return (f"departs at step {d['first_step']} of {d['steps']} (relative difference {d['rel_first']:.2g} there, "
-            f"{d['rel_end']:.2g} at the end; full-batch least squares, {shown}; each start two tensors): the verdicts "
-            "are for another algorithm than convcheck's")
+    return table.get(name) or ROLES[name]
 
 
 #: The scale check() runs at when none is given; the pytest plugin sets it from --convcheck-scale.

@@ -37,8 +37,9 @@ departure_data`) is "another algorithm", never "refuted"; on a behavioural claim
 reads "as claimed" (green: the class behaves as the claim says, whether the claim says a method
 converges or fails to) or "not as claimed", beside the verdict of the role's reference (the
 reference class, else convcheck's own method) on the same claim. A class whose step depends on
-the shape of its parameters (a layer-wise method: Muon, LARS, AdamP) is seen holding vectors only,
-as every study hands it: its row says that its verdicts are for its vector path.
+the shape of its parameters (a layer-wise method: Muon, LARS) is seen holding vectors only, as
+every study hands it: its cells carry the algorithm its vector path runs, "fell back to heavy-ball
+momentum on vector parameters" (:func:`convcheck.layerwise.vector_fallback`).
 
 Nothing here decides a verdict: the cells are the claims' own verdicts, corrected for
 multiplicity as in ``convcheck run``. Rows are written to ``<out>/rows/`` as they finish
@@ -99,12 +100,14 @@ class Row:
     departure_record: dict = field(default_factory=dict)  # the same as data (convcheck.checking.departure_data)
     notes: list = field(default_factory=list)  # what the page must say about the row (a layer-wise class's fallback)
     warnings: list = field(default_factory=list)  # what the class printed or warned while it ran, kept out of the terminal
+    fallback: dict = field(default_factory=dict)  # a layer-wise class: its vector path's algorithm (convcheck.layerwise)
 
     def to_json(self) -> dict:
         return {"target": self.target, "role": self.role, "fit": self.how, "hyper": {k: repr(v) for k, v in self.hyper.items()},
                 "seconds": round(self.seconds, 2), "error": self.error, "failed_by": self.failed_by,
                 "departure": self.departure, "departure_record": self.departure_record, "notes": self.notes,
-                "warnings": self.warnings, "verdicts": [{"suite": s, **v.to_json()} for s, v in self.verdicts]}
+                "warnings": self.warnings, "fallback": self.fallback,
+                "verdicts": [{"suite": s, **v.to_json()} for s, v in self.verdicts]}
 
     @classmethod
     def from_json(cls, d: dict) -> "Row":
@@ -113,7 +116,7 @@ class Row:
         return cls(d["target"], d["role"], d["fit"], dict(d["hyper"]),
                    [(v["suite"], Verdict.from_json({k: x for k, x in v.items() if k != "suite"})) for v in d["verdicts"]],
                    d["error"], d["seconds"], d["departure"], d["failed_by"], d["departure_record"], d["notes"],
-                   d["warnings"])
+                   d["warnings"], d.get("fallback", {}))
 
     @property
     def departs(self) -> bool:
@@ -307,38 +310,11 @@ def no_fit_reason(cls, roles: dict) -> str:
 
 def shape_dependence(cls, role, hyper=None) -> str:
     """A note when ``cls`` in ``role`` steps a matrix otherwise than the same numbers as a vector (a
-    layer-wise method falling back to another algorithm on vectors: Muon, LARS, AdamP), else ""."""
-    from .roles import COMMON_ARGS
+    layer-wise method falling back to another algorithm on vectors: Muon, LARS), naming the algorithm
+    its vector path runs (:func:`convcheck.layerwise.vector_fallback`), else ""."""
+    from .layerwise import fallback_note, vector_fallback
 
-    kw = {k: (0.05 if k == "lr" else COMMON_ARGS[k]) for k in role.params} | dict(hyper or {})
-    gen = torch.Generator().manual_seed(7)
-    w0, target = torch.randn(6, 4, generator=gen, dtype=torch.float64), torch.randn(6, 4, generator=gen, dtype=torch.float64)
-
-    def run(shape):
-        p = torch.nn.Parameter(w0.clone().reshape(shape))
-        try:
-            with _quiet():
-                opt = cls([p], **kw)
-                for _ in range(2):
-                    p.grad = (p.detach() - target.reshape(shape)).clone()
-
-                    def closure():
-                        p.grad = (p.detach() - target.reshape(shape)).clone()
-                        return ((p.detach() - target.reshape(shape)) ** 2).sum() / 2
-                    opt.step(closure)
-        except Exception:
-            return None
-        return p.detach().reshape(-1)
-
-    a, b = run((6, 4)), run((24,))
-    if a is None or b is None:
-        return ""
-    rel = float((a - b).norm() / b.norm().clamp_min(1e-300))
-    if not rel > 1e-9:
-        return ""
-    return (f"shape-dependent: on a 6 x 4 matrix its first two steps differ from those on the same 24 numbers as a vector "
-            f"(relative difference {rel:.2g}); every study here holds parameters as vectors, so these verdicts are for "
-            "its vector path (a layer-wise method's fallback), not for what it does on a model's matrices")
+    return fallback_note(vector_fallback(cls, role, hyper, table=_ROLE_CACHE))
 
 
 def _claims_by_role(suites) -> tuple[dict, dict, dict]:
@@ -418,7 +394,7 @@ def _row(cls, role: str, how: str, hyper: dict, todo, scale, device, dtype) -> R
 
     row = Row(_name(cls) if cls is not None else f"convcheck default ({role})", role, how, hyper)
     start = time.perf_counter()
-    said = []
+    said, fallbacks = [], {}
     with _quiet(said):
         for suite in dict.fromkeys(s for s, _ in todo):
             ids = [c for s, c in todo if s == suite]
@@ -428,6 +404,8 @@ def _row(cls, role: str, how: str, hyper: dict, todo, scale, device, dtype) -> R
                 if not row.departure_record and role in result.departure_records:
                     row.departure_record = result.departure_records[role]
                     row.departure = result.departures[role]
+                if role in result.fallbacks:
+                    fallbacks[role] = result.fallbacks[role]
             except Exception as exc:  # the class in this role, whatever went wrong: its reason and who failed, not a crash
                 row.failed_by, row.error = describe_failure(exc, cls)
                 row.error += f" (while running {suite}: {', '.join(ids)})"
@@ -437,9 +415,13 @@ def _row(cls, role: str, how: str, hyper: dict, todo, scale, device, dtype) -> R
                 from .suites import list_suites
 
                 _ROLE_CACHE.update(_claims_by_role(list(list_suites()))[0])
-            note = shape_dependence(cls, _ROLE_CACHE[role], hyper)
-            if note:
-                row.notes.append(note)
+            from .layerwise import fallback_note, vector_fallback
+
+            # the check's record where it ran; else probed here (a class that failed in its study)
+            row.fallback = fallbacks[role] if role in fallbacks else vector_fallback(cls, _ROLE_CACHE[role], hyper,
+                                                                                      table=_ROLE_CACHE)
+            if row.fallback:
+                row.notes.append(fallback_note(row.fallback))
     row.warnings = _dedup(said)
     row.seconds = time.perf_counter() - start
     return row
@@ -622,6 +604,7 @@ def cells(rows, by_id: dict | None = None) -> list[list[dict]]:
             mine.append({"suite": s, "claim": v.claim, "reading": v.reading, "kind": kind, "about": about,
                          "text": getattr(c, "text", ""), "outcome": v.outcome,
                          "cell": cell_label(kind, v.outcome, r.departs and not r.how.startswith("reference")),
+                         "fallback": (r.fallback or {}).get("label"),
                          "reference": None if ref is None else ref.target,
                          "reference_outcome": None if rv is None else rv.outcome,
                          "reference_cell": None if rv is None else cell_label(kind, rv.outcome),

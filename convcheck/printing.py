@@ -51,10 +51,15 @@ def verdict_lines(verdicts, sections: tuple[str, ...] | None = None, *, detail: 
 
 def check_lines(result) -> list[str]:
     """A :class:`~convcheck.checking.CheckResult` as lines: the target and its role, each verdict,
-    and where the target departs from each role's own algorithm."""
+    where the target departs from each role's own algorithm, and the algorithm a layer-wise class
+    fell back to on the studies' vector parameters."""
+    from .layerwise import fallback_note
+
     lines = [f"{result.target} in role {result.role!r}, study {result.study} ({result.scale} scale):"]
     lines += [f"  {v.label}: {v.outcome.upper()}: {v.summary}" for v in result.verdicts]
     lines += [f"  against convcheck's {role}: {words}" for role, words in result.departures.items()]
+    lines += [f"  in role {role!r}: {fallback_note(record)}" for role, record in getattr(result, "fallbacks", {}).items()
+              if record]
     return lines
 
 

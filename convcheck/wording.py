@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["LABELS", "ANOTHER", "cell_label", "reference_of", "reference_target"]
+__all__ = ["LABELS", "ANOTHER", "ALGORITHMS", "cell_label", "algorithm_name", "reference_of", "reference_target"]
 
 #: The cell's words, by what the claim is about and its verdict (green: as the claim says).
 LABELS = {("identity", "reproduced"): "same algorithm", ("identity", "refuted"): "not the algorithm",
@@ -28,6 +28,18 @@ def cell_label(kind: str, outcome: str, departs: bool = False) -> str:
     if about == "identity" and departs:
         return ANOTHER
     return LABELS[about, outcome]
+
+
+#: The algorithm of each standard role, in words (a layer-wise class's fallback is named by it).
+ALGORITHMS = {"gd": "gradient descent", "sgd": "SGD", "line_search": "a line search", "momentum": "heavy-ball momentum",
+              "nesterov": "Nesterov momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW",
+              "sam": "SAM", "swp": "SAM with stochastic weight perturbation", "asam": "ASAM"}
+
+
+def algorithm_name(role) -> str:
+    """A role's algorithm in words: :data:`ALGORITHMS` for the standard roles, else the first clause of
+    the role's description (a suite's role: "AMSGrad", "Adam as Theorem 4.1 states it")."""
+    return ALGORITHMS.get(role.name) or role.doc.split(",")[0].split(" (")[0]
 
 
 def reference_of(role) -> str | None:

@@ -109,10 +109,62 @@ def test_a_renamed_argument_and_three_betas_reach_the_class():
         resolve("momentum", uo.BetaMomentumSGD, rename={"betas": "b"})
 
 
-def test_a_layer_wise_class_is_said_to_fall_back_on_vectors():
+class _RowNormalisedSignSGD(torch.optim.Optimizer):
+    """Planted: layer-wise on matrices (rows normalised), sign-SGD on vectors: a vector path that is none
+    of the standard algorithms, so no fallback may be named."""
+
+    def __init__(self, params, lr, momentum=0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad.sign() if p.ndim < 2 else p.grad / p.grad.norm(dim=-1, keepdim=True)
+                p.add_(g, alpha=-group["lr"])
+
+
+def test_a_layer_wise_class_is_labelled_with_the_algorithm_it_falls_back_to():
+    from convcheck.layerwise import vector_fallback
+
+    # rows normalised on a matrix, plain SGD on a vector (it ignores its momentum): gradient descent, not heavy ball
+    rec = vector_fallback(uo.RowNormalisedSGD, ROLES["momentum"])
+    assert rec["fallback"] == "gd" and rec["label"] == "fell back to gradient descent on vector parameters", rec
+    assert rec["compared"] == ["momentum", "gd"] and rec["shape_gap"] > 1e-3
     note = shape_dependence(uo.RowNormalisedSGD, ROLES["momentum"])
-    assert note.startswith("shape-dependent") and "vector path" in note
-    assert shape_dependence(torch.optim.SGD, ROLES["momentum"]) == ""  # per coordinate: the same on any shape
+    assert note.startswith("fell back to gradient descent on vector parameters") and "vector path" in note
+    # per coordinate: the same on any shape, no label
+    assert vector_fallback(torch.optim.SGD, ROLES["momentum"]) == {} and shape_dependence(torch.optim.SGD, ROLES["momentum"]) == ""
+    # a vector path that is none of the candidates is not given a name
+    other = vector_fallback(_RowNormalisedSignSGD, ROLES["momentum"])
+    assert other["fallback"] is None and other["label"] == "another algorithm on vector parameters", other
+
+
+def test_a_layer_wise_class_falls_back_in_check_json_the_matrix_and_conformance_json(tmp_path):
+    from convcheck import check
+
+    result = check(uo.RowNormalisedSGD, "GD-5", role="momentum", scale="tiny")
+    doc = result.document()
+    assert doc["fallbacks"]["momentum"]["fallback"] == "gd"
+    assert doc["verdicts"] and {v["fallback"] for v in doc["verdicts"]} == {"fell back to gradient descent on vector parameters"}
+    assert "fell back to gradient descent" in result.evidence()
+    plain = check(torch.optim.SGD, "GD-5", role="momentum", scale="tiny").document()
+    assert plain["fallbacks"] == {"momentum": {}} and {v["fallback"] for v in plain["verdicts"]} == {None}
+    rows = conformance([uo.RowNormalisedSGD], scale="tiny", claims=["GD-5"], references=False)
+    page = write_page(rows, tmp_path, scale="tiny", spec="x")
+    table = json.loads((tmp_path / "conformance.json").read_text())
+    momentum = next(r for r in table["rows"] if r["role"] == "momentum")
+    assert momentum["fallback"]["fallback"] == "gd"
+    assert momentum["cells"] and {c["fallback"] for c in momentum["cells"]} == {"fell back to gradient descent on vector parameters"}
+    assert "fell back to gradient descent on vector parameters" in page.read_text()
+
+
+def test_pytorch_optimizers_lars_falls_back_to_heavy_ball_on_vectors():
+    po = pytest.importorskip("pytorch_optimizer")
+    from convcheck.layerwise import vector_fallback
+
+    rec = vector_fallback(po.LARS, ROLES["momentum"])
+    assert rec["fallback"] == "momentum" and rec["label"] == "fell back to heavy-ball momentum on vector parameters", rec
 
 
 class _Noisy(torch.optim.SGD):

@@ -60,10 +60,15 @@ CLAIMS = [
           judgments=Exists(OMEGA_1, "Omega(1) average pseudo-regret for some C of the grid"), hypotheses=ONLINE_CONVEX, coverage="every beta_1 < sqrt(beta_2) tested on a grid of (beta_1, beta_2) cells, C searched over a grid"),
 ]
 ROLES = ("adam",)
-SCALES = {"tiny": {"seeds": 4, "steps": 3000, "cells": ((0.0, 0.5),), "Cs": (3, 12, 48)},
-          "quick": {"seeds": 8, "steps": 30_000, "cells": ((0.0, 0.5), (0.5, 0.9), (0.9, 0.99)), "Cs": (3, 12, 48, 192)},
+# tiny (a conformance cell's verdict): 256 periods, the fewest whose doubling checkpoints give every claim's window,
+# from 2 periods on, the 2 decades a rate check needs (MIN_DECADES); C = 12, the grid's witness there, and C = 3 (period
+# lcm 12: 3072 rounds where C = 48 made 24,576). quick and full keep 512 periods, room for a burn-in.
+SCALES = {"tiny": {"seeds": 4, "steps": 1024, "cells": ((0.0, 0.5),), "Cs": (3, 12), "periods": 256},
+          "quick": {"seeds": 8, "steps": 30_000, "cells": ((0.0, 0.5), (0.5, 0.9), (0.9, 0.99)), "Cs": (3, 12, 48, 192),
+                    "periods": 512},
           "full": {"seeds": 32, "steps": 1_000_000, "cells": ((0.0, 0.5), (0.0, 0.9), (0.5, 0.9), (0.0, 0.99), (0.9, 0.99),
-                                                               (0.5, 0.999), (0.9, 0.999)), "Cs": (3, 12, 48, 192, 768, 3072)}}
+                                                               (0.5, 0.999), (0.9, 0.999)), "Cs": (3, 12, 48, 192, 768, 3072),
+                   "periods": 512}}
 DELTA = 0.1
 ALPHA = 0.1  # alpha of alpha_t = alpha/sqrt(t) in the searches (Theorems 2-3 hold for every alpha)
 
@@ -103,7 +108,7 @@ def _search(ctx, adam, cells, Cs, obj, ck, claim):
     return {lab: blocks for lab, blocks, *_ in done}, findings, grid, [f for *_, f in done]
 
 
-def run(ctx, *, steps, cells, Cs) -> StudyResult:
+def run(ctx, *, steps, cells, Cs, periods) -> StudyResult:
     adam = ctx.method("adam")
     evidence, findings, frames, grids = {}, {}, [], []
     if ctx.wants("RKK-1"):  # Theorem 1's period-3 problem at C = 3 and 10
@@ -118,7 +123,7 @@ def run(ctx, *, steps, cells, Cs) -> StudyResult:
                                      f"{np.median(tr.final.cpu().numpy()):.3f}")
             frames.append(_frame(late, label))
     period = int(np.lcm.reduce([int(C) for C in Cs]))
-    searches = {"RKK-2": (periodic_rows(Cs, ctx.seeds, dtype=ctx.dtype), doubling_checkpoints(period, max(steps, 512 * period))),
+    searches = {"RKK-2": (periodic_rows(Cs, ctx.seeds, dtype=ctx.dtype), doubling_checkpoints(period, max(steps, periods * period))),
                 "RKK-3": (stochastic_rows(Cs, DELTA, ctx.seeds, ctx.dtype), doubling_checkpoints(1, steps))}
     for claim, (obj, ck) in searches.items():
         if ctx.wants(claim):
