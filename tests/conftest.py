@@ -1,4 +1,9 @@
-"""Shared fixtures: one BLAS thread (the project's default) and the discovered studies."""
+"""Shared fixtures: one BLAS thread (the project's default), the discovered studies, and logging
+handlers kept off streams a finished test closed."""
+
+import logging
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -14,8 +19,20 @@ def studies():
 
     return discover()
 
-import sys
-from pathlib import Path
+
+@pytest.fixture(autouse=True)
+def _no_handler_on_a_closed_stream():
+    """A library that makes a logging handler on ``sys.stderr`` while ``capsys`` holds it (cvxpy and
+    some optimizer libraries do, on import) would write to that closed capture in every later test
+    of the worker: such handlers go with the test that made them."""
+    yield
+    for logger in [logging.getLogger(), *(x for x in logging.Logger.manager.loggerDict.values()
+                                           if isinstance(x, logging.Logger))]:
+        for handler in list(logger.handlers):
+            stream = getattr(handler, "stream", None)
+            if stream is not None and getattr(stream, "closed", False):
+                logger.removeHandler(handler)
+
 
 sys.path.insert(0, str(Path(__file__).parent))  # test helpers (reference_optim) import by name
 # each suite's helper modules (studies/<suite>/_<suite>.py) import by name, as its studies do
