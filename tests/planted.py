@@ -204,9 +204,7 @@ PLANTED = [
                 "three measures); the wrong sign makes more cells refute, which the claim's one verdict cannot show"),
     Planted("momentum", "heavy ball with its coefficient alpha replaced by 1 + alpha (outside Eq. 8's alpha < 1: it "
             "grows at every step size)", [("GD-5", "each method at its own speed-tuned step, the same measures")],
-            methods={"momentum": _runaway_momentum},
-            why="the tuned reading is new (recorded_outcomes.json gains it when the suite is re-recorded): on the true "
-                "input at the quick scale it is inconclusive (the measures disagree in its cells), and this row refutes it"),
+            methods={"momentum": _runaway_momentum}),
     Planted("momentum", "Nesterov taking twice the step it is given",
             [("GD-5", "Nesterov's momentum (torch.optim.SGD's nesterov=True form), the same grid and measures")],
             methods={"nesterov": lambda lr, momentum: nesterov_sgd(2 * lr, momentum)},

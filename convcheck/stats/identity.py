@@ -164,13 +164,20 @@ def check_property(holds, *, what: str, labels=None, undecided=None, assumptions
 
 def failure_rate_words(failures: int, decided: int, unit: str = "random draws", what: str = "failure rate") -> tuple[str, dict]:
     """The sentence and statistic a "for every run/start/seed" verdict quotes: ``failures`` of
-    ``decided`` units failed; the one-sided Clopper-Pearson 95% upper bound on the rate and the rate
-    that many draws would have found with probability 95% (:func:`failure_rate_bound`). With no
-    decided unit the bound is 1 (nothing is known)."""
+    ``decided`` units failed. With none failing, the one-sided Clopper-Pearson 95% upper bound on
+    the rate and the rate that many draws would have found with probability 95%
+    (:func:`failure_rate_bound`); with some failing, how common failures are: the rate between its
+    one-sided 95% lower and upper bounds. With no decided unit the bound is 1 (nothing is known)."""
     upper, detectable = failure_rate_bound(failures, decided) if decided else (1.0, 1.0)
+    stat = {"failure_rate_upper95": upper, "detectable_rate95": detectable, "failure_rate_n": int(decided)}
+    if failures and decided:
+        from statsmodels.stats.proportion import proportion_confint
+
+        lower = float(proportion_confint(int(failures), int(decided), alpha=0.1, method="beta")[0])
+        return (f"{failures} failures in {decided} {unit}: {what} between {lower:.2%} and {upper:.2%} (Clopper-Pearson, "
+                "95% each side)", {**stat, "failure_rate_lower95": lower})
     return (f"{failures} failures in {decided} {unit}: {what} below {upper:.2%} (Clopper-Pearson, 95%); a rate of "
-            f"{detectable:.2%} would have been found with probability 95%",
-            {"failure_rate_upper95": upper, "detectable_rate95": detectable, "failure_rate_n": int(decided)})
+            f"{detectable:.2%} would have been found with probability 95%", stat)
 
 
 @records_levels

@@ -148,8 +148,8 @@ def run(ctx, *, hs, smooth_hs, steps, net_starts) -> StudyResult:
     tab = pd.concat(tables, ignore_index=True)
     cells = tab.groupby(["problem", "h"], sort=False).agg(share=("decreasing", "mean"), starts=("decreasing", "size"),
                                                           failures=("decreasing", lambda x: int((~x).sum())))
-    per_cell = "; ".join(f"{p}, h={h:g}: {c.failures} of {c.starts} failed, "
-                         f"rate below {failure_rate_bound(c.failures, c.starts)[0]:.1%}" for (p, h), c in cells.iterrows())
+    per_cell = "; ".join(f"{p}, h={h:g}: {n} of {m} failed, rate below {failure_rate_bound(n, m)[0]:.1%}"
+                         for (p, h), n, m in zip(cells.index, cells.failures, cells.starts))
     findings = {"GD-7": [f"per problem and step (Clopper-Pearson 95% upper bounds of the failure rate): {per_cell}"],
                 ("GD-7", NOT_SMOOTH): [
                     "L_0 is the curvature at the start; the minima the runs reach can curve more (on 1/2 (uv - 1)^2 a "
