@@ -88,7 +88,7 @@ ROLE_CHUNK = 20_000  # draws per observed batch of a user's SWP
 ROLE_ROWS = 16  # its instances (one per row, a fresh draw per step): a class may couple its parameters
 SAM2_TENSORS = (3, 5)  # SAM-2's 8 coordinates as a model's two parameter tensors
 
-SCALES = {"tiny": {"seeds": 4, "draws": 60_000}, "quick": {"seeds": 16, "draws": 400_000},
+SCALES = {"tiny": {"seeds": 4, "draws": 30_000}, "quick": {"seeds": 16, "draws": 400_000},
           "full": {"seeds": 64, "draws": 4_000_000}}
 PS = (1.5, 2.0, 3.0, math.inf)
 RHOS = np.geomspace(0.003, 0.1, 6)
