@@ -183,7 +183,8 @@ def _inverted_adagrad(lr, eps):
 
 
 def _fixed_step(value):
-    return lambda lr: sgd(torch.full_like(lr, value))
+    """SGD whose step is ``value`` whatever it is given (a per-row tensor or one number)."""
+    return lambda lr: sgd(torch.full_like(lr, value) if torch.is_tensor(lr) else value)
 
 
 PLANTED = [

@@ -222,3 +222,24 @@ def test_a_found_instance_outside_the_claims_hypotheses_does_not_count():
     rec = run_declared(claim, Verdict("X-9", "t", "refuted", "x"), claim.search_of("as written"), _Ctx({"sgd": sgd}), "tiny")
     assert rec["found"] is False and rec["inside the hypotheses"] is False and rec["instance"]["refutes"] is False
     assert "lacks the claim's hypotheses ['non-convex']" in rec["summary"]
+
+
+def test_a_search_that_fails_is_recorded_and_decides_nothing():
+    """A method in the role that cannot run the search's problem (a user's class, a planted one) leaves
+    the verdict as judged: the record says the search could not run, and why."""
+    from convcheck.claims import Claim, Verdict
+    from convcheck.search.declared import run_declared
+
+    class Broken:
+        def describe(self):
+            return "a search that raises"
+
+        def find(self, methods, scale, names):
+            raise TypeError("full_like(): argument 'input' must be Tensor, not float")
+
+    class _C:
+        study, roles = "s", ()
+
+    claim = Claim("X-1", "Eq. 1", "x", "property")
+    rec = run_declared(claim, Verdict("X-1", "as written", "refuted", "x"), Broken(), _C(), "tiny")
+    assert rec["found"] is False and "could not run" in rec["summary"] and "TypeError" in rec["error"]

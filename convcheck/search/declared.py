@@ -385,7 +385,12 @@ def run_declared(claim, verdict, declaration, ctx, scale: str) -> dict:
     if isinstance(declaration, NoSearch):
         return {"applies": False, "declared": declaration.describe(), "summary": declaration.describe()}
     names = (ctx.study, claim.id, verdict.reading)
-    result = declaration.find(_methods(ctx), scale, names)
+    try:
+        result = declaration.find(_methods(ctx), scale, names)
+    except Exception as exc:  # noqa: BLE001 - a search beside a verdict never decides it: its failure is recorded
+        why = f"{type(exc).__name__}: {exc}"[:300]
+        return {"applies": True, "declared": declaration.describe(), "found": False, "error": why, "names": list(names),
+                "summary": f"the search could not run with the method in the role ({why})"}
     # wall time stays out of the record: a verdict is the same bits whenever it is computed
     record = {"applies": True, "declared": declaration.describe(),
               **{k: v for k, v in result.to_json().items() if k != "seconds"}}
