@@ -109,19 +109,11 @@ def test_a_renamed_argument_and_three_betas_reach_the_class():
         resolve("momentum", uo.BetaMomentumSGD, rename={"betas": "b"})
 
 
-class _RowNormalisedSignSGD(torch.optim.Optimizer):
+class _RowNormalisedSignSGD(uo.RowNormalisedSGD):
     """Planted: layer-wise on matrices (rows normalised), sign-SGD on vectors: a vector path that is none
     of the standard algorithms, so no fallback may be named."""
 
-    def __init__(self, params, lr, momentum=0.0):
-        super().__init__(params, dict(lr=lr, momentum=momentum))
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            for p in group["params"]:
-                g = p.grad.sign() if p.ndim < 2 else p.grad / p.grad.norm(dim=-1, keepdim=True)
-                p.add_(g, alpha=-group["lr"])
+    vector_direction = staticmethod(torch.sign)
 
 
 def test_a_layer_wise_class_is_labelled_with_the_algorithm_it_falls_back_to():

@@ -329,11 +329,16 @@ class RowNormalisedSGD(torch.optim.Optimizer):
     def __init__(self, params, lr, momentum=0.0):
         super().__init__(params, dict(lr=lr, momentum=momentum))
 
+    @staticmethod
+    def vector_direction(g):
+        """The step direction on a vector (a non-matrix parameter): SGD's."""
+        return g
+
     @torch.no_grad()
     def step(self, closure=None):
         for group in self.param_groups:
             for p in group["params"]:
-                g = p.grad if p.ndim < 2 else p.grad / p.grad.norm(dim=-1, keepdim=True)
+                g = self.vector_direction(p.grad) if p.ndim < 2 else p.grad / p.grad.norm(dim=-1, keepdim=True)
                 p.add_(g, alpha=-group["lr"])
 
 
